@@ -1,0 +1,11 @@
+//! Unionhall's concepts and rules as validated types.
+//!
+//! Architecture invariant: this crate does no IO. It knows nothing of HTTP, SQL or
+//! JSON wire formats, so every rule here can be unit-tested in isolation and every
+//! other crate can depend on it.
+
+mod error;
+mod handle;
+
+pub use error::{DomainError, Result};
+pub use handle::Handle;

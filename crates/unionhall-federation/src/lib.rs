@@ -1,0 +1,2 @@
+//! Unionhall over ActivityPub (filled in by the federation-core work): actors,
+//! activities, signatures and the durable delivery queue.
