@@ -1,0 +1,242 @@
+//! Opening the database, applying migrations and telling whether it is ready.
+
+use crate::{mask_password, Error, Result};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Which database server is behind a [`Store`]; queries that differ between the two
+/// dialects are chosen by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            _ => Err(Error::UnsupportedUrl(mask_password(url))),
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Self::Sqlite => &SQLITE_MIGRATIONS,
+            Self::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `sqlite://PATH` (created with its folder if missing) or `postgres://…`.
+    pub url: String,
+    pub max_connections: u32,
+    /// How long to wait for a connection before giving up; an unreachable server
+    /// fails start-up after this long instead of hanging.
+    pub connect_timeout: Duration,
+}
+
+/// What `/readyz` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    /// Migrations embedded in this binary that the database has not applied yet.
+    pub pending_migrations: Vec<i64>,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.pending_migrations.is_empty()
+    }
+}
+
+/// A pool of connections to the instance's database. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database (creating a SQLite file on first start) without
+    /// migrating it; see [`Store::migrate`].
+    #[tracing::instrument(skip_all, fields(url = %mask_password(&options.url)))]
+    pub async fn connect(options: &ConnectOptions) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(&options.url)?;
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(&options.url)?,
+            Backend::Postgres => options.url.clone(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.connect_timeout)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the one writer; FULL makes every
+                        // commit survive power loss, not only a process crash
+                        // (DESIGN.md invariant 3); the busy timeout makes writers queue
+                        // instead of failing at once.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|source| Error::Connect {
+                url: mask_password(&options.url),
+                source,
+            })?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies the migrations embedded in this binary that the database lacks.
+    /// Safe to run from several processes at once on PostgreSQL (sqlx takes an
+    /// advisory lock) and on SQLite (the file is locked while writing).
+    #[tracing::instrument(skip_all)]
+    pub async fn migrate(&self) -> Result<()> {
+        self.backend
+            .migrator()
+            .run(&self.pool)
+            .await
+            .map_err(|err| match err {
+                sqlx::migrate::MigrateError::VersionMissing(version) => {
+                    Error::UnknownMigrations(version.to_string())
+                }
+                other => Error::Migrate(other),
+            })
+    }
+
+    /// Reachable, and every migration this binary knows is applied.
+    pub async fn readiness(&self) -> Result<Readiness> {
+        let applied: BTreeSet<i64> =
+            match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_all(&self.pool)
+                .await
+            {
+                Ok(rows) => rows
+                    .iter()
+                    .map(|row: &AnyRow| row.try_get::<i64, _>(0))
+                    .collect::<Result<_, _>>()?,
+                // No migration table yet: nothing applied, but the database answers.
+                Err(sqlx::Error::Database(_)) => {
+                    sqlx::query("SELECT 1").execute(&self.pool).await?;
+                    BTreeSet::new()
+                }
+                Err(other) => return Err(other.into()),
+            };
+        let pending_migrations = self
+            .backend
+            .migrator()
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect();
+        Ok(Readiness { pending_migrations })
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes
+    /// later can fail with "database is locked" under concurrency, whatever the
+    /// busy timeout.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Waits for open connections to finish and closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates the folder of a SQLite file and asks for the file to be created.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        // An in-memory database would be lost at exit: refuse rather than surprise.
+        return Err(Error::UnsupportedUrl(url.to_owned()));
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::CreateDir {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_backends_by_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite://x.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/d").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/d").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(Backend::from_url("mysql://u@h/d").is_err());
+        assert!(Backend::from_url("data/unionhall.db").is_err());
+    }
+
+    #[test]
+    fn sqlite_urls_create_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("nested/uh.db");
+        let url = prepare_sqlite_url(&format!("sqlite://{}", path.display())).expect("url");
+        assert_eq!(url, format!("sqlite://{}?mode=rwc", path.display()));
+        assert!(path.parent().is_some_and(|p| p.is_dir()));
+        assert!(prepare_sqlite_url("sqlite::memory:").is_err());
+    }
+}
