@@ -1,0 +1,89 @@
+//! The one place where failures become HTTP responses.
+//!
+//! Every error leaves as the same JSON shape, `{"error": {"status", "code",
+//! "message"}}`: `code` is stable for programs, `message` is for people. Details of
+//! server-side failures are logged (once, by the `log_errors` middleware) and never
+//! shown to the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("not ready: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+/// Carried in the response extensions so that middleware can log what the client
+/// is not told.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedDetail(pub String);
+
+impl AppError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            Self::Internal(_) => {
+                "something went wrong on this server; the admin can find the details in its log"
+                    .to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                status: status.as_u16(),
+                code: code.to_owned(),
+                message,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        response
+            .extensions_mut()
+            .insert(LoggedDetail(self.to_string()));
+        response
+    }
+}
+
+impl From<unionhall_store::Error> for AppError {
+    fn from(err: unionhall_store::Error) -> Self {
+        Self::Internal(err.to_string())
+    }
+}

@@ -1,0 +1,25 @@
+//! Unionhall over HTTP: the axum router with every route, its middleware, and the
+//! one place where errors become status codes ([`AppError`]).
+//!
+//! Each resource module exports `router()`; [`router`] only merges them and adds
+//! the middleware every request goes through.
+
+mod error;
+mod health;
+mod middleware;
+mod state;
+
+pub use error::{AppError, ErrorBody};
+pub use state::{AppState, WebConfig};
+
+use axum::Router;
+
+/// Every route of the instance, with request ids, tracing, the body limit and JSON
+/// errors for unknown routes and methods.
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(health::router())
+        .fallback(|| async { AppError::NotFound("no such page or resource".into()) })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
+    middleware::wrap(routes, &state).with_state(state)
+}
