@@ -1,0 +1,148 @@
+//! Building an instance from its settings and running it until told to stop.
+//!
+//! Split in two (`build` binds and migrates, `run_until_stopped` serves) so that a
+//! test can bind port 0, learn the address, and start several instances in one
+//! process.
+
+use crate::{Error, Result, Settings};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use unionhall_store::{instance, ConnectOptions, Store};
+use unionhall_web::{AppState, WebConfig};
+use url::Url;
+
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    local_addr: SocketAddr,
+    settings: Settings,
+    store: Store,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens and migrates the database, then binds `http.listen`.
+    pub async fn build(settings: Settings) -> Result<Self> {
+        let addr = settings.http.listen;
+        let listener = std::net::TcpListener::bind(addr).map_err(|err| Error::listen(addr, err))?;
+        Self::build_with_listener(settings, listener).await
+    }
+
+    /// Like [`Application::build`] on a socket the caller bound already (tests bind
+    /// port 0 first, so the public URL can name the real port).
+    pub async fn build_with_listener(
+        settings: Settings,
+        listener: std::net::TcpListener,
+    ) -> Result<Self> {
+        let addr = listener.local_addr().map_err(Error::Serve)?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|err| Error::listen(addr, err))?;
+        let listener =
+            tokio::net::TcpListener::from_std(listener).map_err(|err| Error::listen(addr, err))?;
+        let store = open_store(&settings).await?;
+        store.migrate().await?;
+        remember_public_url(&store, &settings.instance.public_url).await?;
+        let state = AppState::new(
+            store.clone(),
+            WebConfig {
+                public_url: settings.instance.public_url.clone(),
+                instance_name: settings.instance.name.clone(),
+                body_limit_bytes: settings.http.body_limit_bytes,
+            },
+        );
+        Ok(Self {
+            listener,
+            local_addr: addr,
+            settings,
+            store,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn public_url(&self) -> &Url {
+        &self.settings.instance.public_url
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at
+    /// most `http.shutdown_grace_seconds` and closes the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<()> {
+        let grace = Duration::from_secs(self.settings.http.shutdown_grace_seconds);
+        let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+        let notify = stopping.clone();
+        let router = unionhall_web::router(self.state);
+        let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            notify.notify_one();
+        });
+        let outcome = tokio::select! {
+            result = server => result.map_err(Error::Serve),
+            () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the grace period; stopping anyway");
+                Ok(())
+            }
+        };
+        self.store.close().await;
+        outcome
+    }
+}
+
+pub async fn open_store(settings: &Settings) -> Result<Store> {
+    Ok(Store::connect(&ConnectOptions {
+        url: settings.database.url.clone(),
+        max_connections: settings.database.max_connections,
+        connect_timeout: Duration::from_secs(settings.database.connect_timeout_seconds),
+    })
+    .await?)
+}
+
+/// Remote servers keep the ids we hand out, and ids embed the public URL, so a
+/// changed URL breaks every follow: warn about it at start.
+async fn remember_public_url(store: &Store, public_url: &Url) -> Result<()> {
+    let first = instance::remember_first_start(store, public_url.as_str()).await?;
+    if first != public_url.as_str() {
+        tracing::warn!(
+            first = %first,
+            now = %public_url,
+            "instance.public_url differs from the one this database was set up with; \
+             remote servers still use the old one, so federation with them will break"
+        );
+    }
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (systemd, container runtimes).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
