@@ -1,0 +1,217 @@
+//! The `unionhall` binary run as an admin would run it.
+
+use crate::helpers::fresh_database;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+fn unionhall(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_unionhall"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (Output, String) {
+    let output = cmd.output().expect("run unionhall");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stderr)
+}
+
+/// A failed command says what is wrong in one line, and no panic or backtrace.
+fn assert_one_line_failure(output: &Output, stderr: &str, expected: &str) {
+    assert!(!output.status.success(), "should fail: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains(expected),
+        "{stderr:?} should mention {expected:?}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_config_prints_the_settings_in_effect_with_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("uh.toml"),
+        "[instance]\nname = \"Bakers Local 12\"\n",
+    )
+    .unwrap();
+    let (output, stderr) = run(unionhall(dir.path())
+        .args(["--config", "uh.toml", "check-config"])
+        .env(
+            "UNIONHALL_DATABASE__URL",
+            "postgres://uh:hunter2@db.example/uh",
+        ));
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Bakers Local 12"), "{stdout}");
+    assert!(
+        stdout.contains("postgres://uh:***@db.example/uh"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+}
+
+#[test]
+fn a_bad_config_value_is_named_and_stops_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, stderr) = run(unionhall(dir.path())
+        .arg("serve")
+        .env("UNIONHALL_HTTP__LISTEN", "everywhere"));
+    assert_one_line_failure(&output, &stderr, "http.listen");
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[database]\nmax_conections = 3\n",
+    )
+    .unwrap();
+    let (output, stderr) = run(unionhall(dir.path()).args(["-c", "bad.toml", "migrate"]));
+    assert_one_line_failure(
+        &output,
+        &stderr,
+        "unknown setting `database.max_conections`",
+    );
+    let (output, stderr) = run(unionhall(dir.path()).args(["-c", "missing.toml", "serve"]));
+    assert_one_line_failure(&output, &stderr, "cannot read config file missing.toml");
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+}
+
+#[test]
+fn a_bad_or_unreachable_database_is_named_and_stops_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, stderr) = run(unionhall(dir.path())
+        .arg("migrate")
+        .env("UNIONHALL_DATABASE__URL", "mysql://root@localhost/uh"));
+    assert_one_line_failure(&output, &stderr, "database.url");
+    // Port 1 on loopback: nothing listens there.
+    let (output, stderr) = run(unionhall(dir.path())
+        .arg("serve")
+        .env(
+            "UNIONHALL_DATABASE__URL",
+            "postgres://uh:hunter2@127.0.0.1:1/uh",
+        )
+        .env("UNIONHALL_DATABASE__CONNECT_TIMEOUT_SECONDS", "1"));
+    assert_one_line_failure(
+        &output,
+        &stderr,
+        "could not open the database postgres://uh:***@127.0.0.1:1/uh",
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn a_busy_port_is_named_and_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (output, stderr) = run(unionhall(dir.path())
+        .arg("serve")
+        .env("UNIONHALL_HTTP__LISTEN", &addr));
+    assert_one_line_failure(&output, &stderr, "already in use");
+    assert!(stderr.contains(&addr), "{stderr}");
+}
+
+/// Starts `unionhall` (no subcommand: it serves) and waits for the line that says
+/// where it listens.
+fn start_server(dir: &std::path::Path, db_url: Option<&str>) -> (Child, String) {
+    let mut cmd = unionhall(dir);
+    cmd.env("UNIONHALL_HTTP__LISTEN", "127.0.0.1:0")
+        .env("UNIONHALL_LOG__LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(url) = db_url {
+        cmd.env("UNIONHALL_DATABASE__URL", url);
+    }
+    let mut child = cmd.spawn().expect("start unionhall");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = tx.send(line);
+        }
+        // Keep draining so the server never blocks on a full pipe.
+        for _ in lines {}
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server announced itself");
+    let addr = line
+        .split("listening on http://")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+fn terminate(mut child: Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    for _ in 0..200 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("unionhall did not stop within 10 s of SIGTERM");
+}
+
+#[tokio::test]
+async fn serves_with_no_setup_and_restarts_on_the_same_database() {
+    let dir = tempfile::tempdir().unwrap();
+    // With UNIONHALL_TEST_POSTGRES_URL the server runs on PostgreSQL; otherwise on
+    // the default SQLite file under ./data, created on first start.
+    let db = match crate::helpers::postgres_server() {
+        Some(_) => Some(fresh_database().await),
+        None => None,
+    };
+    let db_url = db.as_ref().map(|db| db.url.as_str());
+    let client = reqwest::Client::new();
+    let mut created = Vec::new();
+    for _ in 0..2 {
+        let (child, addr) = start_server(dir.path(), db_url);
+        let ready = client
+            .get(format!("http://{addr}/readyz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), 200);
+        if db_url.is_none() {
+            assert!(dir.path().join("data/unionhall.db").is_file());
+        }
+        let status = terminate(child);
+        assert!(status.success(), "graceful stop exits 0, got {status}");
+        let store = crate::helpers::open_store(&crate::helpers::TestDb::at(
+            db_url.map(str::to_owned).unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}",
+                    dir.path().join("data/unionhall.db").display()
+                )
+            }),
+        ))
+        .await;
+        created.push(
+            unionhall_store::instance::get(&store, unionhall_store::instance::CREATED_AT)
+                .await
+                .unwrap(),
+        );
+        store.close().await;
+    }
+    assert!(created[0].is_some());
+    assert_eq!(
+        created[0], created[1],
+        "the second start reused the database"
+    );
+}

@@ -1,0 +1,14 @@
+//! Unionhall's one integration-test binary: instances started for real (in-process
+//! or as the `unionhall` binary), talking HTTP on loopback, each test on a fresh
+//! database. SQLite by default; set UNIONHALL_TEST_POSTGRES_URL to a server URL
+//! (e.g. postgres://postgres@localhost) to run every test on PostgreSQL instead.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+// The command line as an admin uses it: config layers, bad input, start and stop.
+mod cli;
+// The HTTP skeleton: probes, error shape, body limit, request ids.
+mod http;
+// The store API behaves the same on both backends.
+mod store;
