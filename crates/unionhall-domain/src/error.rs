@@ -5,6 +5,8 @@
 pub enum DomainError {
     #[error("invalid handle {value:?}: {reason}")]
     InvalidHandle { value: String, reason: &'static str },
+    #[error("unknown actor kind {0:?}")]
+    UnknownActorKind(String),
 }
 
 pub type Result<T, E = DomainError> = std::result::Result<T, E>;

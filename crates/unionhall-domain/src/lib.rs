@@ -4,8 +4,10 @@
 //! JSON wire formats, so every rule here can be unit-tested in isolation and every
 //! other crate can depend on it.
 
+mod actor_kind;
 mod error;
 mod handle;
 
+pub use actor_kind::ActorKind;
 pub use error::{DomainError, Result};
 pub use handle::Handle;

@@ -201,7 +201,8 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
-pub(crate) fn now_millis() -> i64 {
+/// Now, as Unix milliseconds: the one clock every stored timestamp uses.
+pub fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

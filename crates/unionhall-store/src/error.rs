@@ -17,6 +17,8 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the database has migrations this version of Unionhall does not know ({0}); run the newer version, or restore a backup taken before the upgrade")]
     UnknownMigrations(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
     #[error("stored data is not valid: {0}")]

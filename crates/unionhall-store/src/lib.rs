@@ -10,11 +10,29 @@
 //! `TEXT`, `BLOB`/`BYTEA`. Flags are nullable timestamps (`accepted_at`), which also
 //! say when.
 
+pub mod actors;
 mod database;
+pub mod deliveries;
 mod error;
+pub mod follows;
+pub mod inbox_seen;
 pub mod instance;
+pub mod outbox;
+pub mod posts;
+mod rows;
 mod url_mask;
 
-pub use database::{Backend, ConnectOptions, Readiness, Store};
+pub use database::{now_millis, Backend, ConnectOptions, Readiness, Store};
+/// A write transaction from [`Store::begin_write`].
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Commits a write transaction.
+pub async fn commit(tx: Tx) -> Result<()> {
+    Ok(tx.commit().await?)
+}
+
 pub use error::{Error, Result};
+/// A database connection inside a transaction (`&mut *tx`), for writes that must
+/// commit together.
+pub use sqlx::AnyConnection as Connection;
 pub use url_mask::mask_password;

@@ -1,0 +1,190 @@
+//! Actors: our chapters, bodies and instance actor, and the remote actors we fetched.
+
+use crate::database::now_millis;
+use crate::rows::{flag, opt_url, url};
+use crate::{Error, Result, Store};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use unionhall_domain::ActorKind;
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorRow {
+    pub ap_id: Url,
+    pub kind: ActorKind,
+    pub ap_type: String,
+    pub handle: Option<String>,
+    pub preferred_username: String,
+    pub name: String,
+    pub summary: String,
+    pub inbox: Url,
+    pub shared_inbox: Option<Url>,
+    pub followers_url: Option<Url>,
+    pub public_key_id: String,
+    pub public_key_pem: String,
+    /// Local actors only. Never served, never logged.
+    pub private_key_pem: Option<String>,
+    pub manually_approves_followers: bool,
+    pub is_local: bool,
+    pub fetched_at: i64,
+    pub created_at: i64,
+}
+
+impl ActorRow {
+    /// Where to deliver to this actor: its server's shared inbox when it has one,
+    /// so one request reaches everyone there.
+    pub fn delivery_inbox(&self) -> &Url {
+        self.shared_inbox.as_ref().unwrap_or(&self.inbox)
+    }
+}
+
+const COLUMNS: &str = "ap_id, kind, ap_type, handle, preferred_username, name, summary, inbox, \
+    shared_inbox, followers_url, public_key_id, public_key_pem, private_key_pem, \
+    manually_approves_followers, is_local, fetched_at, created_at";
+
+fn from_row(row: &AnyRow) -> Result<ActorRow> {
+    let kind: String = row.try_get("kind")?;
+    Ok(ActorRow {
+        ap_id: url(row, "ap_id")?,
+        kind: ActorKind::parse(&kind).map_err(|err| Error::Corrupt(err.to_string()))?,
+        ap_type: row.try_get("ap_type")?,
+        handle: row.try_get("handle")?,
+        preferred_username: row.try_get("preferred_username")?,
+        name: row.try_get("name")?,
+        summary: row.try_get("summary")?,
+        inbox: url(row, "inbox")?,
+        shared_inbox: opt_url(row, "shared_inbox")?,
+        followers_url: opt_url(row, "followers_url")?,
+        public_key_id: row.try_get("public_key_id")?,
+        public_key_pem: row.try_get("public_key_pem")?,
+        private_key_pem: row.try_get("private_key_pem")?,
+        manually_approves_followers: flag(row, "manually_approves_followers")?,
+        is_local: flag(row, "is_local")?,
+        fetched_at: row.try_get("fetched_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Adds a local actor. A taken handle is [`Error::Conflict`].
+#[tracing::instrument(skip_all, fields(ap_id = %actor.ap_id))]
+pub async fn insert_local(store: &Store, actor: &ActorRow) -> Result<()> {
+    let result = sqlx::query(&format!(
+        "INSERT INTO actors ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,1,$15,$16)"
+    ))
+    .bind(actor.ap_id.as_str())
+    .bind(actor.kind.as_str())
+    .bind(&actor.ap_type)
+    .bind(&actor.handle)
+    .bind(&actor.preferred_username)
+    .bind(&actor.name)
+    .bind(&actor.summary)
+    .bind(actor.inbox.as_str())
+    .bind(actor.shared_inbox.as_ref().map(Url::as_str))
+    .bind(actor.followers_url.as_ref().map(Url::as_str))
+    .bind(&actor.public_key_id)
+    .bind(&actor.public_key_pem)
+    .bind(&actor.private_key_pem)
+    .bind(i64::from(actor.manually_approves_followers))
+    .bind(actor.fetched_at)
+    .bind(actor.created_at)
+    .execute(store.pool())
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+            Err(Error::Conflict(format!(
+                "{} is taken",
+                actor.handle.as_deref().unwrap_or(actor.ap_id.as_str())
+            )))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Stores or refreshes a remote actor. Never overwrites a local one: a remote
+/// document claiming one of our ids changes nothing.
+#[tracing::instrument(skip_all, fields(ap_id = %actor.ap_id))]
+pub async fn upsert_remote(store: &Store, actor: &ActorRow) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO actors ({COLUMNS}) VALUES ($1,'remote',$2,NULL,$3,$4,$5,$6,$7,$8,$9,$10,NULL,$11,0,$12,$12) \
+         ON CONFLICT (ap_id) DO UPDATE SET ap_type = excluded.ap_type, \
+           preferred_username = excluded.preferred_username, name = excluded.name, \
+           summary = excluded.summary, inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, \
+           followers_url = excluded.followers_url, public_key_id = excluded.public_key_id, \
+           public_key_pem = excluded.public_key_pem, \
+           manually_approves_followers = excluded.manually_approves_followers, \
+           fetched_at = excluded.fetched_at \
+         WHERE actors.is_local = 0"
+    ))
+    .bind(actor.ap_id.as_str())
+    .bind(&actor.ap_type)
+    .bind(&actor.preferred_username)
+    .bind(&actor.name)
+    .bind(&actor.summary)
+    .bind(actor.inbox.as_str())
+    .bind(actor.shared_inbox.as_ref().map(Url::as_str))
+    .bind(actor.followers_url.as_ref().map(Url::as_str))
+    .bind(&actor.public_key_id)
+    .bind(&actor.public_key_pem)
+    .bind(i64::from(actor.manually_approves_followers))
+    .bind(now_millis())
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn by_ap_id(store: &Store, ap_id: &Url) -> Result<Option<ActorRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM actors WHERE ap_id = $1"))
+        .bind(ap_id.as_str())
+        .fetch_optional(store.pool())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// A local chapter or body by handle.
+pub async fn local_by_handle(store: &Store, handle: &str) -> Result<Option<ActorRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM actors WHERE handle = $1 AND is_local = 1"
+    ))
+    .bind(handle)
+    .fetch_optional(store.pool())
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+/// The instance actor, if it has been created.
+pub async fn instance_actor(store: &Store) -> Result<Option<ActorRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM actors WHERE kind = 'instance' AND is_local = 1"
+    ))
+    .fetch_optional(store.pool())
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+/// Local chapters and bodies, by handle.
+pub async fn list_local_groups(store: &Store) -> Result<Vec<ActorRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM actors WHERE is_local = 1 AND kind IN ('chapter', 'union') ORDER BY handle"
+    ))
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+pub async fn count_local_groups(store: &Store) -> Result<i64> {
+    Ok(sqlx::query(
+        "SELECT COUNT(*) FROM actors WHERE is_local = 1 AND kind IN ('chapter', 'union')",
+    )
+    .fetch_one(store.pool())
+    .await?
+    .try_get(0)?)
+}

@@ -1,0 +1,195 @@
+//! The delivery queue: claiming due deliveries, recording outcomes, and per-peer
+//! back-off.
+//!
+//! A claim sets `locked_until` (a lease): a worker that dies mid-delivery leaves a
+//! lease that simply runs out, and the row is claimed again. On PostgreSQL the
+//! claim skips rows another process is claiming at the same moment (`FOR UPDATE
+//! SKIP LOCKED`), so several processes share the queue and deliver each row once;
+//! SQLite serialises writers, so its single UPDATE is atomic already.
+
+use crate::database::now_millis;
+use crate::{Backend, Result, Store};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub id: i64,
+    pub activity: String,
+    pub inbox: String,
+    pub host: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+const CLAIM_CANDIDATES: &str = "SELECT d.id FROM deliveries d \
+    WHERE d.delivered_at IS NULL AND d.dead_at IS NULL AND d.next_attempt_at <= $1 \
+      AND (d.locked_until IS NULL OR d.locked_until < $1) \
+      AND NOT EXISTS (SELECT 1 FROM peers p WHERE p.host = d.host AND p.retry_after > $1) \
+    ORDER BY d.next_attempt_at, d.id LIMIT $3";
+
+/// Claims up to `limit` due deliveries for `lease_ms`.
+#[tracing::instrument(skip(store))]
+pub async fn claim(store: &Store, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>> {
+    let now = now_millis();
+    let lock = match store.backend() {
+        Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE deliveries SET locked_until = $2 WHERE id IN ({CLAIM_CANDIDATES}{lock}) \
+         RETURNING id, activity, inbox, host, attempts, created_at"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(now)
+        .bind(now + lease_ms)
+        .bind(limit)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Claimed {
+                id: row.try_get("id")?,
+                activity: row.try_get("activity")?,
+                inbox: row.try_get("inbox")?,
+                host: row.try_get("host")?,
+                attempts: row.try_get("attempts")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// What became of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Try again at `retry_at` (Unix ms).
+    Retry {
+        retry_at: i64,
+        error: String,
+    },
+    /// Give up: refused by the peer, or expired.
+    Dead {
+        error: String,
+    },
+}
+
+/// Records outcomes of a batch in one transaction (one commit, not one per row).
+pub async fn record(store: &Store, outcomes: &[(i64, Outcome)]) -> Result<()> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let now = now_millis();
+    let mut tx = store.begin_write().await?;
+    for (id, outcome) in outcomes {
+        let query = match outcome {
+            Outcome::Delivered => sqlx::query(
+                "UPDATE deliveries SET delivered_at = $2, locked_until = NULL, \
+                 attempts = attempts + 1 WHERE id = $1",
+            )
+            .bind(*id)
+            .bind(now),
+            Outcome::Retry { retry_at, error } => sqlx::query(
+                "UPDATE deliveries SET next_attempt_at = $2, locked_until = NULL, \
+                 attempts = attempts + 1, last_error = $3 WHERE id = $1",
+            )
+            .bind(*id)
+            .bind(*retry_at)
+            .bind(error),
+            Outcome::Dead { error } => sqlx::query(
+                "UPDATE deliveries SET dead_at = $2, locked_until = NULL, \
+                 attempts = attempts + 1, last_error = $3 WHERE id = $1",
+            )
+            .bind(*id)
+            .bind(now)
+            .bind(error),
+        };
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A delivery to `host` worked: the peer is healthy again.
+pub async fn peer_succeeded(store: &Store, host: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO peers (host, consecutive_failures, retry_after, last_success_at) \
+         VALUES ($1, 0, 0, $2) ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, \
+         retry_after = 0, last_error = NULL, last_success_at = $2",
+    )
+    .bind(host)
+    .bind(now_millis())
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// A delivery to `host` failed; returns the peer's consecutive failures so far.
+pub async fn peer_failed(store: &Store, host: &str, error: &str) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO peers (host, consecutive_failures, retry_after, last_error) \
+         VALUES ($1, 1, 0, $2) ON CONFLICT (host) DO UPDATE SET \
+         consecutive_failures = peers.consecutive_failures + 1, last_error = $2 \
+         RETURNING consecutive_failures",
+    )
+    .bind(host)
+    .bind(error)
+    .fetch_one(store.pool())
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// No delivery to `host` before `retry_after` (Unix ms).
+pub async fn back_off_peer(store: &Store, host: &str, retry_after: i64) -> Result<()> {
+    sqlx::query("UPDATE peers SET retry_after = $2 WHERE host = $1")
+        .bind(host)
+        .bind(retry_after)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// Queue figures, for the admin and for tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    pub pending: i64,
+    pub delivered: i64,
+    pub dead: i64,
+}
+
+pub async fn stats(store: &Store) -> Result<QueueStats> {
+    let row = sqlx::query(
+        "SELECT \
+           COALESCE(SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END), 0) AS pending, \
+           COALESCE(SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS delivered, \
+           COALESCE(SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dead \
+         FROM deliveries",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    Ok(QueueStats {
+        pending: row.try_get("pending")?,
+        delivered: row.try_get("delivered")?,
+        dead: row.try_get("dead")?,
+    })
+}
+
+/// Dead deliveries with their last error, newest first, for the admin.
+pub async fn dead(store: &Store, limit: i64) -> Result<Vec<(String, String, String)>> {
+    sqlx::query(
+        "SELECT activity, inbox, COALESCE(last_error, '') AS last_error FROM deliveries \
+         WHERE dead_at IS NOT NULL ORDER BY dead_at DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.try_get("activity")?,
+            row.try_get("inbox")?,
+            row.try_get("last_error")?,
+        ))
+    })
+    .collect()
+}

@@ -1,0 +1,205 @@
+//! Who follows our chapters (`followers`) and whom this instance follows
+//! (`following`).
+
+use crate::database::now_millis;
+use crate::rows::{opt_url, url};
+use crate::{Result, Store};
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Follower {
+    pub follower: Url,
+    pub follow_id: Url,
+    pub accepted: bool,
+}
+
+/// Records a follow request; a repeated Follow refreshes its id (the Accept must
+/// name the latest one) and keeps an acceptance already given.
+pub async fn upsert_follower(
+    conn: &mut AnyConnection,
+    local_actor: &Url,
+    follower: &Url,
+    follow_id: &Url,
+    accept_now: bool,
+) -> Result<()> {
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO followers (local_actor, follower, follow_id, accepted_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (local_actor, follower) DO UPDATE SET follow_id = excluded.follow_id, \
+           accepted_at = COALESCE(followers.accepted_at, excluded.accepted_at)",
+    )
+    .bind(local_actor.as_str())
+    .bind(follower.as_str())
+    .bind(follow_id.as_str())
+    .bind(accept_now.then_some(now))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Approves a pending follower; returns the Follow id to answer, if there was one.
+pub async fn accept_follower(
+    conn: &mut AnyConnection,
+    local_actor: &Url,
+    follower: &Url,
+) -> Result<Option<Url>> {
+    let row = sqlx::query(
+        "UPDATE followers SET accepted_at = $3 WHERE local_actor = $1 AND follower = $2 \
+         RETURNING follow_id",
+    )
+    .bind(local_actor.as_str())
+    .bind(follower.as_str())
+    .bind(now_millis())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| url(&r, "follow_id")).transpose()
+}
+
+/// Removes a follower; true if there was one.
+pub async fn remove_follower(
+    conn: &mut AnyConnection,
+    local_actor: &Url,
+    follower: &Url,
+) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM followers WHERE local_actor = $1 AND follower = $2")
+        .bind(local_actor.as_str())
+        .bind(follower.as_str())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn followers_of(store: &Store, local_actor: &Url) -> Result<Vec<Follower>> {
+    sqlx::query(
+        "SELECT follower, follow_id, accepted_at FROM followers WHERE local_actor = $1 \
+         ORDER BY created_at",
+    )
+    .bind(local_actor.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Follower {
+            follower: url(row, "follower")?,
+            follow_id: url(row, "follow_id")?,
+            accepted: row.try_get::<Option<i64>, _>("accepted_at")?.is_some(),
+        })
+    })
+    .collect()
+}
+
+/// The distinct inboxes (shared where the follower's server has one) of a local
+/// actor's accepted followers: one delivery per remote server, not per follower.
+pub async fn follower_inboxes(conn: &mut AnyConnection, local_actor: &Url) -> Result<Vec<Url>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) AS inbox \
+         FROM followers f JOIN actors a ON a.ap_id = f.follower \
+         WHERE f.local_actor = $1 AND f.accepted_at IS NOT NULL",
+    )
+    .bind(local_actor.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| url(row, "inbox")).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Following {
+    pub target: Url,
+    pub follow_id: Url,
+    pub accepted: bool,
+    pub inbox: Url,
+    pub shared_inbox: Option<Url>,
+}
+
+pub async fn insert_following(
+    conn: &mut AnyConnection,
+    target: &Url,
+    follower: &Url,
+    follow_id: &Url,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO following (target, follower, follow_id, accepted_at, created_at) \
+         VALUES ($1, $2, $3, NULL, $4) \
+         ON CONFLICT (target) DO UPDATE SET follow_id = excluded.follow_id",
+    )
+    .bind(target.as_str())
+    .bind(follower.as_str())
+    .bind(follow_id.as_str())
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks our follow of `target` accepted, if `follow_id` is the one we sent (an
+/// Accept of something else changes nothing). True if it matched.
+pub async fn mark_following_accepted(
+    conn: &mut AnyConnection,
+    target: &Url,
+    follow_id: &Url,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE following SET accepted_at = COALESCE(accepted_at, $3) \
+         WHERE target = $1 AND follow_id = $2",
+    )
+    .bind(target.as_str())
+    .bind(follow_id.as_str())
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Drops our follow of `target` (after an Undo we sent, or a Reject we got).
+pub async fn remove_following(conn: &mut AnyConnection, target: &Url) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM following WHERE target = $1")
+        .bind(target.as_str())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn following(store: &Store) -> Result<Vec<Following>> {
+    sqlx::query(
+        "SELECT f.target, f.follow_id, f.accepted_at, a.inbox, a.shared_inbox \
+         FROM following f JOIN actors a ON a.ap_id = f.target ORDER BY f.created_at",
+    )
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Following {
+            target: url(row, "target")?,
+            follow_id: url(row, "follow_id")?,
+            accepted: row.try_get::<Option<i64>, _>("accepted_at")?.is_some(),
+            inbox: url(row, "inbox")?,
+            shared_inbox: opt_url(row, "shared_inbox")?,
+        })
+    })
+    .collect()
+}
+
+/// True if this instance follows `target` and the follow was accepted.
+pub async fn is_following(store: &Store, target: &Url) -> Result<bool> {
+    Ok(
+        sqlx::query("SELECT 1 FROM following WHERE target = $1 AND accepted_at IS NOT NULL")
+            .bind(target.as_str())
+            .fetch_optional(store.pool())
+            .await?
+            .is_some(),
+    )
+}
+
+/// How many remote actors follow `local_actor` (accepted only).
+pub async fn count_accepted(store: &Store, local_actor: &Url) -> Result<i64> {
+    Ok(sqlx::query(
+        "SELECT COUNT(*) FROM followers WHERE local_actor = $1 AND accepted_at IS NOT NULL",
+    )
+    .bind(local_actor.as_str())
+    .fetch_one(store.pool())
+    .await?
+    .try_get(0)?)
+}

@@ -1,0 +1,151 @@
+//! Activities we send, and the queue of their deliveries. Enqueuing happens inside
+//! the caller's transaction, so an activity exists exactly when the change that
+//! caused it does (DESIGN.md invariant 3).
+
+use crate::database::now_millis;
+use crate::rows::{flag, url};
+use crate::{Result, Store};
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundActivity {
+    pub ap_id: Url,
+    pub actor: Url,
+    pub ap_type: String,
+    /// The JSON exactly as it will be sent and signed.
+    pub body: String,
+    /// Addressed to the public collection: may be served to anyone.
+    pub public: bool,
+}
+
+/// Rows per multi-row INSERT: 2 parameters each stays far under both backends'
+/// limits on bound parameters (SQLite 32766, PostgreSQL 65535).
+const DELIVERY_CHUNK: usize = 2000;
+
+/// Stores the activity and one delivery per distinct inbox, all due now.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    activity: &OutboundActivity,
+    inboxes: &[Url],
+) -> Result<()> {
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO outbox (ap_id, actor, ap_type, body, public, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(activity.ap_id.as_str())
+    .bind(activity.actor.as_str())
+    .bind(&activity.ap_type)
+    .bind(&activity.body)
+    .bind(i64::from(activity.public))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let mut unique: Vec<&Url> = inboxes.iter().collect();
+    unique.sort();
+    unique.dedup();
+    for chunk in unique.chunks(DELIVERY_CHUNK) {
+        let mut sql = String::from(
+            "INSERT INTO deliveries (activity, inbox, host, next_attempt_at, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = i * 2;
+            if i > 0 {
+                sql.push(',');
+            }
+            // $1 (the activity) and $2 (now) are the same for every row.
+            sql.push_str(&format!("($1, ${}, ${}, $2, $2)", p + 3, p + 4));
+        }
+        let mut query = sqlx::query(&sql).bind(activity.ap_id.as_str()).bind(now);
+        for inbox in chunk {
+            query = query.bind(inbox.as_str()).bind(host_of(inbox));
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The host (with port) an inbox is on: the unit of per-peer back-off.
+pub fn host_of(inbox: &Url) -> String {
+    match (inbox.host_str(), inbox.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => String::new(),
+    }
+}
+
+pub async fn get(store: &Store, ap_id: &Url) -> Result<Option<OutboundActivity>> {
+    let row =
+        sqlx::query("SELECT ap_id, actor, ap_type, body, public FROM outbox WHERE ap_id = $1")
+            .bind(ap_id.as_str())
+            .fetch_optional(store.pool())
+            .await?;
+    row.map(|row| {
+        Ok(OutboundActivity {
+            ap_id: url(&row, "ap_id")?,
+            actor: url(&row, "actor")?,
+            ap_type: row.try_get("ap_type")?,
+            body: row.try_get("body")?,
+            public: flag(&row, "public")?,
+        })
+    })
+    .transpose()
+}
+
+/// Bodies of several activities at once, for a batch of deliveries.
+pub async fn bodies(store: &Store, ids: &[String]) -> Result<Vec<(String, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT ap_id, actor, body FROM outbox WHERE ap_id IN ({})",
+        placeholders.join(",")
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get("ap_id")?,
+                row.try_get("actor")?,
+                row.try_get("body")?,
+            ))
+        })
+        .collect()
+}
+
+/// The newest public activities of one type sent by `actor`, for its outbox.
+pub async fn recent_public(
+    store: &Store,
+    actor: &Url,
+    ap_type: &str,
+    limit: i64,
+) -> Result<(i64, Vec<String>)> {
+    let total: i64 =
+        sqlx::query("SELECT COUNT(*) FROM outbox WHERE actor = $1 AND ap_type = $2 AND public = 1")
+            .bind(actor.as_str())
+            .bind(ap_type)
+            .fetch_one(store.pool())
+            .await?
+            .try_get(0)?;
+    let bodies = sqlx::query(
+        "SELECT body FROM outbox WHERE actor = $1 AND ap_type = $2 AND public = 1 \
+         ORDER BY created_at DESC LIMIT $3",
+    )
+    .bind(actor.as_str())
+    .bind(ap_type)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| row.try_get::<String, _>("body"))
+    .collect::<Result<_, _>>()?;
+    Ok((total, bodies))
+}

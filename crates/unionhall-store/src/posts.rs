@@ -1,0 +1,93 @@
+//! Notes published by our chapters and received from the ones we follow.
+
+use crate::database::now_millis;
+use crate::rows::{flag, url};
+use crate::{Result, Store};
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    pub ap_id: Url,
+    pub author: Url,
+    pub content: String,
+    pub public: bool,
+    pub is_local: bool,
+    pub published_at: i64,
+    pub updated_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "ap_id, author, content, public, is_local, published_at, updated_at, deleted_at";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<Post> {
+    Ok(Post {
+        ap_id: url(row, "ap_id")?,
+        author: url(row, "author")?,
+        content: row.try_get("content")?,
+        public: flag(row, "public")?,
+        is_local: flag(row, "is_local")?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+        deleted_at: row.try_get("deleted_at")?,
+    })
+}
+
+/// Inserts a post, or updates the content of one by the same author. A post id
+/// owned by another author is left alone: false is returned.
+pub async fn upsert(conn: &mut AnyConnection, post: &Post) -> Result<bool> {
+    let done = sqlx::query(&format!(
+        "INSERT INTO posts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL) \
+         ON CONFLICT (ap_id) DO UPDATE SET content = excluded.content, updated_at = $7 \
+         WHERE posts.author = excluded.author AND posts.deleted_at IS NULL"
+    ))
+    .bind(post.ap_id.as_str())
+    .bind(post.author.as_str())
+    .bind(&post.content)
+    .bind(i64::from(post.public))
+    .bind(i64::from(post.is_local))
+    .bind(post.published_at)
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Marks a post deleted if `author` wrote it; false otherwise.
+pub async fn delete(conn: &mut AnyConnection, ap_id: &Url, author: &Url) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE posts SET deleted_at = $3, content = '' \
+         WHERE ap_id = $1 AND author = $2 AND deleted_at IS NULL",
+    )
+    .bind(ap_id.as_str())
+    .bind(author.as_str())
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn by_ap_id(store: &Store, ap_id: &Url) -> Result<Option<Post>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM posts WHERE ap_id = $1"))
+        .bind(ap_id.as_str())
+        .fetch_optional(store.pool())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// An author's posts, newest first, deleted ones left out.
+pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<Post>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM posts WHERE author = $1 AND deleted_at IS NULL \
+         ORDER BY published_at DESC"
+    ))
+    .bind(author.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
