@@ -1,2 +1,84 @@
-//! Unionhall over ActivityPub (filled in by the federation-core work): actors,
-//! activities, signatures and the durable delivery queue.
+//! Unionhall over ActivityPub, built on the `activitypub_federation` crate.
+//!
+//! - `protocol/`: the JSON that crosses the network, as serde structs, nothing else.
+//! - `actors.rs`: our chapters, bodies and instance actor, and cached remote actors,
+//!   as the library's `Object`/`Actor`.
+//! - `activities/`: what happens when an activity is received or sent.
+//! - `inbox.rs`: the one entry point for received activities (checks, dedupe,
+//!   dispatch).
+//! - `delivery/`: the durable outbound queue and the workers that sign and send.
+//! - `discovery.rs`: WebFinger and NodeInfo documents.
+//!
+//! Architecture invariant: an outbound activity is only ever enqueued
+//! ([`delivery::enqueue`]) inside the transaction of the change that caused it,
+//! and only Group or Application actors send (never a member).
+
+pub mod activities;
+pub mod actors;
+pub mod delivery;
+pub mod discovery;
+mod error;
+mod http_client;
+pub mod inbox;
+mod keys;
+pub mod protocol;
+mod settings;
+pub mod urls;
+
+pub use error::{Error, Result};
+pub use settings::FederationSettings;
+
+use activitypub_federation::config::FederationConfig;
+use std::sync::Arc;
+use tokio::sync::Notify;
+use unionhall_store::Store;
+use urls::Urls;
+
+/// What every federation handler reaches through the library's `Data`.
+#[derive(Clone)]
+pub struct FederationData {
+    pub store: Store,
+    pub settings: Arc<FederationSettings>,
+    pub urls: Urls,
+    /// Woken after a commit that enqueued deliveries, so workers start at once
+    /// instead of at their next poll.
+    pub delivery_wakeup: Arc<Notify>,
+}
+
+pub type Data = activitypub_federation::config::Data<FederationData>;
+pub type Config = FederationConfig<FederationData>;
+
+impl FederationData {
+    pub fn wake_delivery(&self) {
+        self.delivery_wakeup.notify_waiters();
+        self.delivery_wakeup.notify_one();
+    }
+}
+
+/// Builds the library configuration, creating the instance actor (whose key signs
+/// our fetches) on first start.
+pub async fn configure(store: Store, settings: FederationSettings) -> Result<Config> {
+    let urls = Urls::new(settings.public_url.clone());
+    let instance = actors::ensure_instance_actor(&store, &urls).await?;
+    let domain = urls.domain();
+    let data = FederationData {
+        store,
+        settings: Arc::new(settings.clone()),
+        urls,
+        delivery_wakeup: Arc::new(Notify::new()),
+    };
+    FederationConfig::builder()
+        .domain(domain)
+        .app_data(data)
+        // "debug" in the library means: http, explicit ports and private addresses
+        // are allowed. Only for tests and closed networks.
+        .debug(settings.allow_private_peers)
+        .allow_http_urls(settings.allow_private_peers)
+        .request_timeout(settings.request_timeout)
+        .client(http_client::build(&settings, reqwest::redirect::Policy::limited(3))?.into())
+        .http_fetch_limit(50)
+        .signed_fetch_actor(&instance)
+        .build()
+        .await
+        .map_err(|err| Error::Config(err.to_string()))
+}

@@ -1,0 +1,235 @@
+//! Follow, Accept, Reject and Undo(Follow): chapters being followed by remote
+//! instances, and this instance following remote chapters.
+//!
+//! This instance follows through its instance actor, once for all its members: the
+//! remote side learns that an instance follows, never who (DESIGN.md section 3).
+
+use super::{first_time, same_actor, wake};
+use crate::actors::{ensure_instance_actor, DbActor};
+use crate::delivery::enqueue;
+use crate::protocol::activities::{FollowRef, UndoObject};
+use crate::protocol::{Accept, Follow, Reject, Undo};
+use crate::{Data, Error, FederationData, Result};
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
+use activitypub_federation::kinds::activity::{AcceptType, FollowType, UndoType};
+use unionhall_domain::ActorKind;
+use unionhall_store::actors::{self as store_actors, ActorRow};
+use unionhall_store::follows;
+use url::Url;
+
+/// Finds a remote actor by `@handle@domain`, `handle@domain` or its URL, fetching
+/// and caching it.
+pub async fn resolve(data: &Data, target: &str) -> Result<DbActor> {
+    let target = target.trim();
+    if target.starts_with("http://") || target.starts_with("https://") {
+        let id: ObjectId<DbActor> = ObjectId::parse(target)?;
+        return id.dereference(data).await;
+    }
+    let acct = target.trim_start_matches('@');
+    if acct.split('@').count() != 2 || acct.split('@').any(str::is_empty) {
+        return Err(Error::BadRequest(format!(
+            "{target:?} is neither @handle@domain nor a URL"
+        )));
+    }
+    webfinger_resolve_actor::<FederationData, DbActor>(acct, data).await
+}
+
+/// Makes this instance follow a remote chapter or body. Returns the target; the
+/// follow counts once the target's Accept arrives.
+pub async fn follow_remote(data: &Data, target: &str) -> Result<ActorRow> {
+    let target = resolve(data, target).await?.0;
+    if target.is_local {
+        return Err(Error::BadRequest(format!(
+            "{} is on this instance",
+            target.ap_id
+        )));
+    }
+    let instance = ensure_instance_actor(&data.store, &data.urls).await?.0;
+    let follow = Follow {
+        kind: FollowType::Follow,
+        id: data.urls.new_activity_id(),
+        actor: instance.ap_id.clone(),
+        object: target.ap_id.clone(),
+    };
+    let mut tx = data.store.begin_write().await?;
+    follows::insert_following(&mut tx, &target.ap_id, &instance.ap_id, &follow.id).await?;
+    let inbox = [target.delivery_inbox().clone()];
+    enqueue(
+        &mut tx, &data.urls, &instance, &follow.id, &follow, &inbox, false,
+    )
+    .await?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(target)
+}
+
+/// Stops following a remote chapter: sends Undo(Follow) and forgets the follow.
+pub async fn unfollow_remote(data: &Data, target: &str) -> Result<ActorRow> {
+    let target = resolve(data, target).await?.0;
+    let Some(current) = follows::following(&data.store)
+        .await?
+        .into_iter()
+        .find(|f| f.target == target.ap_id)
+    else {
+        return Err(Error::NotFound(format!(
+            "this instance does not follow {}",
+            target.ap_id
+        )));
+    };
+    let instance = ensure_instance_actor(&data.store, &data.urls).await?.0;
+    let undo = Undo {
+        kind: UndoType::Undo,
+        id: data.urls.new_activity_id(),
+        actor: instance.ap_id.clone(),
+        object: UndoObject::Follow(Follow {
+            kind: FollowType::Follow,
+            id: current.follow_id,
+            actor: instance.ap_id.clone(),
+            object: target.ap_id.clone(),
+        }),
+    };
+    let mut tx = data.store.begin_write().await?;
+    follows::remove_following(&mut tx, &target.ap_id).await?;
+    let inbox = [target.delivery_inbox().clone()];
+    enqueue(
+        &mut tx, &data.urls, &instance, &undo.id, &undo, &inbox, false,
+    )
+    .await?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(target)
+}
+
+/// The local chapter or body a Follow or Undo names, or 404.
+async fn local_group(data: &Data, id: &Url) -> Result<ActorRow> {
+    match store_actors::by_ap_id(&data.store, id).await? {
+        Some(row) if row.is_local && matches!(row.kind, ActorKind::Chapter | ActorKind::Union) => {
+            Ok(row)
+        }
+        _ => Err(Error::NotFound(format!(
+            "no chapter or union body {id} here"
+        ))),
+    }
+}
+
+fn accept_of(data: &Data, local: &ActorRow, follow: Follow) -> Accept {
+    Accept {
+        kind: AcceptType::Accept,
+        id: data.urls.new_activity_id(),
+        actor: local.ap_id.clone(),
+        object: FollowRef::Embedded(follow),
+    }
+}
+
+pub async fn receive_follow(follow: Follow, data: &Data) -> Result<()> {
+    let local = local_group(data, &follow.object).await?;
+    let follower = store_actors::by_ap_id(&data.store, &follow.actor)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("{} was not cached", follow.actor)))?;
+    let auto_accept = !local.manually_approves_followers;
+    let mut tx = data.store.begin_write().await?;
+    if !first_time(&mut tx, &follow.id, &follow.actor).await? {
+        return Ok(());
+    }
+    follows::upsert_follower(
+        &mut tx,
+        &local.ap_id,
+        &follow.actor,
+        &follow.id,
+        auto_accept,
+    )
+    .await?;
+    if auto_accept {
+        let accept = accept_of(data, &local, follow);
+        let inbox = [follower.delivery_inbox().clone()];
+        enqueue(
+            &mut tx, &data.urls, &local, &accept.id, &accept, &inbox, false,
+        )
+        .await?;
+    }
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(())
+}
+
+/// An organizer approves a pending follower of a chapter that approves by hand.
+pub async fn approve_follower(data: &Data, handle: &str, follower: &Url) -> Result<()> {
+    let local = store_actors::local_by_handle(&data.store, handle)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no chapter or body @{handle} here")))?;
+    let follower_row = store_actors::by_ap_id(&data.store, follower)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("{follower} has not asked to follow")))?;
+    let mut tx = data.store.begin_write().await?;
+    let follow_id = follows::accept_follower(&mut tx, &local.ap_id, follower)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("{follower} has not asked to follow")))?;
+    let follow = Follow {
+        kind: FollowType::Follow,
+        id: follow_id,
+        actor: follower.clone(),
+        object: local.ap_id.clone(),
+    };
+    let accept = accept_of(data, &local, follow);
+    let inbox = [follower_row.delivery_inbox().clone()];
+    enqueue(
+        &mut tx, &data.urls, &local, &accept.id, &accept, &inbox, false,
+    )
+    .await?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(())
+}
+
+/// The object of an Accept or Reject must be a Follow of the accepting actor.
+fn check_answered_follow(answer: &FollowRef, answering: &Url) -> Result<()> {
+    if let FollowRef::Embedded(follow) = answer {
+        same_actor(&follow.object, answering, "answer a follow")?;
+    }
+    Ok(())
+}
+
+pub async fn receive_accept(accept: Accept, data: &Data) -> Result<()> {
+    check_answered_follow(&accept.object, &accept.actor)?;
+    let mut tx = data.store.begin_write().await?;
+    if !first_time(&mut tx, &accept.id, &accept.actor).await? {
+        return Ok(());
+    }
+    // Matches only our follow of this very actor with this very Follow id.
+    follows::mark_following_accepted(&mut tx, &accept.actor, accept.object.id()).await?;
+    unionhall_store::commit(tx).await?;
+    Ok(())
+}
+
+pub async fn receive_reject(reject: Reject, data: &Data) -> Result<()> {
+    check_answered_follow(&reject.object, &reject.actor)?;
+    let ours = follows::following(&data.store)
+        .await?
+        .into_iter()
+        .any(|f| f.target == reject.actor && &f.follow_id == reject.object.id());
+    let mut tx = data.store.begin_write().await?;
+    if !first_time(&mut tx, &reject.id, &reject.actor).await? {
+        return Ok(());
+    }
+    if ours {
+        follows::remove_following(&mut tx, &reject.actor).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(())
+}
+
+pub async fn receive_undo(undo: Undo, data: &Data) -> Result<()> {
+    let mut tx = data.store.begin_write().await?;
+    if let UndoObject::Follow(follow) = &undo.object {
+        same_actor(&follow.actor, &undo.actor, "undo a follow")?;
+    }
+    if !first_time(&mut tx, &undo.id, &undo.actor).await? {
+        return Ok(());
+    }
+    if let UndoObject::Follow(follow) = &undo.object {
+        follows::remove_follower(&mut tx, &follow.object, &undo.actor).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(())
+}

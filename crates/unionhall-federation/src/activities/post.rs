@@ -1,0 +1,165 @@
+//! Notes: a chapter publishes a campaign update (Create), and notes from the
+//! chapters this instance follows arrive (Create, Update, Delete).
+
+use super::{first_time, same_actor, wake};
+use crate::delivery::enqueue;
+use crate::protocol::note::{plain_text_to_html, NOTE_TYPES};
+use crate::protocol::{Create, Delete, NoteJson, Update, PUBLIC};
+use crate::{Data, Error, Result};
+use activitypub_federation::kinds::activity::CreateType;
+use activitypub_federation::protocol::verification::verify_domains_match;
+use unionhall_store::posts::{self, Post};
+use unionhall_store::{actors as store_actors, follows, now_millis};
+use url::Url;
+
+/// Largest note accepted, in bytes of HTML.
+pub const MAX_CONTENT_BYTES: usize = 64 * 1024;
+
+/// A chapter or body publishes a public note to its followers.
+pub async fn publish_note(data: &Data, handle: &str, text: &str) -> Result<Post> {
+    let author = store_actors::local_by_handle(&data.store, handle)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no chapter or body @{handle} here")))?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::BadRequest("the note is empty".into()));
+    }
+    let content = plain_text_to_html(text);
+    if content.len() > MAX_CONTENT_BYTES {
+        return Err(Error::BadRequest(format!(
+            "the note is longer than {MAX_CONTENT_BYTES} bytes"
+        )));
+    }
+    let post = Post {
+        ap_id: data.urls.new_post_id(),
+        author: author.ap_id.clone(),
+        content,
+        public: true,
+        is_local: true,
+        published_at: now_millis(),
+        updated_at: None,
+        deleted_at: None,
+    };
+    let mut note = note_of(&post);
+    note.cc = author.followers_url.iter().cloned().collect();
+    let create = Create {
+        kind: CreateType::Create,
+        id: data.urls.new_activity_id(),
+        actor: author.ap_id.clone(),
+        to: note.to.clone(),
+        cc: note.cc.clone(),
+        object: note,
+    };
+    let mut tx = data.store.begin_write().await?;
+    posts::upsert(&mut tx, &post).await?;
+    let inboxes = follows::follower_inboxes(&mut tx, &author.ap_id).await?;
+    enqueue(
+        &mut tx, &data.urls, &author, &create.id, &create, &inboxes, true,
+    )
+    .await?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(post)
+}
+
+/// The Note we publish for one of our posts.
+pub fn note_of(post: &Post) -> NoteJson {
+    let public = post
+        .public
+        .then(|| Url::parse(PUBLIC).ok())
+        .flatten()
+        .into_iter()
+        .collect();
+    NoteJson {
+        kind: "Note".into(),
+        id: post.ap_id.clone(),
+        attributed_to: post.author.clone(),
+        name: None,
+        content: Some(post.content.clone()),
+        published: chrono::DateTime::from_timestamp_millis(post.published_at)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        to: public,
+        cc: Vec::new(),
+    }
+}
+
+/// Checks common to Create and Update: the sender wrote the note, the note lives
+/// on the sender's server, and it is of a type we keep.
+fn check_note(note: &NoteJson, actor: &Url) -> Result<()> {
+    same_actor(&note.attributed_to, actor, "publish")?;
+    verify_domains_match(&note.id, actor)?;
+    if !NOTE_TYPES.contains(&note.kind.as_str()) {
+        return Err(Error::BadRequest(format!(
+            "{:?} objects are not accepted; send one of {}",
+            note.kind,
+            NOTE_TYPES.join(", ")
+        )));
+    }
+    let content = note.content.as_deref().unwrap_or_default();
+    if content.len() > MAX_CONTENT_BYTES {
+        return Err(Error::BadRequest(format!(
+            "content longer than {MAX_CONTENT_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
+fn is_public(note: &NoteJson) -> bool {
+    note.to.iter().chain(&note.cc).any(|u| u.as_str() == PUBLIC)
+}
+
+async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Result<()> {
+    // Only what this instance asked for: posts of actors it follows.
+    let followed = follows::is_following(&data.store, actor).await?;
+    let mut tx = data.store.begin_write().await?;
+    if !first_time(&mut tx, id, actor).await? || !followed {
+        return Ok(unionhall_store::commit(tx).await?);
+    }
+    let post = Post {
+        public: is_public(&note),
+        ap_id: note.id,
+        author: actor.clone(),
+        content: note.content.unwrap_or_default(),
+        is_local: false,
+        published_at: now_millis(),
+        updated_at: None,
+        deleted_at: None,
+    };
+    if !posts::upsert(&mut tx, &post).await? {
+        return Err(Error::Forbidden(format!(
+            "{actor} cannot change {}: it is not theirs",
+            post.ap_id
+        )));
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(())
+}
+
+pub async fn receive_create(create: Create, data: &Data) -> Result<()> {
+    check_note(&create.object, &create.actor)?;
+    store_note(data, &create.id, &create.actor, create.object).await
+}
+
+pub async fn receive_update(update: Update, data: &Data) -> Result<()> {
+    check_note(&update.object, &update.actor)?;
+    store_note(data, &update.id, &update.actor, update.object).await
+}
+
+pub async fn receive_delete(delete: Delete, data: &Data) -> Result<()> {
+    let target = delete.object.id().clone();
+    let existing = posts::by_ap_id(&data.store, &target).await?;
+    if let Some(post) = &existing {
+        if post.author != delete.actor {
+            return Err(Error::Forbidden(format!(
+                "{} cannot delete {target}: it is not theirs",
+                delete.actor
+            )));
+        }
+    }
+    let mut tx = data.store.begin_write().await?;
+    if first_time(&mut tx, &delete.id, &delete.actor).await? && existing.is_some() {
+        posts::delete(&mut tx, &target, &delete.actor).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(())
+}

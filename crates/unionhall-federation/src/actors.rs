@@ -1,0 +1,262 @@
+//! Actors as the library sees them: our chapters, bodies and instance actor, and
+//! remote actors fetched and cached in the `actors` table.
+
+use crate::protocol::actor::ACTOR_TYPES;
+use crate::protocol::{ActorJson, Endpoints};
+use crate::urls::Urls;
+use crate::{Data, Error, FederationData, Result};
+use activitypub_federation::http_signatures::generate_actor_keypair;
+use activitypub_federation::protocol::public_key::PublicKey;
+use activitypub_federation::protocol::verification::verify_domains_match;
+use activitypub_federation::traits::{Actor, Object};
+use chrono::{DateTime, Utc};
+use unionhall_domain::{ActorKind, Handle};
+use unionhall_store::actors::{self as store_actors, ActorRow};
+use unionhall_store::{now_millis, Store};
+use url::Url;
+
+/// A stored actor, local or remote.
+#[derive(Debug, Clone)]
+pub struct DbActor(pub ActorRow);
+
+/// What a new chapter or body is made of.
+#[derive(Debug, Clone)]
+pub struct NewGroup {
+    pub kind: ActorKind,
+    pub handle: Handle,
+    pub name: String,
+    pub summary: String,
+    pub manually_approves_followers: bool,
+}
+
+/// Creates a chapter or industrial union body with its own key pair.
+pub async fn create_group(store: &Store, urls: &Urls, group: NewGroup) -> Result<ActorRow> {
+    if !matches!(group.kind, ActorKind::Chapter | ActorKind::Union) {
+        return Err(Error::BadRequest(
+            "only chapters and union bodies are groups".into(),
+        ));
+    }
+    let name = group.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::BadRequest(
+            "a name of 1 to 200 characters is needed".into(),
+        ));
+    }
+    let handle = group.handle.as_str();
+    let ap_id = urls.actor(handle);
+    let row = new_local_row(
+        group.kind,
+        ap_id.clone(),
+        Some(handle.to_owned()),
+        handle.to_owned(),
+        name.to_owned(),
+        group.summary,
+        urls.inbox(handle),
+        Some(urls.followers(handle)),
+        group.manually_approves_followers,
+        urls,
+    )
+    .await?;
+    store_actors::insert_local(store, &row).await?;
+    Ok(row)
+}
+
+/// The instance actor (`Application` at `/actor`) signs our fetches; created on
+/// first start.
+pub async fn ensure_instance_actor(store: &Store, urls: &Urls) -> Result<DbActor> {
+    if let Some(row) = store_actors::instance_actor(store).await? {
+        return Ok(DbActor(row));
+    }
+    let domain = urls.domain();
+    let row = new_local_row(
+        ActorKind::Instance,
+        urls.instance_actor(),
+        None,
+        domain.clone(),
+        domain,
+        String::new(),
+        urls.instance_inbox(),
+        None,
+        true,
+        urls,
+    )
+    .await?;
+    match store_actors::insert_local(store, &row).await {
+        Ok(()) => Ok(DbActor(row)),
+        // Another process created it at the same moment: use theirs.
+        Err(unionhall_store::Error::Conflict(_)) => store_actors::instance_actor(store)
+            .await?
+            .map(DbActor)
+            .ok_or_else(|| Error::Internal("instance actor vanished".into())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn new_local_row(
+    kind: ActorKind,
+    ap_id: Url,
+    handle: Option<String>,
+    preferred_username: String,
+    name: String,
+    summary: String,
+    inbox: Url,
+    followers_url: Option<Url>,
+    manually_approves_followers: bool,
+    urls: &Urls,
+) -> Result<ActorRow> {
+    // RSA key generation takes a while: keep it off the async workers.
+    let keys = tokio::task::spawn_blocking(generate_actor_keypair)
+        .await
+        .map_err(|err| Error::Internal(format!("key generation: {err}")))?
+        .map_err(|err| Error::Internal(format!("key generation: {err}")))?;
+    let now = now_millis();
+    Ok(ActorRow {
+        public_key_id: format!("{ap_id}#main-key"),
+        ap_id,
+        kind,
+        ap_type: kind.ap_type().to_owned(),
+        handle,
+        preferred_username,
+        name,
+        summary,
+        inbox,
+        shared_inbox: Some(urls.shared_inbox()),
+        followers_url,
+        public_key_pem: keys.public_key,
+        private_key_pem: Some(keys.private_key),
+        manually_approves_followers,
+        is_local: true,
+        fetched_at: now,
+        created_at: now,
+    })
+}
+
+impl DbActor {
+    /// The JSON we publish for a local actor (never the private key).
+    pub fn to_json(&self, urls: &Urls) -> ActorJson {
+        let row = &self.0;
+        let handle = row.handle.as_deref();
+        ActorJson {
+            kind: row.ap_type.clone(),
+            id: row.ap_id.clone(),
+            preferred_username: row.preferred_username.clone(),
+            name: Some(row.name.clone()),
+            summary: (!row.summary.is_empty()).then(|| row.summary.clone()),
+            inbox: row.inbox.clone(),
+            outbox: handle.map(|h| urls.outbox(h)),
+            followers: row.followers_url.clone(),
+            endpoints: Some(Endpoints {
+                shared_inbox: row.shared_inbox.clone(),
+            }),
+            public_key: self.public_key(),
+            manually_approves_followers: Some(row.manually_approves_followers),
+            url: Some(row.ap_id.clone()),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for DbActor {
+    type DataType = FederationData;
+    type Kind = ActorJson;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.0.ap_id
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_millis(self.0.fetched_at)
+    }
+
+    async fn read_from_id(object_id: Url, data: &Data) -> Result<Option<Self>> {
+        Ok(store_actors::by_ap_id(&data.store, &object_id)
+            .await?
+            .map(DbActor))
+    }
+
+    async fn into_json(self, data: &Data) -> Result<ActorJson> {
+        Ok(self.to_json(&data.urls))
+    }
+
+    async fn verify(json: &ActorJson, expected_domain: &Url, _data: &Data) -> Result<()> {
+        verify_domains_match(&json.id, expected_domain)?;
+        verify_domains_match(&json.id, &json.inbox)?;
+        if json.public_key.owner != json.id {
+            return Err(Error::BadRequest(format!(
+                "the key of {} is owned by {}",
+                json.id, json.public_key.owner
+            )));
+        }
+        if !ACTOR_TYPES.contains(&json.kind.as_str()) {
+            return Err(Error::BadRequest(format!(
+                "{:?} is not an actor type",
+                json.kind
+            )));
+        }
+        Ok(())
+    }
+
+    async fn from_json(json: ActorJson, data: &Data) -> Result<Self> {
+        if data.urls.is_local(&json.id) {
+            // Ours are never replaced by what someone else says about them.
+            return store_actors::by_ap_id(&data.store, &json.id)
+                .await?
+                .map(DbActor)
+                .ok_or_else(|| Error::NotFound(format!("no local actor {}", json.id)));
+        }
+        let public_key_pem = crate::keys::normalize_public_key_pem(&json.public_key.public_key_pem)
+            .ok_or_else(|| {
+                Error::BadRequest(format!("{} has no usable RSA public key", json.id))
+            })?;
+        let now = now_millis();
+        let row = ActorRow {
+            ap_id: json.id.clone(),
+            kind: ActorKind::Remote,
+            ap_type: json.kind,
+            handle: None,
+            name: json.name.unwrap_or_else(|| json.preferred_username.clone()),
+            preferred_username: json.preferred_username,
+            summary: json.summary.unwrap_or_default(),
+            inbox: json.inbox,
+            shared_inbox: json.endpoints.and_then(|e| e.shared_inbox),
+            followers_url: json.followers,
+            public_key_id: json.public_key.id,
+            public_key_pem,
+            private_key_pem: None,
+            manually_approves_followers: json.manually_approves_followers.unwrap_or(false),
+            is_local: false,
+            fetched_at: now,
+            created_at: now,
+        };
+        store_actors::upsert_remote(&data.store, &row).await?;
+        Ok(DbActor(row))
+    }
+}
+
+impl Actor for DbActor {
+    fn public_key_pem(&self) -> &str {
+        &self.0.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        self.0.private_key_pem.clone()
+    }
+
+    fn inbox(&self) -> Url {
+        self.0.inbox.clone()
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.0.shared_inbox.clone()
+    }
+
+    fn public_key(&self) -> PublicKey {
+        PublicKey {
+            id: self.0.public_key_id.clone(),
+            owner: self.0.ap_id.clone(),
+            public_key_pem: self.0.public_key_pem.clone(),
+        }
+    }
+}

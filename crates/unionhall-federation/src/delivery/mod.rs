@@ -1,0 +1,68 @@
+//! The durable outbound queue (DESIGN.md invariant 3).
+//!
+//! [`enqueue`] writes an activity and its deliveries inside the caller's
+//! transaction; [`worker`] claims due deliveries, signs and sends them, and records
+//! the outcome. Nothing is sent that was not first stored, and nothing stored is
+//! forgotten: a crash leaves claimed rows whose lease runs out, and they are sent
+//! again.
+
+mod signing;
+pub mod worker;
+
+pub use signing::{signed_post_headers, signed_post_headers_at, Signer};
+
+use crate::protocol::context;
+use crate::urls::Urls;
+use crate::{Error, Result};
+use serde::Serialize;
+use unionhall_domain::ActorKind;
+use unionhall_store::actors::ActorRow;
+use unionhall_store::outbox::{self, OutboundActivity};
+use unionhall_store::Connection;
+use url::Url;
+
+/// Stores `activity` (with the JSON-LD context) as sent by `actor`, and one
+/// delivery per distinct remote inbox. Call inside the transaction of the change
+/// that caused it, then wake the workers after the commit.
+pub async fn enqueue<A: Serialize>(
+    conn: &mut Connection,
+    urls: &Urls,
+    actor: &ActorRow,
+    id: &Url,
+    activity: &A,
+    inboxes: &[Url],
+    public: bool,
+) -> Result<()> {
+    // Members never send: only chapters, bodies and the instance speak for the
+    // instance (DESIGN.md invariant 1).
+    if !actor.is_local || actor.kind == ActorKind::Remote {
+        return Err(Error::Internal(format!(
+            "{} cannot send activities",
+            actor.ap_id
+        )));
+    }
+    let mut json = serde_json::to_value(activity)
+        .map_err(|err| Error::Internal(format!("serialising an activity: {err}")))?;
+    let ap_type = json
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(object) = json.as_object_mut() {
+        object.insert("@context".into(), context());
+    }
+    let remote: Vec<Url> = inboxes
+        .iter()
+        .filter(|i| !urls.is_local(i))
+        .cloned()
+        .collect();
+    let stored = OutboundActivity {
+        ap_id: id.clone(),
+        actor: actor.ap_id.clone(),
+        ap_type,
+        body: json.to_string(),
+        public,
+    };
+    outbox::enqueue(conn, &stored, &remote).await?;
+    Ok(())
+}

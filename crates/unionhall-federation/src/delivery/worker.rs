@@ -1,0 +1,329 @@
+//! Delivery workers: claim due deliveries, sign and send them with bounded
+//! concurrency (overall and per peer), record outcomes in batches.
+//!
+//! Retries back off exponentially per delivery (`retry_base` doubling up to
+//! `retry_max`) until `delivery_expiry`; a peer failing three times in a row is
+//! backed off as a whole, so a server that is down for days costs one attempt
+//! per back-off period, not one per queued activity.
+
+use super::signing::{signed_post_headers, Signer};
+use crate::{Error, FederationData, Result};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch, Mutex, Semaphore};
+use tokio::task::JoinHandle;
+use unionhall_store::deliveries::{self, Claimed, Outcome};
+use unionhall_store::{actors, now_millis, outbox};
+use url::Url;
+
+/// Consecutive failures after which a whole peer is backed off.
+const PEER_FAILURES_BEFORE_BACKOFF: i64 = 3;
+/// Outcomes recorded per transaction at most.
+const RECORD_BATCH: usize = 512;
+
+/// An activity ready to send: who signs it, and the exact bytes.
+struct Outgoing {
+    signer: String,
+    body: Arc<[u8]>,
+}
+
+struct Shared {
+    data: FederationData,
+    client: reqwest::Client,
+    signer: Signer,
+    /// Activity bodies and signers, by activity id.
+    bodies: Mutex<HashMap<String, Arc<Outgoing>>>,
+    per_peer: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// Starts the worker loop; it stops claiming when `shutdown` turns true and
+/// returns once in-flight deliveries are recorded.
+pub fn spawn(data: FederationData, shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(err) = run(data, shutdown).await {
+            tracing::error!("delivery worker stopped: {err}");
+        }
+    })
+}
+
+async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Result<()> {
+    let settings = data.settings.clone();
+    let shared = Arc::new(Shared {
+        // An inbox that redirects is misconfigured; following it would also let a
+        // peer point our signed POSTs elsewhere.
+        client: crate::http_client::build(&settings, reqwest::redirect::Policy::none())?,
+        data,
+        signer: Signer::default(),
+        bodies: Mutex::new(HashMap::new()),
+        per_peer: std::sync::Mutex::new(HashMap::new()),
+    });
+    let slots = Arc::new(Semaphore::new(settings.delivery_concurrency.max(1)));
+    let (results, outcomes) = mpsc::channel::<(Claimed, Outcome)>(RECORD_BATCH * 4);
+    let recorder = tokio::spawn(record_outcomes(shared.clone(), outcomes));
+    // A lease comfortably longer than a claimed row can wait for its peer's turn
+    // plus one request; an expired lease only means a row may be sent twice.
+    let lease_ms = (settings.request_timeout.as_millis() as i64 * 6).max(60_000);
+    let wakeup = shared.data.delivery_wakeup.clone();
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let free = slots.available_permits();
+        let claimed = if free == 0 {
+            Vec::new()
+        } else {
+            match deliveries::claim(&shared.data.store, free.min(RECORD_BATCH) as i64, lease_ms)
+                .await
+            {
+                Ok(rows) => rows,
+                Err(err) => {
+                    tracing::warn!("claiming deliveries failed: {err}");
+                    Vec::new()
+                }
+            }
+        };
+        if claimed.is_empty() {
+            tokio::select! {
+                () = wakeup.notified() => {}
+                () = tokio::time::sleep(settings.queue_poll) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        tracing::debug!(count = claimed.len(), "claimed deliveries");
+        if let Err(err) = load_bodies(&shared, &claimed).await {
+            tracing::warn!("loading activities to deliver failed: {err}");
+        }
+        for row in claimed {
+            let permit = slots
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| Error::Internal("delivery slots closed".into()))?;
+            let shared = shared.clone();
+            let results = results.clone();
+            tokio::spawn(async move {
+                let outcome = deliver(&shared, &row).await;
+                drop(permit);
+                let _ = results.send((row, outcome)).await;
+            });
+        }
+    }
+    // Wait for deliveries in flight, then for their outcomes to be written.
+    let _ = slots
+        .acquire_many(settings.delivery_concurrency.max(1) as u32)
+        .await;
+    drop(results);
+    let _ = recorder.await;
+    Ok(())
+}
+
+async fn load_bodies(shared: &Shared, claimed: &[Claimed]) -> Result<()> {
+    let mut cache = shared.bodies.lock().await;
+    if cache.len() > 1000 {
+        cache.clear();
+    }
+    let missing: Vec<String> = claimed
+        .iter()
+        .map(|c| c.activity.clone())
+        .filter(|id| !cache.contains_key(id))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    for (id, actor, body) in outbox::bodies(&shared.data.store, &missing).await? {
+        let body = Arc::from(body.into_bytes());
+        cache.insert(
+            id,
+            Arc::new(Outgoing {
+                signer: actor,
+                body,
+            }),
+        );
+    }
+    Ok(())
+}
+
+fn peer_slots(shared: &Shared, host: &str) -> Arc<Semaphore> {
+    let mut peers = shared
+        .per_peer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    peers
+        .entry(host.to_owned())
+        .or_insert_with(|| {
+            Arc::new(Semaphore::new(
+                shared.data.settings.per_peer_concurrency.max(1),
+            ))
+        })
+        .clone()
+}
+
+/// One attempt at one delivery.
+async fn deliver(shared: &Shared, row: &Claimed) -> Outcome {
+    let peer = peer_slots(shared, &row.host);
+    let Ok(_turn) = peer.acquire().await else {
+        return retry_later(shared, row, "peer slots closed".into());
+    };
+    match attempt(shared, row).await {
+        Ok(()) => Outcome::Delivered,
+        Err(Attempt::Refused(error)) => Outcome::Dead { error },
+        Err(Attempt::Failed(error)) => retry_later(shared, row, error),
+    }
+}
+
+enum Attempt {
+    /// The peer answered that it will never take this (4xx other than 408/429).
+    Refused(String),
+    /// Worth trying again: network errors, timeouts, 5xx, 408, 429.
+    Failed(String),
+}
+
+async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
+    let entry = shared.bodies.lock().await.get(&row.activity).cloned();
+    let Some(entry) = entry else {
+        return Err(Attempt::Refused(format!(
+            "activity {} is gone",
+            row.activity
+        )));
+    };
+    let (actor_id, body) = (&entry.signer, entry.body.clone());
+    let inbox =
+        Url::parse(&row.inbox).map_err(|err| Attempt::Refused(format!("bad inbox: {err}")))?;
+    let actor_url =
+        Url::parse(actor_id).map_err(|err| Attempt::Refused(format!("bad actor: {err}")))?;
+    let actor = actors::by_ap_id(&shared.data.store, &actor_url)
+        .await
+        .map_err(|err| Attempt::Failed(err.to_string()))?
+        .ok_or_else(|| Attempt::Refused(format!("sender {actor_id} is gone")))?;
+    let pem = actor
+        .private_key_pem
+        .as_deref()
+        .ok_or_else(|| Attempt::Refused(format!("{actor_id} has no private key")))?;
+    let key = shared
+        .signer
+        .key(actor_id, pem)
+        .map_err(|err| Attempt::Refused(err.to_string()))?;
+    let key_id = actor.public_key_id.clone();
+    let (signed_url, signed_body) = (inbox.clone(), body.clone());
+    let headers = tokio::task::spawn_blocking(move || {
+        signed_post_headers(&key, &key_id, &signed_url, &signed_body)
+    })
+    .await
+    .map_err(|err| Attempt::Failed(format!("signing task: {err}")))?
+    .map_err(|err| Attempt::Refused(err.to_string()))?;
+    let response = shared
+        .client
+        .post(inbox)
+        .headers(headers)
+        .body(body.to_vec())
+        .send()
+        .await
+        .map_err(|err| Attempt::Failed(format!("{err}")))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let text: String = response
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let error = format!("{status}: {text}");
+    if status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429 {
+        Err(Attempt::Refused(error))
+    } else {
+        Err(Attempt::Failed(error))
+    }
+}
+
+/// Exponential back-off from `retry_base`, capped at `retry_max`.
+fn backoff(base: Duration, max: Duration, failures: i64) -> Duration {
+    let factor = 2u32.saturating_pow(failures.clamp(0, 30) as u32);
+    base.saturating_mul(factor).min(max)
+}
+
+fn retry_later(shared: &Shared, row: &Claimed, error: String) -> Outcome {
+    let settings = &shared.data.settings;
+    let now = now_millis();
+    if now - row.created_at > settings.delivery_expiry.as_millis() as i64 {
+        return Outcome::Dead {
+            error: format!(
+                "expired after {} attempts; last error: {error}",
+                row.attempts + 1
+            ),
+        };
+    }
+    let wait = backoff(settings.retry_base, settings.retry_max, row.attempts);
+    Outcome::Retry {
+        retry_at: now + wait.as_millis() as i64,
+        error,
+    }
+}
+
+/// Writes outcomes in batches, and keeps per-peer health.
+async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Claimed, Outcome)>) {
+    let store = &shared.data.store;
+    let settings = &shared.data.settings;
+    let mut batch = Vec::with_capacity(RECORD_BATCH);
+    while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+        let rows: Vec<(i64, Outcome)> = batch.iter().map(|(c, o)| (c.id, o.clone())).collect();
+        if let Err(err) = deliveries::record(store, &rows).await {
+            // The leases run out and these rows are tried again: nothing is lost.
+            tracing::error!("recording {} delivery outcomes failed: {err}", rows.len());
+        }
+        let mut healthy = HashSet::new();
+        for (claimed, outcome) in &batch {
+            match outcome {
+                Outcome::Delivered => {
+                    healthy.insert(claimed.host.clone());
+                }
+                Outcome::Retry { error, .. } => {
+                    tracing::debug!(inbox = %claimed.inbox, "delivery failed, will retry: {error}");
+                    match deliveries::peer_failed(store, &claimed.host, error).await {
+                        Ok(failures) if failures >= PEER_FAILURES_BEFORE_BACKOFF => {
+                            let wait = backoff(
+                                settings.retry_base,
+                                settings.retry_max,
+                                failures - PEER_FAILURES_BEFORE_BACKOFF,
+                            );
+                            let until = now_millis() + wait.as_millis() as i64;
+                            if let Err(err) =
+                                deliveries::back_off_peer(store, &claimed.host, until).await
+                            {
+                                tracing::warn!("backing off {} failed: {err}", claimed.host);
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!("recording peer failure failed: {err}"),
+                    }
+                }
+                Outcome::Dead { error } => {
+                    tracing::warn!(inbox = %claimed.inbox, activity = %claimed.activity, "delivery given up: {error}");
+                }
+            }
+        }
+        for host in healthy {
+            if let Err(err) = deliveries::peer_succeeded(store, &host).await {
+                tracing::warn!("recording peer success failed: {err}");
+            }
+        }
+        batch.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let (base, max) = (Duration::from_secs(60), Duration::from_secs(86_400));
+        assert_eq!(backoff(base, max, 0), Duration::from_secs(60));
+        assert_eq!(backoff(base, max, 1), Duration::from_secs(120));
+        assert_eq!(backoff(base, max, 5), Duration::from_secs(1920));
+        assert_eq!(backoff(base, max, 40), max);
+    }
+}

@@ -1,0 +1,203 @@
+//! Activities we send and receive.
+
+use super::note::NoteJson;
+use super::one_or_many_ser;
+use activitypub_federation::kinds::activity::{
+    AcceptType, CreateType, DeleteType, FollowType, RejectType, UndoType, UpdateType,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+use url::Url;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Follow {
+    #[serde(rename = "type")]
+    pub kind: FollowType,
+    pub id: Url,
+    pub actor: Url,
+    pub object: Url,
+}
+
+/// The Follow an Accept or Reject answers: embedded (Mastodon, Lemmy, us) or by id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FollowRef {
+    Embedded(Follow),
+    Id(Url),
+}
+
+impl FollowRef {
+    pub fn id(&self) -> &Url {
+        match self {
+            Self::Embedded(follow) => &follow.id,
+            Self::Id(id) => id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Accept {
+    #[serde(rename = "type")]
+    pub kind: AcceptType,
+    pub id: Url,
+    pub actor: Url,
+    pub object: FollowRef,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reject {
+    #[serde(rename = "type")]
+    pub kind: RejectType,
+    pub id: Url,
+    pub actor: Url,
+    pub object: FollowRef,
+}
+
+/// What an Undo takes back. Only follows matter to us; anything else (a Like, an
+/// Announce) is acknowledged and changes nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum UndoObject {
+    Follow(Follow),
+    Other(serde_json::Value),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Undo {
+    #[serde(rename = "type")]
+    pub kind: UndoType,
+    pub id: Url,
+    pub actor: Url,
+    pub object: UndoObject,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Create {
+    #[serde(rename = "type")]
+    pub kind: CreateType,
+    pub id: Url,
+    pub actor: Url,
+    pub object: NoteJson,
+    #[serde(default, with = "one_or_many_ser")]
+    pub to: Vec<Url>,
+    #[serde(default, with = "one_or_many_ser")]
+    pub cc: Vec<Url>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Update {
+    #[serde(rename = "type")]
+    pub kind: UpdateType,
+    pub id: Url,
+    pub actor: Url,
+    pub object: NoteJson,
+    #[serde(default, with = "one_or_many_ser")]
+    pub to: Vec<Url>,
+    #[serde(default, with = "one_or_many_ser")]
+    pub cc: Vec<Url>,
+}
+
+/// The object of a Delete: its id, or a Tombstone (or the object) carrying it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IdOrObject {
+    Id(Url),
+    Object { id: Url },
+}
+
+impl IdOrObject {
+    pub fn id(&self) -> &Url {
+        match self {
+            Self::Id(id) | Self::Object { id } => id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delete {
+    #[serde(rename = "type")]
+    pub kind: DeleteType,
+    pub id: Url,
+    pub actor: Url,
+    pub object: IdOrObject,
+    #[serde(default, with = "one_or_many_ser")]
+    pub to: Vec<Url>,
+}
+
+/// Every activity an inbox accepts, chosen by its `type` so that an unknown type
+/// is reported as such rather than as "did not match any variant".
+#[derive(Debug, Clone)]
+pub enum InboxActivity {
+    Follow(Follow),
+    Accept(Accept),
+    Reject(Reject),
+    Undo(Undo),
+    Create(Create),
+    Update(Update),
+    Delete(Delete),
+}
+
+/// The activity types an inbox accepts, for error messages and FEDERATION.md.
+pub const INBOX_TYPES: &[&str] = &[
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete",
+];
+
+impl<'de> Deserialize<'de> for InboxActivity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        let kind = value
+            .get("type")
+            .and_then(|t| t.as_str())
+            .ok_or_else(|| D::Error::custom("the activity has no \"type\""))?
+            .to_owned();
+        let parsed = match kind.as_str() {
+            "Follow" => serde_json::from_value(value).map(Self::Follow),
+            "Accept" => serde_json::from_value(value).map(Self::Accept),
+            "Reject" => serde_json::from_value(value).map(Self::Reject),
+            "Undo" => serde_json::from_value(value).map(Self::Undo),
+            "Create" => serde_json::from_value(value).map(Self::Create),
+            "Update" => serde_json::from_value(value).map(Self::Update),
+            "Delete" => serde_json::from_value(value).map(Self::Delete),
+            other => {
+                return Err(D::Error::custom(format!(
+                    "unsupported activity type {other:?}; this inbox accepts {}",
+                    INBOX_TYPES.join(", ")
+                )))
+            }
+        };
+        parsed.map_err(|err| D::Error::custom(format!("{kind}: {err}")))
+    }
+}
+
+impl InboxActivity {
+    pub fn id(&self) -> &Url {
+        match self {
+            Self::Follow(a) => &a.id,
+            Self::Accept(a) => &a.id,
+            Self::Reject(a) => &a.id,
+            Self::Undo(a) => &a.id,
+            Self::Create(a) => &a.id,
+            Self::Update(a) => &a.id,
+            Self::Delete(a) => &a.id,
+        }
+    }
+
+    pub fn actor(&self) -> &Url {
+        match self {
+            Self::Follow(a) => &a.actor,
+            Self::Accept(a) => &a.actor,
+            Self::Reject(a) => &a.actor,
+            Self::Undo(a) => &a.actor,
+            Self::Create(a) => &a.actor,
+            Self::Update(a) => &a.actor,
+            Self::Delete(a) => &a.actor,
+        }
+    }
+}

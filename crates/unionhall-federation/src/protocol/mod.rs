@@ -1,0 +1,64 @@
+//! The JSON that crosses the network, as serde structs and nothing else: what
+//! happens on receive lives in `activities/`.
+//!
+//! Parsing is lenient where other servers differ (a missing `name`, `null` where
+//! a value is optional, a string where an array is usual) and strict where it
+//! matters (ids, actors, keys must be URLs and present).
+
+pub mod activities;
+pub mod actor;
+pub mod note;
+
+pub use activities::{Accept, Create, Delete, Follow, InboxActivity, Reject, Undo, Update};
+pub use actor::{ActorJson, Endpoints};
+pub use note::NoteJson;
+
+/// The ActivityStreams public collection.
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// The JSON-LD context of everything we send.
+pub fn context() -> serde_json::Value {
+    serde_json::json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "unionhall": "https://unionhall.example/ns#"
+        }
+    ])
+}
+
+/// Accepts a single value or an array for properties servers send either way
+/// (`to`, `cc`), and `null` for none.
+pub(crate) mod one_or_many {
+    use serde::{Deserialize, Deserializer};
+    use url::Url;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Url>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(Url),
+            Many(Vec<Url>),
+        }
+        Ok(match Option::<OneOrMany>::deserialize(d)? {
+            None => Vec::new(),
+            Some(OneOrMany::One(url)) => vec![url],
+            Some(OneOrMany::Many(urls)) => urls,
+        })
+    }
+}
+
+/// `one_or_many` for fields we also send (always as an array).
+pub(crate) mod one_or_many_ser {
+    use serde::{Deserializer, Serialize, Serializer};
+    use url::Url;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Url>, D::Error> {
+        super::one_or_many::deserialize(d)
+    }
+
+    pub fn serialize<S: Serializer>(urls: &[Url], s: S) -> Result<S::Ok, S::Error> {
+        urls.serialize(s)
+    }
+}

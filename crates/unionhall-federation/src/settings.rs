@@ -1,0 +1,26 @@
+//! The federation part of the instance settings.
+
+use std::time::Duration;
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct FederationSettings {
+    pub public_url: Url,
+    pub instance_name: String,
+    /// Plain http, explicit ports and private or loopback peers (tests only).
+    pub allow_private_peers: bool,
+    /// Peer names pinned to addresses; only used with `allow_private_peers`.
+    pub hosts: Vec<(String, std::net::IpAddr)>,
+    /// First retry after this long; doubled per failure up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// Deliveries still failing this long after they were queued are given up.
+    pub delivery_expiry: Duration,
+    /// Deliveries in flight at once, over all peers.
+    pub delivery_concurrency: usize,
+    /// Deliveries in flight at once to one peer.
+    pub per_peer_concurrency: usize,
+    /// How often workers look for due deliveries queued by other processes.
+    pub queue_poll: Duration,
+    pub request_timeout: Duration,
+}

@@ -1,0 +1,72 @@
+//! Every URL this instance hands out, made in one place so that routes and ids
+//! cannot drift apart.
+
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct Urls {
+    base: Url,
+}
+
+impl Urls {
+    pub fn new(base: Url) -> Self {
+        Self { base }
+    }
+
+    fn join(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// Host and port: the domain in `@handle@domain`.
+    pub fn domain(&self) -> String {
+        unionhall_store::outbox::host_of(&self.base)
+    }
+
+    pub fn actor(&self, handle: &str) -> Url {
+        self.join(&format!("/actors/{handle}"))
+    }
+
+    pub fn inbox(&self, handle: &str) -> Url {
+        self.join(&format!("/actors/{handle}/inbox"))
+    }
+
+    pub fn outbox(&self, handle: &str) -> Url {
+        self.join(&format!("/actors/{handle}/outbox"))
+    }
+
+    pub fn followers(&self, handle: &str) -> Url {
+        self.join(&format!("/actors/{handle}/followers"))
+    }
+
+    pub fn shared_inbox(&self) -> Url {
+        self.join("/inbox")
+    }
+
+    pub fn instance_actor(&self) -> Url {
+        self.join("/actor")
+    }
+
+    pub fn instance_inbox(&self) -> Url {
+        self.join("/actor/inbox")
+    }
+
+    pub fn new_activity_id(&self) -> Url {
+        self.join(&format!("/activities/{}", uuid::Uuid::new_v4()))
+    }
+
+    pub fn new_post_id(&self) -> Url {
+        self.join(&format!("/posts/{}", uuid::Uuid::new_v4()))
+    }
+
+    pub fn is_local(&self, url: &Url) -> bool {
+        url.scheme() == self.base.scheme()
+            && url.host_str() == self.base.host_str()
+            && url.port_or_known_default() == self.base.port_or_known_default()
+    }
+}
