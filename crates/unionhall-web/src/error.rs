@@ -20,6 +20,17 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("gone: {0}")]
+    Gone(String),
+    /// Another server failed us.
+    #[error("{0}")]
+    BadGateway(String),
     #[error("not ready: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -51,6 +62,11 @@ impl AppError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Gone(_) => (StatusCode::GONE, "gone"),
+            Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "remote_failed"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -85,5 +101,29 @@ impl IntoResponse for AppError {
 impl From<unionhall_store::Error> for AppError {
     fn from(err: unionhall_store::Error) -> Self {
         Self::Internal(err.to_string())
+    }
+}
+
+impl From<unionhall_federation::Error> for AppError {
+    fn from(err: unionhall_federation::Error) -> Self {
+        use unionhall_federation::Error as Fed;
+        match err {
+            Fed::BadRequest(message) => Self::BadRequest {
+                code: "bad_request",
+                message,
+            },
+            Fed::Domain(err) => Self::BadRequest {
+                code: "invalid",
+                message: err.to_string(),
+            },
+            Fed::Unauthorized(message) => Self::Unauthorized(message),
+            Fed::Forbidden(message) => Self::Forbidden(message),
+            Fed::NotFound(message) => Self::NotFound(message),
+            Fed::Conflict(message) => Self::Conflict(message),
+            Fed::Remote(message) => Self::BadGateway(message),
+            other @ (Fed::Config(_) | Fed::Store(_) | Fed::Internal(_)) => {
+                Self::Internal(other.to_string())
+            }
+        }
     }
 }

@@ -4,9 +4,15 @@
 //! Each resource module exports `router()`; [`router`] only merges them and adds
 //! the middleware every request goes through.
 
+mod activity_json;
+mod actors;
+mod discovery;
 mod error;
 mod health;
+mod html;
+mod inbox;
 mod middleware;
+mod objects;
 mod state;
 
 pub use error::{AppError, ErrorBody};
@@ -19,6 +25,10 @@ use axum::Router;
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(health::router())
+        .merge(discovery::router())
+        .merge(actors::router())
+        .merge(inbox::router())
+        .merge(objects::router())
         .fallback(|| async { AppError::NotFound("no such page or resource".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
     middleware::wrap(routes, &state).with_state(state)

@@ -12,17 +12,26 @@ pub struct WebConfig {
     pub body_limit_bytes: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
+    pub federation: unionhall_federation::Config,
+    pub urls: unionhall_federation::urls::Urls,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> Self {
+    pub fn new(store: Store, config: WebConfig, federation: unionhall_federation::Config) -> Self {
         Self {
             store,
+            urls: unionhall_federation::urls::Urls::new(config.public_url.clone()),
             config: Arc::new(config),
+            federation,
         }
+    }
+
+    /// Per-request federation context (counts fetches made on its behalf).
+    pub fn federation_data(&self) -> unionhall_federation::Data {
+        self.federation.to_request_data()
     }
 }

@@ -1,0 +1,158 @@
+//! Chapters, bodies and the instance actor: ActivityPub JSON for servers, a page
+//! for people; their outbox and followers collections.
+
+use crate::activity_json::{wants_activity_json, ActivityJson};
+use crate::html::{escape, page};
+use crate::{AppError, AppState};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+use unionhall_federation::actors::DbActor;
+use unionhall_federation::protocol::context;
+use unionhall_store::actors::{self as store_actors, ActorRow};
+use unionhall_store::{follows, outbox, posts};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/actor", get(instance_actor))
+        .route("/actors/{handle}", get(actor))
+        .route("/actors/{handle}/outbox", get(outbox_collection))
+        .route("/actors/{handle}/followers", get(followers_collection))
+}
+
+/// Items shown in an outbox: the newest ones, enough for a server to backfill.
+const OUTBOX_ITEMS: i64 = 20;
+
+pub(crate) async fn local_actor(state: &AppState, handle: &str) -> Result<ActorRow, AppError> {
+    store_actors::local_by_handle(&state.store, handle)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no chapter or union body @{handle} here")))
+}
+
+fn actor_json(state: &AppState, row: ActorRow) -> ActivityJson {
+    let actor = DbActor(row).to_json(&state.urls);
+    let mut value = serde_json::to_value(actor).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("@context".into(), context());
+    }
+    ActivityJson(value)
+}
+
+async fn instance_actor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let row = store_actors::instance_actor(&state.store)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no instance actor yet".into()))?;
+    if wants_activity_json(&headers) {
+        return Ok(actor_json(&state, row).into_response());
+    }
+    Ok(page(
+        &state.config.instance_name,
+        &format!(
+            "<h1>{}</h1><p>This is the Unionhall instance at {}.</p>",
+            escape(&state.config.instance_name),
+            escape(state.config.public_url.as_str())
+        ),
+    )
+    .into_response())
+}
+
+async fn actor(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let row = local_actor(&state, &handle).await?;
+    if wants_activity_json(&headers) {
+        return Ok(actor_json(&state, row).into_response());
+    }
+    // A plain page for now: who they are, how to follow, what they published.
+    let domain = state.urls.domain();
+    let recent = posts::by_author(&state.store, &row.ap_id).await?;
+    let items: String = recent
+        .iter()
+        .filter(|p| p.public)
+        .take(20)
+        .map(|p| format!("<article>{}</article>", escape(&strip_tags(&p.content))))
+        .collect();
+    let body = format!(
+        "<h1>{name}</h1><p>{summary}</p>\
+         <p>Follow from Mastodon or another Unionhall: search for <code>@{handle}@{domain}</code>.</p>\
+         <h2>Updates</h2>{items}",
+        name = escape(&row.name),
+        summary = escape(&row.summary),
+        handle = escape(&handle),
+        domain = escape(&domain),
+    );
+    Ok(page(&row.name, &body).into_response())
+}
+
+/// Text of a note's HTML for the plain page (the web UI will render it properly).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+async fn outbox_collection(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> Result<ActivityJson, AppError> {
+    let row = local_actor(&state, &handle).await?;
+    let (total, bodies) =
+        outbox::recent_public(&state.store, &row.ap_id, "Create", OUTBOX_ITEMS).await?;
+    let items: Vec<serde_json::Value> = bodies
+        .iter()
+        .filter_map(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        .map(|mut v| {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("@context");
+            }
+            v
+        })
+        .collect();
+    let urls = &state.urls;
+    Ok(ActivityJson(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": urls.outbox(&handle),
+        "type": "OrderedCollection",
+        "totalItems": total,
+        "orderedItems": items,
+    })))
+}
+
+/// Only the count: which instances follow a chapter is nobody else's business.
+async fn followers_collection(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> Result<ActivityJson, AppError> {
+    let row = local_actor(&state, &handle).await?;
+    let total = follows::count_accepted(&state.store, &row.ap_id).await?;
+    let urls = &state.urls;
+    Ok(ActivityJson(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": urls.followers(&handle),
+        "type": "OrderedCollection",
+        "totalItems": total,
+    })))
+}
