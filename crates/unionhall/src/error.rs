@@ -10,6 +10,8 @@ pub enum Error {
     Config(String),
     #[error(transparent)]
     Store(#[from] unionhall_store::Error),
+    #[error(transparent)]
+    Federation(#[from] unionhall_federation::Error),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: SocketAddr, reason: String },
     #[error("{0}")]

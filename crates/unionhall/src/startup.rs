@@ -43,6 +43,8 @@ impl Application {
         let store = open_store(&settings).await?;
         store.migrate().await?;
         remember_public_url(&store, &settings.instance.public_url).await?;
+        let federation =
+            unionhall_federation::configure(store.clone(), settings.federation()).await?;
         let state = AppState::new(
             store.clone(),
             WebConfig {
@@ -50,6 +52,7 @@ impl Application {
                 instance_name: settings.instance.name.clone(),
                 body_limit_bytes: settings.http.body_limit_bytes,
             },
+            federation,
         );
         Ok(Self {
             listener,
@@ -72,8 +75,14 @@ impl Application {
         &self.store
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish for at
-    /// most `http.shutdown_grace_seconds` and closes the database.
+    /// The federation context, for tests and admin commands run in-process.
+    pub fn federation_data(&self) -> unionhall_federation::Data {
+        self.state.federation_data()
+    }
+
+    /// Serves and delivers until `shutdown` completes, then lets in-flight
+    /// requests and deliveries finish for at most `http.shutdown_grace_seconds`
+    /// and closes the database.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -81,6 +90,11 @@ impl Application {
         let grace = Duration::from_secs(self.settings.http.shutdown_grace_seconds);
         let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
         let notify = stopping.clone();
+        let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
+        let worker = unionhall_federation::delivery::worker::spawn(
+            self.state.federation_data().app_data().clone(),
+            workers_stopped,
+        );
         let router = unionhall_web::router(self.state);
         let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
             shutdown.await;
@@ -94,6 +108,12 @@ impl Application {
                 Ok(())
             }
         };
+        let _ = stop_workers.send(true);
+        if tokio::time::timeout(grace, worker).await.is_err() {
+            tracing::warn!(
+                "deliveries still in flight after the grace period; they will be retried"
+            );
+        }
         self.store.close().await;
         outcome
     }

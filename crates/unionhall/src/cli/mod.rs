@@ -3,6 +3,8 @@
 //! Every command loads the settings the same way and reports failure as one line
 //! on stderr with a non-zero exit: user mistakes never show a panic or backtrace.
 
+mod federation;
+mod groups;
 mod serve;
 
 use crate::{Error, Result, Settings};
@@ -38,6 +40,32 @@ pub enum Command {
     Migrate,
     /// Print the settings in effect, secrets masked, and exit.
     CheckConfig,
+    /// Chapters: create, list, publish updates, followers.
+    #[command(subcommand)]
+    Chapter(groups::ChapterCommand),
+    /// Industrial union bodies.
+    #[command(subcommand)]
+    Union(groups::UnionCommand),
+    /// Federation: follow remote chapters, the delivery queue.
+    #[command(subcommand)]
+    Federation(federation::FederationCommand),
+}
+
+/// What admin commands work with: the migrated database and the federation
+/// context, as the server has them.
+pub struct Admin {
+    pub data: unionhall_federation::Data,
+}
+
+impl Admin {
+    async fn open(settings: &Settings) -> Result<Self> {
+        let store = crate::startup::open_store(settings).await?;
+        store.migrate().await?;
+        let config = unionhall_federation::configure(store, settings.federation()).await?;
+        Ok(Self {
+            data: config.to_request_data(),
+        })
+    }
 }
 
 /// Parses the process arguments, runs the command and turns its outcome into an
@@ -70,6 +98,16 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Serve => serve::serve(settings).await,
             Command::Migrate => serve::migrate(settings).await,
             Command::CheckConfig => Ok(()),
+            Command::Chapter(command) => {
+                groups::chapter(&Admin::open(&settings).await?, command).await
+            }
+            Command::Union(groups::UnionCommand::Create(args)) => {
+                let admin = Admin::open(&settings).await?;
+                groups::create(&admin, unionhall_domain::ActorKind::Union, args).await
+            }
+            Command::Federation(command) => {
+                federation::run(&Admin::open(&settings).await?, command).await
+            }
         }
     })
 }

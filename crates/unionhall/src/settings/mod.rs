@@ -69,6 +69,14 @@ pub struct LogSettings {
 #[serde(deny_unknown_fields)]
 pub struct FederationSettings {
     pub allow_private_peers: bool,
+    pub hosts: std::collections::BTreeMap<String, std::net::IpAddr>,
+    pub retry_base_seconds: u64,
+    pub retry_max_seconds: u64,
+    pub delivery_expiry_hours: u64,
+    pub delivery_concurrency: usize,
+    pub per_peer_concurrency: usize,
+    pub queue_poll_ms: u64,
+    pub request_timeout_seconds: u64,
 }
 
 impl Settings {
@@ -116,6 +124,22 @@ impl Settings {
                 "setting `database.max_connections`: must be at least 1".into(),
             ));
         }
+        let f = &self.federation;
+        for (key, value) in [
+            ("retry_base_seconds", f.retry_base_seconds),
+            ("retry_max_seconds", f.retry_max_seconds),
+            ("delivery_expiry_hours", f.delivery_expiry_hours),
+            ("delivery_concurrency", f.delivery_concurrency as u64),
+            ("per_peer_concurrency", f.per_peer_concurrency as u64),
+            ("queue_poll_ms", f.queue_poll_ms),
+            ("request_timeout_seconds", f.request_timeout_seconds),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!(
+                    "setting `federation.{key}`: must be at least 1"
+                )));
+            }
+        }
         if self.http.body_limit_bytes < 1024 {
             return Err(Error::Config(
                 "setting `http.body_limit_bytes`: must be at least 1024".into(),
@@ -132,6 +156,29 @@ impl Settings {
         match url.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
+        }
+    }
+
+    /// What the federation crate needs, in its own types.
+    pub fn federation(&self) -> unionhall_federation::FederationSettings {
+        use std::time::Duration;
+        let f = &self.federation;
+        unionhall_federation::FederationSettings {
+            public_url: self.instance.public_url.clone(),
+            instance_name: self.instance.name.clone(),
+            allow_private_peers: f.allow_private_peers,
+            hosts: f
+                .hosts
+                .iter()
+                .map(|(name, ip)| (name.clone(), *ip))
+                .collect(),
+            retry_base: Duration::from_secs(f.retry_base_seconds),
+            retry_max: Duration::from_secs(f.retry_max_seconds),
+            delivery_expiry: Duration::from_secs(f.delivery_expiry_hours * 3600),
+            delivery_concurrency: f.delivery_concurrency,
+            per_peer_concurrency: f.per_peer_concurrency,
+            queue_poll: Duration::from_millis(f.queue_poll_ms),
+            request_timeout: Duration::from_secs(f.request_timeout_seconds),
         }
     }
 

@@ -1,0 +1,115 @@
+//! `unionhall chapter ...` and `unionhall union ...`: chapters and industrial union
+//! bodies, both ActivityPub Groups with their own keys.
+
+use crate::cli::Admin;
+use crate::{Error, Result};
+use clap::{Args, Subcommand};
+use unionhall_domain::{ActorKind, Handle};
+use unionhall_federation::activities::{follow, post};
+use unionhall_federation::actors::{create_group, NewGroup};
+use unionhall_store::{actors, follows};
+
+#[derive(Debug, Args)]
+pub struct NewGroupArgs {
+    /// The handle: lower-case letters, digits and _, as in @handle@domain.
+    pub handle: String,
+    /// The name people see, e.g. "Bakers Local 12".
+    #[arg(long)]
+    pub name: String,
+    /// A sentence or two about who they are.
+    #[arg(long, default_value = "")]
+    pub summary: String,
+    /// Approve each follower by hand instead of accepting all.
+    #[arg(long)]
+    pub approve_followers: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChapterCommand {
+    /// Create a chapter.
+    Create(NewGroupArgs),
+    /// List this instance's chapters and union bodies.
+    List,
+    /// Publish a campaign update to the chapter's followers.
+    Post {
+        handle: String,
+        /// The text; blank lines separate paragraphs.
+        text: String,
+    },
+    /// Show who follows the chapter (remote instances, not people).
+    Followers { handle: String },
+    /// Approve a pending follower (its actor URL, as `followers` shows it).
+    Approve { handle: String, follower: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnionCommand {
+    /// Create an industrial union body.
+    Create(NewGroupArgs),
+}
+
+pub async fn create(admin: &Admin, kind: ActorKind, args: NewGroupArgs) -> Result<()> {
+    let handle = Handle::parse(&args.handle).map_err(|err| Error::Usage(err.to_string()))?;
+    let row = create_group(
+        &admin.data.store,
+        &admin.data.urls,
+        NewGroup {
+            kind,
+            handle,
+            name: args.name,
+            summary: args.summary,
+            manually_approves_followers: args.approve_followers,
+        },
+    )
+    .await?;
+    println!(
+        "created {} @{}@{} ({})",
+        kind.as_str(),
+        row.preferred_username,
+        admin.data.urls.domain(),
+        row.ap_id
+    );
+    Ok(())
+}
+
+pub async fn chapter(admin: &Admin, command: ChapterCommand) -> Result<()> {
+    let data = &admin.data;
+    match command {
+        ChapterCommand::Create(args) => create(admin, ActorKind::Chapter, args).await,
+        ChapterCommand::List => {
+            for row in actors::list_local_groups(&data.store).await? {
+                println!(
+                    "{:<8} @{}@{}  {}",
+                    row.kind.as_str(),
+                    row.preferred_username,
+                    data.urls.domain(),
+                    row.name
+                );
+            }
+            Ok(())
+        }
+        ChapterCommand::Post { handle, text } => {
+            let post = post::publish_note(data, &handle, &text).await?;
+            println!("published {}", post.ap_id);
+            Ok(())
+        }
+        ChapterCommand::Followers { handle } => {
+            let row = actors::local_by_handle(&data.store, &handle)
+                .await?
+                .ok_or_else(|| Error::Usage(format!("no chapter or body @{handle} here")))?;
+            for f in follows::followers_of(&data.store, &row.ap_id).await? {
+                let state = if f.accepted { "accepted" } else { "pending" };
+                println!("{state:<9} {}", f.follower);
+            }
+            Ok(())
+        }
+        ChapterCommand::Approve { handle, follower } => {
+            let follower = url::Url::parse(&follower).map_err(|err| {
+                Error::Usage(format!("follower {follower:?} is not a URL: {err}"))
+            })?;
+            follow::approve_follower(data, &handle, &follower).await?;
+            println!("approved {follower}");
+            Ok(())
+        }
+    }
+}
