@@ -80,32 +80,48 @@ pub async fn open_store(db: &TestDb) -> Store {
 /// Settings for a test instance: given database, public URL on the bound address,
 /// private peers allowed (loopback), logs only with TEST_LOG.
 pub fn test_settings(db: &TestDb, public_url: &str, extra: &[(&str, &str)]) -> Settings {
-    let mut env = vec![
-        ("UNIONHALL_DATABASE__URL".to_owned(), db.url.clone()),
-        (
-            "UNIONHALL_INSTANCE__PUBLIC_URL".to_owned(),
-            public_url.to_owned(),
-        ),
-        (
-            "UNIONHALL_FEDERATION__ALLOW_PRIVATE_PEERS".to_owned(),
-            "true".to_owned(),
-        ),
-        (
-            "UNIONHALL_HTTP__SHUTDOWN_GRACE_SECONDS".to_owned(),
-            "5".to_owned(),
-        ),
-        (
-            "UNIONHALL_DATABASE__MAX_CONNECTIONS".to_owned(),
-            "4".to_owned(),
-        ),
-    ];
+    let mut env: Vec<(String, String)> = [
+        ("UNIONHALL_DATABASE__URL", db.url.as_str()),
+        ("UNIONHALL_INSTANCE__PUBLIC_URL", public_url),
+        ("UNIONHALL_FEDERATION__ALLOW_PRIVATE_PEERS", "true"),
+        ("UNIONHALL_HTTP__SHUTDOWN_GRACE_SECONDS", "5"),
+        ("UNIONHALL_DATABASE__MAX_CONNECTIONS", "4"),
+        // Retries and polls in seconds, not minutes, so that tests of peers
+        // coming back finish quickly.
+        ("UNIONHALL_FEDERATION__RETRY_BASE_SECONDS", "1"),
+        ("UNIONHALL_FEDERATION__RETRY_MAX_SECONDS", "2"),
+        ("UNIONHALL_FEDERATION__QUEUE_POLL_MS", "100"),
+        ("UNIONHALL_FEDERATION__REQUEST_TIMEOUT_SECONDS", "5"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Settings::load(None, env).expect("test settings")
+}
+
+/// The name a test instance on `ip` goes by: ActivityPub wants domain names, so
+/// each loopback address gets one, pinned through `federation.hosts`.
+pub fn host_name(ip: std::net::IpAddr) -> String {
+    format!("uh-{}.test", ip.to_string().replace(['.', ':'], "-"))
+}
+
+/// An HTTP client that knows the test instances' names.
+pub fn test_client() -> reqwest::Client {
+    (1..=9)
+        .fold(reqwest::Client::builder(), |builder, n| {
+            let ip = std::net::IpAddr::from([127, 0, 0, n]);
+            builder.resolve(&host_name(ip), std::net::SocketAddr::new(ip, 0))
+        })
+        .build()
+        .expect("test client")
 }
 
 /// A running in-process instance.
 pub struct TestInstance {
     pub url: Url,
+    pub addr: std::net::SocketAddr,
+    pub data: unionhall_federation::Data,
     pub client: reqwest::Client,
     pub store: Store,
     pub db: TestDb,
@@ -139,30 +155,66 @@ pub async fn spawn_instance() -> TestInstance {
 
 /// Starts an instance on `ip` (any 127.x address) and a free port, on `db`.
 pub async fn spawn_instance_on(ip: &str, db: TestDb) -> TestInstance {
+    let listener = std::net::TcpListener::bind((ip, 0)).expect("bind test port");
+    spawn_instance_with(listener, db).await
+}
+
+/// Starts an instance again at the address it had (its ids embed the port).
+pub async fn respawn_instance_at(addr: std::net::SocketAddr, db: TestDb) -> TestInstance {
+    let listener = std::net::TcpListener::bind(addr).expect("bind the old address again");
+    spawn_instance_with(listener, db).await
+}
+
+async fn spawn_instance_with(listener: std::net::TcpListener, db: TestDb) -> TestInstance {
     if std::env::var("TEST_LOG").is_ok() {
         let _ = unionhall::telemetry::init(&unionhall::settings::LogSettings {
             format: unionhall::settings::LogFormat::Pretty,
             level: "debug".into(),
         });
     }
-    let listener = std::net::TcpListener::bind((ip, 0)).expect("bind test port");
     let addr = listener.local_addr().expect("addr");
-    let public_url = format!("http://{addr}");
-    let settings = test_settings(&db, &public_url, &[]);
+    let public_url = format!("http://{}:{}", host_name(addr.ip()), addr.port());
+    let mut settings = test_settings(&db, &public_url, &[]);
+    settings.federation.hosts = (1..=9)
+        .map(|n| {
+            let ip = std::net::IpAddr::from([127, 0, 0, n]);
+            (host_name(ip), ip)
+        })
+        .collect();
     let app = Application::build_with_listener(settings, listener)
         .await
         .expect("build instance");
     let store = app.store().clone();
+    let data = app.federation_data();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
     TestInstance {
         url: Url::parse(&public_url).expect("url"),
-        client: reqwest::Client::new(),
+        addr,
+        data,
+        client: test_client(),
         store,
         db,
         stop: Some(stop),
         task: Some(task),
     }
+}
+
+/// Polls `check` until it returns true, for at most `seconds`; panics with
+/// `what` otherwise. Federation is asynchronous: tests wait for its effects.
+pub async fn wait_for<F, Fut>(what: &str, seconds: u64, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out after {seconds} s waiting for: {what}");
 }

@@ -8,6 +8,8 @@ mod helpers;
 
 // The command line as an admin uses it: config layers, bad input, start and stop.
 mod cli;
+// Real instances on loopback following, delivering, refusing bad input.
+mod federation;
 // The HTTP skeleton: probes, error shape, body limit, request ids.
 mod http;
 // The store API behaves the same on both backends.
