@@ -215,3 +215,122 @@ async fn serves_with_no_setup_and_restarts_on_the_same_database() {
         "the second start reused the database"
     );
 }
+
+/// A free port on `ip` (bound and released: the server binds it right after).
+fn free_port(ip: &str) -> u16 {
+    std::net::TcpListener::bind((ip, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The README's two-instance walk-through, with the shipped config files.
+#[tokio::test]
+async fn two_instances_from_the_readme_follow_each_other_with_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let mut env = Vec::new();
+    for (name, ip) in [("a", "127.0.0.2"), ("b", "127.0.0.3")] {
+        let port = free_port(ip);
+        let db = match crate::helpers::postgres_server() {
+            Some(_) => fresh_database().await.url,
+            None => format!("sqlite://{}/{name}.db", dir.path().display()),
+        };
+        env.push(vec![
+            (
+                "UNIONHALL_CONFIG".to_owned(),
+                format!("{repo}/config/local-{name}.toml"),
+            ),
+            ("UNIONHALL_HTTP__LISTEN".to_owned(), format!("{ip}:{port}")),
+            (
+                "UNIONHALL_INSTANCE__PUBLIC_URL".to_owned(),
+                format!("http://{name}.unionhall.test:{port}"),
+            ),
+            ("UNIONHALL_DATABASE__URL".to_owned(), db),
+            (
+                "UNIONHALL_FEDERATION__QUEUE_POLL_MS".to_owned(),
+                "100".to_owned(),
+            ),
+            ("UNIONHALL_LOG__LEVEL".to_owned(), "warn".to_owned()),
+        ]);
+    }
+    let cli = |which: usize, args: &[&str]| {
+        let mut cmd = unionhall(dir.path());
+        cmd.envs(env[which].clone()).args(args);
+        let (output, stderr) = run(&mut cmd);
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let serve = |which: usize| {
+        let mut cmd = unionhall(dir.path());
+        cmd.envs(env[which].clone())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        assert!(first.starts_with("Unionhall serving"), "{first}");
+        std::thread::spawn(move || for _ in lines {});
+        child
+    };
+    let (a, b) = (serve(0), serve(1));
+    let a_domain = env[0][2].1.trim_start_matches("http://").to_owned();
+
+    let created = cli(
+        0,
+        &["chapter", "create", "bakers", "--name", "Bakers Local 12"],
+    );
+    assert!(
+        created.contains(&format!("@bakers@{a_domain}")),
+        "{created}"
+    );
+    assert!(cli(0, &["chapter", "list"]).contains("Bakers Local 12"));
+    cli(1, &["federation", "follow", &format!("@bakers@{a_domain}")]);
+    let mut accepted = false;
+    for _ in 0..100 {
+        if cli(1, &["federation", "following"]).starts_with("accepted") {
+            accepted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(accepted, "B's follow was accepted by A");
+    assert!(cli(0, &["chapter", "followers", "bakers"]).contains("accepted"));
+    cli(
+        0,
+        &[
+            "chapter",
+            "post",
+            "bakers",
+            "Picket at gate 3, Saturday 6am",
+        ],
+    );
+    let mut feed = String::new();
+    for _ in 0..100 {
+        feed = cli(1, &["federation", "feed"]);
+        if feed.contains("Picket at gate 3") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(feed.contains("Picket at gate 3"), "B's feed: {feed}");
+
+    // Mistakes get one line and change nothing.
+    let mut bad = unionhall(dir.path());
+    bad.envs(env[0].clone())
+        .args(["chapter", "create", "Bad Handle", "--name", "x"]);
+    let (output, stderr) = run(&mut bad);
+    assert_one_line_failure(&output, &stderr, "invalid handle");
+    let mut taken = unionhall(dir.path());
+    taken
+        .envs(env[0].clone())
+        .args(["chapter", "create", "bakers", "--name", "Again"]);
+    let (output, stderr) = run(&mut taken);
+    assert_one_line_failure(&output, &stderr, "bakers is taken");
+    assert_eq!(cli(0, &["chapter", "list"]).lines().count(), 1);
+
+    for child in [a, b] {
+        assert!(terminate(child).success());
+    }
+}

@@ -165,7 +165,23 @@ pub async fn respawn_instance_at(addr: std::net::SocketAddr, db: TestDb) -> Test
     spawn_instance_with(listener, db).await
 }
 
+/// A second server process of the same instance: same database, same public
+/// URL (as behind one reverse proxy), its own port and delivery workers.
+pub async fn spawn_second_process(first: &TestInstance) -> TestInstance {
+    let listener = std::net::TcpListener::bind((first.addr.ip(), 0)).expect("bind test port");
+    let public_url = first.url.as_str().trim_end_matches('/').to_owned();
+    spawn(listener, TestDb::at(first.db.url.clone()), Some(public_url)).await
+}
+
 async fn spawn_instance_with(listener: std::net::TcpListener, db: TestDb) -> TestInstance {
+    spawn(listener, db, None).await
+}
+
+async fn spawn(
+    listener: std::net::TcpListener,
+    db: TestDb,
+    public_url: Option<String>,
+) -> TestInstance {
     if std::env::var("TEST_LOG").is_ok() {
         let _ = unionhall::telemetry::init(&unionhall::settings::LogSettings {
             format: unionhall::settings::LogFormat::Pretty,
@@ -173,7 +189,8 @@ async fn spawn_instance_with(listener: std::net::TcpListener, db: TestDb) -> Tes
         });
     }
     let addr = listener.local_addr().expect("addr");
-    let public_url = format!("http://{}:{}", host_name(addr.ip()), addr.port());
+    let public_url =
+        public_url.unwrap_or_else(|| format!("http://{}:{}", host_name(addr.ip()), addr.port()));
     let mut settings = test_settings(&db, &public_url, &[]);
     settings.federation.hosts = (1..=9)
         .map(|n| {

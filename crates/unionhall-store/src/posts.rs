@@ -91,3 +91,17 @@ pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<Post>> {
     .map(from_row)
     .collect()
 }
+
+/// The newest posts received from other instances, for the admin's feed.
+pub async fn recent_remote(store: &Store, limit: i64) -> Result<Vec<Post>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM posts WHERE is_local = 0 AND deleted_at IS NULL \
+         ORDER BY published_at DESC LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}

@@ -85,3 +85,76 @@ async fn pending(db: &TestDb) -> i64 {
 async fn inbox_seen_count(instance: &crate::helpers::TestInstance) -> i64 {
     inbox_seen::count(&instance.store).await.unwrap()
 }
+
+/// A receiver that only counts what it gets, per inbox path.
+async fn counting_receiver(
+    ip: &str,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
+) {
+    use axum::extract::{Path, State};
+    type Counts = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>;
+    let counts: Counts = Default::default();
+    async fn count(State(counts): State<Counts>, Path(n): Path<String>) -> axum::http::StatusCode {
+        *counts.lock().unwrap().entry(n).or_default() += 1;
+        axum::http::StatusCode::ACCEPTED
+    }
+    let app = axum::Router::new()
+        .route("/inbox/{n}", axum::routing::post(count))
+        .with_state(counts.clone());
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, counts)
+}
+
+#[tokio::test]
+async fn two_server_processes_on_one_database_deliver_each_activity_once() {
+    let first = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let second = crate::helpers::spawn_second_process(&first).await;
+    let chapter = create_chapter(&first, "bakers").await;
+    let (receiver, counts) = counting_receiver("127.0.0.6").await;
+    let host = crate::helpers::host_name(receiver.ip());
+    let inboxes: Vec<url::Url> = (0..300)
+        .map(|n| {
+            format!("http://{host}:{}/inbox/{n}", receiver.port())
+                .parse()
+                .unwrap()
+        })
+        .collect();
+
+    // Three activities to 300 inboxes each, queued at once, with both processes'
+    // workers polling the same queue.
+    for n in 0..3 {
+        let id = first.data.urls.new_activity_id();
+        let activity =
+            serde_json::json!({"type": "Create", "id": id, "actor": chapter.ap_id, "n": n});
+        let mut tx = first.store.begin_write().await.unwrap();
+        unionhall_federation::delivery::enqueue(
+            &mut tx,
+            &first.data.urls,
+            &chapter,
+            &id,
+            &activity,
+            &inboxes,
+            true,
+        )
+        .await
+        .unwrap();
+        unionhall_store::commit(tx).await.unwrap();
+        first.data.wake_delivery();
+        second.data.wake_delivery();
+    }
+    wait_until_queue_empty(&first).await;
+    let counts = counts.lock().unwrap().clone();
+    assert_eq!(counts.len(), 300, "every inbox was reached");
+    assert!(
+        counts.values().all(|&n| n == 3),
+        "each inbox got each of the 3 activities once: {counts:?}"
+    );
+    let stats = deliveries::stats(&first.store).await.unwrap();
+    assert_eq!((stats.delivered, stats.dead), (900, 0));
+    second.stop().await;
+    first.stop().await;
+}

@@ -4,7 +4,7 @@ use crate::cli::Admin;
 use crate::Result;
 use clap::Subcommand;
 use unionhall_federation::activities::follow;
-use unionhall_store::{deliveries, follows};
+use unionhall_store::{deliveries, follows, posts};
 
 #[derive(Debug, Subcommand)]
 pub enum FederationCommand {
@@ -16,6 +16,8 @@ pub enum FederationCommand {
     Following,
     /// Show the delivery queue: pending, delivered, and the deliveries given up.
     Deliveries,
+    /// Show the newest updates received from followed chapters.
+    Feed,
 }
 
 pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
@@ -36,6 +38,11 @@ pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
             for f in follows::following(&data.store).await? {
                 let state = if f.accepted { "accepted" } else { "pending" };
                 println!("{state:<9} {}", f.target);
+            }
+        }
+        FederationCommand::Feed => {
+            for post in posts::recent_remote(&data.store, 20).await? {
+                println!("{}  {}", post.author, post.content);
             }
         }
         FederationCommand::Deliveries => {

@@ -19,6 +19,12 @@ pub(super) fn merge(base: &mut Value, overlay: Value, origin: &str) -> Result<()
 
 fn merge_at(base: &mut Value, overlay: Value, origin: &str, path: &str) -> Result<()> {
     match (base, overlay) {
+        // A table empty in the defaults is a map whose keys are the user's own
+        // (such as federation.hosts): take it whole.
+        (Value::Table(base), Value::Table(overlay)) if base.is_empty() => {
+            *base = overlay;
+            Ok(())
+        }
         (Value::Table(base), Value::Table(overlay)) => {
             for (key, value) in overlay {
                 let key_path = if path.is_empty() {

@@ -90,6 +90,23 @@ fn a_file_then_the_environment_override_the_defaults() {
     assert!(s.federation.allow_private_peers);
 }
 
+#[test]
+fn maps_such_as_federation_hosts_take_any_key_but_need_valid_values() {
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    writeln!(
+        file,
+        "[federation]\nhosts = {{ \"a.test\" = \"127.0.0.2\" }}"
+    )
+    .expect("write");
+    let s = Settings::load(Some(file.path()), env(&[])).expect("load");
+    assert_eq!(s.federation.hosts["a.test"].to_string(), "127.0.0.2");
+    let message = load_err(
+        Some("[federation]\nhosts = { \"a.test\" = \"not an ip\" }\n"),
+        &[],
+    );
+    assert!(message.contains("federation.hosts"), "{message}");
+}
+
 fn load_err(file: Option<&str>, vars: &[(&str, &str)]) -> String {
     let mut tmp = tempfile::NamedTempFile::new().expect("temp file");
     if let Some(text) = file {
