@@ -161,6 +161,40 @@ async fn refused_requests_get_a_reason_and_change_nothing() {
         "and changes nothing"
     );
 
+    // hs2019, as newer Mastodon versions label the same RSA signature, is accepted.
+    let unfollow = json!({"type": "Undo", "id": id("u2"), "actor": mallory.ap_id, "object": {
+        "type": "Follow", "id": id("f1"), "actor": mallory.ap_id, "object": chapter.ap_id}})
+    .to_string();
+    let url = a.at("/inbox");
+    let key = Signer::default()
+        .key(
+            mallory.ap_id.as_str(),
+            mallory.private_key_pem.as_deref().unwrap(),
+        )
+        .unwrap();
+    let mut headers =
+        signed_post_headers_at(&key, &mallory.public_key_id, &url, unfollow.as_bytes(), now)
+            .unwrap();
+    let hs2019 = headers["signature"]
+        .to_str()
+        .unwrap()
+        .replace("rsa-sha256", "hs2019");
+    headers.insert("signature", hs2019.parse().unwrap());
+    let response = a
+        .client
+        .post(url)
+        .headers(headers)
+        .body(unfollow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    assert_eq!(
+        snapshot(&a, &chapter, &honest).await.1,
+        before.1,
+        "the follow was undone"
+    );
+
     for instance in [a, b, c] {
         instance.stop().await;
     }

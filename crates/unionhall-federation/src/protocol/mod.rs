@@ -21,10 +21,7 @@ pub fn context() -> serde_json::Value {
     serde_json::json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
-        {
-            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-            "unionhall": "https://unionhall.example/ns#"
-        }
+        { "manuallyApprovesFollowers": "as:manuallyApprovesFollowers" }
     ])
 }
 
