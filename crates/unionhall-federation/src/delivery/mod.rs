@@ -9,7 +9,7 @@
 mod signing;
 pub mod worker;
 
-pub use signing::{signed_post_headers, signed_post_headers_at, Signer};
+pub use signing::{sign, signed_post_headers, signed_post_headers_at, Signer};
 
 use crate::protocol::context;
 use crate::urls::Urls;

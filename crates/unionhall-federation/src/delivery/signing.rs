@@ -1,13 +1,19 @@
 //! Signing outgoing requests with draft-cavage HTTP signatures, as Mastodon and
 //! the `activitypub_federation` crate verify them: `rsa-sha256` over
 //! `(request-target) host date digest`, with a SHA-256 `Digest` of the body.
+//!
+//! Signing is the ceiling of fan-out (one signature per inbox), so it uses
+//! `ring`: constant-time, and about three times faster than the pure-Rust `rsa`
+//! crate, which still generates and stores the keys (PKCS#8 PEM).
 
 use crate::{Error, Result};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use reqwest::header::{HeaderMap, HeaderValue};
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use ring::rand::SystemRandom;
+use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use rsa::RsaPrivateKey;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,11 +23,11 @@ use url::Url;
 /// Parsed private keys by actor: parsing a PEM costs more than a signature.
 #[derive(Default)]
 pub struct Signer {
-    keys: Mutex<HashMap<String, Arc<RsaPrivateKey>>>,
+    keys: Mutex<HashMap<String, Arc<RsaKeyPair>>>,
 }
 
 impl Signer {
-    pub fn key(&self, actor: &str, pem: &str) -> Result<Arc<RsaPrivateKey>> {
+    pub fn key(&self, actor: &str, pem: &str) -> Result<Arc<RsaKeyPair>> {
         let mut keys = self
             .keys
             .lock()
@@ -29,10 +35,12 @@ impl Signer {
         if let Some(key) = keys.get(actor) {
             return Ok(key.clone());
         }
-        let key = Arc::new(
-            RsaPrivateKey::from_pkcs8_pem(pem)
-                .map_err(|err| Error::Internal(format!("private key of {actor}: {err}")))?,
-        );
+        let bad = |err: String| Error::Internal(format!("private key of {actor}: {err}"));
+        let der = RsaPrivateKey::from_pkcs8_pem(pem)
+            .and_then(|key| key.to_pkcs8_der())
+            .map_err(|err| bad(err.to_string()))?;
+        let key =
+            Arc::new(RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|err| bad(err.to_string()))?);
         keys.insert(actor.to_owned(), key.clone());
         Ok(key)
     }
@@ -41,7 +49,7 @@ impl Signer {
 /// The headers of a signed POST of `body` to `url`. CPU-bound (an RSA signature):
 /// call from a blocking thread.
 pub fn signed_post_headers(
-    key: &RsaPrivateKey,
+    key: &RsaKeyPair,
     key_id: &str,
     url: &Url,
     body: &[u8],
@@ -51,7 +59,7 @@ pub fn signed_post_headers(
 
 /// [`signed_post_headers`] with the given `Date` (tests of the date window).
 pub fn signed_post_headers_at(
-    key: &RsaPrivateKey,
+    key: &RsaKeyPair,
     key_id: &str,
     url: &Url,
     body: &[u8],
@@ -66,12 +74,7 @@ pub fn signed_post_headers_at(
     };
     let signing_string =
         format!("(request-target): post {target}\nhost: {host}\ndate: {date}\ndigest: {digest}");
-    let signature = key
-        .sign(
-            Pkcs1v15Sign::new::<Sha256>(),
-            &Sha256::digest(signing_string.as_bytes()),
-        )
-        .map_err(|err| Error::Internal(format!("signing: {err}")))?;
+    let signature = sign(key, signing_string.as_bytes())?;
     let header = format!(
         "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
         BASE64.encode(signature)
@@ -93,4 +96,17 @@ pub fn signed_post_headers_at(
         HeaderValue::from_static("application/activity+json"),
     );
     Ok(headers)
+}
+
+/// An RSASSA-PKCS1-v1_5 SHA-256 signature of `message`.
+pub fn sign(key: &RsaKeyPair, message: &[u8]) -> Result<Vec<u8>> {
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        message,
+        &mut signature,
+    )
+    .map_err(|_| Error::Internal("signing failed".into()))?;
+    Ok(signature)
 }

@@ -22,9 +22,10 @@ const PEER_FAILURES_BEFORE_BACKOFF: i64 = 3;
 /// Outcomes recorded per transaction at most.
 const RECORD_BATCH: usize = 512;
 
-/// An activity ready to send: who signs it, and the exact bytes.
+/// An activity ready to send: the sender's key and the exact bytes.
 struct Outgoing {
-    signer: String,
+    key_id: String,
+    key: Arc<ring::signature::RsaKeyPair>,
     body: Arc<[u8]>,
 }
 
@@ -131,17 +132,37 @@ async fn load_bodies(shared: &Shared, claimed: &[Claimed]) -> Result<()> {
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    let mut senders = HashMap::new();
     for (id, actor, body) in outbox::bodies(&shared.data.store, &missing).await? {
+        if !senders.contains_key(&actor) {
+            let key = sender_key(shared, &actor).await?;
+            senders.insert(actor.clone(), key);
+        }
+        let (key_id, key) = senders[&actor].clone();
         let body = Arc::from(body.into_bytes());
-        cache.insert(
-            id,
-            Arc::new(Outgoing {
-                signer: actor,
-                body,
-            }),
-        );
+        cache.insert(id, Arc::new(Outgoing { key_id, key, body }));
     }
     Ok(())
+}
+
+/// The key id and parsed private key of a local sender.
+async fn sender_key(
+    shared: &Shared,
+    actor_id: &str,
+) -> Result<(String, Arc<ring::signature::RsaKeyPair>)> {
+    let url =
+        Url::parse(actor_id).map_err(|err| Error::Internal(format!("sender {actor_id}: {err}")))?;
+    let actor = actors::by_ap_id(&shared.data.store, &url)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("sender {actor_id} is gone")))?;
+    let pem = actor
+        .private_key_pem
+        .as_deref()
+        .ok_or_else(|| Error::Internal(format!("{actor_id} has no private key")))?;
+    Ok((
+        actor.public_key_id.clone(),
+        shared.signer.key(actor_id, pem)?,
+    ))
 }
 
 fn peer_slots(shared: &Shared, host: &str) -> Arc<Semaphore> {
@@ -181,30 +202,17 @@ enum Attempt {
 
 async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
     let entry = shared.bodies.lock().await.get(&row.activity).cloned();
+    // Not loaded (a database hiccup): try again later rather than give up.
     let Some(entry) = entry else {
-        return Err(Attempt::Refused(format!(
-            "activity {} is gone",
+        return Err(Attempt::Failed(format!(
+            "activity {} could not be loaded",
             row.activity
         )));
     };
-    let (actor_id, body) = (&entry.signer, entry.body.clone());
+    let body = entry.body.clone();
     let inbox =
         Url::parse(&row.inbox).map_err(|err| Attempt::Refused(format!("bad inbox: {err}")))?;
-    let actor_url =
-        Url::parse(actor_id).map_err(|err| Attempt::Refused(format!("bad actor: {err}")))?;
-    let actor = actors::by_ap_id(&shared.data.store, &actor_url)
-        .await
-        .map_err(|err| Attempt::Failed(err.to_string()))?
-        .ok_or_else(|| Attempt::Refused(format!("sender {actor_id} is gone")))?;
-    let pem = actor
-        .private_key_pem
-        .as_deref()
-        .ok_or_else(|| Attempt::Refused(format!("{actor_id} has no private key")))?;
-    let key = shared
-        .signer
-        .key(actor_id, pem)
-        .map_err(|err| Attempt::Refused(err.to_string()))?;
-    let key_id = actor.public_key_id.clone();
+    let (key, key_id) = (entry.key.clone(), entry.key_id.clone());
     let (signed_url, signed_body) = (inbox.clone(), body.clone());
     let headers = tokio::task::spawn_blocking(move || {
         signed_post_headers(&key, &key_id, &signed_url, &signed_body)
