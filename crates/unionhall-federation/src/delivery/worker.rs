@@ -33,6 +33,8 @@ struct Shared {
     data: FederationData,
     client: reqwest::Client,
     signer: Signer,
+    /// Limits concurrent signatures to the number of cores.
+    signing_threads: Semaphore,
     /// Activity bodies and signers, by activity id.
     bodies: Mutex<HashMap<String, Arc<Outgoing>>>,
     per_peer: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -56,65 +58,79 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
         client: crate::http_client::build(&settings, reqwest::redirect::Policy::none())?,
         data,
         signer: Signer::default(),
+        signing_threads: Semaphore::new(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+        ),
         bodies: Mutex::new(HashMap::new()),
         per_peer: std::sync::Mutex::new(HashMap::new()),
     });
-    let slots = Arc::new(Semaphore::new(settings.delivery_concurrency.max(1)));
+    let in_flight = settings.delivery_concurrency.max(1);
+    // Requests on the wire at once, over all peers.
+    let slots = Arc::new(Semaphore::new(in_flight));
+    // Rows claimed and not yet finished: a few times the slots, so that claims
+    // (each a write transaction) come in batches, not one row per free slot.
+    let budget_size = in_flight * 4;
+    let budget = Arc::new(Semaphore::new(budget_size));
     let (results, outcomes) = mpsc::channel::<(Claimed, Outcome)>(RECORD_BATCH * 4);
     let recorder = tokio::spawn(record_outcomes(shared.clone(), outcomes));
-    // A lease comfortably longer than a claimed row can wait for its peer's turn
-    // plus one request; an expired lease only means a row may be sent twice.
-    let lease_ms = (settings.request_timeout.as_millis() as i64 * 6).max(60_000);
+    // A claimed row may wait for its peer's turn behind the rest of the budget;
+    // its lease must outlast that, or another process could send it again.
+    let per_peer = settings.per_peer_concurrency.max(1);
+    let lease_ms =
+        settings.request_timeout.as_millis() as i64 * (budget_size / per_peer + 2) as i64;
     let wakeup = shared.data.delivery_wakeup.clone();
+    let quarter = (budget_size / 4).max(1) as u32;
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let free = slots.available_permits();
-        let claimed = if free == 0 {
-            Vec::new()
-        } else {
-            match deliveries::claim(&shared.data.store, free.min(RECORD_BATCH) as i64, lease_ms)
-                .await
-            {
-                Ok(rows) => rows,
-                Err(err) => {
-                    tracing::warn!("claiming deliveries failed: {err}");
-                    Vec::new()
-                }
+        // Wait until a quarter of the budget is free before claiming more.
+        tokio::select! {
+            permits = budget.acquire_many(quarter) => drop(permits),
+            _ = shutdown.changed() => continue,
+        }
+        let free = budget.available_permits().min(RECORD_BATCH);
+        let claimed = match deliveries::claim(&shared.data.store, free as i64, lease_ms).await {
+            Ok(rows) => rows,
+            Err(err) => {
+                tracing::warn!("claiming deliveries failed: {err}");
+                Vec::new()
             }
         };
-        if claimed.is_empty() {
+        // Fewer than asked for: nothing more is due now. Start what was claimed,
+        // then sleep until woken, polled or stopped.
+        let drained = claimed.len() < free;
+        if !claimed.is_empty() {
+            tracing::debug!(count = claimed.len(), "claimed deliveries");
+            if let Err(err) = load_bodies(&shared, &claimed).await {
+                tracing::warn!("loading activities to deliver failed: {err}");
+            }
+        }
+        for row in claimed {
+            let held = budget
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| Error::Internal("delivery budget closed".into()))?;
+            let (shared, results, slots) = (shared.clone(), results.clone(), slots.clone());
+            tokio::spawn(async move {
+                let outcome = deliver(&shared, &row, &slots).await;
+                drop(held);
+                let _ = results.send((row, outcome)).await;
+            });
+        }
+        if drained {
             tokio::select! {
                 () = wakeup.notified() => {}
                 () = tokio::time::sleep(settings.queue_poll) => {}
                 _ = shutdown.changed() => {}
             }
-            continue;
-        }
-        tracing::debug!(count = claimed.len(), "claimed deliveries");
-        if let Err(err) = load_bodies(&shared, &claimed).await {
-            tracing::warn!("loading activities to deliver failed: {err}");
-        }
-        for row in claimed {
-            let permit = slots
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| Error::Internal("delivery slots closed".into()))?;
-            let shared = shared.clone();
-            let results = results.clone();
-            tokio::spawn(async move {
-                let outcome = deliver(&shared, &row).await;
-                drop(permit);
-                let _ = results.send((row, outcome)).await;
-            });
         }
     }
     // Wait for deliveries in flight, then for their outcomes to be written.
-    let _ = slots
-        .acquire_many(settings.delivery_concurrency.max(1) as u32)
-        .await;
+    let _ = budget.acquire_many(budget_size as u32).await;
     drop(results);
     let _ = recorder.await;
     Ok(())
@@ -180,11 +196,12 @@ fn peer_slots(shared: &Shared, host: &str) -> Arc<Semaphore> {
         .clone()
 }
 
-/// One attempt at one delivery.
-async fn deliver(shared: &Shared, row: &Claimed) -> Outcome {
+/// One attempt at one delivery: first the peer's turn, then a slot on the wire,
+/// so that rows waiting for a slow peer hold no slot others could use.
+async fn deliver(shared: &Shared, row: &Claimed, slots: &Semaphore) -> Outcome {
     let peer = peer_slots(shared, &row.host);
-    let Ok(_turn) = peer.acquire().await else {
-        return retry_later(shared, row, "peer slots closed".into());
+    let (Ok(_turn), Ok(_slot)) = (peer.acquire().await, slots.acquire().await) else {
+        return retry_later(shared, row, "delivery slots closed".into());
     };
     match attempt(shared, row).await {
         Ok(()) => Outcome::Delivered,
@@ -214,12 +231,21 @@ async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
         Url::parse(&row.inbox).map_err(|err| Attempt::Refused(format!("bad inbox: {err}")))?;
     let (key, key_id) = (entry.key.clone(), entry.key_id.clone());
     let (signed_url, signed_body) = (inbox.clone(), body.clone());
+    // One signing thread per core: more would only add threads (and their
+    // memory) competing for the same cores.
+    let signing = shared
+        .signing_threads
+        .acquire()
+        .await
+        .map_err(|_| Attempt::Failed("signing closed".into()))?;
     let headers = tokio::task::spawn_blocking(move || {
         signed_post_headers(&key, &key_id, &signed_url, &signed_body)
     })
-    .await
-    .map_err(|err| Attempt::Failed(format!("signing task: {err}")))?
-    .map_err(|err| Attempt::Refused(err.to_string()))?;
+    .await;
+    drop(signing);
+    let headers = headers
+        .map_err(|err| Attempt::Failed(format!("signing task: {err}")))?
+        .map_err(|err| Attempt::Refused(err.to_string()))?;
     let response = shared
         .client
         .post(inbox)

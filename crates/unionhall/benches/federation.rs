@@ -1,0 +1,303 @@
+//! Federation benchmarks: `cargo bench --bench federation`.
+//!
+//! Prints, for this machine and this run:
+//! - the signing ceiling: RSA-2048 signatures per second with the backend
+//!   deliveries use (ring), on all cores;
+//! - fan-out: one activity to 10,000 distinct inboxes through the durable queue,
+//!   from the commit that queues it to the last delivery recorded, and its ratio
+//!   to the signing ceiling (every inbox needs its own signature);
+//! - per-peer throughput to one peer that answers after 150 ms;
+//! - memory: resident set when idle, and what the fan-out added.
+//!
+//! The receivers run in a child process (this binary again, with
+//! UH_BENCH_ROLE=receivers) so that their memory and CPU are not counted as the
+//! sender's. They answer 202 at once, or after 150 ms on the "slow" address.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark: any failure aborts the run
+
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, SocketAddr};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const INBOXES: usize = 10_000;
+const RECEIVER_HOSTS: u8 = 20;
+const SLOW_ACTIVITIES: usize = 600;
+const SLOW_DELAY: Duration = Duration::from_millis(150);
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    if std::env::var("UH_BENCH_ROLE").as_deref() == Ok("receivers") {
+        runtime.block_on(receivers());
+    } else {
+        runtime.block_on(sender());
+    }
+}
+
+fn receiver_ip(n: u8) -> IpAddr {
+    IpAddr::from([127, 0, 1, n])
+}
+
+const SLOW_IP: [u8; 4] = [127, 0, 2, 1];
+
+/// The child process: fast receivers on 127.0.1.1-20, a slow one on 127.0.2.1.
+/// Prints one line of `ip:port` addresses, then serves until stdin closes.
+async fn receivers() {
+    use axum::routing::post;
+    let fast = axum::Router::new().route(
+        "/inbox/{n}",
+        post(|| async { axum::http::StatusCode::ACCEPTED }),
+    );
+    let slow = axum::Router::new().route(
+        "/inbox/{n}",
+        post(|| async {
+            tokio::time::sleep(SLOW_DELAY).await;
+            axum::http::StatusCode::ACCEPTED
+        }),
+    );
+    let mut addrs = Vec::new();
+    for n in 1..=RECEIVER_HOSTS {
+        let listener = tokio::net::TcpListener::bind((receiver_ip(n), 0))
+            .await
+            .expect("bind");
+        addrs.push(listener.local_addr().expect("addr"));
+        let app = fast.clone();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+    }
+    let listener = tokio::net::TcpListener::bind((IpAddr::from(SLOW_IP), 0))
+        .await
+        .expect("bind");
+    addrs.push(listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, slow).await });
+    println!(
+        "{}",
+        addrs
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    // Serve until the parent closes our stdin.
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+    })
+    .await;
+}
+
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// RSA-2048 signatures per second with ring, one thread per core, for 2 s.
+fn signing_ceiling() -> (f64, usize) {
+    use unionhall_federation::delivery::{sign, Signer};
+    let keys = activitypub_keys();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let signer = Signer::default();
+    let key = signer.key("bench", &keys).expect("key");
+    let message = vec![b'x'; 200];
+    let start = Instant::now();
+    let counts: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let key = key.clone();
+                let message = &message;
+                scope.spawn(move || {
+                    let mut n = 0;
+                    while start.elapsed() < Duration::from_secs(2) {
+                        sign(&key, message).expect("sign");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    let total: usize = counts.iter().sum();
+    (total as f64 / start.elapsed().as_secs_f64(), threads)
+}
+
+fn activitypub_keys() -> String {
+    activitypub_federation::http_signatures::generate_actor_keypair()
+        .expect("keypair")
+        .private_key
+}
+
+fn host_name(ip: IpAddr) -> String {
+    format!("r-{}.bench", ip.to_string().replace('.', "-"))
+}
+
+async fn wait_delivered(store: &unionhall_store::Store, target: i64) -> Duration {
+    let start = Instant::now();
+    loop {
+        let stats = unionhall_store::deliveries::stats(store)
+            .await
+            .expect("stats");
+        if stats.delivered >= target {
+            return start.elapsed();
+        }
+        assert_eq!(
+            stats.dead,
+            0,
+            "deliveries died: {:?}",
+            unionhall_store::deliveries::dead(store, 3).await
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn sender() {
+    let (ceiling, cores) = signing_ceiling();
+
+    let mut child = Command::new(std::env::current_exe().expect("exe"))
+        .env("UH_BENCH_ROLE", "receivers")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start receivers");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("addresses");
+    let addrs: Vec<SocketAddr> = line
+        .split_whitespace()
+        .map(|a| a.parse().expect("addr"))
+        .collect();
+    let (fast, slow) = addrs.split_at(RECEIVER_HOSTS as usize);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let env: Vec<(String, String)> = [
+        ("UNIONHALL_DATABASE__URL", db.as_str()),
+        ("UNIONHALL_INSTANCE__PUBLIC_URL", "http://sender.bench:1"),
+        ("UNIONHALL_FEDERATION__ALLOW_PRIVATE_PEERS", "true"),
+        ("UNIONHALL_LOG__LEVEL", "error"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut settings = unionhall::Settings::load(None, env).expect("settings");
+    settings.federation.hosts = addrs.iter().map(|a| (host_name(a.ip()), a.ip())).collect();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let app = unionhall::startup::Application::build_with_listener(settings.clone(), listener)
+        .await
+        .expect("instance");
+    let data = app.federation_data();
+    let store = app.store().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let chapter = unionhall_federation::actors::create_group(
+        &store,
+        &data.urls,
+        unionhall_federation::actors::NewGroup {
+            kind: unionhall_domain::ActorKind::Chapter,
+            handle: unionhall_domain::Handle::parse("bench").expect("handle"),
+            name: "Bench".into(),
+            summary: String::new(),
+            manually_approves_followers: false,
+        },
+    )
+    .await
+    .expect("chapter");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_rss = rss_kib("VmRSS:");
+
+    // Fan-out: one activity, 10,000 inboxes on 20 hosts.
+    let inboxes: Vec<url::Url> = (0..INBOXES)
+        .map(|n| {
+            let a = fast[n % fast.len()];
+            format!("http://{}:{}/inbox/{n}", host_name(a.ip()), a.port())
+                .parse()
+                .expect("url")
+        })
+        .collect();
+    let queue = |n: usize, inboxes: Vec<url::Url>| {
+        let (data, store, chapter) = (data.clone(), store.clone(), chapter.clone());
+        async move {
+            let id = data.urls.new_activity_id();
+            let activity = serde_json::json!({
+                "type": "Create", "id": id, "actor": chapter.ap_id,
+                "object": {"type": "Note", "id": format!("{id}/note"), "attributedTo": chapter.ap_id,
+                           "content": format!("<p>Benchmark note {n}: picket at gate 3, 6am.</p>")}
+            });
+            let mut tx = store.begin_write().await.expect("tx");
+            unionhall_federation::delivery::enqueue(
+                &mut tx, &data.urls, &chapter, &id, &activity, &inboxes, true,
+            )
+            .await
+            .expect("enqueue");
+            unionhall_store::commit(tx).await.expect("commit");
+            data.wake_delivery();
+        }
+    };
+    let hwm_before = rss_kib("VmHWM:");
+    let start = Instant::now();
+    queue(0, inboxes).await;
+    let queued = start.elapsed();
+    let fanout = queued + wait_delivered(&store, INBOXES as i64).await;
+    let fanout_peak = rss_kib("VmHWM:").saturating_sub(hwm_before.max(idle_rss));
+
+    // One slow peer, many activities.
+    let slow_inbox: url::Url = format!(
+        "http://{}:{}/inbox/0",
+        host_name(slow[0].ip()),
+        slow[0].port()
+    )
+    .parse()
+    .expect("url");
+    let start = Instant::now();
+    for n in 0..SLOW_ACTIVITIES {
+        queue(n, vec![slow_inbox.clone()]).await;
+    }
+    let slow_time =
+        start.elapsed() + wait_delivered(&store, (INBOXES + SLOW_ACTIVITIES) as i64).await;
+
+    let _ = stop.send(());
+    let _ = server.await;
+    drop(child.stdin.take());
+    let _ = child.wait();
+
+    let rate = INBOXES as f64 / fanout.as_secs_f64();
+    println!("Unionhall federation benchmark ({cores} cores)");
+    println!("  signing ceiling (ring, RSA-2048, {cores} threads): {ceiling:>9.0} signatures/s");
+    println!(
+        "  fan-out, 1 activity to {INBOXES} inboxes on {RECEIVER_HOSTS} hosts: {:>6.2} s  ({rate:.0} deliveries/s, {:.0}% of the signing ceiling)",
+        fanout.as_secs_f64(),
+        100.0 * rate / ceiling
+    );
+    println!(
+        "    of which queueing (one transaction):      {:>6.3} s",
+        queued.as_secs_f64()
+    );
+    println!(
+        "  one peer 150 ms away, {SLOW_ACTIVITIES} activities:        {:>6.2} s  ({:.0} activities/s)",
+        slow_time.as_secs_f64(),
+        SLOW_ACTIVITIES as f64 / slow_time.as_secs_f64()
+    );
+    println!(
+        "  idle RSS after start:                       {:>6.1} MB",
+        idle_rss as f64 / 1024.0
+    );
+    println!(
+        "  RSS added by the fan-out (peak):            {:>6.1} MB",
+        fanout_peak as f64 / 1024.0
+    );
+}
