@@ -7,6 +7,7 @@
 //! - `inbox.rs`: the one entry point for received activities (checks, dedupe,
 //!   dispatch).
 //! - `delivery/`: the durable outbound queue and the workers that sign and send.
+//! - `signatures/`: HTTP Signatures, signing and verifying.
 //! - `discovery.rs`: WebFinger and NodeInfo documents.
 //!
 //! Architecture invariant: an outbound activity is only ever enqueued
@@ -23,6 +24,7 @@ pub mod inbox;
 mod keys;
 pub mod protocol;
 mod settings;
+pub mod signatures;
 pub mod urls;
 
 pub use error::{Error, Result};
@@ -43,6 +45,8 @@ pub struct FederationData {
     /// Woken after a commit that enqueued deliveries, so workers start at once
     /// instead of at their next poll.
     pub delivery_wakeup: Arc<Notify>,
+    /// Parsed public keys of senders, shared by all inbox requests.
+    pub verifier: Arc<signatures::Verifier>,
 }
 
 pub type Data = activitypub_federation::config::Data<FederationData>;
@@ -66,6 +70,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         settings: Arc::new(settings.clone()),
         urls,
         delivery_wakeup: Arc::new(Notify::new()),
+        verifier: Arc::new(signatures::Verifier::default()),
     };
     FederationConfig::builder()
         .domain(domain)

@@ -188,3 +188,23 @@ pub async fn count_local_groups(store: &Store) -> Result<i64> {
     .await?
     .try_get(0)?)
 }
+
+/// Gives a local actor a new key pair (key rotation). Remote servers pick the new
+/// public key up when a signature stops verifying with the one they cached.
+pub async fn replace_local_key(
+    store: &Store,
+    ap_id: &Url,
+    public_key_pem: &str,
+    private_key_pem: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE actors SET public_key_pem = $2, private_key_pem = $3 \
+         WHERE ap_id = $1 AND is_local = 1",
+    )
+    .bind(ap_id.as_str())
+    .bind(public_key_pem)
+    .bind(private_key_pem)
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

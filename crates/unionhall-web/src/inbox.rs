@@ -3,13 +3,11 @@
 //! was applied now or had been before (redeliveries are idempotent).
 
 use crate::{AppError, AppState};
-use activitypub_federation::axum::inbox::ActivityData;
-use axum::body::Body;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use unionhall_federation::inbox::{precheck, receive};
+use unionhall_federation::inbox::{receive, InboxRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,14 +34,17 @@ async fn shared_inbox(
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge { limit })?;
-    let id = precheck(&parts.headers, &bytes)?;
-    let request = Request::from_parts(parts, Body::from(bytes));
-    let activity = ActivityData::from_request(request, &())
-        .await
-        .map_err(|_| AppError::BadRequest {
-            code: "bad_request",
-            message: "cannot read the request".into(),
-        })?;
-    receive(&state.federation_data(), activity, &id).await?;
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or_else(|| parts.uri.path());
+    let request = InboxRequest {
+        method: parts.method.as_str(),
+        path_and_query,
+        headers: &parts.headers,
+        body: &bytes,
+    };
+    receive(&state.federation_data(), request).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -100,7 +100,7 @@ fn rss_kib(field: &str) -> u64 {
 
 /// RSA-2048 signatures per second with ring, one thread per core, for 2 s.
 fn signing_ceiling() -> (f64, usize) {
-    use unionhall_federation::delivery::{sign, Signer};
+    use unionhall_federation::signatures::{sign, Signer};
     let keys = activitypub_keys();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())

@@ -5,7 +5,7 @@ use super::{create_chapter, follow_and_wait, wait_for_posts};
 use crate::helpers::{fresh_database, spawn_instance_on, TestInstance};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
-use unionhall_federation::delivery::{signed_post_headers_at, Signer};
+use unionhall_federation::signatures::{signed_post_headers_at, Signer};
 use unionhall_store::actors::ActorRow;
 use unionhall_store::{follows, inbox_seen, posts};
 
@@ -115,7 +115,7 @@ async fn refused_requests_get_a_reason_and_change_nothing() {
             Some(by(&mallory)), 404, "nobody"),
         ("speaking as another server's actor",
             json!({"type": "Follow", "id": format!("{}activities/f4", c.url), "actor": honest.ap_id, "object": chapter.ap_id}).to_string().into_bytes(),
-            Some(by(&mallory)), 401, "signature"),
+            Some(by(&mallory)), 401, "signed by"),
         ("deleting someone else's post",
             json!({"type": "Delete", "id": id("d1"), "actor": mallory.ap_id, "object": victim.ap_id}).to_string().into_bytes(),
             Some(by(&mallory)), 403, "not theirs"),

@@ -6,6 +6,7 @@ mod delivery;
 mod discovery;
 mod fixtures;
 mod following;
+mod keys;
 
 use crate::helpers::TestInstance;
 use unionhall_domain::{ActorKind, Handle};

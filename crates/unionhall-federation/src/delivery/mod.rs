@@ -6,10 +6,7 @@
 //! forgotten: a crash leaves claimed rows whose lease runs out, and they are sent
 //! again.
 
-mod signing;
 pub mod worker;
-
-pub use signing::{sign, signed_post_headers, signed_post_headers_at, Signer};
 
 use crate::protocol::context;
 use crate::urls::Urls;

@@ -6,7 +6,7 @@
 //! backed off as a whole, so a server that is down for days costs one attempt
 //! per back-off period, not one per queued activity.
 
-use super::signing::{signed_post_headers, Signer};
+use crate::signatures::{signed_post_headers, Signer};
 use crate::{Error, FederationData, Result};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
