@@ -7,7 +7,10 @@
 //!   from the commit that queues it to the last delivery recorded, and its ratio
 //!   to the signing ceiling (every inbox needs its own signature);
 //! - per-peer throughput to one peer that answers after 150 ms;
-//! - memory: resident set when idle, and what the fan-out added.
+//! - memory: resident set when idle, and what the fan-out added;
+//! - inbox ingest: 10,000 signed Creates from a followed (cached) actor, posted
+//!   64 at a time, each verified, deduplicated and stored; with the verification
+//!   ceiling (ring, all cores) measured in the same run.
 //!
 //! The receivers run in a child process (this binary again, with
 //! UH_BENCH_ROLE=receivers) so that their memory and CPU are not counted as the
@@ -275,6 +278,8 @@ async fn sender() {
     drop(child.stdin.take());
     let _ = child.wait();
 
+    let (verify_ceiling, ingest) = ingest_benchmark().await;
+
     let rate = INBOXES as f64 / fanout.as_secs_f64();
     println!("Unionhall federation benchmark ({cores} cores)");
     println!("  signing ceiling (ring, RSA-2048, {cores} threads): {ceiling:>9.0} signatures/s");
@@ -300,4 +305,166 @@ async fn sender() {
         "  RSS added by the fan-out (peak):            {:>6.1} MB",
         fanout_peak as f64 / 1024.0
     );
+    println!("  verification ceiling (ring, {cores} threads):   {verify_ceiling:>9.0} verifications/s");
+    println!(
+        "  inbox ingest, {INGESTED} signed Creates, 64 at a time: {:>6.2} s  ({:.0} activities/s, {:.0}% of the verification ceiling)",
+        ingest.as_secs_f64(),
+        INGESTED as f64 / ingest.as_secs_f64(),
+        100.0 * INGESTED as f64 / ingest.as_secs_f64() / verify_ceiling
+    );
 }
+
+const INGESTED: usize = 10_000;
+
+type Running = (
+    unionhall_federation::Data,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<unionhall::Result<()>>,
+);
+
+/// Starts an instance on `ip` with a fresh SQLite file.
+async fn instance(ip: [u8; 4], name: &str, dir: &std::path::Path) -> Running {
+    let listener = std::net::TcpListener::bind((IpAddr::from(ip), 0)).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let public_url = format!("http://{name}:{port}");
+    let db = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
+    let env: Vec<(String, String)> = [
+        ("UNIONHALL_DATABASE__URL", db.as_str()),
+        ("UNIONHALL_INSTANCE__PUBLIC_URL", public_url.as_str()),
+        ("UNIONHALL_FEDERATION__ALLOW_PRIVATE_PEERS", "true"),
+        ("UNIONHALL_FEDERATION__QUEUE_POLL_MS", "50"),
+        ("UNIONHALL_LOG__LEVEL", "error"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut settings = unionhall::Settings::load(None, env).expect("settings");
+    settings.federation.hosts = [("receiver.bench", [127, 0, 3, 1]), ("sender.bench", [127, 0, 3, 2])]
+        .into_iter()
+        .map(|(n, ip)| (n.to_owned(), IpAddr::from(ip)))
+        .collect();
+    let app = unionhall::startup::Application::build_with_listener(settings, listener)
+        .await
+        .expect("instance");
+    let data = app.federation_data();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    (data, stop, task)
+}
+
+/// RSA-2048 verifications per second with ring, one thread per core, for 2 s.
+fn verification_ceiling() -> f64 {
+    use unionhall_federation::signatures::{sign, Signer, Verifier};
+    let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+    let key = Signer::default().key("bench", &keys.private_key).expect("key");
+    let message = vec![b'x'; 200];
+    let signature = sign(&key, &message).expect("sign");
+    let verifier = Verifier::default();
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let start = Instant::now();
+    let total: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (verifier, message, signature, pem) =
+                    (&verifier, &message, &signature, &keys.public_key);
+                scope.spawn(move || {
+                    let mut n = 0;
+                    while start.elapsed() < Duration::from_secs(2) {
+                        assert!(verifier.verify(pem, message, signature).expect("verify"));
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).sum()
+    });
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn ingest_benchmark() -> (f64, Duration) {
+    use unionhall_federation::signatures::{signed_post_headers, Signer};
+    let ceiling = verification_ceiling();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (receiver, stop_r, task_r) = instance([127, 0, 3, 1], "receiver.bench", dir.path()).await;
+    let (sender, stop_s, task_s) = instance([127, 0, 3, 2], "sender.bench", dir.path()).await;
+    let chapter = unionhall_federation::actors::create_group(
+        &sender.store,
+        &sender.urls,
+        unionhall_federation::actors::NewGroup {
+            kind: unionhall_domain::ActorKind::Chapter,
+            handle: unionhall_domain::Handle::parse("movers").expect("handle"),
+            name: "Movers".into(),
+            summary: String::new(),
+            manually_approves_followers: false,
+        },
+    )
+    .await
+    .expect("chapter");
+    // The receiver follows the sender, so it keeps its posts and caches its key.
+    unionhall_federation::activities::follow::follow_remote(&receiver, chapter.ap_id.as_str())
+        .await
+        .expect("follow");
+    while !unionhall_store::follows::is_following(&receiver.store, &chapter.ap_id)
+        .await
+        .expect("following")
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Sign everything first: the clients' work is not what is measured.
+    let inbox: url::Url = format!("{}inbox", receiver.urls.base()).parse().expect("inbox");
+    let key = Signer::default()
+        .key(chapter.ap_id.as_str(), chapter.private_key_pem.as_deref().expect("pem"))
+        .expect("key");
+    let requests: Vec<(reqwest::header::HeaderMap, Vec<u8>)> = (0..INGESTED)
+        .map(|n| {
+            let id = sender.urls.new_activity_id();
+            let body = serde_json::json!({
+                "type": "Create", "id": id, "actor": chapter.ap_id,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                "object": {"type": "Note", "id": format!("{id}/note"), "attributedTo": chapter.ap_id,
+                           "content": format!("<p>Update {n}: the picket moves to gate 4.</p>"),
+                           "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+            })
+            .to_string()
+            .into_bytes();
+            let headers = signed_post_headers(&key, &chapter.public_key_id, &inbox, &body).expect("sign");
+            (headers, body)
+        })
+        .collect();
+    let client = reqwest::Client::builder()
+        .resolve("receiver.bench", SocketAddr::new(IpAddr::from([127, 0, 3, 1]), 0))
+        .build()
+        .expect("client");
+    let queue = std::sync::Arc::new(tokio::sync::Mutex::new(requests));
+    let start = Instant::now();
+    let workers: Vec<_> = (0..64)
+        .map(|_| {
+            let (queue, client, inbox) = (queue.clone(), client.clone(), inbox.clone());
+            tokio::spawn(async move {
+                loop {
+                    let Some((headers, body)) = queue.lock().await.pop() else { break };
+                    let response = client.post(inbox.clone()).headers(headers).body(body).send().await;
+                    assert_eq!(response.expect("post").status().as_u16(), 202);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.expect("client");
+    }
+    let elapsed = start.elapsed();
+    let stored = unionhall_store::posts::by_author(&receiver.store, &chapter.ap_id)
+        .await
+        .expect("posts")
+        .len();
+    assert_eq!(stored, INGESTED, "every activity was stored");
+    for (stop, task) in [(stop_r, task_r), (stop_s, task_s)] {
+        let _ = stop.send(());
+        let _ = task.await;
+    }
+    (ceiling, elapsed)
+}
+
