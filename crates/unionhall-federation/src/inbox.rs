@@ -8,25 +8,14 @@
 //! signature verified, and only then does a handler change anything.
 
 use crate::activities::{follow, post};
-use crate::actors::DbActor;
+use crate::authentication::{parse_signature, verify_signer, SignedRequest};
 use crate::protocol::InboxActivity;
-use crate::signatures::{verify_digest, SignatureHeader};
+use crate::signatures::verify_digest;
 use crate::{Data, Error, Result};
-use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use reqwest::header::HeaderMap;
-use std::time::{Duration, SystemTime};
-use unionhall_store::{inbox_seen, now_millis};
+use unionhall_store::inbox_seen;
 use url::Url;
-
-/// How far a request's `Date` may lie in the past (Mastodon allows 12 hours).
-const MAX_AGE: Duration = Duration::from_secs(12 * 3600);
-/// How far in the future, for clocks running fast.
-const MAX_SKEW: Duration = Duration::from_secs(3600);
-/// A cached key that fails to verify is refetched (the actor may have rotated
-/// it) when it is at least this old; younger ones are not, so that forged
-/// requests cannot make us hammer a server.
-const REFRESH_KEY_AFTER_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Received {
@@ -45,13 +34,12 @@ pub struct InboxRequest<'a> {
 
 /// Verifies and applies one activity.
 pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received> {
-    let signature = precheck(request.headers)?;
-    let now = SystemTime::now();
-    let now_secs = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    signature.check_covers_post(now_secs)?;
+    let signed = SignedRequest {
+        method: request.method,
+        path_and_query: request.path_and_query,
+        headers: request.headers,
+    };
+    let signature = parse_signature(&signed)?;
     let id = envelope_id(request.body)?;
     if inbox_seen::seen(&data.store, &id).await? {
         return Ok(Received::Duplicate);
@@ -67,87 +55,9 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
             activity.actor()
         )));
     }
-    let message = signature.signing_string(
-        request.method,
-        request.path_and_query,
-        request.headers,
-        &data.urls.domain(),
-    )?;
-    let actor_id: ObjectId<DbActor> = signer.into();
-    let actor = actor_id.dereference(data).await?;
-    if !verifies(data, &actor, &message, &signature)? {
-        let cached_for = now_millis() - actor.0.fetched_at;
-        let refreshed = if !actor.0.is_local && cached_for >= REFRESH_KEY_AFTER_MS {
-            Some(actor_id.dereference_forced(data).await?)
-        } else {
-            None
-        };
-        let valid = match &refreshed {
-            Some(actor) => verifies(data, actor, &message, &signature)?,
-            None => false,
-        };
-        if !valid {
-            return Err(Error::Unauthorized("HTTP signature invalid".into()));
-        }
-    }
+    verify_signer(data, &signed, &signature).await?;
     dispatch(activity, data).await?;
     Ok(Received::Applied)
-}
-
-fn verifies(
-    data: &Data,
-    actor: &DbActor,
-    message: &str,
-    signature: &SignatureHeader,
-) -> Result<bool> {
-    data.verifier.verify(
-        &actor.0.public_key_pem,
-        message.as_bytes(),
-        &signature.signature,
-    )
-}
-
-/// The refusals that need neither the database nor the network.
-fn precheck(headers: &HeaderMap) -> Result<SignatureHeader> {
-    let Some(signature) = headers.get("signature") else {
-        let hint = if headers.contains_key("signature-input") {
-            "; RFC 9421 signatures are not accepted yet, sign with draft-cavage (rsa-sha256 or hs2019)"
-        } else {
-            ""
-        };
-        return Err(Error::Unauthorized(format!(
-            "activities must carry an HTTP Signature header{hint}"
-        )));
-    };
-    let signature = signature
-        .to_str()
-        .map_err(|_| Error::Unauthorized("the Signature header is not text".into()))?;
-    let signature = SignatureHeader::parse(signature)?;
-    if let Some(date) = headers.get("date") {
-        let date = date
-            .to_str()
-            .ok()
-            .and_then(|d| httpdate::parse_http_date(d).ok())
-            .ok_or_else(|| Error::Unauthorized("unreadable Date header".into()))?;
-        check_window(date)?;
-    } else if let Some(created) = signature.created {
-        check_window(SystemTime::UNIX_EPOCH + Duration::from_secs(created.max(0) as u64))?;
-    } else {
-        return Err(Error::Unauthorized("the request has no Date header".into()));
-    }
-    Ok(signature)
-}
-
-fn check_window(date: SystemTime) -> Result<()> {
-    let now = SystemTime::now();
-    if now.duration_since(date).is_ok_and(|age| age > MAX_AGE)
-        || date.duration_since(now).is_ok_and(|ahead| ahead > MAX_SKEW)
-    {
-        return Err(Error::Unauthorized(
-            "the Date header is outside the accepted window (12 hours back, 1 hour ahead)".into(),
-        ));
-    }
-    Ok(())
 }
 
 fn envelope_id(body: &[u8]) -> Result<Url> {

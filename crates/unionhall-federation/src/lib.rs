@@ -16,6 +16,7 @@
 
 pub mod activities;
 pub mod actors;
+pub mod authentication;
 pub mod delivery;
 pub mod discovery;
 mod error;

@@ -8,7 +8,7 @@ use sqlx::Row;
 use unionhall_domain::ActorKind;
 use url::Url;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ActorRow {
     pub ap_id: Url,
     pub kind: ActorKind,
@@ -28,6 +28,24 @@ pub struct ActorRow {
     pub is_local: bool,
     pub fetched_at: i64,
     pub created_at: i64,
+}
+
+/// Written out by hand so that a private key never reaches a log line.
+impl std::fmt::Debug for ActorRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActorRow")
+            .field("ap_id", &self.ap_id.as_str())
+            .field("kind", &self.kind)
+            .field("handle", &self.handle)
+            .field("inbox", &self.inbox.as_str())
+            .field("public_key_id", &self.public_key_id)
+            .field(
+                "private_key_pem",
+                &self.private_key_pem.as_ref().map(|_| "[redacted]"),
+            )
+            .field("is_local", &self.is_local)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ActorRow {
@@ -207,4 +225,38 @@ pub async fn replace_local_key(
     .execute(store.pool())
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_private_key() {
+        let url = Url::parse("https://a.example/actors/x").unwrap();
+        let row = ActorRow {
+            ap_id: url.clone(),
+            kind: ActorKind::Chapter,
+            ap_type: "Group".into(),
+            handle: Some("x".into()),
+            preferred_username: "x".into(),
+            name: "X".into(),
+            summary: String::new(),
+            inbox: url.clone(),
+            shared_inbox: None,
+            followers_url: None,
+            public_key_id: "k".into(),
+            public_key_pem: "PUBLIC".into(),
+            private_key_pem: Some("-----BEGIN PRIVATE KEY----- secret".into()),
+            manually_approves_followers: false,
+            is_local: true,
+            fetched_at: 0,
+            created_at: 0,
+        };
+        let shown = format!("{row:?}");
+        assert!(
+            !shown.contains("secret") && shown.contains("[redacted]"),
+            "{shown}"
+        );
+    }
 }

@@ -1,12 +1,14 @@
-//! Dereferencing our notes and activities by id. Only public ones are served;
-//! non-public ones will be served to signed requests from their audience
-//! (DESIGN.md invariant 5) when there are any.
+//! Dereferencing our notes and activities by id. Public ones are served to
+//! anyone; non-public ones only to signed requests from their audience
+//! (DESIGN.md invariant 5).
 
 use crate::activity_json::{ActivityJson, RawActivityJson};
 use crate::{AppError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::routing::get;
 use axum::Router;
+use unionhall_federation::activities::audience_of;
+use unionhall_federation::authentication::{authorize_fetch, SignedRequest};
 use unionhall_federation::protocol::context;
 use unionhall_store::{outbox, posts};
 
@@ -42,14 +44,32 @@ async fn post(
     Ok(ActivityJson(value))
 }
 
+/// Public activities to anyone; the others (follows and their answers) only to
+/// signed requests from a server they were addressed to.
 async fn activity(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    request: Request,
 ) -> Result<RawActivityJson, AppError> {
     let ap_id = own_url(&state, &format!("/activities/{id}"));
+    let not_found = || AppError::NotFound(format!("no activity {id}"));
     let activity = outbox::get(&state.store, &ap_id)
         .await?
-        .filter(|a| a.public)
-        .ok_or_else(|| AppError::NotFound(format!("no activity {id}")))?;
+        .ok_or_else(not_found)?;
+    if !activity.public {
+        let json: serde_json::Value = serde_json::from_str(&activity.body)
+            .map_err(|err| AppError::Internal(err.to_string()))?;
+        let audience = audience_of(&json);
+        let uri = request.uri();
+        let signed = SignedRequest {
+            method: request.method().as_str(),
+            path_and_query: uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or_else(|| uri.path()),
+            headers: request.headers(),
+        };
+        authorize_fetch(&state.federation_data(), &signed, &audience).await?;
+    }
     Ok(RawActivityJson(activity.body))
 }

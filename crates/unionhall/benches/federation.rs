@@ -305,7 +305,9 @@ async fn sender() {
         "  RSS added by the fan-out (peak):            {:>6.1} MB",
         fanout_peak as f64 / 1024.0
     );
-    println!("  verification ceiling (ring, {cores} threads):   {verify_ceiling:>9.0} verifications/s");
+    println!(
+        "  verification ceiling (ring, {cores} threads):   {verify_ceiling:>9.0} verifications/s"
+    );
     println!(
         "  inbox ingest, {INGESTED} signed Creates, 64 at a time: {:>6.2} s  ({:.0} activities/s, {:.0}% of the verification ceiling)",
         ingest.as_secs_f64(),
@@ -339,10 +341,13 @@ async fn instance(ip: [u8; 4], name: &str, dir: &std::path::Path) -> Running {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let mut settings = unionhall::Settings::load(None, env).expect("settings");
-    settings.federation.hosts = [("receiver.bench", [127, 0, 3, 1]), ("sender.bench", [127, 0, 3, 2])]
-        .into_iter()
-        .map(|(n, ip)| (n.to_owned(), IpAddr::from(ip)))
-        .collect();
+    settings.federation.hosts = [
+        ("receiver.bench", [127, 0, 3, 1]),
+        ("sender.bench", [127, 0, 3, 2]),
+    ]
+    .into_iter()
+    .map(|(n, ip)| (n.to_owned(), IpAddr::from(ip)))
+    .collect();
     let app = unionhall::startup::Application::build_with_listener(settings, listener)
         .await
         .expect("instance");
@@ -358,11 +363,15 @@ async fn instance(ip: [u8; 4], name: &str, dir: &std::path::Path) -> Running {
 fn verification_ceiling() -> f64 {
     use unionhall_federation::signatures::{sign, Signer, Verifier};
     let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
-    let key = Signer::default().key("bench", &keys.private_key).expect("key");
+    let key = Signer::default()
+        .key("bench", &keys.private_key)
+        .expect("key");
     let message = vec![b'x'; 200];
     let signature = sign(&key, &message).expect("sign");
     let verifier = Verifier::default();
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let start = Instant::now();
     let total: usize = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
@@ -414,9 +423,14 @@ async fn ingest_benchmark() -> (f64, Duration) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Sign everything first: the clients' work is not what is measured.
-    let inbox: url::Url = format!("{}inbox", receiver.urls.base()).parse().expect("inbox");
+    let inbox: url::Url = format!("{}inbox", receiver.urls.base())
+        .parse()
+        .expect("inbox");
     let key = Signer::default()
-        .key(chapter.ap_id.as_str(), chapter.private_key_pem.as_deref().expect("pem"))
+        .key(
+            chapter.ap_id.as_str(),
+            chapter.private_key_pem.as_deref().expect("pem"),
+        )
         .expect("key");
     let requests: Vec<(reqwest::header::HeaderMap, Vec<u8>)> = (0..INGESTED)
         .map(|n| {
@@ -435,7 +449,10 @@ async fn ingest_benchmark() -> (f64, Duration) {
         })
         .collect();
     let client = reqwest::Client::builder()
-        .resolve("receiver.bench", SocketAddr::new(IpAddr::from([127, 0, 3, 1]), 0))
+        .resolve(
+            "receiver.bench",
+            SocketAddr::new(IpAddr::from([127, 0, 3, 1]), 0),
+        )
         .build()
         .expect("client");
     let queue = std::sync::Arc::new(tokio::sync::Mutex::new(requests));
@@ -445,8 +462,15 @@ async fn ingest_benchmark() -> (f64, Duration) {
             let (queue, client, inbox) = (queue.clone(), client.clone(), inbox.clone());
             tokio::spawn(async move {
                 loop {
-                    let Some((headers, body)) = queue.lock().await.pop() else { break };
-                    let response = client.post(inbox.clone()).headers(headers).body(body).send().await;
+                    let Some((headers, body)) = queue.lock().await.pop() else {
+                        break;
+                    };
+                    let response = client
+                        .post(inbox.clone())
+                        .headers(headers)
+                        .body(body)
+                        .send()
+                        .await;
                     assert_eq!(response.expect("post").status().as_u16(), 202);
                 }
             })
@@ -467,4 +491,3 @@ async fn ingest_benchmark() -> (f64, Duration) {
     }
     (ceiling, elapsed)
 }
-

@@ -29,3 +29,48 @@ pub(crate) fn same_actor(claimed: &Url, acting: &Url, what: &str) -> Result<()> 
 pub(crate) fn wake(data: &Data) {
     data.wake_delivery();
 }
+
+/// The actors an activity we sent is meant for: its addressees (`to`, `cc`,
+/// `bto`, `bcc`, `audience`) and the actors it acts on (a Follow's object, the
+/// follower an Accept answers, the chapter an Undo(Follow) leaves).
+pub fn audience_of(activity: &serde_json::Value) -> Vec<Url> {
+    fn urls(value: Option<&serde_json::Value>, out: &mut Vec<Url>) {
+        match value {
+            Some(serde_json::Value::String(s)) => out.extend(Url::parse(s).ok()),
+            Some(serde_json::Value::Array(items)) => {
+                for item in items {
+                    urls(Some(item), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for field in ["to", "cc", "bto", "bcc", "audience", "object"] {
+        urls(activity.get(field), &mut out);
+    }
+    if let Some(object) = activity.get("object").filter(|o| o.is_object()) {
+        for field in ["actor", "object", "attributedTo"] {
+            urls(object.get(field), &mut out);
+        }
+    }
+    out.retain(|url| url.as_str() != crate::protocol::PUBLIC);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_accept_is_meant_for_the_follower() {
+        let accept = serde_json::json!({
+            "type": "Accept", "actor": "https://a.example/actors/bakers",
+            "object": {"type": "Follow", "actor": "https://b.example/actor", "object": "https://a.example/actors/bakers"}
+        });
+        let audience: Vec<String> = audience_of(&accept).iter().map(|u| u.to_string()).collect();
+        assert!(audience.contains(&"https://b.example/actor".to_owned()));
+        let note = serde_json::json!({"to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": "https://c.example/f"});
+        assert_eq!(audience_of(&note).len(), 1);
+    }
+}

@@ -1,0 +1,146 @@
+//! Who signed a request: the HTTP signature checks shared by inboxes (signed
+//! POSTs) and by fetches of non-public objects (signed GETs).
+
+use crate::actors::DbActor;
+use crate::signatures::SignatureHeader;
+use crate::{Data, Error, Result};
+use activitypub_federation::fetch::object_id::ObjectId;
+use reqwest::header::HeaderMap;
+use std::time::{Duration, SystemTime};
+use unionhall_store::now_millis;
+use url::Url;
+
+/// How far a request's `Date` may lie in the past (Mastodon allows 12 hours).
+const MAX_AGE: Duration = Duration::from_secs(12 * 3600);
+/// How far in the future, for clocks running fast.
+const MAX_SKEW: Duration = Duration::from_secs(3600);
+/// A cached key that fails to verify is refetched (the actor may have rotated
+/// it) when it is at least this old; younger ones are not, so that forged
+/// requests cannot make us hammer a server.
+const REFRESH_KEY_AFTER_MS: i64 = 60_000;
+
+/// A request as it arrived, for signature checks.
+pub struct SignedRequest<'a> {
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    pub headers: &'a HeaderMap,
+}
+
+/// The refusals that need neither the database nor the network: a Signature
+/// header that parses, a Date (or `created`) inside the window, and the headers
+/// a request of this kind must cover.
+pub fn parse_signature(request: &SignedRequest<'_>) -> Result<SignatureHeader> {
+    let headers = request.headers;
+    let Some(signature) = headers.get("signature") else {
+        let hint = if headers.contains_key("signature-input") {
+            "; RFC 9421 signatures are not accepted yet, sign with draft-cavage (rsa-sha256 or hs2019)"
+        } else {
+            ""
+        };
+        return Err(Error::Unauthorized(format!(
+            "requests must carry an HTTP Signature header{hint}"
+        )));
+    };
+    let signature = signature
+        .to_str()
+        .map_err(|_| Error::Unauthorized("the Signature header is not text".into()))?;
+    let signature = SignatureHeader::parse(signature)?;
+    if let Some(date) = headers.get("date") {
+        let date = date
+            .to_str()
+            .ok()
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+            .ok_or_else(|| Error::Unauthorized("unreadable Date header".into()))?;
+        check_window(date)?;
+    } else if let Some(created) = signature.created {
+        check_window(SystemTime::UNIX_EPOCH + Duration::from_secs(created.max(0) as u64))?;
+    } else {
+        return Err(Error::Unauthorized("the request has no Date header".into()));
+    }
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    if request.method.eq_ignore_ascii_case("post") {
+        signature.check_covers_post(now)?;
+    } else {
+        signature.check_covers_get(now)?;
+    }
+    Ok(signature)
+}
+
+fn check_window(date: SystemTime) -> Result<()> {
+    let now = SystemTime::now();
+    if now.duration_since(date).is_ok_and(|age| age > MAX_AGE)
+        || date.duration_since(now).is_ok_and(|ahead| ahead > MAX_SKEW)
+    {
+        return Err(Error::Unauthorized(
+            "the Date header is outside the accepted window (12 hours back, 1 hour ahead)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Fetches (or takes from the cache) the key owner's actor and verifies the
+/// signature with its key, refetching an aged copy once if it fails (key
+/// rotation). Returns the signer.
+pub async fn verify_signer(
+    data: &Data,
+    request: &SignedRequest<'_>,
+    signature: &SignatureHeader,
+) -> Result<DbActor> {
+    let message = signature.signing_string(
+        request.method,
+        request.path_and_query,
+        request.headers,
+        &data.urls.domain(),
+    )?;
+    let actor_id: ObjectId<DbActor> = signature.key_owner()?.into();
+    let actor = actor_id.dereference(data).await?;
+    if verifies(data, &actor, &message, signature)? {
+        return Ok(actor);
+    }
+    let cached_for = now_millis() - actor.0.fetched_at;
+    if actor.0.is_local || cached_for < REFRESH_KEY_AFTER_MS {
+        return Err(Error::Unauthorized("HTTP signature invalid".into()));
+    }
+    let refreshed = actor_id.dereference_forced(data).await?;
+    if verifies(data, &refreshed, &message, signature)? {
+        Ok(refreshed)
+    } else {
+        Err(Error::Unauthorized("HTTP signature invalid".into()))
+    }
+}
+
+fn verifies(
+    data: &Data,
+    actor: &DbActor,
+    message: &str,
+    signature: &SignatureHeader,
+) -> Result<bool> {
+    data.verifier.verify(
+        &actor.0.public_key_pem,
+        message.as_bytes(),
+        &signature.signature,
+    )
+}
+
+/// A non-public object is served to a signed request from a server in its
+/// audience (DESIGN.md invariant 5): the signer must be on the same server as
+/// one of the actors the object is addressed to. Unsigned: 401; signed by anyone
+/// else: 404, so that its existence is not revealed.
+pub async fn authorize_fetch(
+    data: &Data,
+    request: &SignedRequest<'_>,
+    audience: &[Url],
+) -> Result<()> {
+    let signature = parse_signature(request)?;
+    let signer = verify_signer(data, request, &signature).await?;
+    let host = |url: &Url| unionhall_store::outbox::host_of(url);
+    let signer_host = host(&signer.0.ap_id);
+    if audience.iter().any(|member| host(member) == signer_host) {
+        Ok(())
+    } else {
+        Err(Error::NotFound("no such object".into()))
+    }
+}
