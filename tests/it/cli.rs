@@ -334,3 +334,84 @@ async fn two_instances_from_the_readme_follow_each_other_with_the_cli() {
         assert!(terminate(child).success());
     }
 }
+
+/// SIGKILL, not a graceful stop: a published update is in the database before
+/// `chapter post` returns, so a server killed before delivering it delivers it
+/// after its restart, once.
+#[tokio::test]
+async fn a_killed_server_delivers_after_restart_what_was_published_before() {
+    use crate::helpers::{host_name, respawn_instance_at, spawn_instance_on, wait_for};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port("127.0.0.2");
+    let hosts: Vec<String> = (1..=9)
+        .map(|n| {
+            format!(
+                "\"{}\" = \"127.0.0.{n}\"",
+                host_name(std::net::IpAddr::from([127, 0, 0, n]))
+            )
+        })
+        .collect();
+    let db = match crate::helpers::postgres_server() {
+        Some(_) => fresh_database().await.url,
+        None => format!("sqlite://{}/a.db", dir.path().display()),
+    };
+    std::fs::write(
+        dir.path().join("a.toml"),
+        format!(
+            "[instance]\npublic_url = \"http://uh-127-0-0-2.test:{port}\"\n[http]\nlisten = \"127.0.0.2:{port}\"\n\
+             [database]\nurl = \"{db}\"\n[log]\nlevel = \"warn\"\n\
+             [federation]\nallow_private_peers = true\nretry_base_seconds = 1\nretry_max_seconds = 1\nqueue_poll_ms = 100\nhosts = {{ {} }}\n",
+            hosts.join(", ")
+        ),
+    )
+    .unwrap();
+    let start_a = || {
+        let mut cmd = unionhall(dir.path());
+        cmd.args(["-c", "a.toml"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert!(lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .starts_with("Unionhall serving"));
+        std::thread::spawn(move || for _ in lines {});
+        child
+    };
+    let cli = |args: &[&str]| {
+        let (output, stderr) = run(unionhall(dir.path()).args(["-c", "a.toml"]).args(args));
+        assert!(output.status.success(), "{args:?}: {stderr}");
+    };
+
+    let mut a = start_a();
+    cli(&["chapter", "create", "bakers", "--name", "Bakers Local 12"]);
+    let c = spawn_instance_on("127.0.0.4", fresh_database().await).await;
+    let chapter =
+        crate::federation::follow_and_wait_acct(&c, &format!("@bakers@uh-127-0-0-2.test:{port}"))
+            .await;
+    let (c_addr, c_db) = (c.addr, c.stop().await);
+
+    cli(&["chapter", "post", "bakers", "Strike vote passed"]);
+    a.kill().unwrap();
+    a.wait().unwrap();
+
+    let c = respawn_instance_at(c_addr, c_db).await;
+    let mut a = start_a();
+    let store = c.store.clone();
+    wait_for("the update published before the kill", 30, || {
+        let (store, chapter) = (store.clone(), chapter.clone());
+        async move {
+            unionhall_store::posts::by_author(&store, &chapter)
+                .await
+                .unwrap()
+                .len()
+                == 1
+        }
+    })
+    .await;
+    let _ = a.kill();
+    let _ = a.wait();
+    c.stop().await;
+}

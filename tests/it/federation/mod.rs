@@ -39,12 +39,14 @@ pub fn acct(instance: &TestInstance, handle: &str) -> String {
 
 /// `follower` follows `handle` on `target` and waits for the Accept.
 pub async fn follow_and_wait(follower: &TestInstance, target: &TestInstance, handle: &str) -> Url {
-    let row = unionhall_federation::activities::follow::follow_remote(
-        &follower.data,
-        &acct(target, handle),
-    )
-    .await
-    .unwrap();
+    follow_and_wait_acct(follower, &acct(target, handle)).await
+}
+
+/// `follower` follows `@handle@domain` and waits for the Accept.
+pub async fn follow_and_wait_acct(follower: &TestInstance, acct: &str) -> Url {
+    let row = unionhall_federation::activities::follow::follow_remote(&follower.data, acct)
+        .await
+        .unwrap();
     let store = follower.store.clone();
     let id = row.ap_id.clone();
     crate::helpers::wait_for("the follow to be accepted", 20, || {
