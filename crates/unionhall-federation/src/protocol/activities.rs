@@ -14,7 +14,9 @@ pub struct Follow {
     #[serde(rename = "type")]
     pub kind: FollowType,
     pub id: Url,
+    #[serde(deserialize_with = "super::id_or_object::deserialize")]
     pub actor: Url,
+    #[serde(deserialize_with = "super::id_or_object::deserialize")]
     pub object: Url,
 }
 
@@ -199,5 +201,31 @@ impl InboxActivity {
             Self::Update(a) => &a.actor,
             Self::Delete(a) => &a.actor,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_accept_may_embed_the_follow_with_its_actor_as_an_object() {
+        // As Fedify's documented handler sends it.
+        let accept = serde_json::json!({
+            "type": "Accept", "id": "https://p.example/accepts/1", "actor": "https://p.example/users/peer",
+            "object": {
+                "type": "Follow", "id": "https://a.example/activities/1",
+                "actor": {"id": "https://a.example/actor", "type": "Application", "inbox": "https://a.example/actor/inbox"},
+                "object": "https://p.example/users/peer"
+            }
+        });
+        let parsed: InboxActivity = serde_json::from_value(accept).unwrap();
+        let InboxActivity::Accept(accept) = parsed else {
+            panic!("not an Accept")
+        };
+        let FollowRef::Embedded(follow) = accept.object else {
+            panic!("not embedded")
+        };
+        assert_eq!(follow.actor.as_str(), "https://a.example/actor");
     }
 }

@@ -59,3 +59,22 @@ pub(crate) mod one_or_many_ser {
         urls.serialize(s)
     }
 }
+
+/// A reference that servers send either as a URL or as the object itself (Fedify
+/// embeds the whole follower actor in the Follow it accepts): read as the id.
+pub(crate) mod id_or_object {
+    use serde::{Deserialize, Deserializer};
+    use url::Url;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum IdOrObject {
+            Id(Url),
+            Object { id: Url },
+        }
+        Ok(match IdOrObject::deserialize(d)? {
+            IdOrObject::Id(id) | IdOrObject::Object { id } => id,
+        })
+    }
+}
