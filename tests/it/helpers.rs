@@ -173,6 +173,17 @@ pub async fn spawn_second_process(first: &TestInstance) -> TestInstance {
     spawn(listener, TestDb::at(first.db.url.clone()), Some(public_url)).await
 }
 
+/// An instance on 127.0.0.1 known as `localhost:PORT`, a name other programs
+/// (the Fedify peer) resolve without help.
+pub async fn spawn_localhost_instance() -> TestInstance {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind test port");
+    let url = format!(
+        "http://localhost:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    spawn(listener, fresh_database().await, Some(url)).await
+}
+
 async fn spawn_instance_with(listener: std::net::TcpListener, db: TestDb) -> TestInstance {
     spawn(listener, db, None).await
 }

@@ -4,6 +4,7 @@
 mod bad_input;
 mod delivery;
 mod discovery;
+mod fedify;
 mod fetch;
 mod fixtures;
 mod following;
