@@ -185,28 +185,9 @@ async fn sender() {
     let (fast, slow) = addrs.split_at(RECEIVER_HOSTS as usize);
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let env: Vec<(String, String)> = [
-        ("UNIONHALL_DATABASE__URL", db.as_str()),
-        ("UNIONHALL_INSTANCE__PUBLIC_URL", "http://sender.bench:1"),
-        ("UNIONHALL_FEDERATION__ALLOW_PRIVATE_PEERS", "true"),
-        ("UNIONHALL_LOG__LEVEL", "error"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let mut settings = unionhall::Settings::load(None, env).expect("settings");
-    settings.federation.hosts = addrs.iter().map(|a| (host_name(a.ip()), a.ip())).collect();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let app = unionhall::startup::Application::build_with_listener(settings.clone(), listener)
-        .await
-        .expect("instance");
-    let data = app.federation_data();
-    let store = app.store().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
+    let hosts = addrs.iter().map(|a| (host_name(a.ip()), a.ip())).collect();
+    let (data, stop, server) = instance([127, 0, 0, 1], "sender.bench", dir.path(), hosts).await;
+    let store = data.store.clone();
     let chapter = unionhall_federation::actors::create_group(
         &store,
         &data.urls,
@@ -324,8 +305,14 @@ type Running = (
     tokio::task::JoinHandle<unionhall::Result<()>>,
 );
 
-/// Starts an instance on `ip` with a fresh SQLite file.
-async fn instance(ip: [u8; 4], name: &str, dir: &std::path::Path) -> Running {
+/// Starts an instance called `name` on `ip` with a fresh SQLite file, knowing
+/// the peers in `hosts`.
+async fn instance(
+    ip: [u8; 4],
+    name: &str,
+    dir: &std::path::Path,
+    hosts: std::collections::BTreeMap<String, IpAddr>,
+) -> Running {
     let listener = std::net::TcpListener::bind((IpAddr::from(ip), 0)).expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let public_url = format!("http://{name}:{port}");
@@ -341,13 +328,7 @@ async fn instance(ip: [u8; 4], name: &str, dir: &std::path::Path) -> Running {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let mut settings = unionhall::Settings::load(None, env).expect("settings");
-    settings.federation.hosts = [
-        ("receiver.bench", [127, 0, 3, 1]),
-        ("sender.bench", [127, 0, 3, 2]),
-    ]
-    .into_iter()
-    .map(|(n, ip)| (n.to_owned(), IpAddr::from(ip)))
-    .collect();
+    settings.federation.hosts = hosts;
     let app = unionhall::startup::Application::build_with_listener(settings, listener)
         .await
         .expect("instance");
@@ -397,8 +378,17 @@ async fn ingest_benchmark() -> (f64, Duration) {
     use unionhall_federation::signatures::{signed_post_headers, Signer};
     let ceiling = verification_ceiling();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (receiver, stop_r, task_r) = instance([127, 0, 3, 1], "receiver.bench", dir.path()).await;
-    let (sender, stop_s, task_s) = instance([127, 0, 3, 2], "sender.bench", dir.path()).await;
+    let hosts: std::collections::BTreeMap<String, IpAddr> = [
+        ("receiver.bench", [127, 0, 3, 1]),
+        ("sender.bench", [127, 0, 3, 2]),
+    ]
+    .into_iter()
+    .map(|(n, ip)| (n.to_owned(), IpAddr::from(ip)))
+    .collect();
+    let (receiver, stop_r, task_r) =
+        instance([127, 0, 3, 1], "receiver.bench", dir.path(), hosts.clone()).await;
+    let (sender, stop_s, task_s) =
+        instance([127, 0, 3, 2], "sender.bench", dir.path(), hosts).await;
     let chapter = unionhall_federation::actors::create_group(
         &sender.store,
         &sender.urls,

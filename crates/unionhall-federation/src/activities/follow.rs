@@ -6,13 +6,13 @@
 
 use super::{first_time, same_actor, wake};
 use crate::actors::{ensure_instance_actor, DbActor};
-use crate::delivery::enqueue;
+use crate::delivery::enqueue_to;
 use crate::protocol::activities::{FollowRef, UndoObject};
 use crate::protocol::{Accept, Follow, Reject, Undo};
 use crate::{Data, Error, FederationData, Result};
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
-use activitypub_federation::kinds::activity::{AcceptType, FollowType, UndoType};
+use activitypub_federation::kinds::activity::{AcceptType, UndoType};
 use unionhall_domain::ActorKind;
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::follows;
@@ -46,19 +46,14 @@ pub async fn follow_remote(data: &Data, target: &str) -> Result<ActorRow> {
         )));
     }
     let instance = ensure_instance_actor(&data.store, &data.urls).await?.0;
-    let follow = Follow {
-        kind: FollowType::Follow,
-        id: data.urls.new_activity_id(),
-        actor: instance.ap_id.clone(),
-        object: target.ap_id.clone(),
-    };
+    let follow = Follow::new(
+        data.urls.new_activity_id(),
+        instance.ap_id.clone(),
+        target.ap_id.clone(),
+    );
     let mut tx = data.store.begin_write().await?;
     follows::insert_following(&mut tx, &target.ap_id, &instance.ap_id, &follow.id).await?;
-    let inbox = [target.delivery_inbox().clone()];
-    enqueue(
-        &mut tx, &data.urls, &instance, &follow.id, &follow, &inbox, false,
-    )
-    .await?;
+    enqueue_to(&mut tx, &data.urls, &instance, &follow.id, &follow, &target).await?;
     unionhall_store::commit(tx).await?;
     wake(data);
     Ok(target)
@@ -82,20 +77,15 @@ pub async fn unfollow_remote(data: &Data, target: &str) -> Result<ActorRow> {
         kind: UndoType::Undo,
         id: data.urls.new_activity_id(),
         actor: instance.ap_id.clone(),
-        object: UndoObject::Follow(Follow {
-            kind: FollowType::Follow,
-            id: current.follow_id,
-            actor: instance.ap_id.clone(),
-            object: target.ap_id.clone(),
-        }),
+        object: UndoObject::Follow(Follow::new(
+            current.follow_id,
+            instance.ap_id.clone(),
+            target.ap_id.clone(),
+        )),
     };
     let mut tx = data.store.begin_write().await?;
     follows::remove_following(&mut tx, &target.ap_id).await?;
-    let inbox = [target.delivery_inbox().clone()];
-    enqueue(
-        &mut tx, &data.urls, &instance, &undo.id, &undo, &inbox, false,
-    )
-    .await?;
+    enqueue_to(&mut tx, &data.urls, &instance, &undo.id, &undo, &target).await?;
     unionhall_store::commit(tx).await?;
     wake(data);
     Ok(target)
@@ -142,11 +132,7 @@ pub async fn receive_follow(follow: Follow, data: &Data) -> Result<()> {
     .await?;
     if auto_accept {
         let accept = accept_of(data, &local, follow);
-        let inbox = [follower.delivery_inbox().clone()];
-        enqueue(
-            &mut tx, &data.urls, &local, &accept.id, &accept, &inbox, false,
-        )
-        .await?;
+        enqueue_to(&mut tx, &data.urls, &local, &accept.id, &accept, &follower).await?;
     }
     unionhall_store::commit(tx).await?;
     wake(data);
@@ -165,16 +151,15 @@ pub async fn approve_follower(data: &Data, handle: &str, follower: &Url) -> Resu
     let follow_id = follows::accept_follower(&mut tx, &local.ap_id, follower)
         .await?
         .ok_or_else(|| Error::NotFound(format!("{follower} has not asked to follow")))?;
-    let follow = Follow {
-        kind: FollowType::Follow,
-        id: follow_id,
-        actor: follower.clone(),
-        object: local.ap_id.clone(),
-    };
+    let follow = Follow::new(follow_id, follower.clone(), local.ap_id.clone());
     let accept = accept_of(data, &local, follow);
-    let inbox = [follower_row.delivery_inbox().clone()];
-    enqueue(
-        &mut tx, &data.urls, &local, &accept.id, &accept, &inbox, false,
+    enqueue_to(
+        &mut tx,
+        &data.urls,
+        &local,
+        &accept.id,
+        &accept,
+        &follower_row,
     )
     .await?;
     unionhall_store::commit(tx).await?;

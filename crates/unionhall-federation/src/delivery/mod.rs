@@ -63,3 +63,17 @@ pub async fn enqueue<A: Serialize>(
     outbox::enqueue(conn, &stored, &remote).await?;
     Ok(())
 }
+
+/// [`enqueue`] for an activity meant for one actor only (a Follow, its answer,
+/// an Undo): not public, delivered to that actor's server.
+pub async fn enqueue_to<A: Serialize>(
+    conn: &mut Connection,
+    urls: &Urls,
+    actor: &ActorRow,
+    id: &Url,
+    activity: &A,
+    recipient: &ActorRow,
+) -> Result<()> {
+    let inbox = [recipient.delivery_inbox().clone()];
+    enqueue(conn, urls, actor, id, activity, &inbox, false).await
+}

@@ -20,6 +20,17 @@ pub struct Follow {
     pub object: Url,
 }
 
+impl Follow {
+    pub fn new(id: Url, actor: Url, object: Url) -> Self {
+        Self {
+            kind: FollowType::Follow,
+            id,
+            actor,
+            object,
+        }
+    }
+}
+
 /// The Follow an Accept or Reject answers: embedded (Mastodon, Lemmy, us) or by id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
