@@ -58,18 +58,20 @@ pub async fn accept_follower(
     row.map(|r| url(&r, "follow_id")).transpose()
 }
 
-/// Removes a follower; true if there was one.
+/// Removes a follower; returns the id of its Follow if there was one.
 pub async fn remove_follower(
     conn: &mut AnyConnection,
     local_actor: &Url,
     follower: &Url,
-) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM followers WHERE local_actor = $1 AND follower = $2")
-        .bind(local_actor.as_str())
-        .bind(follower.as_str())
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() > 0)
+) -> Result<Option<Url>> {
+    let row = sqlx::query(
+        "DELETE FROM followers WHERE local_actor = $1 AND follower = $2 RETURNING follow_id",
+    )
+    .bind(local_actor.as_str())
+    .bind(follower.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| url(&r, "follow_id")).transpose()
 }
 
 pub async fn followers_of(store: &Store, local_actor: &Url) -> Result<Vec<Follower>> {

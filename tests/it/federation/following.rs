@@ -70,7 +70,7 @@ async fn two_instances_follow_a_chapter_receive_its_updates_and_can_unfollow() {
 }
 
 #[tokio::test]
-async fn a_chapter_that_approves_followers_by_hand_accepts_only_when_told() {
+async fn a_chapter_that_approves_followers_by_hand_accepts_and_rejects_when_told() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
     let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
     let row = unionhall_federation::actors::create_group(
@@ -106,15 +106,50 @@ async fn a_chapter_that_approves_followers_by_hand_accepts_only_when_told() {
         .await
         .unwrap());
 
-    follow::approve_follower(&a.data, "quiet", &b.data.urls.instance_actor())
-        .await
-        .unwrap();
+    follow::answer_follower(
+        &a.data,
+        "quiet",
+        &b.data.urls.instance_actor(),
+        follow::Decision::Accept,
+    )
+    .await
+    .unwrap();
     let store = b.store.clone();
     wait_for("the Accept to reach B", 20, || {
         let (store, id) = (store.clone(), target.ap_id.clone());
         async move { follows::is_following(&store, &id).await.unwrap() }
     })
     .await;
+
+    // The organizers change their mind: B is removed and told so with a Reject.
+    follow::answer_follower(
+        &a.data,
+        "quiet",
+        &b.data.urls.instance_actor(),
+        follow::Decision::Reject,
+    )
+    .await
+    .unwrap();
+    assert!(follows::followers_of(&a.store, &row.ap_id)
+        .await
+        .unwrap()
+        .is_empty());
+    wait_for("the Reject to reach B", 20, || {
+        let store = store.clone();
+        async move { follows::following(&store).await.unwrap().is_empty() }
+    })
+    .await;
+    let again = follow::answer_follower(
+        &a.data,
+        "quiet",
+        &b.data.urls.instance_actor(),
+        follow::Decision::Reject,
+    )
+    .await;
+    assert!(
+        matches!(again, Err(unionhall_federation::Error::NotFound(_))),
+        "{again:?}"
+    );
     a.stop().await;
     b.stop().await;
 }

@@ -12,7 +12,7 @@ use crate::protocol::{Accept, Follow, Reject, Undo};
 use crate::{Data, Error, FederationData, Result};
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
-use activitypub_federation::kinds::activity::{AcceptType, UndoType};
+use activitypub_federation::kinds::activity::{AcceptType, RejectType, UndoType};
 use unionhall_domain::ActorKind;
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::follows;
@@ -139,29 +139,78 @@ pub async fn receive_follow(follow: Follow, data: &Data) -> Result<()> {
     Ok(())
 }
 
-/// An organizer approves a pending follower of a chapter that approves by hand.
-pub async fn approve_follower(data: &Data, handle: &str, follower: &Url) -> Result<()> {
+/// What an organizer decides about a follower.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Approve a pending follower (chapters that approve by hand).
+    Accept,
+    /// Refuse a pending follower, or remove an accepted one.
+    Reject,
+}
+
+/// An organizer's answer to a follower of one of this instance's chapters: the
+/// follower's server gets an Accept or a Reject of its Follow.
+pub async fn answer_follower(
+    data: &Data,
+    handle: &str,
+    follower: &Url,
+    decision: Decision,
+) -> Result<()> {
     let local = store_actors::local_by_handle(&data.store, handle)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no chapter or body @{handle} here")))?;
+    let not_following = || Error::NotFound(format!("{follower} does not follow @{handle}"));
     let follower_row = store_actors::by_ap_id(&data.store, follower)
         .await?
-        .ok_or_else(|| Error::NotFound(format!("{follower} has not asked to follow")))?;
+        .ok_or_else(not_following)?;
     let mut tx = data.store.begin_write().await?;
-    let follow_id = follows::accept_follower(&mut tx, &local.ap_id, follower)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("{follower} has not asked to follow")))?;
-    let follow = Follow::new(follow_id, follower.clone(), local.ap_id.clone());
-    let accept = accept_of(data, &local, follow);
-    enqueue_to(
-        &mut tx,
-        &data.urls,
-        &local,
-        &accept.id,
-        &accept,
-        &follower_row,
-    )
-    .await?;
+    let follow_id = match decision {
+        Decision::Accept => follows::accept_follower(&mut tx, &local.ap_id, follower).await?,
+        Decision::Reject => follows::remove_follower(&mut tx, &local.ap_id, follower).await?,
+    }
+    .ok_or_else(not_following)?;
+    let follow = FollowRef::Embedded(Follow::new(
+        follow_id,
+        follower.clone(),
+        local.ap_id.clone(),
+    ));
+    let (id, actor) = (data.urls.new_activity_id(), local.ap_id.clone());
+    match decision {
+        Decision::Accept => {
+            let accept = Accept {
+                kind: AcceptType::Accept,
+                id,
+                actor,
+                object: follow,
+            };
+            enqueue_to(
+                &mut tx,
+                &data.urls,
+                &local,
+                &accept.id,
+                &accept,
+                &follower_row,
+            )
+            .await?;
+        }
+        Decision::Reject => {
+            let reject = Reject {
+                kind: RejectType::Reject,
+                id,
+                actor,
+                object: follow,
+            };
+            enqueue_to(
+                &mut tx,
+                &data.urls,
+                &local,
+                &reject.id,
+                &reject,
+                &follower_row,
+            )
+            .await?;
+        }
+    }
     unionhall_store::commit(tx).await?;
     wake(data);
     Ok(())

@@ -40,6 +40,8 @@ pub enum ChapterCommand {
     Followers { handle: String },
     /// Approve a pending follower (its actor URL, as `followers` shows it).
     Approve { handle: String, follower: String },
+    /// Refuse a pending follower, or remove one (it is told with a Reject).
+    Reject { handle: String, follower: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,12 +106,27 @@ pub async fn chapter(admin: &Admin, command: ChapterCommand) -> Result<()> {
             Ok(())
         }
         ChapterCommand::Approve { handle, follower } => {
-            let follower = url::Url::parse(&follower).map_err(|err| {
-                Error::Usage(format!("follower {follower:?} is not a URL: {err}"))
-            })?;
-            follow::approve_follower(data, &handle, &follower).await?;
-            println!("approved {follower}");
-            Ok(())
+            answer(data, &handle, &follower, follow::Decision::Accept).await
+        }
+        ChapterCommand::Reject { handle, follower } => {
+            answer(data, &handle, &follower, follow::Decision::Reject).await
         }
     }
+}
+
+async fn answer(
+    data: &unionhall_federation::Data,
+    handle: &str,
+    follower: &str,
+    decision: follow::Decision,
+) -> Result<()> {
+    let follower = url::Url::parse(follower)
+        .map_err(|err| Error::Usage(format!("follower {follower:?} is not a URL: {err}")))?;
+    follow::answer_follower(data, handle, &follower, decision).await?;
+    let done = match decision {
+        follow::Decision::Accept => "approved",
+        follow::Decision::Reject => "rejected",
+    };
+    println!("{done} {follower}");
+    Ok(())
 }
