@@ -100,3 +100,35 @@ async fn a_stopped_instance_restarts_on_the_same_database() {
     assert_eq!(second.as_deref(), Some(first.as_str()));
     again.stop().await;
 }
+
+/// A request under way when the stop signal comes is finished and answered
+/// before the server exits.
+#[tokio::test]
+async fn a_graceful_stop_finishes_the_request_in_flight() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_instance().await;
+    let addr = app.addr;
+    let body = br#"{"type": "Follow", "id": "http://x.example/1"}"#;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /inbox HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/activity+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    // Half the body is sent; now the server is told to stop.
+    let stopping = tokio::spawn(app.stop());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !stopping.is_finished(),
+        "the server waits for the request in flight"
+    );
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 401"),
+        "a complete answer: {response}"
+    );
+    stopping.await.unwrap();
+}
