@@ -89,11 +89,18 @@ pub async fn verify_signer(
     request: &SignedRequest<'_>,
     signature: &SignatureHeader,
 ) -> Result<DbActor> {
+    let domain = data.urls.domain();
+    check_host(
+        request.headers,
+        signature,
+        &domain,
+        data.urls.base().scheme(),
+    )?;
     let message = signature.signing_string(
         request.method,
         request.path_and_query,
         request.headers,
-        &data.urls.domain(),
+        &domain,
     )?;
     let actor_id: ObjectId<DbActor> = signature.key_owner()?.into();
     let actor = actor_id.dereference(data).await?;
@@ -109,6 +116,31 @@ pub async fn verify_signer(
         Ok(refreshed)
     } else {
         Err(Error::Unauthorized("HTTP signature invalid".into()))
+    }
+}
+
+/// A signed `Host` must name this instance: a request signed for another server
+/// cannot be replayed here.
+fn check_host(
+    headers: &HeaderMap,
+    signature: &SignatureHeader,
+    domain: &str,
+    scheme: &str,
+) -> Result<()> {
+    if !signature.headers.iter().any(|h| h == "host") {
+        return Ok(());
+    }
+    let Some(host) = headers.get("host").and_then(|h| h.to_str().ok()) else {
+        return Ok(()); // HTTP/2 has none: the signing string uses our domain.
+    };
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let host = host.strip_suffix(default_port).unwrap_or(host);
+    if host.eq_ignore_ascii_case(domain) {
+        Ok(())
+    } else {
+        Err(Error::Unauthorized(format!(
+            "the request was signed for {host}, not for this instance ({domain})"
+        )))
     }
 }
 

@@ -161,6 +161,48 @@ async fn refused_requests_get_a_reason_and_change_nothing() {
         "and changes nothing"
     );
 
+    // A request signed for another server is not accepted here.
+    let elsewhere = c.at("/inbox");
+    let key = Signer::default()
+        .key(
+            mallory.ap_id.as_str(),
+            mallory.private_key_pem.as_deref().unwrap(),
+        )
+        .unwrap();
+    let replay =
+        json!({"type": "Follow", "id": id("f9"), "actor": mallory.ap_id, "object": chapter.ap_id})
+            .to_string();
+    let headers = signed_post_headers_at(
+        &key,
+        &mallory.public_key_id,
+        &elsewhere,
+        replay.as_bytes(),
+        now,
+    )
+    .unwrap();
+    let response = a
+        .client
+        .post(a.at("/inbox"))
+        .headers(headers)
+        .body(replay)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let error: Value = response.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("signed for"),
+        "{error}"
+    );
+    assert_eq!(
+        snapshot(&a, &chapter, &honest).await,
+        after,
+        "the replay changed nothing"
+    );
+
     // hs2019, as newer Mastodon versions label the same RSA signature, is accepted.
     let unfollow = json!({"type": "Undo", "id": id("u2"), "actor": mallory.ap_id, "object": {
         "type": "Follow", "id": id("f1"), "actor": mallory.ap_id, "object": chapter.ap_id}})
