@@ -74,21 +74,44 @@ pub enum Outcome {
     },
 }
 
-/// Records outcomes of a batch in one transaction (one commit, not one per row).
-pub async fn record(store: &Store, outcomes: &[(i64, Outcome)]) -> Result<()> {
+/// Delivered ids marked per statement: far under both backends' limits on bound
+/// parameters.
+const DELIVERED_CHUNK: usize = 500;
+
+/// Records outcomes of a batch, and marks the peers that took a delivery healthy,
+/// in one transaction: one commit (one fsync on SQLite) per batch, and one
+/// statement per 500 deliveries in the common case.
+pub async fn record(
+    store: &Store,
+    outcomes: &[(i64, Outcome)],
+    healthy_peers: &[String],
+) -> Result<()> {
     if outcomes.is_empty() {
         return Ok(());
     }
     let now = now_millis();
     let mut tx = store.begin_write().await?;
+    let delivered: Vec<i64> = outcomes
+        .iter()
+        .filter(|(_, outcome)| *outcome == Outcome::Delivered)
+        .map(|(id, _)| *id)
+        .collect();
+    for chunk in delivered.chunks(DELIVERED_CHUNK) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "UPDATE deliveries SET delivered_at = $1, locked_until = NULL, attempts = attempts + 1 \
+             WHERE id IN ({})",
+            placeholders.join(",")
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *tx).await?;
+    }
     for (id, outcome) in outcomes {
         let query = match outcome {
-            Outcome::Delivered => sqlx::query(
-                "UPDATE deliveries SET delivered_at = $2, locked_until = NULL, \
-                 attempts = attempts + 1 WHERE id = $1",
-            )
-            .bind(*id)
-            .bind(now),
+            Outcome::Delivered => continue,
             Outcome::Retry { retry_at, error } => sqlx::query(
                 "UPDATE deliveries SET next_attempt_at = $2, locked_until = NULL, \
                  attempts = attempts + 1, last_error = $3 WHERE id = $1",
@@ -106,21 +129,18 @@ pub async fn record(store: &Store, outcomes: &[(i64, Outcome)]) -> Result<()> {
         };
         query.execute(&mut *tx).await?;
     }
+    for host in healthy_peers {
+        sqlx::query(
+            "INSERT INTO peers (host, consecutive_failures, retry_after, last_success_at) \
+             VALUES ($1, 0, 0, $2) ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, \
+             retry_after = 0, last_error = NULL, last_success_at = $2",
+        )
+        .bind(host)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
-    Ok(())
-}
-
-/// A delivery to `host` worked: the peer is healthy again.
-pub async fn peer_succeeded(store: &Store, host: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO peers (host, consecutive_failures, retry_after, last_success_at) \
-         VALUES ($1, 0, 0, $2) ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, \
-         retry_after = 0, last_error = NULL, last_success_at = $2",
-    )
-    .bind(host)
-    .bind(now_millis())
-    .execute(store.pool())
-    .await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Prints, for this machine and this run:
 //! - the signing ceiling: RSA-2048 signatures per second with the backend
-//!   deliveries use (ring), on all cores;
+//!   deliveries use (aws-lc-rs), on all cores;
 //! - fan-out: one activity to 10,000 distinct inboxes through the durable queue,
 //!   from the commit that queues it to the last delivery recorded, and its ratio
 //!   to the signing ceiling (every inbox needs its own signature);
@@ -10,7 +10,7 @@
 //! - memory: resident set when idle, and what the fan-out added;
 //! - inbox ingest: 10,000 signed Creates from a followed (cached) actor, posted
 //!   64 at a time, each verified, deduplicated and stored; with the verification
-//!   ceiling (ring, all cores) measured in the same run.
+//!   ceiling (aws-lc-rs, all cores) measured in the same run.
 //!
 //! The receivers run in a child process (this binary again, with
 //! UH_BENCH_ROLE=receivers) so that their memory and CPU are not counted as the
@@ -101,7 +101,7 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// RSA-2048 signatures per second with ring, one thread per core, for 2 s.
+/// RSA-2048 signatures per second with aws-lc-rs, one thread per core, for 2 s.
 fn signing_ceiling() -> (f64, usize) {
     use unionhall_federation::signatures::{sign, Signer};
     let keys = activitypub_keys();
@@ -263,7 +263,9 @@ async fn sender() {
 
     let rate = INBOXES as f64 / fanout.as_secs_f64();
     println!("Unionhall federation benchmark ({cores} cores)");
-    println!("  signing ceiling (ring, RSA-2048, {cores} threads): {ceiling:>9.0} signatures/s");
+    println!(
+        "  signing ceiling (aws-lc-rs, RSA-2048, {cores} threads): {ceiling:>9.0} signatures/s"
+    );
     println!(
         "  fan-out, 1 activity to {INBOXES} inboxes on {RECEIVER_HOSTS} hosts: {:>6.2} s  ({rate:.0} deliveries/s, {:.0}% of the signing ceiling)",
         fanout.as_secs_f64(),
@@ -287,7 +289,7 @@ async fn sender() {
         fanout_peak as f64 / 1024.0
     );
     println!(
-        "  verification ceiling (ring, {cores} threads):   {verify_ceiling:>9.0} verifications/s"
+        "  verification ceiling (aws-lc-rs, {cores} threads):   {verify_ceiling:>9.0} verifications/s"
     );
     println!(
         "  inbox ingest, {INGESTED} signed Creates, 64 at a time: {:>6.2} s  ({:.0} activities/s, {:.0}% of the verification ceiling)",
@@ -340,7 +342,7 @@ async fn instance(
     (data, stop, task)
 }
 
-/// RSA-2048 verifications per second with ring, one thread per core, for 2 s.
+/// RSA-2048 verifications per second with aws-lc-rs, one thread per core, for 2 s.
 fn verification_ceiling() -> f64 {
     use unionhall_federation::signatures::{sign, Signer, Verifier};
     let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");

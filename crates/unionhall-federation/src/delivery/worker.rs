@@ -25,7 +25,7 @@ const RECORD_BATCH: usize = 512;
 /// An activity ready to send: the sender's key and the exact bytes.
 struct Outgoing {
     key_id: String,
-    key: Arc<ring::signature::RsaKeyPair>,
+    key: Arc<aws_lc_rs::signature::RsaKeyPair>,
     body: Arc<[u8]>,
 }
 
@@ -165,7 +165,7 @@ async fn load_bodies(shared: &Shared, claimed: &[Claimed]) -> Result<()> {
 async fn sender_key(
     shared: &Shared,
     actor_id: &str,
-) -> Result<(String, Arc<ring::signature::RsaKeyPair>)> {
+) -> Result<(String, Arc<aws_lc_rs::signature::RsaKeyPair>)> {
     let url =
         Url::parse(actor_id).map_err(|err| Error::Internal(format!("sender {actor_id}: {err}")))?;
     let actor = actors::by_ap_id(&shared.data.store, &url)
@@ -304,16 +304,20 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Clai
     let mut batch = Vec::with_capacity(RECORD_BATCH);
     while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
         let rows: Vec<(i64, Outcome)> = batch.iter().map(|(c, o)| (c.id, o.clone())).collect();
-        if let Err(err) = deliveries::record(store, &rows).await {
+        let healthy: Vec<String> = batch
+            .iter()
+            .filter(|(_, outcome)| *outcome == Outcome::Delivered)
+            .map(|(claimed, _)| claimed.host.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if let Err(err) = deliveries::record(store, &rows, &healthy).await {
             // The leases run out and these rows are tried again: nothing is lost.
             tracing::error!("recording {} delivery outcomes failed: {err}", rows.len());
         }
-        let mut healthy = HashSet::new();
         for (claimed, outcome) in &batch {
             match outcome {
-                Outcome::Delivered => {
-                    healthy.insert(claimed.host.clone());
-                }
+                Outcome::Delivered => {}
                 Outcome::Retry { error, .. } => {
                     tracing::debug!(inbox = %claimed.inbox, "delivery failed, will retry: {error}");
                     match deliveries::peer_failed(store, &claimed.host, error).await {
@@ -337,11 +341,6 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Clai
                 Outcome::Dead { error } => {
                     tracing::warn!(inbox = %claimed.inbox, activity = %claimed.activity, "delivery given up: {error}");
                 }
-            }
-        }
-        for host in healthy {
-            if let Err(err) = deliveries::peer_succeeded(store, &host).await {
-                tracing::warn!("recording peer success failed: {err}");
             }
         }
         batch.clear();

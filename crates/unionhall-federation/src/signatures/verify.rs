@@ -1,10 +1,10 @@
 //! Verifying draft-cavage HTTP signatures on received requests.
 
 use crate::{Error, Result};
+use aws_lc_rs::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use reqwest::header::HeaderMap;
-use ring::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::RsaPublicKey;
@@ -191,7 +191,7 @@ pub fn verify_digest(headers: &HeaderMap, body: &[u8]) -> Result<()> {
     }
 }
 
-/// Verifies RSA signatures, keeping public keys parsed (PEM to ring's DER).
+/// Verifies RSA signatures, keeping public keys parsed (PEM to the PKCS#1 DER aws-lc-rs takes).
 #[derive(Default)]
 pub struct Verifier {
     keys: Mutex<HashMap<String, Arc<Vec<u8>>>>,
