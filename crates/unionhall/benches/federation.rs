@@ -91,6 +91,24 @@ async fn receivers() {
     .await;
 }
 
+/// CPU time (user + system) a process has used, in seconds (`self` or a pid).
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn rss_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
@@ -161,7 +179,8 @@ async fn wait_delivered(store: &unionhall_store::Store, target: i64) -> Duration
             "deliveries died: {:?}",
             unionhall_store::deliveries::dead(store, 3).await
         );
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        // Coarse on purpose: counting 10,000 rows competes with the work measured.
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -233,11 +252,14 @@ async fn sender() {
         }
     };
     let hwm_before = rss_kib("VmHWM:");
+    let cpu_before = (cpu_seconds("self"), cpu_seconds(&child.id().to_string()));
     let start = Instant::now();
     queue(0, inboxes).await;
     let queued = start.elapsed();
     let fanout = queued + wait_delivered(&store, INBOXES as i64).await;
     let fanout_peak = rss_kib("VmHWM:").saturating_sub(hwm_before.max(idle_rss));
+    let sender_cpu = cpu_seconds("self") - cpu_before.0;
+    let receivers_cpu = cpu_seconds(&child.id().to_string()) - cpu_before.1;
 
     // One slow peer, many activities.
     let slow_inbox: url::Url = format!(
@@ -274,6 +296,12 @@ async fn sender() {
     println!(
         "    of which queueing (one transaction):      {:>6.3} s",
         queued.as_secs_f64()
+    );
+    println!(
+        "    CPU per delivery: sender {:.0} µs (signing alone {:.0} µs), receivers {:.0} µs",
+        sender_cpu * 1e6 / INBOXES as f64,
+        cores as f64 * 1e6 / ceiling,
+        receivers_cpu * 1e6 / INBOXES as f64
     );
     println!(
         "  one peer 150 ms away, {SLOW_ACTIVITIES} activities:        {:>6.2} s  ({:.0} activities/s)",
