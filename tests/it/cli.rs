@@ -328,7 +328,45 @@ async fn two_instances_from_the_readme_follow_each_other_with_the_cli() {
         .args(["chapter", "create", "bakers", "--name", "Again"]);
     let (output, stderr) = run(&mut taken);
     assert_one_line_failure(&output, &stderr, "bakers is taken");
+    let unfollow_self = format!("@bakers@{a_domain}");
+    for (which, args, reason) in [
+        (
+            0,
+            &["chapter", "post", "bakers", "   "][..],
+            "the note is empty",
+        ),
+        (
+            0,
+            &["chapter", "post", "nobody", "hello"][..],
+            "no chapter or body @nobody",
+        ),
+        (
+            0,
+            &["chapter", "approve", "bakers", "not a url"][..],
+            "is not a URL",
+        ),
+        (
+            1,
+            &["federation", "follow", "bakers"][..],
+            "neither @handle@domain nor a URL",
+        ),
+        (
+            0,
+            &["federation", "unfollow", &unfollow_self][..],
+            "does not follow",
+        ),
+    ] {
+        let mut cmd = unionhall(dir.path());
+        cmd.envs(env[which].clone()).args(args);
+        let (output, stderr) = run(&mut cmd);
+        assert_one_line_failure(&output, &stderr, reason);
+    }
     assert_eq!(cli(0, &["chapter", "list"]).lines().count(), 1);
+    assert_eq!(
+        cli(1, &["federation", "feed"]).lines().count(),
+        1,
+        "nothing more arrived"
+    );
 
     for child in [a, b] {
         assert!(terminate(child).success());
