@@ -148,17 +148,6 @@ impl Settings {
         Ok(())
     }
 
-    /// The host (and port, if any) of the public URL: the instance's domain in
-    /// `@handle@domain` and in ActivityPub ids.
-    pub fn domain(&self) -> String {
-        let url = &self.instance.public_url;
-        let host = url.host_str().unwrap_or_default();
-        match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        }
-    }
-
     /// What the federation crate needs, in its own types.
     pub fn federation(&self) -> unionhall_federation::FederationSettings {
         use std::time::Duration;
