@@ -151,9 +151,19 @@ pub async fn upsert_remote(store: &Store, actor: &ActorRow) -> Result<()> {
     Ok(())
 }
 
-pub async fn by_ap_id(store: &Store, ap_id: &Url) -> Result<Option<ActorRow>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM actors WHERE ap_id = $1"))
-        .bind(ap_id.as_str())
+/// The one actor matching `condition` (a SQL condition on `actors` with at most
+/// one parameter, `$1`), if any.
+async fn one_where(
+    store: &Store,
+    condition: &str,
+    param: Option<&str>,
+) -> Result<Option<ActorRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM actors WHERE {condition}");
+    let mut query = sqlx::query(&sql);
+    if let Some(param) = param {
+        query = query.bind(param);
+    }
+    query
         .fetch_optional(store.pool())
         .await?
         .as_ref()
@@ -161,29 +171,18 @@ pub async fn by_ap_id(store: &Store, ap_id: &Url) -> Result<Option<ActorRow>> {
         .transpose()
 }
 
+pub async fn by_ap_id(store: &Store, ap_id: &Url) -> Result<Option<ActorRow>> {
+    one_where(store, "ap_id = $1", Some(ap_id.as_str())).await
+}
+
 /// A local chapter or body by handle.
 pub async fn local_by_handle(store: &Store, handle: &str) -> Result<Option<ActorRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM actors WHERE handle = $1 AND is_local = 1"
-    ))
-    .bind(handle)
-    .fetch_optional(store.pool())
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    one_where(store, "handle = $1 AND is_local = 1", Some(handle)).await
 }
 
 /// The instance actor, if it has been created.
 pub async fn instance_actor(store: &Store) -> Result<Option<ActorRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM actors WHERE kind = 'instance' AND is_local = 1"
-    ))
-    .fetch_optional(store.pool())
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    one_where(store, "kind = 'instance' AND is_local = 1", None).await
 }
 
 /// Local chapters and bodies, by handle.
