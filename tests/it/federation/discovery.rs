@@ -8,30 +8,29 @@ async fn webfinger_nodeinfo_and_content_negotiation() {
     let chapter = create_chapter(&a, "bakers").await;
     let domain = a.data.urls.domain();
 
-    let finger: Value = a
-        .client
-        .get(a.at(&format!(
-            "/.well-known/webfinger?resource=acct:bakers@{domain}"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get_json = |url: url::Url| {
+        let client = a.client.clone();
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let finger = get_json(a.at(&format!(
+        "/.well-known/webfinger?resource=acct:bakers@{domain}"
+    )))
+    .await;
     assert_eq!(finger["subject"], format!("acct:bakers@{domain}"));
     assert_eq!(finger["links"][0]["href"], chapter.ap_id.as_str());
-    let instance: Value = a
-        .client
-        .get(a.at(&format!(
-            "/.well-known/webfinger?resource=acct:{domain}@{domain}"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let instance = get_json(a.at(&format!(
+        "/.well-known/webfinger?resource=acct:{domain}@{domain}"
+    )))
+    .await;
     assert_eq!(
         instance["links"][0]["href"],
         a.data.urls.instance_actor().as_str()
@@ -103,25 +102,8 @@ async fn webfinger_nodeinfo_and_content_negotiation() {
     let html = page.text().await.unwrap();
     assert!(html.contains("Chapter bakers") && html.contains(&format!("@bakers@{domain}")));
 
-    let links: Value = a
-        .client
-        .get(a.at("/.well-known/nodeinfo"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let href = links["links"][0]["href"].as_str().unwrap().to_owned();
-    let nodeinfo: Value = a
-        .client
-        .get(href)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let links = get_json(a.at("/.well-known/nodeinfo")).await;
+    let nodeinfo = get_json(links["links"][0]["href"].as_str().unwrap().parse().unwrap()).await;
     assert_eq!(nodeinfo["version"], "2.1");
     assert_eq!(nodeinfo["software"]["name"], "unionhall");
     assert_eq!(nodeinfo["usage"]["users"]["total"], 1);
