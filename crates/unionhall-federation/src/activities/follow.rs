@@ -7,7 +7,7 @@
 use super::{first_time, same_actor, wake};
 use crate::actors::{ensure_instance_actor, DbActor};
 use crate::delivery::enqueue_to;
-use crate::protocol::activities::{FollowRef, UndoObject};
+use crate::protocol::activities::{FollowAnswer, FollowRef, UndoObject};
 use crate::protocol::{Accept, Follow, Reject, Undo};
 use crate::{Data, Error, FederationData, Result};
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -177,7 +177,7 @@ pub async fn answer_follower(
     let (id, actor) = (data.urls.new_activity_id(), local.ap_id.clone());
     match decision {
         Decision::Accept => {
-            let accept = Accept {
+            let answer = FollowAnswer {
                 kind: AcceptType::Accept,
                 id,
                 actor,
@@ -187,14 +187,14 @@ pub async fn answer_follower(
                 &mut tx,
                 &data.urls,
                 &local,
-                &accept.id,
-                &accept,
+                &answer.id,
+                &answer,
                 &follower_row,
             )
             .await?;
         }
         Decision::Reject => {
-            let reject = Reject {
+            let answer = FollowAnswer {
                 kind: RejectType::Reject,
                 id,
                 actor,
@@ -204,8 +204,8 @@ pub async fn answer_follower(
                 &mut tx,
                 &data.urls,
                 &local,
-                &reject.id,
-                &reject,
+                &answer.id,
+                &answer,
                 &follower_row,
             )
             .await?;

@@ -48,25 +48,19 @@ impl FollowRef {
     }
 }
 
+/// An answer to a Follow: [`Accept`] or [`Reject`], alike but for their type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Accept {
+pub struct FollowAnswer<K> {
     #[serde(rename = "type")]
-    pub kind: AcceptType,
+    pub kind: K,
     pub id: Url,
     pub actor: Url,
     pub object: FollowRef,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Reject {
-    #[serde(rename = "type")]
-    pub kind: RejectType,
-    pub id: Url,
-    pub actor: Url,
-    pub object: FollowRef,
-}
+pub type Accept = FollowAnswer<AcceptType>;
+pub type Reject = FollowAnswer<RejectType>;
 
 /// What an Undo takes back. Only follows matter to us; anything else (a Like, an
 /// Announce) is acknowledged and changes nothing.
@@ -87,11 +81,12 @@ pub struct Undo {
     pub object: UndoObject,
 }
 
+/// An activity carrying a note: [`Create`] or [`Update`], alike but for their type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Create {
+pub struct NoteActivity<K> {
     #[serde(rename = "type")]
-    pub kind: CreateType,
+    pub kind: K,
     pub id: Url,
     pub actor: Url,
     pub object: NoteJson,
@@ -101,19 +96,8 @@ pub struct Create {
     pub cc: Vec<Url>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Update {
-    #[serde(rename = "type")]
-    pub kind: UpdateType,
-    pub id: Url,
-    pub actor: Url,
-    pub object: NoteJson,
-    #[serde(default, with = "one_or_many_ser")]
-    pub to: Vec<Url>,
-    #[serde(default, with = "one_or_many_ser")]
-    pub cc: Vec<Url>,
-}
+pub type Create = NoteActivity<CreateType>;
+pub type Update = NoteActivity<UpdateType>;
 
 /// The object of a Delete: its id, or a Tombstone (or the object) carrying it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
