@@ -86,28 +86,15 @@ fn from_row(row: &AnyRow) -> Result<ActorRow> {
 /// Adds a local actor. A taken handle is [`Error::Conflict`].
 #[tracing::instrument(skip_all, fields(ap_id = %actor.ap_id))]
 pub async fn insert_local(store: &Store, actor: &ActorRow) -> Result<()> {
-    let result = sqlx::query(&format!(
-        "INSERT INTO actors ({COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,1,$15,$16)"
-    ))
-    .bind(actor.ap_id.as_str())
-    .bind(actor.kind.as_str())
-    .bind(&actor.ap_type)
-    .bind(&actor.handle)
-    .bind(&actor.preferred_username)
-    .bind(&actor.name)
-    .bind(&actor.summary)
-    .bind(actor.inbox.as_str())
-    .bind(actor.shared_inbox.as_ref().map(Url::as_str))
-    .bind(actor.followers_url.as_ref().map(Url::as_str))
-    .bind(&actor.public_key_id)
-    .bind(&actor.public_key_pem)
-    .bind(&actor.private_key_pem)
-    .bind(i64::from(actor.manually_approves_followers))
-    .bind(actor.fetched_at)
-    .bind(actor.created_at)
-    .execute(store.pool())
-    .await;
-    match result {
+    let local = ActorRow {
+        is_local: true,
+        ..actor.clone()
+    };
+    let sql = insert_sql("");
+    match bind_row(sqlx::query(&sql), &local)
+        .execute(store.pool())
+        .await
+    {
         Ok(_) => Ok(()),
         Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
             Err(Error::Conflict(format!(
@@ -123,32 +110,64 @@ pub async fn insert_local(store: &Store, actor: &ActorRow) -> Result<()> {
 /// document claiming one of our ids changes nothing.
 #[tracing::instrument(skip_all, fields(ap_id = %actor.ap_id))]
 pub async fn upsert_remote(store: &Store, actor: &ActorRow) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO actors ({COLUMNS}) VALUES ($1,'remote',$2,NULL,$3,$4,$5,$6,$7,$8,$9,$10,NULL,$11,0,$12,$12) \
-         ON CONFLICT (ap_id) DO UPDATE SET ap_type = excluded.ap_type, \
+    let now = now_millis();
+    let remote = ActorRow {
+        kind: ActorKind::Remote,
+        handle: None,
+        private_key_pem: None,
+        is_local: false,
+        fetched_at: now,
+        created_at: now,
+        ..actor.clone()
+    };
+    let sql = insert_sql(
+        " ON CONFLICT (ap_id) DO UPDATE SET ap_type = excluded.ap_type, \
            preferred_username = excluded.preferred_username, name = excluded.name, \
            summary = excluded.summary, inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, \
            followers_url = excluded.followers_url, public_key_id = excluded.public_key_id, \
            public_key_pem = excluded.public_key_pem, \
            manually_approves_followers = excluded.manually_approves_followers, \
            fetched_at = excluded.fetched_at \
-         WHERE actors.is_local = 0"
-    ))
-    .bind(actor.ap_id.as_str())
-    .bind(&actor.ap_type)
-    .bind(&actor.preferred_username)
-    .bind(&actor.name)
-    .bind(&actor.summary)
-    .bind(actor.inbox.as_str())
-    .bind(actor.shared_inbox.as_ref().map(Url::as_str))
-    .bind(actor.followers_url.as_ref().map(Url::as_str))
-    .bind(&actor.public_key_id)
-    .bind(&actor.public_key_pem)
-    .bind(i64::from(actor.manually_approves_followers))
-    .bind(now_millis())
-    .execute(store.pool())
-    .await?;
+         WHERE actors.is_local = 0",
+    );
+    bind_row(sqlx::query(&sql), &remote)
+        .execute(store.pool())
+        .await?;
     Ok(())
+}
+
+/// `INSERT INTO actors` of every column, followed by `tail`.
+fn insert_sql(tail: &str) -> String {
+    let params: Vec<String> = (1..=17).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO actors ({COLUMNS}) VALUES ({}){tail}",
+        params.join(",")
+    )
+}
+
+/// Binds every column of `actor`, in the order of [`COLUMNS`].
+fn bind_row<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    actor: &'q ActorRow,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(actor.ap_id.as_str())
+        .bind(actor.kind.as_str())
+        .bind(&actor.ap_type)
+        .bind(&actor.handle)
+        .bind(&actor.preferred_username)
+        .bind(&actor.name)
+        .bind(&actor.summary)
+        .bind(actor.inbox.as_str())
+        .bind(actor.shared_inbox.as_ref().map(Url::as_str))
+        .bind(actor.followers_url.as_ref().map(Url::as_str))
+        .bind(&actor.public_key_id)
+        .bind(&actor.public_key_pem)
+        .bind(&actor.private_key_pem)
+        .bind(i64::from(actor.manually_approves_followers))
+        .bind(i64::from(actor.is_local))
+        .bind(actor.fetched_at)
+        .bind(actor.created_at)
 }
 
 /// The one actor matching `condition` (a SQL condition on `actors` with at most
