@@ -7,6 +7,30 @@ pub enum DomainError {
     InvalidHandle { value: String, reason: &'static str },
     #[error("unknown actor kind {0:?}")]
     UnknownActorKind(String),
+    #[error("unknown role {0:?}: expected member, organizer, admin or officer")]
+    UnknownRole(String),
+    #[error("the {role} role does not exist in a {kind}")]
+    RoleDoesNotFit {
+        role: &'static str,
+        kind: &'static str,
+    },
+    #[error("the {by} role may not give the {role} role")]
+    MayNotGrant {
+        role: &'static str,
+        by: &'static str,
+    },
+    /// A field of a record that breaks its rule; `field` names it for forms.
+    #[error("{field} {reason}")]
+    Invalid {
+        field: &'static str,
+        reason: &'static str,
+    },
+}
+
+impl DomainError {
+    pub fn invalid(field: &'static str, reason: &'static str) -> Self {
+        Self::Invalid { field, reason }
+    }
 }
 
 pub type Result<T, E = DomainError> = std::result::Result<T, E>;

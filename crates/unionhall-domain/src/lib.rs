@@ -2,12 +2,17 @@
 //!
 //! Architecture invariant: this crate does no IO. It knows nothing of HTTP, SQL or
 //! JSON wire formats, so every rule here can be unit-tested in isolation and every
-//! other crate can depend on it.
+//! other crate can depend on it. Records derive serde's traits (not a format) so that
+//! the store's sealed form and the API share one shape.
 
 mod actor_kind;
 mod error;
 mod handle;
+mod member;
+mod role;
 
 pub use actor_kind::ActorKind;
 pub use error::{DomainError, Result};
 pub use handle::Handle;
+pub use member::{Assessment, DuesStanding, MemberRecord, OneOnOne};
+pub use role::{Permission, Role};
