@@ -83,13 +83,16 @@ impl Store {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
+                        // secure_delete overwrites what a DELETE frees, so an erased
+                        // member record does not linger in free pages of the file.
                         // WAL lets readers run beside the one writer; FULL makes every
                         // commit survive power loss, not only a process crash
                         // (DESIGN.md invariant 3); the busy timeout makes writers queue
                         // instead of failing at once.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                             PRAGMA secure_delete = ON;",
                         )
                         .await?;
                     }
@@ -167,6 +170,11 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// A connection from the pool, for reads that take a `&mut Connection`.
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<Any>> {
+        Ok(self.pool.acquire().await?)
     }
 
     /// Waits for open connections to finish and closes the pool.

@@ -10,13 +10,16 @@
 //! `TEXT`, `BLOB`/`BYTEA`. Flags are nullable timestamps (`accepted_at`), which also
 //! say when.
 
+pub mod accounts;
 pub mod actors;
+pub mod audit;
 mod database;
 pub mod deliveries;
 mod error;
 pub mod follows;
 pub mod inbox_seen;
 pub mod instance;
+pub mod members;
 pub mod outbox;
 pub mod posts;
 mod rows;

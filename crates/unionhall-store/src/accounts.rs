@@ -1,0 +1,463 @@
+//! Accounts, their roles in chapters and bodies, invitations, login sessions, API
+//! tokens and failed logins. Secrets are stored as hashes only; hashing happens in
+//! unionhall-members.
+
+use crate::database::now_millis;
+use crate::rows::url;
+use crate::{Result, Store};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub member_id: Option<i64>,
+    pub created_at: i64,
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "accounts.id, accounts.username, accounts.password_hash, accounts.member_id, accounts.created_at";
+
+fn account_from_row(row: &AnyRow) -> Result<AccountRow> {
+    Ok(AccountRow {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+        member_id: row.try_get("member_id")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Creates an account; None if the username is taken.
+pub async fn insert_account(
+    conn: &mut AnyConnection,
+    username: &str,
+    password_hash: &str,
+    member_id: Option<i64>,
+) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "INSERT INTO accounts (username, password_hash, member_id, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING RETURNING id",
+    )
+    .bind(username)
+    .bind(password_hash)
+    .bind(member_id)
+    .bind(now_millis())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| Ok(row.try_get("id")?)).transpose()
+}
+
+pub async fn account_by_username(store: &Store, username: &str) -> Result<Option<AccountRow>> {
+    sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(store.pool())
+    .await?
+    .as_ref()
+    .map(account_from_row)
+    .transpose()
+}
+
+pub async fn account_by_id(store: &Store, id: i64) -> Result<Option<AccountRow>> {
+    sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?
+    .as_ref()
+    .map(account_from_row)
+    .transpose()
+}
+
+pub async fn set_password_hash(conn: &mut AnyConnection, id: i64, hash: &str) -> Result<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An account's role in one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRow {
+    pub account_id: i64,
+    pub username: String,
+    pub group: Url,
+    pub role: String,
+    pub granted_at: i64,
+}
+
+fn role_from_row(row: &AnyRow) -> Result<RoleRow> {
+    Ok(RoleRow {
+        account_id: row.try_get("account_id")?,
+        username: row.try_get("username")?,
+        group: url(row, "grp")?,
+        role: row.try_get("role")?,
+        granted_at: row.try_get("granted_at")?,
+    })
+}
+
+const ROLE_SELECT: &str = "SELECT roles.account_id, accounts.username, roles.grp, roles.role, \
+     roles.granted_at FROM roles JOIN accounts ON accounts.id = roles.account_id";
+
+/// Gives an account a role in a group, replacing the one it had there.
+pub async fn set_role(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    group: &Url,
+    role: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO roles (account_id, grp, role, granted_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id, grp) DO UPDATE SET role = excluded.role, \
+         granted_at = excluded.granted_at",
+    )
+    .bind(account_id)
+    .bind(group.as_str())
+    .bind(role)
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_role(conn: &mut AnyConnection, account_id: i64, group: &Url) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM roles WHERE account_id = $1 AND grp = $2")
+        .bind(account_id)
+        .bind(group.as_str())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn roles_of_account(store: &Store, account_id: i64) -> Result<Vec<RoleRow>> {
+    sqlx::query(&format!(
+        "{ROLE_SELECT} WHERE roles.account_id = $1 ORDER BY roles.grp"
+    ))
+    .bind(account_id)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(role_from_row)
+    .collect()
+}
+
+pub async fn roles_in_group(store: &Store, group: &Url) -> Result<Vec<RoleRow>> {
+    sqlx::query(&format!(
+        "{ROLE_SELECT} WHERE roles.grp = $1 ORDER BY accounts.username"
+    ))
+    .bind(group.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(role_from_row)
+    .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteRow {
+    pub group: Url,
+    pub role: String,
+    pub member_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+pub async fn insert_invite(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    invite: &InviteRow,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO invites (token_hash, grp, role, member_id, created_by, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token_hash)
+    .bind(invite.group.as_str())
+    .bind(&invite.role)
+    .bind(invite.member_id)
+    .bind(invite.created_by)
+    .bind(invite.created_at)
+    .bind(invite.expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Reads an invite inside the transaction that will use it.
+pub async fn invite_by_hash(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<InviteRow>> {
+    sqlx::query(
+        "SELECT grp, role, member_id, created_by, created_at, expires_at, used_at \
+         FROM invites WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?
+    .map(|row| {
+        Ok(InviteRow {
+            group: url(&row, "grp")?,
+            role: row.try_get("role")?,
+            member_id: row.try_get("member_id")?,
+            created_by: row.try_get("created_by")?,
+            created_at: row.try_get("created_at")?,
+            expires_at: row.try_get("expires_at")?,
+            used_at: row.try_get("used_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Marks an unused invite used; false if it was used already (a race lost).
+pub async fn use_invite(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    account_id: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE invites SET used_at = $2, used_by = $3 WHERE token_hash = $1 AND used_at IS NULL",
+    )
+    .bind(token_hash)
+    .bind(now_millis())
+    .bind(account_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A login session or an API token, found by the hash of its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRow {
+    pub id: i64,
+    pub account_id: i64,
+    /// `session` for sessions; the token's scope for API tokens.
+    pub scope: String,
+    pub name: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+pub async fn insert_session(
+    store: &Store,
+    token_hash: &str,
+    account_id: i64,
+    expires_at: i64,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(token_hash)
+    .bind(account_id)
+    .bind(now_millis())
+    .bind(expires_at)
+    .fetch_one(store.pool())
+    .await?
+    .try_get("id")?)
+}
+
+/// A live session: not revoked, not expired.
+pub async fn live_session(store: &Store, token_hash: &str) -> Result<Option<CredentialRow>> {
+    sqlx::query(
+        "SELECT id, account_id, created_at, expires_at FROM sessions \
+         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now_millis())
+    .fetch_optional(store.pool())
+    .await?
+    .map(|row| {
+        Ok(CredentialRow {
+            id: row.try_get("id")?,
+            account_id: row.try_get("account_id")?,
+            scope: "session".into(),
+            name: String::new(),
+            created_at: row.try_get("created_at")?,
+            expires_at: Some(row.try_get("expires_at")?),
+            last_used_at: None,
+        })
+    })
+    .transpose()
+}
+
+pub async fn live_sessions_of(store: &Store, account_id: i64) -> Result<Vec<CredentialRow>> {
+    sqlx::query(
+        "SELECT id, account_id, created_at, expires_at FROM sessions \
+         WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY id",
+    )
+    .bind(account_id)
+    .bind(now_millis())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(CredentialRow {
+            id: row.try_get("id")?,
+            account_id: row.try_get("account_id")?,
+            scope: "session".into(),
+            name: String::new(),
+            created_at: row.try_get("created_at")?,
+            expires_at: Some(row.try_get("expires_at")?),
+            last_used_at: None,
+        })
+    })
+    .collect()
+}
+
+/// Revokes one session of an account (`Some(id)`) or all of them.
+pub async fn revoke_sessions(store: &Store, account_id: i64, id: Option<i64>) -> Result<u64> {
+    let query = match id {
+        Some(id) => sqlx::query(
+            "UPDATE sessions SET revoked_at = $2 WHERE account_id = $1 AND id = $3 \
+             AND revoked_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(now_millis())
+        .bind(id),
+        None => sqlx::query(
+            "UPDATE sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(now_millis()),
+    };
+    Ok(query.execute(store.pool()).await?.rows_affected())
+}
+
+pub async fn revoke_session_by_hash(store: &Store, token_hash: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .bind(now_millis())
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn insert_token(
+    store: &Store,
+    token_hash: &str,
+    account_id: i64,
+    name: &str,
+    scope: &str,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO api_tokens (token_hash, account_id, name, scope, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(token_hash)
+    .bind(account_id)
+    .bind(name)
+    .bind(scope)
+    .bind(now_millis())
+    .fetch_one(store.pool())
+    .await?
+    .try_get("id")?)
+}
+
+fn token_from_row(row: &AnyRow) -> Result<CredentialRow> {
+    Ok(CredentialRow {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        scope: row.try_get("scope")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: None,
+        last_used_at: row.try_get("last_used_at")?,
+    })
+}
+
+/// A token that is not revoked; marks it used.
+pub async fn use_token(store: &Store, token_hash: &str) -> Result<Option<CredentialRow>> {
+    sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL \
+         RETURNING id, account_id, scope, name, created_at, last_used_at",
+    )
+    .bind(token_hash)
+    .bind(now_millis())
+    .fetch_optional(store.pool())
+    .await?
+    .as_ref()
+    .map(token_from_row)
+    .transpose()
+}
+
+pub async fn tokens_of(store: &Store, account_id: i64) -> Result<Vec<CredentialRow>> {
+    sqlx::query(
+        "SELECT id, account_id, scope, name, created_at, last_used_at FROM api_tokens \
+         WHERE account_id = $1 AND revoked_at IS NULL ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(token_from_row)
+    .collect()
+}
+
+pub async fn revoke_token(store: &Store, account_id: i64, id: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $3 WHERE account_id = $1 AND id = $2 \
+         AND revoked_at IS NULL",
+    )
+    .bind(account_id)
+    .bind(id)
+    .bind(now_millis())
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Records a failed login and returns how many there were for `username` since
+/// `since` (this one included). Older rows are pruned on the way.
+pub async fn record_login_failure(store: &Store, username: &str, since: i64) -> Result<i64> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
+        .bind(username)
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+    let count = recent_failures(&mut tx, username, since).await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+pub async fn login_failures_since(store: &Store, username: &str, since: i64) -> Result<i64> {
+    let mut conn = store.pool().acquire().await?;
+    recent_failures(&mut conn, username, since).await
+}
+
+async fn recent_failures(conn: &mut AnyConnection, username: &str, since: i64) -> Result<i64> {
+    Ok(
+        sqlx::query("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2")
+            .bind(username)
+            .bind(since)
+            .fetch_one(conn)
+            .await?
+            .try_get(0)?,
+    )
+}
+
+pub async fn clear_login_failures(store: &Store, username: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE username = $1")
+        .bind(username)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
