@@ -1,0 +1,483 @@
+//! Invitations, accounts, logins, sessions, API tokens and roles.
+//!
+//! Sign-up is by invitation only: an organizer or admin (or the instance admin at
+//! the command line) makes a link that works once and expires. Secrets (invite
+//! tokens, session cookies, API tokens) are random, handed out once, and stored
+//! as SHA-256 hashes.
+
+use crate::audit::{self, Who};
+use crate::crypto::{password, secrets};
+use crate::principal::{Group, Principal, TokenScope, Via};
+use crate::{Error, Members, Result};
+use unionhall_domain::{Permission, Role};
+use unionhall_store::accounts::{self as store, CredentialRow, InviteRow, RoleRow};
+use unionhall_store::{members as member_rows, now_millis};
+
+const INVITE_PREFIX: &str = "uhi_";
+const SESSION_PREFIX: &str = "uhs_";
+const TOKEN_PREFIX: &str = "uht_";
+
+/// A new invitation: the secret goes into the link and is not kept.
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    pub token: String,
+    pub role: Role,
+    pub expires_at: i64,
+}
+
+/// What the invitation page shows before sign-up.
+#[derive(Debug, Clone)]
+pub struct InviteView {
+    pub group: Group,
+    pub role: Role,
+    pub expires_at: i64,
+}
+
+/// A new login session: the secret goes into the cookie and is not kept.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub secret: String,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+/// Usernames are local (never federated) and plain: 3-40 of a-z, 0-9, `_.-`.
+fn check_username(username: &str) -> Result<()> {
+    let ok = (3..=40).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "username",
+            "must be 3 to 40 characters: lowercase letters, digits, '_', '.' or '-'",
+        ))
+    }
+}
+
+async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|err| Error::Internal(err.to_string()))?
+}
+
+async fn verify_password(stored: String, password: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || password::verify(&stored, &password))
+        .await
+        .map_err(|err| Error::Internal(err.to_string()))
+}
+
+impl Members {
+    /// Makes an invitation to `group` with `role`, optionally linked to a member
+    /// record (the new account will see that record as its own). `by` is None
+    /// for the instance admin at the command line.
+    pub async fn create_invite(
+        &self,
+        by: Option<&Principal>,
+        group: &Group,
+        role: Role,
+        member_id: Option<i64>,
+    ) -> Result<NewInvite> {
+        match by {
+            Some(principal) => {
+                let mine = principal
+                    .role_in(group)
+                    .ok_or_else(|| Error::forbidden("invite people here"))?;
+                mine.may_grant(role, group.kind).map_err(|err| {
+                    Error::Forbidden(format!("{err}; ask an admin of {}", group.handle))
+                })?;
+                if member_id.is_some() {
+                    principal.require(group, Permission::ViewRoster, "link a member record")?;
+                }
+            }
+            None if !role.fits(group.kind) => {
+                return Err(Error::invalid(
+                    "role",
+                    format!("{role} is not a role in a {}", group.kind.as_str()),
+                ))
+            }
+            None => {}
+        }
+        if let Some(id) = member_id {
+            if member_rows::get(&self.store, &group.ap_id, id)
+                .await?
+                .is_none()
+            {
+                return Err(Error::invalid("member_id", "no such member on this roster"));
+            }
+        }
+        let token = secrets::new_secret(INVITE_PREFIX)?;
+        let now = now_millis();
+        let expires_at = now + (self.policy.invite_hours as i64) * 3_600_000;
+        let who = by.map(Who::from).unwrap_or(Who::CLI);
+        let mut tx = self.store.begin_write().await?;
+        store::insert_invite(
+            &mut tx,
+            &secrets::hash_secret(&token),
+            &InviteRow {
+                group: group.ap_id.clone(),
+                role: role.as_str().into(),
+                member_id,
+                created_by: who.account_id,
+                created_at: now,
+                expires_at,
+                used_at: None,
+            },
+        )
+        .await?;
+        let subject = member_id
+            .map(|id| format!("member {id}"))
+            .unwrap_or_default();
+        audit::record(
+            &mut tx,
+            who,
+            group,
+            "invite.created",
+            subject,
+            format!("role {role}"),
+        )
+        .await?;
+        unionhall_store::commit(tx).await?;
+        Ok(NewInvite {
+            token,
+            role,
+            expires_at,
+        })
+    }
+
+    /// The invitation behind a link, if it can still be used.
+    pub async fn invite(&self, token: &str) -> Result<InviteView> {
+        let mut conn = self.store.acquire().await?;
+        let row = usable_invite(&mut conn, token).await?;
+        let group = self.group_by_ap_id(&row.group).await?;
+        Ok(InviteView {
+            group,
+            role: Role::parse(&row.role)?,
+            expires_at: row.expires_at,
+        })
+    }
+
+    /// Signs up through an invitation. If the username exists and the password is
+    /// its own, the role is added to that account instead (one person, one login,
+    /// roles in several groups).
+    pub async fn accept_invite(&self, token: &str, username: &str, password: &str) -> Result<i64> {
+        check_username(username)?;
+        password::check_strength(password)?;
+        let existing = store::account_by_username(&self.store, username).await?;
+        let new_hash = match &existing {
+            Some(account) => {
+                if !verify_password(account.password_hash.clone(), password.into()).await? {
+                    return Err(Error::Conflict(format!(
+                        "the username {username:?} is taken; if it is yours, enter its password"
+                    )));
+                }
+                None
+            }
+            None => Some(hash_password(password.into()).await?),
+        };
+        let hash = secrets::hash_secret(token);
+        let mut tx = self.store.begin_write().await?;
+        let invite = usable_invite(&mut tx, token).await?;
+        let account_id = match (existing, new_hash) {
+            (Some(account), _) => account.id,
+            (None, Some(new_hash)) => {
+                store::insert_account(&mut tx, username, &new_hash, invite.member_id)
+                    .await?
+                    .ok_or_else(|| Error::Conflict(format!("the username {username:?} is taken")))?
+            }
+            (None, None) => return Err(Error::Internal("no password hash".into())),
+        };
+        if !store::use_invite(&mut tx, &hash, account_id).await? {
+            return Err(Error::Gone("this invitation has been used already".into()));
+        }
+        store::set_role(&mut tx, account_id, &invite.group, &invite.role).await?;
+        let group = self.group_by_ap_id(&invite.group).await?;
+        let who = Who {
+            account_id: Some(account_id),
+            username,
+        };
+        audit::record(
+            &mut tx,
+            who,
+            &group,
+            "invite.accepted",
+            format!("account {account_id}"),
+            format!("role {}", invite.role),
+        )
+        .await?;
+        unionhall_store::commit(tx).await?;
+        Ok(account_id)
+    }
+
+    /// Checks a username and password and opens a session. Failures are counted
+    /// per username; past the limit, even the right password is refused until
+    /// the window has passed.
+    pub async fn login(&self, username: &str, password: &str) -> Result<NewSession> {
+        let window_ms = (self.policy.login_window_minutes as i64) * 60_000;
+        let since = now_millis() - window_ms;
+        let max = i64::from(self.policy.login_max_failures);
+        let locked = || Error::TooManyAttempts {
+            retry_after_seconds: self.policy.login_window_minutes * 60,
+        };
+        if store::login_failures_since(&self.store, username, since).await? >= max {
+            return Err(locked());
+        }
+        let account = store::account_by_username(&self.store, username).await?;
+        let stored = account
+            .as_ref()
+            .map(|a| a.password_hash.clone())
+            .unwrap_or_else(|| password::decoy_hash().to_owned());
+        let matches = verify_password(stored, password.into()).await?;
+        let account = match account {
+            Some(account) if matches => account,
+            _ => {
+                store::record_login_failure(&self.store, username, since).await?;
+                return Err(Error::Unauthenticated("wrong username or password".into()));
+            }
+        };
+        store::clear_login_failures(&self.store, username).await?;
+        let secret = secrets::new_secret(SESSION_PREFIX)?;
+        let expires_at = now_millis() + (self.policy.session_hours as i64) * 3_600_000;
+        store::insert_session(
+            &self.store,
+            &secrets::hash_secret(&secret),
+            account.id,
+            expires_at,
+        )
+        .await?;
+        Ok(NewSession {
+            csrf_token: secrets::csrf_token(&secret),
+            secret,
+            expires_at,
+        })
+    }
+
+    /// The account behind a session cookie, if the session is live.
+    pub async fn authenticate_session(&self, secret: &str) -> Result<Option<Principal>> {
+        if !secret.starts_with(SESSION_PREFIX) {
+            return Ok(None);
+        }
+        let Some(session) = store::live_session(&self.store, &secrets::hash_secret(secret)).await?
+        else {
+            return Ok(None);
+        };
+        let via = Via::Session {
+            id: session.id,
+            csrf_token: secrets::csrf_token(secret),
+        };
+        self.principal(session.account_id, via).await
+    }
+
+    /// The account behind an API token, if the token is not revoked.
+    pub async fn authenticate_token(&self, secret: &str) -> Result<Option<Principal>> {
+        if !secret.starts_with(TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        let Some(token) = store::use_token(&self.store, &secrets::hash_secret(secret)).await?
+        else {
+            return Ok(None);
+        };
+        let via = Via::Token {
+            id: token.id,
+            scope: TokenScope::parse(&token.scope)?,
+        };
+        self.principal(token.account_id, via).await
+    }
+
+    async fn principal(&self, account_id: i64, via: Via) -> Result<Option<Principal>> {
+        let Some(account) = store::account_by_id(&self.store, account_id).await? else {
+            return Ok(None);
+        };
+        let roles = store::roles_of_account(&self.store, account_id)
+            .await?
+            .into_iter()
+            .map(|row| Ok((row.group, Role::parse(&row.role)?)))
+            .collect::<Result<_>>()?;
+        Ok(Some(Principal {
+            account_id,
+            username: account.username,
+            member_id: account.member_id,
+            roles,
+            via,
+        }))
+    }
+
+    /// Ends the session behind a cookie.
+    pub async fn logout(&self, secret: &str) -> Result<()> {
+        store::revoke_session_by_hash(&self.store, &secrets::hash_secret(secret)).await?;
+        Ok(())
+    }
+
+    pub async fn sessions(&self, principal: &Principal) -> Result<Vec<CredentialRow>> {
+        Ok(store::live_sessions_of(&self.store, principal.account_id).await?)
+    }
+
+    /// Revokes one of the caller's sessions, or all of them (a lost phone).
+    pub async fn revoke_sessions(&self, principal: &Principal, id: Option<i64>) -> Result<u64> {
+        let revoked = store::revoke_sessions(&self.store, principal.account_id, id).await?;
+        if id.is_some() && revoked == 0 {
+            return Err(Error::NotFound("no such session of yours".into()));
+        }
+        Ok(revoked)
+    }
+
+    /// Revokes every session of an account, for the instance admin at the
+    /// command line.
+    pub async fn revoke_all_sessions_of(&self, username: &str) -> Result<u64> {
+        let account = store::account_by_username(&self.store, username)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no account {username:?}")))?;
+        Ok(store::revoke_sessions(&self.store, account.id, None).await?)
+    }
+
+    /// Makes an API token for the caller; the secret is shown once.
+    pub async fn create_token(
+        &self,
+        principal: &Principal,
+        name: &str,
+        scope: TokenScope,
+    ) -> Result<(i64, String)> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Error::invalid(
+                "name",
+                "is required, at most 100 characters",
+            ));
+        }
+        if let Via::Token {
+            scope: TokenScope::Read,
+            ..
+        } = principal.via
+        {
+            return Err(Error::Forbidden(
+                "a read-only token cannot make tokens".into(),
+            ));
+        }
+        let secret = secrets::new_secret(TOKEN_PREFIX)?;
+        let id = store::insert_token(
+            &self.store,
+            &secrets::hash_secret(&secret),
+            principal.account_id,
+            name,
+            scope.as_str(),
+        )
+        .await?;
+        Ok((id, secret))
+    }
+
+    pub async fn tokens(&self, principal: &Principal) -> Result<Vec<CredentialRow>> {
+        Ok(store::tokens_of(&self.store, principal.account_id).await?)
+    }
+
+    pub async fn revoke_token(&self, principal: &Principal, id: i64) -> Result<()> {
+        if store::revoke_token(&self.store, principal.account_id, id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound("no such token of yours".into()))
+        }
+    }
+
+    /// Who has which role in `group`, for those who manage roles.
+    pub async fn roles(&self, principal: &Principal, group: &Group) -> Result<Vec<RoleRow>> {
+        principal.require(group, Permission::ManageRoles, "see who has which role")?;
+        Ok(store::roles_in_group(&self.store, &group.ap_id).await?)
+    }
+
+    /// Gives `username` a role in `group` (`None` removes their role). The last
+    /// admin of a chapter cannot be removed or demoted: someone must be able to
+    /// manage it.
+    pub async fn set_role(
+        &self,
+        principal: &Principal,
+        group: &Group,
+        username: &str,
+        role: Option<Role>,
+    ) -> Result<()> {
+        let mine = principal
+            .role_in(group)
+            .ok_or_else(|| Error::forbidden("change roles here"))?;
+        if !mine.allows(Permission::ManageRoles) {
+            return Err(Error::forbidden("change roles here"));
+        }
+        if let Some(role) = role {
+            mine.may_grant(role, group.kind)?;
+        }
+        let account = store::account_by_username(&self.store, username)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no account {username:?}")))?;
+        let mut tx = self.store.begin_write().await?;
+        let current = store::roles_in_group(&self.store, &group.ap_id).await?;
+        let keeper =
+            |r: &RoleRow| r.role == Role::Admin.as_str() || r.role == Role::Officer.as_str();
+        let was_keeper = current
+            .iter()
+            .any(|r| r.account_id == account.id && keeper(r));
+        let keepers = current.iter().filter(|r| keeper(r)).count();
+        let stays_keeper = matches!(role, Some(Role::Admin | Role::Officer));
+        if was_keeper && !stays_keeper && keepers == 1 {
+            return Err(Error::Conflict(format!(
+                "{username} is the last one who can manage {}; give someone else that role first",
+                group.handle
+            )));
+        }
+        let detail = match role {
+            Some(role) => {
+                store::set_role(&mut tx, account.id, &group.ap_id, role.as_str()).await?;
+                format!("role {role}")
+            }
+            None => {
+                if !store::remove_role(&mut tx, account.id, &group.ap_id).await? {
+                    return Err(Error::NotFound(format!("{username} has no role here")));
+                }
+                "role removed".into()
+            }
+        };
+        audit::record(
+            &mut tx,
+            principal.into(),
+            group,
+            "role.changed",
+            format!("account {}", account.id),
+            detail,
+        )
+        .await?;
+        unionhall_store::commit(tx).await?;
+        Ok(())
+    }
+}
+
+async fn usable_invite(conn: &mut unionhall_store::Connection, token: &str) -> Result<InviteRow> {
+    let not_found = || Error::NotFound("no such invitation; check the link".into());
+    if !token.starts_with(INVITE_PREFIX) {
+        return Err(not_found());
+    }
+    let row = store::invite_by_hash(conn, &secrets::hash_secret(token))
+        .await?
+        .ok_or_else(not_found)?;
+    if row.used_at.is_some() {
+        return Err(Error::Gone(
+            "this invitation has been used already; ask for a new one".into(),
+        ));
+    }
+    if row.expires_at <= now_millis() {
+        return Err(Error::Gone(
+            "this invitation has expired; ask for a new one".into(),
+        ));
+    }
+    Ok(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_plain() {
+        assert!(check_username("sam_k").is_ok());
+        assert!(check_username("Sam").is_err());
+        assert!(check_username("ab").is_err());
+        assert!(check_username("a b c").is_err());
+    }
+}

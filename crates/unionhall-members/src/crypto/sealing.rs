@@ -1,0 +1,213 @@
+//! Sealing member data at rest: AES-256-GCM from aws-lc-rs, a fresh random nonce
+//! per seal, and the row it belongs to bound in as associated data (a sealed blob
+//! copied onto another row does not open).
+//!
+//! Keys live in a [`Keyring`]: the current key seals; it and any previous keys
+//! open. Each blob is stored with the id of its key, so rotation re-seals row by
+//! row and a half-finished rotation is still readable.
+
+use crate::{Error, Result};
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use unionhall_store::members::Sealed;
+
+pub const KEY_LEN: usize = 32;
+
+struct Key {
+    id: String,
+    cipher: LessSafeKey,
+}
+
+impl Key {
+    fn new(bytes: &[u8; KEY_LEN]) -> Result<Self> {
+        let unbound = UnboundKey::new(&AES_256_GCM, bytes)
+            .map_err(|_| Error::Crypto("cannot use the member-data key".into()))?;
+        Ok(Self {
+            id: key_id(bytes),
+            cipher: LessSafeKey::new(unbound),
+        })
+    }
+}
+
+/// A short public name for a key: the start of a hash of it, which reveals
+/// nothing of the key itself.
+fn key_id(bytes: &[u8; KEY_LEN]) -> String {
+    let mut input = b"unionhall member-data key id\0".to_vec();
+    input.extend_from_slice(bytes);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &input);
+    digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub struct Keyring {
+    current: Key,
+    previous: Vec<Key>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let previous: Vec<&str> = self.previous.iter().map(|k| k.id.as_str()).collect();
+        write!(
+            f,
+            "Keyring(current {}, previous {previous:?})",
+            self.current.id
+        )
+    }
+}
+
+impl Keyring {
+    pub fn new(current: &[u8; KEY_LEN], previous: &[[u8; KEY_LEN]]) -> Result<Self> {
+        Ok(Self {
+            current: Key::new(current)?,
+            previous: previous.iter().map(Key::new).collect::<Result<_>>()?,
+        })
+    }
+
+    pub fn current_id(&self) -> &str {
+        &self.current.id
+    }
+
+    pub fn knows(&self, key_id: &str) -> bool {
+        self.key(key_id).is_some()
+    }
+
+    fn key(&self, key_id: &str) -> Option<&Key> {
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|key| key.id == key_id)
+    }
+
+    /// Seals `plaintext` for the row named by `context` (e.g. `member:12`).
+    pub fn seal(&self, context: &str, plaintext: &[u8]) -> Result<Sealed> {
+        let mut nonce = [0u8; NONCE_LEN];
+        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| Error::Crypto("no randomness".into()))?;
+        let mut bytes = Vec::with_capacity(NONCE_LEN + plaintext.len() + 16);
+        bytes.extend_from_slice(&nonce);
+        bytes.extend_from_slice(plaintext);
+        let tag = self
+            .current
+            .cipher
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut bytes[NONCE_LEN..],
+            )
+            .map_err(|_| Error::Crypto("sealing failed".into()))?;
+        bytes.extend_from_slice(tag.as_ref());
+        Ok(Sealed {
+            key_id: self.current.id.clone(),
+            bytes,
+        })
+    }
+
+    /// Opens what [`Keyring::seal`] made for the same `context`.
+    pub fn open(&self, context: &str, sealed: &Sealed) -> Result<Vec<u8>> {
+        let key = self.key(&sealed.key_id).ok_or_else(|| {
+            Error::Crypto(format!(
+                "{context} is sealed with key {} which is not configured",
+                sealed.key_id
+            ))
+        })?;
+        if sealed.bytes.len() < NONCE_LEN {
+            return Err(Error::Crypto(format!(
+                "{context}: sealed data is truncated"
+            )));
+        }
+        let (nonce, body) = sealed.bytes.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce)
+            .map_err(|_| Error::Crypto(format!("{context}: bad nonce")))?;
+        let mut body = body.to_vec();
+        let plain = key
+            .cipher
+            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut body)
+            .map_err(|_| {
+                Error::Crypto(format!(
+                    "{context} does not open: altered, moved from another row, or a wrong key"
+                ))
+            })?;
+        Ok(plain.to_vec())
+    }
+}
+
+/// A new random key.
+pub fn generate_key() -> Result<[u8; KEY_LEN]> {
+    let mut key = [0u8; KEY_LEN];
+    aws_lc_rs::rand::fill(&mut key).map_err(|_| Error::Crypto("no randomness".into()))?;
+    Ok(key)
+}
+
+/// Keys are written as base64 text (in key files and in the config).
+pub fn encode_key(key: &[u8; KEY_LEN]) -> String {
+    STANDARD.encode(key)
+}
+
+pub fn decode_key(text: &str, source: &str) -> Result<[u8; KEY_LEN]> {
+    let bytes = STANDARD.decode(text.trim()).map_err(|_| {
+        Error::Config(format!(
+            "{source}: not a base64 key (make one with `unionhall members generate-key`)"
+        ))
+    })?;
+    bytes
+        .try_into()
+        .map_err(|_| Error::Config(format!("{source}: a key is {KEY_LEN} bytes of base64")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring() -> Keyring {
+        Keyring::new(&generate_key().unwrap(), &[]).unwrap()
+    }
+
+    #[test]
+    fn sealed_data_opens_only_in_its_own_row() {
+        let ring = ring();
+        let sealed = ring.seal("member:1", b"Ada, 555-0100").unwrap();
+        assert!(!sealed.bytes.windows(8).any(|w| w == b"555-0100"));
+        assert_eq!(ring.open("member:1", &sealed).unwrap(), b"Ada, 555-0100");
+        assert!(ring.open("member:2", &sealed).is_err());
+    }
+
+    #[test]
+    fn altered_data_does_not_open() {
+        let ring = ring();
+        let mut sealed = ring.seal("member:1", b"secret").unwrap();
+        let last = sealed.bytes.len() - 1;
+        sealed.bytes[last] ^= 1;
+        assert!(ring.open("member:1", &sealed).is_err());
+    }
+
+    #[test]
+    fn the_same_text_seals_differently_each_time() {
+        let ring = ring();
+        assert_ne!(
+            ring.seal("m", b"same").unwrap().bytes,
+            ring.seal("m", b"same").unwrap().bytes
+        );
+    }
+
+    #[test]
+    fn previous_keys_open_and_only_the_current_one_seals() {
+        let old_key = generate_key().unwrap();
+        let old = Keyring::new(&old_key, &[]).unwrap();
+        let sealed_old = old.seal("m", b"before").unwrap();
+        let new = Keyring::new(&generate_key().unwrap(), &[old_key]).unwrap();
+        assert_eq!(new.open("m", &sealed_old).unwrap(), b"before");
+        assert_eq!(new.seal("m", b"after").unwrap().key_id, new.current_id());
+        let without_old = Keyring::new(&generate_key().unwrap(), &[]).unwrap();
+        let err = without_old.open("m", &sealed_old).unwrap_err();
+        assert!(err.to_string().contains("not configured"), "{err}");
+    }
+
+    #[test]
+    fn keys_round_trip_as_base64_and_bad_ones_are_named() {
+        let key = generate_key().unwrap();
+        assert_eq!(decode_key(&encode_key(&key), "test").unwrap(), key);
+        let err = decode_key("c2hvcnQ=", "members.key").unwrap_err();
+        assert!(err.to_string().contains("members.key"), "{err}");
+    }
+}

@@ -1,0 +1,54 @@
+//! The one error type of the members crate.
+
+use unionhall_domain::DomainError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A field that breaks its rule; `field` names it for the form.
+    #[error("{field} {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// Not logged in, or a bad username or password (never saying which).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Logged in, but the role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// An invitation that expired or was used already.
+    #[error("{0}")]
+    Gone(String),
+    #[error("too many failed logins for this account; try again in {retry_after_seconds} seconds")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    /// A CSV file that cannot be imported; nothing was changed.
+    #[error("line {line}: {message}")]
+    Csv { line: u64, message: String },
+    /// A key that is missing, malformed, or does not open what it should.
+    #[error("{0}")]
+    Crypto(String),
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] unionhall_store::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn forbidden(what: &str) -> Self {
+        Self::Forbidden(format!("your role does not allow you to {what}"))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,99 @@
+//! Members and accounts: the records that never leave the instance.
+//!
+//! - [`roster`]: member records and one-on-one logs, sealed at rest with the key
+//!   ring of [`crypto::sealing`], filtered after opening (the database sees only
+//!   ciphertext); CSV import and export in [`csv`].
+//! - [`accounts`]: invitations, logins, sessions, API tokens and roles.
+//! - [`audit`]: who viewed, exported or changed what, written in the same
+//!   transaction as the change.
+//!
+//! Architecture invariant: nothing here is reachable from the federation crate.
+//! Member data has no ActivityPub form; the only way out is an authorised local
+//! account through the web or the CLI.
+
+pub mod accounts;
+pub mod audit;
+pub mod crypto;
+pub mod csv;
+mod error;
+pub mod keys;
+pub mod principal;
+pub mod roster;
+pub mod rotation;
+
+pub use error::{Error, Result};
+pub use principal::{Group, Principal, TokenScope, Via};
+
+use crypto::sealing::Keyring;
+use std::sync::Arc;
+use unionhall_domain::ActorKind;
+use unionhall_store::Store;
+
+/// Limits of sessions, invitations and login attempts.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub session_hours: u64,
+    pub invite_hours: u64,
+    /// Failed logins allowed per account within `login_window_minutes`.
+    pub login_max_failures: u32,
+    pub login_window_minutes: u64,
+}
+
+/// The members service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Members {
+    store: Store,
+    keyring: Arc<Keyring>,
+    policy: Arc<Policy>,
+}
+
+impl Members {
+    pub fn new(store: Store, keyring: Keyring, policy: Policy) -> Self {
+        Self {
+            store,
+            keyring: Arc::new(keyring),
+            policy: Arc::new(policy),
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// A chapter or union body of this instance by handle.
+    pub async fn group(&self, handle: &str) -> Result<Group> {
+        let row = unionhall_store::actors::local_by_handle(&self.store, handle)
+            .await?
+            .filter(|row| matches!(row.kind, ActorKind::Chapter | ActorKind::Union))
+            .ok_or_else(|| Error::NotFound(format!("no chapter or union body {handle:?} here")))?;
+        Ok(Group {
+            handle: row.handle.unwrap_or_default(),
+            ap_id: row.ap_id,
+            kind: row.kind,
+        })
+    }
+
+    /// Like [`Members::group`], for what only chapters have (a roster).
+    pub async fn chapter(&self, handle: &str) -> Result<Group> {
+        let group = self.group(handle).await?;
+        if group.kind == ActorKind::Chapter {
+            Ok(group)
+        } else {
+            Err(Error::NotFound(format!(
+                "{handle:?} is a union body; only chapters keep a roster"
+            )))
+        }
+    }
+
+    /// The group an id names (from a row that refers to it).
+    pub(crate) async fn group_by_ap_id(&self, ap_id: &url::Url) -> Result<Group> {
+        let row = unionhall_store::actors::by_ap_id(&self.store, ap_id)
+            .await?
+            .ok_or_else(|| Error::NotFound("that chapter or body is gone".into()))?;
+        Ok(Group {
+            handle: row.handle.unwrap_or_default(),
+            ap_id: row.ap_id,
+            kind: row.kind,
+        })
+    }
+}

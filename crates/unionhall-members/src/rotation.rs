@@ -1,0 +1,57 @@
+//! Key rotation: re-sealing every record still sealed with an old key under the
+//! current one, in batches, each batch one transaction. Safe to stop and run
+//! again: the key id on each row says what is left.
+
+use crate::{Error, Members, Result};
+use unionhall_store::members::{self as rows, SealedTable};
+
+const BATCH: i64 = 200;
+
+/// What a rotation did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rotated {
+    pub members: u64,
+    pub one_on_ones: u64,
+}
+
+impl Members {
+    /// Re-seals everything not sealed with the current key. Rows are opened with
+    /// whichever configured key sealed them; a row no configured key opens stops
+    /// the rotation with an error (and changes nothing in its batch).
+    pub async fn rotate_key(&self) -> Result<Rotated> {
+        let mut done = Rotated::default();
+        for table in [SealedTable::Members, SealedTable::OneOnOnes] {
+            loop {
+                let mut tx = self.store.begin_write().await?;
+                let batch =
+                    rows::sealed_with_other_keys(&mut tx, table, self.keyring.current_id(), BATCH)
+                        .await?;
+                if batch.is_empty() {
+                    break;
+                }
+                for (id, sealed) in &batch {
+                    let context = match table {
+                        SealedTable::Members => format!("member:{id}"),
+                        SealedTable::OneOnOnes => {
+                            let member_id = rows::member_of_one_on_one(&mut tx, *id).await?;
+                            format!("one_on_one:{member_id}:{id}")
+                        }
+                    };
+                    let plain = self
+                        .keyring
+                        .open(&context, sealed)
+                        .map_err(|err| Error::Crypto(format!("cannot rotate: {err}")))?;
+                    let resealed = self.keyring.seal(&context, &plain)?;
+                    rows::reseal(&mut tx, table, *id, &resealed).await?;
+                }
+                unionhall_store::commit(tx).await?;
+                let count = batch.len() as u64;
+                match table {
+                    SealedTable::Members => done.members += count,
+                    SealedTable::OneOnOnes => done.one_on_ones += count,
+                }
+            }
+        }
+        Ok(done)
+    }
+}
