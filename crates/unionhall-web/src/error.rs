@@ -20,14 +20,23 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A form or JSON field that breaks its rule; `field` tells a form where to
+    /// show the message.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("gone: {0}")]
+    #[error("{0}")]
     Gone(String),
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_seconds: u64,
+    },
     /// Another server failed us.
     #[error("{0}")]
     BadGateway(String),
@@ -48,6 +57,9 @@ pub struct ErrorDetail {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// The field at fault, for validation errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// Carried in the response extensions so that middleware can log what the client
@@ -62,10 +74,12 @@ impl AppError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid"),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Gone(_) => (StatusCode::GONE, "gone"),
+            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "remote_failed"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -88,9 +102,23 @@ impl IntoResponse for AppError {
                 status: status.as_u16(),
                 code: code.to_owned(),
                 message,
+                field: match &self {
+                    Self::Invalid { field, .. } => Some(field.clone()),
+                    _ => None,
+                },
             },
         };
         let mut response = (status, Json(body)).into_response();
+        if let Self::TooManyRequests {
+            retry_after_seconds,
+            ..
+        } = &self
+        {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after_seconds),
+            );
+        }
         response
             .extensions_mut()
             .insert(LoggedDetail(self.to_string()));
@@ -122,6 +150,52 @@ impl From<unionhall_federation::Error> for AppError {
             Fed::Conflict(message) => Self::Conflict(message),
             Fed::Remote(message) => Self::BadGateway(message),
             other @ (Fed::Config(_) | Fed::Store(_) | Fed::Internal(_)) => {
+                Self::Internal(other.to_string())
+            }
+        }
+    }
+}
+
+impl From<unionhall_domain::DomainError> for AppError {
+    fn from(err: unionhall_domain::DomainError) -> Self {
+        match err {
+            unionhall_domain::DomainError::Invalid { field, .. } => Self::Invalid {
+                field: field.to_owned(),
+                message: err.to_string(),
+            },
+            other => Self::BadRequest {
+                code: "invalid",
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<unionhall_members::Error> for AppError {
+    fn from(err: unionhall_members::Error) -> Self {
+        use unionhall_members::Error as M;
+        match err {
+            M::Invalid { field, .. } => Self::Invalid {
+                field: field.to_owned(),
+                message: err.to_string(),
+            },
+            M::Domain(err) => err.into(),
+            M::Unauthenticated(message) => Self::Unauthorized(message),
+            M::Forbidden(message) => Self::Forbidden(message),
+            M::NotFound(message) => Self::NotFound(message),
+            M::Conflict(message) => Self::Conflict(message),
+            M::Gone(message) => Self::Gone(message),
+            err @ M::TooManyAttempts {
+                retry_after_seconds,
+            } => Self::TooManyRequests {
+                message: err.to_string(),
+                retry_after_seconds,
+            },
+            err @ M::Csv { .. } => Self::BadRequest {
+                code: "bad_csv",
+                message: err.to_string(),
+            },
+            other @ (M::Crypto(_) | M::Config(_) | M::Store(_) | M::Internal(_)) => {
                 Self::Internal(other.to_string())
             }
         }

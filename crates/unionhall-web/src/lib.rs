@@ -4,8 +4,11 @@
 //! Each resource module exports `router()`; [`router`] only merges them and adds
 //! the middleware every request goes through.
 
+mod account_pages;
 mod activity_json;
 mod actors;
+mod api;
+mod auth;
 mod discovery;
 mod error;
 mod health;
@@ -29,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         .merge(actors::router())
         .merge(inbox::router())
         .merge(objects::router())
+        .merge(account_pages::router())
+        .merge(api::router())
         .fallback(|| async { AppError::NotFound("no such page or resource".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
     middleware::wrap(routes, &state).with_state(state)

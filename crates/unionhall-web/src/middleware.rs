@@ -31,12 +31,20 @@ pub(crate) fn wrap(routes: Router<AppState>, state: &AppState) -> Router<AppStat
                 tracing::info_span!(
                     "request",
                     method = %request.method(),
-                    path = %request.uri().path(),
+                    path = %loggable_path(request.uri().path()),
                     request_id = %id,
                 )
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The path as logs may show it: the secret in an invitation link is cut off.
+fn loggable_path(path: &str) -> &str {
+    match path.strip_prefix("/invite/") {
+        Some(_) => "/invite/…",
+        None => path,
+    }
 }
 
 /// Refuses a body announced as too large before reading any of it. Bodies without

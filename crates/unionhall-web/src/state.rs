@@ -12,17 +12,32 @@ pub struct WebConfig {
     pub body_limit_bytes: usize,
 }
 
+impl WebConfig {
+    /// Cookies carry `Secure` when the instance is served over https (always, in
+    /// production); a plain-http instance on a laptop would otherwise lose them.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub federation: unionhall_federation::Config,
     pub urls: unionhall_federation::urls::Urls,
+    pub members: unionhall_members::Members,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig, federation: unionhall_federation::Config) -> Self {
+    pub fn new(
+        store: Store,
+        config: WebConfig,
+        federation: unionhall_federation::Config,
+        members: unionhall_members::Members,
+    ) -> Self {
         Self {
+            members,
             store,
             urls: unionhall_federation::urls::Urls::new(config.public_url.clone()),
             config: Arc::new(config),

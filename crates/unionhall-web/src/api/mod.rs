@@ -1,0 +1,29 @@
+//! The JSON API for accounts, roles and the roster (`/api/v1`). Every route
+//! authenticates with [`Caller`](crate::auth::Caller) and the members service
+//! checks the role; docs/api.md lists who may call what.
+//!
+//! Responses carry `Cache-Control: no-store`: member data must not stay in a
+//! shared computer's browser cache or in a proxy.
+
+mod body;
+mod groups;
+mod me;
+mod roster;
+
+use crate::AppState;
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub(crate) use body::ApiJson;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(me::router())
+        .merge(groups::router())
+        .merge(roster::router())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
