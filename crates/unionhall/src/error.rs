@@ -12,6 +12,8 @@ pub enum Error {
     Store(#[from] unionhall_store::Error),
     #[error(transparent)]
     Federation(#[from] unionhall_federation::Error),
+    #[error(transparent)]
+    Members(#[from] unionhall_members::Error),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: SocketAddr, reason: String },
     #[error("{0}")]

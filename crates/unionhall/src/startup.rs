@@ -43,6 +43,7 @@ impl Application {
         let store = open_store(&settings).await?;
         store.migrate().await?;
         remember_public_url(&store, &settings.instance.public_url).await?;
+        let members = open_members(&settings, &store).await?;
         let federation =
             unionhall_federation::configure(store.clone(), settings.federation()).await?;
         let state = AppState::new(
@@ -53,6 +54,7 @@ impl Application {
                 body_limit_bytes: settings.http.body_limit_bytes,
             },
             federation,
+            members,
         );
         Ok(Self {
             listener,
@@ -73,6 +75,11 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The members service, for tests and admin commands run in-process.
+    pub fn members(&self) -> &unionhall_members::Members {
+        &self.state.members
     }
 
     /// The federation context, for tests and admin commands run in-process.
@@ -126,6 +133,21 @@ pub async fn open_store(settings: &Settings) -> Result<Store> {
         connect_timeout: Duration::from_secs(settings.database.connect_timeout_seconds),
     })
     .await?)
+}
+
+/// The members service, with its key ring checked against the records: a
+/// missing key stops the start with a clear message.
+pub async fn open_members(
+    settings: &Settings,
+    store: &Store,
+) -> Result<unionhall_members::Members> {
+    let keyring = unionhall_members::keys::load_keyring(&settings.member_keys())?;
+    unionhall_members::keys::check_keys_in_use(store, &keyring).await?;
+    Ok(unionhall_members::Members::new(
+        store.clone(),
+        keyring,
+        settings.member_policy(),
+    ))
 }
 
 /// Remote servers keep the ids we hand out, and ids embed the public URL, so a

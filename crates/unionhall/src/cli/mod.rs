@@ -3,6 +3,7 @@
 //! Every command loads the settings the same way and reports failure as one line
 //! on stderr with a non-zero exit: user mistakes never show a panic or backtrace.
 
+mod accounts;
 mod federation;
 mod groups;
 mod serve;
@@ -46,6 +47,12 @@ pub enum Command {
     /// Industrial union bodies.
     #[command(subcommand)]
     Union(groups::UnionCommand),
+    /// Accounts: invitations, revoking sessions.
+    #[command(subcommand)]
+    Account(accounts::AccountCommand),
+    /// Member records: the key that seals them.
+    #[command(subcommand)]
+    Members(accounts::MembersCommand),
     /// Federation: follow remote chapters, the delivery queue.
     #[command(subcommand)]
     Federation(federation::FederationCommand),
@@ -105,6 +112,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 let admin = Admin::open(&settings).await?;
                 groups::create(&admin, unionhall_domain::ActorKind::Union, args).await
             }
+            Command::Account(command) => accounts::account(&settings, command).await,
+            Command::Members(command) => accounts::members(&settings, command).await,
             Command::Federation(command) => {
                 federation::run(&Admin::open(&settings).await?, command).await
             }

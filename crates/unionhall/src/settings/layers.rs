@@ -90,6 +90,14 @@ fn typed_like(template: &Value, raw: &str) -> Option<Value> {
             _ => None,
         },
         Value::Float(_) => raw.trim().parse().ok().map(Value::Float),
+        // Lists (of paths, say) are comma-separated in one variable.
+        Value::Array(_) => Some(Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| Value::String(item.to_owned()))
+                .collect(),
+        )),
         _ => Some(Value::String(raw.to_owned())),
     }
 }

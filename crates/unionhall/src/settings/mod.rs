@@ -25,6 +25,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub log: LogSettings,
     pub federation: FederationSettings,
+    pub members: MembersSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,6 +78,19 @@ pub struct FederationSettings {
     pub per_peer_concurrency: usize,
     pub queue_poll_ms: u64,
     pub request_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembersSettings {
+    /// Secret: the member-data key itself. Printed only masked.
+    pub key: String,
+    pub key_file: std::path::PathBuf,
+    pub previous_key_files: Vec<std::path::PathBuf>,
+    pub session_hours: u64,
+    pub invite_hours: u64,
+    pub login_max_failures: u32,
+    pub login_window_minutes: u64,
 }
 
 impl Settings {
@@ -140,6 +154,24 @@ impl Settings {
                 )));
             }
         }
+        let m = &self.members;
+        for (key, value) in [
+            ("session_hours", m.session_hours),
+            ("invite_hours", m.invite_hours),
+            ("login_max_failures", u64::from(m.login_max_failures)),
+            ("login_window_minutes", m.login_window_minutes),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!(
+                    "setting `members.{key}`: must be at least 1"
+                )));
+            }
+        }
+        if m.key.trim().is_empty() && m.key_file.as_os_str().is_empty() {
+            return Err(Error::Config(
+                "setting `members.key_file`: give a key file, or the key in `members.key`".into(),
+            ));
+        }
         if self.http.body_limit_bytes < 1024 {
             return Err(Error::Config(
                 "setting `http.body_limit_bytes`: must be at least 1024".into(),
@@ -171,10 +203,33 @@ impl Settings {
         }
     }
 
+    /// Where the member-data keys come from.
+    pub fn member_keys(&self) -> unionhall_members::keys::KeySettings {
+        unionhall_members::keys::KeySettings {
+            key: self.members.key.clone(),
+            key_file: self.members.key_file.clone(),
+            previous_key_files: self.members.previous_key_files.clone(),
+        }
+    }
+
+    /// Limits of sessions, invitations and logins.
+    pub fn member_policy(&self) -> unionhall_members::Policy {
+        let m = &self.members;
+        unionhall_members::Policy {
+            session_hours: m.session_hours,
+            invite_hours: m.invite_hours,
+            login_max_failures: m.login_max_failures,
+            login_window_minutes: m.login_window_minutes,
+        }
+    }
+
     /// The settings as TOML with secrets masked, for `unionhall check-config`.
     pub fn to_masked_toml(&self) -> Result<String> {
         let mut shown = self.clone();
         shown.database.url = unionhall_store::mask_password(&shown.database.url);
+        if !shown.members.key.is_empty() {
+            shown.members.key = "********".into();
+        }
         toml::to_string_pretty(&shown)
             .map_err(|err| Error::Config(format!("cannot print settings: {err}")))
     }

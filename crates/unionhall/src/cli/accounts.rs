@@ -1,0 +1,96 @@
+//! `unionhall account ...` and `unionhall members ...`: letting the first people
+//! in, cutting off a lost device, and the member-data key.
+
+use crate::{Error, Result, Settings};
+use clap::Subcommand;
+use std::path::PathBuf;
+use unionhall_domain::Role;
+use unionhall_members::crypto::sealing::generate_key;
+use unionhall_members::keys::write_key_file;
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Make an invitation link to a chapter or union body (how the first admin
+    /// gets in); it works once and expires after members.invite_hours.
+    Invite {
+        /// The chapter's or body's handle.
+        group: String,
+        /// member, organizer or admin in a chapter; officer in a union body.
+        #[arg(long)]
+        role: String,
+        /// Link the new account to this member record, so its owner can see it.
+        #[arg(long)]
+        member: Option<i64>,
+    },
+    /// Log an account out everywhere (a lost or seized phone).
+    RevokeSessions { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Write a new random member-data key to FILE (never overwriting a file).
+    GenerateKey { file: PathBuf },
+    /// Re-seal every member record and one-on-one not sealed with the current
+    /// key. Run after making a new key current and listing the old one in
+    /// members.previous_key_files; safe to stop and run again.
+    RotateKey,
+}
+
+pub async fn account(settings: &Settings, command: AccountCommand) -> Result<()> {
+    let members = open(settings).await?;
+    match command {
+        AccountCommand::Invite {
+            group,
+            role,
+            member,
+        } => {
+            let role = Role::parse(&role).map_err(|err| Error::Usage(err.to_string()))?;
+            let group = members.group(&group).await?;
+            let invite = members.create_invite(None, &group, role, member).await?;
+            let url = settings
+                .instance
+                .public_url
+                .join(&format!("/invite/{}", invite.token))
+                .map_err(|err| Error::Usage(err.to_string()))?;
+            println!("{url}");
+            eprintln!(
+                "an invitation to {} as {role}; it works once, for {} hours. \
+                 Send it privately: whoever opens it first gets the role.",
+                group.handle, settings.members.invite_hours
+            );
+            Ok(())
+        }
+        AccountCommand::RevokeSessions { username } => {
+            let revoked = members.revoke_all_sessions_of(&username).await?;
+            println!("{revoked} session(s) of {username} revoked");
+            Ok(())
+        }
+    }
+}
+
+pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()> {
+    match command {
+        MembersCommand::GenerateKey { file } => {
+            write_key_file(&file, &generate_key()?)?;
+            println!("wrote a new key to {}", file.display());
+            Ok(())
+        }
+        MembersCommand::RotateKey => {
+            let members = open(settings).await?;
+            let done = members.rotate_key().await?;
+            println!(
+                "re-sealed {} member record(s) and {} one-on-one(s) with the current key; \
+                 the previous keys are no longer needed by the database (keep them as long as \
+                 backups made before now may need restoring)",
+                done.members, done.one_on_ones
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> Result<unionhall_members::Members> {
+    let store = crate::startup::open_store(settings).await?;
+    store.migrate().await?;
+    crate::startup::open_members(settings, &store).await
+}
