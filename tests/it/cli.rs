@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-fn unionhall(dir: &std::path::Path) -> Command {
+pub(crate) fn unionhall(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_unionhall"));
     cmd.current_dir(dir)
         .env_clear()
@@ -14,14 +14,14 @@ fn unionhall(dir: &std::path::Path) -> Command {
     cmd
 }
 
-fn run(cmd: &mut Command) -> (Output, String) {
+pub(crate) fn run(cmd: &mut Command) -> (Output, String) {
     let output = cmd.output().expect("run unionhall");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     (output, stderr)
 }
 
 /// A failed command says what is wrong in one line, and no panic or backtrace.
-fn assert_one_line_failure(output: &Output, stderr: &str, expected: &str) {
+pub(crate) fn assert_one_line_failure(output: &Output, stderr: &str, expected: &str) {
     assert!(!output.status.success(), "should fail: {stderr}");
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");

@@ -77,6 +77,9 @@ pub async fn open_store(db: &TestDb) -> Store {
     .expect("open test database")
 }
 
+/// The member-data key of test instances (32 bytes, base64).
+pub const TEST_MEMBER_KEY: &str = "dGVzdCBtZW1iZXIga2V5IC0gbm90IGZvciB1c2UgISE=";
+
 /// Settings for a test instance: given database, public URL on the bound address,
 /// private peers allowed (loopback), logs only with TEST_LOG.
 pub fn test_settings(db: &TestDb, public_url: &str, extra: &[(&str, &str)]) -> Settings {
@@ -92,6 +95,9 @@ pub fn test_settings(db: &TestDb, public_url: &str, extra: &[(&str, &str)]) -> S
         ("UNIONHALL_FEDERATION__RETRY_MAX_SECONDS", "2"),
         ("UNIONHALL_FEDERATION__QUEUE_POLL_MS", "100"),
         ("UNIONHALL_FEDERATION__REQUEST_TIMEOUT_SECONDS", "5"),
+        // One fixed member-data key, so that a second process or a restart of
+        // a test instance opens what the first one sealed.
+        ("UNIONHALL_MEMBERS__KEY", TEST_MEMBER_KEY),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -108,13 +114,15 @@ pub fn host_name(ip: std::net::IpAddr) -> String {
 
 /// An HTTP client that knows the test instances' names.
 pub fn test_client() -> reqwest::Client {
-    (1..=9)
-        .fold(reqwest::Client::builder(), |builder, n| {
-            let ip = std::net::IpAddr::from([127, 0, 0, n]);
-            builder.resolve(&host_name(ip), std::net::SocketAddr::new(ip, 0))
-        })
-        .build()
-        .expect("test client")
+    test_client_builder().build().expect("test client")
+}
+
+/// The builder of [`test_client`], for clients that need more settings.
+pub fn test_client_builder() -> reqwest::ClientBuilder {
+    (1..=9).fold(reqwest::Client::builder(), |builder, n| {
+        let ip = std::net::IpAddr::from([127, 0, 0, n]);
+        builder.resolve(&host_name(ip), std::net::SocketAddr::new(ip, 0))
+    })
 }
 
 /// A running in-process instance.
@@ -122,6 +130,7 @@ pub struct TestInstance {
     pub url: Url,
     pub addr: std::net::SocketAddr,
     pub data: unionhall_federation::Data,
+    pub members: unionhall_members::Members,
     pub client: reqwest::Client,
     pub store: Store,
     pub db: TestDb,
@@ -184,6 +193,16 @@ pub async fn spawn_localhost_instance() -> TestInstance {
     spawn(listener, fresh_database().await, Some(url)).await
 }
 
+/// Starts an instance listening on `listener` but known to the world by
+/// `public_url` (a recording proxy in front of it, say).
+pub async fn spawn_instance_behind(
+    listener: std::net::TcpListener,
+    db: TestDb,
+    public_url: String,
+) -> TestInstance {
+    spawn(listener, db, Some(public_url)).await
+}
+
 async fn spawn_instance_with(listener: std::net::TcpListener, db: TestDb) -> TestInstance {
     spawn(listener, db, None).await
 }
@@ -214,6 +233,7 @@ async fn spawn(
         .expect("build instance");
     let store = app.store().clone();
     let data = app.federation_data();
+    let members = app.members().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
@@ -222,6 +242,7 @@ async fn spawn(
         url: Url::parse(&public_url).expect("url"),
         addr,
         data,
+        members,
         client: test_client(),
         store,
         db,
@@ -245,4 +266,57 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("timed out after {seconds} s waiting for: {what}");
+}
+
+/// A TCP proxy that records every byte passing through it, both ways: put in
+/// front of an instance, it captures everything that instance receives from
+/// and sends to the network.
+pub struct RecordingProxy {
+    pub bytes: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl RecordingProxy {
+    /// Accepts on `listener` and forwards each connection to `target`.
+    pub fn start(listener: std::net::TcpListener, target: std::net::SocketAddr) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let bytes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        listener.set_nonblocking(true).unwrap();
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let record = bytes.clone();
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let record = record.clone();
+                tokio::spawn(async move {
+                    let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let (in_read, in_write) = inbound.into_split();
+                    let (out_read, out_write) = outbound.into_split();
+                    let pump = |mut from: tokio::net::tcp::OwnedReadHalf,
+                                mut to: tokio::net::tcp::OwnedWriteHalf,
+                                record: std::sync::Arc<std::sync::Mutex<Vec<u8>>>| async move {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        while let Ok(n) = from.read(&mut buf).await {
+                            if n == 0 {
+                                break;
+                            }
+                            record.lock().unwrap().extend_from_slice(&buf[..n]);
+                            if to.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                        let _ = to.shutdown().await;
+                    };
+                    let up = pump(in_read, out_write, record.clone());
+                    let down = pump(out_read, in_write, record);
+                    tokio::join!(up, down);
+                });
+            }
+        });
+        Self { bytes }
+    }
+
+    pub fn captured(&self) -> Vec<u8> {
+        self.bytes.lock().unwrap().clone()
+    }
 }

@@ -10,6 +10,8 @@ mod helpers;
 mod cli;
 // Real instances on loopback following, delivering, refusing bad input.
 mod federation;
+// Accounts, roles, the roster, encryption at rest and the privacy capture test.
+mod members;
 // The HTTP skeleton: probes, error shape, body limit, request ids.
 mod http;
 // The store API behaves the same on both backends.

@@ -1,0 +1,321 @@
+//! Invitations, login, sessions, CSRF and API tokens.
+
+use super::*;
+use crate::federation::create_chapter;
+use crate::helpers::spawn_instance;
+
+#[tokio::test]
+async fn an_invitation_signs_up_once_and_the_cookie_is_locked_down() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let link = invite_link(&instance, "bakers", Role::Organizer).await;
+
+    let page = browser().get(link.clone()).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Join bakers as organizer"), "{html}");
+
+    let response = accept(&link, "rosa", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let set = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("uh_session="))
+        .unwrap();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set.contains(attribute), "{set}");
+    }
+    let cookie = set_cookie(&response, "uh_session").unwrap();
+    let rosa = account_from_cookie(&instance.url, cookie).await;
+    let (status, me) = rosa.get("/api/v1/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["username"], "rosa");
+    assert_eq!(me["roles"][0]["role"], "organizer");
+
+    // The link works once.
+    let again = browser().get(link.clone()).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::GONE);
+    let second = accept_without_page(&link, "someone").await;
+    assert_eq!(second, StatusCode::FORBIDDEN, "no form cookie, no form");
+    // A made-up link is not found, and says so.
+    let fake = browser()
+        .get(instance.at("/invite/uhi_madeup"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fake.status(), StatusCode::NOT_FOUND);
+}
+
+async fn accept_without_page(link: &Url, username: &str) -> StatusCode {
+    browser()
+        .post(link.clone())
+        .form(&[
+            ("csrf", "x"),
+            ("username", username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn an_expired_invitation_is_refused() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let link = invite_link(&instance, "bakers", Role::Member).await;
+    let token = link.path().trim_start_matches("/invite/").to_owned();
+    // Expire it in the database, as time would.
+    raw_sql(&instance, "UPDATE invites SET expires_at = 1")
+        .await
+        .unwrap();
+    let page = browser().get(link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    assert!(page.text().await.unwrap().contains("expired"));
+    let err = instance
+        .members
+        .accept_invite(&token, "late", PASSWORD)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+}
+
+#[tokio::test]
+async fn sign_up_checks_username_and_password_and_changes_nothing_when_refused() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let link = invite_link(&instance, "bakers", Role::Member).await;
+    let short = accept(&link, "rosa", "short").await;
+    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    assert!(short
+        .text()
+        .await
+        .unwrap()
+        .contains("at least 10 characters"));
+    let bad_name = accept(&link, "Rosa Diaz", PASSWORD).await;
+    assert_eq!(bad_name.status(), StatusCode::BAD_REQUEST);
+    // The invitation is still good after refused attempts.
+    let ok = accept(&link, "rosa", PASSWORD).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_second_invitation_adds_a_role_to_an_existing_account_with_its_password() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    create_chapter(&instance, "millers").await;
+    let rosa = join(&instance, "bakers", Role::Member, "rosa").await;
+    let link = invite_link(&instance, "millers", Role::Organizer).await;
+    let wrong = accept(&link, "rosa", "not rosa's password").await;
+    assert_eq!(wrong.status(), StatusCode::CONFLICT);
+    let right = accept(&link, "rosa", PASSWORD).await;
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    let (_, me) = rosa.get("/api/v1/me").await;
+    assert_eq!(me["roles"].as_array().unwrap().len(), 2, "{me}");
+}
+
+#[tokio::test]
+async fn login_logout_and_revoking_sessions() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    join(&instance, "bakers", Role::Member, "rosa").await;
+
+    let wrong = login_form(&instance.url, "rosa", "wrong password!").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong
+        .text()
+        .await
+        .unwrap()
+        .contains("wrong username or password"));
+    let unknown = login_form(&instance.url, "nobody", PASSWORD).await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+
+    let ok = login_form(&instance.url, "rosa", PASSWORD).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers()["location"], "/account");
+    let phone = account_from_cookie(&instance.url, set_cookie(&ok, "uh_session").unwrap()).await;
+    let laptop_response = login_form(&instance.url, "rosa", PASSWORD).await;
+    let laptop = account_from_cookie(
+        &instance.url,
+        set_cookie(&laptop_response, "uh_session").unwrap(),
+    )
+    .await;
+    let (_, sessions) = laptop.get("/api/v1/me/sessions").await;
+    // The sign-up session, the phone and the laptop.
+    assert_eq!(sessions.as_array().unwrap().len(), 3, "{sessions}");
+
+    // Logging out on the phone ends that session only.
+    let page = browser()
+        .get(instance.at("/account"))
+        .header("cookie", format!("uh_session={}", phone.cookie))
+        .send()
+        .await
+        .unwrap();
+    let csrf = csrf_field(&page.text().await.unwrap());
+    let out = browser()
+        .post(instance.at("/logout"))
+        .header("cookie", format!("uh_session={}", phone.cookie))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(phone.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(laptop.get("/api/v1/me").await.0, StatusCode::OK);
+
+    // "Log me out everywhere" from the laptop.
+    let (status, body) = laptop
+        .call(Method::DELETE, "/api/v1/me/sessions", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(laptop.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_lock_the_account_for_a_while() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    join(&instance, "bakers", Role::Member, "rosa").await;
+    for _ in 0..5 {
+        let r = login_form(&instance.url, "rosa", "guess guess guess").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = login_form(&instance.url, "rosa", PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked
+        .text()
+        .await
+        .unwrap()
+        .contains("too many failed logins"));
+    let err = instance.members.login("rosa", PASSWORD).await.unwrap_err();
+    assert!(matches!(
+        err,
+        unionhall_members::Error::TooManyAttempts { .. }
+    ));
+}
+
+#[tokio::test]
+async fn forms_and_writes_need_their_csrf_token() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let rosa = join(&instance, "bakers", Role::Organizer, "rosa").await;
+    // A JSON write with the cookie but without the header (a cross-site request).
+    let forged = browser()
+        .post(instance.at("/api/v1/chapters/bakers/members"))
+        .header("cookie", format!("uh_session={}", rosa.cookie))
+        .json(&serde_json::json!({ "name": "Forged" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let wrong = browser()
+        .post(instance.at("/api/v1/chapters/bakers/members"))
+        .header("cookie", format!("uh_session={}", rosa.cookie))
+        .header("x-csrf-token", "guessed")
+        .json(&serde_json::json!({ "name": "Forged" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let (_, roster) = rosa.get("/api/v1/chapters/bakers/members").await;
+    assert_eq!(roster, serde_json::json!([]), "nothing was added");
+    // The logout form without its field.
+    let out = browser()
+        .post(instance.at("/logout"))
+        .header("cookie", format!("uh_session={}", rosa.cookie))
+        .form(&[("csrf", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        rosa.get("/api/v1/me").await.0,
+        StatusCode::OK,
+        "still logged in"
+    );
+    // The login form without the cookie it was shown with.
+    let login = browser()
+        .post(instance.at("/login"))
+        .form(&[("csrf", "x"), ("username", "rosa"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn api_tokens_are_scoped_shown_once_and_revocable() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let rosa = join(&instance, "bakers", Role::Organizer, "rosa").await;
+    let (status, write) = rosa
+        .post(
+            "/api/v1/me/tokens",
+            serde_json::json!({ "name": "laptop cli", "scope": "write" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{write}");
+    let write_token = write["token"].as_str().unwrap().to_owned();
+    let (_, read) = rosa
+        .post(
+            "/api/v1/me/tokens",
+            serde_json::json!({ "name": "dashboard", "scope": "read" }),
+        )
+        .await;
+    let read_token = read["token"].as_str().unwrap().to_owned();
+
+    let client = crate::helpers::test_client();
+    let with = |token: &str, method: Method, path: &str| {
+        client.request(method, instance.at(path)).bearer_auth(token)
+    };
+    // A write token writes without any CSRF header: no browser sends it alone.
+    let created = with(
+        &write_token,
+        Method::POST,
+        "/api/v1/chapters/bakers/members",
+    )
+    .json(&serde_json::json!({ "name": "Ada" }))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let listed = with(&read_token, Method::GET, "/api/v1/chapters/bakers/members")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), StatusCode::OK);
+    let refused = with(&read_token, Method::POST, "/api/v1/chapters/bakers/members")
+        .json(&serde_json::json!({ "name": "Bo" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("read-only"));
+
+    // The list never shows secrets again.
+    let (_, tokens) = rosa.get("/api/v1/me/tokens").await;
+    assert_eq!(tokens.as_array().unwrap().len(), 2);
+    assert!(!tokens.to_string().contains(&write_token));
+    assert!(tokens[0]["last_used_at"].is_i64(), "{tokens}");
+
+    let id = write["id"].as_i64().unwrap();
+    let (status, _) = rosa
+        .call(Method::DELETE, &format!("/api/v1/me/tokens/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let after = with(&write_token, Method::GET, "/api/v1/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+    let bad_scope = rosa
+        .post(
+            "/api/v1/me/tokens",
+            serde_json::json!({ "name": "x", "scope": "admin" }),
+        )
+        .await;
+    assert_eq!(bad_scope.0, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_scope.1["error"]["field"], "scope");
+}

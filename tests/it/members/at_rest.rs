@@ -1,0 +1,184 @@
+//! A stolen database reveals no member data; keys rotate without losing any.
+
+use super::*;
+use crate::cli::{assert_one_line_failure, run, unionhall};
+use crate::federation::create_chapter;
+use crate::helpers::{spawn_instance, TestDb, TEST_MEMBER_KEY};
+use serde_json::json;
+
+/// Everything an attacker with the database gets: the SQLite file and its WAL
+/// as bytes, or every row of every table of the PostgreSQL database as text.
+async fn everything_in_the_database(db: &TestDb) -> Vec<u8> {
+    if let Some(path) = db.url.strip_prefix("sqlite://") {
+        let mut bytes = Vec::new();
+        for suffix in ["", "-wal"] {
+            if let Ok(file) = std::fs::read(format!("{path}{suffix}")) {
+                bytes.extend(file);
+            }
+        }
+        assert!(bytes.len() > 10_000, "read the database file");
+        bytes
+    } else {
+        use sqlx::{Connection, Row};
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let tables: Vec<String> = sqlx::query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+        let mut text = String::new();
+        for table in tables {
+            let rows = sqlx::query(&format!("SELECT t::text FROM \"{table}\" t"))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            for row in rows {
+                text.push_str(&row.get::<String, _>(0));
+                text.push('\n');
+            }
+        }
+        text.into_bytes()
+    }
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn the_database_holds_no_member_data_in_clear() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let sam = join(&instance, "bakers", Role::Organizer, "sam").await;
+    let (status, created) = sam
+        .post(
+            "/api/v1/chapters/bakers/members",
+            marked_record("Xq7Stolen", "+1 917 555 0142"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = created["id"].as_i64().unwrap();
+    sam.post(
+        &format!("/api/v1/chapters/bakers/members/{id}/one-on-ones"),
+        json!({"date": "2026-11-02", "by": "ByXq7Stolen", "issues": "IssueXq7Stolen", "next_step": "StepXq7Stolen"}),
+    )
+    .await;
+    // The organizer reads it back: the data is there, and readable with the key.
+    let (_, file) = sam
+        .get(&format!("/api/v1/chapters/bakers/members/{id}"))
+        .await;
+    assert_eq!(file["email"], "mailXq7Stolen@example.org");
+    assert_eq!(file["one_on_ones"][0]["next_step"], "StepXq7Stolen");
+
+    let data = instance.stop().await;
+    let stolen = everything_in_the_database(&data).await;
+    // The account's username is not member data; the harness is searching right.
+    assert!(contains(&stolen, "sam"), "the search sees the database");
+    for needle in ["Xq7Stolen", "917 555 0142", "9175550142", TEST_MEMBER_KEY] {
+        assert!(
+            !contains(&stolen, needle),
+            "{needle:?} is in the database in clear"
+        );
+    }
+}
+
+#[tokio::test]
+async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let sam = join(&instance, "bakers", Role::Organizer, "sam").await;
+    let (_, created) = sam
+        .post(
+            "/api/v1/chapters/bakers/members",
+            marked_record("Rotated", "+1 917 555 0177"),
+        )
+        .await;
+    let id = created["id"].as_i64().unwrap();
+    sam.post(
+        &format!("/api/v1/chapters/bakers/members/{id}/one-on-ones"),
+        json!({"date": "2026-11-02", "by": "Sam", "issues": "still readable"}),
+    )
+    .await;
+    let db = instance.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let old_key = dir.path().join("old.key");
+    std::fs::write(&old_key, format!("{TEST_MEMBER_KEY}\n")).unwrap();
+    let cli = |vars: &[(&str, &str)]| {
+        let mut cmd = unionhall(dir.path());
+        cmd.env("UNIONHALL_DATABASE__URL", &db.url)
+            .env("UNIONHALL_LOG__LEVEL", "error");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd
+    };
+    let (output, stderr) = run(cli(&[]).args(["members", "generate-key", "new.key"]));
+    assert!(output.status.success(), "{stderr}");
+    let (output, stderr) = run(cli(&[]).args(["members", "generate-key", "new.key"]));
+    assert_one_line_failure(&output, &stderr, "new.key");
+
+    // Without the old key the records cannot be opened: refuse, and say why.
+    let (output, stderr) =
+        run(cli(&[("UNIONHALL_MEMBERS__KEY_FILE", "new.key")]).args(["members", "rotate-key"]));
+    assert_one_line_failure(&output, &stderr, "not configured");
+
+    let rotate = [
+        ("UNIONHALL_MEMBERS__KEY_FILE", "new.key"),
+        ("UNIONHALL_MEMBERS__PREVIOUS_KEY_FILES", "old.key"),
+    ];
+    let (output, stderr) = run(cli(&rotate).args(["members", "rotate-key"]));
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("re-sealed 1 member record(s) and 1 one-on-one(s)"),
+        "{stdout}"
+    );
+    // Running it again has nothing left to do.
+    let (output, _) = run(cli(&rotate).args(["members", "rotate-key"]));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("re-sealed 0 member"));
+
+    // The new key alone now opens everything; the old key alone opens nothing.
+    let new_key = std::fs::read_to_string(dir.path().join("new.key")).unwrap();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut settings = crate::helpers::test_settings(&db, &url, &[]);
+    settings.members.key = new_key.trim().to_owned();
+    let app = unionhall::startup::Application::build_with_listener(settings, listener)
+        .await
+        .unwrap();
+    let group = app.members().chapter("bakers").await.unwrap();
+    let principal = admin_principal(&group);
+    let file = app.members().get(&principal, &group, id).await.unwrap();
+    assert_eq!(file.member.record.name, "NameRotated");
+    assert_eq!(file.one_on_ones[0].entry.issues, "still readable");
+    drop(app);
+
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let settings = crate::helpers::test_settings(&db, &url, &[]);
+    let err = unionhall::startup::Application::build_with_listener(settings, listener)
+        .await
+        .err()
+        .expect("the old key alone is refused");
+    assert!(err.to_string().contains("not configured"), "{err}");
+}
+
+/// A principal with the admin role in `group`, for calling the service directly.
+fn admin_principal(group: &unionhall_members::Group) -> unionhall_members::Principal {
+    unionhall_members::Principal {
+        account_id: 0,
+        username: "test".into(),
+        member_id: None,
+        roles: vec![(group.ap_id.clone(), Role::Admin)],
+        via: unionhall_members::Via::Token {
+            id: 0,
+            scope: unionhall_members::TokenScope::Write,
+        },
+    }
+}

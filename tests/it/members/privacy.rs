@@ -1,0 +1,202 @@
+//! DESIGN.md invariant 1, tested the way an adversary would look: two instances
+//! behind recording proxies, members seeded with unique markers in every field,
+//! every feature exercised (federation both ways, public pages, discovery, the
+//! API refusing strangers), then every byte that crossed the network searched
+//! for every marker.
+
+use super::*;
+use crate::federation::{
+    acct, create_chapter, follow_and_wait_acct, wait_for_posts, wait_until_queue_empty,
+};
+use crate::helpers::{
+    fresh_database, host_name, spawn_instance_behind, RecordingProxy, TestInstance,
+};
+use serde_json::json;
+
+/// An instance on `ip` whose public address is a recording proxy.
+async fn instance_behind_proxy(ip: &str) -> (TestInstance, RecordingProxy) {
+    let public = std::net::TcpListener::bind((ip, 0)).unwrap();
+    let private = std::net::TcpListener::bind((ip, 0)).unwrap();
+    let public_addr = public.local_addr().unwrap();
+    let proxy = RecordingProxy::start(public, private.local_addr().unwrap());
+    let url = format!(
+        "http://{}:{}",
+        host_name(public_addr.ip()),
+        public_addr.port()
+    );
+    let instance = spawn_instance_behind(private, fresh_database().await, url).await;
+    (instance, proxy)
+}
+
+/// An organizer talking to the instance directly (a local, authorised account:
+/// what it sees is not "leaving the instance").
+async fn organizer_direct(instance: &TestInstance, chapter: &str, username: &str) -> Account {
+    let link = invite_link(instance, chapter, Role::Organizer).await;
+    let direct = Url::parse(&format!("http://{}", instance.addr)).unwrap();
+    let link = direct.join(link.path()).unwrap();
+    let response = accept(&link, username, PASSWORD).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let cookie = set_cookie(&response, "uh_session").unwrap();
+    account_from_cookie(&direct, cookie).await
+}
+
+async fn seed(organizer: &Account, chapter: &str, marker: &str, phone: &str) -> (i64, Vec<String>) {
+    let record = marked_record(marker, phone);
+    let (status, created) = organizer
+        .post(
+            &format!("/api/v1/chapters/{chapter}/members"),
+            record.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = created["id"].as_i64().unwrap();
+    let talk = json!({"date": "2026-11-03", "by": format!("By{marker}"),
+                      "issues": format!("Issues{marker}"), "next_step": format!("Next{marker}")});
+    organizer
+        .post(
+            &format!("/api/v1/chapters/{chapter}/members/{id}/one-on-ones"),
+            talk.clone(),
+        )
+        .await;
+    let mut markers: Vec<String> = record
+        .as_object()
+        .unwrap()
+        .values()
+        .chain(talk.as_object().unwrap().values())
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .filter(|s| s.contains(marker) || s == phone)
+        .collect();
+    markers.push(format!("tag{marker}"));
+    markers.push(phone.replace(' ', ""));
+    (id, markers)
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn no_member_data_crosses_the_network() {
+    let (a, proxy_a) = instance_behind_proxy("127.0.0.2").await;
+    let (b, proxy_b) = instance_behind_proxy("127.0.0.3").await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    let sam = organizer_direct(&a, "bakers", "sam").await;
+    let mo = organizer_direct(&b, "millers", "moira").await;
+    let (rosa_id, mut markers) = seed(&sam, "bakers", "Mk1Bakers", "+1 917 555 0111").await;
+    let (_, more) = seed(&mo, "millers", "Mk2Millers", "+1 917 555 0122").await;
+    markers.extend(more);
+    // An invitation linked to a record, and the member who used it.
+    let (_, invite) = sam
+        .post(
+            "/api/v1/groups/bakers/invites",
+            json!({"role": "member", "member_id": rosa_id}),
+        )
+        .await;
+    let link = Url::parse(invite["url"].as_str().unwrap()).unwrap();
+    let joined = accept(&link, "rosa", PASSWORD).await;
+    let rosa_cookie = set_cookie(&joined, "uh_session").unwrap();
+    let rosa = account_from_cookie(&a.url, rosa_cookie).await;
+
+    // Federation both ways: follows, accepts, posts delivered, actors fetched.
+    follow_and_wait_acct(&b, &acct(&a, "bakers")).await;
+    follow_and_wait_acct(&a, &acct(&b, "millers")).await;
+    let bakers = unionhall_federation::activities::post::publish_note(
+        &a.data,
+        "bakers",
+        "PostFromBakers: picket Saturday",
+    )
+    .await
+    .unwrap();
+    let millers = unionhall_federation::activities::post::publish_note(
+        &b.data,
+        "millers",
+        "PostFromMillers: we will be there",
+    )
+    .await
+    .unwrap();
+    wait_for_posts(&b, &bakers.author, 1).await;
+    wait_for_posts(&a, &millers.author, 1).await;
+    wait_until_queue_empty(&a).await;
+    wait_until_queue_empty(&b).await;
+
+    // Strangers (and remote servers) look at everything public, and try the
+    // private routes, through the public addresses.
+    let stranger = browser();
+    for (instance, chapter, id) in [(&a, "bakers", rosa_id), (&b, "millers", 1)] {
+        let paths = [
+            "/".to_owned(),
+            format!(
+                "/.well-known/webfinger?resource=acct:{chapter}@{}",
+                instance.data.urls.domain()
+            ),
+            "/.well-known/nodeinfo".to_owned(),
+            "/nodeinfo/2.1".to_owned(),
+            format!("/actors/{chapter}"),
+            format!("/actors/{chapter}/outbox"),
+            format!("/actors/{chapter}/followers"),
+            "/login".to_owned(),
+            "/account".to_owned(),
+            format!("/invite/{}", link.path().trim_start_matches("/invite/")),
+            format!("/api/v1/chapters/{chapter}/members"),
+            format!("/api/v1/chapters/{chapter}/members/{id}"),
+            format!("/api/v1/chapters/{chapter}/roster.csv"),
+            "/api/v1/me/record".to_owned(),
+            format!("/api/v1/groups/{chapter}/audit"),
+        ];
+        for path in paths {
+            for accept in ["text/html", "application/activity+json"] {
+                stranger
+                    .get(instance.at(&path))
+                    .header("accept", accept)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    // A signed fetch by the other instance gets no member record either.
+    let member_url = a.at(&format!("/api/v1/chapters/bakers/members/{rosa_id}"));
+    let signed =
+        activitypub_federation::fetch::fetch_object_http::<_, Value>(&member_url, &b.data).await;
+    assert!(signed.is_err(), "a remote server fetched a member record");
+    // A member of the chapter, from outside, is refused the roster and sees
+    // only their own record (which the check below allows for: it is theirs).
+    let (status, _) = rosa.get("/api/v1/chapters/bakers/members").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The capture worked: the posts and signed deliveries went through it.
+    let captured: Vec<u8> = [proxy_a.captured(), proxy_b.captured()].concat();
+    assert!(
+        contains(&captured, "PostFromBakers"),
+        "the capture saw A's delivery"
+    );
+    assert!(
+        contains(&captured, "PostFromMillers"),
+        "the capture saw B's delivery"
+    );
+    assert!(
+        contains(&captured, "signature: keyId="),
+        "the capture saw signed requests"
+    );
+    // The markers are real: the organizers do see them, directly.
+    let (_, roster) = sam.get("/api/v1/chapters/bakers/members").await;
+    assert!(roster.to_string().contains("Mk1Bakers"));
+
+    for marker in &markers {
+        assert!(
+            !contains(&captured, marker),
+            "member data {marker:?} crossed the network"
+        );
+    }
+    for instance in [a, b] {
+        instance.stop().await;
+    }
+}
