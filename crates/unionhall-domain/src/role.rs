@@ -87,7 +87,10 @@ impl Role {
                 ViewRoster | EditRoster | ExportRoster | InviteMembers | PostForGroup | Pledge
             ),
             Self::Admin => !matches!(permission, AdmitChapters),
-            Self::Officer => matches!(permission, PostForGroup | AdmitChapters | ManageRoles),
+            Self::Officer => matches!(
+                permission,
+                PostForGroup | AdmitChapters | ManageRoles | ViewAudit
+            ),
         }
     }
 
@@ -153,11 +156,15 @@ mod tests {
     }
 
     #[test]
-    fn only_admins_erase_members_and_read_the_audit_log() {
+    fn only_admins_erase_members_and_only_those_who_manage_read_the_audit_log() {
         for role in Role::ALL {
-            let expected = role == Role::Admin;
-            assert_eq!(role.allows(Permission::EraseMember), expected, "{role}");
-            assert_eq!(role.allows(Permission::ViewAudit), expected, "{role}");
+            assert_eq!(
+                role.allows(Permission::EraseMember),
+                role == Role::Admin,
+                "{role}"
+            );
+            let manages = matches!(role, Role::Admin | Role::Officer);
+            assert_eq!(role.allows(Permission::ViewAudit), manages, "{role}");
         }
     }
 
