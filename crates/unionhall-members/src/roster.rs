@@ -374,11 +374,13 @@ fn changed_fields(before: &MemberRecord, after: &MemberRecord) -> String {
     else {
         return String::new();
     };
-    let changed: Vec<&str> = a
+    // Sorted: the map's order depends on serde_json's features.
+    let mut changed: Vec<&str> = a
         .iter()
         .filter(|(key, value)| b.get(*key) != Some(value))
         .map(|(key, _)| key.as_str())
         .collect();
+    changed.sort_unstable();
     if changed.is_empty() {
         "no changes".into()
     } else {
