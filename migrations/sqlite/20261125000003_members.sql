@@ -80,6 +80,17 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_account ON api_tokens (account_id);
 
+-- Second factors (TOTP, RFC 6238): the shared secret sealed like member data,
+-- confirmed_at NULL until the first code has been entered, and the last time
+-- step used, so that a code works once.
+CREATE TABLE totp (
+    id             BIGINT PRIMARY KEY NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    key_id         TEXT NOT NULL,
+    sealed         BLOB NOT NULL,
+    confirmed_at   BIGINT,
+    last_step      BIGINT
+);
+
 -- Failed logins, for rate limiting; old rows are pruned as new ones come.
 CREATE TABLE login_failures (
     username       TEXT NOT NULL,

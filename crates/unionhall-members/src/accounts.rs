@@ -211,10 +211,16 @@ impl Members {
         Ok(account_id)
     }
 
-    /// Checks a username and password and opens a session. Failures are counted
-    /// per username; past the limit, even the right password is refused until
-    /// the window has passed.
-    pub async fn login(&self, username: &str, password: &str) -> Result<NewSession> {
+    /// Checks a username, password and (if the account has one in force) the
+    /// second-factor code, and opens a session. Failures are counted per
+    /// username; past the limit, even the right password is refused until the
+    /// window has passed.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<NewSession> {
         let window_ms = (self.policy.login_window_minutes as i64) * 60_000;
         let since = now_millis() - window_ms;
         let max = i64::from(self.policy.login_max_failures);
@@ -237,6 +243,10 @@ impl Members {
                 return Err(Error::Unauthenticated("wrong username or password".into()));
             }
         };
+        if let Err(err) = self.check_second_factor(account.id, code).await {
+            store::record_login_failure(&self.store, username, since).await?;
+            return Err(err);
+        }
         store::clear_login_failures(&self.store, username).await?;
         let secret = secrets::new_secret(SESSION_PREFIX)?;
         let expires_at = now_millis() + (self.policy.session_hours as i64) * 3_600_000;

@@ -19,6 +19,8 @@ mod error;
 pub mod keys;
 pub mod principal;
 pub mod roster;
+mod second_factor;
+pub use second_factor::TotpSetup;
 pub mod rotation;
 
 pub use error::{Error, Result};

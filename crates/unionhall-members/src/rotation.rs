@@ -1,4 +1,4 @@
-//! Key rotation: re-sealing every record still sealed with an old key under the
+//! Key rotation: re-sealing every record (and second-factor secret) still sealed with an old key under the
 //! current one, in batches, each batch one transaction. Safe to stop and run
 //! again: the key id on each row says what is left.
 
@@ -12,6 +12,7 @@ const BATCH: i64 = 200;
 pub struct Rotated {
     pub members: u64,
     pub one_on_ones: u64,
+    pub second_factors: u64,
 }
 
 impl Members {
@@ -20,7 +21,11 @@ impl Members {
     /// the rotation with an error (and changes nothing in its batch).
     pub async fn rotate_key(&self) -> Result<Rotated> {
         let mut done = Rotated::default();
-        for table in [SealedTable::Members, SealedTable::OneOnOnes] {
+        for table in [
+            SealedTable::Members,
+            SealedTable::OneOnOnes,
+            SealedTable::Totp,
+        ] {
             loop {
                 let mut tx = self.store.begin_write().await?;
                 let batch =
@@ -36,6 +41,7 @@ impl Members {
                             let member_id = rows::member_of_one_on_one(&mut tx, *id).await?;
                             format!("one_on_one:{member_id}:{id}")
                         }
+                        SealedTable::Totp => crate::second_factor::context(*id),
                     };
                     let plain = self
                         .keyring
@@ -49,6 +55,7 @@ impl Members {
                 match table {
                     SealedTable::Members => done.members += count,
                     SealedTable::OneOnOnes => done.one_on_ones += count,
+                    SealedTable::Totp => done.second_factors += count,
                 }
             }
         }

@@ -461,3 +461,72 @@ pub async fn clear_login_failures(store: &Store, username: &str) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// An account's second factor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpRow {
+    pub sealed: crate::members::Sealed,
+    pub confirmed_at: Option<i64>,
+    pub last_step: Option<i64>,
+}
+
+pub async fn totp(store: &Store, account_id: i64) -> Result<Option<TotpRow>> {
+    sqlx::query("SELECT key_id, sealed, confirmed_at, last_step FROM totp WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(store.pool())
+        .await?
+        .map(|row| {
+            Ok(TotpRow {
+                sealed: crate::members::Sealed {
+                    key_id: row.try_get("key_id")?,
+                    bytes: row.try_get("sealed")?,
+                },
+                confirmed_at: row.try_get("confirmed_at")?,
+                last_step: row.try_get("last_step")?,
+            })
+        })
+        .transpose()
+}
+
+/// Stores a new, unconfirmed secret, replacing an unconfirmed one; false if the
+/// account has a confirmed second factor already.
+pub async fn begin_totp(
+    store: &Store,
+    account_id: i64,
+    sealed: &crate::members::Sealed,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO totp (id, key_id, sealed) VALUES ($1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, \
+         last_step = NULL WHERE totp.confirmed_at IS NULL",
+    )
+    .bind(account_id)
+    .bind(&sealed.key_id)
+    .bind(sealed.bytes.clone())
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Uses a time step: true only if it is later than every step used before, so
+/// that a code works once. Confirms the factor on first use.
+pub async fn use_totp_step(store: &Store, account_id: i64, step: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE totp SET last_step = $2, confirmed_at = COALESCE(confirmed_at, $3) \
+         WHERE id = $1 AND (last_step IS NULL OR last_step < $2)",
+    )
+    .bind(account_id)
+    .bind(step)
+    .bind(now_millis())
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn remove_totp(store: &Store, account_id: i64) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM totp WHERE id = $1")
+        .bind(account_id)
+        .execute(store.pool())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -209,7 +209,8 @@ pub async fn one_on_ones(store: &Store, member_id: i64) -> Result<Vec<OneOnOneRo
 pub async fn key_ids_in_use(store: &Store) -> Result<Vec<String>> {
     let rows = sqlx::query(
         "SELECT key_id FROM members WHERE key_id <> '' \
-         UNION SELECT key_id FROM one_on_ones WHERE key_id <> ''",
+         UNION SELECT key_id FROM one_on_ones WHERE key_id <> '' \
+         UNION SELECT key_id FROM totp",
     )
     .fetch_all(store.pool())
     .await?;
@@ -223,6 +224,8 @@ pub async fn key_ids_in_use(store: &Store) -> Result<Vec<String>> {
 pub enum SealedTable {
     Members,
     OneOnOnes,
+    /// Second-factor secrets; the id is the account's.
+    Totp,
 }
 
 impl SealedTable {
@@ -230,6 +233,7 @@ impl SealedTable {
         match self {
             Self::Members => "members",
             Self::OneOnOnes => "one_on_ones",
+            Self::Totp => "totp",
         }
     }
 }

@@ -59,6 +59,8 @@ fn login_form(token: &str, username: &str, error: Option<&str>) -> String {
          <input id=\"username\" name=\"username\" value=\"{}\" autocomplete=\"username\" required></p>\
          <p><label for=\"password\">Password</label><br>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\
+         <p><label for=\"code\">Code from your authenticator app (if you turned one on)</label><br>\
+         <input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]*\"></p>\
          <p><button>Log in</button></p></form>\
          <p>No account? Accounts are by invitation: ask an organizer of your chapter.</p>",
         error_note(error),
@@ -99,6 +101,8 @@ struct LoginForm {
     csrf: String,
     username: String,
     password: String,
+    #[serde(default)]
+    code: String,
 }
 
 /// Sets the session cookie and sends the browser to its account page.
@@ -120,7 +124,11 @@ async fn login(
     auth::check_form_token(&headers, &form.csrf)?;
     match state
         .members
-        .login(form.username.trim(), &form.password)
+        .login(
+            form.username.trim(),
+            &form.password,
+            Some(form.code.as_str()).filter(|c| !c.trim().is_empty()),
+        )
         .await
     {
         Ok(session) => Ok(logged_in(&state, &session)),
@@ -238,10 +246,14 @@ async fn accept_invite(
         .accept_invite(&invite_token, username, &form.password)
         .await
     {
-        Ok(_) => {
-            let session = state.members.login(username, &form.password).await?;
-            Ok(logged_in(&state, &session))
-        }
+        // An existing account with a second factor logs in on the login page.
+        Ok(_) => match state.members.login(username, &form.password, None).await {
+            Ok(session) => Ok(logged_in(&state, &session)),
+            Err(unionhall_members::Error::Unauthenticated(_)) => {
+                Ok(Redirect::to("/login").into_response())
+            }
+            Err(err) => Err(err.into()),
+        },
         Err(err) => {
             let err = AppError::from(err);
             let status = match &err {

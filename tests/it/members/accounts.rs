@@ -189,7 +189,11 @@ async fn repeated_failed_logins_lock_the_account_for_a_while() {
         .await
         .unwrap()
         .contains("too many failed logins"));
-    let err = instance.members.login("rosa", PASSWORD).await.unwrap_err();
+    let err = instance
+        .members
+        .login("rosa", PASSWORD, None)
+        .await
+        .unwrap_err();
     assert!(matches!(
         err,
         unionhall_members::Error::TooManyAttempts { .. }
@@ -318,4 +322,94 @@ async fn api_tokens_are_scoped_shown_once_and_revocable() {
         .await;
     assert_eq!(bad_scope.0, StatusCode::BAD_REQUEST);
     assert_eq!(bad_scope.1["error"]["field"], "scope");
+}
+
+fn from_base32(text: &str) -> Vec<u8> {
+    let (mut out, mut buffer, mut bits) = (Vec::new(), 0u32, 0u32);
+    for c in text.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => panic!("not base32: {text}"),
+        };
+        buffer = (buffer << 5) | u32::from(value);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_second_factor_is_confirmed_then_required_and_each_code_works_once() {
+    use unionhall_members::crypto::totp::code_at;
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let rosa = join(&instance, "bakers", Role::Admin, "rosa").await;
+    // Run the whole sequence inside one 30-second step, so "the step before,
+    // this one, the next" are stable.
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    if now() % 30 > 24 {
+        tokio::time::sleep(std::time::Duration::from_secs(30 - now() % 30)).await;
+    }
+    let step = now() / 30;
+    let (status, setup) = rosa.post("/api/v1/me/totp", serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{setup}");
+    assert!(setup["otpauth_uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/"));
+    let secret = from_base32(setup["secret"].as_str().unwrap());
+    let code = |s: u64| format!("{:06}", code_at(&secret, s));
+
+    // Not in force until confirmed.
+    assert_eq!(
+        login_form(&instance.url, "rosa", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let wrong = rosa
+        .post(
+            "/api/v1/me/totp/confirm",
+            serde_json::json!({"code": "000000"}),
+        )
+        .await;
+    assert_eq!(wrong.0, StatusCode::UNAUTHORIZED, "{}", wrong.1);
+    let confirmed = rosa
+        .post(
+            "/api/v1/me/totp/confirm",
+            serde_json::json!({"code": code(step - 1)}),
+        )
+        .await;
+    assert_eq!(confirmed.0, StatusCode::NO_CONTENT, "{}", confirmed.1);
+    assert_eq!(rosa.get("/api/v1/me").await.1["second_factor"], true);
+
+    let without = login_form(&instance.url, "rosa", PASSWORD).await;
+    assert_eq!(without.status(), StatusCode::UNAUTHORIZED);
+    assert!(without.text().await.unwrap().contains("authenticator app"));
+    let replayed = instance
+        .members
+        .login("rosa", PASSWORD, Some(&code(step - 1)))
+        .await;
+    assert!(replayed.is_err(), "a used code works again");
+    let with = instance
+        .members
+        .login("rosa", PASSWORD, Some(&code(step)))
+        .await;
+    assert!(with.is_ok(), "{with:?}");
+
+    let off = rosa
+        .post(
+            "/api/v1/me/totp/disable",
+            serde_json::json!({"code": code(step + 1)}),
+        )
+        .await;
+    assert_eq!(off.0, StatusCode::NO_CONTENT, "{}", off.1);
+    assert!(instance.members.login("rosa", PASSWORD, None).await.is_ok());
 }

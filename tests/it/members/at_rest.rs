@@ -105,6 +105,11 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
         json!({"date": "2026-11-02", "by": "Sam", "issues": "still readable"}),
     )
     .await;
+    // A second-factor secret is sealed with the same key.
+    assert_eq!(
+        sam.post("/api/v1/me/totp", json!({})).await.0,
+        StatusCode::OK
+    );
     let db = instance.stop().await;
 
     let dir = tempfile::tempdir().unwrap();
@@ -137,7 +142,9 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("re-sealed 1 member record(s) and 1 one-on-one(s)"),
+        stdout.contains(
+            "re-sealed 1 member record(s), 1 one-on-one(s) and 1 second-factor secret(s)"
+        ),
         "{stdout}"
     );
     // Running it again has nothing left to do.

@@ -6,7 +6,7 @@ use crate::{AppError, AppState};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -24,11 +24,17 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me/sessions/{id}", delete(revoke_session))
         .route("/api/v1/me/tokens", get(tokens).post(create_token))
         .route("/api/v1/me/tokens/{id}", delete(revoke_token))
+        .route("/api/v1/me/totp", post(begin_totp))
+        .route("/api/v1/me/totp/confirm", post(confirm_totp))
+        .route("/api/v1/me/totp/disable", post(disable_totp))
 }
 
 /// Who the caller is, their roles, and (for a browser session) the CSRF token
 /// that requests changing something must carry.
-async fn me(State(state): State<AppState>, Caller(principal): Caller) -> Json<serde_json::Value> {
+async fn me(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<serde_json::Value>, AppError> {
     let groups: Vec<_> = principal
         .roles
         .iter()
@@ -38,13 +44,14 @@ async fn me(State(state): State<AppState>, Caller(principal): Caller) -> Json<se
         Via::Session { csrf_token, .. } => Some(csrf_token.clone()),
         Via::Token { .. } => None,
     };
-    let _ = state;
-    Json(json!({
+    let second_factor = state.members.totp_enabled(principal.account_id).await?;
+    Ok(Json(json!({
         "username": principal.username,
         "roles": groups,
         "has_member_record": principal.member_id.is_some(),
+        "second_factor": second_factor,
         "csrf_token": csrf_token,
-    }))
+    })))
 }
 
 /// The caller's own member record with its one-on-one log, as a download.
@@ -164,5 +171,38 @@ async fn revoke_token(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     state.members.revoke_token(&principal, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts turning on a second factor: the secret to put in an authenticator app.
+async fn begin_totp(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<unionhall_members::TotpSetup>, AppError> {
+    let issuer = state.config.instance_name.clone();
+    Ok(Json(state.members.begin_totp(&principal, &issuer).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Code {
+    code: String,
+}
+
+async fn confirm_totp(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<Code>,
+) -> Result<StatusCode, AppError> {
+    state.members.confirm_totp(&principal, &body.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn disable_totp(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<Code>,
+) -> Result<StatusCode, AppError> {
+    state.members.disable_totp(&principal, &body.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }

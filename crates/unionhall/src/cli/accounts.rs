@@ -79,10 +79,11 @@ pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()>
             let members = open(settings).await?;
             let done = members.rotate_key().await?;
             println!(
-                "re-sealed {} member record(s) and {} one-on-one(s) with the current key; \
+                "re-sealed {} member record(s), {} one-on-one(s) and {} second-factor secret(s) \
+                 with the current key; \
                  the previous keys are no longer needed by the database (keep them as long as \
                  backups made before now may need restoring)",
-                done.members, done.one_on_ones
+                done.members, done.one_on_ones, done.second_factors
             );
             Ok(())
         }
