@@ -19,6 +19,13 @@ pub enum DomainError {
         role: &'static str,
         by: &'static str,
     },
+    /// A change of status the lifecycle does not allow.
+    #[error("a {what} cannot go from {from} to {to}")]
+    Transition {
+        what: &'static str,
+        from: &'static str,
+        to: &'static str,
+    },
     /// A field of a record that breaks its rule; `field` names it for forms.
     #[error("{field} {reason}")]
     Invalid {

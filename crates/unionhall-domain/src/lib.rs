@@ -6,12 +6,14 @@
 //! the store's sealed form and the API share one shape.
 
 mod actor_kind;
+mod call;
 mod error;
 mod handle;
 mod member;
 mod role;
 
 pub use actor_kind::ActorKind;
+pub use call::{CallForSupport, CallKind, CallStatus, Goal, Place, Pledge, PledgeTotals};
 pub use error::{DomainError, Result};
 pub use handle::Handle;
 pub use member::{Assessment, DuesStanding, MemberRecord, OneOnOne};
