@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod actors;
 pub mod audit;
+pub mod calls;
 mod database;
 pub mod deliveries;
 mod error;

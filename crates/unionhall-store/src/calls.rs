@@ -1,0 +1,308 @@
+//! Calls for support, the per-chapter pledge totals a calling chapter collects,
+//! and members' own pledges.
+
+use crate::database::now_millis;
+use crate::rows::{flag, url};
+use crate::{Result, Store};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRow {
+    pub id: i64,
+    pub ap_id: Url,
+    pub author: Url,
+    /// The call as JSON (the domain's `CallForSupport`).
+    pub record: String,
+    pub status: String,
+    pub audience: String,
+    pub addressees: Vec<Url>,
+    pub pledged: Totals,
+    pub is_local: bool,
+    pub published_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+/// Pledge totals as stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub people: i64,
+    pub amount: i64,
+    pub actions: i64,
+}
+
+const COLUMNS: &str = "id, ap_id, author, record, status, audience, addressees, pledged_people, \
+    pledged_amount, pledged_actions, is_local, published_at, updated_at, deleted_at";
+
+fn from_row(row: &AnyRow) -> Result<CallRow> {
+    let addressees: String = row.try_get("addressees")?;
+    Ok(CallRow {
+        id: row.try_get("id")?,
+        ap_id: url(row, "ap_id")?,
+        author: url(row, "author")?,
+        record: row.try_get("record")?,
+        status: row.try_get("status")?,
+        audience: row.try_get("audience")?,
+        addressees: addressees
+            .lines()
+            .filter_map(|l| Url::parse(l).ok())
+            .collect(),
+        pledged: Totals {
+            people: row.try_get("pledged_people")?,
+            amount: row.try_get("pledged_amount")?,
+            actions: row.try_get("pledged_actions")?,
+        },
+        is_local: flag(row, "is_local")?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+        deleted_at: row.try_get("deleted_at")?,
+    })
+}
+
+/// What a new or changed call holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallWrite<'a> {
+    pub ap_id: &'a Url,
+    pub author: &'a Url,
+    pub record: &'a str,
+    pub status: &'a str,
+    pub audience: &'a str,
+    pub addressees: &'a [Url],
+    pub pledged: Totals,
+    pub is_local: bool,
+}
+
+/// Inserts a call, or replaces the one with this id if `author` wrote it.
+/// Returns the local id; None if the id belongs to another author.
+pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Option<i64>> {
+    let now = now_millis();
+    let addressees: Vec<&str> = call.addressees.iter().map(Url::as_str).collect();
+    let row = sqlx::query(
+        "INSERT INTO calls (ap_id, author, record, status, audience, addressees, pledged_people, \
+         pledged_amount, pledged_actions, is_local, published_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+         ON CONFLICT (ap_id) DO UPDATE SET record = excluded.record, status = excluded.status, \
+         audience = excluded.audience, addressees = excluded.addressees, \
+         pledged_people = excluded.pledged_people, pledged_amount = excluded.pledged_amount, \
+         pledged_actions = excluded.pledged_actions, updated_at = excluded.updated_at \
+         WHERE calls.author = excluded.author AND calls.deleted_at IS NULL RETURNING id",
+    )
+    .bind(call.ap_id.as_str())
+    .bind(call.author.as_str())
+    .bind(call.record)
+    .bind(call.status)
+    .bind(call.audience)
+    .bind(addressees.join("\n"))
+    .bind(call.pledged.people)
+    .bind(call.pledged.amount)
+    .bind(call.pledged.actions)
+    .bind(i64::from(call.is_local))
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok(r.try_get("id")?)).transpose()
+}
+
+/// Marks a call deleted if `author` wrote it.
+pub async fn delete(conn: &mut AnyConnection, ap_id: &Url, author: &Url) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE calls SET deleted_at = $3 WHERE ap_id = $1 AND author = $2 AND deleted_at IS NULL",
+    )
+    .bind(ap_id.as_str())
+    .bind(author.as_str())
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn by_id(store: &Store, id: i64) -> Result<Option<CallRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM calls WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<CallRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM calls WHERE ap_id = $1"))
+        .bind(ap_id.as_str())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Every call not deleted, newest first.
+pub async fn all(store: &Store) -> Result<Vec<CallRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM calls WHERE deleted_at IS NULL ORDER BY published_at DESC, id DESC"
+    ))
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Records a chapter's totals for a call unless a newer report is stored.
+/// True if it changed something.
+pub async fn set_chapter_totals(
+    conn: &mut AnyConnection,
+    call_id: i64,
+    chapter: &Url,
+    totals: Totals,
+    sent_at: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO call_totals (call_id, chapter, people, amount, actions, sent_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (call_id, chapter) DO UPDATE SET \
+         people = excluded.people, amount = excluded.amount, actions = excluded.actions, \
+         sent_at = excluded.sent_at WHERE call_totals.sent_at < excluded.sent_at",
+    )
+    .bind(call_id)
+    .bind(chapter.as_str())
+    .bind(totals.people)
+    .bind(totals.amount)
+    .bind(totals.actions)
+    .bind(sent_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Each pledging chapter's totals for a call, by chapter id.
+pub async fn chapter_totals(conn: &mut AnyConnection, call_id: i64) -> Result<Vec<(Url, Totals)>> {
+    sqlx::query(
+        "SELECT chapter, people, amount, actions FROM call_totals WHERE call_id = $1 \
+         ORDER BY chapter",
+    )
+    .bind(call_id)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            url(row, "chapter")?,
+            Totals {
+                people: row.try_get("people")?,
+                amount: row.try_get("amount")?,
+                actions: row.try_get("actions")?,
+            },
+        ))
+    })
+    .collect()
+}
+
+/// Sets the running total shown on a call (after its chapter recomputed it).
+pub async fn set_pledged(conn: &mut AnyConnection, call_id: i64, totals: Totals) -> Result<()> {
+    sqlx::query(
+        "UPDATE calls SET pledged_people = $2, pledged_amount = $3, pledged_actions = $4, \
+         updated_at = $5 WHERE id = $1",
+    )
+    .bind(call_id)
+    .bind(totals.people)
+    .bind(totals.amount)
+    .bind(totals.actions)
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A member's pledge: `kind` is attend, give or act.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PledgeRow {
+    pub kind: String,
+    pub amount: i64,
+}
+
+/// Sets (or replaces) an account's pledge for a call through a chapter.
+pub async fn set_pledge(
+    conn: &mut AnyConnection,
+    call_id: i64,
+    chapter: &Url,
+    account_id: i64,
+    pledge: &PledgeRow,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO pledges (call_id, chapter, account_id, kind, amount, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (call_id, chapter, account_id) \
+         DO UPDATE SET kind = excluded.kind, amount = excluded.amount",
+    )
+    .bind(call_id)
+    .bind(chapter.as_str())
+    .bind(account_id)
+    .bind(&pledge.kind)
+    .bind(pledge.amount)
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_pledge(
+    conn: &mut AnyConnection,
+    call_id: i64,
+    chapter: &Url,
+    account_id: i64,
+) -> Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM pledges WHERE call_id = $1 AND chapter = $2 AND account_id = $3")
+            .bind(call_id)
+            .bind(chapter.as_str())
+            .bind(account_id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// All pledges made through one chapter toward one call (to add up).
+pub async fn pledges_of_chapter(
+    conn: &mut AnyConnection,
+    call_id: i64,
+    chapter: &Url,
+) -> Result<Vec<PledgeRow>> {
+    sqlx::query("SELECT kind, amount FROM pledges WHERE call_id = $1 AND chapter = $2")
+        .bind(call_id)
+        .bind(chapter.as_str())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(PledgeRow {
+                kind: row.try_get("kind")?,
+                amount: row.try_get("amount")?,
+            })
+        })
+        .collect()
+}
+
+/// An account's own pledges toward a call: (chapter, pledge).
+pub async fn pledges_of_account(
+    store: &Store,
+    call_id: i64,
+    account_id: i64,
+) -> Result<Vec<(Url, PledgeRow)>> {
+    sqlx::query("SELECT chapter, kind, amount FROM pledges WHERE call_id = $1 AND account_id = $2")
+        .bind(call_id)
+        .bind(account_id)
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                url(row, "chapter")?,
+                PledgeRow {
+                    kind: row.try_get("kind")?,
+                    amount: row.try_get("amount")?,
+                },
+            ))
+        })
+        .collect()
+}
