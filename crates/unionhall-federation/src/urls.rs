@@ -64,6 +64,22 @@ impl Urls {
         self.join(&format!("/posts/{}", uuid::Uuid::new_v4()))
     }
 
+    pub fn new_call_id(&self) -> Url {
+        self.join(&format!("/calls/{}", uuid::Uuid::new_v4()))
+    }
+
+    /// The id of a chapter's pledge totals for one call (stable: each new total
+    /// is an Update of the same object).
+    pub fn pledge_total(&self, handle: &str, call: &Url) -> Url {
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, call.as_str().as_bytes());
+        let key: String = digest.as_ref()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.join(&format!("/actors/{handle}/pledges/{key}"))
+    }
+
     pub fn is_local(&self, url: &Url) -> bool {
         url.scheme() == self.base.scheme()
             && url.host_str() == self.base.host_str()

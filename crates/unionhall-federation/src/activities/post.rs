@@ -4,7 +4,7 @@
 use super::{first_time, same_actor, wake};
 use crate::delivery::enqueue;
 use crate::protocol::note::{plain_text_to_html, NOTE_TYPES};
-use crate::protocol::{Create, Delete, NoteJson, Update, PUBLIC};
+use crate::protocol::{ActivityObject, Create, Delete, NoteJson, Update, PUBLIC};
 use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::CreateType;
 use activitypub_federation::protocol::verification::verify_domains_match;
@@ -48,7 +48,7 @@ pub async fn publish_note(data: &Data, handle: &str, text: &str) -> Result<Post>
         actor: author.ap_id.clone(),
         to: note.to.clone(),
         cc: note.cc.clone(),
-        object: note,
+        object: ActivityObject::Note(note),
     };
     let mut tx = data.store.begin_write().await?;
     posts::upsert(&mut tx, &post).await?;
@@ -135,18 +135,33 @@ async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Resul
     Ok(())
 }
 
+/// A Create or an Update: both store the object as it now is.
+async fn receive_object(data: &Data, id: &Url, actor: &Url, object: ActivityObject) -> Result<()> {
+    match object {
+        ActivityObject::Note(note) => {
+            check_note(&note, actor)?;
+            store_note(data, id, actor, note).await
+        }
+        ActivityObject::Call(call) => super::call::receive_call(data, id, actor, *call).await,
+        ActivityObject::PledgeTotal(total) => {
+            super::call::receive_pledge_total(data, id, actor, total).await
+        }
+    }
+}
+
 pub async fn receive_create(create: Create, data: &Data) -> Result<()> {
-    check_note(&create.object, &create.actor)?;
-    store_note(data, &create.id, &create.actor, create.object).await
+    receive_object(data, &create.id, &create.actor, create.object).await
 }
 
 pub async fn receive_update(update: Update, data: &Data) -> Result<()> {
-    check_note(&update.object, &update.actor)?;
-    store_note(data, &update.id, &update.actor, update.object).await
+    receive_object(data, &update.id, &update.actor, update.object).await
 }
 
 pub async fn receive_delete(delete: Delete, data: &Data) -> Result<()> {
     let target = delete.object.id().clone();
+    if super::call::receive_delete(data, &delete.id, &delete.actor, &target).await? {
+        return Ok(());
+    }
     let existing = posts::by_ap_id(&data.store, &target).await?;
     if let Some(post) = &existing {
         if post.author != delete.actor {

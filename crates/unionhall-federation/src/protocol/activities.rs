@@ -1,5 +1,6 @@
 //! Activities we send and receive.
 
+use super::call::{CallJson, PledgeTotalJson, PLEDGE_TOTAL};
 use super::note::NoteJson;
 use super::one_or_many_ser;
 use activitypub_federation::kinds::activity::{
@@ -81,23 +82,49 @@ pub struct Undo {
     pub object: UndoObject,
 }
 
-/// An activity carrying a note: [`Create`] or [`Update`], alike but for their type.
+/// What a Create or Update carries: a call for support (it has a `callKind`), a
+/// chapter's pledge totals, or any other object with text, read as a note.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ActivityObject {
+    Call(Box<CallJson>),
+    PledgeTotal(PledgeTotalJson),
+    Note(NoteJson),
+}
+
+impl<'de> Deserialize<'de> for ActivityObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        let parsed = if value.get("type").and_then(|t| t.as_str()) == Some(PLEDGE_TOTAL) {
+            serde_json::from_value(value).map(Self::PledgeTotal)
+        } else if value.get("callKind").is_some() {
+            serde_json::from_value(value).map(|c| Self::Call(Box::new(c)))
+        } else {
+            serde_json::from_value(value).map(Self::Note)
+        };
+        parsed.map_err(D::Error::custom)
+    }
+}
+
+/// An activity carrying an object: [`Create`] or [`Update`], alike but for their
+/// type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NoteActivity<K> {
+pub struct ObjectActivity<K> {
     #[serde(rename = "type")]
     pub kind: K,
     pub id: Url,
     pub actor: Url,
-    pub object: NoteJson,
+    pub object: ActivityObject,
     #[serde(default, with = "one_or_many_ser")]
     pub to: Vec<Url>,
     #[serde(default, with = "one_or_many_ser")]
     pub cc: Vec<Url>,
 }
 
-pub type Create = NoteActivity<CreateType>;
-pub type Update = NoteActivity<UpdateType>;
+pub type Create = ObjectActivity<CreateType>;
+pub type Update = ObjectActivity<UpdateType>;
 
 /// The object of a Delete: its id, or a Tombstone (or the object) carrying it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

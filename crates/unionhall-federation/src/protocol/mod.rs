@@ -7,21 +7,45 @@
 
 pub mod activities;
 pub mod actor;
+pub mod call;
 pub mod note;
 
-pub use activities::{Accept, Create, Delete, Follow, InboxActivity, Reject, Undo, Update};
+pub use activities::{
+    Accept, ActivityObject, Create, Delete, Follow, InboxActivity, Reject, Undo, Update,
+};
 pub use actor::{ActorJson, Endpoints};
+pub use call::{CallJson, PledgeTotalJson};
 pub use note::NoteJson;
 
 /// The ActivityStreams public collection.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// The Unionhall JSON-LD namespace, for the structured fields of calls for
+/// support and pledges (FEDERATION.md lists every term).
+pub const NAMESPACE: &str = "https://unionhall.org/ns#";
 
 /// The JSON-LD context of everything we send.
 pub fn context() -> serde_json::Value {
     serde_json::json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
-        { "manuallyApprovesFollowers": "as:manuallyApprovesFollowers" }
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "uh": NAMESPACE,
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "PledgeTotal": "uh:PledgeTotal",
+            "callKind": "uh:callKind",
+            "callStatus": "uh:callStatus",
+            "deadline": { "@id": "uh:deadline", "@type": "xsd:dateTime" },
+            "goal": "uh:goal",
+            "pledged": "uh:pledged",
+            "call": { "@id": "uh:call", "@type": "@id" },
+            "people": { "@id": "uh:people", "@type": "xsd:nonNegativeInteger" },
+            "amount": { "@id": "uh:amount", "@type": "xsd:nonNegativeInteger" },
+            "currency": "uh:currency",
+            "actions": { "@id": "uh:actions", "@type": "xsd:nonNegativeInteger" },
+            "fundUrl": { "@id": "uh:fundUrl", "@type": "@id" }
+        }
     ])
 }
 

@@ -1,0 +1,661 @@
+//! Calls for support: a chapter posts one (Create), edits it or changes its status
+//! (Update); the chapters that follow it receive it. Members pledge on their own
+//! instance; their chapter sends the calling chapter its totals (Update of a
+//! `PledgeTotal`), and the calling chapter adds every chapter's totals up and
+//! publishes the running total on the call (Update).
+
+use super::{first_time, same_actor, wake};
+use crate::delivery::enqueue;
+use crate::protocol::call::{GoalJson, PlaceJson, SourceJson, TotalsJson, PLEDGE_TOTAL};
+use crate::protocol::note::plain_text_to_html;
+use crate::protocol::{ActivityObject, CallJson, Create, PledgeTotalJson, Update, PUBLIC};
+use crate::{Data, Error, Result};
+use activitypub_federation::kinds::activity::{CreateType, UpdateType};
+use activitypub_federation::protocol::verification::verify_domains_match;
+use unionhall_domain::{ActorKind, CallForSupport, CallStatus, Goal, Place, Pledge, PledgeTotals};
+use unionhall_store::actors::ActorRow;
+use unionhall_store::calls::{self, CallRow, CallWrite, PledgeRow, Totals};
+use unionhall_store::{actors as store_actors, follows, now_millis, Connection};
+use url::Url;
+
+/// Who a call is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Anyone; delivered to the chapter's followers.
+    Public,
+    /// The chapter's followers only.
+    Followers,
+    /// Named chapters (remote actors this instance knows), and no one else.
+    Chapters(Vec<Url>),
+}
+
+impl Audience {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Followers => "followers",
+            Self::Chapters(_) => "chapters",
+        }
+    }
+
+    fn addressees(&self) -> &[Url] {
+        match self {
+            Self::Chapters(urls) => urls,
+            _ => &[],
+        }
+    }
+
+    fn of_row(row: &CallRow) -> Self {
+        match row.audience.as_str() {
+            "public" => Self::Public,
+            "chapters" => Self::Chapters(row.addressees.clone()),
+            _ => Self::Followers,
+        }
+    }
+}
+
+fn rfc3339(millis: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+fn parse_time(text: &Option<String>, field: &str) -> Result<Option<i64>> {
+    text.as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.timestamp_millis())
+                .map_err(|_| Error::BadRequest(format!("{field} {t:?} is not an RFC 3339 time")))
+        })
+        .transpose()
+}
+
+fn totals_of(t: Totals) -> TotalsJson {
+    TotalsJson {
+        people: t.people.max(0) as u64,
+        amount: t.amount.max(0) as u64,
+        actions: t.actions.max(0) as u64,
+    }
+}
+
+fn stored_totals(t: PledgeTotals) -> Totals {
+    Totals {
+        people: t.people as i64,
+        amount: t.amount as i64,
+        actions: t.actions as i64,
+    }
+}
+
+/// Reads the stored record of a call.
+pub fn record_of(row: &CallRow) -> Result<CallForSupport> {
+    serde_json::from_str(&row.record)
+        .map_err(|err| Error::Internal(format!("call {} is unreadable: {err}", row.id)))
+}
+
+fn money(amount: u64, currency: &str) -> String {
+    format!("{}.{:02} {currency}", amount / 100, amount % 100)
+}
+
+/// The readable part of a call: what Mastodon shows.
+fn content_of(call: &CallForSupport, status: CallStatus, pledged: TotalsJson) -> String {
+    let mut text = String::new();
+    if status != CallStatus::Open {
+        text.push_str(&format!("[{}]\n\n", status.as_str().to_uppercase()));
+    }
+    text.push_str(&call.details);
+    let mut facts = Vec::new();
+    if let Some(place) = call.place.as_ref().filter(|p| !p.address.is_empty()) {
+        facts.push(format!("Where: {}", place.address));
+    }
+    if let Some(start) = call.starts_at.and_then(rfc3339) {
+        facts.push(format!("When: {start}"));
+    }
+    if let Some(deadline) = call.deadline.and_then(rfc3339) {
+        facts.push(format!("Deadline: {deadline}"));
+    }
+    let goal = &call.goal;
+    if let Some(people) = goal.people {
+        facts.push(format!("{} of {people} people pledged", pledged.people));
+    }
+    if let Some(amount) = goal.amount {
+        facts.push(format!(
+            "{} of {} pledged",
+            money(pledged.amount, &goal.currency),
+            money(amount, &goal.currency)
+        ));
+    }
+    if !goal.fund_url.is_empty() {
+        facts.push(format!("Give at {}", goal.fund_url));
+    }
+    if !facts.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&facts.join("\n"));
+    }
+    plain_text_to_html(&text)
+}
+
+/// The object we publish for one of our calls.
+pub fn call_json(row: &CallRow, author: &ActorRow) -> Result<CallJson> {
+    let call = record_of(row)?;
+    let status = CallStatus::parse(&row.status)?;
+    let pledged = totals_of(row.pledged);
+    let followers: Vec<Url> = author.followers_url.iter().cloned().collect();
+    let (to, cc) = match Audience::of_row(row) {
+        Audience::Public => (public(), followers),
+        Audience::Followers => (followers, Vec::new()),
+        Audience::Chapters(urls) => (urls, Vec::new()),
+    };
+    Ok(CallJson {
+        kind: if call.starts_at.is_some() {
+            "Event"
+        } else {
+            "Page"
+        }
+        .into(),
+        id: row.ap_id.clone(),
+        attributed_to: row.author.clone(),
+        name: format!("{}: {}", call.kind.label(), call.title),
+        content: content_of(&call, status, pledged),
+        source: Some(SourceJson {
+            content: call.details.clone(),
+            media_type: "text/plain".into(),
+        }),
+        call_kind: call.kind.as_str().into(),
+        call_status: status.as_str().into(),
+        start_time: call.starts_at.and_then(rfc3339),
+        end_time: call.ends_at.and_then(rfc3339),
+        location: call.place.as_ref().map(|p| PlaceJson {
+            kind: "Place".into(),
+            name: p.address.clone(),
+            latitude: p.latitude,
+            longitude: p.longitude,
+        }),
+        deadline: call.deadline.and_then(rfc3339),
+        goal: GoalJson {
+            people: call.goal.people,
+            amount: call.goal.amount,
+            currency: call.goal.currency.clone(),
+            fund_url: Url::parse(&call.goal.fund_url).ok(),
+        },
+        pledged,
+        published: rfc3339(row.published_at),
+        updated: rfc3339(row.updated_at),
+        to,
+        cc,
+    })
+}
+
+fn public() -> Vec<Url> {
+    Url::parse(PUBLIC).ok().into_iter().collect()
+}
+
+async fn local_chapter(data: &Data, handle: &str) -> Result<ActorRow> {
+    store_actors::local_by_handle(&data.store, handle)
+        .await?
+        .filter(|a| a.kind == ActorKind::Chapter)
+        .ok_or_else(|| Error::NotFound(format!("no chapter @{handle} here")))
+}
+
+/// The inboxes a call goes to.
+async fn inboxes_for(
+    conn: &mut Connection,
+    data: &Data,
+    author: &ActorRow,
+    audience: &Audience,
+) -> Result<Vec<Url>> {
+    match audience {
+        Audience::Public | Audience::Followers => {
+            Ok(follows::follower_inboxes(conn, &author.ap_id).await?)
+        }
+        Audience::Chapters(urls) => {
+            let mut inboxes = Vec::new();
+            for url in urls {
+                let actor = store_actors::by_ap_id(&data.store, url)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::BadRequest(format!(
+                            "{url} is not a chapter this instance knows; follow it first"
+                        ))
+                    })?;
+                inboxes.push(actor.delivery_inbox().clone());
+            }
+            Ok(inboxes)
+        }
+    }
+}
+
+/// Sends the current state of a call to its audience, in the caller's
+/// transaction.
+async fn send_call(
+    conn: &mut Connection,
+    data: &Data,
+    row: &CallRow,
+    author: &ActorRow,
+    create: bool,
+) -> Result<()> {
+    let object = call_json(row, author)?;
+    let audience = Audience::of_row(row);
+    let inboxes = inboxes_for(conn, data, author, &audience).await?;
+    let id = data.urls.new_activity_id();
+    let public = audience == Audience::Public;
+    let (to, cc) = (object.to.clone(), object.cc.clone());
+    let object = ActivityObject::Call(Box::new(object));
+    if create {
+        let activity = Create {
+            kind: CreateType::Create,
+            id: id.clone(),
+            actor: author.ap_id.clone(),
+            object,
+            to,
+            cc,
+        };
+        enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await
+    } else {
+        let activity = Update {
+            kind: UpdateType::Update,
+            id: id.clone(),
+            actor: author.ap_id.clone(),
+            object,
+            to,
+            cc,
+        };
+        enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await
+    }
+}
+
+/// A call as it is to be stored.
+struct Stored<'a> {
+    ap_id: &'a Url,
+    author: &'a Url,
+    call: &'a CallForSupport,
+    status: CallStatus,
+    audience: &'a Audience,
+    pledged: Totals,
+    is_local: bool,
+}
+
+async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
+    let record = serde_json::to_string(s.call).map_err(|err| Error::Internal(err.to_string()))?;
+    Ok(calls::upsert(
+        conn,
+        &CallWrite {
+            ap_id: s.ap_id,
+            author: s.author,
+            record: &record,
+            status: s.status.as_str(),
+            audience: s.audience.as_str(),
+            addressees: s.audience.addressees(),
+            pledged: s.pledged,
+            is_local: s.is_local,
+        },
+    )
+    .await?)
+}
+
+/// A chapter posts a call for support to its audience.
+pub async fn publish_call(
+    data: &Data,
+    handle: &str,
+    call: CallForSupport,
+    audience: Audience,
+) -> Result<CallRow> {
+    let author = local_chapter(data, handle).await?;
+    let call = call.validated()?;
+    let ap_id = data.urls.new_call_id();
+    let mut tx = data.store.begin_write().await?;
+    let stored = Stored {
+        ap_id: &ap_id,
+        author: &author.ap_id,
+        call: &call,
+        status: CallStatus::Open,
+        audience: &audience,
+        pledged: Totals::default(),
+        is_local: true,
+    };
+    let id = write(&mut tx, stored)
+        .await?
+        .ok_or_else(|| Error::Internal("a new call id was taken".into()))?;
+    let row = calls::by_ap_id(&mut tx, &ap_id)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("call {id} vanished")))?;
+    send_call(&mut tx, data, &row, &author, true).await?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(row)
+}
+
+/// One of our calls, with its author.
+pub async fn local_call(data: &Data, id: i64) -> Result<(CallRow, ActorRow)> {
+    let row = calls::by_id(&data.store, id)
+        .await?
+        .filter(|c| c.is_local && c.deleted_at.is_none())
+        .ok_or_else(|| Error::NotFound(format!("no call {id} of this instance")))?;
+    let author = store_actors::by_ap_id(&data.store, &row.author)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("the author of call {id} is gone")))?;
+    Ok((row, author))
+}
+
+/// Edits a call (its status and totals stay) and sends the Update.
+pub async fn edit_call(data: &Data, id: i64, call: CallForSupport) -> Result<CallRow> {
+    let (row, author) = local_call(data, id).await?;
+    let call = call.validated()?;
+    let status = CallStatus::parse(&row.status)?;
+    change(data, &row, &author, &call, status).await
+}
+
+/// Moves a call to another status (met, withdrawn, closed, open again), if its
+/// lifecycle allows, and sends the Update.
+pub async fn set_status(data: &Data, id: i64, next: CallStatus) -> Result<CallRow> {
+    let (row, author) = local_call(data, id).await?;
+    let status = CallStatus::parse(&row.status)?.move_to(next)?;
+    let call = record_of(&row)?;
+    change(data, &row, &author, &call, status).await
+}
+
+async fn change(
+    data: &Data,
+    row: &CallRow,
+    author: &ActorRow,
+    call: &CallForSupport,
+    status: CallStatus,
+) -> Result<CallRow> {
+    let audience = Audience::of_row(row);
+    let mut tx = data.store.begin_write().await?;
+    let stored = Stored {
+        ap_id: &row.ap_id,
+        author: &row.author,
+        call,
+        status,
+        audience: &audience,
+        pledged: row.pledged,
+        is_local: true,
+    };
+    write(&mut tx, stored).await?;
+    let row = calls::by_ap_id(&mut tx, &row.ap_id)
+        .await?
+        .ok_or_else(|| Error::Internal("the call vanished".into()))?;
+    send_call(&mut tx, data, &row, author, false).await?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(row)
+}
+
+/// A member pledges toward a call (or takes their pledge back, `None`) through
+/// one of their chapters. The chapter's new totals go to the calling chapter:
+/// stored directly if the call is ours, sent as an Update otherwise.
+pub async fn pledge(
+    data: &Data,
+    call_id: i64,
+    chapter: &ActorRow,
+    account_id: i64,
+    pledge: Option<Pledge>,
+) -> Result<PledgeTotals> {
+    let call = calls::by_id(&data.store, call_id)
+        .await?
+        .filter(|c| c.deleted_at.is_none())
+        .ok_or_else(|| Error::NotFound(format!("no call {call_id}")))?;
+    let status = CallStatus::parse(&call.status)?;
+    if pledge.is_some() && !status.takes_pledges() {
+        return Err(Error::Conflict(format!(
+            "this call is {}: it takes no more pledges",
+            status.as_str()
+        )));
+    }
+    let mut tx = data.store.begin_write().await?;
+    match pledge {
+        Some(pledge) => {
+            let pledge = pledge.validated()?;
+            let (kind, amount) = match pledge {
+                Pledge::Attend => ("attend", 0),
+                Pledge::Give { amount } => ("give", amount as i64),
+                Pledge::Act => ("act", 0),
+            };
+            let row = PledgeRow {
+                kind: kind.into(),
+                amount,
+            };
+            calls::set_pledge(&mut tx, call_id, &chapter.ap_id, account_id, &row).await?;
+        }
+        None => {
+            if !calls::remove_pledge(&mut tx, call_id, &chapter.ap_id, account_id).await? {
+                return Err(Error::NotFound("you have no pledge here".into()));
+            }
+        }
+    }
+    let pledges: Vec<Pledge> = calls::pledges_of_chapter(&mut tx, call_id, &chapter.ap_id)
+        .await?
+        .into_iter()
+        .map(|p| match p.kind.as_str() {
+            "give" => Pledge::Give {
+                amount: p.amount.max(0) as u64,
+            },
+            "act" => Pledge::Act,
+            _ => Pledge::Attend,
+        })
+        .collect();
+    let totals = PledgeTotals::of(&pledges);
+    if call.is_local {
+        calls::set_chapter_totals(
+            &mut tx,
+            call_id,
+            &chapter.ap_id,
+            stored_totals(totals),
+            now_millis(),
+        )
+        .await?;
+        publish_running_total(&mut tx, data, &call).await?;
+    } else {
+        send_pledge_total(&mut tx, data, &call, chapter, totals).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(totals)
+}
+
+/// Sends a chapter's totals for a remote call to the calling chapter only.
+async fn send_pledge_total(
+    conn: &mut Connection,
+    data: &Data,
+    call: &CallRow,
+    chapter: &ActorRow,
+    totals: PledgeTotals,
+) -> Result<()> {
+    let author = store_actors::by_ap_id(&data.store, &call.author)
+        .await?
+        .ok_or_else(|| Error::Internal("the calling chapter is unknown".into()))?;
+    let handle = chapter.handle.clone().unwrap_or_default();
+    let object = PledgeTotalJson {
+        kind: PLEDGE_TOTAL.into(),
+        id: data.urls.pledge_total(&handle, &call.ap_id),
+        attributed_to: chapter.ap_id.clone(),
+        call: call.ap_id.clone(),
+        totals: TotalsJson {
+            people: totals.people,
+            amount: totals.amount,
+            actions: totals.actions,
+        },
+        content: format!(
+            "{} pledges {} people, {} in money, {} actions",
+            chapter.name, totals.people, totals.amount, totals.actions
+        ),
+        updated: rfc3339(now_millis()).unwrap_or_default(),
+        to: vec![author.ap_id.clone()],
+    };
+    let id = data.urls.new_activity_id();
+    let activity = Update {
+        kind: UpdateType::Update,
+        id: id.clone(),
+        actor: chapter.ap_id.clone(),
+        to: vec![author.ap_id.clone()],
+        cc: Vec::new(),
+        object: ActivityObject::PledgeTotal(object),
+    };
+    let inbox = [author.delivery_inbox().clone()];
+    enqueue(conn, &data.urls, chapter, &id, &activity, &inbox, false).await
+}
+
+/// Adds up every chapter's totals for one of our calls, stores the running total
+/// and sends the call's Update to its audience.
+async fn publish_running_total(conn: &mut Connection, data: &Data, call: &CallRow) -> Result<()> {
+    let total = calls::chapter_totals(conn, call.id)
+        .await?
+        .into_iter()
+        .fold(Totals::default(), |t, (_, c)| Totals {
+            people: t.people + c.people,
+            amount: t.amount + c.amount,
+            actions: t.actions + c.actions,
+        });
+    calls::set_pledged(conn, call.id, total).await?;
+    let row = calls::by_ap_id(conn, &call.ap_id)
+        .await?
+        .ok_or_else(|| Error::Internal("the call vanished".into()))?;
+    let author = store_actors::by_ap_id(&data.store, &call.author)
+        .await?
+        .ok_or_else(|| Error::Internal("the call's chapter is gone".into()))?;
+    send_call(conn, data, &row, &author, false).await
+}
+
+/// The per-chapter breakdown of one of our calls: (chapter id, its totals).
+pub async fn breakdown(data: &Data, call_id: i64) -> Result<Vec<(Url, Totals)>> {
+    let mut conn = data.store.acquire().await?;
+    Ok(calls::chapter_totals(&mut conn, call_id).await?)
+}
+
+/// A call arrives (Create or Update) from a chapter we follow or that names one
+/// of ours.
+pub async fn receive_call(data: &Data, id: &Url, actor: &Url, call: CallJson) -> Result<()> {
+    same_actor(&call.attributed_to, actor, "post calls")?;
+    verify_domains_match(&call.id, actor)?;
+    let record = CallForSupport {
+        kind: unionhall_domain::CallKind::parse(&call.call_kind)?,
+        title: call
+            .name
+            .split_once(": ")
+            .map_or(call.name.as_str(), |(_, title)| title)
+            .to_owned(),
+        details: String::new(),
+        place: call.location.as_ref().map(|p| Place {
+            address: p.name.clone(),
+            latitude: p.latitude,
+            longitude: p.longitude,
+        }),
+        starts_at: parse_time(&call.start_time, "startTime")?,
+        ends_at: parse_time(&call.end_time, "endTime")?,
+        deadline: parse_time(&call.deadline, "deadline")?,
+        goal: Goal {
+            people: call.goal.people,
+            amount: call.goal.amount,
+            currency: call.goal.currency.clone(),
+            fund_url: call
+                .goal
+                .fund_url
+                .as_ref()
+                .map(Url::to_string)
+                .unwrap_or_default(),
+        },
+    }
+    .validated()?;
+    let status = CallStatus::parse(&call.call_status)?;
+    let addressed_to_us = call
+        .to
+        .iter()
+        .chain(&call.cc)
+        .any(|u| data.urls.is_local(u));
+    let followed = follows::is_following(&data.store, actor).await?;
+    let public = call.to.iter().chain(&call.cc).any(|u| u.as_str() == PUBLIC);
+    let audience = if public {
+        Audience::Public
+    } else if addressed_to_us && !followed {
+        Audience::Chapters(
+            call.to
+                .iter()
+                .filter(|u| data.urls.is_local(u))
+                .cloned()
+                .collect(),
+        )
+    } else {
+        Audience::Followers
+    };
+    let mut tx = data.store.begin_write().await?;
+    if !first_time(&mut tx, id, actor).await? || !(followed || addressed_to_us) {
+        return Ok(unionhall_store::commit(tx).await?);
+    }
+    // The organizer's own words travel as `source`; without it (another
+    // implementation), keep the HTML content, which pages must sanitise.
+    let mut record = record;
+    record.details = match &call.source {
+        Some(source) if source.media_type == "text/plain" => source.content.clone(),
+        _ => call.content.clone(),
+    };
+    let pledged = Totals {
+        people: call.pledged.people as i64,
+        amount: call.pledged.amount as i64,
+        actions: call.pledged.actions as i64,
+    };
+    let stored = Stored {
+        ap_id: &call.id,
+        author: actor,
+        call: &record,
+        status,
+        audience: &audience,
+        pledged,
+        is_local: false,
+    };
+    if write(&mut tx, stored).await?.is_none() {
+        return Err(Error::Forbidden(format!(
+            "{actor} cannot change {}: it is not theirs",
+            call.id
+        )));
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(())
+}
+
+/// A chapter's pledge totals for one of our calls arrive.
+pub async fn receive_pledge_total(
+    data: &Data,
+    id: &Url,
+    actor: &Url,
+    total: PledgeTotalJson,
+) -> Result<()> {
+    same_actor(&total.attributed_to, actor, "pledge")?;
+    verify_domains_match(&total.id, actor)?;
+    let sent_at = parse_time(&Some(total.updated.clone()), "updated")?.unwrap_or_default();
+    let mut tx = data.store.begin_write().await?;
+    let call = calls::by_ap_id(&mut tx, &total.call)
+        .await?
+        .filter(|c| c.is_local && c.deleted_at.is_none())
+        .ok_or_else(|| Error::NotFound(format!("{} is not a call of this instance", total.call)))?;
+    if !first_time(&mut tx, id, actor).await? {
+        return Ok(unionhall_store::commit(tx).await?);
+    }
+    let totals = Totals {
+        people: i64::try_from(total.totals.people).unwrap_or(i64::MAX),
+        amount: i64::try_from(total.totals.amount).unwrap_or(i64::MAX),
+        actions: i64::try_from(total.totals.actions).unwrap_or(i64::MAX),
+    };
+    if calls::set_chapter_totals(&mut tx, call.id, actor, totals, sent_at).await? {
+        publish_running_total(&mut tx, data, &call).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(())
+}
+
+/// A call's author deletes it.
+pub async fn receive_delete(data: &Data, id: &Url, actor: &Url, target: &Url) -> Result<bool> {
+    let mut tx = data.store.begin_write().await?;
+    let Some(call) = calls::by_ap_id(&mut tx, target).await? else {
+        return Ok(false);
+    };
+    if &call.author != actor {
+        return Err(Error::Forbidden(format!(
+            "{actor} cannot delete {target}: it is not theirs"
+        )));
+    }
+    if first_time(&mut tx, id, actor).await? {
+        calls::delete(&mut tx, target, actor).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(true)
+}
