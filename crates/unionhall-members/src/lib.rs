@@ -87,6 +87,18 @@ impl Members {
         }
     }
 
+    /// A local chapter or body by its ActivityPub id.
+    pub async fn group_by_id(&self, ap_id: &url::Url) -> Result<Group> {
+        let group = self.group_by_ap_id(ap_id).await?;
+        if matches!(group.kind, ActorKind::Chapter | ActorKind::Union) {
+            Ok(group)
+        } else {
+            Err(Error::NotFound(format!(
+                "{ap_id} is not a chapter or body here"
+            )))
+        }
+    }
+
     /// The group an id names (from a row that refers to it).
     pub(crate) async fn group_by_ap_id(&self, ap_id: &url::Url) -> Result<Group> {
         let row = unionhall_store::actors::by_ap_id(&self.store, ap_id)

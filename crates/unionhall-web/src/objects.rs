@@ -1,10 +1,10 @@
-//! Dereferencing our notes and activities by id. Public ones are served to
+//! Dereferencing our notes, calls for support and activities by id. Public ones are served to
 //! anyone; non-public ones only to signed requests from their audience
 //! (DESIGN.md invariant 5).
 
 use crate::activity_json::{ActivityJson, RawActivityJson};
 use crate::{AppError, AppState};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
 use unionhall_federation::activities::audience_of;
@@ -15,6 +15,7 @@ use unionhall_store::{outbox, posts};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/posts/{id}", get(post))
+        .route("/calls/{id}", get(call))
         .route("/activities/{id}", get(activity))
 }
 
@@ -44,12 +45,45 @@ async fn post(
     Ok(ActivityJson(value))
 }
 
+/// A call for support: public ones to anyone, the others to signed requests
+/// from servers in their audience.
+async fn call(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: RequestHead,
+) -> Result<ActivityJson, AppError> {
+    let ap_id = own_url(&state, &format!("/calls/{id}"));
+    let not_found = || AppError::NotFound(format!("no call {id}"));
+    let mut conn = state.store.acquire().await?;
+    let row = unionhall_store::calls::by_ap_id(&mut conn, &ap_id)
+        .await?
+        .filter(|c| c.is_local)
+        .ok_or_else(not_found)?;
+    drop(conn);
+    if row.deleted_at.is_some() {
+        return Err(AppError::Gone(format!("{ap_id} was deleted")));
+    }
+    let author = unionhall_store::actors::by_ap_id(&state.store, &row.author)
+        .await?
+        .ok_or_else(not_found)?;
+    let json = unionhall_federation::activities::call::call_json(&row, &author)?;
+    let mut value =
+        serde_json::to_value(&json).map_err(|err| AppError::Internal(err.to_string()))?;
+    if row.audience != "public" {
+        authorize(&state, &request, &audience_of(&value)).await?;
+    }
+    if let Some(object) = value.as_object_mut() {
+        object.insert("@context".into(), context());
+    }
+    Ok(ActivityJson(value))
+}
+
 /// Public activities to anyone; the others (follows and their answers) only to
 /// signed requests from a server they were addressed to.
 async fn activity(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    request: Request,
+    request: RequestHead,
 ) -> Result<RawActivityJson, AppError> {
     let ap_id = own_url(&state, &format!("/activities/{id}"));
     let not_found = || AppError::NotFound(format!("no activity {id}"));
@@ -59,17 +93,50 @@ async fn activity(
     if !activity.public {
         let json: serde_json::Value = serde_json::from_str(&activity.body)
             .map_err(|err| AppError::Internal(err.to_string()))?;
-        let audience = audience_of(&json);
-        let uri = request.uri();
-        let signed = SignedRequest {
-            method: request.method().as_str(),
-            path_and_query: uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or_else(|| uri.path()),
-            headers: request.headers(),
-        };
-        authorize_fetch(&state.federation_data(), &signed, &audience).await?;
+        authorize(&state, &request, &audience_of(&json)).await?;
     }
     Ok(RawActivityJson(activity.body))
+}
+
+/// What a signature covers of a request (its body is not needed to check who
+/// fetches).
+pub(crate) struct RequestHead {
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestHead {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+/// Lets a non-public object through only to a signed request from a server in
+/// its audience.
+async fn authorize(
+    state: &AppState,
+    request: &RequestHead,
+    audience: &[url::Url],
+) -> Result<(), AppError> {
+    let uri = &request.uri;
+    let signed = SignedRequest {
+        method: request.method.as_str(),
+        path_and_query: uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or_else(|| uri.path()),
+        headers: &request.headers,
+    };
+    authorize_fetch(&state.federation_data(), &signed, audience).await?;
+    Ok(())
 }

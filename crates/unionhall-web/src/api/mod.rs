@@ -6,6 +6,7 @@
 //! shared computer's browser cache or in a proxy.
 
 mod body;
+mod calls;
 mod groups;
 mod me;
 mod roster;
@@ -20,6 +21,7 @@ pub(crate) use body::ApiJson;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(me::router())
+        .merge(calls::router())
         .merge(groups::router())
         .merge(roster::router())
         .layer(SetResponseHeaderLayer::overriding(

@@ -1,0 +1,272 @@
+//! Calls for support and pledges. Posting, editing and changing the status of a
+//! call needs `PostForGroup` in its chapter; pledging needs `Pledge` in the
+//! chapter pledged through. Any logged-in account reads the calls this instance
+//! has (its own and those received).
+
+use super::ApiJson;
+use crate::auth::Caller;
+use crate::{AppError, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use unionhall_domain::{CallForSupport, CallStatus, Permission, Pledge};
+use unionhall_federation::activities::call::{self as calls_fed, Audience};
+use unionhall_members::Principal;
+use unionhall_store::calls::{self, CallRow, Totals};
+use url::Url;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/chapters/{handle}/calls", post(create))
+        .route("/api/v1/calls", get(list))
+        .route("/api/v1/calls/{id}", get(show).put(edit))
+        .route("/api/v1/calls/{id}/status", post(set_status))
+        .route(
+            "/api/v1/calls/{id}/pledges/{handle}",
+            put(pledge).delete(withdraw_pledge),
+        )
+}
+
+#[derive(Serialize)]
+struct TotalsView {
+    people: i64,
+    amount: i64,
+    actions: i64,
+}
+
+impl From<Totals> for TotalsView {
+    fn from(t: Totals) -> Self {
+        Self {
+            people: t.people,
+            amount: t.amount,
+            actions: t.actions,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ChapterTotals {
+    chapter: Url,
+    #[serde(flatten)]
+    totals: TotalsView,
+}
+
+#[derive(Serialize)]
+struct CallView {
+    id: i64,
+    ap_id: Url,
+    chapter: Url,
+    local: bool,
+    status: String,
+    audience: String,
+    call: CallForSupport,
+    pledged: TotalsView,
+    published_at: i64,
+    updated_at: i64,
+    /// Our own calls: each pledging chapter's totals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    breakdown: Option<Vec<ChapterTotals>>,
+}
+
+fn view(row: CallRow, breakdown: Option<Vec<(Url, Totals)>>) -> Result<CallView, AppError> {
+    Ok(CallView {
+        call: calls_fed::record_of(&row)?,
+        id: row.id,
+        ap_id: row.ap_id,
+        chapter: row.author,
+        local: row.is_local,
+        status: row.status,
+        audience: row.audience,
+        pledged: row.pledged.into(),
+        published_at: row.published_at,
+        updated_at: row.updated_at,
+        breakdown: breakdown.map(|b| {
+            b.into_iter()
+                .map(|(chapter, totals)| ChapterTotals {
+                    chapter,
+                    totals: totals.into(),
+                })
+                .collect()
+        }),
+    })
+}
+
+/// Checks the caller may publish for the chapter that wrote a call.
+async fn require_author_role(
+    state: &AppState,
+    principal: &Principal,
+    row: &CallRow,
+) -> Result<(), AppError> {
+    let group = state
+        .members
+        .group_by_id(&row.author)
+        .await
+        .map_err(|_| AppError::Forbidden("this call is another instance's".into()))?;
+    principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCall {
+    call: CallForSupport,
+    /// public, followers or chapters (with `chapters`).
+    #[serde(default = "default_audience")]
+    audience: String,
+    #[serde(default)]
+    chapters: Vec<Url>,
+}
+
+fn default_audience() -> String {
+    "public".into()
+}
+
+fn audience(name: &str, chapters: Vec<Url>) -> Result<Audience, AppError> {
+    match (name, chapters.is_empty()) {
+        ("public", true) => Ok(Audience::Public),
+        ("followers", true) => Ok(Audience::Followers),
+        ("chapters", false) => Ok(Audience::Chapters(chapters)),
+        ("chapters", true) => Err(AppError::Invalid {
+            field: "chapters".into(),
+            message: "chapters lists the chapters (their ids) the call is for".into(),
+        }),
+        _ => Err(AppError::Invalid {
+            field: "audience".into(),
+            message: "audience is public, followers or chapters (the last with chapters)".into(),
+        }),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+    ApiJson(body): ApiJson<NewCall>,
+) -> Result<(StatusCode, Json<CallView>), AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let audience = audience(&body.audience, body.chapters)?;
+    let row =
+        calls_fed::publish_call(&state.federation_data(), &handle, body.call, audience).await?;
+    Ok((StatusCode::CREATED, Json(view(row, Some(Vec::new()))?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    kind: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Caller(_principal): Caller,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<CallView>>, AppError> {
+    let rows = calls::all(&state.store).await?;
+    let mut out = Vec::new();
+    for row in rows {
+        if query.status.as_deref().is_some_and(|s| s != row.status) {
+            continue;
+        }
+        let view = view(row, None)?;
+        if query
+            .kind
+            .as_deref()
+            .is_some_and(|k| k != view.call.kind.as_str())
+        {
+            continue;
+        }
+        out.push(view);
+    }
+    Ok(Json(out))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Caller(_principal): Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<CallView>, AppError> {
+    let row = calls::by_id(&state.store, id)
+        .await?
+        .filter(|c| c.deleted_at.is_none())
+        .ok_or_else(|| AppError::NotFound(format!("no call {id}")))?;
+    let breakdown = if row.is_local {
+        Some(calls_fed::breakdown(&state.federation_data(), id).await?)
+    } else {
+        None
+    };
+    Ok(Json(view(row, breakdown)?))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+    ApiJson(call): ApiJson<CallForSupport>,
+) -> Result<Json<CallView>, AppError> {
+    let (row, _) = calls_fed::local_call(&state.federation_data(), id).await?;
+    require_author_role(&state, &principal, &row).await?;
+    let row = calls_fed::edit_call(&state.federation_data(), id, call).await?;
+    Ok(Json(view(row, None)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStatus {
+    status: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<NewStatus>,
+) -> Result<Json<CallView>, AppError> {
+    let status = CallStatus::parse(&body.status)?;
+    let (row, _) = calls_fed::local_call(&state.federation_data(), id).await?;
+    require_author_role(&state, &principal, &row).await?;
+    let row = calls_fed::set_status(&state.federation_data(), id, status).await?;
+    Ok(Json(view(row, None)?))
+}
+
+/// The caller pledges through one of their chapters; the answer is that
+/// chapter's new totals for the call.
+async fn pledge(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path((id, handle)): Path<(i64, String)>,
+    ApiJson(pledge): ApiJson<Pledge>,
+) -> Result<Json<unionhall_domain::PledgeTotals>, AppError> {
+    pledge_as(&state, &principal, id, &handle, Some(pledge))
+        .await
+        .map(Json)
+}
+
+async fn withdraw_pledge(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path((id, handle)): Path<(i64, String)>,
+) -> Result<Json<unionhall_domain::PledgeTotals>, AppError> {
+    pledge_as(&state, &principal, id, &handle, None)
+        .await
+        .map(Json)
+}
+
+async fn pledge_as(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    handle: &str,
+    pledge: Option<Pledge>,
+) -> Result<unionhall_domain::PledgeTotals, AppError> {
+    let chapter = state.members.chapter(handle).await?;
+    principal.require(&chapter, Permission::Pledge, "pledge for this chapter")?;
+    let data = state.federation_data();
+    let actor = unionhall_store::actors::by_ap_id(&state.store, &chapter.ap_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no chapter {handle}")))?;
+    Ok(calls_fed::pledge(&data, id, &actor, principal.account_id, pledge).await?)
+}
