@@ -12,6 +12,8 @@ mod cli;
 mod federation;
 // Accounts, roles, the roster, encryption at rest and the privacy capture test.
 mod members;
+// Calls for support and pledges between three instances.
+mod solidarity;
 // The HTTP skeleton: probes, error shape, body limit, request ids.
 mod http;
 // The store API behaves the same on both backends.

@@ -1,0 +1,188 @@
+//! A call for support posted on A reaches B and C; members on B and C pledge;
+//! A sees each chapter's totals and B and C see the running total.
+
+use crate::federation::{create_chapter, follow_and_wait};
+use crate::helpers::{fresh_database, spawn_instance_on, TestInstance};
+use crate::members::{join, Account};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use unionhall_domain::Role;
+
+/// The call with this title as `account` sees it on its instance, once it is
+/// there and `check` holds (federation is asynchronous).
+async fn call_where(account: &Account, title: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut last = Value::Null;
+    while std::time::Instant::now() < deadline {
+        let (_, calls) = account.get("/api/v1/calls").await;
+        let found = calls
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["call"]["title"] == title).cloned());
+        if let Some(call) = found {
+            if check(&call) {
+                return call;
+            }
+            last = call;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {title:?} on {} to change; last seen: {last}", account.base);
+}
+
+fn picket() -> Value {
+    json!({
+        "kind": "picket",
+        "title": "Picket at gate 3",
+        "details": "Bring water.\n\nWe hold the line from 6am.",
+        "place": {"address": "Gate 3, 100 Mill Road", "latitude": 45.5, "longitude": -73.6},
+        "starts_at": 1_798_000_000_000i64,
+        "ends_at": 1_798_010_000_000i64,
+        "deadline": 1_797_990_000_000i64,
+        "goal": {"people": 10, "amount": 50_000, "currency": "usd", "fund_url": "https://fund.example/bakers"}
+    })
+}
+
+async fn network() -> [TestInstance; 3] {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let c = spawn_instance_on("127.0.0.4", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    create_chapter(&c, "brewers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    follow_and_wait(&c, &a, "bakers").await;
+    [a, b, c]
+}
+
+#[tokio::test]
+async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
+    let [a, b, c] = network().await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let baker = join(&a, "bakers", Role::Member, "bea").await;
+    let miller1 = join(&b, "millers", Role::Member, "milo").await;
+    let miller2 = join(&b, "millers", Role::Member, "mina").await;
+    let brewer = join(&c, "brewers", Role::Member, "bruno").await;
+
+    // Members may not post for their chapter; organizers may.
+    let (status, _) = miller1
+        .post("/api/v1/chapters/millers/calls", json!({"call": picket()}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, posted) = organizer
+        .post("/api/v1/chapters/bakers/calls", json!({"call": picket(), "audience": "public"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{posted}");
+    let local_id = posted["id"].as_i64().unwrap();
+    assert_eq!(posted["call"]["goal"]["currency"], "USD");
+
+    // Others see a readable Event, with the structured fields in our namespace.
+    let ap_id = posted["ap_id"].as_str().unwrap();
+    let object: Value = a
+        .client
+        .get(ap_id)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(object["type"], "Event");
+    assert_eq!(object["name"], "Picket: Picket at gate 3");
+    assert!(object["content"].as_str().unwrap().contains("Where: Gate 3, 100 Mill Road"));
+    assert_eq!(object["location"]["type"], "Place");
+    assert!(object["startTime"].as_str().unwrap().starts_with("2026-12-23T"), "{object}");
+    assert_eq!(object["callKind"], "picket");
+    assert!(object["@context"].to_string().contains("https://unionhall.org/ns#"));
+
+    // B and C receive it; their members pledge through their own chapters.
+    let on_b = call_where(&miller1, "Picket at gate 3", |_| true).await;
+    let on_c = call_where(&brewer, "Picket at gate 3", |_| true).await;
+    assert_eq!(on_b["local"], false);
+    assert_eq!(on_b["call"]["details"], "Bring water.\n\nWe hold the line from 6am.");
+    let b_id = on_b["id"].as_i64().unwrap();
+    let c_id = on_c["id"].as_i64().unwrap();
+    let pledge = |account: &Account, id: i64, chapter: &str, body: Value| {
+        let account = account.clone();
+        let path = format!("/api/v1/calls/{id}/pledges/{chapter}");
+        async move { account.call(Method::PUT, &path, Some(body)).await }
+    };
+    let (status, totals) = pledge(&miller1, b_id, "millers", json!({"kind": "attend"})).await;
+    assert_eq!(status, StatusCode::OK, "{totals}");
+    assert_eq!(totals["people"], 1);
+    let (_, totals) = pledge(&miller2, b_id, "millers", json!({"kind": "attend"})).await;
+    assert_eq!(totals["people"], 2);
+    let (_, totals) = pledge(&brewer, c_id, "brewers", json!({"kind": "give", "amount": 2000})).await;
+    assert_eq!(totals["amount"], 2000);
+    create_chapter(&c, "vintners").await;
+    let (status, _) = pledge(&brewer, c_id, "vintners", json!({"kind": "attend"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only through one's own chapter");
+    let (status, body) = pledge(&brewer, c_id, "brewers", json!({"kind": "give", "amount": 0})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // A member of the calling chapter pledges at home too.
+    pledge(&baker, local_id, "bakers", json!({"kind": "attend"})).await;
+
+    // A shows each chapter's totals and the running total.
+    let on_a = call_where(&organizer, "Picket at gate 3", |c| c["pledged"]["people"] == 3 && c["pledged"]["amount"] == 2000).await;
+    assert_eq!(on_a["local"], true);
+    let (_, detail) = organizer.get(&format!("/api/v1/calls/{local_id}")).await;
+    let breakdown = detail["breakdown"].as_array().unwrap();
+    let of = |chapter: &str| {
+        breakdown
+            .iter()
+            .find(|t| t["chapter"].as_str().unwrap().ends_with(&format!("/actors/{chapter}")))
+            .cloned()
+            .unwrap_or_else(|| panic!("{chapter} in {detail}"))
+    };
+    assert_eq!(of("millers")["people"], 2);
+    assert_eq!(of("brewers")["amount"], 2000);
+    assert_eq!(of("bakers")["people"], 1);
+
+    // B and C see the running total.
+    call_where(&miller1, "Picket at gate 3", |c| c["pledged"]["people"] == 3 && c["pledged"]["amount"] == 2000).await;
+    call_where(&brewer, "Picket at gate 3", |c| c["pledged"]["people"] == 3).await;
+
+    // Taking a pledge back lowers every total.
+    let (status, totals) = miller2
+        .call(Method::DELETE, &format!("/api/v1/calls/{b_id}/pledges/millers"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{totals}");
+    assert_eq!(totals["people"], 1);
+    call_where(&brewer, "Picket at gate 3", |c| c["pledged"]["people"] == 2).await;
+
+    // Edits and status changes reach everyone; the lifecycle refuses nonsense.
+    let mut edited = picket();
+    edited["title"] = json!("Picket at gate 4");
+    let (status, body) = organizer
+        .call(Method::PUT, &format!("/api/v1/calls/{local_id}"), Some(edited))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    call_where(&brewer, "Picket at gate 4", |_| true).await;
+    let status_to = |s: &str| {
+        let organizer = organizer.clone();
+        let s = s.to_owned();
+        async move {
+            organizer
+                .post(&format!("/api/v1/calls/{local_id}/status"), json!({"status": s}))
+                .await
+        }
+    };
+    assert_eq!(status_to("met").await.0, StatusCode::OK);
+    call_where(&miller1, "Picket at gate 4", |c| c["status"] == "met").await;
+    let (status, body) = status_to("withdrawn").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("from met to withdrawn"), "{body}");
+    assert_eq!(status_to("closed").await.0, StatusCode::OK);
+    call_where(&brewer, "Picket at gate 4", |c| c["status"] == "closed").await;
+    let (status, _) = pledge(&brewer, c_id, "brewers", json!({"kind": "act"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a closed call takes no pledges");
+    // Only the calling chapter's organizers change it.
+    let (status, _) = miller1
+        .post(&format!("/api/v1/calls/{b_id}/status"), json!({"status": "open"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "B's copy is not B's to change");
+
+    for instance in [a, b, c] {
+        instance.stop().await;
+    }
+}
