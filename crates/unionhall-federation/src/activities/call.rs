@@ -474,10 +474,7 @@ async fn send_pledge_total(
             amount: totals.amount,
             actions: totals.actions,
         },
-        content: format!(
-            "{} pledges {} people, {} in money, {} actions",
-            chapter.name, totals.people, totals.amount, totals.actions
-        ),
+        content: pledge_sentence(&chapter.name, totals, &record_of(call)?.goal.currency),
         updated: rfc3339(now_millis()).unwrap_or_default(),
         to: vec![author.ap_id.clone()],
     };
@@ -492,6 +489,35 @@ async fn send_pledge_total(
     };
     let inbox = [author.delivery_inbox().clone()];
     enqueue(conn, &data.urls, chapter, &id, &activity, &inbox, false).await
+}
+
+/// "Millers Local 3 pledges 4 people and 120.00 USD."
+fn pledge_sentence(chapter: &str, totals: PledgeTotals, currency: &str) -> String {
+    let mut parts = Vec::new();
+    if totals.people > 0 {
+        let noun = if totals.people == 1 {
+            "person"
+        } else {
+            "people"
+        };
+        parts.push(format!("{} {noun}", totals.people));
+    }
+    if totals.amount > 0 {
+        parts.push(money(totals.amount, currency));
+    }
+    if totals.actions > 0 {
+        let noun = if totals.actions == 1 {
+            "action"
+        } else {
+            "actions"
+        };
+        parts.push(format!("{} {noun}", totals.actions));
+    }
+    if parts.is_empty() {
+        format!("{chapter} has no pledges now.")
+    } else {
+        format!("{chapter} pledges {}.", parts.join(" and "))
+    }
 }
 
 /// Adds up every chapter's totals for one of our calls, stores the running total
@@ -658,4 +684,30 @@ pub async fn receive_delete(data: &Data, id: &Url, actor: &Url, target: &Url) ->
     }
     unionhall_store::commit(tx).await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pledge_totals_read_as_a_sentence() {
+        let t = |people, amount, actions| PledgeTotals {
+            people,
+            amount,
+            actions,
+        };
+        assert_eq!(
+            pledge_sentence("Millers", t(1, 0, 0), "USD"),
+            "Millers pledges 1 person."
+        );
+        assert_eq!(
+            pledge_sentence("Millers", t(4, 12_000, 2), "USD"),
+            "Millers pledges 4 people and 120.00 USD and 2 actions."
+        );
+        assert_eq!(
+            pledge_sentence("Millers", t(0, 0, 0), "USD"),
+            "Millers has no pledges now."
+        );
+    }
 }
