@@ -28,21 +28,35 @@ async fn instance_behind_proxy(ip: &str) -> (TestInstance, RecordingProxy) {
     (instance, proxy)
 }
 
-/// An organizer talking to the instance directly (a local, authorised account:
-/// what it sees is not "leaving the instance").
-async fn organizer_direct(instance: &TestInstance, chapter: &str, username: &str) -> Account {
-    let link = invite_link(instance, chapter, Role::Organizer).await;
+/// An account talking to the instance directly, not through its proxy: a
+/// local, authorised account, whose own view is not "leaving the instance".
+async fn direct_account(
+    instance: &TestInstance,
+    chapter: &str,
+    role: Role,
+    username: &str,
+) -> Account {
+    let link = invite_link(instance, chapter, role).await;
     let direct = Url::parse(&format!("http://{}", instance.addr)).unwrap();
-    let link = direct.join(link.path()).unwrap();
-    let response = accept(&link, username, PASSWORD).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::SEE_OTHER,
-        "{}",
-        response.text().await.unwrap()
-    );
+    let response = accept(&direct.join(link.path()).unwrap(), username, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let cookie = set_cookie(&response, "uh_session").unwrap();
     account_from_cookie(&direct, cookie).await
+}
+
+/// The first call `account` sees that `check` accepts, once it arrives.
+async fn wait_for_call(account: &Account, check: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..400 {
+        let (_, calls) = account.get("/api/v1/calls").await;
+        if let Some(call) = calls
+            .as_array()
+            .and_then(|all| all.iter().find(|c| check(c)))
+        {
+            return call.clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the call never arrived or changed");
 }
 
 async fn seed(organizer: &Account, chapter: &str, marker: &str, phone: &str) -> (i64, Vec<String>) {
@@ -88,8 +102,8 @@ async fn no_member_data_crosses_the_network() {
     let (b, proxy_b) = instance_behind_proxy("127.0.0.3").await;
     create_chapter(&a, "bakers").await;
     create_chapter(&b, "millers").await;
-    let sam = organizer_direct(&a, "bakers", "sam").await;
-    let mo = organizer_direct(&b, "millers", "moira").await;
+    let sam = direct_account(&a, "bakers", Role::Organizer, "sam").await;
+    let mo = direct_account(&b, "millers", Role::Organizer, "moira").await;
     let (rosa_id, mut markers) = seed(&sam, "bakers", "Mk1Bakers", "+1 917 555 0111").await;
     let (_, more) = seed(&mo, "millers", "Mk2Millers", "+1 917 555 0122").await;
     markers.extend(more);
@@ -124,6 +138,28 @@ async fn no_member_data_crosses_the_network() {
     .unwrap();
     wait_for_posts(&b, &bakers.author, 1).await;
     wait_for_posts(&a, &millers.author, 1).await;
+    // A call for support from A; a member of B pledges at home; the totals go
+    // back and forth. The pledging account's name is a marker too.
+    let (status, call) = sam
+        .post(
+            "/api/v1/chapters/bakers/calls",
+            json!({"call": {"kind": "picket", "title": "CallFromBakers", "goal": {"people": 5}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{call}");
+    let pledger = direct_account(&b, "millers", Role::Member, "mk3pledger").await;
+    markers.push("mk3pledger".into());
+    let on_b = wait_for_call(&pledger, |c| c["call"]["title"] == "CallFromBakers").await;
+    let (status, _) = pledger
+        .call(
+            Method::PUT,
+            &format!("/api/v1/calls/{}/pledges/millers", on_b["id"]),
+            Some(json!({"kind": "attend"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    wait_for_call(&pledger, |c| c["pledged"]["people"] == 1).await;
+
     wait_until_queue_empty(&a).await;
     wait_until_queue_empty(&b).await;
 

@@ -15,7 +15,8 @@ enum Body {
 
 struct Case {
     method: Method,
-    /// `{id}` is replaced by a fresh member record made for each try.
+    /// `{id}` is replaced by a fresh member record made for each try, `{call}`
+    /// by a fresh call for support of bakers.
     path: &'static str,
     body: Body,
     allowed: &'static [&'static str],
@@ -131,6 +132,32 @@ fn cases() -> Vec<Case> {
             Body::None,
             OFFICER,
         ),
+        c(
+            Method::POST,
+            "/api/v1/chapters/bakers/calls",
+            Body::Json(json!({"call": {"kind": "boycott", "title": "Boycott"}})),
+            ROSTER,
+        ),
+        c(Method::GET, "/api/v1/calls", Body::None, EVERYONE),
+        c(Method::GET, "/api/v1/calls/{call}", Body::None, EVERYONE),
+        c(
+            Method::PUT,
+            "/api/v1/calls/{call}",
+            Body::Json(json!({"kind": "boycott", "title": "Boycott, edited"})),
+            ROSTER,
+        ),
+        c(
+            Method::POST,
+            "/api/v1/calls/{call}/status",
+            Body::Json(json!({"status": "met"})),
+            ROSTER,
+        ),
+        c(
+            Method::PUT,
+            "/api/v1/calls/{call}/pledges/bakers",
+            Body::Json(json!({"kind": "attend"})),
+            &["member", "organizer", "admin"],
+        ),
         c(Method::GET, "/api/v1/me", Body::None, EVERYONE),
         c(Method::GET, "/api/v1/me/sessions", Body::None, EVERYONE),
         c(Method::GET, "/api/v1/me/tokens", Body::None, EVERYONE),
@@ -148,18 +175,30 @@ async fn fresh_record(admin: &Account) -> i64 {
     member["id"].as_i64().unwrap()
 }
 
+async fn fresh_call(admin: &Account) -> i64 {
+    let (status, call) = admin
+        .post(
+            "/api/v1/chapters/bakers/calls",
+            serde_json::json!({"call": {"kind": "call-in", "title": "Call the manager"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{call}");
+    call["id"].as_i64().unwrap()
+}
+
 async fn try_case(
     instance: &TestInstance,
     case: &Case,
     who: Option<&Account>,
     admin: &Account,
 ) -> StatusCode {
-    let path = if case.path.contains("{id}") {
-        case.path
-            .replace("{id}", &fresh_record(admin).await.to_string())
-    } else {
-        case.path.to_owned()
-    };
+    let mut path = case.path.to_owned();
+    if path.contains("{id}") {
+        path = path.replace("{id}", &fresh_record(admin).await.to_string());
+    }
+    if path.contains("{call}") {
+        path = path.replace("{call}", &fresh_call(admin).await.to_string());
+    }
     let mut request = match who {
         Some(account) => account.request(case.method.clone(), &path),
         None => browser().request(case.method.clone(), instance.at(&path)),

@@ -26,7 +26,10 @@ async fn call_where(account: &Account, title: &str, check: impl Fn(&Value) -> bo
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("timed out waiting for {title:?} on {} to change; last seen: {last}", account.base);
+    panic!(
+        "timed out waiting for {title:?} on {} to change; last seen: {last}",
+        account.base
+    );
 }
 
 fn picket() -> Value {
@@ -69,7 +72,10 @@ async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, posted) = organizer
-        .post("/api/v1/chapters/bakers/calls", json!({"call": picket(), "audience": "public"}))
+        .post(
+            "/api/v1/chapters/bakers/calls",
+            json!({"call": picket(), "audience": "public"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{posted}");
     let local_id = posted["id"].as_i64().unwrap();
@@ -89,17 +95,31 @@ async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
         .unwrap();
     assert_eq!(object["type"], "Event");
     assert_eq!(object["name"], "Picket: Picket at gate 3");
-    assert!(object["content"].as_str().unwrap().contains("Where: Gate 3, 100 Mill Road"));
+    assert!(object["content"]
+        .as_str()
+        .unwrap()
+        .contains("Where: Gate 3, 100 Mill Road"));
     assert_eq!(object["location"]["type"], "Place");
-    assert!(object["startTime"].as_str().unwrap().starts_with("2026-12-23T"), "{object}");
+    assert!(
+        object["startTime"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-23T"),
+        "{object}"
+    );
     assert_eq!(object["callKind"], "picket");
-    assert!(object["@context"].to_string().contains("https://unionhall.org/ns#"));
+    assert!(object["@context"]
+        .to_string()
+        .contains("https://unionhall.org/ns#"));
 
     // B and C receive it; their members pledge through their own chapters.
     let on_b = call_where(&miller1, "Picket at gate 3", |_| true).await;
     let on_c = call_where(&brewer, "Picket at gate 3", |_| true).await;
     assert_eq!(on_b["local"], false);
-    assert_eq!(on_b["call"]["details"], "Bring water.\n\nWe hold the line from 6am.");
+    assert_eq!(
+        on_b["call"]["details"],
+        "Bring water.\n\nWe hold the line from 6am."
+    );
     let b_id = on_b["id"].as_i64().unwrap();
     let c_id = on_c["id"].as_i64().unwrap();
     let pledge = |account: &Account, id: i64, chapter: &str, body: Value| {
@@ -112,25 +132,49 @@ async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
     assert_eq!(totals["people"], 1);
     let (_, totals) = pledge(&miller2, b_id, "millers", json!({"kind": "attend"})).await;
     assert_eq!(totals["people"], 2);
-    let (_, totals) = pledge(&brewer, c_id, "brewers", json!({"kind": "give", "amount": 2000})).await;
+    let (_, totals) = pledge(
+        &brewer,
+        c_id,
+        "brewers",
+        json!({"kind": "give", "amount": 2000}),
+    )
+    .await;
     assert_eq!(totals["amount"], 2000);
     create_chapter(&c, "vintners").await;
     let (status, _) = pledge(&brewer, c_id, "vintners", json!({"kind": "attend"})).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "only through one's own chapter");
-    let (status, body) = pledge(&brewer, c_id, "brewers", json!({"kind": "give", "amount": 0})).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only through one's own chapter"
+    );
+    let (status, body) = pledge(
+        &brewer,
+        c_id,
+        "brewers",
+        json!({"kind": "give", "amount": 0}),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     // A member of the calling chapter pledges at home too.
     pledge(&baker, local_id, "bakers", json!({"kind": "attend"})).await;
 
     // A shows each chapter's totals and the running total.
-    let on_a = call_where(&organizer, "Picket at gate 3", |c| c["pledged"]["people"] == 3 && c["pledged"]["amount"] == 2000).await;
+    let on_a = call_where(&organizer, "Picket at gate 3", |c| {
+        c["pledged"]["people"] == 3 && c["pledged"]["amount"] == 2000
+    })
+    .await;
     assert_eq!(on_a["local"], true);
     let (_, detail) = organizer.get(&format!("/api/v1/calls/{local_id}")).await;
     let breakdown = detail["breakdown"].as_array().unwrap();
     let of = |chapter: &str| {
         breakdown
             .iter()
-            .find(|t| t["chapter"].as_str().unwrap().ends_with(&format!("/actors/{chapter}")))
+            .find(|t| {
+                t["chapter"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/actors/{chapter}"))
+            })
             .cloned()
             .unwrap_or_else(|| panic!("{chapter} in {detail}"))
     };
@@ -139,12 +183,19 @@ async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
     assert_eq!(of("bakers")["people"], 1);
 
     // B and C see the running total.
-    call_where(&miller1, "Picket at gate 3", |c| c["pledged"]["people"] == 3 && c["pledged"]["amount"] == 2000).await;
+    call_where(&miller1, "Picket at gate 3", |c| {
+        c["pledged"]["people"] == 3 && c["pledged"]["amount"] == 2000
+    })
+    .await;
     call_where(&brewer, "Picket at gate 3", |c| c["pledged"]["people"] == 3).await;
 
     // Taking a pledge back lowers every total.
     let (status, totals) = miller2
-        .call(Method::DELETE, &format!("/api/v1/calls/{b_id}/pledges/millers"), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/calls/{b_id}/pledges/millers"),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{totals}");
     assert_eq!(totals["people"], 1);
@@ -154,7 +205,11 @@ async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
     let mut edited = picket();
     edited["title"] = json!("Picket at gate 4");
     let (status, body) = organizer
-        .call(Method::PUT, &format!("/api/v1/calls/{local_id}"), Some(edited))
+        .call(
+            Method::PUT,
+            &format!("/api/v1/calls/{local_id}"),
+            Some(edited),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     call_where(&brewer, "Picket at gate 4", |_| true).await;
@@ -163,7 +218,10 @@ async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
         let s = s.to_owned();
         async move {
             organizer
-                .post(&format!("/api/v1/calls/{local_id}/status"), json!({"status": s}))
+                .post(
+                    &format!("/api/v1/calls/{local_id}/status"),
+                    json!({"status": s}),
+                )
                 .await
         }
     };
@@ -171,16 +229,33 @@ async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
     call_where(&miller1, "Picket at gate 4", |c| c["status"] == "met").await;
     let (status, body) = status_to("withdrawn").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("from met to withdrawn"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("from met to withdrawn"),
+        "{body}"
+    );
     assert_eq!(status_to("closed").await.0, StatusCode::OK);
     call_where(&brewer, "Picket at gate 4", |c| c["status"] == "closed").await;
     let (status, _) = pledge(&brewer, c_id, "brewers", json!({"kind": "act"})).await;
-    assert_eq!(status, StatusCode::CONFLICT, "a closed call takes no pledges");
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a closed call takes no pledges"
+    );
     // Only the calling chapter's organizers change it.
     let (status, _) = miller1
-        .post(&format!("/api/v1/calls/{b_id}/status"), json!({"status": "open"}))
+        .post(
+            &format!("/api/v1/calls/{b_id}/status"),
+            json!({"status": "open"}),
+        )
         .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "B's copy is not B's to change");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "B's copy is not B's to change"
+    );
 
     for instance in [a, b, c] {
         instance.stop().await;
