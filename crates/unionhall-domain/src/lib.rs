@@ -11,6 +11,7 @@ mod error;
 mod handle;
 mod member;
 mod role;
+mod strike;
 
 pub use actor_kind::ActorKind;
 pub use call::{CallForSupport, CallKind, CallStatus, Goal, Place, Pledge, PledgeTotals};
@@ -18,3 +19,4 @@ pub use error::{DomainError, Result};
 pub use handle::Handle;
 pub use member::{Assessment, DuesStanding, MemberRecord, OneOnOne};
 pub use role::{Permission, Role};
+pub use strike::{PicketLine, Shift, Strike, StrikeStatus};
