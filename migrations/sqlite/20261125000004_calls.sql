@@ -1,5 +1,6 @@
--- Calls for support (solidarity requests), ours and those received from the
--- chapters we follow, and the pledges toward them. Members' own pledges stay
+-- Calls for support (solidarity requests) and strikes, ours and those received
+-- from the chapters we follow, and the pledges toward calls (a strike's picket
+-- shifts are calls too, linked to it). Members' own pledges stay
 -- here; only each chapter's totals travel.
 
 CREATE TABLE calls (
@@ -10,6 +11,7 @@ CREATE TABLE calls (
     status         TEXT NOT NULL,           -- open | met | withdrawn | closed
     audience       TEXT NOT NULL,           -- public | followers | chapters
     addressees     TEXT NOT NULL DEFAULT '', -- named chapters: their ids, one per line
+    strike         TEXT,                    -- a picket shift: the strike's id
     -- The running total as the author last published it.
     pledged_people  BIGINT NOT NULL DEFAULT 0,
     pledged_amount  BIGINT NOT NULL DEFAULT 0,
@@ -43,3 +45,20 @@ CREATE TABLE pledges (
     created_at     BIGINT NOT NULL,
     PRIMARY KEY (call_id, chapter, account_id)
 );
+
+-- Strikes: the announcement as written, where its lifecycle stands, the outcome
+-- once settled or ended, and every update followers have seen (JSON list).
+CREATE TABLE strikes (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    ap_id          TEXT NOT NULL UNIQUE,
+    author         TEXT NOT NULL REFERENCES actors (ap_id) ON DELETE CASCADE,
+    record         TEXT NOT NULL,
+    status         TEXT NOT NULL,           -- announced | on_strike | suspended | settled | ended
+    outcome        TEXT NOT NULL DEFAULT '',
+    history        TEXT NOT NULL DEFAULT '[]',
+    is_local       BIGINT NOT NULL,
+    published_at   BIGINT NOT NULL,
+    updated_at     BIGINT NOT NULL,
+    deleted_at     BIGINT
+);
+CREATE INDEX strikes_author ON strikes (author);

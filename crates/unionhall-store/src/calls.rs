@@ -18,6 +18,8 @@ pub struct CallRow {
     pub status: String,
     pub audience: String,
     pub addressees: Vec<Url>,
+    /// A picket shift: the strike it belongs to.
+    pub strike: Option<Url>,
     pub pledged: Totals,
     pub is_local: bool,
     pub published_at: i64,
@@ -33,7 +35,8 @@ pub struct Totals {
     pub actions: i64,
 }
 
-const COLUMNS: &str = "id, ap_id, author, record, status, audience, addressees, pledged_people, \
+const COLUMNS: &str =
+    "id, ap_id, author, record, status, audience, addressees, strike, pledged_people, \
     pledged_amount, pledged_actions, is_local, published_at, updated_at, deleted_at";
 
 fn from_row(row: &AnyRow) -> Result<CallRow> {
@@ -49,6 +52,7 @@ fn from_row(row: &AnyRow) -> Result<CallRow> {
             .lines()
             .filter_map(|l| Url::parse(l).ok())
             .collect(),
+        strike: crate::rows::opt_url(row, "strike")?,
         pledged: Totals {
             people: row.try_get("pledged_people")?,
             amount: row.try_get("pledged_amount")?,
@@ -70,6 +74,7 @@ pub struct CallWrite<'a> {
     pub status: &'a str,
     pub audience: &'a str,
     pub addressees: &'a [Url],
+    pub strike: Option<&'a Url>,
     pub pledged: Totals,
     pub is_local: bool,
 }
@@ -81,8 +86,8 @@ pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Op
     let addressees: Vec<&str> = call.addressees.iter().map(Url::as_str).collect();
     let row = sqlx::query(
         "INSERT INTO calls (ap_id, author, record, status, audience, addressees, pledged_people, \
-         pledged_amount, pledged_actions, is_local, published_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+         pledged_amount, pledged_actions, is_local, published_at, updated_at, strike) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) \
          ON CONFLICT (ap_id) DO UPDATE SET record = excluded.record, status = excluded.status, \
          audience = excluded.audience, addressees = excluded.addressees, \
          pledged_people = excluded.pledged_people, pledged_amount = excluded.pledged_amount, \
@@ -100,6 +105,7 @@ pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Op
     .bind(call.pledged.actions)
     .bind(i64::from(call.is_local))
     .bind(now)
+    .bind(call.strike.map(Url::as_str))
     .fetch_optional(conn)
     .await?;
     row.map(|r| Ok(r.try_get("id")?)).transpose()
@@ -136,6 +142,30 @@ pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<Ca
         .as_ref()
         .map(from_row)
         .transpose()
+}
+
+/// The picket shifts of a strike, in order.
+pub async fn shifts_of(conn: &mut AnyConnection, strike: &Url) -> Result<Vec<CallRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM calls WHERE strike = $1 AND deleted_at IS NULL ORDER BY id"
+    ))
+    .bind(strike.as_str())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Sets the status of a call (a strike's shifts close with it).
+pub async fn set_status(conn: &mut AnyConnection, id: i64, status: &str) -> Result<()> {
+    sqlx::query("UPDATE calls SET status = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(now_millis())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Every call not deleted, newest first.

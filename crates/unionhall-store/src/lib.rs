@@ -24,6 +24,7 @@ pub mod members;
 pub mod outbox;
 pub mod posts;
 mod rows;
+pub mod strikes;
 mod url_mask;
 
 pub use database::{now_millis, Backend, ConnectOptions, Readiness, Store};

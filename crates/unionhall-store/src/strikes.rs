@@ -1,0 +1,123 @@
+//! Strikes, ours and those received from the chapters we follow.
+
+use crate::database::now_millis;
+use crate::rows::{flag, url};
+use crate::{Result, Store};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrikeRow {
+    pub id: i64,
+    pub ap_id: Url,
+    pub author: Url,
+    /// The strike as JSON (the domain's `Strike`).
+    pub record: String,
+    pub status: String,
+    pub outcome: String,
+    /// The updates followers have seen, as a JSON list.
+    pub history: String,
+    pub is_local: bool,
+    pub published_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, ap_id, author, record, status, outcome, history, is_local, \
+    published_at, updated_at, deleted_at";
+
+fn from_row(row: &AnyRow) -> Result<StrikeRow> {
+    Ok(StrikeRow {
+        id: row.try_get("id")?,
+        ap_id: url(row, "ap_id")?,
+        author: url(row, "author")?,
+        record: row.try_get("record")?,
+        status: row.try_get("status")?,
+        outcome: row.try_get("outcome")?,
+        history: row.try_get("history")?,
+        is_local: flag(row, "is_local")?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+        deleted_at: row.try_get("deleted_at")?,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrikeWrite<'a> {
+    pub ap_id: &'a Url,
+    pub author: &'a Url,
+    pub record: &'a str,
+    pub status: &'a str,
+    pub outcome: &'a str,
+    pub history: &'a str,
+    pub is_local: bool,
+}
+
+/// Inserts a strike, or replaces the one with this id if `author` wrote it.
+/// Returns the local id; None if the id belongs to another author.
+pub async fn upsert(conn: &mut AnyConnection, strike: &StrikeWrite<'_>) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "INSERT INTO strikes (ap_id, author, record, status, outcome, history, is_local, \
+         published_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         ON CONFLICT (ap_id) DO UPDATE SET record = excluded.record, status = excluded.status, \
+         outcome = excluded.outcome, history = excluded.history, updated_at = excluded.updated_at \
+         WHERE strikes.author = excluded.author AND strikes.deleted_at IS NULL RETURNING id",
+    )
+    .bind(strike.ap_id.as_str())
+    .bind(strike.author.as_str())
+    .bind(strike.record)
+    .bind(strike.status)
+    .bind(strike.outcome)
+    .bind(strike.history)
+    .bind(i64::from(strike.is_local))
+    .bind(now_millis())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok(r.try_get("id")?)).transpose()
+}
+
+pub async fn by_id(store: &Store, id: i64) -> Result<Option<StrikeRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM strikes WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<StrikeRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM strikes WHERE ap_id = $1"))
+        .bind(ap_id.as_str())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Every strike not deleted, newest first.
+pub async fn all(store: &Store) -> Result<Vec<StrikeRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM strikes WHERE deleted_at IS NULL ORDER BY published_at DESC, id DESC"
+    ))
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Marks a strike deleted if `author` wrote it.
+pub async fn delete(conn: &mut AnyConnection, ap_id: &Url, author: &Url) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE strikes SET deleted_at = $3 WHERE ap_id = $1 AND author = $2 AND deleted_at IS NULL",
+    )
+    .bind(ap_id.as_str())
+    .bind(author.as_str())
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
