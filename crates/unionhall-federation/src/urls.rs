@@ -64,6 +64,10 @@ impl Urls {
         self.join(&format!("/posts/{}", uuid::Uuid::new_v4()))
     }
 
+    pub fn new_strike_id(&self) -> Url {
+        self.join(&format!("/strikes/{}", uuid::Uuid::new_v4()))
+    }
+
     pub fn new_call_id(&self) -> Url {
         self.join(&format!("/calls/{}", uuid::Uuid::new_v4()))
     }

@@ -54,12 +54,12 @@ impl Audience {
     }
 }
 
-fn rfc3339(millis: i64) -> Option<String> {
+pub(crate) fn rfc3339(millis: i64) -> Option<String> {
     chrono::DateTime::from_timestamp_millis(millis)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
-fn parse_time(text: &Option<String>, field: &str) -> Result<Option<i64>> {
+pub(crate) fn parse_time(text: &Option<String>, field: &str) -> Result<Option<i64>> {
     text.as_deref()
         .map(|t| {
             chrono::DateTime::parse_from_rfc3339(t)
@@ -177,6 +177,7 @@ pub fn call_json(row: &CallRow, author: &ActorRow) -> Result<CallJson> {
             fund_url: Url::parse(&call.goal.fund_url).ok(),
         },
         pledged,
+        strike: row.strike.clone(),
         published: rfc3339(row.published_at),
         updated: rfc3339(row.updated_at),
         to,
@@ -184,11 +185,11 @@ pub fn call_json(row: &CallRow, author: &ActorRow) -> Result<CallJson> {
     })
 }
 
-fn public() -> Vec<Url> {
+pub(crate) fn public() -> Vec<Url> {
     Url::parse(PUBLIC).ok().into_iter().collect()
 }
 
-async fn local_chapter(data: &Data, handle: &str) -> Result<ActorRow> {
+pub(crate) async fn local_chapter(data: &Data, handle: &str) -> Result<ActorRow> {
     store_actors::local_by_handle(&data.store, handle)
         .await?
         .filter(|a| a.kind == ActorKind::Chapter)
@@ -269,6 +270,7 @@ struct Stored<'a> {
     call: &'a CallForSupport,
     status: CallStatus,
     audience: &'a Audience,
+    strike: Option<&'a Url>,
     pledged: Totals,
     is_local: bool,
 }
@@ -284,6 +286,7 @@ async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
             status: s.status.as_str(),
             audience: s.audience.as_str(),
             addressees: s.audience.addressees(),
+            strike: s.strike,
             pledged: s.pledged,
             is_local: s.is_local,
         },
@@ -300,27 +303,65 @@ pub async fn publish_call(
 ) -> Result<CallRow> {
     let author = local_chapter(data, handle).await?;
     let call = call.validated()?;
-    let ap_id = data.urls.new_call_id();
     let mut tx = data.store.begin_write().await?;
-    let stored = Stored {
-        ap_id: &ap_id,
-        author: &author.ap_id,
-        call: &call,
-        status: CallStatus::Open,
-        audience: &audience,
-        pledged: Totals::default(),
-        is_local: true,
-    };
-    let id = write(&mut tx, stored)
-        .await?
-        .ok_or_else(|| Error::Internal("a new call id was taken".into()))?;
-    let row = calls::by_ap_id(&mut tx, &ap_id)
-        .await?
-        .ok_or_else(|| Error::Internal(format!("call {id} vanished")))?;
-    send_call(&mut tx, data, &row, &author, true).await?;
+    let row = insert_call(&mut tx, data, &author, &call, &audience, None).await?;
     unionhall_store::commit(tx).await?;
     wake(data);
     Ok(row)
+}
+
+/// Stores a new call of ours and sends its Create, in the caller's transaction
+/// (a strike creates its picket shifts this way).
+pub(crate) async fn insert_call(
+    conn: &mut Connection,
+    data: &Data,
+    author: &ActorRow,
+    call: &CallForSupport,
+    audience: &Audience,
+    strike: Option<&Url>,
+) -> Result<CallRow> {
+    let ap_id = data.urls.new_call_id();
+    let stored = Stored {
+        ap_id: &ap_id,
+        author: &author.ap_id,
+        call,
+        status: CallStatus::Open,
+        audience,
+        strike,
+        pledged: Totals::default(),
+        is_local: true,
+    };
+    write(conn, stored)
+        .await?
+        .ok_or_else(|| Error::Internal("a new call id was taken".into()))?;
+    let row = calls::by_ap_id(conn, &ap_id)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("call {ap_id} vanished")))?;
+    send_call(conn, data, &row, author, true).await?;
+    Ok(row)
+}
+
+/// Closes the open picket shifts of a strike that has ended, and tells their
+/// audience.
+pub(crate) async fn close_shifts(
+    conn: &mut Connection,
+    data: &Data,
+    author: &ActorRow,
+    strike: &Url,
+) -> Result<()> {
+    for shift in calls::shifts_of(conn, strike).await? {
+        if CallStatus::parse(&shift.status)?
+            .move_to(CallStatus::Closed)
+            .is_ok()
+        {
+            calls::set_status(conn, shift.id, CallStatus::Closed.as_str()).await?;
+            let row = calls::by_ap_id(conn, &shift.ap_id)
+                .await?
+                .ok_or_else(|| Error::Internal("a shift vanished".into()))?;
+            send_call(conn, data, &row, author, false).await?;
+        }
+    }
+    Ok(())
 }
 
 /// One of our calls, with its author.
@@ -367,6 +408,7 @@ async fn change(
         call,
         status,
         audience: &audience,
+        strike: row.strike.as_ref(),
         pledged: row.pledged,
         is_local: true,
     };
@@ -624,6 +666,7 @@ pub async fn receive_call(data: &Data, id: &Url, actor: &Url, call: CallJson) ->
         call: &record,
         status,
         audience: &audience,
+        strike: call.strike.as_ref(),
         pledged,
         is_local: false,
     };

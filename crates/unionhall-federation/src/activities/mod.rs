@@ -5,6 +5,7 @@
 pub mod call;
 pub mod follow;
 pub mod post;
+pub mod strike;
 
 use crate::{Data, Error, Result};
 use unionhall_store::{inbox_seen, Connection};

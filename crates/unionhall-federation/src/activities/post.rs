@@ -143,6 +143,9 @@ async fn receive_object(data: &Data, id: &Url, actor: &Url, object: ActivityObje
             store_note(data, id, actor, note).await
         }
         ActivityObject::Call(call) => super::call::receive_call(data, id, actor, *call).await,
+        ActivityObject::Strike(strike) => {
+            super::strike::receive_strike(data, id, actor, *strike).await
+        }
         ActivityObject::PledgeTotal(total) => {
             super::call::receive_pledge_total(data, id, actor, total).await
         }
@@ -159,7 +162,9 @@ pub async fn receive_update(update: Update, data: &Data) -> Result<()> {
 
 pub async fn receive_delete(delete: Delete, data: &Data) -> Result<()> {
     let target = delete.object.id().clone();
-    if super::call::receive_delete(data, &delete.id, &delete.actor, &target).await? {
+    if super::call::receive_delete(data, &delete.id, &delete.actor, &target).await?
+        || super::strike::receive_delete(data, &delete.id, &delete.actor, &target).await?
+    {
         return Ok(());
     }
     let existing = posts::by_ap_id(&data.store, &target).await?;

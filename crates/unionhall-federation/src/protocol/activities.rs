@@ -3,6 +3,7 @@
 use super::call::{CallJson, PledgeTotalJson, PLEDGE_TOTAL};
 use super::note::NoteJson;
 use super::one_or_many_ser;
+use super::strike::StrikeJson;
 use activitypub_federation::kinds::activity::{
     AcceptType, CreateType, DeleteType, FollowType, RejectType, UndoType, UpdateType,
 };
@@ -83,11 +84,13 @@ pub struct Undo {
 }
 
 /// What a Create or Update carries: a call for support (it has a `callKind`), a
-/// chapter's pledge totals, or any other object with text, read as a note.
+/// strike (`strikeStatus`), a chapter's pledge totals, or any other object with
+/// text, read as a note.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum ActivityObject {
     Call(Box<CallJson>),
+    Strike(Box<StrikeJson>),
     PledgeTotal(PledgeTotalJson),
     Note(NoteJson),
 }
@@ -98,6 +101,8 @@ impl<'de> Deserialize<'de> for ActivityObject {
         let value = serde_json::Value::deserialize(d)?;
         let parsed = if value.get("type").and_then(|t| t.as_str()) == Some(PLEDGE_TOTAL) {
             serde_json::from_value(value).map(Self::PledgeTotal)
+        } else if value.get("strikeStatus").is_some() {
+            serde_json::from_value(value).map(|s| Self::Strike(Box::new(s)))
         } else if value.get("callKind").is_some() {
             serde_json::from_value(value).map(|c| Self::Call(Box::new(c)))
         } else {

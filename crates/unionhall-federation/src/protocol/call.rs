@@ -83,6 +83,9 @@ pub struct CallJson {
     pub goal: GoalJson,
     #[serde(default)]
     pub pledged: TotalsJson,
+    /// A picket shift: the strike it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strike: Option<Url>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

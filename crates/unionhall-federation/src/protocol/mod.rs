@@ -9,6 +9,7 @@ pub mod activities;
 pub mod actor;
 pub mod call;
 pub mod note;
+pub mod strike;
 
 pub use activities::{
     Accept, ActivityObject, Create, Delete, Follow, InboxActivity, Reject, Undo, Update,
@@ -16,6 +17,7 @@ pub use activities::{
 pub use actor::{ActorJson, Endpoints};
 pub use call::{CallJson, PledgeTotalJson};
 pub use note::NoteJson;
+pub use strike::StrikeJson;
 
 /// The ActivityStreams public collection.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -44,7 +46,15 @@ pub fn context() -> serde_json::Value {
             "amount": { "@id": "uh:amount", "@type": "xsd:nonNegativeInteger" },
             "currency": "uh:currency",
             "actions": { "@id": "uh:actions", "@type": "xsd:nonNegativeInteger" },
-            "fundUrl": { "@id": "uh:fundUrl", "@type": "@id" }
+            "fundUrl": { "@id": "uh:fundUrl", "@type": "@id" },
+            "strike": { "@id": "uh:strike", "@type": "@id" },
+            "strikeStatus": "uh:strikeStatus",
+            "employer": "uh:employer",
+            "workplace": "uh:workplace",
+            "demands": "uh:demands",
+            "outcome": "uh:outcome",
+            "shifts": { "@id": "uh:shifts", "@type": "@id", "@container": "@list" },
+            "updates": { "@id": "uh:updates", "@container": "@list" }
         }
     ])
 }
