@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/posts/{id}", get(post))
         .route("/calls/{id}", get(call))
+        .route("/strikes/{id}", get(strike))
         .route("/activities/{id}", get(activity))
 }
 
@@ -72,6 +73,34 @@ async fn call(
     if row.audience != "public" {
         authorize(&state, &request, &audience_of(&value)).await?;
     }
+    if let Some(object) = value.as_object_mut() {
+        object.insert("@context".into(), context());
+    }
+    Ok(ActivityJson(value))
+}
+
+/// A strike: public.
+async fn strike(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<ActivityJson, AppError> {
+    let ap_id = own_url(&state, &format!("/strikes/{id}"));
+    let not_found = || AppError::NotFound(format!("no strike {id}"));
+    let mut conn = state.store.acquire().await?;
+    let row = unionhall_store::strikes::by_ap_id(&mut conn, &ap_id)
+        .await?
+        .filter(|s| s.is_local)
+        .ok_or_else(not_found)?;
+    if row.deleted_at.is_some() {
+        return Err(AppError::Gone(format!("{ap_id} was deleted")));
+    }
+    let author = unionhall_store::actors::by_ap_id(&state.store, &row.author)
+        .await?
+        .ok_or_else(not_found)?;
+    let json =
+        unionhall_federation::activities::strike::strike_json(&mut conn, &row, &author).await?;
+    let mut value =
+        serde_json::to_value(&json).map_err(|err| AppError::Internal(err.to_string()))?;
     if let Some(object) = value.as_object_mut() {
         object.insert("@context".into(), context());
     }

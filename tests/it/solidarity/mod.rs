@@ -3,3 +3,4 @@
 //! travel back.
 
 mod calls;
+mod strikes;

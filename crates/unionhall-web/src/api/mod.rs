@@ -10,6 +10,7 @@ mod calls;
 mod groups;
 mod me;
 mod roster;
+mod strikes;
 
 use crate::AppState;
 use axum::http::{header, HeaderValue};
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(calls::router())
         .merge(groups::router())
         .merge(roster::router())
+        .merge(strikes::router())
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -1,0 +1,174 @@
+//! Strikes: announcing one and moving it through its lifecycle needs
+//! `PostForGroup` in its chapter; any logged-in account reads them. Picket
+//! shifts are calls for support: pledge to them through the calls API.
+
+use super::ApiJson;
+use crate::auth::Caller;
+use crate::{AppError, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use unionhall_domain::{Permission, Strike, StrikeStatus};
+use unionhall_federation::activities::strike::{self as strikes_fed, StrikeUpdate};
+use unionhall_store::strikes::{self, StrikeRow};
+use url::Url;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/chapters/{handle}/strikes", post(announce))
+        .route("/api/v1/strikes", get(list))
+        .route("/api/v1/strikes/{id}", get(show))
+        .route("/api/v1/strikes/{id}/status", post(set_status))
+        .route("/api/v1/strikes/{id}/updates", post(add_update))
+}
+
+#[derive(Serialize)]
+struct Shift {
+    /// The call for support to pledge to.
+    call_id: i64,
+    status: String,
+    starts_at: Option<i64>,
+    needed: Option<u32>,
+    pledged_people: i64,
+}
+
+#[derive(Serialize)]
+struct StrikeView {
+    id: i64,
+    ap_id: Url,
+    chapter: Url,
+    local: bool,
+    status: StrikeStatus,
+    outcome: String,
+    strike: Strike,
+    history: Vec<StrikeUpdate>,
+    shifts: Vec<Shift>,
+    published_at: i64,
+    updated_at: i64,
+}
+
+async fn view(state: &AppState, row: StrikeRow) -> Result<StrikeView, AppError> {
+    let mut conn = state.store.acquire().await?;
+    let mut shifts: Vec<Shift> = unionhall_store::calls::shifts_of(&mut conn, &row.ap_id)
+        .await?
+        .into_iter()
+        .map(|call| {
+            let record = unionhall_federation::activities::call::record_of(&call)?;
+            Ok(Shift {
+                call_id: call.id,
+                status: call.status,
+                starts_at: record.starts_at,
+                needed: record.goal.people,
+                pledged_people: call.pledged.people,
+            })
+        })
+        .collect::<Result<_, unionhall_federation::Error>>()?;
+    // In time order: ids differ between instances, times do not.
+    shifts.sort_by_key(|s| (s.starts_at, s.call_id));
+    Ok(StrikeView {
+        strike: strikes_fed::record_of(&row)?,
+        history: strikes_fed::history_of(&row)?,
+        status: StrikeStatus::parse(&row.status)?,
+        id: row.id,
+        ap_id: row.ap_id,
+        chapter: row.author,
+        local: row.is_local,
+        outcome: row.outcome,
+        shifts,
+        published_at: row.published_at,
+        updated_at: row.updated_at,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStrike {
+    strike: Strike,
+}
+
+async fn announce(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+    ApiJson(body): ApiJson<NewStrike>,
+) -> Result<(StatusCode, Json<StrikeView>), AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let row = strikes_fed::announce_strike(&state.federation_data(), &handle, body.strike).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, row).await?)))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Caller(_principal): Caller,
+) -> Result<Json<Vec<StrikeView>>, AppError> {
+    let mut out = Vec::new();
+    for row in strikes::all(&state.store).await? {
+        out.push(view(&state, row).await?);
+    }
+    Ok(Json(out))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Caller(_principal): Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<StrikeView>, AppError> {
+    let row = strikes::by_id(&state.store, id)
+        .await?
+        .filter(|s| s.deleted_at.is_none())
+        .ok_or_else(|| AppError::NotFound(format!("no strike {id}")))?;
+    Ok(Json(view(&state, row).await?))
+}
+
+/// Checks the caller may speak for the chapter of one of our strikes.
+async fn require_author(
+    state: &AppState,
+    principal: &unionhall_members::Principal,
+    id: i64,
+) -> Result<(), AppError> {
+    let (row, _) = strikes_fed::local_strike(&state.federation_data(), id).await?;
+    let group = state.members.group_by_id(&row.author).await?;
+    principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStatus {
+    status: String,
+    /// The outcome when settling or ending; an update otherwise.
+    #[serde(default)]
+    text: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<NewStatus>,
+) -> Result<Json<StrikeView>, AppError> {
+    let status = StrikeStatus::parse(&body.status)?;
+    require_author(&state, &principal, id).await?;
+    let row = strikes_fed::advance(&state.federation_data(), id, Some(status), &body.text).await?;
+    Ok(Json(view(&state, row).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUpdate {
+    text: String,
+}
+
+async fn add_update(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<NewUpdate>,
+) -> Result<Json<StrikeView>, AppError> {
+    require_author(&state, &principal, id).await?;
+    let row = strikes_fed::advance(&state.federation_data(), id, None, &body.text).await?;
+    Ok(Json(view(&state, row).await?))
+}
