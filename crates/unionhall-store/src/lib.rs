@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod posts;
 mod rows;
 pub mod strikes;
+pub mod unions;
 mod url_mask;
 
 pub use database::{now_millis, Backend, ConnectOptions, Readiness, Store};
