@@ -7,7 +7,7 @@
 //! checked, the signer's key is fetched (or taken from the cache) and the
 //! signature verified, and only then does a handler change anything.
 
-use crate::activities::{follow, post};
+use crate::activities::{follow, post, union};
 use crate::authentication::{parse_signature, verify_signer, SignedRequest};
 use crate::protocol::InboxActivity;
 use crate::signatures::verify_digest;
@@ -102,5 +102,8 @@ async fn dispatch(activity: InboxActivity, data: &Data) -> Result<()> {
         InboxActivity::Create(a) => post::receive_create(a, data).await,
         InboxActivity::Update(a) => post::receive_update(a, data).await,
         InboxActivity::Delete(a) => post::receive_delete(a, data).await,
+        InboxActivity::Join(a) => union::receive_join(a, data).await,
+        InboxActivity::Leave(a) => union::receive_leave(a, data).await,
+        InboxActivity::Announce(a) => union::receive_announce(a, data).await,
     }
 }

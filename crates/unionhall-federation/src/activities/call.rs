@@ -27,6 +27,9 @@ pub enum Audience {
     Followers,
     /// Named chapters (remote actors this instance knows), and no one else.
     Chapters(Vec<Url>),
+    /// The members of an industrial union body the chapter belongs to: sent to
+    /// the body, which relays it to every member.
+    Union(Url),
 }
 
 impl Audience {
@@ -35,12 +38,14 @@ impl Audience {
             Self::Public => "public",
             Self::Followers => "followers",
             Self::Chapters(_) => "chapters",
+            Self::Union(_) => "union",
         }
     }
 
     fn addressees(&self) -> &[Url] {
         match self {
             Self::Chapters(urls) => urls,
+            Self::Union(body) => std::slice::from_ref(body),
             _ => &[],
         }
     }
@@ -49,6 +54,10 @@ impl Audience {
         match row.audience.as_str() {
             "public" => Self::Public,
             "chapters" => Self::Chapters(row.addressees.clone()),
+            "union" => match row.addressees.first() {
+                Some(body) => Self::Union(body.clone()),
+                None => Self::Followers,
+            },
             _ => Self::Followers,
         }
     }
@@ -143,6 +152,7 @@ pub fn call_json(row: &CallRow, author: &ActorRow) -> Result<CallJson> {
         Audience::Public => (public(), followers),
         Audience::Followers => (followers, Vec::new()),
         Audience::Chapters(urls) => (urls, Vec::new()),
+        Audience::Union(body) => (vec![body], Vec::new()),
     };
     Ok(CallJson {
         kind: if call.starts_at.is_some() {
@@ -221,6 +231,16 @@ async fn inboxes_for(
             }
             Ok(inboxes)
         }
+        // A body of ours relays itself (see `send_call`); another's gets it.
+        Audience::Union(body) if data.urls.is_local(body) => Ok(Vec::new()),
+        Audience::Union(body) => {
+            let actor = store_actors::by_ap_id(&data.store, body)
+                .await?
+                .ok_or_else(|| {
+                    Error::BadRequest(format!("{body} is not a body this instance knows"))
+                })?;
+            Ok(vec![actor.delivery_inbox().clone()])
+        }
     }
 }
 
@@ -240,27 +260,34 @@ async fn send_call(
     let public = audience == Audience::Public;
     let (to, cc) = (object.to.clone(), object.cc.clone());
     let object = ActivityObject::Call(Box::new(object));
-    if create {
-        let activity = Create {
+    let activity = if create {
+        serde_json::to_value(Create {
             kind: CreateType::Create,
             id: id.clone(),
             actor: author.ap_id.clone(),
             object,
-            to,
+            to: to.clone(),
             cc,
-        };
-        enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await
+        })
     } else {
-        let activity = Update {
+        serde_json::to_value(Update {
             kind: UpdateType::Update,
             id: id.clone(),
             actor: author.ap_id.clone(),
             object,
-            to,
+            to: to.clone(),
             cc,
-        };
-        enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await
+        })
     }
+    .map_err(|err| Error::Internal(err.to_string()))?;
+    enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await?;
+    // A body of this instance relays at once what its member addressed to it.
+    if let Audience::Union(body) = &audience {
+        if data.urls.is_local(body) {
+            super::union::relay_if_addressed(conn, data, &to, &author.ap_id, &activity).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A call as it is to be stored.
@@ -304,6 +331,21 @@ pub async fn publish_call(
     let author = local_chapter(data, handle).await?;
     let call = call.validated()?;
     let mut tx = data.store.begin_write().await?;
+    if let Audience::Union(body) = &audience {
+        let member = unionhall_store::unions::get(
+            &mut tx,
+            unionhall_store::unions::Side::Chapter,
+            body,
+            &author.ap_id,
+        )
+        .await?
+        .is_some_and(|m| m.accepted_at.is_some());
+        if !member {
+            return Err(Error::BadRequest(format!(
+                "@{handle} is not an admitted member of {body}"
+            )));
+        }
+    }
     let row = insert_call(&mut tx, data, &author, &call, &audience, None).await?;
     unionhall_store::commit(tx).await?;
     wake(data);
@@ -589,9 +631,15 @@ pub async fn breakdown(data: &Data, call_id: i64) -> Result<Vec<(Url, Totals)>> 
     Ok(calls::chapter_totals(&mut conn, call_id).await?)
 }
 
-/// A call arrives (Create or Update) from a chapter we follow or that names one
-/// of ours.
-pub async fn receive_call(data: &Data, id: &Url, actor: &Url, call: CallJson) -> Result<()> {
+/// A call arrives (Create or Update) from a chapter we follow, that names one of
+/// ours, or relayed by a union body we belong to (`relayed_by`).
+pub async fn receive_call(
+    data: &Data,
+    id: &Url,
+    actor: &Url,
+    call: CallJson,
+    relayed_by: Option<&Url>,
+) -> Result<()> {
     same_actor(&call.attributed_to, actor, "post calls")?;
     verify_domains_match(&call.id, actor)?;
     let record = CallForSupport {
@@ -631,7 +679,20 @@ pub async fn receive_call(data: &Data, id: &Url, actor: &Url, call: CallJson) ->
         .any(|u| data.urls.is_local(u));
     let followed = follows::is_following(&data.store, actor).await?;
     let public = call.to.iter().chain(&call.cc).any(|u| u.as_str() == PUBLIC);
-    let audience = if public {
+    let to_our_body = {
+        let mut found = None;
+        for url in call.to.iter().filter(|u| data.urls.is_local(u)) {
+            if let Some(a) = store_actors::by_ap_id(&data.store, url).await? {
+                if a.kind == ActorKind::Union {
+                    found = Some(a.ap_id);
+                }
+            }
+        }
+        found
+    };
+    let audience = if let Some(body) = relayed_by.cloned().or_else(|| to_our_body.clone()) {
+        Audience::Union(body)
+    } else if public {
         Audience::Public
     } else if addressed_to_us && !followed {
         Audience::Chapters(
@@ -645,9 +706,35 @@ pub async fn receive_call(data: &Data, id: &Url, actor: &Url, call: CallJson) ->
         Audience::Followers
     };
     let mut tx = data.store.begin_write().await?;
-    if !first_time(&mut tx, id, actor).await? || !(followed || addressed_to_us) {
+    if !first_time(&mut tx, id, actor).await?
+        || !(followed || addressed_to_us || relayed_by.is_some())
+    {
         return Ok(unionhall_store::commit(tx).await?);
     }
+    let is_new = calls::by_ap_id(&mut tx, &call.id).await?.is_none();
+    let relay = to_our_body.as_ref().map(|_| {
+        let object = ActivityObject::Call(Box::new(call.clone()));
+        let (to, cc) = (call.to.clone(), call.cc.clone());
+        if is_new {
+            serde_json::to_value(Create {
+                kind: CreateType::Create,
+                id: id.clone(),
+                actor: actor.clone(),
+                object,
+                to,
+                cc,
+            })
+        } else {
+            serde_json::to_value(Update {
+                kind: UpdateType::Update,
+                id: id.clone(),
+                actor: actor.clone(),
+                object,
+                to,
+                cc,
+            })
+        }
+    });
     // The organizer's own words travel as `source`; without it (another
     // implementation), keep the HTML content, which pages must sanitise.
     let mut record = record;
@@ -675,6 +762,11 @@ pub async fn receive_call(data: &Data, id: &Url, actor: &Url, call: CallJson) ->
             "{actor} cannot change {}: it is not theirs",
             call.id
         )));
+    }
+    // Addressed to a body of ours by a member: relay it to the other members.
+    if let Some(activity) = relay {
+        let activity = activity.map_err(|err| Error::Internal(err.to_string()))?;
+        super::union::relay_if_addressed(&mut tx, data, &call.to, actor, &activity).await?;
     }
     unionhall_store::commit(tx).await?;
     Ok(())

@@ -7,7 +7,7 @@
 use super::{first_time, same_actor, wake};
 use crate::actors::{ensure_instance_actor, DbActor};
 use crate::delivery::enqueue_to;
-use crate::protocol::activities::{FollowAnswer, FollowRef, UndoObject};
+use crate::protocol::activities::{Answer, Answered, UndoObject};
 use crate::protocol::{Accept, Follow, Reject, Undo};
 use crate::{Data, Error, FederationData, Result};
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -108,7 +108,7 @@ fn accept_of(data: &Data, local: &ActorRow, follow: Follow) -> Accept {
         kind: AcceptType::Accept,
         id: data.urls.new_activity_id(),
         actor: local.ap_id.clone(),
-        object: FollowRef::Embedded(follow),
+        object: Answered::Follow(follow),
     }
 }
 
@@ -169,7 +169,7 @@ pub async fn answer_follower(
         Decision::Reject => follows::remove_follower(&mut tx, &local.ap_id, follower).await?,
     }
     .ok_or_else(not_following)?;
-    let follow = FollowRef::Embedded(Follow::new(
+    let follow = Answered::Follow(Follow::new(
         follow_id,
         follower.clone(),
         local.ap_id.clone(),
@@ -177,7 +177,7 @@ pub async fn answer_follower(
     let (id, actor) = (data.urls.new_activity_id(), local.ap_id.clone());
     match decision {
         Decision::Accept => {
-            let answer = FollowAnswer {
+            let answer = Answer {
                 kind: AcceptType::Accept,
                 id,
                 actor,
@@ -194,7 +194,7 @@ pub async fn answer_follower(
             .await?;
         }
         Decision::Reject => {
-            let answer = FollowAnswer {
+            let answer = Answer {
                 kind: RejectType::Reject,
                 id,
                 actor,
@@ -217,15 +217,19 @@ pub async fn answer_follower(
 }
 
 /// The object of an Accept or Reject must be a Follow of the accepting actor.
-fn check_answered_follow(answer: &FollowRef, answering: &Url) -> Result<()> {
-    if let FollowRef::Embedded(follow) = answer {
-        same_actor(&follow.object, answering, "answer a follow")?;
+fn check_answered_follow(answer: &Answered, answering: &Url) -> Result<()> {
+    match answer {
+        Answered::Follow(follow) => same_actor(&follow.object, answering, "answer a follow"),
+        Answered::Join(join) => same_actor(&join.object, answering, "answer a join"),
+        Answered::Id(_) => Ok(()),
     }
-    Ok(())
 }
 
 pub async fn receive_accept(accept: Accept, data: &Data) -> Result<()> {
     check_answered_follow(&accept.object, &accept.actor)?;
+    if super::union::receive_answer(data, &accept.id, &accept.actor, &accept.object, true).await? {
+        return Ok(());
+    }
     let mut tx = data.store.begin_write().await?;
     if !first_time(&mut tx, &accept.id, &accept.actor).await? {
         return Ok(());
@@ -238,6 +242,9 @@ pub async fn receive_accept(accept: Accept, data: &Data) -> Result<()> {
 
 pub async fn receive_reject(reject: Reject, data: &Data) -> Result<()> {
     check_answered_follow(&reject.object, &reject.actor)?;
+    if super::union::receive_answer(data, &reject.id, &reject.actor, &reject.object, false).await? {
+        return Ok(());
+    }
     let ours = follows::following(&data.store)
         .await?
         .into_iter()

@@ -6,6 +6,7 @@ pub mod call;
 pub mod follow;
 pub mod post;
 pub mod strike;
+pub mod union;
 
 use crate::{Data, Error, Result};
 use unionhall_store::{inbox_seen, Connection};

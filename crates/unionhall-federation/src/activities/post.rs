@@ -142,7 +142,7 @@ async fn receive_object(data: &Data, id: &Url, actor: &Url, object: ActivityObje
             check_note(&note, actor)?;
             store_note(data, id, actor, note).await
         }
-        ActivityObject::Call(call) => super::call::receive_call(data, id, actor, *call).await,
+        ActivityObject::Call(call) => super::call::receive_call(data, id, actor, *call, None).await,
         ActivityObject::Strike(strike) => {
             super::strike::receive_strike(data, id, actor, *strike).await
         }

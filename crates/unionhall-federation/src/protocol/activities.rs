@@ -5,16 +5,19 @@ use super::note::NoteJson;
 use super::one_or_many_ser;
 use super::strike::StrikeJson;
 use activitypub_federation::kinds::activity::{
-    AcceptType, CreateType, DeleteType, FollowType, RejectType, UndoType, UpdateType,
+    AcceptType, AnnounceType, CreateType, DeleteType, FollowType, JoinType, LeaveType, RejectType,
+    UndoType, UpdateType,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
+/// An actor asking another for something about itself: a Follow, or a chapter's
+/// Join and Leave of an industrial union body. Alike but for their type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Follow {
+pub struct ActorRequest<K> {
     #[serde(rename = "type")]
-    pub kind: FollowType,
+    pub kind: K,
     pub id: Url,
     #[serde(deserialize_with = "super::id_or_object::deserialize")]
     pub actor: Url,
@@ -22,10 +25,10 @@ pub struct Follow {
     pub object: Url,
 }
 
-impl Follow {
+impl<K: Default> ActorRequest<K> {
     pub fn new(id: Url, actor: Url, object: Url) -> Self {
         Self {
-            kind: FollowType::Follow,
+            kind: K::default(),
             id,
             actor,
             object,
@@ -33,36 +36,60 @@ impl Follow {
     }
 }
 
-/// The Follow an Accept or Reject answers: embedded (Mastodon, Lemmy, us) or by id.
+pub type Follow = ActorRequest<FollowType>;
+pub type Join = ActorRequest<JoinType>;
+pub type Leave = ActorRequest<LeaveType>;
+
+/// What an Accept or Reject answers: a Follow or a Join, embedded (Mastodon,
+/// Lemmy, us) or by id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum FollowRef {
-    Embedded(Follow),
+pub enum Answered {
+    Follow(Follow),
+    Join(Join),
     Id(Url),
 }
 
-impl FollowRef {
+impl Answered {
     pub fn id(&self) -> &Url {
         match self {
-            Self::Embedded(follow) => &follow.id,
+            Self::Follow(request) => &request.id,
+            Self::Join(request) => &request.id,
             Self::Id(id) => id,
         }
     }
 }
 
-/// An answer to a Follow: [`Accept`] or [`Reject`], alike but for their type.
+/// An answer to a Follow or a Join: [`Accept`] or [`Reject`], alike but for
+/// their type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FollowAnswer<K> {
+pub struct Answer<K> {
     #[serde(rename = "type")]
     pub kind: K,
     pub id: Url,
     pub actor: Url,
-    pub object: FollowRef,
+    pub object: Answered,
 }
 
-pub type Accept = FollowAnswer<AcceptType>;
-pub type Reject = FollowAnswer<RejectType>;
+pub type Accept = Answer<AcceptType>;
+pub type Reject = Answer<RejectType>;
+
+/// A union body relaying a member chapter's activity to every member (FEP-1b12):
+/// the activity is embedded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Announce {
+    #[serde(rename = "type")]
+    pub kind: AnnounceType,
+    pub id: Url,
+    pub actor: Url,
+    pub object: serde_json::Value,
+    #[serde(default, with = "one_or_many_ser")]
+    pub to: Vec<Url>,
+    #[serde(default, with = "one_or_many_ser")]
+    pub cc: Vec<Url>,
+}
 
 /// What an Undo takes back. Only follows matter to us; anything else (a Like, an
 /// Announce) is acknowledged and changes nothing.
@@ -170,11 +197,14 @@ pub enum InboxActivity {
     Create(Create),
     Update(Update),
     Delete(Delete),
+    Join(Join),
+    Leave(Leave),
+    Announce(Announce),
 }
 
 /// The activity types an inbox accepts, for error messages and FEDERATION.md.
 pub const INBOX_TYPES: &[&str] = &[
-    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete",
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Join", "Leave", "Announce",
 ];
 
 impl<'de> Deserialize<'de> for InboxActivity {
@@ -194,6 +224,9 @@ impl<'de> Deserialize<'de> for InboxActivity {
             "Create" => serde_json::from_value(value).map(Self::Create),
             "Update" => serde_json::from_value(value).map(Self::Update),
             "Delete" => serde_json::from_value(value).map(Self::Delete),
+            "Join" => serde_json::from_value(value).map(Self::Join),
+            "Leave" => serde_json::from_value(value).map(Self::Leave),
+            "Announce" => serde_json::from_value(value).map(Self::Announce),
             other => {
                 return Err(D::Error::custom(format!(
                     "unsupported activity type {other:?}; this inbox accepts {}",
@@ -215,6 +248,9 @@ impl InboxActivity {
             Self::Create(a) => &a.id,
             Self::Update(a) => &a.id,
             Self::Delete(a) => &a.id,
+            Self::Join(a) => &a.id,
+            Self::Leave(a) => &a.id,
+            Self::Announce(a) => &a.id,
         }
     }
 
@@ -227,6 +263,9 @@ impl InboxActivity {
             Self::Create(a) => &a.actor,
             Self::Update(a) => &a.actor,
             Self::Delete(a) => &a.actor,
+            Self::Join(a) => &a.actor,
+            Self::Leave(a) => &a.actor,
+            Self::Announce(a) => &a.actor,
         }
     }
 }
@@ -250,7 +289,7 @@ mod tests {
         let InboxActivity::Accept(accept) = parsed else {
             panic!("not an Accept")
         };
-        let FollowRef::Embedded(follow) = accept.object else {
+        let Answered::Follow(follow) = accept.object else {
             panic!("not embedded")
         };
         assert_eq!(follow.actor.as_str(), "https://a.example/actor");

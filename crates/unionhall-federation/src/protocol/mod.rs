@@ -12,7 +12,8 @@ pub mod note;
 pub mod strike;
 
 pub use activities::{
-    Accept, ActivityObject, Create, Delete, Follow, InboxActivity, Reject, Undo, Update,
+    Accept, ActivityObject, Announce, Create, Delete, Follow, InboxActivity, Join, Leave, Reject,
+    Undo, Update,
 };
 pub use actor::{ActorJson, Endpoints};
 pub use call::{CallJson, PledgeTotalJson};

@@ -1,0 +1,340 @@
+//! Industrial union bodies: groups of chapters on any instance. A chapter
+//! applies (Join), an officer admits it (Accept) or not (Reject), it may Leave.
+//! The body relays (Announce, as FEP-1b12 groups do) what a member chapter
+//! addresses to it, to every other member.
+
+use super::{first_time, wake};
+use crate::actors::DbActor;
+use crate::delivery::{enqueue, enqueue_to};
+use crate::protocol::activities::{Answer, Answered};
+use crate::protocol::{Accept, ActivityObject, Announce, InboxActivity, Join, Leave, Reject};
+use crate::{Data, Error, Result};
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::kinds::activity::{AcceptType, AnnounceType, RejectType};
+use activitypub_federation::protocol::verification::verify_domains_match;
+use unionhall_domain::ActorKind;
+use unionhall_store::actors::{self as store_actors, ActorRow};
+use unionhall_store::unions::{self, Membership, Side};
+use unionhall_store::Connection;
+use url::Url;
+
+async fn local_group(data: &Data, handle: &str, kind: ActorKind) -> Result<ActorRow> {
+    store_actors::local_by_handle(&data.store, handle)
+        .await?
+        .filter(|a| a.kind == kind)
+        .ok_or_else(|| Error::NotFound(format!("no {} @{handle} here", kind.as_str())))
+}
+
+/// The body a chapter wants to join: one of ours by handle or id, or a remote
+/// one by `@handle@domain` or id.
+async fn find_body(data: &Data, target: &str) -> Result<ActorRow> {
+    let target = target.trim();
+    if let Ok(url) = Url::parse(target) {
+        if data.urls.is_local(&url) {
+            return store_actors::by_ap_id(&data.store, &url)
+                .await?
+                .filter(|a| a.kind == ActorKind::Union)
+                .ok_or_else(|| Error::NotFound(format!("{url} is not a union body here")));
+        }
+    }
+    let handle = target.trim_start_matches('@');
+    let local = match handle.split_once('@') {
+        None => Some(handle),
+        Some((name, domain)) if domain == data.urls.domain() => Some(name),
+        Some(_) => None,
+    };
+    match local {
+        Some(handle) => local_group(data, handle, ActorKind::Union).await,
+        None => Ok(super::follow::resolve(data, target).await?.0),
+    }
+}
+
+/// A chapter of ours applies to join a body.
+pub async fn apply(data: &Data, chapter_handle: &str, body: &str) -> Result<Membership> {
+    let chapter = local_group(data, chapter_handle, ActorKind::Chapter).await?;
+    let body = find_body(data, body).await?;
+    let join = Join::new(
+        data.urls.new_activity_id(),
+        chapter.ap_id.clone(),
+        body.ap_id.clone(),
+    );
+    let mut tx = data.store.begin_write().await?;
+    if unions::get(&mut tx, Side::Chapter, &body.ap_id, &chapter.ap_id)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "{chapter_handle} has applied to {} already",
+            body.ap_id
+        )));
+    }
+    unions::apply(
+        &mut tx,
+        Side::Chapter,
+        &body.ap_id,
+        &chapter.ap_id,
+        &join.id,
+    )
+    .await?;
+    if body.is_local {
+        unions::apply(&mut tx, Side::Body, &body.ap_id, &chapter.ap_id, &join.id).await?;
+    } else {
+        enqueue_to(&mut tx, &data.urls, &chapter, &join.id, &join, &body).await?;
+    }
+    let membership = unions::get(&mut tx, Side::Chapter, &body.ap_id, &chapter.ap_id)
+        .await?
+        .ok_or_else(|| Error::Internal("the application vanished".into()))?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(membership)
+}
+
+/// A chapter elsewhere applies to one of our bodies; an officer decides.
+pub async fn receive_join(join: Join, data: &Data) -> Result<()> {
+    let body = store_actors::by_ap_id(&data.store, &join.object)
+        .await?
+        .filter(|a| a.is_local && a.kind == ActorKind::Union)
+        .ok_or_else(|| Error::NotFound(format!("{} is not a union body here", join.object)))?;
+    let mut tx = data.store.begin_write().await?;
+    if first_time(&mut tx, &join.id, &join.actor).await? {
+        unions::apply(&mut tx, Side::Body, &body.ap_id, &join.actor, &join.id).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(())
+}
+
+/// An officer admits a chapter that applied, or refuses it (also: removes a
+/// member). The chapter is told with an Accept or a Reject of its Join.
+pub async fn decide(data: &Data, body_handle: &str, chapter: &Url, admit: bool) -> Result<()> {
+    let body = local_group(data, body_handle, ActorKind::Union).await?;
+    let mut tx = data.store.begin_write().await?;
+    let membership = unions::get(&mut tx, Side::Body, &body.ap_id, chapter)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("{chapter} has not applied to {body_handle}")))?;
+    if admit {
+        unions::accept(&mut tx, Side::Body, &body.ap_id, chapter).await?;
+    } else {
+        unions::remove(&mut tx, Side::Body, &body.ap_id, chapter).await?;
+    }
+    if data.urls.is_local(chapter) {
+        if admit {
+            unions::accept(&mut tx, Side::Chapter, &body.ap_id, chapter).await?;
+        } else {
+            unions::remove(&mut tx, Side::Chapter, &body.ap_id, chapter).await?;
+        }
+    } else {
+        let applicant = store_actors::by_ap_id(&data.store, chapter)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("{chapter} applied but is unknown")))?;
+        let join = Answered::Join(Join::new(
+            membership.join_id,
+            chapter.clone(),
+            body.ap_id.clone(),
+        ));
+        let id = data.urls.new_activity_id();
+        if admit {
+            let answer: Accept = Answer {
+                kind: AcceptType::Accept,
+                id: id.clone(),
+                actor: body.ap_id.clone(),
+                object: join,
+            };
+            enqueue_to(&mut tx, &data.urls, &body, &id, &answer, &applicant).await?;
+        } else {
+            let answer: Reject = Answer {
+                kind: RejectType::Reject,
+                id: id.clone(),
+                actor: body.ap_id.clone(),
+                object: join,
+            };
+            enqueue_to(&mut tx, &data.urls, &body, &id, &answer, &applicant).await?;
+        }
+    }
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(())
+}
+
+/// An Accept or Reject from a body answering one of our chapters' Joins. True
+/// if it was one (the caller handles follows otherwise).
+pub(crate) async fn receive_answer(
+    data: &Data,
+    id: &Url,
+    body: &Url,
+    answered: &Answered,
+    admitted: bool,
+) -> Result<bool> {
+    let mut tx = data.store.begin_write().await?;
+    let Some(membership) = unions::by_join_id(&mut tx, body, answered.id()).await? else {
+        return Ok(false);
+    };
+    if let Answered::Join(join) = answered {
+        if &join.object != body || join.actor != membership.chapter {
+            return Err(Error::Forbidden(format!("{body} cannot answer that Join")));
+        }
+    }
+    if first_time(&mut tx, id, body).await? {
+        if admitted {
+            unions::accept(&mut tx, Side::Chapter, body, &membership.chapter).await?;
+        } else {
+            unions::remove(&mut tx, Side::Chapter, body, &membership.chapter).await?;
+        }
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(true)
+}
+
+/// A chapter of ours leaves a body (or withdraws its application).
+pub async fn leave(data: &Data, chapter_handle: &str, body: &Url) -> Result<()> {
+    let chapter = local_group(data, chapter_handle, ActorKind::Chapter).await?;
+    let mut tx = data.store.begin_write().await?;
+    if !unions::remove(&mut tx, Side::Chapter, body, &chapter.ap_id).await? {
+        return Err(Error::NotFound(format!(
+            "{chapter_handle} is not in {body}"
+        )));
+    }
+    if data.urls.is_local(body) {
+        unions::remove(&mut tx, Side::Body, body, &chapter.ap_id).await?;
+    } else {
+        let target = store_actors::by_ap_id(&data.store, body)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("{body} is unknown")))?;
+        let leave = Leave::new(
+            data.urls.new_activity_id(),
+            chapter.ap_id.clone(),
+            body.clone(),
+        );
+        enqueue_to(&mut tx, &data.urls, &chapter, &leave.id, &leave, &target).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(())
+}
+
+pub async fn receive_leave(leave: Leave, data: &Data) -> Result<()> {
+    let mut tx = data.store.begin_write().await?;
+    if first_time(&mut tx, &leave.id, &leave.actor).await? {
+        unions::remove(&mut tx, Side::Body, &leave.object, &leave.actor).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(())
+}
+
+/// The admitted members of one of our bodies.
+pub async fn members(data: &Data, body: &Url) -> Result<Vec<Url>> {
+    let mut conn = data.store.acquire().await?;
+    Ok(unions::members_of(&mut conn, body)
+        .await?
+        .into_iter()
+        .filter(|m| m.accepted_at.is_some())
+        .map(|m| m.chapter)
+        .collect())
+}
+
+/// The collection a body's relays are addressed to.
+pub fn members_url(body: &Url) -> Url {
+    let mut url = body.clone();
+    url.set_path(&format!("{}/members", body.path().trim_end_matches('/')));
+    url
+}
+
+/// If `to` names one of our bodies and `sender` is an admitted member of it, the
+/// body relays `activity` to its other members. Returns the body.
+pub(crate) async fn relay_if_addressed(
+    conn: &mut Connection,
+    data: &Data,
+    to: &[Url],
+    sender: &Url,
+    activity: &serde_json::Value,
+) -> Result<Option<Url>> {
+    for url in to.iter().filter(|u| data.urls.is_local(u)) {
+        let Some(body) = store_actors::by_ap_id(&data.store, url)
+            .await?
+            .filter(|a| a.kind == ActorKind::Union)
+        else {
+            continue;
+        };
+        let members = unions::members_of(conn, &body.ap_id).await?;
+        if !members
+            .iter()
+            .any(|m| &m.chapter == sender && m.accepted_at.is_some())
+        {
+            return Err(Error::Forbidden(format!(
+                "{sender} is not a member of {}",
+                body.ap_id
+            )));
+        }
+        let mut inboxes = Vec::new();
+        for member in members
+            .iter()
+            .filter(|m| m.accepted_at.is_some() && &m.chapter != sender)
+        {
+            if let Some(actor) = store_actors::by_ap_id(&data.store, &member.chapter).await? {
+                inboxes.push(actor.delivery_inbox().clone());
+            }
+        }
+        let announce = Announce {
+            kind: AnnounceType::Announce,
+            id: data.urls.new_activity_id(),
+            actor: body.ap_id.clone(),
+            object: activity.clone(),
+            to: vec![members_url(&body.ap_id)],
+            cc: Vec::new(),
+        };
+        enqueue(
+            conn,
+            &data.urls,
+            &body,
+            &announce.id,
+            &announce,
+            &inboxes,
+            false,
+        )
+        .await?;
+        wake(data);
+        return Ok(Some(body.ap_id));
+    }
+    Ok(None)
+}
+
+/// A body relays a member's activity. Taken only from a body one of our chapters
+/// belongs to; the activity inside is checked as if its author had sent it
+/// (its ids on its author's server, the object its author's).
+pub async fn receive_announce(announce: Announce, data: &Data) -> Result<()> {
+    if !unions::we_belong_to(&data.store, &announce.actor).await? {
+        return Err(Error::Forbidden(format!(
+            "{} is not a union body we belong to",
+            announce.actor
+        )));
+    }
+    let inner: InboxActivity = serde_json::from_value(announce.object)
+        .map_err(|err| Error::BadRequest(format!("the announced activity: {err}")))?;
+    verify_domains_match(inner.id(), inner.actor())?;
+    // The author may be new to us: fetch (and cache) it, as for a signature.
+    ObjectId::<DbActor>::from(inner.actor().clone())
+        .dereference(data)
+        .await?;
+    let relayed_by = Some(&announce.actor);
+    match inner {
+        InboxActivity::Create(a) => relayed(data, &a.id, &a.actor, a.object, relayed_by).await,
+        InboxActivity::Update(a) => relayed(data, &a.id, &a.actor, a.object, relayed_by).await,
+        _ => Err(Error::BadRequest(
+            "a body relays only Create and Update of calls".into(),
+        )),
+    }
+}
+
+async fn relayed(
+    data: &Data,
+    id: &Url,
+    actor: &Url,
+    object: ActivityObject,
+    body: Option<&Url>,
+) -> Result<()> {
+    match object {
+        ActivityObject::Call(call) => super::call::receive_call(data, id, actor, *call, body).await,
+        _ => Err(Error::BadRequest(
+            "a body relays only calls for support".into(),
+        )),
+    }
+}
