@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/actors/{handle}", get(actor))
         .route("/actors/{handle}/outbox", get(outbox_collection))
         .route("/actors/{handle}/followers", get(followers_collection))
+        .route("/actors/{handle}/members", get(members_collection))
 }
 
 /// Items shown in an outbox: the newest ones, enough for a server to backfill.
@@ -154,5 +155,28 @@ async fn followers_collection(
         "id": urls.followers(&handle),
         "type": "OrderedCollection",
         "totalItems": total,
+    })))
+}
+
+/// A union body's member chapters: only for signed requests from a member's
+/// server (a body's membership is its members' business).
+async fn members_collection(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    request: crate::objects::RequestHead,
+) -> Result<ActivityJson, AppError> {
+    let row = local_actor(&state, &handle).await?;
+    if row.kind != unionhall_domain::ActorKind::Union {
+        return Err(AppError::NotFound(format!("@{handle} is not a union body")));
+    }
+    let data = state.federation_data();
+    let members = unionhall_federation::activities::union::members(&data, &row.ap_id).await?;
+    crate::objects::authorize(&state, &request, &members).await?;
+    Ok(ActivityJson(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": unionhall_federation::activities::union::members_url(&row.ap_id),
+        "type": "OrderedCollection",
+        "totalItems": members.len(),
+        "orderedItems": members,
     })))
 }

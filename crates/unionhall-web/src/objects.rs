@@ -152,7 +152,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestHead {
 
 /// Lets a non-public object through only to a signed request from a server in
 /// its audience.
-async fn authorize(
+pub(crate) async fn authorize(
     state: &AppState,
     request: &RequestHead,
     audience: &[url::Url],

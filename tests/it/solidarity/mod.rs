@@ -4,3 +4,4 @@
 
 mod calls;
 mod strikes;
+mod unions;

@@ -117,13 +117,25 @@ struct NewCall {
     audience: String,
     #[serde(default)]
     chapters: Vec<Url>,
+    /// With audience `union`: the id of a body the chapter belongs to.
+    #[serde(default)]
+    union: Option<Url>,
 }
 
 fn default_audience() -> String {
     "public".into()
 }
 
-fn audience(name: &str, chapters: Vec<Url>) -> Result<Audience, AppError> {
+fn audience(name: &str, chapters: Vec<Url>, union: Option<Url>) -> Result<Audience, AppError> {
+    if let Some(body) = union {
+        return match (name, chapters.is_empty()) {
+            ("union", true) => Ok(Audience::Union(body)),
+            _ => Err(AppError::Invalid {
+                field: "union".into(),
+                message: "union goes with audience union, alone".into(),
+            }),
+        };
+    }
     match (name, chapters.is_empty()) {
         ("public", true) => Ok(Audience::Public),
         ("followers", true) => Ok(Audience::Followers),
@@ -134,7 +146,9 @@ fn audience(name: &str, chapters: Vec<Url>) -> Result<Audience, AppError> {
         }),
         _ => Err(AppError::Invalid {
             field: "audience".into(),
-            message: "audience is public, followers or chapters (the last with chapters)".into(),
+            message:
+                "audience is public, followers, chapters (with chapters) or union (with union)"
+                    .into(),
         }),
     }
 }
@@ -147,7 +161,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<CallView>), AppError> {
     let chapter = state.members.chapter(&handle).await?;
     principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
-    let audience = audience(&body.audience, body.chapters)?;
+    let audience = audience(&body.audience, body.chapters, body.union)?;
     let row =
         calls_fed::publish_call(&state.federation_data(), &handle, body.call, audience).await?;
     Ok((StatusCode::CREATED, Json(view(row, Some(Vec::new()))?)))

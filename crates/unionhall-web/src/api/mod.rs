@@ -11,6 +11,7 @@ mod groups;
 mod me;
 mod roster;
 mod strikes;
+mod unions;
 
 use crate::AppState;
 use axum::http::{header, HeaderValue};
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(groups::router())
         .merge(roster::router())
         .merge(strikes::router())
+        .merge(unions::router())
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
