@@ -5,6 +5,7 @@
 //! other crate can depend on it. Records derive serde's traits (not a format) so that
 //! the store's sealed form and the API share one shape.
 
+mod action;
 mod actor_kind;
 mod call;
 mod error;
@@ -13,6 +14,7 @@ mod member;
 mod role;
 mod strike;
 
+pub use action::{ActionAnswer, ActionStatus, CoordinatedAction};
 pub use actor_kind::ActorKind;
 pub use call::{CallForSupport, CallKind, CallStatus, Goal, Place, Pledge, PledgeTotals};
 pub use error::{DomainError, Result};
