@@ -11,6 +11,7 @@
 //! say when.
 
 pub mod accounts;
+pub mod actions;
 pub mod actors;
 pub mod audit;
 pub mod calls;

@@ -125,6 +125,18 @@ pub async fn get(
     .transpose()
 }
 
+/// Whether `chapter` is an admitted member of `body`, as `side` records it.
+pub async fn is_admitted(
+    conn: &mut AnyConnection,
+    side: Side,
+    body: &Url,
+    chapter: &Url,
+) -> Result<bool> {
+    Ok(get(conn, side, body, chapter)
+        .await?
+        .is_some_and(|m| m.accepted_at.is_some()))
+}
+
 /// The chapter that sent the Join `join_id` to `body`, on the chapter's side.
 pub async fn by_join_id(
     conn: &mut AnyConnection,

@@ -1,0 +1,162 @@
+//! Coordinated actions and the chapters' answers to them.
+
+use crate::database::now_millis;
+use crate::rows::{flag, url};
+use crate::{Result, Store};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRow {
+    pub id: i64,
+    pub ap_id: Url,
+    pub author: Url,
+    pub record: String,
+    pub status: String,
+    /// Received copies: the tally as JSON, as the body last published it.
+    pub tally: String,
+    pub is_local: bool,
+    pub published_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str =
+    "id, ap_id, author, record, status, tally, is_local, published_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<ActionRow> {
+    Ok(ActionRow {
+        id: row.try_get("id")?,
+        ap_id: url(row, "ap_id")?,
+        author: url(row, "author")?,
+        record: row.try_get("record")?,
+        status: row.try_get("status")?,
+        tally: row.try_get("tally")?,
+        is_local: flag(row, "is_local")?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Inserts an action, or replaces the one with this id if `author` proposed it.
+/// Returns the local id; None if the id belongs to another author.
+pub async fn upsert(
+    conn: &mut AnyConnection,
+    ap_id: &Url,
+    author: &Url,
+    record: &str,
+    status: &str,
+    tally: &str,
+    is_local: bool,
+) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "INSERT INTO actions (ap_id, author, record, status, tally, is_local, published_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (ap_id) DO UPDATE SET record = excluded.record, status = excluded.status, \
+         tally = excluded.tally, updated_at = excluded.updated_at \
+         WHERE actions.author = excluded.author RETURNING id",
+    )
+    .bind(ap_id.as_str())
+    .bind(author.as_str())
+    .bind(record)
+    .bind(status)
+    .bind(tally)
+    .bind(i64::from(is_local))
+    .bind(now_millis())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok(r.try_get("id")?)).transpose()
+}
+
+pub async fn set_status(conn: &mut AnyConnection, id: i64, status: &str) -> Result<()> {
+    sqlx::query("UPDATE actions SET status = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(now_millis())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn by_id(store: &Store, id: i64) -> Result<Option<ActionRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM actions WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<ActionRow>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM actions WHERE ap_id = $1"))
+        .bind(ap_id.as_str())
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Every action, newest first.
+pub async fn all(store: &Store) -> Result<Vec<ActionRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM actions ORDER BY published_at DESC, id DESC"
+    ))
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// A chapter's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRow {
+    pub chapter: Url,
+    pub answer: String,
+    pub people: i64,
+    pub sent_at: i64,
+}
+
+/// Records a chapter's answer unless a newer one is stored; true if it changed.
+pub async fn set_answer(
+    conn: &mut AnyConnection,
+    action_id: i64,
+    answer: &AnswerRow,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO action_answers (action_id, chapter, answer, people, sent_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (action_id, chapter) DO UPDATE SET \
+         answer = excluded.answer, people = excluded.people, sent_at = excluded.sent_at \
+         WHERE action_answers.sent_at < excluded.sent_at",
+    )
+    .bind(action_id)
+    .bind(answer.chapter.as_str())
+    .bind(&answer.answer)
+    .bind(answer.people)
+    .bind(answer.sent_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn answers(conn: &mut AnyConnection, action_id: i64) -> Result<Vec<AnswerRow>> {
+    sqlx::query(
+        "SELECT chapter, answer, people, sent_at FROM action_answers WHERE action_id = $1 \
+         ORDER BY chapter",
+    )
+    .bind(action_id)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(AnswerRow {
+            chapter: url(row, "chapter")?,
+            answer: row.try_get("answer")?,
+            people: row.try_get("people")?,
+            sent_at: row.try_get("sent_at")?,
+        })
+    })
+    .collect()
+}
