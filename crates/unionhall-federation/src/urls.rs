@@ -68,6 +68,27 @@ impl Urls {
         self.join(&format!("/strikes/{}", uuid::Uuid::new_v4()))
     }
 
+    pub fn new_action_id(&self) -> Url {
+        self.join(&format!("/actions/{}", uuid::Uuid::new_v4()))
+    }
+
+    /// The id of a chapter's answer to one action (stable: a changed answer is
+    /// an Update of the same object).
+    pub fn action_answer(&self, handle: &str, action: &Url) -> Url {
+        self.about(handle, "answers", action)
+    }
+
+    /// `/actors/{handle}/{what}/{key}`, the key a short hash of `target`.
+    fn about(&self, handle: &str, what: &str, target: &Url) -> Url {
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, target.as_str().as_bytes());
+        let key: String = digest.as_ref()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.join(&format!("/actors/{handle}/{what}/{key}"))
+    }
+
     pub fn new_call_id(&self) -> Url {
         self.join(&format!("/calls/{}", uuid::Uuid::new_v4()))
     }
@@ -75,13 +96,7 @@ impl Urls {
     /// The id of a chapter's pledge totals for one call (stable: each new total
     /// is an Update of the same object).
     pub fn pledge_total(&self, handle: &str, call: &Url) -> Url {
-        let digest =
-            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, call.as_str().as_bytes());
-        let key: String = digest.as_ref()[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        self.join(&format!("/actors/{handle}/pledges/{key}"))
+        self.about(handle, "pledges", call)
     }
 
     pub fn is_local(&self, url: &Url) -> bool {

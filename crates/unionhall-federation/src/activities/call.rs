@@ -332,15 +332,14 @@ pub async fn publish_call(
     let call = call.validated()?;
     let mut tx = data.store.begin_write().await?;
     if let Audience::Union(body) = &audience {
-        let member = unionhall_store::unions::get(
+        if !unionhall_store::unions::is_admitted(
             &mut tx,
             unionhall_store::unions::Side::Chapter,
             body,
             &author.ap_id,
         )
         .await?
-        .is_some_and(|m| m.accepted_at.is_some());
-        if !member {
+        {
             return Err(Error::BadRequest(format!(
                 "@{handle} is not an admitted member of {body}"
             )));

@@ -2,6 +2,7 @@
 //! actor acts only for itself and on what it owns, records the activity id and
 //! applies the change in one transaction, and enqueues any answer in the same one.
 
+pub mod action;
 pub mod call;
 pub mod follow;
 pub mod post;

@@ -143,6 +143,12 @@ async fn receive_object(data: &Data, id: &Url, actor: &Url, object: ActivityObje
             store_note(data, id, actor, note).await
         }
         ActivityObject::Call(call) => super::call::receive_call(data, id, actor, *call, None).await,
+        ActivityObject::Action(action) => {
+            super::action::receive_action(data, id, actor, *action).await
+        }
+        ActivityObject::ActionAnswer(answer) => {
+            super::action::receive_answer(data, id, actor, answer).await
+        }
         ActivityObject::Strike(strike) => {
             super::strike::receive_strike(data, id, actor, *strike).await
         }

@@ -1,5 +1,6 @@
 //! Activities we send and receive.
 
+use super::action::{ActionAnswerJson, ActionJson, ACTION_ANSWER};
 use super::call::{CallJson, PledgeTotalJson, PLEDGE_TOTAL};
 use super::note::NoteJson;
 use super::one_or_many_ser;
@@ -111,13 +112,16 @@ pub struct Undo {
 }
 
 /// What a Create or Update carries: a call for support (it has a `callKind`), a
-/// strike (`strikeStatus`), a chapter's pledge totals, or any other object with
-/// text, read as a note.
+/// strike (`strikeStatus`), a coordinated action (`actionStatus`), a chapter's
+/// pledge totals or answer to an action, or any other object with text, read as
+/// a note.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum ActivityObject {
     Call(Box<CallJson>),
     Strike(Box<StrikeJson>),
+    Action(Box<ActionJson>),
+    ActionAnswer(ActionAnswerJson),
     PledgeTotal(PledgeTotalJson),
     Note(NoteJson),
 }
@@ -126,8 +130,13 @@ impl<'de> Deserialize<'de> for ActivityObject {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let value = serde_json::Value::deserialize(d)?;
-        let parsed = if value.get("type").and_then(|t| t.as_str()) == Some(PLEDGE_TOTAL) {
+        let kind = value.get("type").and_then(|t| t.as_str());
+        let parsed = if kind == Some(PLEDGE_TOTAL) {
             serde_json::from_value(value).map(Self::PledgeTotal)
+        } else if kind == Some(ACTION_ANSWER) {
+            serde_json::from_value(value).map(Self::ActionAnswer)
+        } else if value.get("actionStatus").is_some() {
+            serde_json::from_value(value).map(|a| Self::Action(Box::new(a)))
         } else if value.get("strikeStatus").is_some() {
             serde_json::from_value(value).map(|s| Self::Strike(Box::new(s)))
         } else if value.get("callKind").is_some() {

@@ -5,6 +5,7 @@
 //! a value is optional, a string where an array is usual) and strict where it
 //! matters (ids, actors, keys must be URLs and present).
 
+pub mod action;
 pub mod activities;
 pub mod actor;
 pub mod call;
@@ -55,7 +56,15 @@ pub fn context() -> serde_json::Value {
             "demands": "uh:demands",
             "outcome": "uh:outcome",
             "shifts": { "@id": "uh:shifts", "@type": "@id", "@container": "@list" },
-            "updates": { "@id": "uh:updates", "@container": "@list" }
+            "updates": { "@id": "uh:updates", "@container": "@list" },
+            "ActionAnswer": "uh:ActionAnswer",
+            "action": { "@id": "uh:action", "@type": "@id" },
+            "actionStatus": "uh:actionStatus",
+            "decisionDeadline": { "@id": "uh:decisionDeadline", "@type": "xsd:dateTime" },
+            "commitment": "uh:commitment",
+            "tally": { "@id": "uh:tally", "@container": "@list" },
+            "chapter": { "@id": "uh:chapter", "@type": "@id" },
+            "answer": "uh:answer"
         }
     ])
 }
