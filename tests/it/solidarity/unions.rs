@@ -2,44 +2,14 @@
 //! the body reaches C through the body's relay; the membership is the members'
 //! business only.
 
+use super::{create_body, until};
 use crate::federation::create_chapter;
-use crate::helpers::{fresh_database, spawn_instance_on, TestInstance};
-use crate::members::{join, Account};
+use crate::helpers::{fresh_database, spawn_instance_on};
+use crate::members::join;
 use activitypub_federation::fetch::fetch_object_http;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use unionhall_domain::{ActorKind, Handle, Role};
-
-async fn create_body(instance: &TestInstance, handle: &str) -> url::Url {
-    unionhall_federation::actors::create_group(
-        &instance.store,
-        &instance.data.urls,
-        unionhall_federation::actors::NewGroup {
-            kind: ActorKind::Union,
-            handle: Handle::parse(handle).unwrap(),
-            name: "Food Workers Industrial Union".into(),
-            summary: String::new(),
-            manually_approves_followers: true,
-        },
-    )
-    .await
-    .unwrap()
-    .ap_id
-}
-
-/// Polls `path` as `account` until `check` holds.
-async fn until(account: &Account, path: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..400 {
-        let (_, body) = account.get(path).await;
-        if check(&body) {
-            return body;
-        }
-        last = body;
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("{path} on {} never got there; last: {last}", account.base);
-}
+use unionhall_domain::Role;
 
 #[tokio::test]
 async fn a_body_admits_chapters_elsewhere_and_relays_what_members_address_to_it() {

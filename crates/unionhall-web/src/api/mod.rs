@@ -5,6 +5,7 @@
 //! Responses carry `Cache-Control: no-store`: member data must not stay in a
 //! shared computer's browser cache or in a proxy.
 
+mod actions;
 mod body;
 mod calls;
 mod groups;
@@ -23,6 +24,7 @@ pub(crate) use body::ApiJson;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(me::router())
+        .merge(actions::router())
         .merge(calls::router())
         .merge(groups::router())
         .merge(roster::router())
