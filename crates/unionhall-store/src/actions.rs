@@ -38,34 +38,51 @@ fn from_row(row: &AnyRow) -> Result<ActionRow> {
     })
 }
 
-/// Inserts an action, or replaces the one with this id if `author` proposed it.
-/// Returns the local id; None if the id belongs to another author.
-pub async fn upsert(
-    conn: &mut AnyConnection,
-    ap_id: &Url,
-    author: &Url,
-    record: &str,
-    status: &str,
-    tally: &str,
-    is_local: bool,
-) -> Result<Option<i64>> {
+/// What a new or changed action holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionWrite<'a> {
+    pub ap_id: &'a Url,
+    pub author: &'a Url,
+    pub record: &'a str,
+    pub status: &'a str,
+    pub tally: &'a str,
+    pub is_local: bool,
+    /// Ours: now. Received: the sender's `updated` (older versions are ignored).
+    pub updated_at: i64,
+}
+
+/// Inserts an action, or replaces the one with this id if `author` proposed it
+/// and this version is not older. Returns the local id; None if nothing was
+/// written.
+pub async fn upsert(conn: &mut AnyConnection, action: &ActionWrite<'_>) -> Result<Option<i64>> {
     let row = sqlx::query(
         "INSERT INTO actions (ap_id, author, record, status, tally, is_local, published_at, \
          updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
          ON CONFLICT (ap_id) DO UPDATE SET record = excluded.record, status = excluded.status, \
          tally = excluded.tally, updated_at = excluded.updated_at \
-         WHERE actions.author = excluded.author RETURNING id",
+         WHERE actions.author = excluded.author AND actions.updated_at <= excluded.updated_at \
+         RETURNING id",
     )
-    .bind(ap_id.as_str())
-    .bind(author.as_str())
-    .bind(record)
-    .bind(status)
-    .bind(tally)
-    .bind(i64::from(is_local))
-    .bind(now_millis())
+    .bind(action.ap_id.as_str())
+    .bind(action.author.as_str())
+    .bind(action.record)
+    .bind(action.status)
+    .bind(action.tally)
+    .bind(i64::from(action.is_local))
+    .bind(action.updated_at)
     .fetch_optional(conn)
     .await?;
     row.map(|r| Ok(r.try_get("id")?)).transpose()
+}
+
+/// Marks an action changed (its tally moved), so the next version sent is newer.
+pub async fn touch(conn: &mut AnyConnection, id: i64) -> Result<()> {
+    sqlx::query("UPDATE actions SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now_millis())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_status(conn: &mut AnyConnection, id: i64, status: &str) -> Result<()> {

@@ -77,12 +77,16 @@ pub struct CallWrite<'a> {
     pub strike: Option<&'a Url>,
     pub pledged: Totals,
     pub is_local: bool,
+    /// Ours: now. Received: the sender's `updated`, so that an older version
+    /// delivered late changes nothing.
+    pub updated_at: i64,
 }
 
-/// Inserts a call, or replaces the one with this id if `author` wrote it.
-/// Returns the local id; None if the id belongs to another author.
+/// Inserts a call, or replaces the one with this id if `author` wrote it and
+/// this version is not older than the stored one. Returns the local id; None if
+/// nothing was written (another author's id, deleted, or an older version).
 pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Option<i64>> {
-    let now = now_millis();
+    let now = call.updated_at;
     let addressees: Vec<&str> = call.addressees.iter().map(Url::as_str).collect();
     let row = sqlx::query(
         "INSERT INTO calls (ap_id, author, record, status, audience, addressees, pledged_people, \
@@ -92,7 +96,8 @@ pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Op
          audience = excluded.audience, addressees = excluded.addressees, \
          pledged_people = excluded.pledged_people, pledged_amount = excluded.pledged_amount, \
          pledged_actions = excluded.pledged_actions, updated_at = excluded.updated_at \
-         WHERE calls.author = excluded.author AND calls.deleted_at IS NULL RETURNING id",
+         WHERE calls.author = excluded.author AND calls.deleted_at IS NULL \
+         AND calls.updated_at <= excluded.updated_at RETURNING id",
     )
     .bind(call.ap_id.as_str())
     .bind(call.author.as_str())

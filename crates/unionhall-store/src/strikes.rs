@@ -52,17 +52,20 @@ pub struct StrikeWrite<'a> {
     pub outcome: &'a str,
     pub history: &'a str,
     pub is_local: bool,
+    /// Ours: now. Received: the sender's `updated` (older versions are ignored).
+    pub updated_at: i64,
 }
 
-/// Inserts a strike, or replaces the one with this id if `author` wrote it.
-/// Returns the local id; None if the id belongs to another author.
+/// Inserts a strike, or replaces the one with this id if `author` wrote it and
+/// this version is not older. Returns the local id; None if nothing was written.
 pub async fn upsert(conn: &mut AnyConnection, strike: &StrikeWrite<'_>) -> Result<Option<i64>> {
     let row = sqlx::query(
         "INSERT INTO strikes (ap_id, author, record, status, outcome, history, is_local, \
          published_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
          ON CONFLICT (ap_id) DO UPDATE SET record = excluded.record, status = excluded.status, \
          outcome = excluded.outcome, history = excluded.history, updated_at = excluded.updated_at \
-         WHERE strikes.author = excluded.author AND strikes.deleted_at IS NULL RETURNING id",
+         WHERE strikes.author = excluded.author AND strikes.deleted_at IS NULL \
+         AND strikes.updated_at <= excluded.updated_at RETURNING id",
     )
     .bind(strike.ap_id.as_str())
     .bind(strike.author.as_str())
@@ -71,7 +74,7 @@ pub async fn upsert(conn: &mut AnyConnection, strike: &StrikeWrite<'_>) -> Resul
     .bind(strike.outcome)
     .bind(strike.history)
     .bind(i64::from(strike.is_local))
-    .bind(now_millis())
+    .bind(strike.updated_at)
     .fetch_optional(conn)
     .await?;
     row.map(|r| Ok(r.try_get("id")?)).transpose()

@@ -15,7 +15,7 @@ use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::{CreateType, UpdateType};
 use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_domain::{ActionAnswer, ActionStatus, ActorKind, CoordinatedAction, Place};
-use unionhall_store::actions::{self, ActionRow, AnswerRow};
+use unionhall_store::actions::{self, ActionRow, ActionWrite, AnswerRow};
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::unions::{self, Side};
 use unionhall_store::{now_millis, Connection};
@@ -151,6 +151,15 @@ fn record_json(action: &CoordinatedAction) -> Result<String> {
     serde_json::to_string(action).map_err(|err| Error::Internal(err.to_string()))
 }
 
+/// Marks an action changed and reads it again, so the version sent is newer
+/// than every one before it.
+async fn touched(conn: &mut Connection, row: &ActionRow) -> Result<ActionRow> {
+    actions::touch(conn, row.id).await?;
+    actions::by_ap_id(conn, &row.ap_id)
+        .await?
+        .ok_or_else(|| Error::Internal("the action vanished".into()))
+}
+
 /// One of our bodies proposes an action to its members.
 pub async fn propose(
     data: &Data,
@@ -169,16 +178,17 @@ pub async fn propose(
     }
     let ap_id = data.urls.new_action_id();
     let mut tx = data.store.begin_write().await?;
-    actions::upsert(
-        &mut tx,
-        &ap_id,
-        &body.ap_id,
-        &record_json(&action)?,
-        ActionStatus::Proposed.as_str(),
-        "[]",
-        true,
-    )
-    .await?;
+    let record = record_json(&action)?;
+    let write = ActionWrite {
+        ap_id: &ap_id,
+        author: &body.ap_id,
+        record: &record,
+        status: ActionStatus::Proposed.as_str(),
+        tally: "[]",
+        is_local: true,
+        updated_at: now_millis(),
+    };
+    actions::upsert(&mut tx, &write).await?;
     let row = actions::by_ap_id(&mut tx, &ap_id)
         .await?
         .ok_or_else(|| Error::Internal("the action vanished".into()))?;
@@ -247,6 +257,7 @@ pub async fn answer(data: &Data, id: i64, chapter: &ActorRow, answer: ActionAnsw
         .await?
         .ok_or_else(|| Error::Internal("the action's body is unknown".into()))?;
     if row.is_local {
+        let row = touched(&mut tx, &row).await?;
         send_action(&mut tx, data, &row, &body, false).await?;
     } else {
         let object = ActionAnswerJson {
@@ -328,23 +339,26 @@ pub async fn receive_action(data: &Data, id: &Url, actor: &Url, json: ActionJson
     if !first_time(&mut tx, id, actor).await? {
         return Ok(unionhall_store::commit(tx).await?);
     }
-    if actions::upsert(
-        &mut tx,
-        &json.id,
-        actor,
-        &record_json(&action)?,
-        status.as_str(),
-        &tally,
-        false,
-    )
-    .await?
-    .is_none()
-    {
-        return Err(Error::Forbidden(format!(
-            "{actor} cannot change {}: it is not theirs",
-            json.id
-        )));
+    if let Some(existing) = actions::by_ap_id(&mut tx, &json.id).await? {
+        if &existing.author != actor {
+            return Err(Error::Forbidden(format!(
+                "{actor} cannot change {}: it is not theirs",
+                json.id
+            )));
+        }
     }
+    let record = record_json(&action)?;
+    let write = ActionWrite {
+        ap_id: &json.id,
+        author: actor,
+        record: &record,
+        status: status.as_str(),
+        tally: &tally,
+        is_local: false,
+        updated_at: parse_time(&json.updated, "updated")?.unwrap_or_else(now_millis),
+    };
+    // None: an older version than ours, delivered late; nothing to do.
+    actions::upsert(&mut tx, &write).await?;
     unionhall_store::commit(tx).await?;
     Ok(())
 }
@@ -401,6 +415,7 @@ pub async fn receive_answer(
         let body = store_actors::by_ap_id(&data.store, &row.author)
             .await?
             .ok_or_else(|| Error::Internal("the body is gone".into()))?;
+        let row = touched(&mut tx, &row).await?;
         send_action(&mut tx, data, &row, &body, false).await?;
     }
     unionhall_store::commit(tx).await?;

@@ -300,6 +300,7 @@ struct Stored<'a> {
     strike: Option<&'a Url>,
     pledged: Totals,
     is_local: bool,
+    updated_at: i64,
 }
 
 async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
@@ -316,6 +317,7 @@ async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
             strike: s.strike,
             pledged: s.pledged,
             is_local: s.is_local,
+            updated_at: s.updated_at,
         },
     )
     .await?)
@@ -371,6 +373,7 @@ pub(crate) async fn insert_call(
         strike,
         pledged: Totals::default(),
         is_local: true,
+        updated_at: now_millis(),
     };
     write(conn, stored)
         .await?
@@ -452,6 +455,7 @@ async fn change(
         strike: row.strike.as_ref(),
         pledged: row.pledged,
         is_local: true,
+        updated_at: now_millis(),
     };
     write(&mut tx, stored).await?;
     let row = calls::by_ap_id(&mut tx, &row.ap_id)
@@ -755,13 +759,18 @@ pub async fn receive_call(
         strike: call.strike.as_ref(),
         pledged,
         is_local: false,
+        updated_at: parse_time(&call.updated, "updated")?.unwrap_or_else(now_millis),
     };
-    if write(&mut tx, stored).await?.is_none() {
-        return Err(Error::Forbidden(format!(
-            "{actor} cannot change {}: it is not theirs",
-            call.id
-        )));
+    if let Some(existing) = calls::by_ap_id(&mut tx, &call.id).await? {
+        if &existing.author != actor {
+            return Err(Error::Forbidden(format!(
+                "{actor} cannot change {}: it is not theirs",
+                call.id
+            )));
+        }
     }
+    // None: an older version than ours, delivered late; nothing to do.
+    write(&mut tx, stored).await?;
     // Addressed to a body of ours by a member: relay it to the other members.
     if let Some(activity) = relay {
         let activity = activity.map_err(|err| Error::Internal(err.to_string()))?;

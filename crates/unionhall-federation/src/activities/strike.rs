@@ -178,6 +178,7 @@ struct Stored<'a> {
     outcome: &'a str,
     history: &'a [StrikeUpdate],
     is_local: bool,
+    updated_at: i64,
 }
 
 async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
@@ -193,6 +194,7 @@ async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
             outcome: s.outcome,
             history: &history,
             is_local: s.is_local,
+            updated_at: s.updated_at,
         },
     )
     .await?)
@@ -243,6 +245,7 @@ pub async fn announce_strike(data: &Data, handle: &str, strike: Strike) -> Resul
         outcome: "",
         history: &history,
         is_local: true,
+        updated_at: now_millis(),
     };
     write(&mut tx, stored)
         .await?
@@ -330,6 +333,7 @@ pub async fn advance(
         outcome: &outcome,
         history: &history,
         is_local: true,
+        updated_at: now_millis(),
     };
     write(&mut tx, stored).await?;
     if status.is_final() {
@@ -393,13 +397,18 @@ pub async fn receive_strike(data: &Data, id: &Url, actor: &Url, json: StrikeJson
         outcome: &json.outcome,
         history: &history,
         is_local: false,
+        updated_at: parse_time(&json.updated, "updated")?.unwrap_or_else(now_millis),
     };
-    if write(&mut tx, stored).await?.is_none() {
-        return Err(Error::Forbidden(format!(
-            "{actor} cannot change {}: it is not theirs",
-            json.id
-        )));
+    if let Some(existing) = strikes::by_ap_id(&mut tx, &json.id).await? {
+        if &existing.author != actor {
+            return Err(Error::Forbidden(format!(
+                "{actor} cannot change {}: it is not theirs",
+                json.id
+            )));
+        }
     }
+    // None: an older version than ours, delivered late; nothing to do.
+    write(&mut tx, stored).await?;
     unionhall_store::commit(tx).await?;
     Ok(())
 }
