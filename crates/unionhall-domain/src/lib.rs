@@ -8,6 +8,7 @@
 mod action;
 mod actor_kind;
 mod call;
+mod campaign;
 mod error;
 mod handle;
 mod member;
@@ -17,6 +18,7 @@ mod strike;
 pub use action::{ActionAnswer, ActionStatus, CoordinatedAction};
 pub use actor_kind::ActorKind;
 pub use call::{CallForSupport, CallKind, CallStatus, Goal, Place, Pledge, PledgeTotals};
+pub use campaign::Campaign;
 pub use error::{DomainError, Result};
 pub use handle::Handle;
 pub use member::{Assessment, DuesStanding, MemberRecord, OneOnOne};

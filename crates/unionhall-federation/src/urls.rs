@@ -89,6 +89,10 @@ impl Urls {
         self.join(&format!("/actors/{handle}/{what}/{key}"))
     }
 
+    pub fn new_campaign_id(&self) -> Url {
+        self.join(&format!("/campaigns/{}", uuid::Uuid::new_v4()))
+    }
+
     pub fn new_call_id(&self) -> Url {
         self.join(&format!("/calls/{}", uuid::Uuid::new_v4()))
     }

@@ -15,6 +15,7 @@ pub mod actions;
 pub mod actors;
 pub mod audit;
 pub mod calls;
+pub mod campaigns;
 mod database;
 pub mod deliveries;
 mod error;

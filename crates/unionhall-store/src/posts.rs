@@ -16,10 +16,12 @@ pub struct Post {
     pub published_at: i64,
     pub updated_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// A campaign update: the campaign it belongs to.
+    pub campaign: Option<Url>,
 }
 
 const COLUMNS: &str =
-    "ap_id, author, content, public, is_local, published_at, updated_at, deleted_at";
+    "ap_id, author, content, public, is_local, published_at, updated_at, deleted_at, campaign";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Post> {
     Ok(Post {
@@ -31,6 +33,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Post> {
         published_at: row.try_get("published_at")?,
         updated_at: row.try_get("updated_at")?,
         deleted_at: row.try_get("deleted_at")?,
+        campaign: crate::rows::opt_url(row, "campaign")?,
     })
 }
 
@@ -38,7 +41,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Post> {
 /// owned by another author is left alone: false is returned.
 pub async fn upsert(conn: &mut AnyConnection, post: &Post) -> Result<bool> {
     let done = sqlx::query(&format!(
-        "INSERT INTO posts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL) \
+        "INSERT INTO posts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $8) \
          ON CONFLICT (ap_id) DO UPDATE SET content = excluded.content, updated_at = $7 \
          WHERE posts.author = excluded.author AND posts.deleted_at IS NULL"
     ))
@@ -49,6 +52,7 @@ pub async fn upsert(conn: &mut AnyConnection, post: &Post) -> Result<bool> {
     .bind(i64::from(post.is_local))
     .bind(post.published_at)
     .bind(now_millis())
+    .bind(post.campaign.as_ref().map(Url::as_str))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -99,6 +103,20 @@ pub async fn recent_remote(store: &Store, limit: i64) -> Result<Vec<Post>> {
          ORDER BY published_at DESC LIMIT $1"
     ))
     .bind(limit)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// A campaign's updates, newest first.
+pub async fn of_campaign(store: &Store, campaign: &Url) -> Result<Vec<Post>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM posts WHERE campaign = $1 AND deleted_at IS NULL \
+         ORDER BY published_at DESC"
+    ))
+    .bind(campaign.as_str())
     .fetch_all(store.pool())
     .await?
     .iter()

@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .route("/posts/{id}", get(post))
         .route("/calls/{id}", get(call))
         .route("/strikes/{id}", get(strike))
+        .route("/campaigns/{id}", get(campaign))
         .route("/activities/{id}", get(activity))
 }
 
@@ -73,6 +74,31 @@ async fn call(
     if row.audience != "public" {
         authorize(&state, &request, &audience_of(&value)).await?;
     }
+    if let Some(object) = value.as_object_mut() {
+        object.insert("@context".into(), context());
+    }
+    Ok(ActivityJson(value))
+}
+
+/// A campaign: public.
+async fn campaign(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<ActivityJson, AppError> {
+    let ap_id = own_url(&state, &format!("/campaigns/{id}"));
+    let not_found = || AppError::NotFound(format!("no campaign {id}"));
+    let mut conn = state.store.acquire().await?;
+    let row = unionhall_store::campaigns::by_ap_id(&mut conn, &ap_id)
+        .await?
+        .filter(|c| c.is_local)
+        .ok_or_else(not_found)?;
+    drop(conn);
+    let author = unionhall_store::actors::by_ap_id(&state.store, &row.author)
+        .await?
+        .ok_or_else(not_found)?;
+    let json = unionhall_federation::activities::campaign::campaign_json(&row, &author)?;
+    let mut value =
+        serde_json::to_value(&json).map_err(|err| AppError::Internal(err.to_string()))?;
     if let Some(object) = value.as_object_mut() {
         object.insert("@context".into(), context());
     }

@@ -87,6 +87,19 @@ async fn chapters_answer_a_coordinated_action_and_everyone_sees_the_tally() {
     let on_b = on(&millers).await;
     let on_c = on(&brewers).await;
     assert_eq!(on_b["action"]["title"], "Walk out at noon");
+    // The board of whoever answers for a member chapter shows the action until
+    // the chapter has answered.
+    let board = until(&brewers, "/api/v1/board", |b| {
+        b["actions"].as_array().is_some_and(|a| a.len() == 1)
+    })
+    .await;
+    assert_eq!(board["actions"][0]["title"], "Walk out at noon");
+    let (_, member_board) = miller_member.get("/api/v1/board").await;
+    assert_eq!(
+        member_board["actions"],
+        json!([]),
+        "members do not answer for the chapter"
+    );
     // A member does not answer for the chapter; its organizers do.
     let answer_path = |id: &Value, chapter: &str| format!("/api/v1/actions/{id}/answers/{chapter}");
     let (status, _) = miller_member
@@ -114,6 +127,8 @@ async fn chapters_answer_a_coordinated_action_and_everyone_sees_the_tally() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 
+    let (_, board) = brewers.get("/api/v1/board").await;
+    assert_eq!(board["actions"], json!([]), "answered: off the board");
     // Everyone sees the tally: who committed, how many.
     let tallied = |v: &Value| v["tally"].as_array().is_some_and(|t| t.len() == 2);
     let at_a = until(&officer, &format!("/api/v1/actions/{id}"), tallied).await;

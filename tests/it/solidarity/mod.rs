@@ -4,6 +4,7 @@
 
 mod actions;
 mod calls;
+mod campaigns;
 mod strikes;
 mod unions;
 

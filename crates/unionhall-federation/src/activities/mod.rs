@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod call;
+pub mod campaign;
 pub mod follow;
 pub mod post;
 pub mod strike;

@@ -17,6 +17,16 @@ pub const MAX_CONTENT_BYTES: usize = 64 * 1024;
 
 /// A chapter or body publishes a public note to its followers.
 pub async fn publish_note(data: &Data, handle: &str, text: &str) -> Result<Post> {
+    publish(data, handle, text, None).await
+}
+
+/// Publishes a note, a campaign update if `campaign` is given.
+pub(crate) async fn publish(
+    data: &Data,
+    handle: &str,
+    text: &str,
+    campaign: Option<&Url>,
+) -> Result<Post> {
     let author = store_actors::local_by_handle(&data.store, handle)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no chapter or body @{handle} here")))?;
@@ -39,6 +49,7 @@ pub async fn publish_note(data: &Data, handle: &str, text: &str) -> Result<Post>
         published_at: now_millis(),
         updated_at: None,
         deleted_at: None,
+        campaign: campaign.cloned(),
     };
     let mut note = note_of(&post);
     note.cc = author.followers_url.iter().cloned().collect();
@@ -80,6 +91,7 @@ pub fn note_of(post: &Post) -> NoteJson {
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         to: public,
         cc: Vec::new(),
+        campaign: post.campaign.clone(),
     }
 }
 
@@ -115,7 +127,13 @@ async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Resul
     if !first_time(&mut tx, id, actor).await? || !followed {
         return Ok(unionhall_store::commit(tx).await?);
     }
+    // A campaign link counts only to a campaign on the author's own server.
+    let campaign = note
+        .campaign
+        .clone()
+        .filter(|c| verify_domains_match(c, actor).is_ok());
     let post = Post {
+        campaign,
         public: is_public(&note),
         ap_id: note.id,
         author: actor.clone(),
@@ -148,6 +166,9 @@ async fn receive_object(data: &Data, id: &Url, actor: &Url, object: ActivityObje
         }
         ActivityObject::ActionAnswer(answer) => {
             super::action::receive_answer(data, id, actor, answer).await
+        }
+        ActivityObject::Campaign(campaign) => {
+            super::campaign::receive_campaign(data, id, actor, *campaign).await
         }
         ActivityObject::Strike(strike) => {
             super::strike::receive_strike(data, id, actor, *strike).await

@@ -2,6 +2,7 @@
 
 use super::action::{ActionAnswerJson, ActionJson, ACTION_ANSWER};
 use super::call::{CallJson, PledgeTotalJson, PLEDGE_TOTAL};
+use super::campaign::CampaignJson;
 use super::note::NoteJson;
 use super::one_or_many_ser;
 use super::strike::StrikeJson;
@@ -122,6 +123,7 @@ pub enum ActivityObject {
     Strike(Box<StrikeJson>),
     Action(Box<ActionJson>),
     ActionAnswer(ActionAnswerJson),
+    Campaign(Box<CampaignJson>),
     PledgeTotal(PledgeTotalJson),
     Note(NoteJson),
 }
@@ -135,6 +137,8 @@ impl<'de> Deserialize<'de> for ActivityObject {
             serde_json::from_value(value).map(Self::PledgeTotal)
         } else if kind == Some(ACTION_ANSWER) {
             serde_json::from_value(value).map(Self::ActionAnswer)
+        } else if value.get("campaignGoal").is_some() {
+            serde_json::from_value(value).map(|c| Self::Campaign(Box::new(c)))
         } else if value.get("actionStatus").is_some() {
             serde_json::from_value(value).map(|a| Self::Action(Box::new(a)))
         } else if value.get("strikeStatus").is_some() {

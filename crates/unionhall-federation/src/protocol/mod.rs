@@ -9,6 +9,7 @@ pub mod action;
 pub mod activities;
 pub mod actor;
 pub mod call;
+pub mod campaign;
 pub mod note;
 pub mod strike;
 
@@ -64,7 +65,9 @@ pub fn context() -> serde_json::Value {
             "commitment": "uh:commitment",
             "tally": { "@id": "uh:tally", "@container": "@list" },
             "chapter": { "@id": "uh:chapter", "@type": "@id" },
-            "answer": "uh:answer"
+            "answer": "uh:answer",
+            "campaign": { "@id": "uh:campaign", "@type": "@id" },
+            "campaignGoal": "uh:campaignGoal"
         }
     ])
 }

@@ -22,6 +22,9 @@ pub struct NoteJson {
     pub to: Vec<Url>,
     #[serde(default, with = "super::one_or_many_ser")]
     pub cc: Vec<Url>,
+    /// A campaign update: the campaign it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<Url>,
 }
 
 /// Object types whose text we keep.

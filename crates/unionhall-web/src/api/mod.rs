@@ -6,8 +6,10 @@
 //! shared computer's browser cache or in a proxy.
 
 mod actions;
+mod board;
 mod body;
 mod calls;
+mod campaigns;
 mod groups;
 mod me;
 mod roster;
@@ -26,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .merge(me::router())
         .merge(actions::router())
         .merge(calls::router())
+        .merge(campaigns::router())
+        .merge(board::router())
         .merge(groups::router())
         .merge(roster::router())
         .merge(strikes::router())

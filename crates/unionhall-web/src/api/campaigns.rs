@@ -1,0 +1,178 @@
+//! Campaigns: a chapter's organizers start them and post updates
+//! (`PostForGroup`); any logged-in account follows one by its address, and its
+//! updates come to their board.
+
+use super::ApiJson;
+use crate::auth::Caller;
+use crate::{AppError, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use unionhall_domain::{Campaign, Permission};
+use unionhall_federation::activities::campaign as campaigns_fed;
+use unionhall_members::Principal;
+use unionhall_store::campaigns::{self, CampaignRow};
+use unionhall_store::posts;
+use url::Url;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/chapters/{handle}/campaigns", post(start))
+        .route("/api/v1/campaigns", get(list))
+        .route("/api/v1/campaigns/follow", post(follow))
+        .route("/api/v1/campaigns/{id}", get(show))
+        .route(
+            "/api/v1/campaigns/{id}/follow",
+            axum::routing::delete(unfollow),
+        )
+        .route("/api/v1/campaigns/{id}/updates", post(post_update))
+}
+
+#[derive(Serialize)]
+pub(crate) struct UpdateView {
+    pub ap_id: Url,
+    pub campaign: Option<Url>,
+    pub content: String,
+    pub published_at: i64,
+}
+
+impl From<posts::Post> for UpdateView {
+    fn from(post: posts::Post) -> Self {
+        Self {
+            ap_id: post.ap_id,
+            campaign: post.campaign,
+            content: post.content,
+            published_at: post.published_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CampaignView {
+    id: i64,
+    ap_id: Url,
+    chapter: Url,
+    local: bool,
+    campaign: Campaign,
+    following: bool,
+    updates: Vec<UpdateView>,
+    published_at: i64,
+}
+
+async fn view(
+    state: &AppState,
+    principal: &Principal,
+    row: CampaignRow,
+) -> Result<CampaignView, AppError> {
+    let following = campaigns::followed_by(&state.store, principal.account_id)
+        .await?
+        .iter()
+        .any(|c| c.id == row.id);
+    let updates = posts::of_campaign(&state.store, &row.ap_id).await?;
+    Ok(CampaignView {
+        campaign: campaigns_fed::record_of(&row)?,
+        following,
+        updates: updates.into_iter().map(Into::into).collect(),
+        id: row.id,
+        ap_id: row.ap_id,
+        chapter: row.author,
+        local: row.is_local,
+        published_at: row.published_at,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCampaign {
+    campaign: Campaign,
+}
+
+async fn start(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+    ApiJson(body): ApiJson<NewCampaign>,
+) -> Result<(StatusCode, Json<CampaignView>), AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let row = campaigns_fed::start(&state.federation_data(), &handle, body.campaign).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, &principal, row).await?),
+    ))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<Vec<CampaignView>>, AppError> {
+    let mut out = Vec::new();
+    for row in campaigns::all(&state.store).await? {
+        out.push(view(&state, &principal, row).await?);
+    }
+    Ok(Json(out))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<CampaignView>, AppError> {
+    let row = campaigns::by_id(&state.store, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no campaign {id}")))?;
+    Ok(Json(view(&state, &principal, row).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FollowBody {
+    /// The campaign's address (its id), as shared by its chapter.
+    url: Url,
+}
+
+async fn follow(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<FollowBody>,
+) -> Result<Json<CampaignView>, AppError> {
+    let row = campaigns_fed::find_and_follow(&state.federation_data(), &body.url).await?;
+    campaigns::follow(&state.store, principal.account_id, row.id).await?;
+    Ok(Json(view(&state, &principal, row).await?))
+}
+
+async fn unfollow(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    if campaigns::unfollow(&state.store, principal.account_id, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound("you do not follow that campaign".into()))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUpdate {
+    text: String,
+}
+
+async fn post_update(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<NewUpdate>,
+) -> Result<(StatusCode, Json<UpdateView>), AppError> {
+    let row = campaigns::by_id(&state.store, id)
+        .await?
+        .filter(|c| c.is_local)
+        .ok_or_else(|| AppError::NotFound(format!("no campaign {id} of this instance")))?;
+    let group = state.members.group_by_id(&row.author).await?;
+    principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
+    let post = campaigns_fed::post_update(&state.federation_data(), id, &body.text).await?;
+    Ok((StatusCode::CREATED, Json(post.into())))
+}

@@ -1,0 +1,116 @@
+//! A member on C follows a campaign on B by its address and sees its updates on
+//! the home board; the board also lists open calls, nearest deadline first.
+
+use super::until;
+use crate::federation::create_chapter;
+use crate::helpers::{fresh_database, spawn_instance_on};
+use crate::members::join;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use unionhall_domain::Role;
+
+#[tokio::test]
+async fn a_member_elsewhere_follows_a_campaign_and_its_updates_reach_the_board() {
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let c = spawn_instance_on("127.0.0.4", fresh_database().await).await;
+    create_chapter(&b, "millers").await;
+    create_chapter(&c, "brewers").await;
+    let organizer = join(&b, "millers", Role::Organizer, "mara").await;
+    let member = join(&c, "brewers", Role::Member, "bruno").await;
+
+    let (status, campaign) = organizer
+        .post(
+            "/api/v1/chapters/millers/campaigns",
+            json!({"campaign": {"title": "Union yes at the mill", "goal": "Recognition by June"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{campaign}");
+    let id = campaign["id"].as_i64().unwrap();
+    let (status, _) = member
+        .post(
+            &format!("/api/v1/campaigns/{id}/updates"),
+            json!({"text": "not theirs"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "C has no campaign {id} of its own"
+    );
+
+    // C does not follow B; the member follows the campaign by its address.
+    let (status, followed) = member
+        .post(
+            "/api/v1/campaigns/follow",
+            json!({"url": campaign["ap_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{followed}");
+    assert_eq!(followed["campaign"]["goal"], "Recognition by June");
+    assert_eq!(followed["following"], true);
+    // C's instance follows the chapter (once, for all its members).
+    let store = c.store.clone();
+    let millers = campaign["chapter"]
+        .as_str()
+        .unwrap()
+        .parse::<url::Url>()
+        .unwrap();
+    crate::helpers::wait_for("C to follow the millers", 20, || {
+        let (store, millers) = (store.clone(), millers.clone());
+        async move {
+            unionhall_store::follows::is_following(&store, &millers)
+                .await
+                .unwrap()
+        }
+    })
+    .await;
+
+    let (status, update) = organizer
+        .post(
+            &format!("/api/v1/campaigns/{id}/updates"),
+            json!({"text": "60% of the mill has signed cards!"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{update}");
+    let board = until(&member, "/api/v1/board", |b| {
+        b["campaign_updates"]
+            .as_array()
+            .is_some_and(|u| !u.is_empty())
+    })
+    .await;
+    assert!(board["campaign_updates"][0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("60% of the mill"));
+
+    // Open calls on the board: nearest deadline first; met calls are not there.
+    let post_call = |title: &str, deadline: i64| {
+        let organizer = organizer.clone();
+        let body = json!({"call": {"kind": "call-in", "title": title, "deadline": deadline}});
+        async move { organizer.post("/api/v1/chapters/millers/calls", body).await }
+    };
+    post_call("Later", 1_900_000_000_000).await;
+    post_call("Sooner", 1_800_000_000_000).await;
+    let (_, met) = post_call("Met already", 1_700_000_000_000).await;
+    organizer
+        .post(
+            &format!("/api/v1/calls/{}/status", met["id"]),
+            json!({"status": "met"}),
+        )
+        .await;
+    let board = until(&member, "/api/v1/board", |b: &Value| {
+        b["calls"].as_array().is_some_and(|c| c.len() == 2)
+    })
+    .await;
+    let titles: Vec<&str> = board["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Sooner", "Later"]);
+
+    for instance in [b, c] {
+        instance.stop().await;
+    }
+}
