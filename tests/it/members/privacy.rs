@@ -160,6 +160,127 @@ async fn no_member_data_crosses_the_network() {
     assert_eq!(status, StatusCode::OK);
     wait_for_call(&pledger, |c| c["pledged"]["people"] == 1).await;
 
+    // A strike with a picket shift, pledged from B.
+    let (status, strike) = sam
+        .post(
+            "/api/v1/chapters/bakers/strikes",
+            json!({"strike": {"employer": "StrikeEmployerMk", "picket_lines": [{"place": {"address": "Gate 1"},
+                   "shifts": [{"starts_at": 1_798_000_000_000i64, "ends_at": 1_798_003_600_000i64, "needed": 3}]}]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{strike}");
+    let shift = wait_for_call(&pledger, |c| {
+        c["call"]["kind"] == "picket" && c["call"]["title"] != "CallFromBakers"
+    })
+    .await;
+    pledger
+        .call(
+            Method::PUT,
+            &format!("/api/v1/calls/{}/pledges/millers", shift["id"]),
+            Some(json!({"kind": "attend"})),
+        )
+        .await;
+    // A union body on A admits B's chapter; a coordinated action is answered
+    // by B's organizer (whose account name is a marker too).
+    crate::solidarity::create_body(&a, "foodunion").await;
+    let officer = direct_account(&a, "foodunion", Role::Officer, "mk4officer").await;
+    let b_admin = direct_account(&b, "millers", Role::Admin, "mk5admin").await;
+    markers.extend(["mk4officer".to_owned(), "mk5admin".to_owned()]);
+    b_admin
+        .post(
+            "/api/v1/chapters/millers/unions",
+            json!({"body": format!("@foodunion@{}", a.data.urls.domain())}),
+        )
+        .await;
+    let applied = crate::solidarity::until(&officer, "/api/v1/unions/foodunion/members", |m| {
+        m.as_array().is_some_and(|m| !m.is_empty())
+    })
+    .await;
+    officer
+        .post(
+            "/api/v1/unions/foodunion/members/decide",
+            json!({"chapter": applied[0]["chapter"], "admit": true}),
+        )
+        .await;
+    crate::solidarity::until(&b_admin, "/api/v1/chapters/millers/unions", |m| {
+        m[0]["admitted"] == true
+    })
+    .await;
+    // A's chapter joins its own instance's body too, and addresses a call to the
+    // union: the body relays it to B (an Announce crosses the network).
+    let a_admin = direct_account(&a, "bakers", Role::Admin, "mk6admin").await;
+    markers.push("mk6admin".to_owned());
+    a_admin
+        .post(
+            "/api/v1/chapters/bakers/unions",
+            json!({"body": "foodunion"}),
+        )
+        .await;
+    officer
+        .post(
+            "/api/v1/unions/foodunion/members/decide",
+            json!({"chapter": a.at("/actors/bakers"), "admit": true}),
+        )
+        .await;
+    let (status, union_call) = sam
+        .post(
+            "/api/v1/chapters/bakers/calls",
+            json!({"call": {"kind": "sign-on", "title": "UnionCallMk"}, "audience": "union",
+                   "union": a.at("/actors/foodunion")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{union_call}");
+    wait_for_call(&pledger, |c| c["call"]["title"] == "UnionCallMk").await;
+    let deadline = unionhall_store::now_millis() + 600_000;
+    officer
+        .post(
+            "/api/v1/unions/foodunion/actions",
+            json!({"action": {"title": "ActionMk", "decision_deadline": deadline}}),
+        )
+        .await;
+    let action = crate::solidarity::until(&b_admin, "/api/v1/actions", |a| {
+        a.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let (status, _) = b_admin
+        .call(
+            Method::PUT,
+            &format!("/api/v1/actions/{}/answers/millers", action[0]["id"]),
+            Some(json!({"answer": "commit", "people": 7})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    crate::solidarity::until(&officer, "/api/v1/actions", |a| {
+        a[0]["committed_people"] == 7
+    })
+    .await;
+    // B starts a campaign; someone on A follows it by its address.
+    let (_, campaign) = b_admin
+        .post(
+            "/api/v1/chapters/millers/campaigns",
+            json!({"campaign": {"title": "CampaignMk", "goal": "A contract"}}),
+        )
+        .await;
+    let (status, _) = sam
+        .post(
+            "/api/v1/campaigns/follow",
+            json!({"url": campaign["ap_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    b_admin
+        .post(
+            &format!("/api/v1/campaigns/{}/updates", campaign["id"]),
+            json!({"text": "CampaignUpdateMk"}),
+        )
+        .await;
+    crate::solidarity::until(&sam, "/api/v1/board", |b| {
+        b["campaign_updates"]
+            .as_array()
+            .is_some_and(|u| !u.is_empty())
+    })
+    .await;
+
     wait_until_queue_empty(&a).await;
     wait_until_queue_empty(&b).await;
 
@@ -222,6 +343,17 @@ async fn no_member_data_crosses_the_network() {
         contains(&captured, "signature: keyId="),
         "the capture saw signed requests"
     );
+    for sent in [
+        "PledgeTotal",
+        "StrikeEmployerMk",
+        "\"Join\"",
+        "\"Announce\"",
+        "UnionCallMk",
+        "ActionAnswer",
+        "CampaignUpdateMk",
+    ] {
+        assert!(contains(&captured, sent), "the capture saw {sent}");
+    }
     // The markers are real: the organizers do see them, directly.
     let (_, roster) = sam.get("/api/v1/chapters/bakers/members").await;
     assert!(roster.to_string().contains("Mk1Bakers"));
