@@ -11,6 +11,7 @@ mod api;
 mod auth;
 mod discovery;
 mod error;
+mod feeds;
 mod health;
 mod html;
 mod inbox;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(objects::router())
         .merge(account_pages::router())
         .merge(api::router())
+        .merge(feeds::router())
         .fallback(|| async { AppError::NotFound("no such page or resource".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
     middleware::wrap(routes, &state).with_state(state)

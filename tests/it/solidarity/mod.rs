@@ -5,6 +5,7 @@
 mod actions;
 mod calls;
 mod campaigns;
+mod feeds;
 mod strikes;
 mod unions;
 
