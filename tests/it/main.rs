@@ -6,6 +6,8 @@
 
 mod helpers;
 
+// The API's documentation matches the routes the server has.
+mod api_docs;
 // The command line as an admin uses it: config layers, bad input, start and stop.
 mod cli;
 // Real instances on loopback following, delivering, refusing bad input.

@@ -23,8 +23,18 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub(crate) use body::ApiJson;
 
+/// The OpenAPI description of every route below (docs/openapi.json; a test
+/// checks each is served and described in docs/api.md).
+const OPENAPI: &str = include_str!("../../../../docs/openapi.json");
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(|| async {
+                ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+            }),
+        )
         .merge(me::router())
         .merge(actions::router())
         .merge(calls::router())
