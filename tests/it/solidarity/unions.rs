@@ -1,5 +1,5 @@
 //! An industrial union body on A admits chapters on B and C; what B addresses to
-//! the body reaches C through the body's relay; the membership is the members'
+//! the body (a call, its strikes) reaches C through the body's relay; the membership is the members'
 //! business only.
 
 use super::{create_body, until};
@@ -157,6 +157,31 @@ async fn a_body_admits_chapters_elsewhere_and_relays_what_members_address_to_it(
     let local_id = call["id"].as_i64().unwrap();
     until(&millers, &format!("/api/v1/calls/{local_id}"), |c| {
         c["pledged"]["people"] == 1
+    })
+    .await;
+
+    // A member's strike reaches the other members through the body too.
+    let (status, strike) = millers
+        .post(
+            "/api/v1/chapters/millers/strikes",
+            json!({"strike": {"employer": "Mill Corp"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{strike}");
+    until(&brewer, "/api/v1/strikes", |all| {
+        all.as_array()
+            .is_some_and(|s| s.iter().any(|x| x["strike"]["employer"] == "Mill Corp"))
+    })
+    .await;
+    let (status, _) = millers
+        .post(
+            &format!("/api/v1/strikes/{}/status", strike["id"]),
+            json!({"status": "on_strike", "text": "Out!"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    until(&brewer, "/api/v1/strikes", |all| {
+        all[0]["status"] == "on_strike"
     })
     .await;
 

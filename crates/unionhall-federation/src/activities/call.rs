@@ -8,9 +8,9 @@ use super::{first_time, same_actor, wake};
 use crate::delivery::enqueue;
 use crate::protocol::call::{GoalJson, PlaceJson, SourceJson, TotalsJson, PLEDGE_TOTAL};
 use crate::protocol::note::plain_text_to_html;
-use crate::protocol::{ActivityObject, CallJson, Create, PledgeTotalJson, Update, PUBLIC};
+use crate::protocol::{ActivityObject, CallJson, PledgeTotalJson, Update, PUBLIC};
 use crate::{Data, Error, Result};
-use activitypub_federation::kinds::activity::{CreateType, UpdateType};
+use activitypub_federation::kinds::activity::UpdateType;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_domain::{ActorKind, CallForSupport, CallStatus, Goal, Place, Pledge, PledgeTotals};
 use unionhall_store::actors::ActorRow;
@@ -260,26 +260,7 @@ async fn send_call(
     let public = audience == Audience::Public;
     let (to, cc) = (object.to.clone(), object.cc.clone());
     let object = ActivityObject::Call(Box::new(object));
-    let activity = if create {
-        serde_json::to_value(Create {
-            kind: CreateType::Create,
-            id: id.clone(),
-            actor: author.ap_id.clone(),
-            object,
-            to: to.clone(),
-            cc,
-        })
-    } else {
-        serde_json::to_value(Update {
-            kind: UpdateType::Update,
-            id: id.clone(),
-            actor: author.ap_id.clone(),
-            object,
-            to: to.clone(),
-            cc,
-        })
-    }
-    .map_err(|err| Error::Internal(err.to_string()))?;
+    let activity = super::union::rebuilt(&id, &author.ap_id, object, (to.clone(), cc), create)?;
     enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await?;
     // A body of this instance relays at once what its member addressed to it.
     if let Audience::Union(body) = &audience {
@@ -682,17 +663,7 @@ pub async fn receive_call(
         .any(|u| data.urls.is_local(u));
     let followed = follows::is_following(&data.store, actor).await?;
     let public = call.to.iter().chain(&call.cc).any(|u| u.as_str() == PUBLIC);
-    let to_our_body = {
-        let mut found = None;
-        for url in call.to.iter().filter(|u| data.urls.is_local(u)) {
-            if let Some(a) = store_actors::by_ap_id(&data.store, url).await? {
-                if a.kind == ActorKind::Union {
-                    found = Some(a.ap_id);
-                }
-            }
-        }
-        found
-    };
+    let to_our_body = super::union::our_body_among(data, &call.to).await?;
     let audience = if let Some(body) = relayed_by.cloned().or_else(|| to_our_body.clone()) {
         Audience::Union(body)
     } else if public {
@@ -715,29 +686,16 @@ pub async fn receive_call(
         return Ok(unionhall_store::commit(tx).await?);
     }
     let is_new = calls::by_ap_id(&mut tx, &call.id).await?.is_none();
-    let relay = to_our_body.as_ref().map(|_| {
-        let object = ActivityObject::Call(Box::new(call.clone()));
-        let (to, cc) = (call.to.clone(), call.cc.clone());
-        if is_new {
-            serde_json::to_value(Create {
-                kind: CreateType::Create,
-                id: id.clone(),
-                actor: actor.clone(),
-                object,
-                to,
-                cc,
-            })
-        } else {
-            serde_json::to_value(Update {
-                kind: UpdateType::Update,
-                id: id.clone(),
-                actor: actor.clone(),
-                object,
-                to,
-                cc,
-            })
-        }
-    });
+    let relay = match &to_our_body {
+        Some(_) => Some(super::union::rebuilt(
+            id,
+            actor,
+            ActivityObject::Call(Box::new(call.clone())),
+            (call.to.clone(), call.cc.clone()),
+            is_new,
+        )?),
+        None => None,
+    };
     // The organizer's own words travel as `source`; without it (another
     // implementation), keep the HTML content, which pages must sanitise.
     let mut record = record;
@@ -773,7 +731,6 @@ pub async fn receive_call(
     write(&mut tx, stored).await?;
     // Addressed to a body of ours by a member: relay it to the other members.
     if let Some(activity) = relay {
-        let activity = activity.map_err(|err| Error::Internal(err.to_string()))?;
         super::union::relay_if_addressed(&mut tx, data, &call.to, actor, &activity).await?;
     }
     unionhall_store::commit(tx).await?;

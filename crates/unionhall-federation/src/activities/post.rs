@@ -171,7 +171,7 @@ async fn receive_object(data: &Data, id: &Url, actor: &Url, object: ActivityObje
             super::campaign::receive_campaign(data, id, actor, *campaign).await
         }
         ActivityObject::Strike(strike) => {
-            super::strike::receive_strike(data, id, actor, *strike).await
+            super::strike::receive_strike(data, id, actor, *strike, None).await
         }
         ActivityObject::PledgeTotal(total) => {
             super::call::receive_pledge_total(data, id, actor, total).await

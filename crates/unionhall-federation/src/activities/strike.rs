@@ -11,9 +11,8 @@ use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
 use crate::protocol::note::plain_text_to_html;
 use crate::protocol::strike::StrikeUpdateJson;
-use crate::protocol::{ActivityObject, Create, StrikeJson, Update};
+use crate::protocol::{ActivityObject, StrikeJson};
 use crate::{Data, Error, Result};
-use activitypub_federation::kinds::activity::{CreateType, UpdateType};
 use activitypub_federation::protocol::verification::verify_domains_match;
 use serde::{Deserialize, Serialize};
 use unionhall_domain::{CallForSupport, CallKind, Goal, Strike, StrikeStatus};
@@ -130,6 +129,8 @@ pub async fn strike_json(
     })
 }
 
+/// Sends the strike as it now is to the chapter's followers and to the union
+/// bodies it belongs to, which relay it to their members.
 async fn send_strike(
     conn: &mut Connection,
     data: &Data,
@@ -137,32 +138,41 @@ async fn send_strike(
     author: &ActorRow,
     create: bool,
 ) -> Result<()> {
-    let object = strike_json(conn, row, author).await?;
-    let inboxes = follows::follower_inboxes(conn, &author.ap_id).await?;
-    let id = data.urls.new_activity_id();
-    let (to, cc) = (object.to.clone(), object.cc.clone());
-    let object = ActivityObject::Strike(Box::new(object));
-    if create {
-        let activity = Create {
-            kind: CreateType::Create,
-            id: id.clone(),
-            actor: author.ap_id.clone(),
-            object,
-            to,
-            cc,
-        };
-        enqueue(conn, &data.urls, author, &id, &activity, &inboxes, true).await
-    } else {
-        let activity = Update {
-            kind: UpdateType::Update,
-            id: id.clone(),
-            actor: author.ap_id.clone(),
-            object,
-            to,
-            cc,
-        };
-        enqueue(conn, &data.urls, author, &id, &activity, &inboxes, true).await
+    let mut object = strike_json(conn, row, author).await?;
+    let bodies: Vec<Url> = unionhall_store::unions::bodies_of(&data.store, &author.ap_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.accepted_at.is_some())
+        .map(|m| m.body)
+        .collect();
+    object.cc.extend(bodies.iter().cloned());
+    let mut inboxes = follows::follower_inboxes(conn, &author.ap_id).await?;
+    for body in bodies.iter().filter(|b| !data.urls.is_local(b)) {
+        if let Some(actor) = store_actors::by_ap_id(&data.store, body).await? {
+            inboxes.push(actor.delivery_inbox().clone());
+        }
     }
+    let id = data.urls.new_activity_id();
+    let addressees = (object.to.clone(), object.cc.clone());
+    let activity = super::union::rebuilt(
+        &id,
+        &author.ap_id,
+        ActivityObject::Strike(Box::new(object)),
+        addressees,
+        create,
+    )?;
+    enqueue(conn, &data.urls, author, &id, &activity, &inboxes, true).await?;
+    for body in bodies.iter().filter(|b| data.urls.is_local(b)) {
+        super::union::relay_if_addressed(
+            conn,
+            data,
+            std::slice::from_ref(body),
+            &author.ap_id,
+            &activity,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn history_json(history: &[StrikeUpdate]) -> Result<String> {
@@ -348,8 +358,15 @@ pub async fn advance(
     Ok(row)
 }
 
-/// A strike arrives (Create or Update) from a chapter we follow.
-pub async fn receive_strike(data: &Data, id: &Url, actor: &Url, json: StrikeJson) -> Result<()> {
+/// A strike arrives (Create or Update) from a chapter we follow, addressed to
+/// one of our bodies by a member, or relayed by a body we belong to.
+pub async fn receive_strike(
+    data: &Data,
+    id: &Url,
+    actor: &Url,
+    json: StrikeJson,
+    relayed_by: Option<&Url>,
+) -> Result<()> {
     same_actor(&json.attributed_to, actor, "announce strikes")?;
     verify_domains_match(&json.id, actor)?;
     let status = StrikeStatus::parse(&json.strike_status)?;
@@ -382,13 +399,25 @@ pub async fn receive_strike(data: &Data, id: &Url, actor: &Url, json: StrikeJson
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    if !follows::is_following(&data.store, actor).await? {
+    let addressees: Vec<Url> = json.to.iter().chain(&json.cc).cloned().collect();
+    let to_our_body = super::union::our_body_among(data, &addressees).await?;
+    let followed = follows::is_following(&data.store, actor).await?;
+    if !(followed || relayed_by.is_some() || to_our_body.is_some()) {
         return Ok(());
     }
     let mut tx = data.store.begin_write().await?;
     if !first_time(&mut tx, id, actor).await? {
         return Ok(unionhall_store::commit(tx).await?);
     }
+    let relay = match &to_our_body {
+        Some(_) => {
+            let is_new = strikes::by_ap_id(&mut tx, &json.id).await?.is_none();
+            let object = ActivityObject::Strike(Box::new(json.clone()));
+            let pair = (json.to.clone(), json.cc.clone());
+            Some(super::union::rebuilt(id, actor, object, pair, is_new)?)
+        }
+        None => None,
+    };
     let stored = Stored {
         ap_id: &json.id,
         author: actor,
@@ -409,6 +438,9 @@ pub async fn receive_strike(data: &Data, id: &Url, actor: &Url, json: StrikeJson
     }
     // None: an older version than ours, delivered late; nothing to do.
     write(&mut tx, stored).await?;
+    if let Some(activity) = relay {
+        super::union::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
+    }
     unionhall_store::commit(tx).await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Industrial union bodies: groups of chapters on any instance. A chapter
 //! applies (Join), an officer admits it (Accept) or not (Reject), it may Leave.
 //! The body relays (Announce, as FEP-1b12 groups do) what a member chapter
-//! addresses to it, to every other member.
+//! addresses to it (calls for support, strikes), to every other member.
 
 use super::{first_time, wake};
 use crate::actors::DbActor;
@@ -238,6 +238,53 @@ pub fn members_url(body: &Url) -> Url {
     url
 }
 
+/// The first of `addressees` that is a union body of this instance.
+pub(crate) async fn our_body_among(data: &Data, addressees: &[Url]) -> Result<Option<Url>> {
+    for url in addressees.iter().filter(|u| data.urls.is_local(u)) {
+        if let Some(actor) = store_actors::by_ap_id(&data.store, url).await? {
+            if actor.kind == ActorKind::Union {
+                return Ok(Some(actor.ap_id));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A received activity rebuilt to be relayed: a Create if its object is new
+/// here, an Update otherwise.
+pub(crate) fn rebuilt(
+    id: &Url,
+    actor: &Url,
+    object: ActivityObject,
+    addressees: (Vec<Url>, Vec<Url>),
+    is_new: bool,
+) -> Result<serde_json::Value> {
+    use crate::protocol::{Create, Update};
+    use activitypub_federation::kinds::activity::{CreateType, UpdateType};
+    let (to, cc) = addressees;
+    let (id, actor) = (id.clone(), actor.clone());
+    if is_new {
+        serde_json::to_value(Create {
+            kind: CreateType::Create,
+            id,
+            actor,
+            object,
+            to,
+            cc,
+        })
+    } else {
+        serde_json::to_value(Update {
+            kind: UpdateType::Update,
+            id,
+            actor,
+            object,
+            to,
+            cc,
+        })
+    }
+    .map_err(|err| Error::Internal(err.to_string()))
+}
+
 /// If `to` names one of our bodies and `sender` is an admitted member of it, the
 /// body relays `activity` to its other members. Returns the body.
 pub(crate) async fn relay_if_addressed(
@@ -333,8 +380,11 @@ async fn relayed(
 ) -> Result<()> {
     match object {
         ActivityObject::Call(call) => super::call::receive_call(data, id, actor, *call, body).await,
+        ActivityObject::Strike(strike) => {
+            super::strike::receive_strike(data, id, actor, *strike, body).await
+        }
         _ => Err(Error::BadRequest(
-            "a body relays only calls for support".into(),
+            "a body relays only calls for support and strikes".into(),
         )),
     }
 }
