@@ -198,6 +198,33 @@ async fn chapters_answer_a_coordinated_action_and_everyone_sees_the_tally() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
+    // The action is in the member's own calendar (by a read token).
+    let (_, token) = miller_member
+        .post(
+            "/api/v1/me/tokens",
+            json!({"name": "calendar", "scope": "read"}),
+        )
+        .await;
+    let ics = b
+        .client
+        .get(b.at(&format!(
+            "/api/v1/me/calendar.ics?token={}",
+            token["token"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ics.status(), StatusCode::OK);
+    let ics = ics.text().await.unwrap();
+    assert!(ics.contains("SUMMARY:Walk out at noon\r\n"), "{ics}");
+    let refused = b
+        .client
+        .get(b.at("/api/v1/me/calendar.ics?token=uht_wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
     for instance in [a, b, c] {
         instance.stop().await;
     }

@@ -1,7 +1,10 @@
 //! Feeds for people's own tools: Atom for a chapter's public posts (updates,
 //! calls for support, strikes), iCalendar for its pickets and picket shifts
 //! (anything public with a time), so members can subscribe in their feed reader
-//! or add them to their calendar. Only public things: a feed is for anyone.
+//! or add them to their calendar. Those are public things only: a feed is for
+//! anyone. A member's own calendar (every call with a time this instance has,
+//! and the coordinated actions of the bodies their chapters belong to) needs an
+//! API token, in the address since calendar apps send no headers.
 
 mod atom;
 mod ical;
@@ -20,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/actors/{handle}/feed.atom", get(atom_feed))
         .route("/actors/{handle}/calendar.ics", get(calendar))
+        .route("/api/v1/me/calendar.ics", get(my_calendar))
 }
 
 async fn chapter(
@@ -121,6 +125,82 @@ async fn calendar(
     );
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        body,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// A member's calendar: `?token=uht_…` (a read token is enough).
+async fn my_calendar(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<TokenQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    let principal = state
+        .members
+        .authenticate_token(&query.token)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("add ?token= with an API token of yours".into()))?;
+    let mut events = Vec::new();
+    for row in calls::all(&state.store).await? {
+        let record = call::record_of(&row)?;
+        let Some(starts_at) = record.starts_at else {
+            continue;
+        };
+        events.push(ical::Event {
+            uid: row.ap_id.to_string(),
+            stamp: row.updated_at,
+            starts_at,
+            ends_at: record.ends_at,
+            summary: format!("{}: {}", record.kind.label(), record.title),
+            location: record.place.map(|p| p.address).unwrap_or_default(),
+            description: record.details,
+            url: row.ap_id.to_string(),
+            cancelled: matches!(row.status.as_str(), "withdrawn" | "closed"),
+        });
+    }
+    let chapters: Vec<&url::Url> = principal.roles.iter().map(|(group, _)| group).collect();
+    for row in unionhall_store::actions::all(&state.store).await? {
+        let record = unionhall_federation::activities::action::record_of(&row)?;
+        let Some(starts_at) = record.starts_at else {
+            continue;
+        };
+        let mut belongs = false;
+        for chapter in &chapters {
+            let mut conn = state.store.acquire().await?;
+            belongs |= unionhall_store::unions::is_admitted(
+                &mut conn,
+                unionhall_store::unions::Side::Chapter,
+                &row.author,
+                chapter,
+            )
+            .await?;
+        }
+        if !belongs {
+            continue;
+        }
+        events.push(ical::Event {
+            uid: row.ap_id.to_string(),
+            stamp: row.updated_at,
+            starts_at,
+            ends_at: None,
+            summary: record.title,
+            location: record.place.map(|p| p.address).unwrap_or_default(),
+            description: record.commitment,
+            url: row.ap_id.to_string(),
+            cancelled: row.status == "called_off",
+        });
+    }
+    let body = ical::render(&format!("Unionhall: {}", principal.username), &events);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         body,
     ))
 }
