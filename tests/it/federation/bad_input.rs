@@ -31,14 +31,30 @@ async fn snapshot(
 /// What is wrong, the body, how it is signed, the status and a word of the reason.
 type Case<'a> = (&'a str, Vec<u8>, Option<Signed<'a>>, u16, &'a str);
 
-struct Signed<'a> {
-    signer: &'a ActorRow,
-    key_of: &'a ActorRow,
-    date: SystemTime,
-    tamper: bool,
+pub(crate) struct Signed<'a> {
+    pub signer: &'a ActorRow,
+    pub key_of: &'a ActorRow,
+    pub date: SystemTime,
+    pub tamper: bool,
 }
 
-async fn post(a: &TestInstance, body: &[u8], signed: Option<Signed<'_>>) -> (u16, Value) {
+impl<'a> Signed<'a> {
+    /// Signed properly by `actor` itself, now.
+    pub fn by(actor: &'a ActorRow) -> Self {
+        Self {
+            signer: actor,
+            key_of: actor,
+            date: SystemTime::now(),
+            tamper: false,
+        }
+    }
+}
+
+pub(crate) async fn post(
+    a: &TestInstance,
+    body: &[u8],
+    signed: Option<Signed<'_>>,
+) -> (u16, Value) {
     let url = a.at("/inbox");
     let mut request = a.client.post(url.clone()).body(body.to_vec());
     if let Some(s) = signed {

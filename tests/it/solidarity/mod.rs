@@ -3,6 +3,7 @@
 //! travel back.
 
 mod actions;
+mod bad_input;
 mod calls;
 mod campaigns;
 mod feeds;
