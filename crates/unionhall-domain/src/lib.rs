@@ -12,6 +12,7 @@ mod campaign;
 mod error;
 mod handle;
 mod member;
+mod policy;
 mod role;
 mod strike;
 
@@ -22,5 +23,6 @@ pub use campaign::Campaign;
 pub use error::{DomainError, Result};
 pub use handle::Handle;
 pub use member::{Assessment, DuesStanding, MemberRecord, OneOnOne};
+pub use policy::{normalize_domain, FederationMode, FederationPolicy};
 pub use role::{Permission, Role};
 pub use strike::{PicketLine, Shift, Strike, StrikeStatus};
