@@ -72,6 +72,8 @@ pub enum Outcome {
     Dead {
         error: String,
     },
+    /// Not sent: this instance no longer federates with the peer.
+    Dropped,
 }
 
 /// Delivered ids marked per statement: far under both backends' limits on bound
@@ -126,6 +128,12 @@ pub async fn record(
             .bind(*id)
             .bind(now)
             .bind(error),
+            Outcome::Dropped => sqlx::query(
+                "UPDATE deliveries SET dead_at = $2, dropped_at = $2, locked_until = NULL \
+                 WHERE id = $1",
+            )
+            .bind(*id)
+            .bind(now),
         };
         query.execute(&mut *tx).await?;
     }
@@ -175,6 +183,8 @@ pub struct QueueStats {
     pub pending: i64,
     pub delivered: i64,
     pub dead: i64,
+    /// Not sent because their peer was blocked.
+    pub dropped: i64,
 }
 
 pub async fn stats(store: &Store) -> Result<QueueStats> {
@@ -182,7 +192,8 @@ pub async fn stats(store: &Store) -> Result<QueueStats> {
         "SELECT \
            COALESCE(SUM(CASE WHEN delivered_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END), 0) AS pending, \
            COALESCE(SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS delivered, \
-           COALESCE(SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dead \
+           COALESCE(SUM(CASE WHEN dead_at IS NOT NULL AND dropped_at IS NULL THEN 1 ELSE 0 END), 0) AS dead, \
+           COALESCE(SUM(CASE WHEN dropped_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dropped \
          FROM deliveries",
     )
     .fetch_one(store.pool())
@@ -191,14 +202,26 @@ pub async fn stats(store: &Store) -> Result<QueueStats> {
         pending: row.try_get("pending")?,
         delivered: row.try_get("delivered")?,
         dead: row.try_get("dead")?,
+        dropped: row.try_get("dropped")?,
     })
+}
+
+/// Pending deliveries (not delivered, dead or dropped): (id, host), to drop
+/// those to a newly blocked peer.
+pub async fn pending_hosts(store: &Store) -> Result<Vec<(i64, String)>> {
+    sqlx::query("SELECT id, host FROM deliveries WHERE delivered_at IS NULL AND dead_at IS NULL")
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("host")?)))
+        .collect()
 }
 
 /// Dead deliveries with their last error, newest first, for the admin.
 pub async fn dead(store: &Store, limit: i64) -> Result<Vec<(String, String, String)>> {
     sqlx::query(
         "SELECT activity, inbox, COALESCE(last_error, '') AS last_error FROM deliveries \
-         WHERE dead_at IS NOT NULL ORDER BY dead_at DESC LIMIT $1",
+         WHERE dead_at IS NOT NULL AND dropped_at IS NULL ORDER BY dead_at DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(store.pool())

@@ -18,6 +18,20 @@ pub async fn get(store: &Store, key: &str) -> Result<Option<String>> {
     Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
+/// Stores `value` under `key`, replacing what was there.
+pub async fn set(store: &Store, key: &str, value: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO instance_meta (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(now_millis())
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
 /// Stores `value` under `key` unless a value is there already; returns the value
 /// that is stored afterwards, so two processes starting at once agree.
 #[tracing::instrument(skip(store))]

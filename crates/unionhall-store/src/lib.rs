@@ -24,6 +24,7 @@ pub mod inbox_seen;
 pub mod instance;
 pub mod members;
 pub mod outbox;
+pub mod policy;
 pub mod posts;
 mod rows;
 pub mod strikes;
