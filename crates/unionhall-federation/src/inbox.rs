@@ -40,6 +40,10 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
         headers: request.headers,
     };
     let signature = parse_signature(&signed)?;
+    // A server this instance does not federate with is refused before anything
+    // else is done for it, its key fetched least of all.
+    let signer = signature.key_owner()?;
+    crate::policy::check(data, &signer).await?;
     let id = envelope_id(request.body)?;
     if inbox_seen::seen(&data.store, &id).await? {
         return Ok(Received::Duplicate);
@@ -48,7 +52,6 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
     let activity: InboxActivity = serde_json::from_slice(request.body)
         .map_err(|err| Error::BadRequest(format!("cannot read activity: {err}")))?;
     check_ids(data, &activity)?;
-    let signer = signature.key_owner()?;
     if &signer != activity.actor() {
         return Err(Error::Unauthorized(format!(
             "signed by {signer} but the activity's actor is {}",

@@ -23,6 +23,7 @@ mod error;
 mod http_client;
 pub mod inbox;
 mod keys;
+pub mod policy;
 pub mod protocol;
 mod settings;
 pub mod signatures;
@@ -48,6 +49,8 @@ pub struct FederationData {
     pub delivery_wakeup: Arc<Notify>,
     /// Parsed public keys of senders, shared by all inbox requests.
     pub verifier: Arc<signatures::Verifier>,
+    /// The federation policy in force (block list, allow-list mode).
+    pub policy: Arc<policy::PolicyCache>,
 }
 
 pub type Data = activitypub_federation::config::Data<FederationData>;
@@ -72,7 +75,9 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         urls,
         delivery_wakeup: Arc::new(Notify::new()),
         verifier: Arc::new(signatures::Verifier::default()),
+        policy: Arc::new(policy::PolicyCache::default()),
     };
+    let url_verifier = policy::PolicyVerifier { data: data.clone() };
     FederationConfig::builder()
         .domain(domain)
         .app_data(data)
@@ -84,6 +89,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         .client(http_client::build(&settings, reqwest::redirect::Policy::limited(3))?.into())
         .http_fetch_limit(50)
         .signed_fetch_actor(&instance)
+        .url_verifier(Box::new(url_verifier))
         .build()
         .await
         .map_err(|err| Error::Config(err.to_string()))

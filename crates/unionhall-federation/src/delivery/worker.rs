@@ -199,6 +199,14 @@ fn peer_slots(shared: &Shared, host: &str) -> Arc<Semaphore> {
 /// One attempt at one delivery: first the peer's turn, then a slot on the wire,
 /// so that rows waiting for a slow peer hold no slot others could use.
 async fn deliver(shared: &Shared, row: &Claimed, slots: &Semaphore) -> Outcome {
+    // Blocked since it was queued (or not allowed): never sent, counted apart.
+    match crate::policy::refusal(&shared.data, &row.host).await {
+        Ok(Some(_)) => return Outcome::Dropped,
+        Ok(None) => {}
+        Err(err) => {
+            return retry_later(shared, row, format!("reading the federation policy: {err}"))
+        }
+    }
     let peer = peer_slots(shared, &row.host);
     let (Ok(_turn), Ok(_slot)) = (peer.acquire().await, slots.acquire().await) else {
         return retry_later(shared, row, "delivery slots closed".into());
@@ -341,6 +349,9 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Clai
                 }
                 Outcome::Dead { error } => {
                     tracing::warn!(inbox = %claimed.inbox, activity = %claimed.activity, "delivery given up: {error}");
+                }
+                Outcome::Dropped => {
+                    tracing::info!(inbox = %claimed.inbox, "delivery dropped: the peer is blocked");
                 }
             }
         }

@@ -1,0 +1,188 @@
+//! The instance's federation policy in force: read from the database (where the
+//! CLI changes it), cached for a second so the inbox does not query it on every
+//! request, and enforced at each point where this instance meets another: the
+//! inbox (before any key is fetched), every fetch and WebFinger lookup (the
+//! library's URL verifier), and every delivery (dropped, not sent).
+
+use crate::{Error, FederationData, Result};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use unionhall_domain::{normalize_domain, FederationMode, FederationPolicy};
+use unionhall_store::{deliveries, follows, policy as store, Store};
+use url::Url;
+
+/// How long a policy read from the database stays in force in this process;
+/// changes made here take effect at once, those of other processes (the CLI)
+/// within this.
+const FRESH_FOR: Duration = Duration::from_secs(1);
+
+#[derive(Default)]
+pub struct PolicyCache {
+    loaded: RwLock<Option<(Instant, Arc<FederationPolicy>)>>,
+}
+
+impl PolicyCache {
+    pub async fn current(&self, store: &Store) -> Result<Arc<FederationPolicy>> {
+        if let Ok(guard) = self.loaded.read() {
+            if let Some((at, policy)) = guard.as_ref() {
+                if at.elapsed() < FRESH_FOR {
+                    return Ok(policy.clone());
+                }
+            }
+        }
+        let policy = Arc::new(load(store).await?);
+        if let Ok(mut guard) = self.loaded.write() {
+            *guard = Some((Instant::now(), policy.clone()));
+        }
+        Ok(policy)
+    }
+
+    pub fn invalidate(&self) {
+        if let Ok(mut guard) = self.loaded.write() {
+            *guard = None;
+        }
+    }
+}
+
+pub async fn load(store: &Store) -> Result<FederationPolicy> {
+    let (mode, blocked, allowed) = store::load(store).await?;
+    Ok(FederationPolicy {
+        mode: mode
+            .as_deref()
+            .map(FederationMode::parse)
+            .transpose()?
+            .unwrap_or_default(),
+        blocked: blocked.into_iter().map(|b| b.domain).collect(),
+        allowed,
+    })
+}
+
+/// The host part of a `host` or `host:port` string.
+fn bare_host(host: &str) -> &str {
+    host.rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(name, _)| name)
+}
+
+/// Why the policy refuses `host` (`host` or `host:port`), if it does.
+pub async fn refusal(data: &FederationData, host: &str) -> Result<Option<String>> {
+    let policy = data.policy.current(&data.store).await?;
+    let host = bare_host(host);
+    Ok(policy.refuses(host).map(|why| format!("{host} {why}")))
+}
+
+/// Refuses (403) anything to do with a server the policy excludes.
+pub async fn check(data: &FederationData, url: &Url) -> Result<()> {
+    match refusal(data, url.host_str().unwrap_or_default()).await? {
+        Some(why) => Err(Error::Forbidden(format!(
+            "this instance does not federate: {why}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The library's hook before every fetch and WebFinger lookup.
+#[derive(Clone)]
+pub(crate) struct PolicyVerifier {
+    pub data: FederationData,
+}
+
+#[async_trait::async_trait]
+impl activitypub_federation::config::UrlVerifier for PolicyVerifier {
+    async fn verify(
+        &self,
+        url: &Url,
+    ) -> std::result::Result<(), activitypub_federation::error::Error> {
+        match refusal(&self.data, url.host_str().unwrap_or_default()).await {
+            Ok(None) => Ok(()),
+            Ok(Some(_)) => Err(activitypub_federation::error::Error::UrlVerificationError(
+                "this instance does not federate with that server",
+            )),
+            Err(_) => Err(activitypub_federation::error::Error::UrlVerificationError(
+                "the federation policy could not be read",
+            )),
+        }
+    }
+}
+
+/// What blocking a domain undid at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Blocked {
+    /// Deliveries waiting for it, dropped (and counted as dropped).
+    pub deliveries_dropped: u64,
+    /// Its follows of our chapters and bodies, removed.
+    pub followers_removed: u64,
+    /// Our follows of its actors, ended.
+    pub following_removed: u64,
+}
+
+/// Blocks a domain (and its subdomains): nothing more is taken from it, sent to
+/// it or fetched from it, and what is already queued for it is dropped.
+pub async fn block(data: &FederationData, domain: &str, reason: &str) -> Result<Blocked> {
+    let domain = normalize_domain(domain)?;
+    store::block(&data.store, &domain, reason.trim()).await?;
+    data.policy.invalidate();
+    let policy = data.policy.current(&data.store).await?;
+    let refused = |host: &str| policy.refuses(bare_host(host)).is_some();
+    let mut done = Blocked::default();
+    let dropped: Vec<(i64, deliveries::Outcome)> = deliveries::pending_hosts(&data.store)
+        .await?
+        .into_iter()
+        .filter(|(_, host)| refused(host))
+        .map(|(id, _)| (id, deliveries::Outcome::Dropped))
+        .collect();
+    done.deliveries_dropped = dropped.len() as u64;
+    deliveries::record(&data.store, &dropped, &[]).await?;
+    let mut tx = data.store.begin_write().await?;
+    for group in unionhall_store::actors::list_local_groups(&data.store).await? {
+        for follower in follows::followers_of(&data.store, &group.ap_id).await? {
+            if refused(follower.follower.host_str().unwrap_or_default()) {
+                follows::remove_follower(&mut tx, &group.ap_id, &follower.follower).await?;
+                done.followers_removed += 1;
+            }
+        }
+    }
+    for following in follows::following(&data.store).await? {
+        if refused(following.target.host_str().unwrap_or_default()) {
+            follows::remove_following(&mut tx, &following.target).await?;
+            done.following_removed += 1;
+        }
+    }
+    unionhall_store::commit(tx).await?;
+    Ok(done)
+}
+
+pub async fn unblock(data: &FederationData, domain: &str) -> Result<bool> {
+    let removed = store::unblock(&data.store, &normalize_domain(domain)?).await?;
+    data.policy.invalidate();
+    Ok(removed)
+}
+
+pub async fn allow(data: &FederationData, domain: &str) -> Result<()> {
+    store::allow(&data.store, &normalize_domain(domain)?).await?;
+    data.policy.invalidate();
+    Ok(())
+}
+
+pub async fn disallow(data: &FederationData, domain: &str) -> Result<bool> {
+    let removed = store::disallow(&data.store, &normalize_domain(domain)?).await?;
+    data.policy.invalidate();
+    Ok(removed)
+}
+
+pub async fn set_mode(data: &FederationData, mode: FederationMode) -> Result<()> {
+    store::set_mode(&data.store, mode.as_str()).await?;
+    data.policy.invalidate();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_are_not_part_of_the_host() {
+        assert_eq!(bare_host("example.org:8443"), "example.org");
+        assert_eq!(bare_host("example.org"), "example.org");
+    }
+}
