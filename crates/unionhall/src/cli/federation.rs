@@ -1,9 +1,11 @@
-//! `unionhall federation ...`: whom this instance follows, and its delivery queue.
+//! `unionhall federation ...`: whom this instance follows, its delivery queue, and
+//! whom it federates with at all (block list, allow-list mode).
 
 use crate::cli::Admin;
 use crate::Result;
 use clap::Subcommand;
 use unionhall_federation::activities::follow;
+use unionhall_federation::policy;
 use unionhall_store::{deliveries, follows, posts};
 
 #[derive(Debug, Subcommand)]
@@ -18,6 +20,25 @@ pub enum FederationCommand {
     Deliveries,
     /// Show the newest updates received from followed chapters.
     Feed,
+    /// Stop federating with a domain and its subdomains, at once: its requests
+    /// are refused, nothing is sent to it, and its follows are removed.
+    Block {
+        domain: String,
+        /// Why, for the other admins.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Lift a block.
+    Unblock { domain: String },
+    /// Add a domain (and its subdomains) to the allow list.
+    Allow { domain: String },
+    /// Take a domain off the allow list.
+    Disallow { domain: String },
+    /// open: federate with everyone not blocked; allowlist: only with the
+    /// allowed domains.
+    Mode { mode: String },
+    /// Show the policy: the mode, the blocked and the allowed domains.
+    Policy,
 }
 
 pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
@@ -45,11 +66,52 @@ pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
                 println!("{}  {}", post.author, post.content);
             }
         }
+        FederationCommand::Block { domain, reason } => {
+            let done = policy::block(data, &domain, &reason).await?;
+            println!(
+                "blocked {domain}: {} queued deliveries dropped, {} followers and {} follows removed",
+                done.deliveries_dropped, done.followers_removed, done.following_removed
+            );
+        }
+        FederationCommand::Unblock { domain } => {
+            if !policy::unblock(data, &domain).await? {
+                return Err(crate::Error::Usage(format!("{domain} was not blocked")));
+            }
+            println!("unblocked {domain}");
+        }
+        FederationCommand::Allow { domain } => {
+            policy::allow(data, &domain).await?;
+            println!("allowed {domain}");
+        }
+        FederationCommand::Disallow { domain } => {
+            if !policy::disallow(data, &domain).await? {
+                return Err(crate::Error::Usage(format!(
+                    "{domain} was not on the allow list"
+                )));
+            }
+            println!("{domain} is off the allow list");
+        }
+        FederationCommand::Mode { mode } => {
+            let mode = unionhall_domain::FederationMode::parse(&mode)
+                .map_err(|err| crate::Error::Usage(err.to_string()))?;
+            policy::set_mode(data, mode).await?;
+            println!("federation mode: {}", mode.as_str());
+        }
+        FederationCommand::Policy => {
+            let current = policy::load(&data.store).await?;
+            println!("mode {}", current.mode.as_str());
+            for blocked in unionhall_store::policy::load(&data.store).await?.1 {
+                println!("blocked  {}  {}", blocked.domain, blocked.reason);
+            }
+            for allowed in current.allowed {
+                println!("allowed  {allowed}");
+            }
+        }
         FederationCommand::Deliveries => {
             let stats = deliveries::stats(&data.store).await?;
             println!(
-                "pending {}  delivered {}  dead {}",
-                stats.pending, stats.delivered, stats.dead
+                "pending {}  delivered {}  dead {}  dropped {}",
+                stats.pending, stats.delivered, stats.dead, stats.dropped
             );
             for (activity, inbox, error) in deliveries::dead(&data.store, 50).await? {
                 println!("dead  {activity} -> {inbox}: {error}");
