@@ -9,6 +9,7 @@ mod fetch;
 mod fixtures;
 mod following;
 mod keys;
+mod policy;
 
 use crate::helpers::TestInstance;
 use unionhall_domain::{ActorKind, Handle};
