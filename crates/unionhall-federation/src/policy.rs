@@ -8,6 +8,7 @@ use crate::{Error, FederationData, Result};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use unionhall_domain::{normalize_domain, FederationMode, FederationPolicy};
+use unionhall_store::unions::{self, Side};
 use unionhall_store::{deliveries, follows, policy as store, Store};
 use url::Url;
 
@@ -114,6 +115,8 @@ pub struct Blocked {
     pub followers_removed: u64,
     /// Our follows of its actors, ended.
     pub following_removed: u64,
+    /// Its chapters' places in our union bodies, and our chapters' in its bodies.
+    pub memberships_removed: u64,
 }
 
 /// Blocks a domain (and its subdomains): nothing more is taken from it, sent to
@@ -139,6 +142,20 @@ pub async fn block(data: &FederationData, domain: &str, reason: &str) -> Result<
             if refused(follower.follower.host_str().unwrap_or_default()) {
                 follows::remove_follower(&mut tx, &group.ap_id, &follower.follower).await?;
                 done.followers_removed += 1;
+            }
+        }
+        // A body does not keep (or relay to) chapters of a blocked server, and
+        // our chapters leave its bodies.
+        for member in unions::members_of(&mut tx, &group.ap_id).await? {
+            if refused(member.chapter.host_str().unwrap_or_default()) {
+                unions::remove(&mut tx, Side::Body, &group.ap_id, &member.chapter).await?;
+                done.memberships_removed += 1;
+            }
+        }
+        for membership in unions::bodies_of(&data.store, &group.ap_id).await? {
+            if refused(membership.body.host_str().unwrap_or_default()) {
+                unions::remove(&mut tx, Side::Chapter, &membership.body, &group.ap_id).await?;
+                done.memberships_removed += 1;
             }
         }
     }

@@ -22,6 +22,40 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
     follow_and_wait(&c, &a, "bakers").await;
     follow_and_wait(&a, &b, "millers").await;
     let b_domain = host_name(b.addr.ip());
+    // B's chapter is a member of a union body on A.
+    let body = crate::solidarity::create_body(&a, "foodunion").await;
+    unionhall_federation::activities::union::apply(&b.data, "millers", &acct(&a, "foodunion"))
+        .await
+        .unwrap();
+    let a_data = a.data.clone();
+    let body_id = body.clone();
+    wait_for("B's application to arrive", 10, || {
+        let (a_data, body_id) = (a_data.clone(), body_id.clone());
+        async move {
+            let mut conn = a_data.store.acquire().await.unwrap();
+            !unionhall_store::unions::members_of(&mut conn, &body_id)
+                .await
+                .unwrap()
+                .is_empty()
+        }
+    })
+    .await;
+    unionhall_federation::activities::union::decide(&a.data, "foodunion", &millers.ap_id, true)
+        .await
+        .unwrap();
+    let b_store = b.store.clone();
+    let millers_id = millers.ap_id.clone();
+    wait_for("B to learn it was admitted", 10, || {
+        let (b_store, millers_id) = (b_store.clone(), millers_id.clone());
+        async move {
+            unionhall_store::unions::bodies_of(&b_store, &millers_id)
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| m.accepted_at.is_some())
+        }
+    })
+    .await;
 
     // B goes down; what A publishes waits for it in the queue.
     let b_addr = b.addr;

@@ -69,8 +69,12 @@ pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
         FederationCommand::Block { domain, reason } => {
             let done = policy::block(data, &domain, &reason).await?;
             println!(
-                "blocked {domain}: {} queued deliveries dropped, {} followers and {} follows removed",
-                done.deliveries_dropped, done.followers_removed, done.following_removed
+                "blocked {domain}: {} queued deliveries dropped, {} followers and {} follows removed, \
+                 {} union memberships ended",
+                done.deliveries_dropped,
+                done.followers_removed,
+                done.following_removed,
+                done.memberships_removed
             );
         }
         FederationCommand::Unblock { domain } => {
