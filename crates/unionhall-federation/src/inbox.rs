@@ -7,7 +7,7 @@
 //! checked, the signer's key is fetched (or taken from the cache) and the
 //! signature verified, and only then does a handler change anything.
 
-use crate::activities::{follow, post, union};
+use crate::activities::{follow, post, report, union};
 use crate::authentication::{parse_signature, verify_signer, SignedRequest};
 use crate::protocol::InboxActivity;
 use crate::signatures::verify_digest;
@@ -108,5 +108,6 @@ async fn dispatch(activity: InboxActivity, data: &Data) -> Result<()> {
         InboxActivity::Join(a) => union::receive_join(a, data).await,
         InboxActivity::Leave(a) => union::receive_leave(a, data).await,
         InboxActivity::Announce(a) => union::receive_announce(a, data).await,
+        InboxActivity::Flag(a) => report::receive_flag(a, data).await,
     }
 }

@@ -26,6 +26,7 @@ pub mod members;
 pub mod outbox;
 pub mod policy;
 pub mod posts;
+pub mod reports;
 mod rows;
 pub mod strikes;
 pub mod unions;

@@ -51,13 +51,14 @@ fn actors_from_mastodon_lemmy_and_mobilizon_parse() {
 }
 
 #[test]
-fn activities_from_mastodon_lemmy_and_mobilizon_parse() {
+fn activities_from_mastodon_lemmy_and_mobilizon_parse_reports_included() {
     for (path, kind) in [
         ("mastodon/follow.json", "Follow"),
         ("mastodon/create_note.json", "Create"),
         ("lemmy/follow.json", "Follow"),
         ("lemmy/create_note.json", "Create"),
         ("mobilizon/create_event.json", "Create"),
+        ("mastodon/flag.json", "Flag"),
     ] {
         let text = fixture(path);
         let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -91,6 +92,10 @@ fn activities_from_mastodon_lemmy_and_mobilizon_parse() {
                     !note.content.clone().unwrap_or_default().is_empty(),
                     "{path}"
                 );
+            }
+            (InboxActivity::Flag(flag), "Flag") => {
+                assert_eq!(flag.object.len(), 2, "{path}");
+                assert_eq!(flag.content.as_deref(), raw["content"].as_str(), "{path}");
             }
             other => panic!("{path} parsed as {other:?}"),
         }

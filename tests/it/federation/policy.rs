@@ -189,3 +189,69 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
         instance.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_report_from_another_server_lands_in_the_moderation_queue() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let note = unionhall_federation::activities::post::publish_note(&a.data, "bakers", "A post")
+        .await
+        .unwrap();
+    // B's instance actor reports, as Mastodon does.
+    let reporter = unionhall_federation::actors::ensure_instance_actor(&b.store, &b.data.urls)
+        .await
+        .unwrap()
+        .0;
+    let flag = |n: u32, objects: serde_json::Value| {
+        json!({"@context": "https://www.w3.org/ns/activitystreams", "type": "Flag",
+               "id": format!("{}/flags/{n}", b.url), "actor": reporter.ap_id,
+               "content": "harassment of our members", "object": objects})
+    };
+    let (status, body) = post(
+        &a,
+        flag(1, json!([bakers.ap_id, note.ap_id]))
+            .to_string()
+            .as_bytes(),
+        Some(Signed::by(&reporter)),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let (status, body) = post(
+        &a,
+        flag(2, json!("https://elsewhere.example/users/x"))
+            .to_string()
+            .as_bytes(),
+        Some(Signed::by(&reporter)),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| {
+        let mut cmd = unionhall(dir.path());
+        cmd.env("UNIONHALL_DATABASE__URL", &a.db.url)
+            .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
+            .env("UNIONHALL_LOG__LEVEL", "error")
+            .args(args);
+        run(&mut cmd)
+    };
+    let (output, stderr) = cli(&["federation", "reports"]);
+    assert!(output.status.success(), "{stderr}");
+    let listed = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(
+        listed.contains("open")
+            && listed.contains("harassment of our members")
+            && listed.contains(note.ap_id.as_str()),
+        "{listed}"
+    );
+    let id = listed.split_whitespace().next().unwrap().to_owned();
+    let (output, stderr) = cli(&["federation", "resolve", &id]);
+    assert!(output.status.success(), "{stderr}");
+    let (output, _) = cli(&["federation", "reports"]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("resolved"));
+    for instance in [a, b] {
+        instance.stop().await;
+    }
+}

@@ -7,6 +7,7 @@ pub mod call;
 pub mod campaign;
 pub mod follow;
 pub mod post;
+pub mod report;
 pub mod strike;
 pub mod union;
 

@@ -7,8 +7,8 @@ use super::note::NoteJson;
 use super::one_or_many_ser;
 use super::strike::StrikeJson;
 use activitypub_federation::kinds::activity::{
-    AcceptType, AnnounceType, CreateType, DeleteType, FollowType, JoinType, LeaveType, RejectType,
-    UndoType, UpdateType,
+    AcceptType, AnnounceType, CreateType, DeleteType, FlagType, FollowType, JoinType, LeaveType,
+    RejectType, UndoType, UpdateType,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
@@ -199,6 +199,21 @@ pub struct Delete {
     pub to: Vec<Url>,
 }
 
+/// A report to moderators (as Mastodon sends them, from its instance actor): the
+/// reported actor and posts in `object`, the reason in `content`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Flag {
+    #[serde(rename = "type")]
+    pub kind: FlagType,
+    pub id: Url,
+    pub actor: Url,
+    #[serde(default, with = "one_or_many_ser")]
+    pub object: Vec<Url>,
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
 /// Every activity an inbox accepts, chosen by its `type` so that an unknown type
 /// is reported as such rather than as "did not match any variant".
 #[derive(Debug, Clone)]
@@ -213,6 +228,7 @@ pub enum InboxActivity {
     Join(Join),
     Leave(Leave),
     Announce(Announce),
+    Flag(Flag),
 }
 
 /// The activity types an inbox accepts, for error messages and FEDERATION.md.
@@ -240,6 +256,7 @@ impl<'de> Deserialize<'de> for InboxActivity {
             "Join" => serde_json::from_value(value).map(Self::Join),
             "Leave" => serde_json::from_value(value).map(Self::Leave),
             "Announce" => serde_json::from_value(value).map(Self::Announce),
+            "Flag" => serde_json::from_value(value).map(Self::Flag),
             other => {
                 return Err(D::Error::custom(format!(
                     "unsupported activity type {other:?}; this inbox accepts {}",
@@ -264,6 +281,7 @@ impl InboxActivity {
             Self::Join(a) => &a.id,
             Self::Leave(a) => &a.id,
             Self::Announce(a) => &a.id,
+            Self::Flag(a) => &a.id,
         }
     }
 
@@ -279,6 +297,7 @@ impl InboxActivity {
             Self::Join(a) => &a.actor,
             Self::Leave(a) => &a.actor,
             Self::Announce(a) => &a.actor,
+            Self::Flag(a) => &a.actor,
         }
     }
 }

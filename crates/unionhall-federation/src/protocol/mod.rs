@@ -14,8 +14,8 @@ pub mod note;
 pub mod strike;
 
 pub use activities::{
-    Accept, ActivityObject, Announce, Create, Delete, Follow, InboxActivity, Join, Leave, Reject,
-    Undo, Update,
+    Accept, ActivityObject, Announce, Create, Delete, Flag, Follow, InboxActivity, Join, Leave,
+    Reject, Undo, Update,
 };
 pub use actor::{ActorJson, Endpoints};
 pub use call::{CallJson, PledgeTotalJson};

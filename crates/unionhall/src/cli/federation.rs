@@ -39,6 +39,10 @@ pub enum FederationCommand {
     Mode { mode: String },
     /// Show the policy: the mode, the blocked and the allowed domains.
     Policy,
+    /// Show the reports (Flag) other servers sent about our chapters and posts.
+    Reports,
+    /// Mark a report dealt with.
+    Resolve { id: i64 },
 }
 
 pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
@@ -110,6 +114,29 @@ pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
             for allowed in current.allowed {
                 println!("allowed  {allowed}");
             }
+        }
+        FederationCommand::Reports => {
+            for report in unionhall_store::reports::list(&data.store, 100).await? {
+                let state = if report.resolved_at.is_some() {
+                    "resolved"
+                } else {
+                    "open"
+                };
+                let objects: Vec<&str> = report.objects.iter().map(url::Url::as_str).collect();
+                println!(
+                    "{:<4} {state:<8} from {}: {:?} about {}",
+                    report.id,
+                    report.reporter,
+                    report.content,
+                    objects.join(", ")
+                );
+            }
+        }
+        FederationCommand::Resolve { id } => {
+            if !unionhall_store::reports::resolve(&data.store, id).await? {
+                return Err(crate::Error::Usage(format!("no open report {id}")));
+            }
+            println!("report {id} resolved");
         }
         FederationCommand::Deliveries => {
             let stats = deliveries::stats(&data.store).await?;

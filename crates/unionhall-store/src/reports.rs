@@ -1,0 +1,76 @@
+//! The moderation queue: reports (Flag) received from other servers.
+
+use crate::database::now_millis;
+use crate::rows::url;
+use crate::{Result, Store};
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub id: i64,
+    pub ap_id: Url,
+    pub reporter: Url,
+    pub content: String,
+    pub objects: Vec<Url>,
+    pub received_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+/// Files a report; a report id seen before changes nothing.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    ap_id: &Url,
+    reporter: &Url,
+    content: &str,
+    objects: &[Url],
+) -> Result<()> {
+    let objects: Vec<&str> = objects.iter().map(Url::as_str).collect();
+    sqlx::query(
+        "INSERT INTO reports (ap_id, reporter, content, objects, received_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ap_id) DO NOTHING",
+    )
+    .bind(ap_id.as_str())
+    .bind(reporter.as_str())
+    .bind(content)
+    .bind(objects.join("\n"))
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Open reports first, newest first.
+pub async fn list(store: &Store, limit: i64) -> Result<Vec<Report>> {
+    sqlx::query(
+        "SELECT id, ap_id, reporter, content, objects, received_at, resolved_at FROM reports \
+         ORDER BY resolved_at IS NOT NULL, received_at DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        let objects: String = row.try_get("objects")?;
+        Ok(Report {
+            id: row.try_get("id")?,
+            ap_id: url(row, "ap_id")?,
+            reporter: url(row, "reporter")?,
+            content: row.try_get("content")?,
+            objects: objects.lines().filter_map(|l| Url::parse(l).ok()).collect(),
+            received_at: row.try_get("received_at")?,
+            resolved_at: row.try_get("resolved_at")?,
+        })
+    })
+    .collect()
+}
+
+pub async fn resolve(store: &Store, id: i64) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE reports SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL")
+            .bind(id)
+            .bind(now_millis())
+            .execute(store.pool())
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
