@@ -192,7 +192,17 @@ impl Members {
         if !store::use_invite(&mut tx, &hash, account_id).await? {
             return Err(Error::Gone("this invitation has been used already".into()));
         }
-        store::set_role(&mut tx, account_id, &invite.group, &invite.role).await?;
+        // An invitation never lowers a role someone already has in the group.
+        let offered = Role::parse(&invite.role)?;
+        let held = store::roles_of_account(&self.store, account_id)
+            .await?
+            .into_iter()
+            .find(|r| r.group == invite.group)
+            .map(|r| Role::parse(&r.role))
+            .transpose()?;
+        if held.is_none_or(|held| held < offered) {
+            store::set_role(&mut tx, account_id, &invite.group, offered.as_str()).await?;
+        }
         let group = self.group_by_ap_id(&invite.group).await?;
         let who = Who {
             account_id: Some(account_id),

@@ -114,6 +114,14 @@ async fn a_second_invitation_adds_a_role_to_an_existing_account_with_its_passwor
     assert_eq!(right.status(), StatusCode::SEE_OTHER);
     let (_, me) = rosa.get("/api/v1/me").await;
     assert_eq!(me["roles"].as_array().unwrap().len(), 2, "{me}");
+    // An invitation with a lower role does not demote anyone.
+    let lower = invite_link(&instance, "millers", Role::Member).await;
+    assert_eq!(
+        accept(&lower, "rosa", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, me) = rosa.get("/api/v1/me").await;
+    assert!(me["roles"].to_string().contains("organizer"), "{me}");
 }
 
 #[tokio::test]
