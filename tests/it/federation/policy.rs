@@ -99,7 +99,6 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
     let (output, stderr) = run(unionhall(dir.path())
         .env("UNIONHALL_DATABASE__URL", &a.db.url)
         .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
-        .env("UNIONHALL_LOG__LEVEL", "error")
         .args(["federation", "block", "https://example.org/x"]));
     crate::cli::assert_one_line_failure(&output, &stderr, "domain");
 
