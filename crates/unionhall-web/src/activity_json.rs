@@ -30,6 +30,18 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
 /// A JSON body served as `application/activity+json`.
 pub struct ActivityJson(pub serde_json::Value);
 
+impl ActivityJson {
+    /// One of our objects as a document of its own: with the JSON-LD context.
+    pub fn with_context(object: &impl serde::Serialize) -> Result<Self, crate::AppError> {
+        let mut value = serde_json::to_value(object)
+            .map_err(|err| crate::AppError::Internal(err.to_string()))?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert("@context".into(), unionhall_federation::protocol::context());
+        }
+        Ok(Self(value))
+    }
+}
+
 impl IntoResponse for ActivityJson {
     fn into_response(self) -> Response {
         (

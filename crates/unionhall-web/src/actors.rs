@@ -11,7 +11,6 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::json;
 use unionhall_federation::actors::DbActor;
-use unionhall_federation::protocol::context;
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::{follows, outbox, posts};
 
@@ -35,11 +34,7 @@ pub(crate) async fn local_actor(state: &AppState, handle: &str) -> Result<ActorR
 
 fn actor_json(state: &AppState, row: ActorRow) -> ActivityJson {
     let actor = DbActor(row).to_json(&state.urls);
-    let mut value = serde_json::to_value(actor).unwrap_or_default();
-    if let Some(object) = value.as_object_mut() {
-        object.insert("@context".into(), context());
-    }
-    ActivityJson(value)
+    ActivityJson::with_context(&actor).unwrap_or(ActivityJson(serde_json::Value::Null))
 }
 
 async fn instance_actor(

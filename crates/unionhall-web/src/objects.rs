@@ -9,7 +9,6 @@ use axum::routing::get;
 use axum::Router;
 use unionhall_federation::activities::audience_of;
 use unionhall_federation::authentication::{authorize_fetch, SignedRequest};
-use unionhall_federation::protocol::context;
 use unionhall_store::{outbox, posts};
 
 pub fn router() -> Router<AppState> {
@@ -39,12 +38,7 @@ async fn post(
     if post.deleted_at.is_some() {
         return Err(AppError::Gone(format!("{ap_id} was deleted")));
     }
-    let mut value = serde_json::to_value(unionhall_federation::activities::post::note_of(&post))
-        .map_err(|err| AppError::Internal(err.to_string()))?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("@context".into(), context());
-    }
-    Ok(ActivityJson(value))
+    ActivityJson::with_context(&unionhall_federation::activities::post::note_of(&post))
 }
 
 /// A call for support: public ones to anyone, the others to signed requests
@@ -68,16 +62,13 @@ async fn call(
     let author = unionhall_store::actors::by_ap_id(&state.store, &row.author)
         .await?
         .ok_or_else(not_found)?;
-    let json = unionhall_federation::activities::call::call_json(&row, &author)?;
-    let mut value =
-        serde_json::to_value(&json).map_err(|err| AppError::Internal(err.to_string()))?;
+    let document = ActivityJson::with_context(&unionhall_federation::activities::call::call_json(
+        &row, &author,
+    )?)?;
     if row.audience != "public" {
-        authorize(&state, &request, &audience_of(&value)).await?;
+        authorize(&state, &request, &audience_of(&document.0)).await?;
     }
-    if let Some(object) = value.as_object_mut() {
-        object.insert("@context".into(), context());
-    }
-    Ok(ActivityJson(value))
+    Ok(document)
 }
 
 /// A campaign: public.
@@ -96,13 +87,9 @@ async fn campaign(
     let author = unionhall_store::actors::by_ap_id(&state.store, &row.author)
         .await?
         .ok_or_else(not_found)?;
-    let json = unionhall_federation::activities::campaign::campaign_json(&row, &author)?;
-    let mut value =
-        serde_json::to_value(&json).map_err(|err| AppError::Internal(err.to_string()))?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("@context".into(), context());
-    }
-    Ok(ActivityJson(value))
+    ActivityJson::with_context(&unionhall_federation::activities::campaign::campaign_json(
+        &row, &author,
+    )?)
 }
 
 /// A strike: public.
@@ -123,14 +110,9 @@ async fn strike(
     let author = unionhall_store::actors::by_ap_id(&state.store, &row.author)
         .await?
         .ok_or_else(not_found)?;
-    let json =
-        unionhall_federation::activities::strike::strike_json(&mut conn, &row, &author).await?;
-    let mut value =
-        serde_json::to_value(&json).map_err(|err| AppError::Internal(err.to_string()))?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("@context".into(), context());
-    }
-    Ok(ActivityJson(value))
+    ActivityJson::with_context(
+        &unionhall_federation::activities::strike::strike_json(&mut conn, &row, &author).await?,
+    )
 }
 
 /// Public activities to anyone; the others (follows and their answers) only to
