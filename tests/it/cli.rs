@@ -231,10 +231,15 @@ async fn two_instances_from_the_readme_follow_each_other_with_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let repo = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let mut env = Vec::new();
+    // Kept to the end: a PostgreSQL test database is dropped with its TestDb.
+    let mut databases = Vec::new();
     for (name, ip) in [("a", "127.0.0.2"), ("b", "127.0.0.3")] {
         let port = free_port(ip);
         let db = match crate::helpers::postgres_server() {
-            Some(_) => fresh_database().await.url,
+            Some(_) => {
+                databases.push(fresh_database().await);
+                databases.last().unwrap().url.clone()
+            }
             None => format!("sqlite://{}/{name}.db", dir.path().display()),
         };
         env.push(vec![
@@ -389,8 +394,10 @@ async fn a_killed_server_delivers_after_restart_what_was_published_before() {
             )
         })
         .collect();
+    // Kept to the end: a PostgreSQL test database is dropped with its TestDb.
+    let database = fresh_database().await;
     let db = match crate::helpers::postgres_server() {
-        Some(_) => fresh_database().await.url,
+        Some(_) => database.url.clone(),
         None => format!("sqlite://{}/a.db", dir.path().display()),
     };
     std::fs::write(

@@ -10,15 +10,51 @@ use url::Url;
 
 /// A fresh, empty database for one test: a SQLite file in a temp folder, or a new
 /// uniquely named database on the PostgreSQL server in UNIONHALL_TEST_POSTGRES_URL.
+/// Either kind is removed when the value is dropped, so that a long run of the
+/// suite does not fill the PostgreSQL server with thousands of databases.
 pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The server URL and name of a PostgreSQL database this value created.
+    created_on: Option<(String, String)>,
 }
 
 impl TestDb {
     /// An existing database, owned by someone else (nothing is removed).
     pub fn at(url: String) -> Self {
-        Self { url, _dir: None }
+        Self {
+            url,
+            _dir: None,
+            created_on: None,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.created_on.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: the
+        // database is dropped from a thread with a runtime of its own. FORCE
+        // closes what an instance that is still shutting down holds open.
+        let dropped = std::thread::spawn(move || {
+            use sqlx::{Connection, Executor};
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&server).await?;
+                conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop a test database: {e}");
+        }
     }
 }
 
@@ -53,6 +89,7 @@ pub async fn fresh_database() -> TestDb {
             TestDb {
                 url: url.to_string(),
                 _dir: None,
+                created_on: Some((server, name)),
             }
         }
         None => {
@@ -61,6 +98,7 @@ pub async fn fresh_database() -> TestDb {
             TestDb {
                 url,
                 _dir: Some(dir),
+                created_on: None,
             }
         }
     }
