@@ -245,10 +245,26 @@ async fn spawn_instance_with(listener: std::net::TcpListener, db: TestDb) -> Tes
     spawn(listener, db, None).await
 }
 
+/// An instance on `ip` as in production: private peers not allowed, so only
+/// the pinned test names (uh-127-0-0-N.test) are reachable on loopback.
+pub async fn spawn_guarded_instance_on(ip: &str, db: TestDb) -> TestInstance {
+    let listener = std::net::TcpListener::bind((ip, 0)).expect("bind test port");
+    spawn_with(listener, db, None, false).await
+}
+
 async fn spawn(
     listener: std::net::TcpListener,
     db: TestDb,
     public_url: Option<String>,
+) -> TestInstance {
+    spawn_with(listener, db, public_url, true).await
+}
+
+async fn spawn_with(
+    listener: std::net::TcpListener,
+    db: TestDb,
+    public_url: Option<String>,
+    allow_private_peers: bool,
 ) -> TestInstance {
     if std::env::var("TEST_LOG").is_ok() {
         let _ = unionhall::telemetry::init(&unionhall::settings::LogSettings {
@@ -260,6 +276,7 @@ async fn spawn(
     let public_url =
         public_url.unwrap_or_else(|| format!("http://{}:{}", host_name(addr.ip()), addr.port()));
     let mut settings = test_settings(&db, &public_url, &[]);
+    settings.federation.allow_private_peers = allow_private_peers;
     settings.federation.hosts = (1..=9)
         .map(|n| {
             let ip = std::net::IpAddr::from([127, 0, 0, n]);

@@ -54,6 +54,8 @@ impl From<url::ParseError> for Error {
     }
 }
 
+use crate::outbound_guard::Refused;
+
 /// The library's errors, sorted by whose fault they are.
 impl From<activitypub_federation::error::Error> for Error {
     fn from(err: activitypub_federation::error::Error) -> Self {
@@ -84,8 +86,14 @@ impl From<activitypub_federation::error::Error> for Error {
             Lib::RequestLimit | Lib::ResponseBodyLimit => {
                 Self::Remote("remote response too large or too many fetches".into())
             }
-            Lib::Reqwest(err) => Self::Remote(format!("fetching failed: {err}")),
-            Lib::ReqwestMiddleware(err) => Self::Remote(format!("fetching failed: {err}")),
+            Lib::Reqwest(err) => match Refused::find_in(&err) {
+                Some(refused) => Self::Forbidden(refused.to_string()),
+                None => Self::Remote(format!("fetching failed: {err}")),
+            },
+            Lib::ReqwestMiddleware(err) => match Refused::find_in(&err) {
+                Some(refused) => Self::Forbidden(refused.to_string()),
+                None => Self::Remote(format!("fetching failed: {err}")),
+            },
             Lib::DomainResolveError(domain) => {
                 Self::Forbidden(format!("{domain} resolves to a private address"))
             }

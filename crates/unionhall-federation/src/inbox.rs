@@ -85,7 +85,10 @@ fn check_ids(data: &Data, activity: &InboxActivity) -> Result<()> {
     for url in [id, actor] {
         match url.scheme() {
             "https" => {}
-            "http" if data.settings.allow_private_peers => {}
+            "http"
+                if data
+                    .guard
+                    .plain_http_allowed(url.host_str().unwrap_or_default()) => {}
             other => {
                 return Err(Error::BadRequest(format!(
                     "{url}: {other} URLs are not accepted"

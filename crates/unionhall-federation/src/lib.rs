@@ -23,11 +23,13 @@ mod error;
 mod http_client;
 pub mod inbox;
 mod keys;
+pub mod outbound_guard;
 pub mod policy;
 pub mod protocol;
 mod settings;
 pub mod signatures;
 pub mod urls;
+mod webfinger;
 
 pub use error::{Error, Result};
 pub use settings::FederationSettings;
@@ -51,6 +53,11 @@ pub struct FederationData {
     pub verifier: Arc<signatures::Verifier>,
     /// The federation policy in force (block list, allow-list mode).
     pub policy: Arc<policy::PolicyCache>,
+    /// What outbound requests may reach (no loopback, private networks, ...).
+    pub guard: Arc<outbound_guard::OutboundGuard>,
+    /// The guarded client of fetches and WebFinger lookups (deliveries have
+    /// their own, which follows no redirects).
+    pub client: reqwest::Client,
 }
 
 pub type Data = activitypub_federation::config::Data<FederationData>;
@@ -69,6 +76,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
     let urls = Urls::new(settings.public_url.clone());
     let instance = actors::ensure_instance_actor(&store, &urls).await?;
     let domain = urls.domain();
+    let guard = outbound_guard::OutboundGuard::new(&settings);
     let data = FederationData {
         store,
         settings: Arc::new(settings.clone()),
@@ -76,17 +84,22 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         delivery_wakeup: Arc::new(Notify::new()),
         verifier: Arc::new(signatures::Verifier::default()),
         policy: Arc::new(policy::PolicyCache::default()),
+        client: http_client::build(&settings, &guard, true)?,
+        guard,
     };
     let url_verifier = policy::PolicyVerifier { data: data.clone() };
+    let client = data.client.clone();
+    // "debug" in the library means: http, explicit ports and private addresses
+    // are allowed, which pinned peers need. Our own guard still checks every
+    // request then (scheme, address, every redirect hop).
+    let relaxed = settings.allow_private_peers || !settings.hosts.is_empty();
     FederationConfig::builder()
         .domain(domain)
         .app_data(data)
-        // "debug" in the library means: http, explicit ports and private addresses
-        // are allowed. Only for tests and closed networks.
-        .debug(settings.allow_private_peers)
-        .allow_http_urls(settings.allow_private_peers)
+        .debug(relaxed)
+        .allow_http_urls(relaxed)
         .request_timeout(settings.request_timeout)
-        .client(http_client::build(&settings, reqwest::redirect::Policy::limited(3))?.into())
+        .client(client.into())
         .http_fetch_limit(50)
         .signed_fetch_actor(&instance)
         .url_verifier(Box::new(url_verifier))

@@ -82,7 +82,8 @@ pub async fn check(data: &FederationData, url: &Url) -> Result<()> {
     }
 }
 
-/// The library's hook before every fetch and WebFinger lookup.
+/// The library's hook before every fetch and WebFinger lookup: the outbound
+/// guard's URL check, then the federation policy.
 #[derive(Clone)]
 pub(crate) struct PolicyVerifier {
     pub data: FederationData,
@@ -94,6 +95,11 @@ impl activitypub_federation::config::UrlVerifier for PolicyVerifier {
         &self,
         url: &Url,
     ) -> std::result::Result<(), activitypub_federation::error::Error> {
+        if self.data.guard.check_url(url).is_err() {
+            return Err(activitypub_federation::error::Error::UrlVerificationError(
+                "that address may not be requested (private, loopback or not http(s))",
+            ));
+        }
         match refusal(&self.data, url.host_str().unwrap_or_default()).await {
             Ok(None) => Ok(()),
             Ok(Some(_)) => Err(activitypub_federation::error::Error::UrlVerificationError(

@@ -9,6 +9,7 @@ mod fetch;
 mod fixtures;
 mod following;
 mod keys;
+mod outbound_guard;
 mod policy;
 
 use crate::helpers::TestInstance;

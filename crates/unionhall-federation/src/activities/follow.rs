@@ -9,9 +9,8 @@ use crate::actors::{ensure_instance_actor, DbActor};
 use crate::delivery::enqueue_to;
 use crate::protocol::activities::{Answer, Answered, UndoObject};
 use crate::protocol::{Accept, Follow, Reject, Undo};
-use crate::{Data, Error, FederationData, Result};
+use crate::{Data, Error, Result};
 use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use activitypub_federation::kinds::activity::{AcceptType, RejectType, UndoType};
 use unionhall_domain::ActorKind;
 use unionhall_store::actors::{self as store_actors, ActorRow};
@@ -32,7 +31,8 @@ pub async fn resolve(data: &Data, target: &str) -> Result<DbActor> {
             "{target:?} is neither @handle@domain nor a URL"
         )));
     }
-    webfinger_resolve_actor::<FederationData, DbActor>(acct, data).await
+    let id: ObjectId<DbActor> = crate::webfinger::actor_id(data, acct).await?.into();
+    id.dereference(data).await
 }
 
 /// Makes this instance follow a remote chapter or body. Returns the target; the

@@ -6,6 +6,7 @@
 //! backed off as a whole, so a server that is down for days costs one attempt
 //! per back-off period, not one per queued activity.
 
+use crate::outbound_guard::Refused;
 use crate::signatures::{signed_post_headers, Signer};
 use crate::{Error, FederationData, Result};
 use std::collections::{HashMap, HashSet};
@@ -55,7 +56,7 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
     let shared = Arc::new(Shared {
         // An inbox that redirects is misconfigured; following it would also let a
         // peer point our signed POSTs elsewhere.
-        client: crate::http_client::build(&settings, reqwest::redirect::Policy::none())?,
+        client: crate::http_client::build(&settings, &data.guard, false)?,
         data,
         signer: Signer::default(),
         signing_threads: Semaphore::new(
@@ -237,6 +238,12 @@ async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
     let body = entry.body.clone();
     let inbox =
         Url::parse(&row.inbox).map_err(|err| Attempt::Refused(format!("bad inbox: {err}")))?;
+    // An inbox on a private address will never be allowed: given up at once.
+    shared
+        .data
+        .guard
+        .check_url(&inbox)
+        .map_err(|refused| Attempt::Refused(refused.to_string()))?;
     let (key, key_id) = (entry.key.clone(), entry.key_id.clone());
     let (signed_url, signed_body) = (inbox.clone(), body.clone());
     // Two signing threads per core: with one, cores idled while a signature was
@@ -262,18 +269,26 @@ async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
         .body(body.to_vec())
         .send()
         .await
-        .map_err(|err| Attempt::Failed(format!("{err}")))?;
+        .map_err(|err| match Refused::find_in(&err) {
+            // A name that resolves to a private address: given up, like a literal one.
+            Some(refused) => Attempt::Refused(refused.to_string()),
+            None => Attempt::Failed(format!("{err}")),
+        })?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
     }
-    let text: String = response
-        .text()
-        .await
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
+    // Only the start of an error answer is kept, and only that much is read: a
+    // peer cannot make us buffer a body of any size.
+    let mut start = Vec::new();
+    let mut response = response;
+    while start.len() < 800 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => start.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text: String = String::from_utf8_lossy(&start).chars().take(200).collect();
     let error = format!("{status}: {text}");
     if status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429 {
         Err(Attempt::Refused(error))
