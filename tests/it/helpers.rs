@@ -249,7 +249,17 @@ async fn spawn_instance_with(listener: std::net::TcpListener, db: TestDb) -> Tes
 /// the pinned test names (uh-127-0-0-N.test) are reachable on loopback.
 pub async fn spawn_guarded_instance_on(ip: &str, db: TestDb) -> TestInstance {
     let listener = std::net::TcpListener::bind((ip, 0)).expect("bind test port");
-    spawn_with(listener, db, None, false).await
+    spawn_with(listener, db, None, false, &[]).await
+}
+
+/// An instance on `ip` with settings of its own, as `UNIONHALL_*` variables.
+pub async fn spawn_configured_instance_on(
+    ip: &str,
+    db: TestDb,
+    extra: &[(&str, &str)],
+) -> TestInstance {
+    let listener = std::net::TcpListener::bind((ip, 0)).expect("bind test port");
+    spawn_with(listener, db, None, true, extra).await
 }
 
 async fn spawn(
@@ -257,7 +267,7 @@ async fn spawn(
     db: TestDb,
     public_url: Option<String>,
 ) -> TestInstance {
-    spawn_with(listener, db, public_url, true).await
+    spawn_with(listener, db, public_url, true, &[]).await
 }
 
 async fn spawn_with(
@@ -265,6 +275,7 @@ async fn spawn_with(
     db: TestDb,
     public_url: Option<String>,
     allow_private_peers: bool,
+    extra: &[(&str, &str)],
 ) -> TestInstance {
     if std::env::var("TEST_LOG").is_ok() {
         let _ = unionhall::telemetry::init(&unionhall::settings::LogSettings {
@@ -275,7 +286,7 @@ async fn spawn_with(
     let addr = listener.local_addr().expect("addr");
     let public_url =
         public_url.unwrap_or_else(|| format!("http://{}:{}", host_name(addr.ip()), addr.port()));
-    let mut settings = test_settings(&db, &public_url, &[]);
+    let mut settings = test_settings(&db, &public_url, extra);
     settings.federation.allow_private_peers = allow_private_peers;
     settings.federation.hosts = (1..=9)
         .map(|n| {

@@ -102,8 +102,13 @@ pub async fn verify_signer(
         request.headers,
         &domain,
     )?;
-    let actor_id: ObjectId<DbActor> = signature.key_owner()?.into();
-    let actor = actor_id.dereference(data).await?;
+    let owner = signature.key_owner()?;
+    let actor_id: ObjectId<DbActor> = owner.clone().into();
+    let ttl = data.settings.inbox.failed_actor_ttl;
+    let actor = data
+        .key_fetches
+        .run(&owner, ttl, actor_id.dereference(data))
+        .await?;
     if verifies(data, &actor, &message, signature)? {
         return Ok(actor);
     }

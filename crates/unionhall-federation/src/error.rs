@@ -18,6 +18,18 @@ pub enum Error {
     /// A local name is taken (409).
     #[error("{0}")]
     Conflict(String),
+    /// Too many requests from one client or server (429 with Retry-After).
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_seconds: u64,
+    },
+    /// Every slot of the work is taken (503 with Retry-After).
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_seconds: u64,
+    },
     /// A remote server could not be reached or answered nonsense (502).
     #[error("{0}")]
     Remote(String),

@@ -22,6 +22,7 @@ pub mod discovery;
 mod error;
 mod http_client;
 pub mod inbox;
+mod inbox_gate;
 mod keys;
 pub mod outbound_guard;
 pub mod policy;
@@ -32,6 +33,7 @@ pub mod urls;
 mod webfinger;
 
 pub use error::{Error, Result};
+pub use inbox_gate::{InboxGate, InboxLimits};
 pub use settings::FederationSettings;
 
 use activitypub_federation::config::FederationConfig;
@@ -58,6 +60,10 @@ pub struct FederationData {
     /// The guarded client of fetches and WebFinger lookups (deliveries have
     /// their own, which follows no redirects).
     pub client: reqwest::Client,
+    /// Rate limits and the bound on work in flight of the inbox.
+    pub inbox_gate: Arc<InboxGate>,
+    /// One fetch per signer at a time; signers that failed are left alone.
+    pub key_fetches: Arc<inbox_gate::KeyFetches>,
 }
 
 pub type Data = activitypub_federation::config::Data<FederationData>;
@@ -85,6 +91,8 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         verifier: Arc::new(signatures::Verifier::default()),
         policy: Arc::new(policy::PolicyCache::default()),
         client: http_client::build(&settings, &guard, true)?,
+        inbox_gate: Arc::new(InboxGate::new(&settings.inbox)),
+        key_fetches: Arc::default(),
         guard,
     };
     let url_verifier = policy::PolicyVerifier { data: data.clone() };

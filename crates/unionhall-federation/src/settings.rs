@@ -23,4 +23,6 @@ pub struct FederationSettings {
     /// How often workers look for due deliveries queued by other processes.
     pub queue_poll: Duration,
     pub request_timeout: Duration,
+    /// What the inbox takes before it answers 429 or 503.
+    pub inbox: crate::InboxLimits,
 }

@@ -42,6 +42,12 @@ pub enum AppError {
     BadGateway(String),
     #[error("not ready: {0}")]
     Unavailable(String),
+    /// Too busy now; the client should come back after `retry_after_seconds`.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_seconds: u64,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -82,6 +88,7 @@ impl AppError {
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "remote_failed"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            Self::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -110,6 +117,10 @@ impl IntoResponse for AppError {
         };
         let mut response = (status, Json(body)).into_response();
         if let Self::TooManyRequests {
+            retry_after_seconds,
+            ..
+        }
+        | Self::Busy {
             retry_after_seconds,
             ..
         } = &self
@@ -149,6 +160,20 @@ impl From<unionhall_federation::Error> for AppError {
             Fed::NotFound(message) => Self::NotFound(message),
             Fed::Conflict(message) => Self::Conflict(message),
             Fed::Remote(message) => Self::BadGateway(message),
+            Fed::TooManyRequests {
+                message,
+                retry_after_seconds,
+            } => Self::TooManyRequests {
+                message,
+                retry_after_seconds,
+            },
+            Fed::Busy {
+                message,
+                retry_after_seconds,
+            } => Self::Busy {
+                message,
+                retry_after_seconds,
+            },
             other @ (Fed::Config(_) | Fed::Store(_) | Fed::Internal(_)) => {
                 Self::Internal(other.to_string())
             }

@@ -3,10 +3,11 @@
 //! was applied now or had been before (redeliveries are idempotent).
 
 use crate::{AppError, AppState};
-use axum::extract::{Path, Request, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
+use std::net::{IpAddr, SocketAddr};
 use unionhall_federation::inbox::{receive, InboxRequest};
 
 pub fn router() -> Router<AppState> {
@@ -31,6 +32,9 @@ async fn shared_inbox(
 ) -> Result<StatusCode, AppError> {
     let limit = state.config.body_limit_bytes;
     let (parts, body) = request.into_parts();
+    // Refused before the body is read: rate limits, then a slot of work.
+    let data = state.federation_data();
+    let _permit = data.inbox_gate.admit(client_ip(&parts), &parts.headers)?;
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge { limit })?;
@@ -45,6 +49,27 @@ async fn shared_inbox(
         headers: &parts.headers,
         body: &bytes,
     };
-    receive(&state.federation_data(), request).await?;
+    receive(&data, request).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// The client's address: the connection's peer, or, when that peer is a proxy
+/// on this machine, the last address that proxy added to X-Forwarded-For.
+fn client_ip(parts: &axum::http::request::Parts) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())?;
+    if !peer.is_loopback() {
+        return Some(peer);
+    }
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|ip| ip.trim().parse().ok())
+        .next_back();
+    Some(forwarded.unwrap_or(peer))
 }

@@ -352,6 +352,10 @@ async fn instance(
         ("UNIONHALL_INSTANCE__PUBLIC_URL", public_url.as_str()),
         ("UNIONHALL_FEDERATION__ALLOW_PRIVATE_PEERS", "true"),
         ("UNIONHALL_FEDERATION__QUEUE_POLL_MS", "50"),
+        // The ingest measures how fast the inbox works, not its rate limits.
+        ("UNIONHALL_FEDERATION__INBOX_PER_IP_PER_MINUTE", "100000000"),
+        ("UNIONHALL_FEDERATION__INBOX_PER_INSTANCE_PER_MINUTE", "100000000"),
+        ("UNIONHALL_FEDERATION__INBOX_MAX_IN_FLIGHT", "256"),
         ("UNIONHALL_LOG__LEVEL", "error"),
     ]
     .iter()

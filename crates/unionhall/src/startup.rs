@@ -103,7 +103,9 @@ impl Application {
             workers_stopped,
         );
         let router = unionhall_web::router(self.state);
-        let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+        // The peer address reaches handlers (the inbox limits clients by it).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: finishing requests in flight");
             notify.notify_one();

@@ -8,6 +8,7 @@ mod fedify;
 mod fetch;
 mod fixtures;
 mod following;
+mod inbox_pressure;
 mod keys;
 mod outbound_guard;
 mod policy;

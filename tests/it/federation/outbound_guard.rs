@@ -201,7 +201,9 @@ async fn documents_pointing_at_private_addresses_never_make_the_server_connect_t
     ] {
         let result =
             unionhall_federation::activities::follow::follow_remote(&a.data, &target).await;
-        let error = result.err().unwrap_or_else(|| panic!("{target} was followed"));
+        let error = result
+            .err()
+            .unwrap_or_else(|| panic!("{target} was followed"));
         assert!(
             matches!(error, unionhall_federation::Error::Forbidden(_))
                 || error.to_string().contains("may not be requested"),

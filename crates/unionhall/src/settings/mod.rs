@@ -78,6 +78,10 @@ pub struct FederationSettings {
     pub per_peer_concurrency: usize,
     pub queue_poll_ms: u64,
     pub request_timeout_seconds: u64,
+    pub inbox_per_ip_per_minute: u64,
+    pub inbox_per_instance_per_minute: u64,
+    pub inbox_max_in_flight: u64,
+    pub failed_actor_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -147,6 +151,12 @@ impl Settings {
             ("per_peer_concurrency", f.per_peer_concurrency as u64),
             ("queue_poll_ms", f.queue_poll_ms),
             ("request_timeout_seconds", f.request_timeout_seconds),
+            ("inbox_per_ip_per_minute", f.inbox_per_ip_per_minute),
+            (
+                "inbox_per_instance_per_minute",
+                f.inbox_per_instance_per_minute,
+            ),
+            ("inbox_max_in_flight", f.inbox_max_in_flight),
         ] {
             if value == 0 {
                 return Err(Error::Config(format!(
@@ -200,6 +210,13 @@ impl Settings {
             per_peer_concurrency: f.per_peer_concurrency,
             queue_poll: Duration::from_millis(f.queue_poll_ms),
             request_timeout: Duration::from_secs(f.request_timeout_seconds),
+            inbox: unionhall_federation::InboxLimits {
+                per_ip_per_minute: f.inbox_per_ip_per_minute.min(u64::from(u32::MAX)) as u32,
+                per_instance_per_minute: f.inbox_per_instance_per_minute.min(u64::from(u32::MAX))
+                    as u32,
+                max_in_flight: f.inbox_max_in_flight as usize,
+                failed_actor_ttl: Duration::from_secs(f.failed_actor_seconds),
+            },
         }
     }
 
