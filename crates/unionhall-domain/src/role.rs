@@ -40,10 +40,16 @@ pub enum Permission {
     Pledge,
     /// Admit chapters to an industrial union body, or refuse them.
     AdmitChapters,
+    /// Block a remote actor for the group; report remote posts to their server.
+    Moderate,
+    /// The instance's federation policy, its report queue, removing local posts.
+    /// Held in any one group, it counts for the instance (whoever runs a chapter's
+    /// or a body's instance looks after all of it).
+    ManageFederation,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 12] = [
         Self::ViewRoster,
         Self::EditRoster,
         Self::ExportRoster,
@@ -54,6 +60,8 @@ impl Permission {
         Self::PostForGroup,
         Self::Pledge,
         Self::AdmitChapters,
+        Self::Moderate,
+        Self::ManageFederation,
     ];
 }
 
@@ -84,12 +92,23 @@ impl Role {
             Self::Member => matches!(permission, Pledge),
             Self::Organizer => matches!(
                 permission,
-                ViewRoster | EditRoster | ExportRoster | InviteMembers | PostForGroup | Pledge
+                ViewRoster
+                    | EditRoster
+                    | ExportRoster
+                    | InviteMembers
+                    | PostForGroup
+                    | Pledge
+                    | Moderate
             ),
             Self::Admin => !matches!(permission, AdmitChapters),
             Self::Officer => matches!(
                 permission,
-                PostForGroup | AdmitChapters | ManageRoles | ViewAudit
+                PostForGroup
+                    | AdmitChapters
+                    | ManageRoles
+                    | ViewAudit
+                    | Moderate
+                    | ManageFederation
             ),
         }
     }

@@ -59,6 +59,13 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
         )));
     }
     verify_signer(data, &signed, &signature).await?;
+    let inbox_of = request
+        .path_and_query
+        .strip_prefix("/actors/")
+        .and_then(|rest| rest.split_once('/'))
+        .filter(|(_, tail)| tail.starts_with("inbox"))
+        .map(|(handle, _)| handle);
+    crate::moderation::check_actor_blocks(data, &signer, request.body, inbox_of).await?;
     dispatch(activity, data).await?;
     Ok(Received::Applied)
 }

@@ -219,17 +219,14 @@ impl KeyFetches {
         } else {
             fetch.await
         };
-        match &result {
-            // Only failures to reach or read the actor are remembered: a bad
-            // signature from a real actor is not a reason to stop fetching it.
-            Err(Error::Remote(_) | Error::NotFound(_) | Error::Forbidden(_)) => {
-                let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
-                if failed.len() >= MAX_TRACKED {
-                    failed.retain(|_, at| at.elapsed() < ttl);
-                }
-                failed.insert(owner.clone(), Instant::now());
+        // Only failures to reach or read the actor are remembered: a bad
+        // signature from a real actor is not a reason to stop fetching it.
+        if let Err(Error::Remote(_) | Error::NotFound(_) | Error::Forbidden(_)) = &result {
+            let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+            if failed.len() >= MAX_TRACKED {
+                failed.retain(|_, at| at.elapsed() < ttl);
             }
-            _ => {}
+            failed.insert(owner.clone(), Instant::now());
         }
         drop(guard);
         let mut in_progress = self.in_progress.lock().unwrap_or_else(|e| e.into_inner());

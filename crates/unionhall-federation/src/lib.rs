@@ -24,6 +24,7 @@ mod http_client;
 pub mod inbox;
 mod inbox_gate;
 mod keys;
+pub mod moderation;
 pub mod outbound_guard;
 pub mod policy;
 pub mod protocol;

@@ -65,6 +65,16 @@ impl Principal {
             .map(|(_, role)| *role)
     }
 
+    /// Whether a role in any group allows `permission` (for what concerns the
+    /// whole instance, such as its federation policy).
+    pub fn require_anywhere(&self, permission: Permission, what: &str) -> Result<()> {
+        if self.roles.iter().any(|(_, role)| role.allows(permission)) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(what))
+        }
+    }
+
     /// The caller's role in `group` if it allows `permission`. Someone with no
     /// role there learns nothing more than someone with the wrong one.
     pub fn require(&self, group: &Group, permission: Permission, what: &str) -> Result<Role> {

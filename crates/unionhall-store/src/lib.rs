@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod actor_blocks;
 pub mod actors;
 pub mod audit;
 pub mod calls;

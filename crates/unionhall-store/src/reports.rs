@@ -74,3 +74,53 @@ pub async fn resolve(store: &Store, id: i64) -> Result<bool> {
             .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// A report this instance sent about a remote object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentReport {
+    pub id: i64,
+    pub ap_id: Url,
+    pub object: Url,
+    pub content: String,
+    pub sent_at: i64,
+}
+
+pub async fn insert_sent(
+    conn: &mut AnyConnection,
+    ap_id: &Url,
+    object: &Url,
+    content: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sent_reports (ap_id, object, content, sent_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(ap_id.as_str())
+    .bind(object.as_str())
+    .bind(content)
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Newest first.
+pub async fn sent(store: &Store, limit: i64) -> Result<Vec<SentReport>> {
+    sqlx::query(
+        "SELECT id, ap_id, object, content, sent_at FROM sent_reports \
+         ORDER BY sent_at DESC, id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(SentReport {
+            id: row.try_get("id")?,
+            ap_id: url(row, "ap_id")?,
+            object: url(row, "object")?,
+            content: row.try_get("content")?,
+            sent_at: row.try_get("sent_at")?,
+        })
+    })
+    .collect()
+}

@@ -354,7 +354,10 @@ async fn instance(
         ("UNIONHALL_FEDERATION__QUEUE_POLL_MS", "50"),
         // The ingest measures how fast the inbox works, not its rate limits.
         ("UNIONHALL_FEDERATION__INBOX_PER_IP_PER_MINUTE", "100000000"),
-        ("UNIONHALL_FEDERATION__INBOX_PER_INSTANCE_PER_MINUTE", "100000000"),
+        (
+            "UNIONHALL_FEDERATION__INBOX_PER_INSTANCE_PER_MINUTE",
+            "100000000",
+        ),
         ("UNIONHALL_FEDERATION__INBOX_MAX_IN_FLIGHT", "256"),
         ("UNIONHALL_LOG__LEVEL", "error"),
     ]

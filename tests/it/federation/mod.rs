@@ -10,6 +10,7 @@ mod fixtures;
 mod following;
 mod inbox_pressure;
 mod keys;
+mod moderation;
 mod outbound_guard;
 mod policy;
 

@@ -25,6 +25,8 @@ struct Case {
 const ROSTER: &[&str] = &["organizer", "admin"];
 const ADMIN: &[&str] = &["admin"];
 const OFFICER: &[&str] = &["officer"];
+/// Who runs the instance: an admin of any chapter, an officer of any body.
+const INSTANCE: &[&str] = &["admin", "outsider", "officer"];
 const EVERYONE: &[&str] = &["member", "organizer", "admin", "outsider", "officer"];
 
 fn cases() -> Vec<Case> {
@@ -157,6 +159,33 @@ fn cases() -> Vec<Case> {
             "/api/v1/calls/{call}/pledges/bakers",
             Body::Json(json!({"kind": "attend"})),
             &["member", "organizer", "admin"],
+        ),
+        // The instance's federation: ManageFederation in any group.
+        c(
+            Method::GET,
+            "/api/v1/admin/federation",
+            Body::None,
+            INSTANCE,
+        ),
+        c(
+            Method::PUT,
+            "/api/v1/admin/federation/mode",
+            Body::Json(json!({"mode": "open"})),
+            INSTANCE,
+        ),
+        c(Method::GET, "/api/v1/admin/reports", Body::None, INSTANCE),
+        // A group's moderation: Moderate in that group.
+        c(
+            Method::GET,
+            "/api/v1/groups/bakers/blocks",
+            Body::None,
+            ROSTER,
+        ),
+        c(
+            Method::GET,
+            "/api/v1/groups/foodunion/blocks",
+            Body::None,
+            OFFICER,
         ),
         c(Method::GET, "/api/v1/me", Body::None, EVERYONE),
         c(Method::GET, "/api/v1/me/sessions", Body::None, EVERYONE),

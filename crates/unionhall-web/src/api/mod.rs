@@ -12,6 +12,7 @@ mod calls;
 mod campaigns;
 mod groups;
 mod me;
+mod moderation;
 mod roster;
 mod strikes;
 mod unions;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
             }),
         )
         .merge(me::router())
+        .merge(moderation::router())
         .merge(actions::router())
         .merge(calls::router())
         .merge(campaigns::router())

@@ -5,7 +5,7 @@ use crate::cli::Admin;
 use crate::Result;
 use clap::Subcommand;
 use unionhall_federation::activities::follow;
-use unionhall_federation::policy;
+use unionhall_federation::{moderation, policy};
 use unionhall_store::{deliveries, follows, posts};
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +43,28 @@ pub enum FederationCommand {
     Reports,
     /// Mark a report dealt with.
     Resolve { id: i64 },
+    /// Report a remote actor or post to its server (a Flag from this instance,
+    /// naming no account).
+    Report {
+        object: String,
+        /// What is wrong, for the other server's moderators.
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Remove a post of one of our chapters (its followers get a Delete).
+    RemovePost { url: String },
+    /// One chapter or body blocks one remote actor (@handle@domain or URL):
+    /// its follow and membership end, and it is refused from then on.
+    BlockActor {
+        group: String,
+        actor: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Lift a chapter's block of an actor (its id).
+    UnblockActor { group: String, actor: String },
+    /// The actors a chapter or body blocks.
+    ActorBlocks { group: String },
 }
 
 pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
@@ -138,6 +160,41 @@ pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
             }
             println!("report {id} resolved");
         }
+        FederationCommand::Report { object, comment } => {
+            let object = parse_url(&object)?;
+            let sent = moderation::report_remote(data, &object, &comment).await?;
+            println!("reported {} ({})", sent.object, sent.ap_id);
+        }
+        FederationCommand::RemovePost { url } => {
+            moderation::remove_local_post(data, &parse_url(&url)?).await?;
+            println!("removed {url}; its chapter's followers are told");
+        }
+        FederationCommand::BlockActor {
+            group,
+            actor,
+            reason,
+        } => {
+            let done = moderation::block_actor(data, &group, &actor, &reason).await?;
+            println!(
+                "@{group} blocks {}: follow removed: {}, membership ended: {}",
+                done.actor,
+                yes_no(done.follow_removed),
+                yes_no(done.membership_removed)
+            );
+        }
+        FederationCommand::UnblockActor { group, actor } => {
+            if !moderation::unblock_actor(data, &group, &parse_url(&actor)?).await? {
+                return Err(crate::Error::Usage(format!(
+                    "@{group} does not block {actor}"
+                )));
+            }
+            println!("@{group} no longer blocks {actor}");
+        }
+        FederationCommand::ActorBlocks { group } => {
+            for block in moderation::blocks_of(data, &group).await? {
+                println!("{}  {}", block.blocked, block.reason);
+            }
+        }
         FederationCommand::Deliveries => {
             let stats = deliveries::stats(&data.store).await?;
             println!(
@@ -150,4 +207,17 @@ pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn parse_url(text: &str) -> Result<url::Url> {
+    url::Url::parse(text.trim())
+        .map_err(|err| crate::Error::Usage(format!("{text:?} is not a URL: {err}")))
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
 }
