@@ -5,33 +5,53 @@ use crate::{Data, Error, Result};
 use serde_json::{json, Value};
 use unionhall_store::actors as store_actors;
 
+/// What a WebFinger `resource` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource<'a> {
+    /// `acct:name@host`
+    Acct { name: &'a str, host: &'a str },
+    /// An actor's URL.
+    Url(url::Url),
+}
+
+/// Reads a WebFinger `resource` parameter (no IO: the fuzz target calls it).
+pub fn parse_resource(resource: &str) -> Result<Resource<'_>> {
+    if let Some(acct) = resource.strip_prefix("acct:") {
+        let (name, host) = acct
+            .rsplit_once('@')
+            .filter(|(name, host)| !name.is_empty() && !host.is_empty())
+            .ok_or_else(|| Error::BadRequest(format!("{resource:?} is not acct:name@domain")))?;
+        let name = name.strip_prefix('@').unwrap_or(name);
+        return Ok(Resource::Acct { name, host });
+    }
+    if resource.starts_with("http://") || resource.starts_with("https://") {
+        return Ok(Resource::Url(url::Url::parse(resource)?));
+    }
+    Err(Error::BadRequest(format!(
+        "resource {resource:?} must be acct:name@domain or an actor URL"
+    )))
+}
+
 /// The WebFinger document for `acct:handle@domain` (or the actor's URL). The
 /// instance actor answers to `acct:domain@domain`, as Mastodon's does.
 pub async fn webfinger(data: &Data, resource: &str) -> Result<Value> {
     let domain = data.urls.domain();
-    let actor = if let Some(acct) = resource.strip_prefix("acct:") {
-        let (name, host) = acct
-            .rsplit_once('@')
-            .ok_or_else(|| Error::BadRequest(format!("{resource:?} is not acct:name@domain")))?;
-        if !host.eq_ignore_ascii_case(&domain) {
-            return Err(Error::NotFound(format!(
-                "{host} is not this instance ({domain})"
-            )));
+    let actor = match parse_resource(resource)? {
+        Resource::Acct { name, host } => {
+            if !host.eq_ignore_ascii_case(&domain) {
+                return Err(Error::NotFound(format!(
+                    "{host} is not this instance ({domain})"
+                )));
+            }
+            if name == domain || name == domain.split(':').next().unwrap_or_default() {
+                store_actors::instance_actor(&data.store).await?
+            } else {
+                store_actors::local_by_handle(&data.store, name).await?
+            }
         }
-        if name == domain || name == data.urls.domain().split(':').next().unwrap_or_default() {
-            store_actors::instance_actor(&data.store).await?
-        } else {
-            store_actors::local_by_handle(&data.store, name).await?
-        }
-    } else if resource.starts_with("http://") || resource.starts_with("https://") {
-        let url = url::Url::parse(resource)?;
-        store_actors::by_ap_id(&data.store, &url)
+        Resource::Url(url) => store_actors::by_ap_id(&data.store, &url)
             .await?
-            .filter(|a| a.is_local)
-    } else {
-        return Err(Error::BadRequest(format!(
-            "resource {resource:?} must be acct:name@domain or an actor URL"
-        )));
+            .filter(|a| a.is_local),
     };
     let actor = actor.ok_or_else(|| Error::NotFound(format!("no actor {resource} here")))?;
     Ok(json!({
@@ -78,4 +98,33 @@ pub fn host_meta(data: &Data) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  <Link rel=\"lrdd\" template=\"{template}?resource={{uri}}\"/>\n</XRD>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_are_acct_or_urls() {
+        assert_eq!(
+            parse_resource("acct:bakers@example.org").unwrap(),
+            Resource::Acct {
+                name: "bakers",
+                host: "example.org"
+            }
+        );
+        assert!(matches!(
+            parse_resource("https://example.org/actors/x"),
+            Ok(Resource::Url(_))
+        ));
+        for bad in [
+            "acct:bakers",
+            "acct:@example.org",
+            "acct:bakers@",
+            "bakers@example.org",
+            "",
+        ] {
+            assert!(parse_resource(bad).is_err(), "{bad:?}");
+        }
+    }
 }
