@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Exercises deploy/ where this machine allows (docs/operating.md, "What is tested"):
+# - the systemd unit passes `systemd-analyze verify` with no complaint;
+# - the nginx site passes `nginx -t`, then serves: nginx in front of the binary,
+#   started with the unit's own command line and deploy/unionhall.toml, answers
+#   /readyz over TLS and refuses a body over the limit with 413.
+# Caddy is not packaged for Debian 12 and containers cannot run here: those
+# files are not exercised.
+# Usage: bash deploy/check.sh target/debug/unionhall
+set -euo pipefail
+bin=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== systemd unit"
+sed "s#/usr/local/bin/unionhall#$bin#" "$here/unionhall.service" > "$work/unionhall.service"
+out=$(systemd-analyze verify "$work/unionhall.service" 2>&1) || { echo "$out"; exit 1; }
+if [ -n "$out" ]; then echo "$out"; exit 1; fi
+echo "ok"
+
+echo "== the unit's command line"
+exec_start=$(sed -n 's/^ExecStart=//p' "$here/unionhall.service")
+args=${exec_start#/usr/local/bin/unionhall }
+args=${args//\/etc\/unionhall\/unionhall.toml/$here/unionhall.toml}
+# Only the paths the unit's StateDirectory would provide differ.
+UNIONHALL_DATABASE__URL="sqlite://$work/unionhall.db" \
+UNIONHALL_MEMBERS__KEY_FILE="$work/member-records.key" \
+UNIONHALL_HTTP__LISTEN=127.0.0.1:18080 \
+UNIONHALL_LOG__LEVEL=warn \
+    "$bin" $args > "$work/unionhall.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null http://127.0.0.1:18080/readyz 2>/dev/null && break
+    sleep 0.1
+done
+curl -fsS http://127.0.0.1:18080/readyz || { cat "$work/unionhall.log"; exit 1; }
+echo
+
+echo "== nginx site"
+if ! command -v nginx > /dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq nginx > /dev/null 2>&1 \
+        || { apt-get update -qq && apt-get install -y -qq nginx > /dev/null; }
+fi
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=union.example.org \
+    -keyout "$work/privkey.pem" -out "$work/fullchain.pem" 2> /dev/null
+sed -e "s#/etc/letsencrypt/live/union.example.org#$work#" \
+    -e "s#listen 80;#listen 127.0.0.1:18081;#" -e "s#listen \[::\]:80;##" \
+    -e "s#listen 443 ssl http2;#listen 127.0.0.1:18443 ssl http2;#" -e "s#listen \[::\]:443 ssl http2;##" \
+    -e "s#127.0.0.1:8080#127.0.0.1:18080#" \
+    "$here/nginx.conf" > "$work/site.conf"
+cat > "$work/nginx.conf" <<CONF
+pid $work/nginx.pid;
+error_log $work/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $work/body;
+    proxy_temp_path $work/proxy;
+    include $work/site.conf;
+}
+CONF
+nginx -t -q -p "$work" -c "$work/nginx.conf"
+nginx -p "$work" -c "$work/nginx.conf" -g "daemon off;" &
+pids+=($!)
+resolve=(--resolve union.example.org:18443:127.0.0.1)
+for _ in $(seq 1 50); do
+    curl -ksS -o /dev/null "${resolve[@]}" https://union.example.org:18443/healthz 2>/dev/null && break
+    sleep 0.1
+done
+curl -kfsS "${resolve[@]}" https://union.example.org:18443/readyz
+echo
+status=$(head -c 2000000 /dev/zero | curl -ks -o /dev/null -w '%{http_code}' "${resolve[@]}" \
+    -H 'content-type: application/activity+json' --data-binary @- https://union.example.org:18443/inbox)
+[ "$status" = 413 ] || { echo "a 2 MB body got $status, not 413"; exit 1; }
+echo "ok: 413 for a body over the limit"
