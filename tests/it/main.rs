@@ -8,6 +8,7 @@ mod helpers;
 
 // The API's documentation matches the routes the server has.
 mod api_docs;
+mod backup;
 // The command line as an admin uses it: config layers, bad input, start and stop.
 mod cli;
 // Real instances on loopback following, delivering, refusing bad input.

@@ -183,14 +183,21 @@ impl Store {
     }
 }
 
-/// Creates the folder of a SQLite file and asks for the file to be created.
-fn prepare_sqlite_url(url: &str) -> Result<String> {
+/// The file of a `sqlite:` URL.
+pub(crate) fn sqlite_path(url: &str) -> Result<&str> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
     if path.is_empty() || path == ":memory:" {
         // An in-memory database would be lost at exit: refuse rather than surprise.
         return Err(Error::UnsupportedUrl(url.to_owned()));
     }
+    Ok(path)
+}
+
+/// Creates the folder of a SQLite file and asks for the file to be created.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let path = sqlite_path(url)?;
+    let query = url.split_once('?').map_or("", |(_, query)| query);
     if let Some(parent) = std::path::Path::new(path).parent() {
         if !parent.as_os_str().is_empty() {
             std::fs::create_dir_all(parent).map_err(|source| Error::CreateDir {

@@ -21,6 +21,9 @@ pub enum Error {
     Conflict(String),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// A backup or restore that cannot be done, and why.
+    #[error("{0}")]
+    Backup(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
 }

@@ -15,6 +15,7 @@ pub mod actions;
 pub mod actor_blocks;
 pub mod actors;
 pub mod audit;
+pub mod backup;
 pub mod calls;
 pub mod campaigns;
 mod database;

@@ -4,6 +4,7 @@
 //! on stderr with a non-zero exit: user mistakes never show a panic or backtrace.
 
 mod accounts;
+mod backup;
 mod federation;
 mod groups;
 mod serve;
@@ -56,6 +57,11 @@ pub enum Command {
     /// Federation: follow remote chapters, the delivery queue.
     #[command(subcommand)]
     Federation(federation::FederationCommand),
+    /// Write a consistent copy of the database to FILE while the server runs
+    /// (SQLite: a database file; PostgreSQL: a pg_dump custom-format file).
+    Backup { file: std::path::PathBuf },
+    /// Restore a backup into the configured database, which must be empty.
+    Restore { file: std::path::PathBuf },
 }
 
 /// What admin commands work with: the migrated database and the federation
@@ -117,6 +123,8 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Federation(command) => {
                 federation::run(&Admin::open(&settings).await?, command).await
             }
+            Command::Backup { file } => backup::backup(&settings, &file).await,
+            Command::Restore { file } => backup::restore(&settings, &file).await,
         }
     })
 }

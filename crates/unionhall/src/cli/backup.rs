@@ -1,0 +1,119 @@
+//! `unionhall backup FILE` and `unionhall restore FILE`.
+//!
+//! SQLite: a consistent copy while the server runs (`VACUUM INTO`), restored by
+//! copying the file into place. PostgreSQL: `pg_dump --format=custom` and
+//! `pg_restore` (PostgreSQL's client tools, the server's major version or newer),
+//! the password handed over in PGPASSWORD, never on a command line others could
+//! read. A restore goes only into an empty database.
+
+use crate::{Error, Result, Settings};
+use std::path::Path;
+use unionhall_store::backup::{self, BackupKind};
+use unionhall_store::{mask_password, Backend};
+
+pub async fn backup(settings: &Settings, file: &Path) -> Result<()> {
+    if file.exists() {
+        return Err(Error::Usage(format!(
+            "{} exists already: back up into a new file",
+            file.display()
+        )));
+    }
+    let url = &settings.database.url;
+    match Backend::from_url(url)? {
+        Backend::Sqlite => {
+            let store = crate::startup::open_store(settings).await?;
+            backup::sqlite_backup(&store, file).await?;
+        }
+        Backend::Postgres => {
+            let dest = file.to_string_lossy().into_owned();
+            pg_tool(
+                "pg_dump",
+                &["--format=custom", "--no-owner", "--file", &dest],
+                url,
+            )
+            .await?;
+        }
+    }
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backed up {} to {} ({size} bytes)",
+        mask_password(url),
+        file.display()
+    );
+    println!("the member-data key is not in it: keep a copy of the key apart");
+    Ok(())
+}
+
+pub async fn restore(settings: &Settings, file: &Path) -> Result<()> {
+    let url = &settings.database.url;
+    let kind = BackupKind::of_file(file)?;
+    match (Backend::from_url(url)?, kind) {
+        (Backend::Sqlite, BackupKind::SqliteFile) => backup::sqlite_restore(url, file)?,
+        (Backend::Postgres, BackupKind::PostgresDump) => {
+            let store = crate::startup::open_store(settings).await?;
+            let tables = backup::table_count(&store).await?;
+            store.close().await;
+            if tables > 0 {
+                return Err(Error::Usage(format!(
+                    "{} has tables already: restore into an empty database",
+                    mask_password(url)
+                )));
+            }
+            let src = file.to_string_lossy().into_owned();
+            pg_tool(
+                "pg_restore",
+                &[
+                    "--no-owner",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    &src,
+                ],
+                url,
+            )
+            .await?;
+        }
+        (backend, kind) => {
+            return Err(Error::Usage(format!(
+                "{} holds a {} backup; the database is {backend:?}",
+                file.display(),
+                match kind {
+                    BackupKind::SqliteFile => "SQLite",
+                    BackupKind::PostgresDump => "PostgreSQL",
+                }
+            )))
+        }
+    }
+    println!("restored {} into {}", file.display(), mask_password(url));
+    Ok(())
+}
+
+/// Runs a PostgreSQL client tool against `url`.
+async fn pg_tool(tool: &str, args: &[&str], url: &str) -> Result<()> {
+    let mut parsed = url::Url::parse(url)
+        .map_err(|err| Error::Usage(format!("{}: {err}", mask_password(url))))?;
+    let password = parsed.password().map(|p| {
+        percent_encoding::percent_decode_str(p)
+            .decode_utf8_lossy()
+            .into_owned()
+    });
+    let _ = parsed.set_password(None);
+    let mut command = std::process::Command::new(tool);
+    command.args(args).arg("--dbname").arg(parsed.as_str());
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .map_err(|err| Error::Usage(format!("{tool}: {err}")))?
+        .map_err(|err| {
+            Error::Usage(format!(
+                "cannot run {tool} (install PostgreSQL's client tools): {err}"
+            ))
+        })?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        Err(Error::Usage(format!("{tool} failed: {}", stderr.trim())))
+    }
+}
