@@ -15,6 +15,7 @@ mod cli;
 mod federation;
 // Accounts, roles, the roster, encryption at rest and the privacy capture test.
 mod members;
+mod operating;
 // Calls for support and pledges between three instances.
 mod solidarity;
 // The HTTP skeleton: probes, error shape, body limit, request ids.

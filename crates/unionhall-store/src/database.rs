@@ -59,6 +59,12 @@ impl Readiness {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub idle: usize,
+    pub in_use: usize,
+}
+
 /// A pool of connections to the instance's database. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -110,6 +116,16 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Connections of the pool: idle and in use (for /metrics).
+    pub fn pool_use(&self) -> PoolUse {
+        let size = self.pool.size() as usize;
+        let idle = self.pool.num_idle();
+        PoolUse {
+            idle,
+            in_use: size.saturating_sub(idle),
+        }
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

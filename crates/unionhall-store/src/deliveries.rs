@@ -236,3 +236,65 @@ pub async fn dead(store: &Store, limit: i64) -> Result<Vec<(String, String, Stri
     })
     .collect()
 }
+
+/// What an operator watches: the queue's depth and age, dead deliveries by
+/// peer, and the peers backed off now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueHealth {
+    pub pending: i64,
+    pub dead: i64,
+    /// How long the oldest pending delivery has waited (0 when none).
+    pub oldest_pending_age_ms: i64,
+    /// (peer, dead deliveries), most first.
+    pub dead_by_peer: Vec<(String, i64)>,
+    /// (peer, until when in Unix ms, its last error).
+    pub backed_off: Vec<(String, i64, String)>,
+}
+
+pub async fn health(store: &Store) -> Result<QueueHealth> {
+    let now = now_millis();
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS pending, COALESCE(MIN(created_at), 0) AS oldest FROM deliveries \
+         WHERE delivered_at IS NULL AND dead_at IS NULL",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    let pending: i64 = row.try_get("pending")?;
+    let oldest: i64 = row.try_get("oldest")?;
+    let dead_by_peer: Vec<(String, i64)> = sqlx::query(
+        "SELECT host, COUNT(*) AS dead FROM deliveries \
+         WHERE dead_at IS NOT NULL AND dropped_at IS NULL GROUP BY host ORDER BY dead DESC, host",
+    )
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("host")?, row.try_get("dead")?)))
+    .collect::<Result<_>>()?;
+    let backed_off = sqlx::query(
+        "SELECT host, retry_after, COALESCE(last_error, '') AS last_error FROM peers \
+         WHERE retry_after > $1 ORDER BY retry_after DESC",
+    )
+    .bind(now)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.try_get("host")?,
+            row.try_get("retry_after")?,
+            row.try_get("last_error")?,
+        ))
+    })
+    .collect::<Result<_>>()?;
+    Ok(QueueHealth {
+        pending,
+        dead: dead_by_peer.iter().map(|(_, n)| n).sum(),
+        oldest_pending_age_ms: if pending > 0 {
+            (now - oldest).max(0)
+        } else {
+            0
+        },
+        dead_by_peer,
+        backed_off,
+    })
+}

@@ -34,7 +34,7 @@ pub mod strikes;
 pub mod unions;
 mod url_mask;
 
-pub use database::{now_millis, Backend, ConnectOptions, Readiness, Store};
+pub use database::{now_millis, Backend, ConnectOptions, PoolUse, Readiness, Store};
 /// A write transaction from [`Store::begin_write`].
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use std::net::{IpAddr, SocketAddr};
-use unionhall_federation::inbox::{receive, InboxRequest};
+use unionhall_federation::inbox::{receive, InboxRequest, Received};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,7 +34,13 @@ async fn shared_inbox(
     let (parts, body) = request.into_parts();
     // Refused before the body is read: rate limits, then a slot of work.
     let data = state.federation_data();
-    let _permit = data.inbox_gate.admit(client_ip(&parts), &parts.headers)?;
+    let _permit = data
+        .inbox_gate
+        .admit(client_ip(&parts), &parts.headers)
+        .inspect_err(|err| {
+            metrics::counter!("unionhall_inbox_activities_total", "outcome" => refusal_reason(err))
+                .increment(1);
+        })?;
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge { limit })?;
@@ -49,8 +55,31 @@ async fn shared_inbox(
         headers: &parts.headers,
         body: &bytes,
     };
-    receive(&data, request).await?;
+    let outcome = receive(&data, request).await;
+    let label = match &outcome {
+        Ok(Received::Applied) => "accepted",
+        Ok(Received::Duplicate) => "duplicate",
+        Err(err) => refusal_reason(err),
+    };
+    metrics::counter!("unionhall_inbox_activities_total", "outcome" => label).increment(1);
+    outcome?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// A refusal's reason as a metrics label: a fixed word, never the message.
+fn refusal_reason(err: &unionhall_federation::Error) -> &'static str {
+    use unionhall_federation::Error as E;
+    match err {
+        E::BadRequest(_) | E::Domain(_) => "malformed",
+        E::Unauthorized(_) => "unverified",
+        E::Forbidden(_) => "forbidden",
+        E::NotFound(_) => "not_found",
+        E::Conflict(_) => "conflict",
+        E::TooManyRequests { .. } => "rate_limited",
+        E::Busy { .. } => "busy",
+        E::Remote(_) => "remote_failed",
+        E::Config(_) | E::Store(_) | E::Internal(_) => "error",
+    }
 }
 
 /// The client's address: the connection's peer, or, when that peer is a proxy

@@ -15,11 +15,13 @@ mod feeds;
 mod health;
 mod html;
 mod inbox;
+mod metrics;
 mod middleware;
 mod objects;
 mod state;
 
 pub use error::{AppError, ErrorBody};
+pub use metrics::handle as metrics_handle;
 pub use state::{AppState, WebConfig};
 
 use axum::Router;
@@ -36,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account_pages::router())
         .merge(api::router())
         .merge(feeds::router())
+        .merge(metrics::router())
         .fallback(|| async { AppError::NotFound("no such page or resource".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
     middleware::wrap(routes, &state).with_state(state)

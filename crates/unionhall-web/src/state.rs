@@ -10,6 +10,8 @@ pub struct WebConfig {
     pub public_url: Url,
     pub instance_name: String,
     pub body_limit_bytes: usize,
+    /// Bearer token of /metrics; empty: no /metrics.
+    pub metrics_token: String,
 }
 
 impl WebConfig {

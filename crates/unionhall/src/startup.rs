@@ -44,6 +44,8 @@ impl Application {
         store.migrate().await?;
         remember_public_url(&store, &settings.instance.public_url).await?;
         let members = open_members(&settings, &store).await?;
+        // Metrics recorded from here on reach /metrics.
+        unionhall_web::metrics_handle();
         let federation =
             unionhall_federation::configure(store.clone(), settings.federation()).await?;
         let state = AppState::new(
@@ -52,6 +54,7 @@ impl Application {
                 public_url: settings.instance.public_url.clone(),
                 instance_name: settings.instance.name.clone(),
                 body_limit_bytes: settings.http.body_limit_bytes,
+                metrics_token: settings.http.metrics_token.clone(),
             },
             federation,
             members,

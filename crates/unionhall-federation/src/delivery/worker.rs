@@ -321,6 +321,23 @@ fn retry_later(shared: &Shared, row: &Claimed, error: String) -> Outcome {
     }
 }
 
+/// Peers get their own metrics label up to this many; the rest are "other", so
+/// that a flood of new hosts cannot grow the metrics without bound.
+const LABELLED_PEERS: usize = 50;
+
+fn peer_label(host: &str) -> String {
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.iter().any(|h| h == host) {
+        return host.to_owned();
+    }
+    if seen.len() < LABELLED_PEERS {
+        seen.push(host.to_owned());
+        return host.to_owned();
+    }
+    "other".to_owned()
+}
+
 /// Writes outcomes in batches, and keeps per-peer health.
 async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Claimed, Outcome)>) {
     let store = &shared.data.store;
@@ -340,6 +357,15 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Clai
             tracing::error!("recording {} delivery outcomes failed: {err}", rows.len());
         }
         for (claimed, outcome) in &batch {
+            let label = match outcome {
+                Outcome::Delivered => "delivered",
+                Outcome::Retry { .. } => "failed",
+                Outcome::Dead { .. } => "dead",
+                Outcome::Dropped => "dropped",
+            };
+            metrics::counter!("unionhall_deliveries_total",
+                "peer" => peer_label(&claimed.host), "outcome" => label)
+            .increment(1);
             match outcome {
                 Outcome::Delivered => {}
                 Outcome::Retry { error, .. } => {

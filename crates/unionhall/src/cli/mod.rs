@@ -62,6 +62,9 @@ pub enum Command {
     Backup { file: std::path::PathBuf },
     /// Restore a backup into the configured database, which must be empty.
     Restore { file: std::path::PathBuf },
+    /// The delivery queue's health: depth, oldest pending delivery, dead
+    /// deliveries by peer, peers backed off now.
+    Status,
 }
 
 /// What admin commands work with: the migrated database and the federation
@@ -125,6 +128,38 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Command::Backup { file } => backup::backup(&settings, &file).await,
             Command::Restore { file } => backup::restore(&settings, &file).await,
+            Command::Status => status(&settings).await,
         }
     })
+}
+
+/// `unionhall status`: what an operator checks first (docs/operating.md).
+async fn status(settings: &Settings) -> Result<()> {
+    let store = crate::startup::open_store(settings).await?;
+    let health = unionhall_store::deliveries::health(&store).await?;
+    println!(
+        "deliveries pending {}, oldest waiting {}",
+        health.pending,
+        human_duration(health.oldest_pending_age_ms / 1000)
+    );
+    println!("dead deliveries {}", health.dead);
+    for (peer, dead) in &health.dead_by_peer {
+        println!("  {dead:>6}  {peer}");
+    }
+    println!("peers backed off now {}", health.backed_off.len());
+    let now = unionhall_store::now_millis();
+    for (peer, until, error) in &health.backed_off {
+        let wait = human_duration((until - now).max(0) / 1000);
+        println!("  {peer}  for {wait} more: {error}");
+    }
+    Ok(())
+}
+
+fn human_duration(seconds: i64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86_400),
+    }
 }

@@ -41,6 +41,8 @@ pub struct HttpSettings {
     pub listen: SocketAddr,
     pub body_limit_bytes: usize,
     pub shutdown_grace_seconds: u64,
+    /// Secret: the bearer token of /metrics. Printed only masked.
+    pub metrics_token: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -246,6 +248,9 @@ impl Settings {
         shown.database.url = unionhall_store::mask_password(&shown.database.url);
         if !shown.members.key.is_empty() {
             shown.members.key = "********".into();
+        }
+        if !shown.http.metrics_token.is_empty() {
+            shown.http.metrics_token = "********".into();
         }
         toml::to_string_pretty(&shown)
             .map_err(|err| Error::Config(format!("cannot print settings: {err}")))

@@ -1,0 +1,110 @@
+//! What an operator watches: /metrics behind its token, with every family the
+//! docs describe and no user-typed string in a label; `unionhall status`.
+
+use crate::cli::{run, unionhall};
+use crate::federation::{create_chapter, follow_and_wait};
+use crate::helpers::{fresh_database, spawn_configured_instance_on, spawn_instance_on, wait_for};
+use unionhall_federation::activities::post::publish_note;
+
+const TOKEN: &str = "metrics-secret-for-tests";
+
+#[tokio::test]
+async fn metrics_need_the_token_and_name_routes_not_paths() {
+    let a = spawn_configured_instance_on(
+        "127.0.0.2",
+        fresh_database().await,
+        &[("UNIONHALL_HTTP__METRICS_TOKEN", TOKEN)],
+    )
+    .await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    publish_note(&a.data, "bakers", "Picket at gate 3")
+        .await
+        .unwrap();
+    // A path someone typed must not become a label.
+    let typed = a
+        .client
+        .get(a.at("/actors/Xq7TypedByAStranger"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typed.status(), 404);
+
+    let scrape = |token: Option<&str>| {
+        let mut request = a.client.get(a.at("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    assert_eq!(scrape(None).await.unwrap().status(), 401);
+    assert_eq!(scrape(Some("guess")).await.unwrap().status(), 401);
+    // The Create reaches B; its outcome is counted when the worker records it.
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = scrape(Some(TOKEN)).await.unwrap().text().await.unwrap();
+        if text.contains("peer=\"uh-127-0-0-3.test:") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for family in [
+        "unionhall_http_requests_total{method=\"GET\",route=\"/actors/{handle}\",status=\"404\"}",
+        "unionhall_http_request_duration_seconds_bucket{method=\"POST\",route=\"/inbox\"",
+        "unionhall_inbox_activities_total{outcome=\"accepted\"}",
+        // The peer's host and port (tests run on ports).
+        "unionhall_deliveries_total{peer=\"uh-127-0-0-3.test:",
+        "unionhall_deliveries_pending ",
+        "unionhall_deliveries_dead ",
+        "unionhall_delivery_oldest_pending_seconds ",
+        "unionhall_db_connections{state=\"idle\"}",
+    ] {
+        assert!(text.contains(family), "{family} missing from:\n{text}");
+    }
+    assert!(!text.contains("Xq7TypedByAStranger"));
+
+    // Without a token configured there is no /metrics at all.
+    let none = b
+        .client
+        .get(b.at("/metrics"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
+}
+
+#[tokio::test]
+async fn status_shows_the_queue_and_the_dead_by_peer() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    b.stop().await;
+    publish_note(&a.data, "bakers", "While B is down")
+        .await
+        .unwrap();
+    wait_for("a first failed attempt", 10, || async {
+        unionhall_store::deliveries::health(&a.store)
+            .await
+            .unwrap()
+            .pending
+            == 1
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (output, stderr) = run(unionhall(dir.path())
+        .env("UNIONHALL_DATABASE__URL", &a.db.url)
+        .env("UNIONHALL_LOG__LEVEL", "error")
+        .arg("status"));
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("deliveries pending 1, oldest waiting"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("dead deliveries 0"), "{stdout}");
+}
