@@ -386,3 +386,60 @@ impl RecordingProxy {
         self.bytes.lock().unwrap().clone()
     }
 }
+
+/// Every log line of this process at debug level, while this value lives,
+/// captured for a test to search (the privacy scenario searches them for member
+/// data and secrets). None if another subscriber was installed first (TEST_LOG).
+/// When dropped, logging is switched off again: under `cargo test` the other
+/// tests of the process would otherwise pay for debug logging.
+pub struct LogCapture {
+    buffer: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    filter: tracing_subscriber::reload::Handle<
+        tracing_subscriber::EnvFilter,
+        tracing_subscriber::Registry,
+    >,
+}
+
+struct CaptureWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    pub fn install() -> Option<Self> {
+        use tracing_subscriber::layer::SubscriberExt;
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shared = buffer.clone();
+        let (filter, handle) =
+            tracing_subscriber::reload::Layer::new(tracing_subscriber::EnvFilter::new("debug"));
+        let subscriber = tracing_subscriber::registry().with(filter).with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(move || CaptureWriter(shared.clone())),
+        );
+        tracing::subscriber::set_global_default(subscriber).ok()?;
+        Some(Self {
+            buffer,
+            filter: handle,
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.lock().unwrap()).into_owned()
+    }
+}
+
+impl Drop for LogCapture {
+    fn drop(&mut self) {
+        let _ = self
+            .filter
+            .modify(|f| *f = tracing_subscriber::EnvFilter::new("off"));
+    }
+}

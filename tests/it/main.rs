@@ -22,3 +22,4 @@ mod solidarity;
 mod http;
 // The store API behaves the same on both backends.
 mod store;
+mod upgrade;

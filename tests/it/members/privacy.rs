@@ -98,6 +98,9 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test]
 async fn no_member_data_crosses_the_network() {
+    // Everything logged at debug level meanwhile is searched too (at the end).
+    let logs = crate::helpers::LogCapture::install()
+        .expect("no other log subscriber in this process (unset TEST_LOG)");
     let (a, proxy_a) = instance_behind_proxy("127.0.0.2").await;
     let (b, proxy_b) = instance_behind_proxy("127.0.0.3").await;
     create_chapter(&a, "bakers").await;
@@ -363,6 +366,32 @@ async fn no_member_data_crosses_the_network() {
             !contains(&captured, marker),
             "member data {marker:?} crossed the network"
         );
+    }
+
+    // Nor is any of it, or any secret, in the logs: not a member field, a
+    // chapter's private key, the member-data key, a password, a session or an
+    // invitation token.
+    let logged = logs.text();
+    assert!(logged.contains("DEBUG"), "the capture saw debug logging");
+    assert!(logged.contains("request"), "the capture saw requests");
+    let mut secrets: Vec<String> = markers.clone();
+    for (instance, handle) in [(&a, "bakers"), (&b, "millers")] {
+        let actor = unionhall_store::actors::local_by_handle(&instance.store, handle)
+            .await
+            .unwrap()
+            .unwrap();
+        let pem = actor.private_key_pem.unwrap();
+        // Any line of the key's base64 body.
+        secrets.extend(pem.lines().filter(|l| l.len() > 40).map(str::to_owned));
+    }
+    secrets.push(crate::helpers::TEST_MEMBER_KEY.to_owned());
+    secrets.push(PASSWORD.to_owned());
+    secrets.push(sam.cookie.clone());
+    secrets.push(sam.csrf.clone());
+    secrets.push(rosa.cookie.clone());
+    secrets.push(link.path().rsplit('/').next().unwrap().to_owned());
+    for secret in &secrets {
+        assert!(!logged.contains(secret.as_str()), "{secret:?} was logged");
     }
     for instance in [a, b] {
         instance.stop().await;

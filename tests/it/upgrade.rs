@@ -1,0 +1,161 @@
+//! Upgrades: a database at the previous release's migrations (1 to 9), holding
+//! a chapter, its follower, a sealed member record and a delivery still
+//! pending, is opened by this version: it migrates, every record is there, the
+//! member record opens, and the pending delivery goes out, once.
+
+use crate::federation::{create_chapter, wait_for_posts};
+use crate::helpers::{
+    fresh_database, host_name, open_store, spawn_instance_behind, spawn_instance_on, test_settings,
+    TestDb,
+};
+use unionhall_domain::{ActorKind, Role};
+use unionhall_members::{Group, Principal, TokenScope, Via};
+use unionhall_store::{actors, deliveries, follows, Backend};
+
+/// The last migration of the previous release.
+const PREVIOUS_RELEASE: &str = "20261125000009";
+
+/// Applies the repository's migrations up to PREVIOUS_RELEASE to `db`.
+async fn migrate_to_previous_release(db: &TestDb) {
+    let backend = Backend::from_url(&db.url).unwrap();
+    let folder = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../migrations")
+        .join(folder);
+    let old = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.as_str() <= PREVIOUS_RELEASE || name.starts_with(PREVIOUS_RELEASE) {
+            std::fs::copy(entry.path(), old.path().join(&name)).unwrap();
+        }
+    }
+    assert_eq!(std::fs::read_dir(old.path()).unwrap().count(), 9);
+    sqlx::any::install_default_drivers();
+    let url = match backend {
+        Backend::Sqlite => format!("{}?mode=rwc", db.url),
+        Backend::Postgres => db.url.clone(),
+    };
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let migrator = sqlx::migrate::Migrator::new(old.path()).await.unwrap();
+    migrator.run(&pool).await.unwrap();
+    pool.close().await;
+}
+
+fn admin_of(group: &Group) -> Principal {
+    Principal {
+        account_id: 0,
+        username: "upgrade-test".into(),
+        member_id: None,
+        roles: vec![(group.ap_id.clone(), Role::Admin)],
+        via: Via::Token {
+            id: 0,
+            scope: TokenScope::Write,
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&b, "millers").await;
+    let db = fresh_database().await;
+    migrate_to_previous_release(&db).await;
+
+    // The address the upgraded instance will serve on, known in advance: ids
+    // embed it.
+    let listener = std::net::TcpListener::bind(("127.0.0.2", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let public_url = format!("http://{}:{port}", host_name([127, 0, 0, 2].into()));
+
+    // The previous release's data, written through the store and services.
+    let store = open_store(&db).await;
+    let mut settings = test_settings(&db, &public_url, &[]);
+    settings.federation.hosts = vec![(host_name([127, 0, 0, 3].into()), [127, 0, 0, 3].into())]
+        .into_iter()
+        .collect();
+    let config = unionhall_federation::configure(store.clone(), settings.federation())
+        .await
+        .unwrap();
+    let data = config.to_request_data();
+    let bakers = unionhall_federation::actors::create_group(
+        &store,
+        &data.urls,
+        unionhall_federation::actors::NewGroup {
+            kind: ActorKind::Chapter,
+            handle: unionhall_domain::Handle::parse("bakers").unwrap(),
+            name: "Bakers".into(),
+            summary: String::new(),
+            manually_approves_followers: false,
+        },
+    )
+    .await
+    .unwrap();
+    // B's instance follows bakers (both sides know it).
+    let mut b_instance = actors::instance_actor(&b.store).await.unwrap().unwrap();
+    b_instance.is_local = false;
+    b_instance.private_key_pem = None;
+    actors::upsert_remote(&store, &b_instance).await.unwrap();
+    let follow_id = b.data.urls.new_activity_id();
+    let mut tx = store.begin_write().await.unwrap();
+    follows::upsert_follower(&mut tx, &bakers.ap_id, &b_instance.ap_id, &follow_id, true)
+        .await
+        .unwrap();
+    unionhall_store::commit(tx).await.unwrap();
+    let mut bakers_seen_by_b = bakers.clone();
+    bakers_seen_by_b.is_local = false;
+    bakers_seen_by_b.private_key_pem = None;
+    actors::upsert_remote(&b.store, &bakers_seen_by_b).await.unwrap();
+    let mut tx = b.store.begin_write().await.unwrap();
+    follows::insert_following(&mut tx, &bakers.ap_id, &b_instance.ap_id, &follow_id)
+        .await
+        .unwrap();
+    follows::mark_following_accepted(&mut tx, &bakers.ap_id, &follow_id)
+        .await
+        .unwrap();
+    unionhall_store::commit(tx).await.unwrap();
+    // A sealed member record, and a post whose delivery is still pending (no
+    // delivery worker runs yet).
+    let members = unionhall::startup::open_members(&settings, &store)
+        .await
+        .unwrap();
+    let group = members.chapter("bakers").await.unwrap();
+    let record: unionhall_domain::MemberRecord = serde_json::from_value(
+        serde_json::json!({"name": "Rosa Upgrade", "phone": "555 0199", "notes": "kept"}),
+    )
+    .unwrap();
+    let rosa = members
+        .create(&admin_of(&group), &group, record)
+        .await
+        .unwrap();
+    unionhall_federation::activities::post::publish_note(&data, "bakers", "Written before")
+        .await
+        .unwrap();
+    assert_eq!(deliveries::stats(&store).await.unwrap().pending, 1);
+    store.close().await;
+
+    // This version opens it: migrates, and carries on.
+    let a = spawn_instance_behind(listener, db, public_url).await;
+    wait_for_posts(&b, &bakers.ap_id, 1).await;
+    let stats = deliveries::stats(&a.store).await.unwrap();
+    assert_eq!((stats.pending, stats.delivered), (0, 1), "{stats:?}");
+    let group = a.members.chapter("bakers").await.unwrap();
+    let file = a
+        .members
+        .get(&admin_of(&group), &group, rosa.id)
+        .await
+        .unwrap();
+    assert_eq!(file.member.record.name, "Rosa Upgrade");
+    assert_eq!(file.member.record.notes, "kept");
+    let followers = follows::followers_of(&a.store, &bakers.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(followers.len(), 1);
+    assert!(
+        a.store.readiness().await.unwrap().is_ready(),
+        "fully migrated"
+    );
+}
