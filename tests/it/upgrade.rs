@@ -108,7 +108,9 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
     let mut bakers_seen_by_b = bakers.clone();
     bakers_seen_by_b.is_local = false;
     bakers_seen_by_b.private_key_pem = None;
-    actors::upsert_remote(&b.store, &bakers_seen_by_b).await.unwrap();
+    actors::upsert_remote(&b.store, &bakers_seen_by_b)
+        .await
+        .unwrap();
     let mut tx = b.store.begin_write().await.unwrap();
     follows::insert_following(&mut tx, &bakers.ap_id, &b_instance.ap_id, &follow_id)
         .await

@@ -86,20 +86,31 @@ async fn inbox_seen_count(instance: &crate::helpers::TestInstance) -> i64 {
     inbox_seen::count(&instance.store).await.unwrap()
 }
 
+type Counts = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>;
+
 /// A receiver that only counts what it gets, per inbox path.
-async fn counting_receiver(
+async fn counting_receiver(ip: &str) -> (std::net::SocketAddr, Counts) {
+    counting_receiver_taking(ip, std::time::Duration::ZERO).await
+}
+
+/// A receiver that counts what it gets, per inbox path and activity, and takes
+/// `delay` to answer each request.
+async fn counting_receiver_taking(
     ip: &str,
-) -> (
-    std::net::SocketAddr,
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
-) {
+    delay: std::time::Duration,
+) -> (std::net::SocketAddr, Counts) {
     use axum::extract::{Path, State};
-    type Counts = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>;
     let counts: Counts = Default::default();
-    async fn count(State(counts): State<Counts>, Path(n): Path<String>) -> axum::http::StatusCode {
-        *counts.lock().unwrap().entry(n).or_default() += 1;
+    let count = move |State(counts): State<Counts>, Path(n): Path<String>, body: String| async move {
+        tokio::time::sleep(delay).await;
+        let activity: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let key = match activity.get("n") {
+            Some(k) if delay > std::time::Duration::ZERO => format!("{n}/{k}"),
+            _ => n,
+        };
+        *counts.lock().unwrap().entry(key).or_default() += 1;
         axum::http::StatusCode::ACCEPTED
-    }
+    };
     let app = axum::Router::new()
         .route("/inbox/{n}", axum::routing::post(count))
         .with_state(counts.clone());
@@ -157,4 +168,73 @@ async fn two_server_processes_on_one_database_deliver_each_activity_once() {
     assert_eq!((stats.delivered, stats.dead), (900, 0));
     second.stop().await;
     first.stop().await;
+}
+
+#[tokio::test]
+async fn a_rolling_restart_of_two_processes_loses_no_delivery() {
+    let first = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let second = crate::helpers::spawn_second_process(&first).await;
+    let chapter = create_chapter(&first, "bakers").await;
+    // A slow peer, so that the restarts happen with deliveries in flight.
+    let (receiver, counts) =
+        counting_receiver_taking("127.0.0.6", std::time::Duration::from_millis(30)).await;
+    let host = crate::helpers::host_name(receiver.ip());
+    let inboxes: Vec<url::Url> = (0..100)
+        .map(|n| {
+            format!("http://{host}:{}/inbox/{n}", receiver.port())
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    for n in 0..3 {
+        let id = first.data.urls.new_activity_id();
+        let activity =
+            serde_json::json!({"type": "Create", "id": id, "actor": chapter.ap_id, "n": n});
+        let mut tx = first.store.begin_write().await.unwrap();
+        unionhall_federation::delivery::enqueue(
+            &mut tx,
+            &first.data.urls,
+            &chapter,
+            &id,
+            &activity,
+            &inboxes,
+            true,
+        )
+        .await
+        .unwrap();
+        unionhall_store::commit(tx).await.unwrap();
+    }
+    first.data.wake_delivery();
+    second.data.wake_delivery();
+
+    // Restart one process, then the other, as an upgrade would, while the
+    // queue is being worked through.
+    let pending = |store: unionhall_store::Store| async move {
+        deliveries::stats(&store).await.unwrap().pending
+    };
+    crate::helpers::wait_for("deliveries under way", 10, || {
+        let store = first.store.clone();
+        async move { pending(store).await < 300 }
+    })
+    .await;
+    let first_again = crate::helpers::spawn_second_process(&second).await;
+    first.stop().await;
+    assert!(
+        pending(second.store.clone()).await > 0,
+        "restarted mid-queue"
+    );
+    let second_again = crate::helpers::spawn_second_process(&first_again).await;
+    second.stop().await;
+    first_again.data.wake_delivery();
+    second_again.data.wake_delivery();
+    wait_until_queue_empty(&first_again).await;
+
+    let counts = counts.lock().unwrap().clone();
+    assert_eq!(counts.len(), 300, "every inbox got every activity");
+    let repeated = counts.values().filter(|&&n| n > 1).count();
+    eprintln!("deliveries repeated across the restarts: {repeated} of 300");
+    let stats = deliveries::stats(&first_again.store).await.unwrap();
+    assert_eq!((stats.pending, stats.delivered, stats.dead), (0, 300, 0));
+    second_again.stop().await;
+    first_again.stop().await;
 }
