@@ -260,3 +260,22 @@ impl Actor for DbActor {
         }
     }
 }
+
+/// Gives a local chapter or body a new key pair. Peers that cached the old
+/// public key fetch the new one when a signature stops verifying (Unionhall
+/// does once its copy is a minute old); deliveries refused meanwhile are
+/// retried.
+pub async fn rotate_key(store: &Store, handle: &str) -> Result<ActorRow> {
+    let actor = store_actors::local_by_handle(store, handle)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no chapter or body @{handle} here")))?;
+    let keys = tokio::task::spawn_blocking(generate_actor_keypair)
+        .await
+        .map_err(|err| Error::Internal(format!("key generation: {err}")))?
+        .map_err(|err| Error::Internal(format!("key generation: {err}")))?;
+    store_actors::replace_local_key(store, &actor.ap_id, &keys.public_key, &keys.private_key)
+        .await?;
+    store_actors::local_by_handle(store, handle)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("@{handle} vanished")))
+}

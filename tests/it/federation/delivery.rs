@@ -90,27 +90,12 @@ type Counts = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, 
 
 /// A receiver that only counts what it gets, per inbox path.
 async fn counting_receiver(ip: &str) -> (std::net::SocketAddr, Counts) {
-    counting_receiver_taking(ip, std::time::Duration::ZERO).await
-}
-
-/// A receiver that counts what it gets, per inbox path and activity, and takes
-/// `delay` to answer each request.
-async fn counting_receiver_taking(
-    ip: &str,
-    delay: std::time::Duration,
-) -> (std::net::SocketAddr, Counts) {
     use axum::extract::{Path, State};
     let counts: Counts = Default::default();
-    let count = move |State(counts): State<Counts>, Path(n): Path<String>, body: String| async move {
-        tokio::time::sleep(delay).await;
-        let activity: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        let key = match activity.get("n") {
-            Some(k) if delay > std::time::Duration::ZERO => format!("{n}/{k}"),
-            _ => n,
-        };
-        *counts.lock().unwrap().entry(key).or_default() += 1;
+    async fn count(State(counts): State<Counts>, Path(n): Path<String>) -> axum::http::StatusCode {
+        *counts.lock().unwrap().entry(n).or_default() += 1;
         axum::http::StatusCode::ACCEPTED
-    };
+    }
     let app = axum::Router::new()
         .route("/inbox/{n}", axum::routing::post(count))
         .with_state(counts.clone());
@@ -170,18 +155,74 @@ async fn two_server_processes_on_one_database_deliver_each_activity_once() {
     first.stop().await;
 }
 
+/// A peer that answers only as many requests as it has been allowed to; the
+/// others wait, as on a slow server, so that a test can restart processes with
+/// deliveries in flight. Counts each (inbox, activity) it answers.
+struct GatedPeer {
+    addr: std::net::SocketAddr,
+    counts: Counts,
+    arrived: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    allowed: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl GatedPeer {
+    async fn start(ip: &str) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let counts: Counts = Default::default();
+        let arrived = Arc::new(AtomicUsize::new(0));
+        let allowed = Arc::new(AtomicUsize::new(0));
+        let (c, a, g) = (counts.clone(), arrived.clone(), allowed.clone());
+        let app = axum::Router::new().route(
+            "/inbox/{n}",
+            axum::routing::post(
+                move |axum::extract::Path(n): axum::extract::Path<String>, body: String| {
+                    let (counts, arrived, allowed) = (c.clone(), a.clone(), g.clone());
+                    async move {
+                        let turn = arrived.fetch_add(1, Ordering::SeqCst);
+                        while turn >= allowed.load(Ordering::SeqCst) {
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        }
+                        let activity: serde_json::Value =
+                            serde_json::from_str(&body).unwrap_or_default();
+                        let key = format!("{n}/{}", activity["n"]);
+                        *counts.lock().unwrap().entry(key).or_default() += 1;
+                        axum::http::StatusCode::ACCEPTED
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            addr,
+            counts,
+            arrived,
+            allowed,
+        }
+    }
+
+    fn arrived(&self) -> usize {
+        self.arrived.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Lets the first `n` requests (in order of arrival) be answered.
+    fn allow(&self, n: usize) {
+        self.allowed.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 #[tokio::test]
 async fn a_rolling_restart_of_two_processes_loses_no_delivery() {
     let first = spawn_instance_on("127.0.0.2", fresh_database().await).await;
     let second = crate::helpers::spawn_second_process(&first).await;
     let chapter = create_chapter(&first, "bakers").await;
-    // A slow peer, so that the restarts happen with deliveries in flight.
-    let (receiver, counts) =
-        counting_receiver_taking("127.0.0.6", std::time::Duration::from_millis(30)).await;
-    let host = crate::helpers::host_name(receiver.ip());
-    let inboxes: Vec<url::Url> = (0..100)
+    let peer = GatedPeer::start("127.0.0.6").await;
+    let host = crate::helpers::host_name(peer.addr.ip());
+    let inboxes: Vec<url::Url> = (0..1000)
         .map(|n| {
-            format!("http://{host}:{}/inbox/{n}", receiver.port())
+            format!("http://{host}:{}/inbox/{n}", peer.addr.port())
                 .parse()
                 .unwrap()
         })
@@ -207,34 +248,46 @@ async fn a_rolling_restart_of_two_processes_loses_no_delivery() {
     first.data.wake_delivery();
     second.data.wake_delivery();
 
-    // Restart one process, then the other, as an upgrade would, while the
-    // queue is being worked through.
+    // Restart one process, then the other, as an upgrade would, each time with
+    // deliveries in flight (the peer holds them) and most still queued.
     let pending = |store: unionhall_store::Store| async move {
         deliveries::stats(&store).await.unwrap().pending
     };
-    crate::helpers::wait_for("deliveries under way", 10, || {
-        let store = first.store.clone();
-        async move { pending(store).await < 300 }
-    })
-    .await;
-    let first_again = crate::helpers::spawn_second_process(&second).await;
-    first.stop().await;
-    assert!(
-        pending(second.store.clone()).await > 0,
-        "restarted mid-queue"
-    );
-    let second_again = crate::helpers::spawn_second_process(&first_again).await;
-    second.stop().await;
-    first_again.data.wake_delivery();
-    second_again.data.wake_delivery();
-    wait_until_queue_empty(&first_again).await;
+    let mut running = vec![first, second];
+    // The database stays: the other processes work on it.
+    let mut databases = Vec::new();
+    for _ in 0..2 {
+        // Hold every request from now on, until some are waiting.
+        let seen = peer.arrived();
+        peer.allow(seen);
+        crate::helpers::wait_for("deliveries in flight", 10, || async {
+            peer.arrived() > seen
+        })
+        .await;
+        assert!(
+            pending(running[0].store.clone()).await > 0,
+            "restarted mid-queue"
+        );
+        let old = running.remove(0);
+        let replacement = crate::helpers::spawn_second_process(&running[0]).await;
+        let stopping = tokio::spawn(old.stop());
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        // The stopping process finishes what it holds, then exits.
+        peer.allow(usize::MAX);
+        databases.push(stopping.await.unwrap());
+        replacement.data.wake_delivery();
+        running.push(replacement);
+    }
+    wait_until_queue_empty(&running[0]).await;
 
-    let counts = counts.lock().unwrap().clone();
-    assert_eq!(counts.len(), 300, "every inbox got every activity");
+    let counts = peer.counts.lock().unwrap().clone();
+    assert_eq!(counts.len(), 3000, "every inbox got every activity");
     let repeated = counts.values().filter(|&&n| n > 1).count();
-    eprintln!("deliveries repeated across the restarts: {repeated} of 300");
-    let stats = deliveries::stats(&first_again.store).await.unwrap();
-    assert_eq!((stats.pending, stats.delivered, stats.dead), (0, 300, 0));
-    second_again.stop().await;
-    first_again.stop().await;
+    eprintln!("deliveries repeated across the restarts: {repeated} of 3000");
+    let stats = deliveries::stats(&running[0].store).await.unwrap();
+    assert_eq!((stats.pending, stats.delivered, stats.dead), (0, 3000, 0));
+    for instance in running {
+        instance.stop().await;
+    }
+    drop(databases);
 }

@@ -94,3 +94,65 @@ async fn a_rotated_key_is_refetched_once_the_cached_one_has_aged() {
     a.stop().await;
     b.stop().await;
 }
+
+/// `unionhall chapter rotate-key` on a running instance: its next deliveries are
+/// signed with the new key, a peer holding the old one refuses them (401) until
+/// its copy has aged, and the refused delivery is retried, not given up.
+#[tokio::test]
+async fn a_chapter_rotates_its_key_with_the_cli_and_nothing_is_lost() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    create_chapter(&b, "movers").await;
+    super::follow_and_wait(&b, &a, "bakers").await;
+    unionhall_federation::activities::post::publish_note(&a.data, "bakers", "Old key")
+        .await
+        .unwrap();
+    super::wait_for_posts(&b, &bakers.ap_id, 1).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (output, stderr) = crate::cli::run(
+        crate::cli::unionhall(dir.path())
+            .env("UNIONHALL_DATABASE__URL", &a.db.url)
+            .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
+            .env("UNIONHALL_LOG__LEVEL", "error")
+            .args(["chapter", "rotate-key", "bakers"]),
+    );
+    assert!(output.status.success(), "{stderr}");
+    let rotated = actors::local_by_handle(&a.store, "bakers")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(rotated.public_key_pem, bakers.public_key_pem);
+
+    // B cached the old key a moment ago: the next delivery is refused, and
+    // waits for another try rather than being given up.
+    unionhall_federation::activities::post::publish_note(&a.data, "bakers", "New key")
+        .await
+        .unwrap();
+    crate::helpers::wait_for("a refused attempt", 10, || async {
+        let health = unionhall_store::deliveries::health(&a.store).await.unwrap();
+        let pool = sqlx::AnyPool::connect(&a.db.url).await.unwrap();
+        let attempts: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(attempts), 0) FROM deliveries WHERE delivered_at IS NULL",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        health.pending == 1 && attempts >= 1
+    })
+    .await;
+    assert_eq!(
+        unionhall_store::deliveries::stats(&a.store)
+            .await
+            .unwrap()
+            .dead,
+        0
+    );
+    // Once B's copy has aged, the retry verifies with the new key.
+    age_cached_copy(&b, &bakers).await;
+    super::wait_for_posts(&b, &bakers.ap_id, 2).await;
+    a.stop().await;
+    b.stop().await;
+}

@@ -220,7 +220,7 @@ async fn deliver(shared: &Shared, row: &Claimed, slots: &Semaphore) -> Outcome {
 }
 
 enum Attempt {
-    /// The peer answered that it will never take this (4xx other than 408/429).
+    /// The peer answered that it will never take this (4xx other than 401/408/429).
     Refused(String),
     /// Worth trying again: network errors, timeouts, 5xx, 408, 429.
     Failed(String),
@@ -290,7 +290,9 @@ async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
     }
     let text: String = String::from_utf8_lossy(&start).chars().take(200).collect();
     let error = format!("{status}: {text}");
-    if status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429 {
+    // 401 is retried too: the peer may hold our old key after a rotation, and
+    // fetches the new one when its copy has aged.
+    if status.is_client_error() && !matches!(status.as_u16(), 401 | 408 | 429) {
         Err(Attempt::Refused(error))
     } else {
         Err(Attempt::Failed(error))

@@ -22,9 +22,10 @@ use std::time::SystemTime;
 use url::Url;
 
 /// Parsed private keys by actor: parsing a PEM costs more than a signature.
+/// Each is kept with its PEM, so that a rotated key is parsed anew.
 #[derive(Default)]
 pub struct Signer {
-    keys: Mutex<HashMap<String, Arc<RsaKeyPair>>>,
+    keys: Mutex<HashMap<String, (String, Arc<RsaKeyPair>)>>,
 }
 
 impl Signer {
@@ -33,8 +34,10 @@ impl Signer {
             .keys
             .lock()
             .map_err(|_| Error::Internal("key cache poisoned".into()))?;
-        if let Some(key) = keys.get(actor) {
-            return Ok(key.clone());
+        if let Some((cached_pem, key)) = keys.get(actor) {
+            if cached_pem == pem {
+                return Ok(key.clone());
+            }
         }
         let bad = |err: String| Error::Internal(format!("private key of {actor}: {err}"));
         let der = RsaPrivateKey::from_pkcs8_pem(pem)
@@ -42,7 +45,7 @@ impl Signer {
             .map_err(|err| bad(err.to_string()))?;
         let key =
             Arc::new(RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|err| bad(err.to_string()))?);
-        keys.insert(actor.to_owned(), key.clone());
+        keys.insert(actor.to_owned(), (pem.to_owned(), key.clone()));
         Ok(key)
     }
 }

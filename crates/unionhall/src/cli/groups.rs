@@ -42,6 +42,9 @@ pub enum ChapterCommand {
     Approve { handle: String, follower: String },
     /// Refuse a pending follower, or remove one (it is told with a Reject).
     Reject { handle: String, follower: String },
+    /// Give a chapter or body a new signing key (after a leak, or on a
+    /// schedule); peers pick it up on their own.
+    RotateKey { handle: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +113,11 @@ pub async fn chapter(admin: &Admin, command: ChapterCommand) -> Result<()> {
         }
         ChapterCommand::Reject { handle, follower } => {
             answer(data, &handle, &follower, follow::Decision::Reject).await
+        }
+        ChapterCommand::RotateKey { handle } => {
+            let actor = unionhall_federation::actors::rotate_key(&data.store, &handle).await?;
+            println!("@{handle} has a new key ({})", actor.public_key_id);
+            Ok(())
         }
     }
 }
