@@ -75,6 +75,15 @@ pub fn sqlite_restore(url: &str, src: &Path) -> Result<()> {
             path.display()
         )));
     }
+    // A journal left by an earlier database would be replayed into this one.
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let leftover = format!("{}{suffix}", path.display());
+        if Path::new(&leftover).exists() {
+            return Err(backup_error(format!(
+                "{leftover} is left from an earlier database: move it away with it"
+            )));
+        }
+    }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|err| backup_error(format!("{}: {err}", parent.display())))?;
