@@ -95,9 +95,12 @@ impl Store {
                         // commit survive power loss, not only a process crash
                         // (DESIGN.md invariant 3); the busy timeout makes writers queue
                         // instead of failing at once.
+                        // busy_timeout first: switching to WAL needs a lock too,
+                        // and another process (the server, beside an admin
+                        // command) may hold one for a moment.
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                             PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
                              PRAGMA secure_delete = ON;",
                         )
                         .await?;
