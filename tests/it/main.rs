@@ -23,3 +23,4 @@ mod http;
 // The store API behaves the same on both backends.
 mod store;
 mod upgrade;
+mod web;

@@ -12,7 +12,7 @@ use axum::Router;
 use serde_json::json;
 use unionhall_federation::actors::DbActor;
 use unionhall_store::actors::{self as store_actors, ActorRow};
-use unionhall_store::{follows, outbox, posts};
+use unionhall_store::{follows, outbox};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -67,47 +67,7 @@ async fn actor(
     if wants_activity_json(&headers) {
         return Ok(actor_json(&state, row).into_response());
     }
-    // A plain page for now: who they are, how to follow, what they published.
-    let domain = state.urls.domain();
-    let recent = posts::by_author(&state.store, &row.ap_id).await?;
-    let items: String = recent
-        .iter()
-        .filter(|p| p.public)
-        .take(20)
-        .map(|p| format!("<article>{}</article>", escape(&strip_tags(&p.content))))
-        .collect();
-    let body = format!(
-        "<h1>{name}</h1><p>{summary}</p>\
-         <p>Follow from Mastodon or another Unionhall: search for <code>@{handle}@{domain}</code>.</p>\
-         <h2>Updates</h2>{items}",
-        name = escape(&row.name),
-        summary = escape(&row.summary),
-        handle = escape(&handle),
-        domain = escape(&domain),
-    );
-    Ok(page(&row.name, &body).into_response())
-}
-
-/// Text of a note's HTML for the plain page (the web UI will render it properly).
-fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    crate::pages::chapter_page(&state, row).await
 }
 
 async fn outbox_collection(

@@ -151,10 +151,7 @@ impl From<unionhall_federation::Error> for AppError {
                 code: "bad_request",
                 message,
             },
-            Fed::Domain(err) => Self::BadRequest {
-                code: "invalid",
-                message: err.to_string(),
-            },
+            Fed::Domain(err) => Self::from(err),
             Fed::Unauthorized(message) => Self::Unauthorized(message),
             Fed::Forbidden(message) => Self::Forbidden(message),
             Fed::NotFound(message) => Self::NotFound(message),

@@ -18,6 +18,31 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The text of a post's HTML (received posts are not trusted: pages show their
+/// text, escaped, never their markup).
+pub fn text_of(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let text = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A complete page around `body`, which must already be escaped HTML.
 pub fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(

@@ -18,6 +18,7 @@ mod inbox;
 mod metrics;
 mod middleware;
 mod objects;
+mod pages;
 mod state;
 
 pub use error::{AppError, ErrorBody};
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(feeds::router())
         .merge(metrics::router())
+        .merge(pages::router())
         .fallback(|| async { AppError::NotFound("no such page or resource".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
     middleware::wrap(routes, &state).with_state(state)

@@ -17,6 +17,10 @@ pub(crate) fn wrap(routes: Router<AppState>, state: &AppState) -> Router<AppStat
     let limit = state.config.body_limit_bytes;
     // Layers run outside-in in the reverse order they are added.
     routes
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::pages::errors::html_errors,
+        ))
         .layer(from_fn(crate::metrics::record))
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(state.clone(), refuse_oversize_bodies))

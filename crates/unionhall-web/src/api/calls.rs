@@ -269,7 +269,7 @@ async fn withdraw_pledge(
         .map(Json)
 }
 
-async fn pledge_as(
+pub(crate) async fn pledge_as(
     state: &AppState,
     principal: &Principal,
     id: i64,

@@ -23,6 +23,7 @@ use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub(crate) use body::ApiJson;
+pub(crate) use calls::pledge_as;
 
 /// The OpenAPI description of every route below (docs/openapi.json; a test
 /// checks each is served and described in docs/api.md).

@@ -1,0 +1,72 @@
+//! A chapter's (or union body's) public page: who they are, how to follow them,
+//! their open calls for support, strikes with picket lines and shifts, and what
+//! they posted. What a visitor, or a Mastodon user clicking through, sees.
+
+use super::layout::{render, Layout};
+use super::views::{call_view, strike_view, CallView, Names, StrikeView};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use unionhall_domain::{CallStatus, StrikeStatus};
+use unionhall_store::actors::ActorRow;
+use unionhall_store::{calls, posts, strikes};
+
+#[derive(Template)]
+#[template(path = "chapter.html")]
+struct ChapterPage {
+    layout: Layout,
+    name: String,
+    summary: String,
+    handle: String,
+    domain: String,
+    calls: Vec<CallView>,
+    strikes: Vec<StrikeView>,
+    updates: Vec<String>,
+}
+
+pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Response, AppError> {
+    let store = &state.store;
+    let mut names = Names::default();
+    let mut open = Vec::new();
+    for row in calls::all(store).await? {
+        // Only what the chapter made public is shown to anyone who asks.
+        if row.author != actor.ap_id
+            || row.deleted_at.is_some()
+            || row.audience != "public"
+            || CallStatus::parse(&row.status)? != CallStatus::Open
+        {
+            continue;
+        }
+        open.push(call_view(store, &mut names, &row, &[]).await?);
+    }
+    let mut on = Vec::new();
+    for row in strikes::all(store).await? {
+        if row.author == actor.ap_id
+            && row.deleted_at.is_none()
+            && !StrikeStatus::parse(&row.status)?.is_final()
+        {
+            on.push(strike_view(store, &mut names, &row).await?);
+        }
+    }
+    let updates = posts::by_author(store, &actor.ap_id)
+        .await?
+        .iter()
+        .filter(|p| p.public && p.deleted_at.is_none())
+        .take(20)
+        .map(|p| crate::html::text_of(&p.content))
+        .collect();
+    render(
+        StatusCode::OK,
+        &ChapterPage {
+            layout: Layout::visitor(state),
+            name: actor.name,
+            summary: actor.summary,
+            handle: actor.handle.unwrap_or_default(),
+            domain: state.urls.domain(),
+            calls: open,
+            strikes: on,
+            updates,
+        },
+    )
+}

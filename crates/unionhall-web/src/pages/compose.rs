@@ -1,0 +1,174 @@
+//! Posting a call for support from the browser: a form that keeps what was
+//! typed and puts the error next to the field it is about.
+
+use super::layout::{render, Layout};
+use crate::auth::{Caller, FormCaller};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use unionhall_domain::{CallForSupport, CallKind, Goal, Permission, Place};
+use unionhall_federation::activities::call::{self as calls_fed, Audience};
+
+#[derive(Template)]
+#[template(path = "call_form.html")]
+struct CallForm {
+    layout: Layout,
+    handle: String,
+    kinds: Vec<KindOption>,
+    form: Fields,
+    problem: Option<Problem>,
+    /// The field the problem is about ("" when none).
+    field: String,
+    field_message: String,
+}
+
+struct Problem {
+    message: String,
+}
+
+struct KindOption {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Fields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    details: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    people: String,
+    #[serde(default)]
+    deadline: String,
+}
+
+fn kinds(chosen: &str) -> Vec<KindOption> {
+    CallKind::ALL
+        .iter()
+        .map(|k| KindOption {
+            value: k.as_str(),
+            label: k.label(),
+            selected: k.as_str() == chosen,
+        })
+        .collect()
+}
+
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+) -> Result<Response, AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let page = CallForm {
+        layout: Layout::member(&state, &principal),
+        handle,
+        kinds: kinds("picket"),
+        form: Fields {
+            kind: "picket".into(),
+            ..Fields::default()
+        },
+        problem: None,
+        field: String::new(),
+        field_message: String::new(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(handle): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&fields.csrf)?.clone();
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let posted = match call_of(&fields) {
+        Ok(call) => {
+            calls_fed::publish_call(&state.federation_data(), &handle, call, Audience::Public)
+                .await
+                .map_err(AppError::from)
+        }
+        Err(err) => Err(err),
+    };
+    match posted {
+        Ok(_) => Ok(Redirect::to("/?done=posted").into_response()),
+        Err(AppError::Invalid { field, message }) => {
+            let page = CallForm {
+                layout: Layout::member(&state, &principal),
+                handle,
+                kinds: kinds(&fields.kind),
+                problem: Some(Problem {
+                    message: message.clone(),
+                }),
+                field,
+                field_message: message,
+                form: fields,
+            };
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The call the form describes; what cannot be read names its field.
+fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
+    let invalid = |field: &str, message: &str| AppError::Invalid {
+        field: field.into(),
+        message: format!("{field}: {message}"),
+    };
+    let kind = CallKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == fields.kind)
+        .ok_or_else(|| invalid("kind", "choose one of the kinds listed"))?;
+    let people = match fields.people.trim() {
+        "" => None,
+        n => Some(
+            n.parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| invalid("goal", "people needed is a whole number, 1 or more"))?,
+        ),
+    };
+    let deadline = match fields.deadline.trim() {
+        "" => None,
+        d => Some(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(23, 59, 59))
+                .map(|t| t.and_utc().timestamp_millis())
+                .ok_or_else(|| invalid("deadline", "a date such as 2026-12-24"))?,
+        ),
+    };
+    let address = fields.address.trim();
+    Ok(CallForSupport {
+        kind,
+        title: fields.title.clone(),
+        details: fields.details.clone(),
+        place: (!address.is_empty()).then(|| Place {
+            address: address.to_owned(),
+            latitude: None,
+            longitude: None,
+        }),
+        starts_at: None,
+        ends_at: None,
+        deadline,
+        goal: Goal {
+            people,
+            ..Goal::default()
+        },
+    })
+}

@@ -1,0 +1,267 @@
+//! `/`: the board for members (open calls with one-tap pledges, strikes,
+//! actions waiting for an answer, followed campaigns), or, for visitors, the
+//! chapters of this instance.
+
+use super::layout::{render, Layout};
+use super::views::{call_view, strike_view, CallView, Names, StrikeView};
+use crate::auth::{FormCaller, MaybeCaller};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use unionhall_domain::{ActionStatus, ActorKind, CallStatus, Permission, Pledge, StrikeStatus};
+use unionhall_federation::activities::action;
+use unionhall_members::Principal;
+use unionhall_store::{actions, actors, calls, campaigns, now_millis, posts, strikes, unions};
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing {
+    layout: Layout,
+    groups: Vec<GroupLink>,
+    domain: String,
+}
+
+struct GroupLink {
+    handle: String,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct Board {
+    layout: Layout,
+    /// Chapters the member may post calls for.
+    compose_for: Vec<String>,
+    /// The member pledges for more than one chapter: buttons say which.
+    compose_many: bool,
+    calls: Vec<CallView>,
+    strikes: Vec<StrikeView>,
+    actions: Vec<ActionView>,
+    updates: Vec<String>,
+}
+
+struct ActionView {
+    title: String,
+    body: String,
+    chapter: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    done: Option<String>,
+}
+
+/// Confirmations by a fixed key: nothing from the address is shown as is.
+fn flash(done: Option<&str>) -> Option<String> {
+    match done? {
+        "pledged" => Some(
+            "Thank you: your pledge is counted, and your chapter's total is on its way.".into(),
+        ),
+        "posted" => {
+            Some("Posted: the call is on its way to everyone who follows the chapter.".into())
+        }
+        _ => None,
+    }
+}
+
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Query(done): Query<Done>,
+) -> Result<Response, AppError> {
+    match caller {
+        Some(principal) => board(&state, &principal, flash(done.done.as_deref())).await,
+        None => landing(&state).await,
+    }
+}
+
+async fn landing(state: &AppState) -> Result<Response, AppError> {
+    let groups = actors::list_local_groups(&state.store)
+        .await?
+        .into_iter()
+        .filter(|a| matches!(a.kind, ActorKind::Chapter | ActorKind::Union))
+        .map(|a| GroupLink {
+            handle: a.handle.unwrap_or_default(),
+            name: a.name,
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &Landing {
+            layout: Layout::visitor(state),
+            groups,
+            domain: state.urls.domain(),
+        },
+    )
+}
+
+/// The handles of the caller's chapters whose role allows `permission`.
+async fn chapters_allowing(
+    state: &AppState,
+    principal: &Principal,
+    permission: Permission,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, role) in &principal.roles {
+        if !role.allows(permission) {
+            continue;
+        }
+        if let Ok(group) = state.members.group_by_id(id).await {
+            if group.kind == ActorKind::Chapter {
+                out.push(group.handle);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn board(
+    state: &AppState,
+    principal: &Principal,
+    flash: Option<String>,
+) -> Result<Response, AppError> {
+    let store = &state.store;
+    let mut names = Names::default();
+    let pledge_as = chapters_allowing(state, principal, Permission::Pledge).await;
+    let compose_for = chapters_allowing(state, principal, Permission::PostForGroup).await;
+
+    let mut open = Vec::new();
+    for row in calls::all(store).await? {
+        if row.deleted_at.is_some() || CallStatus::parse(&row.status)? != CallStatus::Open {
+            continue;
+        }
+        let view = call_view(store, &mut names, &row, &pledge_as).await?;
+        let record = unionhall_federation::activities::call::record_of(&row)?;
+        open.push((record.deadline.unwrap_or(i64::MAX), view));
+    }
+    open.sort_by_key(|(deadline, _)| *deadline);
+
+    let mut on = Vec::new();
+    for row in strikes::all(store).await? {
+        if row.deleted_at.is_none() && !StrikeStatus::parse(&row.status)?.is_final() {
+            on.push(strike_view(store, &mut names, &row).await?);
+        }
+    }
+
+    let now = now_millis();
+    let mut to_answer = Vec::new();
+    for row in actions::all(store).await? {
+        let record = action::record_of(&row)?;
+        if !ActionStatus::parse(&row.status)?.takes_answers(record.decision_deadline, now) {
+            continue;
+        }
+        let mut conn = store.acquire().await?;
+        let answered = actions::answers(&mut conn, row.id).await?;
+        for handle in &compose_for {
+            let chapter = state.urls.actor(handle);
+            let member =
+                unions::is_admitted(&mut conn, unions::Side::Chapter, &row.author, &chapter)
+                    .await?;
+            if member && !answered.iter().any(|a| a.chapter == chapter) {
+                to_answer.push(ActionView {
+                    title: record.title.clone(),
+                    body: names.of(store, &row.author).await?,
+                    chapter: handle.clone(),
+                });
+            }
+        }
+    }
+
+    let mut updates = Vec::new();
+    for campaign in campaigns::followed_by(store, principal.account_id).await? {
+        updates.extend(posts::of_campaign(store, &campaign.ap_id).await?);
+    }
+    updates.sort_by_key(|p| std::cmp::Reverse(p.published_at));
+    updates.truncate(50);
+
+    render(
+        StatusCode::OK,
+        &Board {
+            layout: Layout::member(state, principal).with_flash(flash),
+            compose_many: pledge_as.len() > 1,
+            compose_for,
+            calls: open.into_iter().map(|(_, v)| v).collect(),
+            strikes: on,
+            actions: to_answer,
+            updates: updates
+                .iter()
+                .map(|p| crate::html::text_of(&p.content))
+                .collect(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PledgeForm {
+    csrf: String,
+    chapter: String,
+    kind: String,
+    #[serde(default)]
+    amount: String,
+}
+
+/// One tap: the member's pledge through one of their chapters, then back to
+/// the board.
+pub(crate) async fn pledge(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<PledgeForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?;
+    let pledge = match form.kind.as_str() {
+        "attend" => Pledge::Attend,
+        "act" => Pledge::Act,
+        "give" => Pledge::Give {
+            amount: cents(&form.amount)?,
+        },
+        _ => {
+            return Err(AppError::Invalid {
+                field: "kind".into(),
+                message: "kind: attend, give or act".into(),
+            })
+        }
+    };
+    crate::api::pledge_as(&state, principal, id, &form.chapter, Some(pledge)).await?;
+    Ok(Redirect::to("/?done=pledged").into_response())
+}
+
+/// "20", "20.5" or "20.50" in the call's currency, as its smallest unit.
+fn cents(text: &str) -> Result<u64, AppError> {
+    let invalid = || AppError::Invalid {
+        field: "amount".into(),
+        message: "amount: a sum such as 20 or 20.50".into(),
+    };
+    let text = text.trim().trim_start_matches(['$', '€', '£']);
+    let (whole, fraction) = text.split_once(['.', ',']).unwrap_or((text, ""));
+    if whole.is_empty() || fraction.len() > 2 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let whole: u64 = whole.parse().map_err(|_| invalid())?;
+    let fraction: u64 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
+    whole
+        .checked_mul(100)
+        .and_then(|c| c.checked_add(fraction))
+        .filter(|c| *c > 0)
+        .ok_or_else(invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cents;
+
+    #[test]
+    fn amounts_read_as_people_type_them() {
+        assert_eq!(cents("20").unwrap(), 2000);
+        assert_eq!(cents("20.5").unwrap(), 2050);
+        assert_eq!(cents("$20,05").unwrap(), 2005);
+        for bad in ["", "0", "abc", "1.234", "-5", ".5"] {
+            assert!(cents(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The web UI: server-rendered pages (askama templates in `templates/`), plain
+//! HTML forms that work without JavaScript, one stylesheet served from here and
+//! nothing loaded from anywhere else.
+//!
+//! - `layout.rs`: what every page shows (instance, who is logged in, the CSRF
+//!   token of their session) and the headers every page gets;
+//! - `home.rs`: `/`, the board for members (one-tap pledges) or the instance's
+//!   chapters for visitors;
+//! - `chapter.rs`: a chapter's public page (what a visitor or a Mastodon user
+//!   clicking through sees);
+//! - `compose.rs`: posting a call for support, with errors next to the field;
+//! - `errors.rs`: 403, 404 and 500 as pages that say what to do, for browsers.
+
+mod chapter;
+mod compose;
+pub(crate) mod errors;
+mod home;
+mod layout;
+mod views;
+
+use crate::AppState;
+use axum::http::header;
+use axum::routing::get;
+use axum::Router;
+
+pub(crate) use chapter::chapter_page;
+
+const STYLESHEET: &str = include_str!("../../static/unionhall.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/calls/{id}/pledge", axum::routing::post(home::pledge))
+        .route(
+            "/chapters/{handle}/calls/new",
+            get(compose::form).post(compose::submit),
+        )
+        .route(
+            "/static/unionhall.css",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    STYLESHEET,
+                )
+            }),
+        )
+}
+
+/// A Unix-milliseconds time as a date people read (UTC).
+pub(crate) fn date(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|t| t.format("%a %-d %b %Y, %H:%M UTC").to_string())
+        .unwrap_or_default()
+}

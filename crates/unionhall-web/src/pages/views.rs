@@ -1,0 +1,174 @@
+//! What the templates show of calls, strikes and posts: plain strings, already
+//! worded for people.
+
+use super::date;
+use crate::AppError;
+use std::collections::HashMap;
+use unionhall_domain::{CallForSupport, CallKind, Strike, StrikeStatus};
+use unionhall_federation::activities::{call, strike};
+use unionhall_store::calls::CallRow;
+use unionhall_store::strikes::StrikeRow;
+use unionhall_store::{actors, Store};
+use url::Url;
+
+pub(crate) struct CallView {
+    pub id: i64,
+    pub title: String,
+    pub kind: &'static str,
+    pub chapter: String,
+    pub details: String,
+    pub deadline: Option<String>,
+    pub progress: String,
+    pub currency: String,
+    pub pledge_forms: Vec<PledgeForm>,
+}
+
+/// One button of a call: "I'll be there", "Give", "I did it", for one of the
+/// caller's chapters.
+pub(crate) struct PledgeForm {
+    pub chapter: String,
+    pub kind: &'static str,
+    pub label: &'static str,
+}
+
+pub(crate) struct StrikeView {
+    pub employer: String,
+    pub status: &'static str,
+    pub chapter: String,
+    pub picket_lines: Vec<PicketLineView>,
+}
+
+pub(crate) struct PicketLineView {
+    pub place: String,
+    pub shifts: Vec<String>,
+}
+
+/// Names of actors by id, looked up once per page.
+#[derive(Default)]
+pub(crate) struct Names(HashMap<Url, String>);
+
+impl Names {
+    pub async fn of(&mut self, store: &Store, id: &Url) -> Result<String, AppError> {
+        if let Some(name) = self.0.get(id) {
+            return Ok(name.clone());
+        }
+        let name = actors::by_ap_id(store, id)
+            .await?
+            .map(|a| {
+                if a.name.is_empty() {
+                    a.preferred_username
+                } else {
+                    a.name
+                }
+            })
+            .unwrap_or_else(|| id.host_str().unwrap_or_default().to_owned());
+        self.0.insert(id.clone(), name.clone());
+        Ok(name)
+    }
+}
+
+/// The pledges a call takes: people, money, or an action done.
+pub(crate) fn pledge_kinds(record: &CallForSupport) -> Vec<(&'static str, &'static str)> {
+    let mut kinds = Vec::new();
+    if record.goal.people.is_some() || matches!(record.kind, CallKind::Picket | CallKind::Turnout) {
+        kinds.push(("attend", "I'll be there"));
+    }
+    if record.goal.amount.is_some() || record.kind == CallKind::Donation {
+        kinds.push(("give", "Give"));
+    }
+    if matches!(
+        record.kind,
+        CallKind::CallIn | CallKind::Boycott | CallKind::SignOn | CallKind::Other
+    ) {
+        kinds.push(("act", "I did it"));
+    }
+    kinds
+}
+
+pub(crate) async fn call_view(
+    store: &Store,
+    names: &mut Names,
+    row: &CallRow,
+    pledge_as: &[String],
+) -> Result<CallView, AppError> {
+    let record = call::record_of(row)?;
+    let mut parts = Vec::new();
+    match record.goal.people {
+        Some(goal) => parts.push(format!("{} of {goal} people", row.pledged.people)),
+        None if row.pledged.people > 0 => parts.push(format!("{} people", row.pledged.people)),
+        None => {}
+    }
+    let money = |cents: i64| {
+        format!(
+            "{}.{:02} {}",
+            cents / 100,
+            cents % 100,
+            record.goal.currency
+        )
+    };
+    match record.goal.amount {
+        Some(goal) => parts.push(format!(
+            "{} of {}",
+            money(row.pledged.amount),
+            money(goal as i64)
+        )),
+        None if row.pledged.amount > 0 => parts.push(money(row.pledged.amount)),
+        None => {}
+    }
+    if row.pledged.actions > 0 {
+        parts.push(format!("{} done", row.pledged.actions));
+    }
+    let progress = if parts.is_empty() {
+        "No pledges yet.".to_owned()
+    } else {
+        format!("Pledged so far: {}.", parts.join(", "))
+    };
+    let kinds = pledge_kinds(&record);
+    let pledge_forms = pledge_as
+        .iter()
+        .flat_map(|chapter| {
+            kinds.iter().map(move |(kind, label)| PledgeForm {
+                chapter: chapter.clone(),
+                kind,
+                label,
+            })
+        })
+        .collect();
+    Ok(CallView {
+        id: row.id,
+        title: record.title.clone(),
+        kind: record.kind.label(),
+        chapter: names.of(store, &row.author).await?,
+        details: record.details.clone(),
+        deadline: record.deadline.map(date),
+        progress,
+        currency: record.goal.currency.clone(),
+        pledge_forms,
+    })
+}
+
+pub(crate) async fn strike_view(
+    store: &Store,
+    names: &mut Names,
+    row: &StrikeRow,
+) -> Result<StrikeView, AppError> {
+    let record: Strike = strike::record_of(row)?;
+    let status = StrikeStatus::parse(&row.status)?;
+    Ok(StrikeView {
+        employer: record.employer.clone(),
+        status: status.label(),
+        chapter: names.of(store, &row.author).await?,
+        picket_lines: record
+            .picket_lines
+            .iter()
+            .map(|line| PicketLineView {
+                place: line.place.address.clone(),
+                shifts: line
+                    .shifts
+                    .iter()
+                    .map(|s| format!("{}: {} people needed", date(s.starts_at), s.needed))
+                    .collect(),
+            })
+            .collect(),
+    })
+}

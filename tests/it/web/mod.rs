@@ -1,0 +1,288 @@
+//! The web UI over real HTTP, as a browser sends it: pages for visitors and
+//! members, the one-tap pledge to a call from another instance, the call form
+//! with its errors next to the field, and errors as pages. (Driving a real
+//! browser is still to come: docs say so.)
+
+use crate::federation::{create_chapter, follow_and_wait};
+use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
+use crate::members::{browser, csrf_field, join, Account};
+use reqwest::Method;
+use unionhall_domain::{CallForSupport, CallKind, Goal, Role};
+use unionhall_federation::activities::call::{publish_call, Audience};
+use unionhall_store::calls;
+
+const HTML: &str = "text/html,application/xhtml+xml";
+
+async fn page(instance: &TestInstance, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let response = browser()
+        .get(instance.at(path))
+        .header("accept", HTML)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+async fn member_page(account: &Account, path: &str) -> (u16, String) {
+    let response = account
+        .request(Method::GET, path)
+        .header("accept", HTML)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Pages load nothing from elsewhere and stay small enough for a poor signal.
+fn assert_self_contained(html: &str) {
+    assert!(html.len() < 100_000, "{} bytes", html.len());
+    for attribute in ["href=\"", "src=\"", "action=\""] {
+        for value in html.split(attribute).skip(1) {
+            let target = value.split('"').next().unwrap();
+            assert!(
+                target.starts_with('/') || target.starts_with('#'),
+                "{attribute}{target} leaves the instance"
+            );
+        }
+    }
+}
+
+async fn post_call(instance: &TestInstance, handle: &str, title: &str, people: u32) -> i64 {
+    let call = CallForSupport {
+        kind: CallKind::Picket,
+        title: title.into(),
+        details: "Bring a thermos".into(),
+        place: None,
+        starts_at: None,
+        ends_at: None,
+        deadline: None,
+        goal: Goal {
+            people: Some(people),
+            ..Goal::default()
+        },
+    };
+    publish_call(&instance.data, handle, call, Audience::Public)
+        .await
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn a_visitor_sees_the_chapters_and_a_chapter_page() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    post_call(&a, "bakers", "Picket at gate 3", 20).await;
+
+    let (status, headers, home) = page(&a, "/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("href=\"/actors/bakers\""), "{home}");
+    assert!(home.contains("Chapter bakers"));
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+    assert_self_contained(&home);
+
+    let (status, _, chapter) = page(&a, "/actors/bakers").await;
+    assert_eq!(status, 200);
+    assert!(chapter.contains("Picket at gate 3"));
+    assert!(chapter.contains("0 of 20 people"), "{chapter}");
+    let domain = a.data.urls.domain();
+    assert!(
+        chapter.contains(&format!("@bakers@{domain}")),
+        "how to follow"
+    );
+    assert_self_contained(&chapter);
+
+    let (status, headers, css) = page(&a, "/static/unionhall.css").await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    assert!(css.contains("--red"));
+}
+
+#[tokio::test]
+async fn a_member_pledges_in_one_tap_to_a_call_from_another_instance() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    let id_on_a = post_call(&a, "bakers", "Picket at gate 3", 20).await;
+    let call_ap_id = calls::by_id(&a.store, id_on_a)
+        .await
+        .unwrap()
+        .unwrap()
+        .ap_id;
+    wait_for("the call to reach B", 10, || async {
+        calls::all(&b.store)
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.ap_id == call_ap_id)
+    })
+    .await;
+    let id_on_b = calls::all(&b.store)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.ap_id == call_ap_id)
+        .unwrap()
+        .id;
+
+    let rosa = join(&b, "millers", Role::Member, "rosa").await;
+    let (status, board) = member_page(&rosa, "/").await;
+    assert_eq!(status, 200);
+    assert!(board.contains("Picket at gate 3"), "{board}");
+    let action = format!("action=\"/calls/{id_on_b}/pledge\"");
+    assert!(board.contains(&action), "{board}");
+    assert!(board.contains("ll be there"), "the one-tap button");
+    assert_self_contained(&board);
+
+    // The button's form, as the browser sends it.
+    let csrf = csrf_field(&board);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("chapter", "millers"),
+        ("kind", "attend"),
+    ];
+    let response = rosa
+        .request(Method::POST, &format!("/calls/{id_on_b}/pledge"))
+        .header("accept", HTML)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], "/?done=pledged");
+    let (_, thanked) = member_page(&rosa, "/?done=pledged").await;
+    assert!(thanked.contains("your pledge is counted"));
+    // The chapter's total reaches the calling chapter, no name attached.
+    wait_for("A to count millers' pledge", 10, || async {
+        calls::by_id(&a.store, id_on_a)
+            .await
+            .unwrap()
+            .unwrap()
+            .pledged
+            .people
+            == 1
+    })
+    .await;
+    let (_, _, on_a) = page(&a, "/actors/bakers").await;
+    assert!(on_a.contains("1 of 20 people"), "{on_a}");
+
+    // A form from elsewhere (no CSRF field) is refused, as a page.
+    let forged = rosa
+        .request(Method::POST, &format!("/calls/{id_on_b}/pledge"))
+        .header("accept", HTML)
+        .form(&[
+            ("csrf", "forged"),
+            ("chapter", "millers"),
+            ("kind", "attend"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    let text = forged.text().await.unwrap();
+    assert!(text.contains("You cannot do this here"), "{text}");
+}
+
+#[tokio::test]
+async fn an_organizer_posts_a_call_and_errors_sit_next_to_their_field() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let sam = join(&a, "bakers", Role::Member, "sam").await;
+
+    let (status, form) = member_page(&olga, "/chapters/bakers/calls/new").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("<label for=\"title\">"), "labelled fields");
+    let csrf = csrf_field(&form);
+    let submit = |fields: Vec<(&'static str, String)>| {
+        olga.request(Method::POST, "/chapters/bakers/calls/new")
+            .header("accept", HTML)
+            .form(&fields)
+            .send()
+    };
+    let refused = submit(vec![
+        ("csrf", csrf.clone()),
+        ("kind", "picket".into()),
+        ("title", "   ".into()),
+        ("details", "Bring <b>banners</b>".into()),
+        ("people", "12".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("id=\"title-error\""), "{text}");
+    assert!(text.contains("aria-invalid=\"true\" aria-describedby=\"title-error\""));
+    assert!(
+        text.contains("banners") && !text.contains("<b>banners"),
+        "kept, escaped"
+    );
+    let bad_date = submit(vec![
+        ("csrf", csrf.clone()),
+        ("kind", "picket".into()),
+        ("title", "Picket".into()),
+        ("deadline", "next week".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(bad_date.status().as_u16(), 400);
+    assert!(bad_date
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"deadline-error\""));
+    assert!(
+        calls::all(&a.store).await.unwrap().is_empty(),
+        "nothing posted"
+    );
+
+    let posted = submit(vec![
+        ("csrf", csrf),
+        ("kind", "picket".into()),
+        ("title", "Picket at the depot".into()),
+        ("people", "12".into()),
+        ("deadline", "2026-12-24".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(posted.status().as_u16(), 303);
+    let all = calls::all(&a.store).await.unwrap();
+    assert_eq!(all.len(), 1);
+    let (_, board) = member_page(&olga, "/?done=posted").await;
+    assert!(board.contains("Picket at the depot"));
+    assert!(board.contains("0 of 12 people") || board.contains("No pledges yet."));
+
+    // A member may pledge but not post: the form is refused, as a page.
+    let (status, text) = member_page(&sam, "/chapters/bakers/calls/new").await;
+    assert_eq!(status, 403);
+    assert!(text.contains("You cannot do this here"));
+}
+
+#[tokio::test]
+async fn errors_are_pages_for_browsers_and_json_for_programs() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let (status, _, text) = page(&a, "/nowhere").await;
+    assert_eq!(status, 404);
+    assert!(
+        text.contains("Page not found") && text.contains("href=\"/\""),
+        "{text}"
+    );
+    assert_self_contained(&text);
+    let json = a.client.get(a.at("/nowhere")).send().await.unwrap();
+    assert_eq!(json.status(), 404);
+    let body: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    // The API stays JSON even for a browser.
+    let (status, _, api) = page(&a, "/api/v1/me").await;
+    assert_eq!(status, 401);
+    assert!(api.starts_with('{'), "{api}");
+}
