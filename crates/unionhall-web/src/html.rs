@@ -1,5 +1,5 @@
-//! The little HTML this layer makes before the web UI work gives it templates:
-//! escaping, and a page shell that works without JavaScript and on a phone.
+//! The little HTML made without templates: escaping, the text of a post's
+//! HTML, and the shell of the account pages.
 
 use axum::response::Html;
 
@@ -43,12 +43,15 @@ pub fn text_of(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A complete page around `body`, which must already be escaped HTML.
+/// A complete page around `body`, which must already be escaped HTML: the
+/// login, invitation and account pages, in the look of the templated ones.
 pub fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title></head><body><main>{body}</main></body></html>",
+         <title>{}</title><link rel=\"stylesheet\" href=\"/static/unionhall.css\"></head>\
+         <body><header class=\"top\"><a class=\"brand\" href=\"/\">Unionhall</a></header>\
+         <main id=\"main\">{body}</main></body></html>",
         escape(title)
     ))
 }

@@ -286,3 +286,118 @@ async fn errors_are_pages_for_browsers_and_json_for_programs() {
     assert_eq!(status, 401);
     assert!(api.starts_with('{'), "{api}");
 }
+
+/// The README's flow, in the browser after the first invitation: an admin on
+/// each instance, one follows the other's chapter from the admin page, creates
+/// a second chapter there, and a call posted on one is pledged to on the other.
+#[tokio::test]
+async fn two_instances_follow_post_and_pledge_all_from_the_pages() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    let ada = join(&a, "bakers", Role::Admin, "ada").await;
+    let bo = join(&b, "millers", Role::Admin, "bodil").await;
+    let sam = join(&b, "millers", Role::Member, "sam").await;
+
+    // Bo follows bakers from B's admin page.
+    let (status, admin) = member_page(&bo, "/admin").await;
+    assert_eq!(status, 200);
+    assert!(admin.contains("href=\"/admin\""), "the menu has Admin");
+    assert_self_contained(&admin);
+    let csrf = csrf_field(&admin);
+    let acct = crate::federation::acct(&a, "bakers");
+    let followed = bo
+        .request(Method::POST, "/admin/follow")
+        .header("accept", HTML)
+        .form(&[("csrf", csrf.as_str()), ("target", acct.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(followed.status().as_u16(), 303);
+    wait_for("A to accept B's follow", 10, || async {
+        member_page(&bo, "/admin")
+            .await
+            .1
+            .contains("<span class=\"badge\">following</span>")
+    })
+    .await;
+    // A typo is shown on the page, with what was typed.
+    let typo = bo
+        .request(Method::POST, "/admin/follow")
+        .header("accept", HTML)
+        .form(&[("csrf", csrf.as_str()), ("target", "not a handle")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typo.status().as_u16(), 400);
+    let text = typo.text().await.unwrap();
+    assert!(text.contains("Could not follow") && text.contains("value=\"not a handle\""));
+    // A second chapter, and the invitation for its first admin.
+    let created = bo
+        .request(Method::POST, "/admin/chapters")
+        .header("accept", HTML)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("handle", "ovens"),
+            ("name", "Oven workers"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 200);
+    let text = created.text().await.unwrap();
+    assert!(text.contains("/invite/uhi_"), "{text}");
+    assert!(text.contains("href=\"/actors/ovens\""));
+
+    // Ada posts a call on A; Sam pledges on B; A counts it.
+    let (_, form) = member_page(&ada, "/chapters/bakers/calls/new").await;
+    let posted = ada
+        .request(Method::POST, "/chapters/bakers/calls/new")
+        .header("accept", HTML)
+        .form(&[
+            ("csrf", csrf_field(&form).as_str()),
+            ("kind", "picket"),
+            ("title", "Picket at the depot"),
+            ("people", "10"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status().as_u16(), 303);
+    let mut board = String::new();
+    for _ in 0..100 {
+        board = member_page(&sam, "/").await.1;
+        if board.contains("Picket at the depot") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(board.contains("Picket at the depot"), "{board}");
+    let start = board.find("action=\"/calls/").unwrap() + "action=\"".len();
+    let action = board[start..].split('"').next().unwrap().to_owned();
+    let pledged = sam
+        .request(Method::POST, &action)
+        .header("accept", HTML)
+        .form(&[
+            ("csrf", csrf_field(&board).as_str()),
+            ("chapter", "millers"),
+            ("kind", "attend"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pledged.status().as_u16(), 303);
+    wait_for("A to show the pledge", 10, || async {
+        page(&a, "/actors/bakers")
+            .await
+            .2
+            .contains("1 of 10 people")
+    })
+    .await;
+
+    // A member does not run the instance.
+    let (status, text) = member_page(&sam, "/admin").await;
+    assert_eq!(status, 403);
+    assert!(text.contains("You cannot do this here"));
+}

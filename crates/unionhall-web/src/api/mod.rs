@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub(crate) use body::ApiJson;
 pub(crate) use calls::pledge_as;
+pub(crate) use groups::invite_url;
 
 /// The OpenAPI description of every route below (docs/openapi.json; a test
 /// checks each is served and described in docs/api.md).

@@ -14,6 +14,8 @@ pub(crate) struct Layout {
     pub csrf: String,
     /// A one-line confirmation of what the last form did.
     pub flash: Option<String>,
+    /// The account runs the instance: the admin page is in the menu.
+    pub admin: bool,
 }
 
 impl Layout {
@@ -23,6 +25,7 @@ impl Layout {
             user: None,
             csrf: String::new(),
             flash: None,
+            admin: false,
         }
     }
 
@@ -36,6 +39,10 @@ impl Layout {
             user: Some(principal.username.clone()),
             csrf,
             flash: None,
+            admin: principal
+                .roles
+                .iter()
+                .any(|(_, role)| role.allows(unionhall_domain::Permission::ManageFederation)),
         }
     }
 

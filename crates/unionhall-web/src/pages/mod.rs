@@ -9,8 +9,11 @@
 //! - `chapter.rs`: a chapter's public page (what a visitor or a Mastodon user
 //!   clicking through sees);
 //! - `compose.rs`: posting a call for support, with errors next to the field;
+//! - `admin.rs`: following chapters elsewhere, creating chapters, blocking
+//!   servers, deliveries given up;
 //! - `errors.rs`: 403, 404 and 500 as pages that say what to do, for browsers.
 
+mod admin;
 mod chapter;
 mod compose;
 pub(crate) mod errors;
@@ -35,6 +38,13 @@ pub fn router() -> Router<AppState> {
             "/chapters/{handle}/calls/new",
             get(compose::form).post(compose::submit),
         )
+        .route("/admin", get(admin::page))
+        .route("/admin/follow", axum::routing::post(admin::follow))
+        .route(
+            "/admin/chapters",
+            axum::routing::post(admin::create_chapter),
+        )
+        .route("/admin/block", axum::routing::post(admin::block))
         .route(
             "/static/unionhall.css",
             get(|| async {
