@@ -401,3 +401,90 @@ async fn two_instances_follow_post_and_pledge_all_from_the_pages() {
     assert_eq!(status, 403);
     assert!(text.contains("You cannot do this here"));
 }
+
+#[tokio::test]
+async fn an_organizer_keeps_the_roster_in_the_browser() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let sam = join(&a, "bakers", Role::Member, "sam").await;
+
+    let (_, board) = member_page(&olga, "/").await;
+    assert!(board.contains("href=\"/chapters/bakers/roster\""));
+    let (status, form) = member_page(&olga, "/chapters/bakers/members/new").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_field(&form);
+    let add = |fields: Vec<(&'static str, &'static str)>| {
+        let mut fields: Vec<(&str, String)> =
+            fields.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+        fields.push(("csrf", csrf.clone()));
+        olga.request(Method::POST, "/chapters/bakers/members/new")
+            .header("accept", HTML)
+            .form(&fields)
+            .send()
+    };
+    let refused = add(vec![("name", "Rosa Diaz"), ("assessment", "7")])
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("id=\"assessment-error\"") && text.contains("value=\"Rosa Diaz\""));
+
+    let added = add(vec![
+        ("name", "Rosa Diaz"),
+        ("department", "Packing"),
+        ("shift", "Nights"),
+        ("assessment", "2"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(added.status().as_u16(), 303);
+    let location = added.headers()["location"].to_str().unwrap().to_owned();
+    let response = olga
+        .request(Method::GET, &location)
+        .header("accept", HTML)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["cache-control"],
+        "no-store",
+        "member data stays out of caches"
+    );
+    let shown = response.text().await.unwrap();
+    assert!(shown.contains("Rosa Diaz") && shown.contains("Packing"));
+
+    let logged = olga
+        .request(Method::POST, &format!("{location}/one-on-ones"))
+        .header("accept", HTML)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("date", "2026-11-20"),
+            ("by", "Olga"),
+            ("issues", "Forced overtime on nights"),
+            ("next_step", "Bring her to Thursday's meeting"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logged.status().as_u16(), 303);
+    let (_, shown) = member_page(&olga, &location).await;
+    assert!(shown.contains("Forced overtime on nights"));
+    assert!(shown.contains("Bring her to Thursday"));
+
+    let (_, packing) = member_page(&olga, "/chapters/bakers/roster?department=packing").await;
+    assert!(packing.contains("Rosa Diaz") && packing.contains("1 shown."));
+    let (_, other) = member_page(&olga, "/chapters/bakers/roster?department=shipping").await;
+    assert!(!other.contains("Rosa Diaz") && other.contains("0 shown."));
+    assert_self_contained(&packing);
+
+    // A member sees none of it.
+    let (status, _) = member_page(&sam, "/chapters/bakers/roster").await;
+    assert_eq!(status, 403);
+    let (status, _) = member_page(&sam, &location).await;
+    assert_eq!(status, 403);
+    // Nor does anyone logged out: they are asked to log in.
+    let (status, _, text) = page(&a, &location).await;
+    assert_eq!(status, 401);
+    assert!(text.contains("Please log in first"));
+}

@@ -36,6 +36,8 @@ struct Board {
     layout: Layout,
     /// Chapters the member may post calls for.
     compose_for: Vec<String>,
+    /// Chapters whose roster the member keeps.
+    roster_for: Vec<String>,
     /// The member pledges for more than one chapter: buttons say which.
     compose_many: bool,
     calls: Vec<CallView>,
@@ -184,6 +186,7 @@ async fn board(
         &Board {
             layout: Layout::member(state, principal).with_flash(flash),
             compose_many: pledge_as.len() > 1,
+            roster_for: chapters_allowing(state, principal, Permission::ViewRoster).await,
             compose_for,
             calls: open.into_iter().map(|(_, v)| v).collect(),
             strikes: on,

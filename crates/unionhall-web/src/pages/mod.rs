@@ -9,6 +9,8 @@
 //! - `chapter.rs`: a chapter's public page (what a visitor or a Mastodon user
 //!   clicking through sees);
 //! - `compose.rs`: posting a call for support, with errors next to the field;
+//! - `roster.rs`: the roster for organizers (list and filters, a member's page
+//!   with the one-on-one log, adding members, logging conversations);
 //! - `admin.rs`: following chapters elsewhere, creating chapters, blocking
 //!   servers, deliveries given up;
 //! - `errors.rs`: 403, 404 and 500 as pages that say what to do, for browsers.
@@ -19,6 +21,7 @@ mod compose;
 pub(crate) mod errors;
 mod home;
 mod layout;
+mod roster;
 mod views;
 
 use crate::AppState;
@@ -37,6 +40,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/chapters/{handle}/calls/new",
             get(compose::form).post(compose::submit),
+        )
+        .route("/chapters/{handle}/roster", get(roster::roster))
+        .route(
+            "/chapters/{handle}/members/new",
+            get(roster::new_member).post(roster::add_member),
+        )
+        .route("/chapters/{handle}/members/{id}", get(roster::member))
+        .route(
+            "/chapters/{handle}/members/{id}/one-on-ones",
+            axum::routing::post(roster::log_talk),
         )
         .route("/admin", get(admin::page))
         .route("/admin/follow", axum::routing::post(admin::follow))

@@ -1,0 +1,372 @@
+//! The roster in the browser, for organizers: the list with its filters, a
+//! member's page with the one-on-one log, adding a member and logging a
+//! conversation. Everything goes through the members service, which checks the
+//! role and writes the audit log; nothing of it is ever federated.
+
+use super::layout::{render, Layout};
+use crate::auth::{Caller, FormCaller};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use unionhall_domain::{Assessment, DuesStanding, MemberRecord, OneOnOne};
+use unionhall_members::roster::Filter;
+
+#[derive(Template)]
+#[template(path = "roster.html")]
+struct RosterPage {
+    layout: Layout,
+    handle: String,
+    filter: FilterForm,
+    members: Vec<Row>,
+}
+
+struct Row {
+    id: i64,
+    name: String,
+    /// Department, shift, committee: what tells coworkers apart at a glance.
+    line: String,
+    assessment: Option<u8>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct FilterForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    shift: String,
+    #[serde(default)]
+    assessment: String,
+    #[serde(default)]
+    committee: String,
+}
+
+fn some(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+pub(crate) async fn roster(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+    Query(form): Query<FilterForm>,
+) -> Result<Response, AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    let assessment = match form.assessment.trim() {
+        "" => None,
+        n => Some(n.parse::<u8>().map_err(|_| AppError::Invalid {
+            field: "assessment".into(),
+            message: "assessment: a number from 1 to 5".into(),
+        })?),
+    };
+    let filter = Filter {
+        department: some(&form.department),
+        shift: some(&form.shift),
+        assessment,
+        committee: some(&form.committee),
+        tag: None,
+        text: some(&form.q),
+    };
+    let members = state.members.list(&principal, &chapter, &filter).await?;
+    let rows = members
+        .into_iter()
+        .map(|m| {
+            let r = &m.record;
+            let line = [&r.department, &r.shift, &r.committee]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" · ");
+            Row {
+                id: m.id,
+                name: r.name.clone(),
+                line,
+                assessment: r.assessment.map(Assessment::get),
+            }
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &RosterPage {
+            layout: Layout::member(&state, &principal),
+            handle,
+            filter: form,
+            members: rows,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "member.html")]
+struct MemberPage {
+    layout: Layout,
+    handle: String,
+    id: i64,
+    name: String,
+    details: Vec<(&'static str, String)>,
+    log: Vec<OneOnOne>,
+    today: String,
+    problem: Option<String>,
+}
+
+async fn member_page(
+    state: &AppState,
+    principal: &unionhall_members::Principal,
+    handle: String,
+    id: i64,
+    problem: Option<String>,
+) -> Result<MemberPage, AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    let file = state.members.get(principal, &chapter, id).await?;
+    let r = &file.member.record;
+    let details = [
+        ("Phone", r.phone.clone()),
+        ("Email", r.email.clone()),
+        ("Workplace", r.workplace.clone()),
+        ("Department", r.department.clone()),
+        ("Shift", r.shift.clone()),
+        ("Job", r.job_title.clone()),
+        ("Committee", r.committee.clone()),
+        ("Organizing role", r.organizing_role.clone()),
+        (
+            "Assessment",
+            r.assessment
+                .map(|a| a.get().to_string())
+                .unwrap_or_default(),
+        ),
+        ("Dues", r.dues.as_str().to_owned()),
+        ("Tags", r.tags.join(", ")),
+        ("Notes", r.notes.clone()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
+    Ok(MemberPage {
+        layout: Layout::member(state, principal),
+        handle,
+        id,
+        name: r.name.clone(),
+        details,
+        log: file.one_on_ones.into_iter().map(|e| e.entry).collect(),
+        today: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+        problem,
+    })
+}
+
+pub(crate) async fn member(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path((handle, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let page = member_page(&state, &principal, handle, id, None).await?;
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TalkForm {
+    csrf: String,
+    date: String,
+    by: String,
+    #[serde(default)]
+    issues: String,
+    #[serde(default)]
+    next_step: String,
+}
+
+pub(crate) async fn log_talk(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path((handle, id)): Path<(String, i64)>,
+    Form(form): Form<TalkForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let chapter = state.members.chapter(&handle).await?;
+    let entry = OneOnOne {
+        date: form.date,
+        by: form.by,
+        issues: form.issues,
+        next_step: form.next_step,
+    };
+    match state
+        .members
+        .add_one_on_one(&principal, &chapter, id, entry)
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/chapters/{handle}/members/{id}")).into_response()),
+        Err(AppError::Invalid { message, .. }) => {
+            let page = member_page(&state, &principal, handle, id, Some(message)).await?;
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "member_form.html")]
+struct NewMemberPage {
+    layout: Layout,
+    handle: String,
+    fields: Vec<Field>,
+    notes: String,
+    problem: Option<String>,
+}
+
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    invalid: bool,
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct MemberForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    workplace: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    shift: String,
+    #[serde(default)]
+    job_title: String,
+    #[serde(default)]
+    committee: String,
+    #[serde(default)]
+    assessment: String,
+    #[serde(default)]
+    notes: String,
+}
+
+fn new_member_page(
+    layout: Layout,
+    handle: String,
+    form: &MemberForm,
+    problem: Option<(String, String)>,
+) -> NewMemberPage {
+    let field = |name, label, value: &str| {
+        let (invalid, message) = match &problem {
+            Some((f, m)) if f == name => (true, m.clone()),
+            _ => (false, String::new()),
+        };
+        Field {
+            name,
+            label,
+            value: value.to_owned(),
+            invalid,
+            message,
+        }
+    };
+    NewMemberPage {
+        layout,
+        handle,
+        fields: vec![
+            field("name", "Name", &form.name),
+            field("phone", "Phone", &form.phone),
+            field("email", "Email", &form.email),
+            field("workplace", "Workplace", &form.workplace),
+            field("department", "Department", &form.department),
+            field("shift", "Shift", &form.shift),
+            field("job_title", "Job", &form.job_title),
+            field("committee", "Committee", &form.committee),
+            field(
+                "assessment",
+                "Assessment (1 strong supporter to 5 opposed)",
+                &form.assessment,
+            ),
+        ],
+        notes: form.notes.clone(),
+        problem: problem.map(|(_, m)| m),
+    }
+}
+
+pub(crate) async fn new_member(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+) -> Result<Response, AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(
+        &chapter,
+        unionhall_domain::Permission::EditRoster,
+        "change the roster",
+    )?;
+    let page = new_member_page(
+        Layout::member(&state, &principal),
+        handle,
+        &MemberForm::default(),
+        None,
+    );
+    render(StatusCode::OK, &page)
+}
+
+pub(crate) async fn add_member(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(handle): Path<String>,
+    Form(form): Form<MemberForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let chapter = state.members.chapter(&handle).await?;
+    let assessment = match form.assessment.trim() {
+        "" => Ok(None),
+        n => n
+            .parse::<u8>()
+            .map_err(|_| {
+                unionhall_domain::DomainError::invalid("assessment", "must be a number from 1 to 5")
+            })
+            .and_then(Assessment::new)
+            .map(Some),
+    };
+    let created = match assessment {
+        Ok(assessment) => {
+            let record = MemberRecord {
+                name: form.name.clone(),
+                phone: form.phone.clone(),
+                email: form.email.clone(),
+                workplace: form.workplace.clone(),
+                department: form.department.clone(),
+                shift: form.shift.clone(),
+                job_title: form.job_title.clone(),
+                committee: form.committee.clone(),
+                organizing_role: String::new(),
+                assessment,
+                dues: DuesStanding::Unknown,
+                tags: Vec::new(),
+                notes: form.notes.clone(),
+            };
+            state
+                .members
+                .create(&principal, &chapter, record)
+                .await
+                .map_err(AppError::from)
+        }
+        Err(err) => Err(AppError::from(err)),
+    };
+    match created {
+        Ok(member) => {
+            Ok(Redirect::to(&format!("/chapters/{handle}/members/{}", member.id)).into_response())
+        }
+        Err(AppError::Invalid { field, message }) => {
+            let layout = Layout::member(&state, &principal);
+            let page = new_member_page(layout, handle, &form, Some((field, message)));
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
