@@ -105,10 +105,10 @@ struct LoginForm {
     code: String,
 }
 
-/// Sets the session cookie and sends the browser to its account page.
+/// Sets the session cookie and sends the browser to the board.
 fn logged_in(state: &AppState, session: &NewSession) -> Response {
     let max_age = (session.expires_at - unionhall_store::now_millis()) / 1000;
-    let mut response = Redirect::to("/account").into_response();
+    let mut response = Redirect::to("/").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         auth::set_cookie(state, SESSION_COOKIE, &session.secret, max_age),

@@ -142,7 +142,7 @@ async fn login_logout_and_revoking_sessions() {
 
     let ok = login_form(&instance.url, "rosa", PASSWORD).await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
-    assert_eq!(ok.headers()["location"], "/account");
+    assert_eq!(ok.headers()["location"], "/");
     let phone = account_from_cookie(&instance.url, set_cookie(&ok, "uh_session").unwrap()).await;
     let laptop_response = login_form(&instance.url, "rosa", PASSWORD).await;
     let laptop = account_from_cookie(

@@ -3,6 +3,8 @@
 //! with its errors next to the field, and errors as pages. (Driving a real
 //! browser is still to come: docs say so.)
 
+mod browser;
+
 use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
 use crate::members::{browser, csrf_field, join, Account};
@@ -487,4 +489,93 @@ async fn an_organizer_keeps_the_roster_in_the_browser() {
     let (status, _, text) = page(&a, &location).await;
     assert_eq!(status, 401);
     assert!(text.contains("Please log in first"));
+}
+
+/// In Chromium: accept an invitation, post a call for support from the form,
+/// and pledge to it with one tap from another instance; screenshots of the
+/// board, the chapter page and the form at phone and desktop width.
+#[tokio::test]
+async fn in_a_real_browser_a_call_is_posted_and_pledged_to_across_instances() {
+    if !browser::Browser::available() {
+        return;
+    }
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    let browser = browser::Browser::start().await;
+
+    // Olga joins bakers on A through her invitation, and lands on the board.
+    let link = crate::members::invite_link(&a, "bakers", Role::Organizer).await;
+    browser.goto(&link).await;
+    browser.type_into("#username", "olga").await;
+    browser
+        .type_into("#password", crate::members::PASSWORD)
+        .await;
+    browser.submit("form button").await;
+    assert_eq!(
+        browser.url().await.path(),
+        "/",
+        "{}",
+        browser.source().await
+    );
+    assert!(browser
+        .source()
+        .await
+        .contains("New call for support for @bakers"));
+
+    // She posts a call; a mistake first, shown next to its field.
+    browser.goto(&a.at("/chapters/bakers/calls/new")).await;
+    browser.screenshot("call-form", 390, 844).await;
+    browser.type_into("#people", "lots").await;
+    browser.submit("form[action$='/calls/new'] button").await;
+    let refused = browser.source().await;
+    assert!(refused.contains("id=\"goal-error\""), "{refused}");
+    browser
+        .type_into("#title", "Picket at the depot, Saturday 6am")
+        .await;
+    browser.clear("#people").await;
+    browser.type_into("#people", "12").await;
+    browser.submit("form[action$='/calls/new'] button").await;
+    let board = browser.source().await;
+    assert!(board.contains("Posted: the call is on its way"), "{board}");
+    browser.screenshot("board", 390, 844).await;
+    browser.screenshot("board", 1280, 800).await;
+
+    // Sam, a member of millers on B, pledges with one tap.
+    let link = crate::members::invite_link(&b, "millers", Role::Member).await;
+    browser.goto(&link).await;
+    browser.type_into("#username", "sam_b").await;
+    browser
+        .type_into("#password", crate::members::PASSWORD)
+        .await;
+    browser.submit("form button").await;
+    let mut seen = false;
+    for _ in 0..100 {
+        browser.goto(&b.at("/")).await;
+        if browser.source().await.contains("Picket at the depot") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the call reached B's board");
+    browser.submit("form.pledge button").await;
+    assert!(browser.source().await.contains("your pledge is counted"));
+
+    // A's public page shows the chapter's total.
+    let mut counted = false;
+    for _ in 0..100 {
+        browser.goto(&a.at("/actors/bakers")).await;
+        if browser.source().await.contains("1 of 12 people") {
+            counted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(counted, "the pledge came back to A");
+    browser.screenshot("chapter", 390, 844).await;
+    browser.screenshot("chapter", 1280, 800).await;
+    browser.quit().await;
 }

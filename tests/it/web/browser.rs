@@ -1,0 +1,216 @@
+//! A real browser: headless Chromium driven through chromedriver's W3C
+//! WebDriver protocol (plain JSON over HTTP, so no client crate is needed).
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
+//! Without them the test says so and passes, unless UNIONHALL_TEST_BROWSER=1
+//! (as in CI), where a missing browser is a failure.
+//! Screenshots of the main pages, at phone and desktop width, go to
+//! `target/screenshots/`.
+
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use url::Url;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Browser {
+    http: reqwest::Client,
+    session: Url,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Whether the browser can run here; panics where it must (CI).
+    pub fn available() -> bool {
+        let found = Command::new("chromedriver")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !found {
+            if std::env::var("UNIONHALL_TEST_BROWSER").as_deref() == Ok("1") {
+                panic!("chromedriver is missing: apt-get install chromium chromium-driver");
+            }
+            eprintln!("skipped: apt-get install chromium chromium-driver to test in a browser");
+        }
+        found
+    }
+
+    /// Starts chromedriver and a headless Chromium with a fresh profile that
+    /// resolves the test instances' names (uh-127-0-0-N.test) to their addresses.
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (apt-get install chromium chromium-driver; .ci/run does)");
+        let base = Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if http.get(base.join("status").unwrap()).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let rules = (1..=9)
+            .map(|n| format!("MAP uh-127-0-0-{n}.test 127.0.0.{n}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--disable-dev-shm-usage", "--no-first-run",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    format!("--host-resolver-rules={rules}")]
+            }
+        }}});
+        let answer: Value = http
+            .post(base.join("session").unwrap())
+            .json(&capabilities)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = answer["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no browser session: {answer}"));
+        Self {
+            http,
+            session: base.join(&format!("session/{id}/")).unwrap(),
+            driver,
+            _profile: profile,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, self.session.join(path).unwrap());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        if answer["value"]["error"].is_string() {
+            panic!("WebDriver {path}: {answer}");
+        }
+        answer["value"].clone()
+    }
+
+    pub async fn goto(&self, url: &Url) {
+        self.call(
+            reqwest::Method::POST,
+            "url",
+            Some(json!({"url": url.as_str()})),
+        )
+        .await;
+    }
+
+    pub async fn url(&self) -> Url {
+        let url = self.call(reqwest::Method::GET, "url", None).await;
+        Url::parse(url.as_str().unwrap()).unwrap()
+    }
+
+    pub async fn source(&self) -> String {
+        let html = self.call(reqwest::Method::GET, "source", None).await;
+        html.as_str().unwrap().to_owned()
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        found[ELEMENT].as_str().unwrap().to_owned()
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        let path = format!("element/{id}/value");
+        self.call(reqwest::Method::POST, &path, Some(json!({"text": text})))
+            .await;
+    }
+
+    pub async fn clear(&self, css: &str) {
+        let id = self.element(css).await;
+        let path = format!("element/{id}/clear");
+        self.call(reqwest::Method::POST, &path, Some(json!({})))
+            .await;
+    }
+
+    pub async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        let path = format!("element/{id}/click");
+        self.call(reqwest::Method::POST, &path, Some(json!({})))
+            .await;
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        let body = json!({"script": script, "args": []});
+        self.call(reqwest::Method::POST, "execute/sync", Some(body))
+            .await
+    }
+
+    /// Clicks a form's button and waits for the page the form leads to (a
+    /// click returns before the new page has loaded).
+    pub async fn submit(&self, css: &str) {
+        self.script("window.__unionhallOldPage = true;").await;
+        self.click(css).await;
+        for _ in 0..200 {
+            let loaded = self
+                .script(
+                    "return window.__unionhallOldPage === undefined \
+                     && document.readyState === 'complete';",
+                )
+                .await;
+            if loaded == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("submitting {css} loaded no new page");
+    }
+
+    /// Saves a PNG of the page at `width` x `height` to target/screenshots/.
+    pub async fn screenshot(&self, name: &str, width: u32, height: u32) {
+        use base64::Engine;
+        self.call(
+            reqwest::Method::POST,
+            "window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+        let png = self.call(reqwest::Method::GET, "screenshot", None).await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}-{width}.png")), bytes).unwrap();
+    }
+}
+
+impl Browser {
+    /// Ends the session (Chromium exits), then chromedriver.
+    pub async fn quit(self) {
+        let _ = self.http.delete(self.session.clone()).send().await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
