@@ -405,7 +405,8 @@ async fn a_killed_server_delivers_after_restart_what_was_published_before() {
         format!(
             "[instance]\npublic_url = \"http://uh-127-0-0-2.test:{port}\"\n[http]\nlisten = \"127.0.0.2:{port}\"\n\
              [database]\nurl = \"{db}\"\n[log]\nlevel = \"warn\"\n\
-             [federation]\nallow_private_peers = true\nretry_base_seconds = 1\nretry_max_seconds = 1\nqueue_poll_ms = 100\nhosts = {{ {} }}\n",
+             [federation]\nallow_private_peers = true\nretry_base_seconds = 1\nretry_max_seconds = 1\nqueue_poll_ms = 100\n\
+             request_timeout_seconds = 2\nhosts = {{ {} }}\n",
             hosts.join(", ")
         ),
     )
@@ -443,9 +444,12 @@ async fn a_killed_server_delivers_after_restart_what_was_published_before() {
     a.wait().unwrap();
 
     let c = respawn_instance_at(c_addr, c_db).await;
-    let mut a = start_a();
+    // Killed even if the test fails: it would go on using a dropped database.
+    let a = KillOnDrop(start_a());
     let store = c.store.clone();
-    wait_for("the update published before the kill", 30, || {
+    // A row the killed process had claimed stays leased until its lease runs out
+    // (request_timeout x 10 here: 20 s), then the new process sends it.
+    wait_for("the update published before the kill", 60, || {
         let (store, chapter) = (store.clone(), chapter.clone());
         async move {
             unionhall_store::posts::by_author(&store, &chapter)
@@ -456,7 +460,16 @@ async fn a_killed_server_delivers_after_restart_what_was_published_before() {
         }
     })
     .await;
-    let _ = a.kill();
-    let _ = a.wait();
+    drop(a);
     c.stop().await;
+}
+
+/// A server process that is killed when this is dropped, a failed test included.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
