@@ -579,3 +579,75 @@ async fn in_a_real_browser_a_call_is_posted_and_pledged_to_across_instances() {
     browser.screenshot("chapter", 1280, 800).await;
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn an_organizer_announces_a_strike_and_moves_it_through_its_statuses() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let (status, form) = member_page(&olga, "/chapters/bakers/strikes/new").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_field(&form);
+    let announce = |fields: Vec<(&'static str, &'static str)>| {
+        let mut fields: Vec<(&str, String)> =
+            fields.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+        fields.push(("csrf", csrf.clone()));
+        olga.request(Method::POST, "/chapters/bakers/strikes/new")
+            .header("accept", HTML)
+            .form(&fields)
+            .send()
+    };
+    let refused = announce(vec![("workplace", "Plant 2")]).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("id=\"employer-error\"") && text.contains("value=\"Plant 2\""));
+
+    let announced = announce(vec![
+        ("employer", "Acme Bakeries"),
+        ("workplace", "Plant 2"),
+        ("demands", "A 10% raise\nNo forced overtime"),
+        ("picket_address", "Gate 3, 12 Mill Road"),
+        ("shift_starts", "2026-12-01T06:00"),
+        ("shift_ends", "2026-12-01T10:00"),
+        ("shift_needed", "8"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(announced.status().as_u16(), 303);
+    let manage = announced.headers()["location"].to_str().unwrap().to_owned();
+    let (_, page) = member_page(&olga, &manage).await;
+    assert!(page.contains("Strike at Acme Bakeries") && page.contains("Strike announced"));
+    let (_, chapter) = page_of(&a, "/actors/bakers").await;
+    assert!(chapter.contains("Gate 3, 12 Mill Road") && chapter.contains("8 people needed"));
+
+    let id = manage
+        .trim_start_matches("/strikes/")
+        .trim_end_matches("/manage")
+        .to_owned();
+    let set = |status: &'static str, text: &'static str| {
+        olga.request(Method::POST, &format!("/strikes/{id}/status"))
+            .header("accept", HTML)
+            .form(&[("csrf", csrf.as_str()), ("status", status), ("text", text)])
+            .send()
+    };
+    let on = set("on_strike", "We walked out at 6am").await.unwrap();
+    assert_eq!(on.status().as_u16(), 200);
+    let text = on.text().await.unwrap();
+    assert!(text.contains("On strike") && text.contains("We walked out at 6am"));
+    // Settling needs an outcome: refused, said on the page.
+    let refused = set("settled", "").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    assert!(refused.text().await.unwrap().contains("outcome"));
+    // A move the lifecycle does not allow is refused too.
+    let refused = set("announced", "").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let settled = set("settled", "Won a 7% raise").await.unwrap();
+    assert_eq!(settled.status().as_u16(), 200);
+    let text = settled.text().await.unwrap();
+    assert!(text.contains("Strike settled") && text.contains("no longer changes"));
+}
+
+async fn page_of(instance: &TestInstance, path: &str) -> (u16, String) {
+    let (status, _, text) = page(instance, path).await;
+    (status, text)
+}

@@ -146,7 +146,12 @@ async fn board(
     let mut on = Vec::new();
     for row in strikes::all(store).await? {
         if row.deleted_at.is_none() && !StrikeStatus::parse(&row.status)?.is_final() {
-            on.push(strike_view(store, &mut names, &row).await?);
+            let mut view = strike_view(store, &mut names, &row).await?;
+            view.manage = row.is_local
+                && compose_for
+                    .iter()
+                    .any(|handle| state.urls.actor(handle) == row.author);
+            on.push(view);
         }
     }
 

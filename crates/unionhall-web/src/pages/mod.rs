@@ -9,6 +9,7 @@
 //! - `chapter.rs`: a chapter's public page (what a visitor or a Mastodon user
 //!   clicking through sees);
 //! - `compose.rs`: posting a call for support, with errors next to the field;
+//! - `strikes.rs`: announcing a strike and moving it through its statuses;
 //! - `roster.rs`: the roster for organizers (list and filters, a member's page
 //!   with the one-on-one log, adding members, logging conversations);
 //! - `admin.rs`: following chapters elsewhere, creating chapters, blocking
@@ -22,6 +23,7 @@ pub(crate) mod errors;
 mod home;
 mod layout;
 mod roster;
+mod strikes;
 mod views;
 
 use crate::AppState;
@@ -50,6 +52,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/chapters/{handle}/members/{id}/one-on-ones",
             axum::routing::post(roster::log_talk),
+        )
+        .route(
+            "/chapters/{handle}/strikes/new",
+            get(strikes::form).post(strikes::announce),
+        )
+        .route("/strikes/{id}/manage", get(strikes::manage))
+        .route(
+            "/strikes/{id}/status",
+            axum::routing::post(strikes::set_status),
         )
         .route("/admin", get(admin::page))
         .route("/admin/follow", axum::routing::post(admin::follow))

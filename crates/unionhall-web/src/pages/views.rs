@@ -32,6 +32,9 @@ pub(crate) struct PledgeForm {
 }
 
 pub(crate) struct StrikeView {
+    pub id: i64,
+    /// The viewer may manage it (set by the board).
+    pub manage: bool,
     pub employer: String,
     pub status: &'static str,
     pub chapter: String,
@@ -155,6 +158,8 @@ pub(crate) async fn strike_view(
     let record: Strike = strike::record_of(row)?;
     let status = StrikeStatus::parse(&row.status)?;
     Ok(StrikeView {
+        id: row.id,
+        manage: false,
         employer: record.employer.clone(),
         status: status.label(),
         chapter: names.of(store, &row.author).await?,

@@ -1,0 +1,343 @@
+//! Strikes from the browser: announcing one (with a picket line and a shift,
+//! which becomes a call people pledge to), and moving it through its statuses
+//! with a word to followers each time.
+
+use super::date;
+use super::layout::{render, Layout};
+use crate::auth::{Caller, FormCaller};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use unionhall_domain::{Permission, PicketLine, Place, Shift, Strike, StrikeStatus};
+use unionhall_federation::activities::strike::{self as strikes_fed, history_of, record_of};
+use unionhall_members::Principal;
+
+#[derive(Template)]
+#[template(path = "strike_form.html")]
+struct StrikeForm {
+    layout: Layout,
+    handle: String,
+    fields: Vec<Field>,
+    problem: Option<String>,
+}
+
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    long: bool,
+    value: String,
+    invalid: bool,
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Fields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    employer: String,
+    #[serde(default)]
+    workplace: String,
+    #[serde(default)]
+    demands: String,
+    #[serde(default)]
+    starts: String,
+    #[serde(default)]
+    fund_url: String,
+    #[serde(default)]
+    picket_address: String,
+    #[serde(default)]
+    shift_starts: String,
+    #[serde(default)]
+    shift_ends: String,
+    #[serde(default)]
+    shift_needed: String,
+}
+
+fn strike_form(
+    layout: Layout,
+    handle: String,
+    f: &Fields,
+    problem: Option<(String, String)>,
+) -> StrikeForm {
+    let field = |name, label, kind, value: &str| {
+        let (invalid, message) = match &problem {
+            Some((p, m)) if p == name => (true, m.clone()),
+            _ => (false, String::new()),
+        };
+        Field {
+            name,
+            label,
+            kind,
+            long: kind == "textarea",
+            value: value.to_owned(),
+            invalid,
+            message,
+        }
+    };
+    StrikeForm {
+        layout,
+        handle,
+        fields: vec![
+            field("employer", "Employer", "text", &f.employer),
+            field("workplace", "Workplace", "text", &f.workplace),
+            field("demands", "Demands (one per line)", "textarea", &f.demands),
+            field("starts", "Strike starts (date)", "date", &f.starts),
+            field(
+                "fund_url",
+                "Strike fund page (its address)",
+                "url",
+                &f.fund_url,
+            ),
+            field(
+                "picket_address",
+                "Picket line: where",
+                "text",
+                &f.picket_address,
+            ),
+            field(
+                "shift_starts",
+                "First shift starts",
+                "datetime-local",
+                &f.shift_starts,
+            ),
+            field(
+                "shift_ends",
+                "First shift ends",
+                "datetime-local",
+                &f.shift_ends,
+            ),
+            field(
+                "shift_needed",
+                "People needed on that shift",
+                "text",
+                &f.shift_needed,
+            ),
+        ],
+        problem: problem.map(|(_, m)| m),
+    }
+}
+
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+) -> Result<Response, AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let page = strike_form(
+        Layout::member(&state, &principal),
+        handle,
+        &Fields::default(),
+        None,
+    );
+    render(StatusCode::OK, &page)
+}
+
+pub(crate) async fn announce(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(handle): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&fields.csrf)?.clone();
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let announced = match strike_of(&fields) {
+        Ok(strike) => strikes_fed::announce_strike(&state.federation_data(), &handle, strike)
+            .await
+            .map_err(AppError::from),
+        Err(err) => Err(err),
+    };
+    match announced {
+        Ok(row) => Ok(Redirect::to(&format!("/strikes/{}/manage", row.id)).into_response()),
+        Err(AppError::Invalid { field, message }) => {
+            // The domain names picket fields by their place in the list.
+            let field = if field.starts_with("picket") || field.starts_with("shift") {
+                "picket_address".to_owned()
+            } else {
+                field
+            };
+            let layout = Layout::member(&state, &principal);
+            let page = strike_form(layout, handle, &fields, Some((field, message)));
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn strike_of(f: &Fields) -> Result<Strike, AppError> {
+    let invalid = |field: &str, message: &str| AppError::Invalid {
+        field: field.into(),
+        message: format!("{field}: {message}"),
+    };
+    let day = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
+        match text.trim() {
+            "" => Ok(None),
+            d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| Some(t.and_utc().timestamp_millis()))
+                .ok_or_else(|| invalid(field, "a date such as 2026-12-01")),
+        }
+    };
+    let moment = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
+        match text.trim() {
+            "" => Ok(None),
+            t => chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
+                .ok()
+                .map(|t| Some(t.and_utc().timestamp_millis()))
+                .ok_or_else(|| invalid(field, "a date and time such as 2026-12-01T06:00")),
+        }
+    };
+    let mut picket_lines = Vec::new();
+    let address = f.picket_address.trim();
+    if !address.is_empty() {
+        let mut shifts = Vec::new();
+        let starts = moment("shift_starts", &f.shift_starts)?;
+        let ends = moment("shift_ends", &f.shift_ends)?;
+        if let (Some(starts_at), Some(ends_at)) = (starts, ends) {
+            let needed = f
+                .shift_needed
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| invalid("shift_needed", "a whole number, 1 or more"))?;
+            shifts.push(Shift {
+                starts_at,
+                ends_at,
+                needed,
+            });
+        }
+        picket_lines.push(PicketLine {
+            place: Place {
+                address: address.to_owned(),
+                latitude: None,
+                longitude: None,
+            },
+            shifts,
+        });
+    }
+    Ok(Strike {
+        employer: f.employer.clone(),
+        workplace: f.workplace.clone(),
+        demands: f.demands.lines().map(str::to_owned).collect(),
+        details: String::new(),
+        starts_at: day("starts", &f.starts)?,
+        picket_lines,
+        fund_url: f.fund_url.trim().to_owned(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "strike_manage.html")]
+struct ManagePage {
+    layout: Layout,
+    id: i64,
+    employer: String,
+    status: &'static str,
+    /// (value, button label) of the statuses it may move to.
+    next: Vec<(&'static str, &'static str)>,
+    history: Vec<String>,
+    problem: Option<String>,
+}
+
+async fn manage_page(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    problem: Option<String>,
+    flash: Option<String>,
+) -> Result<ManagePage, AppError> {
+    let (row, _) = strikes_fed::local_strike(&state.federation_data(), id).await?;
+    let group = state.members.group_by_id(&row.author).await?;
+    principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
+    let status = StrikeStatus::parse(&row.status)?;
+    let next = StrikeStatus::ALL
+        .into_iter()
+        .filter(|n| status.move_to(*n, "outcome").is_ok())
+        .map(|n| (n.as_str(), button(n)))
+        .collect();
+    let history = history_of(&row)?
+        .iter()
+        .rev()
+        .map(|h| {
+            let text = if h.text.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", h.text)
+            };
+            format!("{} · {}{text}", date(h.at), h.status.label())
+        })
+        .collect();
+    Ok(ManagePage {
+        layout: Layout::member(state, principal).with_flash(flash),
+        id,
+        employer: record_of(&row)?.employer,
+        status: status.label(),
+        next,
+        history,
+        problem,
+    })
+}
+
+fn button(status: StrikeStatus) -> &'static str {
+    match status {
+        StrikeStatus::Announced => "Announced",
+        StrikeStatus::OnStrike => "We are on strike",
+        StrikeStatus::Suspended => "Suspend the strike",
+        StrikeStatus::Settled => "Settled",
+        StrikeStatus::Ended => "End the strike",
+    }
+}
+
+pub(crate) async fn manage(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let page = manage_page(&state, &principal, id, None, None).await?;
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StatusForm {
+    csrf: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub(crate) async fn set_status(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    // The role is checked before anything changes.
+    manage_page(&state, &principal, id, None, None).await?;
+    let next = match form.status.as_str() {
+        "" => None,
+        s => Some(StrikeStatus::parse(s)?),
+    };
+    match strikes_fed::advance(&state.federation_data(), id, next, &form.text).await {
+        Ok(_) => {
+            let flash = Some("Done: followers are told.".to_owned());
+            let page = manage_page(&state, &principal, id, None, flash).await?;
+            render(StatusCode::OK, &page)
+        }
+        Err(err) => {
+            let problem = Some(AppError::from(err).to_string());
+            let page = manage_page(&state, &principal, id, problem, None).await?;
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+    }
+}
