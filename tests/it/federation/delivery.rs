@@ -111,37 +111,13 @@ async fn two_server_processes_on_one_database_deliver_each_activity_once() {
     let second = crate::helpers::spawn_second_process(&first).await;
     let chapter = create_chapter(&first, "bakers").await;
     let (receiver, counts) = counting_receiver("127.0.0.6").await;
-    let host = crate::helpers::host_name(receiver.ip());
-    let inboxes: Vec<url::Url> = (0..300)
-        .map(|n| {
-            format!("http://{host}:{}/inbox/{n}", receiver.port())
-                .parse()
-                .unwrap()
-        })
-        .collect();
+    let inboxes = inboxes_at(receiver, 300);
 
     // Three activities to 300 inboxes each, queued at once, with both processes'
     // workers polling the same queue.
-    for n in 0..3 {
-        let id = first.data.urls.new_activity_id();
-        let activity =
-            serde_json::json!({"type": "Create", "id": id, "actor": chapter.ap_id, "n": n});
-        let mut tx = first.store.begin_write().await.unwrap();
-        unionhall_federation::delivery::enqueue(
-            &mut tx,
-            &first.data.urls,
-            &chapter,
-            &id,
-            &activity,
-            &inboxes,
-            true,
-        )
-        .await
-        .unwrap();
-        unionhall_store::commit(tx).await.unwrap();
-        first.data.wake_delivery();
-        second.data.wake_delivery();
-    }
+    queue_activities(&first, &chapter, &inboxes, 3).await;
+    first.data.wake_delivery();
+    second.data.wake_delivery();
     wait_until_queue_empty(&first).await;
     let counts = counts.lock().unwrap().clone();
     assert_eq!(counts.len(), 300, "every inbox was reached");
@@ -219,32 +195,8 @@ async fn a_rolling_restart_of_two_processes_loses_no_delivery() {
     let second = crate::helpers::spawn_second_process(&first).await;
     let chapter = create_chapter(&first, "bakers").await;
     let peer = GatedPeer::start("127.0.0.6").await;
-    let host = crate::helpers::host_name(peer.addr.ip());
-    let inboxes: Vec<url::Url> = (0..1000)
-        .map(|n| {
-            format!("http://{host}:{}/inbox/{n}", peer.addr.port())
-                .parse()
-                .unwrap()
-        })
-        .collect();
-    for n in 0..3 {
-        let id = first.data.urls.new_activity_id();
-        let activity =
-            serde_json::json!({"type": "Create", "id": id, "actor": chapter.ap_id, "n": n});
-        let mut tx = first.store.begin_write().await.unwrap();
-        unionhall_federation::delivery::enqueue(
-            &mut tx,
-            &first.data.urls,
-            &chapter,
-            &id,
-            &activity,
-            &inboxes,
-            true,
-        )
-        .await
-        .unwrap();
-        unionhall_store::commit(tx).await.unwrap();
-    }
+    let inboxes = inboxes_at(peer.addr, 1000);
+    queue_activities(&first, &chapter, &inboxes, 3).await;
     first.data.wake_delivery();
     second.data.wake_delivery();
 
@@ -290,4 +242,43 @@ async fn a_rolling_restart_of_two_processes_loses_no_delivery() {
         instance.stop().await;
     }
     drop(databases);
+}
+
+/// `count` inbox URLs on one receiver, by the name the test instances know it.
+fn inboxes_at(receiver: std::net::SocketAddr, count: usize) -> Vec<url::Url> {
+    let host = crate::helpers::host_name(receiver.ip());
+    (0..count)
+        .map(|n| {
+            format!("http://{host}:{}/inbox/{n}", receiver.port())
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// Queues `count` activities of `chapter` (numbered in `n`) to every inbox.
+async fn queue_activities(
+    instance: &crate::helpers::TestInstance,
+    chapter: &unionhall_store::actors::ActorRow,
+    inboxes: &[url::Url],
+    count: u32,
+) {
+    for n in 0..count {
+        let id = instance.data.urls.new_activity_id();
+        let activity =
+            serde_json::json!({"type": "Create", "id": id, "actor": chapter.ap_id, "n": n});
+        let mut tx = instance.store.begin_write().await.unwrap();
+        unionhall_federation::delivery::enqueue(
+            &mut tx,
+            &instance.data.urls,
+            chapter,
+            &id,
+            &activity,
+            inboxes,
+            true,
+        )
+        .await
+        .unwrap();
+        unionhall_store::commit(tx).await.unwrap();
+    }
 }

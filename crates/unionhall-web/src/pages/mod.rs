@@ -20,6 +20,7 @@ mod admin;
 mod chapter;
 mod compose;
 pub(crate) mod errors;
+mod form;
 mod home;
 mod layout;
 mod roster;

@@ -3,6 +3,7 @@
 //! conversation. Everything goes through the members service, which checks the
 //! role and writes the audit log; nothing of it is ever federated.
 
+use super::form::{self, Field};
 use super::layout::{render, Layout};
 use crate::auth::{Caller, FormCaller};
 use crate::{AppError, AppState};
@@ -219,14 +220,6 @@ struct NewMemberPage {
     problem: Option<String>,
 }
 
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    value: String,
-    invalid: bool,
-    message: String,
-}
-
 #[derive(Deserialize, Default)]
 pub(crate) struct MemberForm {
     #[serde(default)]
@@ -259,19 +252,8 @@ fn new_member_page(
     form: &MemberForm,
     problem: Option<(String, String)>,
 ) -> NewMemberPage {
-    let field = |name, label, value: &str| {
-        let (invalid, message) = match &problem {
-            Some((f, m)) if f == name => (true, m.clone()),
-            _ => (false, String::new()),
-        };
-        Field {
-            name,
-            label,
-            value: value.to_owned(),
-            invalid,
-            message,
-        }
-    };
+    let field =
+        |name, label, value: &str| form::field(problem.as_ref(), name, label, "text", value);
     NewMemberPage {
         layout,
         handle,

@@ -3,6 +3,7 @@
 //! with a word to followers each time.
 
 use super::date;
+use super::form::{self, Field};
 use super::layout::{render, Layout};
 use crate::auth::{Caller, FormCaller};
 use crate::{AppError, AppState};
@@ -23,16 +24,6 @@ struct StrikeForm {
     handle: String,
     fields: Vec<Field>,
     problem: Option<String>,
-}
-
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    long: bool,
-    value: String,
-    invalid: bool,
-    message: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -65,21 +56,8 @@ fn strike_form(
     f: &Fields,
     problem: Option<(String, String)>,
 ) -> StrikeForm {
-    let field = |name, label, kind, value: &str| {
-        let (invalid, message) = match &problem {
-            Some((p, m)) if p == name => (true, m.clone()),
-            _ => (false, String::new()),
-        };
-        Field {
-            name,
-            label,
-            kind,
-            long: kind == "textarea",
-            value: value.to_owned(),
-            invalid,
-            message,
-        }
-    };
+    let field =
+        |name, label, kind, value: &str| form::field(problem.as_ref(), name, label, kind, value);
     StrikeForm {
         layout,
         handle,
