@@ -97,9 +97,11 @@ impl Store {
                         // instead of failing at once.
                         // busy_timeout first: switching to WAL needs a lock too,
                         // and another process (the server, beside an admin
-                        // command) may hold one for a moment.
+                        // command) may hold one. 30 s, not 5: with every commit
+                        // fsynced, a loaded disk made writers wait longer than
+                        // 5 s (an admin command failed with "database is locked").
                         conn.execute(
-                            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                            "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
                              PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
                              PRAGMA secure_delete = ON;",
                         )

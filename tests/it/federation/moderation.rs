@@ -137,14 +137,22 @@ async fn a_chapter_blocks_one_remote_actor_and_only_that_one() {
             .args(args);
         run(&mut command)
     };
-    let (output, stderr) = cli(&[
+    let block = [
         "federation",
         "block-actor",
         "bakers",
         mallory.ap_id.as_str(),
         "--reason",
         "again",
-    ]);
+    ];
+    let (mut output, mut stderr) = cli(&block);
+    // Known problem, not yet understood (session note): under heavy load an
+    // admin command beside the running SQLite server can find the write lock
+    // held for longer than the busy timeout. One retry, so that this test
+    // checks blocking rather than that.
+    if !output.status.success() && stderr.contains("database is locked") {
+        (output, stderr) = cli(&block);
+    }
     assert!(output.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("follow removed: yes"));
     let (output, _) = cli(&["federation", "actor-blocks", "bakers"]);
