@@ -171,15 +171,11 @@ pub async fn report_remote(data: &Data, object: &Url, comment: &str) -> Result<S
         "object": named, "content": comment, "to": [author.ap_id],
     });
     let mut tx = data.store.begin_write().await?;
-    reports::insert_sent(&mut tx, &id, object, comment).await?;
+    let sent = reports::insert_sent(&mut tx, &id, object, comment).await?;
     enqueue_to(&mut tx, &data.urls, &instance, &id, &flag, &author).await?;
     unionhall_store::commit(tx).await?;
     data.wake_delivery();
-    reports::sent(&data.store, 20)
-        .await?
-        .into_iter()
-        .find(|sent| sent.ap_id == id)
-        .ok_or_else(|| Error::Internal("the sent report vanished".into()))
+    Ok(sent)
 }
 
 /// The actor `object` is, or the one it is attributed to.

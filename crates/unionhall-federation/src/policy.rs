@@ -142,32 +142,48 @@ pub async fn block(data: &FederationData, domain: &str, reason: &str) -> Result<
         .collect();
     done.deliveries_dropped = dropped.len() as u64;
     deliveries::record(&data.store, &dropped, &[]).await?;
-    let mut tx = data.store.begin_write().await?;
+    // Read first, then write: a write transaction reads only through itself.
+    let mut followers = Vec::new();
+    let mut memberships = Vec::new();
+    let mut read = data.store.acquire().await?;
     for group in unionhall_store::actors::list_local_groups(&data.store).await? {
         for follower in follows::followers_of(&data.store, &group.ap_id).await? {
             if refused(follower.follower.host_str().unwrap_or_default()) {
-                follows::remove_follower(&mut tx, &group.ap_id, &follower.follower).await?;
-                done.followers_removed += 1;
+                followers.push((group.ap_id.clone(), follower.follower));
             }
         }
         // A body does not keep (or relay to) chapters of a blocked server, and
         // our chapters leave its bodies.
-        for member in unions::members_of(&mut tx, &group.ap_id).await? {
+        for member in unions::members_of(&mut read, &group.ap_id).await? {
             if refused(member.chapter.host_str().unwrap_or_default()) {
-                unions::remove(&mut tx, Side::Body, &group.ap_id, &member.chapter).await?;
-                done.memberships_removed += 1;
+                memberships.push((Side::Body, group.ap_id.clone(), member.chapter));
             }
         }
         for membership in unions::bodies_of(&data.store, &group.ap_id).await? {
             if refused(membership.body.host_str().unwrap_or_default()) {
-                unions::remove(&mut tx, Side::Chapter, &membership.body, &group.ap_id).await?;
-                done.memberships_removed += 1;
+                memberships.push((Side::Chapter, membership.body, group.ap_id.clone()));
             }
         }
     }
-    for following in follows::following(&data.store).await? {
-        if refused(following.target.host_str().unwrap_or_default()) {
-            follows::remove_following(&mut tx, &following.target).await?;
+    drop(read);
+    let following: Vec<Url> = follows::following(&data.store)
+        .await?
+        .into_iter()
+        .map(|f| f.target)
+        .filter(|target| refused(target.host_str().unwrap_or_default()))
+        .collect();
+    let mut tx = data.store.begin_write().await?;
+    for (group, follower) in &followers {
+        follows::remove_follower(&mut tx, group, follower).await?;
+        done.followers_removed += 1;
+    }
+    for (side, body, chapter) in &memberships {
+        if unions::remove(&mut tx, *side, body, chapter).await? {
+            done.memberships_removed += 1;
+        }
+    }
+    for target in &following {
+        if follows::remove_following(&mut tx, target).await? {
             done.following_removed += 1;
         }
     }

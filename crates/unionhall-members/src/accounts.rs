@@ -194,7 +194,7 @@ impl Members {
         }
         // An invitation never lowers a role someone already has in the group.
         let offered = Role::parse(&invite.role)?;
-        let held = store::roles_of_account(&self.store, account_id)
+        let held = store::roles_of_account_in(&mut tx, account_id)
             .await?
             .into_iter()
             .find(|r| r.group == invite.group)
@@ -203,7 +203,10 @@ impl Members {
         if held.is_none_or(|held| held < offered) {
             store::set_role(&mut tx, account_id, &invite.group, offered.as_str()).await?;
         }
-        let group = self.group_by_ap_id(&invite.group).await?;
+        let group = unionhall_store::actors::by_ap_id_in(&mut tx, &invite.group)
+            .await?
+            .map(crate::Group::from)
+            .ok_or_else(|| Error::NotFound("that chapter or body is gone".into()))?;
         let who = Who {
             account_id: Some(account_id),
             username,
@@ -428,7 +431,7 @@ impl Members {
             .await?
             .ok_or_else(|| Error::NotFound(format!("no account {username:?}")))?;
         let mut tx = self.store.begin_write().await?;
-        let current = store::roles_in_group(&self.store, &group.ap_id).await?;
+        let current = store::roles_in_group_in(&mut tx, &group.ap_id).await?;
         let keeper =
             |r: &RoleRow| r.role == Role::Admin.as_str() || r.role == Role::Officer.as_str();
         let was_keeper = current

@@ -104,10 +104,6 @@ impl Members {
         let row = unionhall_store::actors::by_ap_id(&self.store, ap_id)
             .await?
             .ok_or_else(|| Error::NotFound("that chapter or body is gone".into()))?;
-        Ok(Group {
-            handle: row.handle.unwrap_or_default(),
-            ap_id: row.ap_id,
-            kind: row.kind,
-        })
+        Ok(Group::from(row))
     }
 }

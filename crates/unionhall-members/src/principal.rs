@@ -48,6 +48,16 @@ pub struct Group {
     pub kind: ActorKind,
 }
 
+impl From<unionhall_store::actors::ActorRow> for Group {
+    fn from(row: unionhall_store::actors::ActorRow) -> Self {
+        Self {
+            handle: row.handle.unwrap_or_default(),
+            ap_id: row.ap_id,
+            kind: row.kind,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub account_id: i64,

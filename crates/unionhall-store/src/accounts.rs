@@ -138,11 +138,26 @@ pub async fn remove_role(conn: &mut AnyConnection, account_id: i64, group: &Url)
 }
 
 pub async fn roles_of_account(store: &Store, account_id: i64) -> Result<Vec<RoleRow>> {
+    roles_of_account_with(store.pool(), account_id).await
+}
+
+/// [`roles_of_account`] inside a write transaction.
+pub async fn roles_of_account_in(
+    conn: &mut AnyConnection,
+    account_id: i64,
+) -> Result<Vec<RoleRow>> {
+    roles_of_account_with(conn, account_id).await
+}
+
+async fn roles_of_account_with<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    account_id: i64,
+) -> Result<Vec<RoleRow>> {
     sqlx::query(&format!(
         "{ROLE_SELECT} WHERE roles.account_id = $1 ORDER BY roles.grp"
     ))
     .bind(account_id)
-    .fetch_all(store.pool())
+    .fetch_all(executor)
     .await?
     .iter()
     .map(role_from_row)
@@ -150,11 +165,23 @@ pub async fn roles_of_account(store: &Store, account_id: i64) -> Result<Vec<Role
 }
 
 pub async fn roles_in_group(store: &Store, group: &Url) -> Result<Vec<RoleRow>> {
+    roles_in_group_with(store.pool(), group).await
+}
+
+/// [`roles_in_group`] inside a write transaction.
+pub async fn roles_in_group_in(conn: &mut AnyConnection, group: &Url) -> Result<Vec<RoleRow>> {
+    roles_in_group_with(conn, group).await
+}
+
+async fn roles_in_group_with<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    group: &Url,
+) -> Result<Vec<RoleRow>> {
     sqlx::query(&format!(
         "{ROLE_SELECT} WHERE roles.grp = $1 ORDER BY accounts.username"
     ))
     .bind(group.as_str())
-    .fetch_all(store.pool())
+    .fetch_all(executor)
     .await?
     .iter()
     .map(role_from_row)

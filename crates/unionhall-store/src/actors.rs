@@ -4,7 +4,7 @@ use crate::database::now_millis;
 use crate::rows::{flag, opt_url, url};
 use crate::{Error, Result, Store};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use unionhall_domain::ActorKind;
 use url::Url;
 
@@ -172,8 +172,8 @@ fn bind_row<'q>(
 
 /// The one actor matching `condition` (a SQL condition on `actors` with at most
 /// one parameter, `$1`), if any.
-async fn one_where(
-    store: &Store,
+async fn one_where<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     condition: &str,
     param: Option<&str>,
 ) -> Result<Option<ActorRow>> {
@@ -183,7 +183,7 @@ async fn one_where(
         query = query.bind(param);
     }
     query
-        .fetch_optional(store.pool())
+        .fetch_optional(executor)
         .await?
         .as_ref()
         .map(from_row)
@@ -191,17 +191,22 @@ async fn one_where(
 }
 
 pub async fn by_ap_id(store: &Store, ap_id: &Url) -> Result<Option<ActorRow>> {
-    one_where(store, "ap_id = $1", Some(ap_id.as_str())).await
+    one_where(store.pool(), "ap_id = $1", Some(ap_id.as_str())).await
+}
+
+/// [`by_ap_id`] inside a write transaction.
+pub async fn by_ap_id_in(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<ActorRow>> {
+    one_where(conn, "ap_id = $1", Some(ap_id.as_str())).await
 }
 
 /// A local chapter or body by handle.
 pub async fn local_by_handle(store: &Store, handle: &str) -> Result<Option<ActorRow>> {
-    one_where(store, "handle = $1 AND is_local = 1", Some(handle)).await
+    one_where(store.pool(), "handle = $1 AND is_local = 1", Some(handle)).await
 }
 
 /// The instance actor, if it has been created.
 pub async fn instance_actor(store: &Store) -> Result<Option<ActorRow>> {
-    one_where(store, "kind = 'instance' AND is_local = 1", None).await
+    one_where(store.pool(), "kind = 'instance' AND is_local = 1", None).await
 }
 
 /// Local chapters and bodies, by handle.

@@ -5,7 +5,10 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::collections::BTreeSet;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -70,6 +73,44 @@ pub struct PoolUse {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time. Writers of this process queue here,
+    /// holding no connection, rather than in SQLite's busy handler, each
+    /// holding one: enough of those would leave the writer that has the lock
+    /// no connection for a read, and every writer would wait out the busy
+    /// timeout ("database is locked"). Writers of other processes (an admin
+    /// command) still queue in the busy handler. `None` on PostgreSQL.
+    writer_turn: Option<Arc<Semaphore>>,
+}
+
+/// A write transaction from [`Store::begin_write`]: a connection (`&mut *tx`)
+/// whose writes commit together, and on SQLite this process's turn to write.
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.inner.commit().await?)
+    }
+
+    /// Undoes the writes (dropping the transaction does too).
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.inner.rollback().await?)
+    }
+}
+
+impl Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
+    }
 }
 
 impl Store {
@@ -116,7 +157,12 @@ impl Store {
                 url: mask_password(&options.url),
                 source,
             })?;
-        Ok(Self { pool, backend })
+        let writer_turn = (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1)));
+        Ok(Self {
+            pool,
+            backend,
+            writer_turn,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -186,11 +232,24 @@ impl Store {
     /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes
     /// later can fail with "database is locked" under concurrency, whatever the
     /// busy timeout.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
-        Ok(match self.backend {
+    ///
+    /// Read through the transaction (`&mut *tx`), not the store, while it is
+    /// open: on SQLite the pool may have no connection to spare until it ends.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        let turn = match &self.writer_turn {
+            Some(turn) => Some(
+                Arc::clone(turn)
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| Error::Sql(sqlx::Error::PoolClosed))?,
+            ),
+            None => None,
+        };
+        let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
-        })
+        };
+        Ok(Tx { inner, _turn: turn })
     }
 
     /// A connection from the pool, for reads that take a `&mut Connection`.
@@ -200,6 +259,9 @@ impl Store {
 
     /// Waits for open connections to finish and closes the pool.
     pub async fn close(&self) {
+        if let Some(turn) = &self.writer_turn {
+            turn.close();
+        }
         self.pool.close().await;
     }
 }

@@ -34,13 +34,11 @@ pub mod strikes;
 pub mod unions;
 mod url_mask;
 
-pub use database::{now_millis, Backend, ConnectOptions, PoolUse, Readiness, Store};
-/// A write transaction from [`Store::begin_write`].
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub use database::{now_millis, Backend, ConnectOptions, PoolUse, Readiness, Store, Tx};
 
 /// Commits a write transaction.
 pub async fn commit(tx: Tx) -> Result<()> {
-    Ok(tx.commit().await?)
+    tx.commit().await
 }
 
 pub use error::{Error, Result};

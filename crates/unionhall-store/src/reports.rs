@@ -90,17 +90,26 @@ pub async fn insert_sent(
     ap_id: &Url,
     object: &Url,
     content: &str,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sent_reports (ap_id, object, content, sent_at) VALUES ($1, $2, $3, $4)",
+) -> Result<SentReport> {
+    let sent_at = now_millis();
+    let id: i64 = sqlx::query(
+        "INSERT INTO sent_reports (ap_id, object, content, sent_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
     )
     .bind(ap_id.as_str())
     .bind(object.as_str())
     .bind(content)
-    .bind(now_millis())
-    .execute(conn)
-    .await?;
-    Ok(())
+    .bind(sent_at)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?;
+    Ok(SentReport {
+        id,
+        ap_id: ap_id.clone(),
+        object: object.clone(),
+        content: content.to_owned(),
+        sent_at,
+    })
 }
 
 /// Newest first.

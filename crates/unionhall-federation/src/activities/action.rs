@@ -239,6 +239,9 @@ pub async fn answer(data: &Data, id: i64, chapter: &ActorRow, answer: ActionAnsw
     if !ActionStatus::parse(&row.status)?.takes_answers(action.decision_deadline, now) {
         return Err(Error::Conflict("this action takes no more answers".into()));
     }
+    let body = store_actors::by_ap_id(&data.store, &row.author)
+        .await?
+        .ok_or_else(|| Error::Internal("the action's body is unknown".into()))?;
     let mut tx = data.store.begin_write().await?;
     if !unions::is_admitted(&mut tx, Side::Chapter, &row.author, &chapter.ap_id).await? {
         return Err(Error::Forbidden(format!(
@@ -253,9 +256,6 @@ pub async fn answer(data: &Data, id: i64, chapter: &ActorRow, answer: ActionAnsw
         sent_at: now,
     };
     actions::set_answer(&mut tx, row.id, &stored).await?;
-    let body = store_actors::by_ap_id(&data.store, &row.author)
-        .await?
-        .ok_or_else(|| Error::Internal("the action's body is unknown".into()))?;
     if row.is_local {
         let row = touched(&mut tx, &row).await?;
         send_action(&mut tx, data, &row, &body, false).await?;

@@ -123,7 +123,7 @@ pub async fn decide(data: &Data, body_handle: &str, chapter: &Url, admit: bool) 
             unions::remove(&mut tx, Side::Chapter, &body.ap_id, chapter).await?;
         }
     } else {
-        let applicant = store_actors::by_ap_id(&data.store, chapter)
+        let applicant = store_actors::by_ap_id_in(&mut tx, chapter)
             .await?
             .ok_or_else(|| Error::Internal(format!("{chapter} applied but is unknown")))?;
         let join = Answered::Join(Join::new(
@@ -196,7 +196,7 @@ pub async fn leave(data: &Data, chapter_handle: &str, body: &Url) -> Result<()> 
     if data.urls.is_local(body) {
         unions::remove(&mut tx, Side::Body, body, &chapter.ap_id).await?;
     } else {
-        let target = store_actors::by_ap_id(&data.store, body)
+        let target = store_actors::by_ap_id_in(&mut tx, body)
             .await?
             .ok_or_else(|| Error::Internal(format!("{body} is unknown")))?;
         let leave = Leave::new(
