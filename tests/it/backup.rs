@@ -3,7 +3,7 @@
 //! finds every record that was there, member records readable with the key and
 //! the instance refusing to start without it.
 
-use crate::cli::{assert_one_line_failure, run, unionhall};
+use crate::cli::{assert_one_line_failure, run, run_beside_servers, unionhall};
 use crate::federation::create_chapter;
 use crate::helpers::{fresh_database, spawn_instance, spawn_instance_on, test_settings};
 use crate::members::{account_from_cookie, join, marked_record};
@@ -55,9 +55,7 @@ async fn a_backup_taken_under_load_restores_every_record() {
         .env("UNIONHALL_LOG__LEVEL", "error")
         .arg("backup")
         .arg(&file);
-    let (output, stderr) = tokio::task::spawn_blocking(move || run(&mut backup))
-        .await
-        .unwrap();
+    let (output, stderr) = run_beside_servers(backup).await;
     let finished = Instant::now();
     assert!(output.status.success(), "{stderr}");
     let after = roster_names(&organizer).await;
@@ -74,10 +72,12 @@ async fn a_backup_taken_under_load_restores_every_record() {
     assert!(during > 0, "no write completed while the backup ran");
 
     // A second backup into the same file is refused and leaves it alone.
-    let (output, stderr) = run(unionhall(dir.path())
+    let mut again = unionhall(dir.path());
+    again
         .env("UNIONHALL_DATABASE__URL", &a.db.url)
         .arg("backup")
-        .arg(&file));
+        .arg(&file);
+    let (output, stderr) = run_beside_servers(again).await;
     assert_one_line_failure(&output, &stderr, "exists");
 
     // Restored into a fresh database, then into the same one again (refused).

@@ -20,6 +20,16 @@ pub(crate) fn run(cmd: &mut Command) -> (Output, String) {
     (output, stderr)
 }
 
+/// [`run`] beside servers of this test process. Waiting for the command on
+/// the test's one runtime thread would freeze those servers, possibly in the
+/// middle of a write transaction, and the command would then wait out
+/// SQLite's busy timeout ("database is locked").
+pub(crate) async fn run_beside_servers(mut cmd: Command) -> (Output, String) {
+    tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .expect("run unionhall")
+}
+
 /// A failed command says what is wrong in one line, and no panic or backtrace.
 pub(crate) fn assert_one_line_failure(output: &Output, stderr: &str, expected: &str) {
     assert!(!output.status.success(), "should fail: {stderr}");

@@ -1,7 +1,7 @@
 //! What an operator watches: /metrics behind its token, with every family the
 //! docs describe and no user-typed string in a label; `unionhall status`.
 
-use crate::cli::{run, unionhall};
+use crate::cli::{run_beside_servers, unionhall};
 use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_configured_instance_on, spawn_instance_on, wait_for};
 use unionhall_federation::activities::post::publish_note;
@@ -96,10 +96,12 @@ async fn status_shows_the_queue_and_the_dead_by_peer() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let (output, stderr) = run(unionhall(dir.path())
+    let mut status = unionhall(dir.path());
+    status
         .env("UNIONHALL_DATABASE__URL", &a.db.url)
         .env("UNIONHALL_LOG__LEVEL", "error")
-        .arg("status"));
+        .arg("status");
+    let (output, stderr) = run_beside_servers(status).await;
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(

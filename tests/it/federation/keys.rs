@@ -111,13 +111,13 @@ async fn a_chapter_rotates_its_key_with_the_cli_and_nothing_is_lost() {
     super::wait_for_posts(&b, &bakers.ap_id, 1).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let (output, stderr) = crate::cli::run(
-        crate::cli::unionhall(dir.path())
-            .env("UNIONHALL_DATABASE__URL", &a.db.url)
-            .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
-            .env("UNIONHALL_LOG__LEVEL", "error")
-            .args(["chapter", "rotate-key", "bakers"]),
-    );
+    let mut rotate = crate::cli::unionhall(dir.path());
+    rotate
+        .env("UNIONHALL_DATABASE__URL", &a.db.url)
+        .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
+        .env("UNIONHALL_LOG__LEVEL", "error")
+        .args(["chapter", "rotate-key", "bakers"]);
+    let (output, stderr) = crate::cli::run_beside_servers(rotate).await;
     assert!(output.status.success(), "{stderr}");
     let rotated = actors::local_by_handle(&a.store, "bakers")
         .await

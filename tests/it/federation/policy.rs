@@ -4,7 +4,7 @@
 
 use super::bad_input::{post, Signed};
 use super::{acct, create_chapter, follow_and_wait, post_count, wait_for_posts};
-use crate::cli::{run, unionhall};
+use crate::cli::{run_beside_servers, unionhall};
 use crate::helpers::{fresh_database, host_name, respawn_instance_at, spawn_instance_on, wait_for};
 use serde_json::json;
 use unionhall_federation::policy;
@@ -67,7 +67,8 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
 
     // The admin blocks B with the CLI, on the running instance.
     let dir = tempfile::tempdir().unwrap();
-    let (output, stderr) = run(unionhall(dir.path())
+    let mut block = unionhall(dir.path());
+    block
         .env("UNIONHALL_DATABASE__URL", &a.db.url)
         .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
         .env("UNIONHALL_LOG__LEVEL", "error")
@@ -77,7 +78,8 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
             &b_domain,
             "--reason",
             "employer's consultants",
-        ]));
+        ]);
+    let (output, stderr) = run_beside_servers(block).await;
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -96,10 +98,11 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
         .await
         .unwrap());
     // A bad domain is refused in one line.
-    let (output, stderr) = run(unionhall(dir.path())
-        .env("UNIONHALL_DATABASE__URL", &a.db.url)
+    let mut bad = unionhall(dir.path());
+    bad.env("UNIONHALL_DATABASE__URL", &a.db.url)
         .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
-        .args(["federation", "block", "https://example.org/x"]));
+        .args(["federation", "block", "https://example.org/x"]);
+    let (output, stderr) = run_beside_servers(bad).await;
     crate::cli::assert_one_line_failure(&output, &stderr, "domain");
 
     // The running server reads the policy again within a second.
@@ -233,9 +236,9 @@ async fn a_report_from_another_server_lands_in_the_moderation_queue() {
             .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
             .env("UNIONHALL_LOG__LEVEL", "error")
             .args(args);
-        run(&mut cmd)
+        run_beside_servers(cmd)
     };
-    let (output, stderr) = cli(&["federation", "reports"]);
+    let (output, stderr) = cli(&["federation", "reports"]).await;
     assert!(output.status.success(), "{stderr}");
     let listed = String::from_utf8_lossy(&output.stdout).to_string();
     assert_eq!(listed.lines().count(), 1, "{listed}");
@@ -246,9 +249,9 @@ async fn a_report_from_another_server_lands_in_the_moderation_queue() {
         "{listed}"
     );
     let id = listed.split_whitespace().next().unwrap().to_owned();
-    let (output, stderr) = cli(&["federation", "resolve", &id]);
+    let (output, stderr) = cli(&["federation", "resolve", &id]).await;
     assert!(output.status.success(), "{stderr}");
-    let (output, _) = cli(&["federation", "reports"]);
+    let (output, _) = cli(&["federation", "reports"]).await;
     assert!(String::from_utf8_lossy(&output.stdout).contains("resolved"));
     for instance in [a, b] {
         instance.stop().await;
