@@ -138,9 +138,8 @@ impl Store {
                         // instead of failing at once.
                         // busy_timeout first: switching to WAL needs a lock too,
                         // and another process (the server, beside an admin
-                        // command) may hold one. 30 s, not 5: with every commit
-                        // fsynced, a loaded disk made writers wait longer than
-                        // 5 s (an admin command failed with "database is locked").
+                        // command) may hold one. 30 s, so that an admin command
+                        // beside a loaded server waits its turn rather than fail.
                         conn.execute(
                             "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
                              PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
