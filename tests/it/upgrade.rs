@@ -142,6 +142,11 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
     // This version opens it: migrates, and carries on.
     let a = spawn_instance_behind(listener, db, public_url).await;
     wait_for_posts(&b, &bakers.ap_id, 1).await;
+    // B has the post a moment before A has recorded the delivery.
+    crate::helpers::wait_for("the delivery recorded", 10, || async {
+        deliveries::stats(&a.store).await.unwrap().delivered == 1
+    })
+    .await;
     let stats = deliveries::stats(&a.store).await.unwrap();
     assert_eq!((stats.pending, stats.delivered), (0, 1), "{stats:?}");
     let group = a.members.chapter("bakers").await.unwrap();
