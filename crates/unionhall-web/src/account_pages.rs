@@ -1,10 +1,11 @@
-//! The pages that let people in: login, invitation sign-up, logout, and a plain
-//! account page. Plain HTML forms that work without JavaScript; the web UI work
-//! gives them their final look.
+//! The pages that let people in: login, invitation sign-up, logout, and the
+//! account page. Plain HTML forms that work without JavaScript. Before login a
+//! form is protected by a double-submit cookie, after it by the session's token.
 
 use crate::auth::{self, FormCaller, MaybeCaller, FORM_COOKIE, SESSION_COOKIE};
-use crate::html::{escape, page};
+use crate::pages::layout::Layout;
 use crate::{AppError, AppState};
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,10 +26,13 @@ pub fn router() -> Router<AppState> {
 /// from elsewhere and post only to this instance.
 fn protected(
     status: StatusCode,
-    body: axum::response::Html<String>,
+    page: &impl Template,
     set: Vec<HeaderValue>,
-) -> Response {
-    let mut response = (status, body).into_response();
+) -> Result<Response, AppError> {
+    let html = page
+        .render()
+        .map_err(|err| AppError::Internal(format!("rendering a page: {err}")))?;
+    let mut response = (status, axum::response::Html(html)).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -42,40 +46,24 @@ fn protected(
     for cookie in set {
         headers.append(header::SET_COOKIE, cookie);
     }
-    response
+    Ok(response)
 }
 
-fn error_note(error: Option<&str>) -> String {
-    error
-        .map(|e| format!("<p role=\"alert\"><strong>{}</strong></p>", escape(e)))
-        .unwrap_or_default()
-}
-
-fn login_form(token: &str, username: &str, error: Option<&str>) -> String {
-    format!(
-        "<h1>Log in</h1>{}<form method=\"post\" action=\"/login\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <p><label for=\"username\">Username</label><br>\
-         <input id=\"username\" name=\"username\" value=\"{}\" autocomplete=\"username\" required></p>\
-         <p><label for=\"password\">Password</label><br>\
-         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\
-         <p><label for=\"code\">Code from your authenticator app (if you turned one on)</label><br>\
-         <input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]*\"></p>\
-         <p><button>Log in</button></p></form>\
-         <p>No account? Accounts are by invitation: ask an organizer of your chapter.</p>",
-        error_note(error),
-        escape(token),
-        escape(username)
-    )
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    layout: Layout,
+    form_token: String,
+    username: &'a str,
+    problem: Option<&'a str>,
 }
 
 /// A pre-login form page with its double-submit cookie.
-fn form_page(
+fn form_page<T: Template>(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
-    title: &str,
-    body: impl FnOnce(&str) -> String,
+    page: impl FnOnce(&str) -> T,
 ) -> Result<Response, AppError> {
     let (token, fresh) = auth::form_token(headers)?;
     let set = if fresh {
@@ -83,15 +71,29 @@ fn form_page(
     } else {
         Vec::new()
     };
-    Ok(protected(status, page(title, &body(&token)), set))
+    protected(status, &page(&token), set)
+}
+
+fn login_page_with<'a>(
+    state: &AppState,
+    form_token: &str,
+    username: &'a str,
+    problem: Option<&'a str>,
+) -> LoginPage<'a> {
+    LoginPage {
+        layout: Layout::visitor(state),
+        form_token: form_token.to_owned(),
+        username,
+        problem,
+    }
 }
 
 async fn login_page(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    form_page(&state, &headers, StatusCode::OK, "Log in", |t| {
-        login_form(t, "", None)
+    form_page(&state, &headers, StatusCode::OK, |t| {
+        login_page_with(&state, t, "", None)
     })
 }
 
@@ -140,8 +142,8 @@ async fn login(
                 _ => return Err(err),
             };
             let message = err.to_string();
-            form_page(&state, &headers, status, "Log in", |t| {
-                login_form(t, form.username.trim(), Some(&message))
+            form_page(&state, &headers, status, |t| {
+                login_page_with(&state, t, form.username.trim(), Some(&message))
             })
         }
     }
@@ -171,31 +173,16 @@ async fn logout(
     Ok(response)
 }
 
-struct InviteForm<'a> {
+#[derive(Template)]
+#[template(path = "invite.html")]
+struct InvitePage<'a> {
+    layout: Layout,
+    form_token: String,
     invite_token: &'a str,
-    what: &'a str,
+    /// What the invitation is for; None when it cannot be used.
+    what: Option<&'a str>,
     username: &'a str,
-    error: Option<&'a str>,
-}
-
-fn invite_form(token: &str, form: &InviteForm<'_>) -> String {
-    format!(
-        "<h1>Join {}</h1>{}<p>Choose a username and a password (at least 10 characters). \
-         The username is only seen on this instance. If you already have an account here, \
-         enter its username and password to add this role to it.</p>\
-         <form method=\"post\" action=\"/invite/{}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <p><label for=\"username\">Username</label><br>\
-         <input id=\"username\" name=\"username\" value=\"{}\" autocomplete=\"username\" required></p>\
-         <p><label for=\"password\">Password</label><br>\
-         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" minlength=\"10\" required></p>\
-         <p><button>Join</button></p></form>",
-        escape(form.what),
-        error_note(form.error),
-        escape(form.invite_token),
-        escape(token),
-        escape(form.username),
-    )
+    problem: Option<&'a str>,
 }
 
 async fn invite_page(
@@ -212,24 +199,26 @@ async fn invite_page(
                 AppError::Gone(_) => StatusCode::GONE,
                 _ => return Err(err),
             };
-            let body = format!(
-                "<h1>This invitation cannot be used</h1><p>{}</p>",
-                escape(&err.to_string())
-            );
-            return Ok(protected(status, page("Invitation", &body), Vec::new()));
+            let message = err.to_string();
+            let page = InvitePage {
+                layout: Layout::visitor(&state),
+                form_token: String::new(),
+                invite_token: "",
+                what: None,
+                username: "",
+                problem: Some(&message),
+            };
+            return protected(status, &page, Vec::new());
         }
     };
     let what = format!("{} as {}", invite.group.handle, invite.role);
-    form_page(&state, &headers, StatusCode::OK, "Invitation", |t| {
-        invite_form(
-            t,
-            &InviteForm {
-                invite_token: &invite_token,
-                what: &what,
-                username: "",
-                error: None,
-            },
-        )
+    form_page(&state, &headers, StatusCode::OK, |t| InvitePage {
+        layout: Layout::visitor(&state),
+        form_token: t.to_owned(),
+        invite_token: &invite_token,
+        what: Some(&what),
+        username: "",
+        problem: None,
     })
 }
 
@@ -266,46 +255,47 @@ async fn accept_invite(
                 Ok(invite) => format!("{} as {}", invite.group.handle, invite.role),
                 Err(_) => String::new(),
             };
-            form_page(&state, &headers, status, "Invitation", |t| {
-                invite_form(
-                    t,
-                    &InviteForm {
-                        invite_token: &invite_token,
-                        what: &what,
-                        username,
-                        error: Some(&message),
-                    },
-                )
+            form_page(&state, &headers, status, |t| InvitePage {
+                layout: Layout::visitor(&state),
+                form_token: t.to_owned(),
+                invite_token: &invite_token,
+                what: Some(&what),
+                username,
+                problem: Some(&message),
             })
         }
     }
 }
 
-async fn account_page(MaybeCaller(caller): MaybeCaller) -> Response {
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    username: String,
+    /// (group handle, role).
+    roles: Vec<(String, String)>,
+    has_record: bool,
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+) -> Result<Response, AppError> {
     let Some(principal) = caller else {
-        return Redirect::to("/login").into_response();
+        return Ok(Redirect::to("/login").into_response());
     };
-    let csrf = match &principal.via {
-        unionhall_members::Via::Session { csrf_token, .. } => csrf_token.clone(),
-        unionhall_members::Via::Token { .. } => String::new(),
+    let mut roles = Vec::new();
+    for (group, role) in &principal.roles {
+        if let Ok(group) = state.members.group_by_id(group).await {
+            roles.push((group.handle, role.to_string()));
+        }
+    }
+    roles.sort();
+    let page = AccountPage {
+        layout: Layout::member(&state, &principal),
+        username: principal.username.clone(),
+        roles,
+        has_record: principal.member_id.is_some(),
     };
-    let roles: String = principal
-        .roles
-        .iter()
-        .map(|(group, role)| format!("<li>{} in {}</li>", role, escape(group.as_str())))
-        .collect();
-    let record = if principal.member_id.is_some() {
-        "<p><a href=\"/api/v1/me/record\">Download your member record</a> \
-         (everything your chapter keeps about you).</p>"
-    } else {
-        ""
-    };
-    let body = format!(
-        "<h1>{}</h1><h2>Your roles</h2><ul>{roles}</ul>{record}\
-         <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <button>Log out</button></form>",
-        escape(&principal.username),
-        escape(&csrf)
-    );
-    protected(StatusCode::OK, page("Your account", &body), Vec::new())
+    protected(StatusCode::OK, &page, Vec::new())
 }

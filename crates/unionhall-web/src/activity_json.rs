@@ -27,6 +27,17 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
         })
 }
 
+/// True when a browser asks (it accepts `text/html`, not ActivityPub JSON):
+/// anything else, including a client that names no type, gets JSON.
+pub fn is_browser(headers: &HeaderMap) -> bool {
+    !wants_activity_json(headers)
+        && headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.to_ascii_lowercase().contains("text/html"))
+}
+
 /// A JSON body served as `application/activity+json`.
 pub struct ActivityJson(pub serde_json::Value);
 

@@ -1,5 +1,5 @@
 //! The little HTML made without templates: escaping, the text of a post's
-//! HTML, and the shell of the account pages.
+//! HTML, and the shell of the instance actor's plain page.
 
 use axum::response::Html;
 
@@ -43,8 +43,8 @@ pub fn text_of(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A complete page around `body`, which must already be escaped HTML: the
-/// login, invitation and account pages, in the look of the templated ones.
+/// A complete page around `body`, which must already be escaped HTML, in the
+/// look of the templated ones.
 pub fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\

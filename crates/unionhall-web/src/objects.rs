@@ -5,6 +5,7 @@
 use crate::activity_json::{ActivityJson, RawActivityJson};
 use crate::{AppError, AppState};
 use axum::extract::{Path, State};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use unionhall_federation::activities::audience_of;
@@ -71,11 +72,12 @@ async fn call(
     Ok(document)
 }
 
-/// A campaign: public.
+/// A campaign: public. A browser is sent to its page.
 async fn campaign(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<ActivityJson, AppError> {
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, AppError> {
     let ap_id = own_url(&state, &format!("/campaigns/{id}"));
     let not_found = || AppError::NotFound(format!("no campaign {id}"));
     let mut conn = state.store.acquire().await?;
@@ -84,12 +86,19 @@ async fn campaign(
         .filter(|c| c.is_local)
         .ok_or_else(not_found)?;
     drop(conn);
+    if crate::activity_json::is_browser(&headers) {
+        let page = format!("/campaign/{}", row.id);
+        return Ok(axum::response::Redirect::to(&page).into_response());
+    }
     let author = unionhall_store::actors::by_ap_id(&state.store, &row.author)
         .await?
         .ok_or_else(not_found)?;
-    ActivityJson::with_context(&unionhall_federation::activities::campaign::campaign_json(
-        &row, &author,
-    )?)
+    Ok(
+        ActivityJson::with_context(&unionhall_federation::activities::campaign::campaign_json(
+            &row, &author,
+        )?)?
+        .into_response(),
+    )
 }
 
 /// A strike: public.

@@ -358,6 +358,78 @@ pub async fn advance(
     Ok(row)
 }
 
+/// Adds a picket shift to one of our strikes, on the picket line at `address`
+/// (a new line if there is none there yet). Followers get the strike's Update,
+/// and the shift becomes a call for support people pledge to.
+pub async fn add_shift(
+    data: &Data,
+    id: i64,
+    address: &str,
+    shift: unionhall_domain::Shift,
+) -> Result<StrikeRow> {
+    let (row, author) = local_strike(data, id).await?;
+    let status = StrikeStatus::parse(&row.status)?;
+    if status.is_final() {
+        return Err(Error::Conflict(format!(
+            "the strike is {}: it has no more shifts",
+            status.as_str()
+        )));
+    }
+    let address = address.trim();
+    let mut strike = record_of(&row)?;
+    let at = match strike
+        .picket_lines
+        .iter()
+        .position(|line| line.place.address == address)
+    {
+        Some(at) => at,
+        None => {
+            strike.picket_lines.push(unionhall_domain::PicketLine {
+                place: unionhall_domain::Place {
+                    address: address.to_owned(),
+                    latitude: None,
+                    longitude: None,
+                },
+                shifts: Vec::new(),
+            });
+            strike.picket_lines.len() - 1
+        }
+    };
+    strike.picket_lines[at].shifts.push(shift.clone());
+    let strike = strike.validated()?;
+    let line = &strike.picket_lines[at];
+    let call = shift_call(&strike, line, &shift).validated()?;
+    let history = history_of(&row)?;
+    let mut tx = data.store.begin_write().await?;
+    let stored = Stored {
+        ap_id: &row.ap_id,
+        author: &row.author,
+        strike: &strike,
+        status,
+        outcome: &row.outcome,
+        history: &history,
+        is_local: true,
+        updated_at: now_millis(),
+    };
+    write(&mut tx, stored).await?;
+    insert_call(
+        &mut tx,
+        data,
+        &author,
+        &call,
+        &Audience::Public,
+        Some(&row.ap_id),
+    )
+    .await?;
+    let row = strikes::by_ap_id(&mut tx, &row.ap_id)
+        .await?
+        .ok_or_else(|| Error::Internal("the strike vanished".into()))?;
+    send_strike(&mut tx, data, &row, &author, false).await?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(row)
+}
+
 /// A strike arrives (Create or Update) from a chapter we follow, addressed to
 /// one of our bodies by a member, or relayed by a body we belong to.
 pub async fn receive_strike(

@@ -1,6 +1,8 @@
 //! `/admin`, for whoever runs the instance (ManageFederation in any group):
-//! follow a chapter elsewhere by its handle, create chapters (with an invitation
-//! for their first admin), block servers, see the deliveries given up.
+//! follow a chapter elsewhere by its handle, create chapters and bodies (with
+//! an invitation for their first admin), each group's followers, accounts and
+//! audit log, whom the server federates with (mode, blocks, allows), reports
+//! from other servers, the deliveries given up, and the instance's settings.
 
 use super::layout::{render, Layout};
 use crate::auth::{Caller, FormCaller};
@@ -27,12 +29,31 @@ struct AdminPage {
     invite: Option<String>,
     target: String,
     following: Vec<(String, &'static str)>,
-    groups: Vec<(String, String)>,
+    groups: Vec<GroupLine>,
     mode: String,
     blocked: Vec<(String, String)>,
+    allowed: Vec<String>,
+    reports: Vec<ReportLine>,
+    settings: Vec<(&'static str, String)>,
     pending: i64,
     dead: i64,
     dead_deliveries: Vec<(String, String)>,
+}
+
+struct GroupLine {
+    handle: String,
+    name: String,
+    union: bool,
+    /// Servers following it (hosts), and how many accounts there are.
+    followers: Vec<String>,
+}
+
+struct ReportLine {
+    id: i64,
+    from: String,
+    content: String,
+    objects: Vec<String>,
+    at: String,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +70,10 @@ pub(crate) async fn page(
     let flash = match shown.done.as_deref() {
         Some("follow") => Some("Follow sent: it counts once the other server accepts.".into()),
         Some("block") => Some("Blocked, at once.".into()),
+        Some("unblock") => Some("Unblocked.".into()),
+        Some("allow") => Some("Done: the allow list is changed.".into()),
+        Some("mode") => Some("Done: the federation mode is changed.".into()),
+        Some("resolved") => Some("Marked as dealt with.".into()),
         _ => None,
     };
     let page = admin_page(&state, &principal, flash, None, String::new(), None).await?;
@@ -76,12 +101,54 @@ async fn admin_page(
             (f.target.to_string(), state)
         })
         .collect();
-    let groups = actors::list_local_groups(store)
+    let mut groups = Vec::new();
+    for g in actors::list_local_groups(store).await? {
+        if !matches!(g.kind, ActorKind::Chapter | ActorKind::Union) {
+            continue;
+        }
+        let mut followers: Vec<String> = follows::followers_of(store, &g.ap_id)
+            .await?
+            .into_iter()
+            .filter(|f| f.accepted)
+            .map(|f| f.follower.to_string())
+            .collect();
+        followers.sort();
+        groups.push(GroupLine {
+            handle: g.handle.unwrap_or_default(),
+            name: g.name,
+            union: g.kind == ActorKind::Union,
+            followers,
+        });
+    }
+    let (mode, blocked, allowed) = unionhall_store::policy::load(store).await?;
+    let reports = unionhall_store::reports::list(store, 50)
         .await?
         .into_iter()
-        .map(|g| (g.handle.unwrap_or_default(), g.name))
+        .filter(|r| r.resolved_at.is_none())
+        .map(|r| ReportLine {
+            id: r.id,
+            from: r.reporter.host_str().unwrap_or_default().to_owned(),
+            content: r.content,
+            objects: r.objects.iter().map(ToString::to_string).collect(),
+            at: super::date(r.received_at),
+        })
         .collect();
-    let (mode, blocked, _) = unionhall_store::policy::load(store).await?;
+    let settings = vec![
+        ("Name", state.config.instance_name.clone()),
+        ("Address", state.config.public_url.to_string()),
+        (
+            "Largest request taken",
+            format!("{} KB", state.config.body_limit_bytes / 1024),
+        ),
+        (
+            "Metrics at /metrics",
+            if state.config.metrics_token.is_empty() {
+                "off".to_owned()
+            } else {
+                "on, with its token".to_owned()
+            },
+        ),
+    ];
     let health = deliveries::health(store).await?;
     let dead_deliveries = deliveries::dead(store, 20)
         .await?
@@ -97,6 +164,9 @@ async fn admin_page(
         groups,
         mode: mode.unwrap_or_else(|| "open".into()),
         blocked: blocked.into_iter().map(|b| (b.domain, b.reason)).collect(),
+        allowed,
+        reports,
+        settings,
         pending: health.pending,
         dead: health.dead,
         dead_deliveries,
@@ -133,6 +203,9 @@ pub(crate) struct ChapterForm {
     csrf: String,
     handle: String,
     name: String,
+    /// "chapter" (the default) or "union".
+    #[serde(default)]
+    kind: String,
 }
 
 pub(crate) async fn create_chapter(
@@ -150,12 +223,16 @@ pub(crate) async fn create_chapter(
             message: "name: the chapter needs a name".into(),
         });
     }
+    let (kind, first_role, what) = match form.kind.as_str() {
+        "union" => (ActorKind::Union, Role::Officer, "Union body"),
+        _ => (ActorKind::Chapter, Role::Admin, "Chapter"),
+    };
     let data = state.federation_data();
     create_group(
         &state.store,
         &data.urls,
         NewGroup {
-            kind: ActorKind::Chapter,
+            kind,
             handle: handle.clone(),
             name: name.to_owned(),
             summary: String::new(),
@@ -164,14 +241,14 @@ pub(crate) async fn create_chapter(
     )
     .await?;
     // Its first admin comes in by invitation, as at the command line.
-    let group = state.members.chapter(handle.as_str()).await?;
+    let group = state.members.group(handle.as_str()).await?;
     let invite = state
         .members
-        .create_invite(None, &group, Role::Admin, None)
+        .create_invite(None, &group, first_role, None)
         .await?;
     // Shown in this answer only (not in an address a browser's history keeps).
     let link = crate::api::invite_url(&state, &invite.token)?.to_string();
-    let flash = Some(format!("Chapter @{} created.", handle.as_str()));
+    let flash = Some(format!("{what} @{} created.", handle.as_str()));
     let page = admin_page(&state, &principal, flash, None, String::new(), Some(link)).await?;
     render(StatusCode::OK, &page)
 }
@@ -193,4 +270,77 @@ pub(crate) async fn block(
     principal.require_anywhere(Permission::ManageFederation, WHAT)?;
     policy::block(&state.federation_data(), &form.domain, &form.reason).await?;
     Ok(Redirect::to("/admin?done=block").into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DomainForm {
+    csrf: String,
+    domain: String,
+    /// For the allow list: "add" or "remove".
+    #[serde(default)]
+    change: String,
+}
+
+pub(crate) async fn unblock(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Form(form): Form<DomainForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?;
+    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    policy::unblock(&state.federation_data(), &form.domain).await?;
+    Ok(Redirect::to("/admin?done=unblock").into_response())
+}
+
+pub(crate) async fn allow(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Form(form): Form<DomainForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?;
+    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    let data = state.federation_data();
+    if form.change == "remove" {
+        policy::disallow(&data, &form.domain).await?;
+    } else {
+        policy::allow(&data, &form.domain).await?;
+    }
+    Ok(Redirect::to("/admin?done=allow").into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ModeForm {
+    csrf: String,
+    mode: String,
+}
+
+pub(crate) async fn set_mode(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Form(form): Form<ModeForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?;
+    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    let mode = unionhall_domain::FederationMode::parse(&form.mode)?;
+    policy::set_mode(&state.federation_data(), mode).await?;
+    Ok(Redirect::to("/admin?done=mode").into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ResolveForm {
+    csrf: String,
+    id: i64,
+}
+
+pub(crate) async fn resolve_report(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Form(form): Form<ResolveForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?;
+    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    if !unionhall_store::reports::resolve(&state.store, form.id).await? {
+        return Err(AppError::NotFound(format!("no open report {}", form.id)));
+    }
+    Ok(Redirect::to("/admin?done=resolved").into_response())
 }

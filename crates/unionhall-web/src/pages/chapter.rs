@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use unionhall_domain::{CallStatus, StrikeStatus};
 use unionhall_store::actors::ActorRow;
-use unionhall_store::{calls, posts, strikes};
+use unionhall_store::{calls, campaigns, posts, strikes};
 
 #[derive(Template)]
 #[template(path = "chapter.html")]
@@ -22,6 +22,8 @@ struct ChapterPage {
     domain: String,
     calls: Vec<CallView>,
     strikes: Vec<StrikeView>,
+    /// (title, goal, address to follow it by).
+    campaigns: Vec<(String, String, String)>,
     updates: Vec<String>,
 }
 
@@ -49,6 +51,13 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
             on.push(strike_view(store, &mut names, &row).await?);
         }
     }
+    let mut shown = Vec::new();
+    for row in campaigns::all(store).await? {
+        if row.author == actor.ap_id && row.is_local {
+            let record = unionhall_federation::activities::campaign::record_of(&row)?;
+            shown.push((record.title, record.goal, row.ap_id.to_string()));
+        }
+    }
     let updates = posts::by_author(store, &actor.ap_id)
         .await?
         .iter()
@@ -66,6 +75,7 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
             domain: state.urls.domain(),
             calls: open,
             strikes: on,
+            campaigns: shown,
             updates,
         },
     )

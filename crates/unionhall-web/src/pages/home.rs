@@ -38,6 +38,10 @@ struct Board {
     compose_for: Vec<String>,
     /// Chapters whose roster the member keeps.
     roster_for: Vec<String>,
+    /// Chapters whose union bodies the member decides.
+    unions_for: Vec<String>,
+    /// Union bodies the member has a role in.
+    bodies: Vec<String>,
     /// The member pledges for more than one chapter: buttons say which.
     compose_many: bool,
     calls: Vec<CallView>,
@@ -47,6 +51,7 @@ struct Board {
 }
 
 struct ActionView {
+    id: i64,
     title: String,
     body: String,
     chapter: String,
@@ -122,6 +127,20 @@ async fn chapters_allowing(
     out
 }
 
+/// The handles of the union bodies the caller has a role in.
+async fn bodies_of(state: &AppState, principal: &Principal) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, _) in &principal.roles {
+        if let Ok(group) = state.members.group_by_id(id).await {
+            if group.kind == ActorKind::Union {
+                out.push(group.handle);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 async fn board(
     state: &AppState,
     principal: &Principal,
@@ -171,6 +190,7 @@ async fn board(
                     .await?;
             if member && !answered.iter().any(|a| a.chapter == chapter) {
                 to_answer.push(ActionView {
+                    id: row.id,
                     title: record.title.clone(),
                     body: names.of(store, &row.author).await?,
                     chapter: handle.clone(),
@@ -192,6 +212,8 @@ async fn board(
             layout: Layout::member(state, principal).with_flash(flash),
             compose_many: pledge_as.len() > 1,
             roster_for: chapters_allowing(state, principal, Permission::ViewRoster).await,
+            unions_for: chapters_allowing(state, principal, Permission::ManageRoles).await,
+            bodies: bodies_of(state, principal).await,
             compose_for,
             calls: open.into_iter().map(|(_, v)| v).collect(),
             strikes: on,

@@ -10,26 +10,39 @@
 //!   clicking through sees);
 //! - `compose.rs`: posting a call for support, with errors next to the field;
 //! - `strikes.rs`: announcing a strike and moving it through its statuses;
+//! - `unions.rs`: a union body's page (member chapters, applications, its
+//!   actions) and a chapter's bodies (apply, leave);
+//! - `actions.rs`: proposing a coordinated action, deciding it, answering it
+//!   as a chapter, and its tally;
+//! - `campaigns.rs`: starting a campaign, posting its updates, following
+//!   campaigns of other chapters;
 //! - `roster.rs`: the roster for organizers (list and filters, a member's page
 //!   with the one-on-one log, adding members, logging conversations);
+//! - `people.rs`: importing a roster from CSV, and invitations;
+//! - `group_admin.rs`: a group's accounts and roles, and its audit log;
 //! - `admin.rs`: following chapters elsewhere, creating chapters, blocking
 //!   servers, deliveries given up;
 //! - `errors.rs`: 403, 404 and 500 as pages that say what to do, for browsers.
 
+mod actions;
 mod admin;
+mod campaigns;
 mod chapter;
 mod compose;
 pub(crate) mod errors;
 mod form;
+mod group_admin;
 mod home;
-mod layout;
+pub(crate) mod layout;
+mod people;
 mod roster;
 mod strikes;
+mod unions;
 mod views;
 
 use crate::AppState;
 use axum::http::header;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 pub(crate) use chapter::chapter_page;
@@ -59,17 +72,57 @@ pub fn router() -> Router<AppState> {
             get(strikes::form).post(strikes::announce),
         )
         .route("/strikes/{id}/manage", get(strikes::manage))
+        .route("/strikes/{id}/shifts", post(strikes::add_shift))
         .route(
             "/strikes/{id}/status",
             axum::routing::post(strikes::set_status),
         )
+        .route("/unions/{handle}", get(unions::body_page))
+        .route("/unions/{handle}/decide", post(unions::decide))
+        .route(
+            "/unions/{handle}/actions/new",
+            get(actions::new_form).post(actions::propose),
+        )
+        .route("/actions/{id}", get(actions::show))
+        .route("/actions/{id}/answer", post(actions::answer))
+        .route("/actions/{id}/status", post(actions::set_status))
+        .route(
+            "/chapters/{handle}/unions",
+            get(unions::chapter_page).post(unions::apply),
+        )
+        .route("/chapters/{handle}/unions/leave", post(unions::leave))
+        .route("/campaigns", get(campaigns::list))
+        .route("/campaigns/follow", post(campaigns::follow_by_url))
+        .route("/campaign/{id}", get(campaigns::show))
+        .route("/campaigns/{id}/follow", post(campaigns::follow))
+        .route("/campaigns/{id}/unfollow", post(campaigns::unfollow))
+        .route("/campaigns/{id}/updates", post(campaigns::post_update))
+        .route(
+            "/chapters/{handle}/campaigns/new",
+            get(campaigns::new_form).post(campaigns::start),
+        )
+        .route(
+            "/chapters/{handle}/import",
+            get(people::import_form).post(people::import),
+        )
+        .route(
+            "/groups/{handle}/invites",
+            get(people::invite_form).post(people::invite),
+        )
+        .route("/groups/{handle}/people", get(group_admin::people))
+        .route("/groups/{handle}/roles", post(group_admin::set_role))
+        .route("/groups/{handle}/audit", get(group_admin::audit))
         .route("/admin", get(admin::page))
         .route("/admin/follow", axum::routing::post(admin::follow))
         .route(
             "/admin/chapters",
             axum::routing::post(admin::create_chapter),
         )
-        .route("/admin/block", axum::routing::post(admin::block))
+        .route("/admin/block", post(admin::block))
+        .route("/admin/unblock", post(admin::unblock))
+        .route("/admin/allow", post(admin::allow))
+        .route("/admin/mode", post(admin::set_mode))
+        .route("/admin/reports/resolve", post(admin::resolve_report))
         .route(
             "/static/unionhall.css",
             get(|| async {

@@ -223,6 +223,7 @@ struct ManagePage {
     /// (value, button label) of the statuses it may move to.
     next: Vec<(&'static str, &'static str)>,
     history: Vec<String>,
+    picket_lines: Vec<super::views::PicketLineView>,
     problem: Option<String>,
 }
 
@@ -254,10 +255,13 @@ async fn manage_page(
             format!("{} · {}{text}", date(h.at), h.status.label())
         })
         .collect();
+    let mut names = super::views::Names::default();
+    let view = super::views::strike_view(&state.store, &mut names, &row).await?;
     Ok(ManagePage {
         layout: Layout::member(state, principal).with_flash(flash),
         id,
         employer: record_of(&row)?.employer,
+        picket_lines: view.picket_lines,
         status: status.label(),
         next,
         history,
@@ -315,6 +319,69 @@ pub(crate) async fn set_status(
         Err(err) => {
             let problem = Some(AppError::from(err).to_string());
             let page = manage_page(&state, &principal, id, problem, None).await?;
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ShiftForm {
+    csrf: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    starts: String,
+    #[serde(default)]
+    ends: String,
+    #[serde(default)]
+    needed: String,
+}
+
+/// Another picket shift, on a line the strike has or a new one.
+pub(crate) async fn add_shift(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<ShiftForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    manage_page(&state, &principal, id, None, None).await?;
+    let moment = |text: &str| {
+        chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+            .ok()
+            .map(|t| t.and_utc().timestamp_millis())
+    };
+    let shift = match (
+        form.address.trim().is_empty(),
+        moment(&form.starts),
+        moment(&form.ends),
+        form.needed.trim().parse::<u32>().ok().filter(|n| *n > 0),
+    ) {
+        (true, ..) => Err("Where: the picket line's address.".to_owned()),
+        (_, None, ..) | (_, _, None, _) => {
+            Err("When: a start and an end, such as 2026-12-01T06:00.".to_owned())
+        }
+        (_, _, _, None) => Err("People needed: a whole number, 1 or more.".to_owned()),
+        (false, Some(starts_at), Some(ends_at), Some(needed)) => Ok(Shift {
+            starts_at,
+            ends_at,
+            needed,
+        }),
+    };
+    let added = match shift {
+        Ok(shift) => strikes_fed::add_shift(&state.federation_data(), id, &form.address, shift)
+            .await
+            .map_err(|err| AppError::from(err).to_string()),
+        Err(problem) => Err(problem),
+    };
+    match added {
+        Ok(_) => {
+            let flash = Some("Added: followers see the new shift and can pledge to it.".to_owned());
+            let page = manage_page(&state, &principal, id, None, flash).await?;
+            render(StatusCode::OK, &page)
+        }
+        Err(problem) => {
+            let page = manage_page(&state, &principal, id, Some(problem), None).await?;
             render(StatusCode::BAD_REQUEST, &page)
         }
     }

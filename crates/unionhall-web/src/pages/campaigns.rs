@@ -1,0 +1,357 @@
+//! Campaigns from the browser: a chapter starts one and posts updates; members
+//! anywhere follow it from home and read its updates on their board.
+//!
+//! A campaign's page is `/campaign/{number}`: `/campaigns/{uuid}` is its
+//! ActivityPub id, which a browser opening it is sent on from.
+
+use super::date;
+use super::form::{self, Field};
+use super::layout::{render, Layout};
+use super::views::Names;
+use crate::auth::{Caller, FormCaller};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use unionhall_domain::{Campaign, Permission};
+use unionhall_federation::activities::campaign as campaigns_fed;
+use unionhall_members::Principal;
+use unionhall_store::campaigns::{self, CampaignRow};
+use unionhall_store::posts;
+use url::Url;
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct ListPage {
+    layout: Layout,
+    campaigns: Vec<Line>,
+    /// Chapters the caller may start a campaign for.
+    start_for: Vec<String>,
+    url: String,
+    problem: Option<String>,
+}
+
+struct Line {
+    id: i64,
+    title: String,
+    chapter: String,
+    following: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    done: Option<String>,
+}
+
+fn flash(done: Option<&str>) -> Option<String> {
+    match done? {
+        "started" => Some("Started: followers of the chapter see it.".into()),
+        "updated" => Some("Posted: the update is on its way to the campaign's followers.".into()),
+        "followed" => Some("Followed: its updates come to your board.".into()),
+        "unfollowed" => Some("Done: you no longer follow it.".into()),
+        _ => None,
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    principal: &Principal,
+    url: String,
+    problem: Option<String>,
+    flash_text: Option<String>,
+) -> Result<ListPage, AppError> {
+    let followed = campaigns::followed_by(&state.store, principal.account_id).await?;
+    let mut names = Names::default();
+    let mut lines = Vec::new();
+    for row in campaigns::all(&state.store).await? {
+        lines.push(Line {
+            id: row.id,
+            title: campaigns_fed::record_of(&row)?.title,
+            chapter: names.of(&state.store, &row.author).await?,
+            following: followed.iter().any(|c| c.id == row.id),
+        });
+    }
+    let mut start_for = Vec::new();
+    for (id, role) in &principal.roles {
+        if role.allows(Permission::PostForGroup) {
+            if let Ok(group) = state.members.group_by_id(id).await {
+                if group.kind == unionhall_domain::ActorKind::Chapter {
+                    start_for.push(group.handle);
+                }
+            }
+        }
+    }
+    start_for.sort();
+    Ok(ListPage {
+        layout: Layout::member(state, principal).with_flash(flash_text),
+        campaigns: lines,
+        start_for,
+        url,
+        problem,
+    })
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Query(done): Query<Done>,
+) -> Result<Response, AppError> {
+    let flash_text = flash(done.done.as_deref());
+    let page = list_page(&state, &principal, String::new(), None, flash_text).await?;
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FollowForm {
+    csrf: String,
+    #[serde(default)]
+    url: String,
+}
+
+/// Follows a campaign by the address its chapter shared.
+pub(crate) async fn follow_by_url(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Form(form): Form<FollowForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let followed = match Url::parse(form.url.trim()) {
+        Ok(url) => campaigns_fed::find_and_follow(&state.federation_data(), &url)
+            .await
+            .map_err(|err| AppError::from(err).to_string()),
+        Err(_) => Err("The campaign's address, starting with https://".to_owned()),
+    };
+    match followed {
+        Ok(row) => {
+            campaigns::follow(&state.store, principal.account_id, row.id).await?;
+            Ok(Redirect::to(&format!("/campaign/{}?done=followed", row.id)).into_response())
+        }
+        Err(problem) => {
+            let page = list_page(&state, &principal, form.url, Some(problem), None).await?;
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    layout: Layout,
+    id: i64,
+    ap_id: String,
+    title: String,
+    goal: String,
+    details: String,
+    chapter: String,
+    following: bool,
+    may_post: bool,
+    updates: Vec<(String, String)>,
+    problem: Option<String>,
+}
+
+async fn campaign_page(
+    state: &AppState,
+    principal: &Principal,
+    row: CampaignRow,
+    problem: Option<String>,
+    flash_text: Option<String>,
+) -> Result<CampaignPage, AppError> {
+    let record = campaigns_fed::record_of(&row)?;
+    let following = campaigns::followed_by(&state.store, principal.account_id)
+        .await?
+        .iter()
+        .any(|c| c.id == row.id);
+    let may_post = row.is_local
+        && match state.members.group_by_id(&row.author).await {
+            Ok(group) => principal
+                .role_in(&group)
+                .is_some_and(|r| r.allows(Permission::PostForGroup)),
+            Err(_) => false,
+        };
+    let updates = posts::of_campaign(&state.store, &row.ap_id)
+        .await?
+        .iter()
+        .map(|p| (date(p.published_at), crate::html::text_of(&p.content)))
+        .collect();
+    Ok(CampaignPage {
+        layout: Layout::member(state, principal).with_flash(flash_text),
+        id: row.id,
+        ap_id: row.ap_id.to_string(),
+        title: record.title,
+        goal: record.goal,
+        details: record.details,
+        chapter: Names::default().of(&state.store, &row.author).await?,
+        following,
+        may_post,
+        updates,
+        problem,
+    })
+}
+
+async fn campaign(state: &AppState, id: i64) -> Result<CampaignRow, AppError> {
+    campaigns::by_id(&state.store, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no campaign {id}")))
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Result<Response, AppError> {
+    let row = campaign(&state, id).await?;
+    let flash_text = flash(done.done.as_deref());
+    let page = campaign_page(&state, &principal, row, None, flash_text).await?;
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Csrf {
+    csrf: String,
+}
+
+pub(crate) async fn follow(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<Csrf>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?;
+    let row = campaign(&state, id).await?;
+    campaigns::follow(&state.store, principal.account_id, row.id).await?;
+    Ok(Redirect::to(&format!("/campaign/{id}?done=followed")).into_response())
+}
+
+pub(crate) async fn unfollow(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<Csrf>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?;
+    campaigns::unfollow(&state.store, principal.account_id, id).await?;
+    Ok(Redirect::to(&format!("/campaign/{id}?done=unfollowed")).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UpdateForm {
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub(crate) async fn post_update(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<UpdateForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let row = campaign(&state, id).await?;
+    if !row.is_local {
+        return Err(AppError::NotFound(format!(
+            "no campaign {id} of this instance"
+        )));
+    }
+    let group = state.members.group_by_id(&row.author).await?;
+    principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
+    match campaigns_fed::post_update(&state.federation_data(), id, &form.text).await {
+        Ok(_) => Ok(Redirect::to(&format!("/campaign/{id}?done=updated")).into_response()),
+        Err(err) => {
+            let problem = Some(AppError::from(err).to_string());
+            let page = campaign_page(&state, &principal, row, problem, None).await?;
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaign_form.html")]
+struct StartForm {
+    layout: Layout,
+    handle: String,
+    fields: Vec<Field>,
+    problem: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Fields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    goal: String,
+    #[serde(default)]
+    details: String,
+}
+
+fn start_form(
+    layout: Layout,
+    handle: String,
+    f: &Fields,
+    problem: Option<(String, String)>,
+) -> StartForm {
+    let field =
+        |name, label, kind, value: &str| form::field(problem.as_ref(), name, label, kind, value);
+    StartForm {
+        layout,
+        handle,
+        fields: vec![
+            field("title", "Name of the campaign", "text", &f.title),
+            field(
+                "goal",
+                "What it is for (\"a first contract\")",
+                "text",
+                &f.goal,
+            ),
+            field("details", "Details", "textarea", &f.details),
+        ],
+        problem: problem.map(|(_, m)| m),
+    }
+}
+
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+) -> Result<Response, AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let layout = Layout::member(&state, &principal);
+    render(
+        StatusCode::OK,
+        &start_form(layout, handle, &Fields::default(), None),
+    )
+}
+
+pub(crate) async fn start(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(handle): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&fields.csrf)?.clone();
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let campaign = Campaign {
+        title: fields.title.clone(),
+        goal: fields.goal.clone(),
+        details: fields.details.clone(),
+    };
+    match campaigns_fed::start(&state.federation_data(), &handle, campaign).await {
+        Ok(row) => Ok(Redirect::to(&format!("/campaign/{}?done=started", row.id)).into_response()),
+        Err(err) => match AppError::from(err) {
+            AppError::Invalid { field, message } => {
+                let layout = Layout::member(&state, &principal);
+                let page = start_form(layout, handle, &fields, Some((field, message)));
+                render(StatusCode::BAD_REQUEST, &page)
+            }
+            other => Err(other),
+        },
+    }
+}

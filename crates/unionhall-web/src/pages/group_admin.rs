@@ -1,0 +1,156 @@
+//! A chapter's or body's accounts and roles, and its audit log, for its admins.
+//! The members service checks the roles (an admin cannot demote the last one
+//! who can manage the group) and writes every change to the audit log.
+
+use super::date;
+use super::layout::{render, Layout};
+use crate::auth::{Caller, FormCaller};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+use unionhall_domain::Role;
+use unionhall_members::Principal;
+
+#[derive(Template)]
+#[template(path = "group_people.html")]
+struct PeoplePage {
+    layout: Layout,
+    handle: String,
+    people: Vec<Person>,
+    /// Roles the caller may give here.
+    roles: Vec<&'static str>,
+    problem: Option<String>,
+}
+
+struct Person {
+    username: String,
+    role: String,
+    since: String,
+}
+
+async fn people_page(
+    state: &AppState,
+    principal: &Principal,
+    handle: String,
+    flash: Option<String>,
+    problem: Option<String>,
+) -> Result<PeoplePage, AppError> {
+    let group = state.members.group(&handle).await?;
+    let rows = state.members.roles(principal, &group).await?;
+    let mine = principal.role_in(&group);
+    let roles = Role::ALL
+        .into_iter()
+        .filter(|r| mine.is_some_and(|m| m.may_grant(*r, group.kind).is_ok()))
+        .map(Role::as_str)
+        .collect();
+    Ok(PeoplePage {
+        layout: Layout::member(state, principal).with_flash(flash),
+        handle,
+        people: rows
+            .into_iter()
+            .map(|r| Person {
+                username: r.username,
+                role: r.role,
+                since: date(r.granted_at),
+            })
+            .collect(),
+        roles,
+        problem,
+    })
+}
+
+pub(crate) async fn people(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+) -> Result<Response, AppError> {
+    let page = people_page(&state, &principal, handle, None, None).await?;
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RoleForm {
+    csrf: String,
+    username: String,
+    /// A role, or "none" to take the account out of the group.
+    role: String,
+}
+
+pub(crate) async fn set_role(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(handle): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let group = state.members.group(&handle).await?;
+    let role = match form.role.as_str() {
+        "none" => Ok(None),
+        other => Role::parse(other).map(Some),
+    };
+    let changed = match role {
+        Ok(role) => state
+            .members
+            .set_role(&principal, &group, &form.username, role)
+            .await
+            .map_err(|err| AppError::from(err).to_string()),
+        Err(err) => Err(AppError::from(err).to_string()),
+    };
+    let (status, flash, problem) = match changed {
+        Ok(()) => (
+            StatusCode::OK,
+            Some(format!("Done: {} changed.", form.username)),
+            None,
+        ),
+        Err(problem) => (StatusCode::BAD_REQUEST, None, Some(problem)),
+    };
+    let page = people_page(&state, &principal, handle, flash, problem).await?;
+    render(status, &page)
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    handle: String,
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    at: String,
+    who: String,
+    action: String,
+    subject: String,
+    detail: String,
+}
+
+pub(crate) async fn audit(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+) -> Result<Response, AppError> {
+    let group = state.members.group(&handle).await?;
+    let entries = state
+        .members
+        .audit_log(&principal, &group, 300)
+        .await?
+        .into_iter()
+        .map(|e| Entry {
+            at: date(e.at),
+            who: e.username,
+            action: e.action,
+            subject: e.subject,
+            detail: e.detail,
+        })
+        .collect();
+    let page = AuditPage {
+        layout: Layout::member(&state, &principal),
+        handle,
+        entries,
+    };
+    render(StatusCode::OK, &page)
+}

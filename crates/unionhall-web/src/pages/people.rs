@@ -1,0 +1,208 @@
+//! Bringing people in from the browser: importing a roster from a spreadsheet
+//! (CSV pasted in; nothing is uploaded anywhere else), and inviting someone to
+//! a chapter or body with a role, optionally as the owner of a member record.
+
+use super::layout::{render, Layout};
+use crate::auth::{Caller, FormCaller};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use serde::Deserialize;
+use unionhall_domain::{Permission, Role};
+use unionhall_members::{Group, Principal};
+
+#[derive(Template)]
+#[template(path = "roster_import.html")]
+struct ImportPage {
+    layout: Layout,
+    handle: String,
+    text: String,
+    problem: Option<String>,
+}
+
+pub(crate) async fn import_form(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+) -> Result<Response, AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::EditRoster, "import into this roster")?;
+    let page = ImportPage {
+        layout: Layout::member(&state, &principal),
+        handle,
+        text: String::new(),
+        problem: None,
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ImportForm {
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(handle): Path<String>,
+    Form(form): Form<ImportForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let chapter = state.members.chapter(&handle).await?;
+    match state
+        .members
+        .import_csv(&principal, &chapter, &form.text)
+        .await
+    {
+        Ok(summary) => {
+            let flash = format!(
+                "Imported: {} added, {} updated.",
+                summary.created, summary.updated
+            );
+            let page = ImportPage {
+                layout: Layout::member(&state, &principal).with_flash(Some(flash)),
+                handle,
+                text: String::new(),
+                problem: None,
+            };
+            render(StatusCode::OK, &page)
+        }
+        Err(err) => {
+            let err = AppError::from(err);
+            if matches!(err, AppError::Forbidden(_)) {
+                return Err(err);
+            }
+            // Nothing was imported: the text stays so the line can be fixed.
+            let page = ImportPage {
+                layout: Layout::member(&state, &principal),
+                handle,
+                problem: Some(err.to_string()),
+                text: form.text,
+            };
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "invite_form.html")]
+struct InvitePage {
+    layout: Layout,
+    handle: String,
+    roles: Vec<(&'static str, &'static str)>,
+    member_id: String,
+    link: Option<String>,
+    problem: Option<String>,
+}
+
+/// The roles the caller may hand out in `group`, as (value, label).
+fn grantable(principal: &Principal, group: &Group) -> Vec<(&'static str, &'static str)> {
+    let Some(mine) = principal.role_in(group) else {
+        return Vec::new();
+    };
+    Role::ALL
+        .into_iter()
+        .filter(|role| mine.may_grant(*role, group.kind).is_ok())
+        .map(|role| (role.as_str(), label(role)))
+        .collect()
+}
+
+fn label(role: Role) -> &'static str {
+    match role {
+        Role::Member => "Member: reads the board, pledges, sees their own record",
+        Role::Organizer => "Organizer: keeps the roster, posts for the chapter",
+        Role::Admin => "Admin: everything, plus roles and the audit log",
+        Role::Officer => "Officer: admits chapters, proposes actions",
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct ForMember {
+    member: Option<i64>,
+}
+
+async fn invite_page(
+    state: &AppState,
+    principal: &Principal,
+    handle: String,
+    member_id: Option<i64>,
+    link: Option<String>,
+    problem: Option<String>,
+) -> Result<InvitePage, AppError> {
+    let group = state.members.group(&handle).await?;
+    let roles = grantable(principal, &group);
+    if roles.is_empty() {
+        return Err(AppError::Forbidden(format!(
+            "you may not invite people to {handle}"
+        )));
+    }
+    Ok(InvitePage {
+        layout: Layout::member(state, principal),
+        handle,
+        roles,
+        member_id: member_id.map(|id| id.to_string()).unwrap_or_default(),
+        link,
+        problem,
+    })
+}
+
+pub(crate) async fn invite_form(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(handle): Path<String>,
+    Query(for_member): Query<ForMember>,
+) -> Result<Response, AppError> {
+    let page = invite_page(&state, &principal, handle, for_member.member, None, None).await?;
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct InviteForm {
+    csrf: String,
+    role: String,
+    #[serde(default)]
+    member_id: String,
+}
+
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(handle): Path<String>,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let group = state.members.group(&handle).await?;
+    let member_id = match form.member_id.trim() {
+        "" => Ok(None),
+        n => n
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| "Member record: its number, or nothing.".to_owned()),
+    };
+    let made = match (Role::parse(&form.role), member_id) {
+        (Ok(role), Ok(member_id)) => state
+            .members
+            .create_invite(Some(&principal), &group, role, member_id)
+            .await
+            .map(|invite| (invite, member_id))
+            .map_err(|err| AppError::from(err).to_string()),
+        (Err(err), _) => Err(AppError::from(err).to_string()),
+        (_, Err(problem)) => Err(problem),
+    };
+    match made {
+        Ok((invite, member_id)) => {
+            let link = crate::api::invite_url(&state, &invite.token)?.to_string();
+            let page = invite_page(&state, &principal, handle, member_id, Some(link), None).await?;
+            render(StatusCode::CREATED, &page)
+        }
+        Err(problem) => {
+            let page = invite_page(&state, &principal, handle, None, None, Some(problem)).await?;
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+    }
+}
