@@ -4,6 +4,8 @@
 //! browser is still to come: docs say so.)
 
 mod browser;
+mod network;
+mod organizing;
 
 use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
@@ -645,6 +647,30 @@ async fn an_organizer_announces_a_strike_and_moves_it_through_its_statuses() {
     assert_eq!(settled.status().as_u16(), 200);
     let text = settled.text().await.unwrap();
     assert!(text.contains("Strike settled") && text.contains("no longer changes"));
+}
+
+/// Posts a page's form as `account`, with its session's CSRF token: the status,
+/// the page and where it sends the browser.
+async fn submit(
+    account: &Account,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, Option<String>) {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf", account.csrf.as_str()));
+    let response = account
+        .request(Method::POST, path)
+        .header("accept", HTML)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (status, response.text().await.unwrap(), location)
 }
 
 async fn page_of(instance: &TestInstance, path: &str) -> (u16, String) {

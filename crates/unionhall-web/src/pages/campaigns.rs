@@ -8,7 +8,7 @@ use super::date;
 use super::form::{self, Field};
 use super::layout::{render, Layout};
 use super::views::Names;
-use crate::auth::{Caller, FormCaller};
+use crate::auth::{Caller, FormCaller, MaybeCaller};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -146,38 +146,52 @@ struct CampaignPage {
     goal: String,
     details: String,
     chapter: String,
+    /// Logged in: may follow it.
+    member: bool,
     following: bool,
     may_post: bool,
     updates: Vec<(String, String)>,
     problem: Option<String>,
 }
 
+/// The page of a campaign, for a member (`principal`) or a visitor: campaigns
+/// are public, like the chapter page that lists them.
 async fn campaign_page(
     state: &AppState,
-    principal: &Principal,
+    principal: Option<&Principal>,
     row: CampaignRow,
     problem: Option<String>,
     flash_text: Option<String>,
 ) -> Result<CampaignPage, AppError> {
     let record = campaigns_fed::record_of(&row)?;
-    let following = campaigns::followed_by(&state.store, principal.account_id)
-        .await?
-        .iter()
-        .any(|c| c.id == row.id);
-    let may_post = row.is_local
-        && match state.members.group_by_id(&row.author).await {
+    let following = match principal {
+        Some(principal) => campaigns::followed_by(&state.store, principal.account_id)
+            .await?
+            .iter()
+            .any(|c| c.id == row.id),
+        None => false,
+    };
+    let may_post = match (principal, row.is_local) {
+        (Some(principal), true) => match state.members.group_by_id(&row.author).await {
             Ok(group) => principal
                 .role_in(&group)
                 .is_some_and(|r| r.allows(Permission::PostForGroup)),
             Err(_) => false,
-        };
+        },
+        _ => false,
+    };
+    let layout = match principal {
+        Some(principal) => Layout::member(state, principal),
+        None => Layout::visitor(state),
+    };
     let updates = posts::of_campaign(&state.store, &row.ap_id)
         .await?
         .iter()
         .map(|p| (date(p.published_at), crate::html::text_of(&p.content)))
         .collect();
     Ok(CampaignPage {
-        layout: Layout::member(state, principal).with_flash(flash_text),
+        layout: layout.with_flash(flash_text),
+        member: principal.is_some(),
         id: row.id,
         ap_id: row.ap_id.to_string(),
         title: record.title,
@@ -199,13 +213,13 @@ async fn campaign(state: &AppState, id: i64) -> Result<CampaignRow, AppError> {
 
 pub(crate) async fn show(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    MaybeCaller(principal): MaybeCaller,
     Path(id): Path<i64>,
     Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
     let row = campaign(&state, id).await?;
     let flash_text = flash(done.done.as_deref());
-    let page = campaign_page(&state, &principal, row, None, flash_text).await?;
+    let page = campaign_page(&state, principal.as_ref(), row, None, flash_text).await?;
     render(StatusCode::OK, &page)
 }
 
@@ -263,7 +277,7 @@ pub(crate) async fn post_update(
         Ok(_) => Ok(Redirect::to(&format!("/campaign/{id}?done=updated")).into_response()),
         Err(err) => {
             let problem = Some(AppError::from(err).to_string());
-            let page = campaign_page(&state, &principal, row, problem, None).await?;
+            let page = campaign_page(&state, Some(&principal), row, problem, None).await?;
             render(StatusCode::BAD_REQUEST, &page)
         }
     }

@@ -1,0 +1,270 @@
+//! Running a chapter and an instance from the pages: picket shifts added to a
+//! strike, a roster imported from a spreadsheet, an invitation tied to a member
+//! record, roles and the audit log, and the admin's federation controls.
+
+use super::{assert_self_contained, member_page, page_of, submit};
+use crate::federation::create_chapter;
+use crate::helpers::{fresh_database, spawn_instance_on};
+use crate::members::{accept, join, set_cookie, PASSWORD};
+use unionhall_domain::Role;
+
+#[tokio::test]
+async fn an_organizer_adds_picket_shifts_to_a_strike() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let (status, _, location) = submit(
+        &olga,
+        "/chapters/bakers/strikes/new",
+        &[("employer", "Acme Bakeries"), ("workplace", "Plant 2")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let manage = location.unwrap();
+    let shifts = manage.replace("/manage", "/shifts");
+    let (status, text, _) = submit(
+        &olga,
+        &shifts,
+        &[
+            ("address", "Gate 3"),
+            ("starts", "tomorrow"),
+            ("needed", "4"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(text.contains("a start and an end"), "{text}");
+    for (address, starts, ends) in [
+        ("Gate 3", "2026-12-01T06:00", "2026-12-01T10:00"),
+        ("Gate 3", "2026-12-01T10:00", "2026-12-01T14:00"),
+        ("Main entrance", "2026-12-01T06:00", "2026-12-01T10:00"),
+    ] {
+        let (status, text, _) = submit(
+            &olga,
+            &shifts,
+            &[
+                ("address", address),
+                ("starts", starts),
+                ("ends", ends),
+                ("needed", "6"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains("followers see the new shift"));
+    }
+    // Two picket lines, three shifts, each a call people pledge to.
+    let (_, chapter) = page_of(&a, "/actors/bakers").await;
+    assert_eq!(chapter.matches("<h4>Picket line:").count(), 2, "{chapter}");
+    assert_eq!(chapter.matches("6 people needed").count(), 3);
+    assert_eq!(chapter.matches("Picket line at Gate 3").count(), 2);
+    // Once the strike has ended, no more shifts.
+    let status_path = manage.replace("/manage", "/status");
+    let (status, _, _) = submit(
+        &olga,
+        &status_path,
+        &[("status", "ended"), ("text", "Back to work")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, text, _) = submit(
+        &olga,
+        &shifts,
+        &[
+            ("address", "Gate 3"),
+            ("starts", "2026-12-02T06:00"),
+            ("ends", "2026-12-02T10:00"),
+            ("needed", "6"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(text.contains("no more shifts"));
+}
+
+#[tokio::test]
+async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Admin, "ada").await;
+    let sam = join(&a, "bakers", Role::Member, "sam").await;
+
+    let (status, form) = member_page(&ada, "/chapters/bakers/import").await;
+    assert_eq!(status, 200);
+    assert_self_contained(&form);
+    // One bad line: nothing imported, the text kept, the line named.
+    let bad = "name,department,assessment\nRosa Parks,Ovens,2\nJoe Hill,Packing,9\n";
+    let (status, text, _) = submit(&ada, "/chapters/bakers/import", &[("text", bad)]).await;
+    assert_eq!(status, 400);
+    assert!(
+        text.contains("line 3") && text.contains("Joe Hill,Packing,9"),
+        "{text}"
+    );
+    let (_, roster) = member_page(&ada, "/chapters/bakers/roster").await;
+    assert!(roster.contains("0 shown"));
+    let good = "name,department,assessment\nRosa Parks,Ovens,2\nJoe Hill,Packing,3\n";
+    let (status, text, _) = submit(&ada, "/chapters/bakers/import", &[("text", good)]).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("2 added, 0 updated"));
+    // A member may not import.
+    let (status, _) = member_page(&sam, "/chapters/bakers/import").await;
+    assert_eq!(status, 403);
+
+    // Rosa is invited to log in and see her own record.
+    let (_, roster) = member_page(&ada, "/chapters/bakers/roster").await;
+    let member = roster
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap())
+        .find(|path| {
+            path.strip_prefix("/chapters/bakers/members/")
+                .is_some_and(|id| id.parse::<i64>().is_ok())
+        })
+        .expect("a member's page")
+        .to_owned();
+    let (_, record) = member_page(&ada, &member).await;
+    let start = record
+        .find("href=\"/groups/bakers/invites?member=")
+        .unwrap()
+        + 6;
+    let invite_page = record[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let (status, form) = member_page(&ada, &invite_page).await;
+    assert_eq!(status, 200);
+    let id = invite_page.rsplit('=').next().unwrap();
+    assert!(form.contains(&format!("value=\"{id}\"")));
+    assert!(form.contains("value=\"admin\""), "an admin may make admins");
+    let (status, text, _) = submit(
+        &ada,
+        "/groups/bakers/invites",
+        &[("role", "member"), ("member_id", id)],
+    )
+    .await;
+    assert_eq!(status, 201);
+    let start = text.find("<code>").unwrap() + "<code>".len();
+    let link: url::Url = text[start..].split('<').next().unwrap().parse().unwrap();
+    let joined = accept(&link, "rosa", PASSWORD).await;
+    assert_eq!(joined.status().as_u16(), 303);
+    let rosa =
+        crate::members::account_from_cookie(&a.url, set_cookie(&joined, "uh_session").unwrap())
+            .await;
+    let (status, me) = rosa.get("/api/v1/me/record").await;
+    assert_eq!(status, 200);
+    assert_eq!(me["name"], "Rosa Parks", "{me}");
+    // A member cannot hand out roles.
+    let (status, _) = member_page(&sam, "/groups/bakers/invites").await;
+    assert_eq!(status, 403);
+
+    // Roles: ada makes sam an organizer; the last admin cannot step down.
+    let (status, people) = member_page(&ada, "/groups/bakers/people").await;
+    assert_eq!(status, 200);
+    assert!(people.contains("<td>sam</td><td>member</td>"), "{people}");
+    let (status, _, _) = submit(
+        &ada,
+        "/groups/bakers/roles",
+        &[("username", "sam"), ("role", "organizer")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, people) = member_page(&ada, "/groups/bakers/people").await;
+    assert!(people.contains("<td>sam</td><td>organizer</td>"));
+    let (status, text, _) = submit(
+        &ada,
+        "/groups/bakers/roles",
+        &[("username", "ada"), ("role", "none")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(text.contains("last one"));
+    // The audit log shows the import, the invitation and the role change.
+    let (status, audit) = member_page(&ada, "/groups/bakers/audit").await;
+    assert_eq!(status, 200);
+    for action in ["roster.imported", "invite.created", "role."] {
+        assert!(audit.contains(action), "{action} missing: {audit}");
+    }
+    let (status, _) = member_page(&sam, "/groups/bakers/audit").await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn the_admin_page_runs_federation_and_creates_a_union_body() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Admin, "ada").await;
+
+    let (status, _, _) = submit(
+        &ada,
+        "/admin/chapters",
+        &[
+            ("kind", "union"),
+            ("handle", "foodunion"),
+            ("name", "Food union"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let body = a.members.group("foodunion").await.unwrap();
+    assert_eq!(body.kind, unionhall_domain::ActorKind::Union);
+
+    for (path, fields) in [
+        (
+            "/admin/block",
+            vec![("domain", "spam.example"), ("reason", "spam")],
+        ),
+        (
+            "/admin/allow",
+            vec![("domain", "friends.example"), ("change", "add")],
+        ),
+        ("/admin/mode", vec![("mode", "allowlist")]),
+    ] {
+        let (status, _, _) = submit(&ada, path, &fields).await;
+        assert_eq!(status, 303, "{path}");
+    }
+    let (_, admin) = member_page(&ada, "/admin").await;
+    assert_self_contained(&admin);
+    assert!(admin.contains("Mode: <strong>allowlist</strong>"));
+    assert!(admin.contains("<strong>spam.example</strong>"));
+    assert!(admin.contains("<strong>friends.example</strong>"));
+    assert!(admin.contains("href=\"/groups/foodunion/people\""));
+    for (path, fields) in [
+        ("/admin/unblock", vec![("domain", "spam.example")]),
+        (
+            "/admin/allow",
+            vec![("domain", "friends.example"), ("change", "remove")],
+        ),
+        ("/admin/mode", vec![("mode", "open")]),
+    ] {
+        let (status, _, _) = submit(&ada, path, &fields).await;
+        assert_eq!(status, 303, "{path}");
+    }
+    let (_, admin) = member_page(&ada, "/admin").await;
+    assert!(admin.contains("Mode: <strong>open</strong>"));
+    assert!(!admin.contains("spam.example") && !admin.contains("friends.example"));
+    let (status, _, _) = submit(&ada, "/admin/mode", &[("mode", "closed")]).await;
+    assert_eq!(status, 400);
+
+    // A report from another server, dealt with.
+    let mut conn = a.store.acquire().await.unwrap();
+    unionhall_store::reports::insert(
+        &mut conn,
+        &"https://other.example/flags/1".parse().unwrap(),
+        &"https://other.example/actor".parse().unwrap(),
+        "<b>harassment</b> in a post",
+        &["https://127.0.0.2/posts/x".parse().unwrap()],
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let (_, admin) = member_page(&ada, "/admin").await;
+    assert!(admin.contains("&#60;b&#62;harassment"), "escaped: {admin}");
+    let start = admin.find("name=\"id\" value=\"").unwrap() + 17;
+    let id = admin[start..].split('"').next().unwrap().to_owned();
+    let (status, _, _) = submit(&ada, "/admin/reports/resolve", &[("id", &id)]).await;
+    assert_eq!(status, 303);
+    let (_, admin) = member_page(&ada, "/admin").await;
+    assert!(admin.contains("No open report."));
+    let (status, _, _) = submit(&ada, "/admin/reports/resolve", &[("id", &id)]).await;
+    assert_eq!(status, 404);
+}
