@@ -475,7 +475,8 @@ async fn a_killed_server_delivers_after_restart_what_was_published_before() {
 }
 
 /// A server process that is killed when this is dropped, a failed test included.
-struct KillOnDrop(Child);
+/// A child process killed when the test ends, passed or not.
+pub(crate) struct KillOnDrop(pub(crate) Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {

@@ -4,6 +4,7 @@
 //! browser is still to come: docs say so.)
 
 mod browser;
+mod demo;
 mod network;
 mod organizing;
 

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod backup;
+mod demo;
 mod federation;
 mod groups;
 mod serve;
@@ -65,6 +66,9 @@ pub enum Command {
     /// The delivery queue's health: depth, oldest pending delivery, dead
     /// deliveries by peer, peers backed off now.
     Status,
+    /// Start three seeded instances on this machine, federating with each
+    /// other, and print their addresses and logins: a network to look at.
+    Demo(demo::DemoArgs),
 }
 
 /// What admin commands work with: the migrated database and the federation
@@ -98,8 +102,12 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    let settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
+    let mut settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
     let command = cli.command.unwrap_or(Command::Serve);
+    // Three servers' routine lines would bury what the demo prints.
+    if matches!(command, Command::Demo(_)) && std::env::var_os("UNIONHALL_LOG__LEVEL").is_none() {
+        settings.log.level = "warn".into();
+    }
     if let Command::CheckConfig = command {
         print!("{}", settings.to_masked_toml()?);
         return Ok(());
@@ -129,6 +137,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Backup { file } => backup::backup(&settings, &file).await,
             Command::Restore { file } => backup::restore(&settings, &file).await,
             Command::Status => status(&settings).await,
+            Command::Demo(args) => demo::demo(settings, args).await,
         }
     })
 }
