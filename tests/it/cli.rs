@@ -243,7 +243,7 @@ async fn two_instances_from_the_readme_follow_each_other_with_the_cli() {
     let mut env = Vec::new();
     // Kept to the end: a PostgreSQL test database is dropped with its TestDb.
     let mut databases = Vec::new();
-    for (name, ip) in [("a", "127.0.0.2"), ("b", "127.0.0.3")] {
+    for (name, ip) in [("a", "127.0.0.1"), ("b", "127.0.0.1")] {
         let port = free_port(ip);
         let db = match crate::helpers::postgres_server() {
             Some(_) => {
@@ -260,7 +260,7 @@ async fn two_instances_from_the_readme_follow_each_other_with_the_cli() {
             ("UNIONHALL_HTTP__LISTEN".to_owned(), format!("{ip}:{port}")),
             (
                 "UNIONHALL_INSTANCE__PUBLIC_URL".to_owned(),
-                format!("http://{name}.unionhall.test:{port}"),
+                format!("http://{name}.localhost:{port}"),
             ),
             ("UNIONHALL_DATABASE__URL".to_owned(), db),
             (
