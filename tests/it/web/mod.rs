@@ -1,10 +1,12 @@
 //! The web UI over real HTTP, as a browser sends it: pages for visitors and
 //! members, the one-tap pledge to a call from another instance, the call form
-//! with its errors next to the field, and errors as pages. (Driving a real
-//! browser is still to come: docs say so.)
+//! with its errors next to the field, and errors as pages; `network.rs` and
+//! `organizing.rs` the rest of the pages, `demo.rs` the demo command, and
+//! `browser.rs` / `in_the_browser.rs` headless Chromium.
 
 mod browser;
 mod demo;
+mod in_the_browser;
 mod network;
 mod organizing;
 

@@ -1,0 +1,125 @@
+//! In headless Chromium: an organizer announces a strike and moves its status,
+//! answers a coordinated action of the chapter's union body, adds a member and
+//! logs a one-on-one; screenshots of those pages at phone and desktop width.
+
+use super::browser::Browser;
+use crate::federation::create_chapter;
+use crate::helpers::{fresh_database, spawn_instance_on};
+use crate::solidarity::create_body;
+use unionhall_domain::{CoordinatedAction, Role};
+use unionhall_federation::activities::{action, union};
+
+const PHONE: (u32, u32) = (390, 844);
+const DESKTOP: (u32, u32) = (1280, 800);
+
+#[tokio::test]
+async fn in_a_real_browser_an_organizer_runs_a_strike_answers_an_action_and_keeps_the_roster() {
+    if !Browser::available() {
+        return;
+    }
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_body(&a, "foodunion").await;
+    union::apply(&a.data, "bakers", "foodunion").await.unwrap();
+    union::decide(&a.data, "foodunion", &a.data.urls.actor("bakers"), true)
+        .await
+        .unwrap();
+    let deadline = unionhall_store::now_millis() + 3 * 24 * 3600 * 1000;
+    let proposed = action::propose(
+        &a.data,
+        "foodunion",
+        CoordinatedAction {
+            title: "Lunch-hour walkout".into(),
+            details: String::new(),
+            place: None,
+            starts_at: None,
+            decision_deadline: deadline,
+            commitment: "one hour at noon".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let browser = Browser::start().await;
+    let shot = |name: &'static str| {
+        let browser = &browser;
+        async move {
+            browser.screenshot(name, PHONE.0, PHONE.1).await;
+            browser.screenshot(name, DESKTOP.0, DESKTOP.1).await;
+        }
+    };
+
+    // Ada joins as the chapter's admin.
+    let link = crate::members::invite_link(&a, "bakers", Role::Admin).await;
+    browser.goto(&link).await;
+    shot("invite").await;
+    browser.type_into("#username", "ada").await;
+    browser
+        .type_into("#password", crate::members::PASSWORD)
+        .await;
+    browser.submit("form[action^='/invite/'] button").await;
+    assert_eq!(browser.url().await.path(), "/");
+
+    // A strike, announced and then on.
+    browser.goto(&a.at("/chapters/bakers/strikes/new")).await;
+    shot("strike-form").await;
+    browser.type_into("#employer", "Acme Bakeries").await;
+    browser.type_into("#workplace", "Plant 2").await;
+    browser
+        .type_into("#picket_address", "Gate 3, 12 Mill Road")
+        .await;
+    browser.submit("form[action$='/strikes/new'] button").await;
+    let manage = browser.source().await;
+    assert!(manage.contains("Strike at Acme Bakeries"), "{manage}");
+    browser.type_into("#text", "We walked out at 6am").await;
+    browser.submit("button[value='on_strike']").await;
+    let manage = browser.source().await;
+    assert!(
+        manage.contains("followers are told") && manage.contains("We walked out at 6am"),
+        "{manage}"
+    );
+    shot("strike-manage").await;
+
+    // The body's action waits on the board; Ada commits 30 people.
+    browser.goto(&a.at("/")).await;
+    let board = browser.source().await;
+    assert!(board.contains("Lunch-hour walkout"), "{board}");
+    shot("board-organizer").await;
+    browser
+        .submit(&format!("a[href='/actions/{}']", proposed.id))
+        .await;
+    browser.type_into("#people-bakers", "30").await;
+    browser
+        .submit("form[action$='/answer'] button[value='commit']")
+        .await;
+    let action_page = browser.source().await;
+    assert!(
+        action_page.contains("1 chapter in, 30 people; 0 declined"),
+        "{action_page}"
+    );
+    shot("action").await;
+
+    // A member added to the roster, and a conversation logged.
+    browser.goto(&a.at("/chapters/bakers/members/new")).await;
+    browser.type_into("#name", "Rosa Example").await;
+    browser.type_into("#department", "Ovens").await;
+    browser.submit("form[action$='/members/new'] button").await;
+    let member = browser.source().await;
+    assert!(member.contains("<h1>Rosa Example</h1>"), "{member}");
+    browser.type_into("#by", "ada").await;
+    browser
+        .type_into("#issues", "Short staffing on the early shift")
+        .await;
+    browser.type_into("#next_step", "Bring a coworker").await;
+    browser.submit("form[action$='/one-on-ones'] button").await;
+    let member = browser.source().await;
+    assert!(
+        member.contains("Short staffing on the early shift") && member.contains("Bring a coworker"),
+        "{member}"
+    );
+    shot("member").await;
+    browser.goto(&a.at("/chapters/bakers/roster")).await;
+    shot("roster").await;
+    browser.goto(&a.at("/admin")).await;
+    shot("admin").await;
+    browser.quit().await;
+}
