@@ -181,7 +181,21 @@ impl Members {
         let mut tx = self.store.begin_write().await?;
         let invite = usable_invite(&mut tx, token).await?;
         let account_id = match (existing, new_hash) {
-            (Some(account), _) => account.id,
+            // The invitation's record becomes the account's own, unless it
+            // has one: an account is one person, with one record.
+            (Some(account), _) => {
+                if let Some(member_id) = invite.member_id {
+                    if account.member_id != Some(member_id)
+                        && !store::link_member(&mut tx, account.id, member_id).await?
+                    {
+                        return Err(Error::Conflict(format!(
+                            "the account {username:?} has a member record already; \
+                             ask for an invitation without one"
+                        )));
+                    }
+                }
+                account.id
+            }
             (None, Some(new_hash)) => {
                 store::insert_account(&mut tx, username, &new_hash, invite.member_id)
                     .await?

@@ -137,6 +137,22 @@ pub async fn remove_role(conn: &mut AnyConnection, account_id: i64, group: &Url)
     Ok(done.rows_affected() > 0)
 }
 
+/// Makes `member_id` the account's own record, if it has none yet; false if
+/// it has one already (the same or another).
+pub async fn link_member(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    member_id: i64,
+) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE accounts SET member_id = $2 WHERE id = $1 AND member_id IS NULL")
+            .bind(account_id)
+            .bind(member_id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 pub async fn roles_of_account(store: &Store, account_id: i64) -> Result<Vec<RoleRow>> {
     roles_of_account_with(store.pool(), account_id).await
 }

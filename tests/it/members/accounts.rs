@@ -125,6 +125,57 @@ async fn a_second_invitation_adds_a_role_to_an_existing_account_with_its_passwor
 }
 
 #[tokio::test]
+async fn an_invitation_tied_to_a_record_links_it_to_an_existing_account_once() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let olga = join(&instance, "bakers", Role::Organizer, "olga").await;
+    let rosa = join(&instance, "bakers", Role::Member, "rosa").await;
+    let mut ids = Vec::new();
+    for marker in ["A", "B"] {
+        let (status, created) = olga
+            .post(
+                "/api/v1/chapters/bakers/members",
+                marked_record(marker, "+1 555 0100"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        ids.push(created["id"].as_i64().unwrap());
+    }
+    let group = instance.members.group("bakers").await.unwrap();
+    let mut links = Vec::new();
+    for id in &ids {
+        let invite = instance
+            .members
+            .create_invite(None, &group, Role::Member, Some(*id))
+            .await
+            .unwrap();
+        links.push(
+            instance
+                .url
+                .join(&format!("/invite/{}", invite.token))
+                .unwrap(),
+        );
+    }
+    // Rosa has an account but no record; the invitation gives her hers.
+    let (status, _) = rosa.get("/api/v1/me/record").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        accept(&links[0], "rosa", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, record) = rosa.get("/api/v1/me/record").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(record["name"], "NameA", "{record}");
+    // A second record is refused, and changes nothing.
+    assert_eq!(
+        accept(&links[1], "rosa", PASSWORD).await.status(),
+        StatusCode::CONFLICT
+    );
+    let (_, record) = rosa.get("/api/v1/me/record").await;
+    assert_eq!(record["name"], "NameA");
+}
+
+#[tokio::test]
 async fn login_logout_and_revoking_sessions() {
     let instance = spawn_instance().await;
     create_chapter(&instance, "bakers").await;
