@@ -22,13 +22,22 @@ async fn actor_inbox(
     Path(handle): Path<String>,
     request: Request,
 ) -> Result<StatusCode, AppError> {
-    crate::actors::local_actor(&state, &handle).await?;
-    shared_inbox(State(state), request).await
+    inbox(state, request, Some(handle)).await
 }
 
 async fn shared_inbox(
     State(state): State<AppState>,
     request: Request,
+) -> Result<StatusCode, AppError> {
+    inbox(state, request, None).await
+}
+
+/// `handle`: the chapter whose own inbox was posted to, looked up only once the
+/// gate let the request in (a flood of posts to made-up handles costs no query).
+async fn inbox(
+    state: AppState,
+    request: Request,
+    handle: Option<String>,
 ) -> Result<StatusCode, AppError> {
     let limit = state.config.body_limit_bytes;
     let (parts, body) = request.into_parts();
@@ -41,6 +50,9 @@ async fn shared_inbox(
             metrics::counter!("unionhall_inbox_activities_total", "outcome" => refusal_reason(err))
                 .increment(1);
         })?;
+    if let Some(handle) = handle {
+        crate::actors::local_actor(&state, &handle).await?;
+    }
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge { limit })?;
