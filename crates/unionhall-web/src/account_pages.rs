@@ -120,10 +120,31 @@ fn logged_in(state: &AppState, session: &NewSession) -> Response {
 
 async fn login(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     auth::check_form_token(&headers, &form.csrf)?;
+    let ip = crate::client_ip::client_ip(&extensions, &headers);
+    if let Some(wait) = ip.and_then(|ip| state.login_limiter.check(ip)) {
+        let err = AppError::TooManyRequests {
+            message: format!(
+                "too many failed logins from this address; try again in {} minutes",
+                wait.as_secs() / 60 + 1
+            ),
+            retry_after_seconds: wait.as_secs().max(1),
+        };
+        // The page, not the JSON error: a person is at the form.
+        let message = err.to_string();
+        let mut page = form_page(&state, &headers, StatusCode::TOO_MANY_REQUESTS, |t| {
+            login_page_with(&state, t, form.username.trim(), Some(&message))
+        })?;
+        page.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return Ok(page);
+    }
     match state
         .members
         .login(
@@ -137,7 +158,12 @@ async fn login(
         Err(err) => {
             let err = AppError::from(err);
             let status = match &err {
-                AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+                AppError::Unauthorized(_) => {
+                    if let Some(ip) = ip {
+                        state.login_limiter.failed(ip);
+                    }
+                    StatusCode::UNAUTHORIZED
+                }
                 AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
                 _ => return Err(err),
             };

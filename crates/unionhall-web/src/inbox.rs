@@ -2,12 +2,12 @@
 //! through `unionhall_federation::inbox`; the answer is 202 whether the activity
 //! was applied now or had been before (redeliveries are idempotent).
 
+use crate::client_ip::client_ip;
 use crate::{AppError, AppState};
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use std::net::{IpAddr, SocketAddr};
 use unionhall_federation::inbox::{receive, InboxRequest, Received};
 
 pub fn router() -> Router<AppState> {
@@ -45,7 +45,7 @@ async fn inbox(
     let data = state.federation_data();
     let _permit = data
         .inbox_gate
-        .admit(client_ip(&parts), &parts.headers)
+        .admit(client_ip(&parts.extensions, &parts.headers), &parts.headers)
         .inspect_err(|err| {
             metrics::counter!("unionhall_inbox_activities_total", "outcome" => refusal_reason(err))
                 .increment(1);
@@ -92,25 +92,4 @@ fn refusal_reason(err: &unionhall_federation::Error) -> &'static str {
         E::Remote(_) => "remote_failed",
         E::Config(_) | E::Store(_) | E::Internal(_) => "error",
     }
-}
-
-/// The client's address: the connection's peer, or, when that peer is a proxy
-/// on this machine, the last address that proxy added to X-Forwarded-For.
-fn client_ip(parts: &axum::http::request::Parts) -> Option<IpAddr> {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip())?;
-    if !peer.is_loopback() {
-        return Some(peer);
-    }
-    let forwarded = parts
-        .headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|ip| ip.trim().parse().ok())
-        .next_back();
-    Some(forwarded.unwrap_or(peer))
 }

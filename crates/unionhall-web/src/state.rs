@@ -29,6 +29,9 @@ pub struct AppState {
     pub federation: unionhall_federation::Config,
     pub urls: unionhall_federation::urls::Urls,
     pub members: unionhall_members::Members,
+    /// Failed logins per client address (the members service counts them per
+    /// username): ten times what one username may fail, in the same window.
+    pub(crate) login_limiter: Arc<crate::login_limit::LoginLimiter>,
 }
 
 impl AppState {
@@ -38,7 +41,13 @@ impl AppState {
         federation: unionhall_federation::Config,
         members: unionhall_members::Members,
     ) -> Self {
+        let policy = members.policy();
+        let login_limiter = Arc::new(crate::login_limit::LoginLimiter::new(
+            policy.login_max_failures.saturating_mul(10),
+            std::time::Duration::from_secs(policy.login_window_minutes.saturating_mul(60)),
+        ));
         Self {
+            login_limiter,
             members,
             store,
             urls: unionhall_federation::urls::Urls::new(config.public_url.clone()),

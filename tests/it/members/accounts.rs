@@ -176,6 +176,32 @@ async fn an_invitation_tied_to_a_record_links_it_to_an_existing_account_once() {
 }
 
 #[tokio::test]
+async fn one_address_trying_many_usernames_is_slowed_down() {
+    // Two failures per username, so twenty per address.
+    let instance = crate::helpers::spawn_configured_instance_on(
+        "127.0.0.2",
+        crate::helpers::fresh_database().await,
+        &[("UNIONHALL_MEMBERS__LOGIN_MAX_FAILURES", "2")],
+    )
+    .await;
+    create_chapter(&instance, "bakers").await;
+    join(&instance, "bakers", Role::Member, "rosa").await;
+    for n in 0..20 {
+        let guess = login_form(&instance.url, &format!("user{n}"), "a guessed password").await;
+        assert_eq!(guess.status(), StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    // Now even the right password is refused from this address, for a while.
+    let refused = login_form(&instance.url, "rosa", PASSWORD).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("too many failed logins"));
+}
+
+#[tokio::test]
 async fn login_logout_and_revoking_sessions() {
     let instance = spawn_instance().await;
     create_chapter(&instance, "bakers").await;
