@@ -162,7 +162,7 @@ fn start_server(dir: &std::path::Path, db_url: Option<&str>) -> (Child, String) 
     (child, addr)
 }
 
-fn terminate(mut child: Child) -> std::process::ExitStatus {
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -192,6 +192,7 @@ async fn serves_with_no_setup_and_restarts_on_the_same_database() {
     let mut created = Vec::new();
     for _ in 0..2 {
         let (child, addr) = start_server(dir.path(), db_url);
+        let mut child = KillOnDrop(child);
         let ready = client
             .get(format!("http://{addr}/readyz"))
             .send()
@@ -201,7 +202,7 @@ async fn serves_with_no_setup_and_restarts_on_the_same_database() {
         if db_url.is_none() {
             assert!(dir.path().join("data/unionhall.db").is_file());
         }
-        let status = terminate(child);
+        let status = terminate(&mut child.0);
         assert!(status.success(), "graceful stop exits 0, got {status}");
         let store = crate::helpers::open_store(&crate::helpers::TestDb::at(
             db_url.map(str::to_owned).unwrap_or_else(|| {
@@ -289,7 +290,7 @@ async fn two_instances_from_the_readme_follow_each_other_with_the_cli() {
         std::thread::spawn(move || for _ in lines {});
         child
     };
-    let (a, b) = (serve(0), serve(1));
+    let (a, b) = (KillOnDrop(serve(0)), KillOnDrop(serve(1)));
     let a_domain = env[0][2].1.trim_start_matches("http://").to_owned();
 
     let created = cli(
@@ -383,8 +384,8 @@ async fn two_instances_from_the_readme_follow_each_other_with_the_cli() {
         "nothing more arrived"
     );
 
-    for child in [a, b] {
-        assert!(terminate(child).success());
+    for mut child in [a, b] {
+        assert!(terminate(&mut child.0).success());
     }
 }
 
