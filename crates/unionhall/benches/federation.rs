@@ -185,6 +185,12 @@ async fn wait_delivered(store: &unionhall_store::Store, target: i64) -> Duration
 }
 
 async fn sender() {
+    // `UH_BENCH_ONLY=ingest cargo bench --bench federation`: the ingest alone.
+    if std::env::var("UH_BENCH_ONLY").as_deref() == Ok("ingest") {
+        let (verify_ceiling, ingest) = ingest_benchmark().await;
+        print_ingest(verify_ceiling, ingest);
+        return;
+    }
     let (ceiling, cores) = signing_ceiling();
 
     let mut child = Command::new(std::env::current_exe().expect("exe"))
@@ -316,6 +322,13 @@ async fn sender() {
         "  RSS added by the fan-out (peak):            {:>6.1} MB",
         fanout_peak as f64 / 1024.0
     );
+    print_ingest(verify_ceiling, ingest);
+}
+
+fn print_ingest(verify_ceiling: f64, ingest: Duration) {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     println!(
         "  verification ceiling (aws-lc-rs, {cores} threads):   {verify_ceiling:>9.0} verifications/s"
     );
