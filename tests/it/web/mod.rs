@@ -42,15 +42,39 @@ async fn member_page(account: &Account, path: &str) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-/// Pages load nothing from elsewhere and stay small enough for a poor signal.
+/// Pages load nothing from elsewhere, stay small enough for a poor signal,
+/// and label every field.
 fn assert_self_contained(html: &str) {
     assert!(html.len() < 100_000, "{} bytes", html.len());
+    assert_labelled(html);
     for attribute in ["href=\"", "src=\"", "action=\""] {
         for value in html.split(attribute).skip(1) {
             let target = value.split('"').next().unwrap();
             assert!(
                 target.starts_with('/') || target.starts_with('#'),
                 "{attribute}{target} leaves the instance"
+            );
+        }
+    }
+}
+
+/// Every input, select and text area a person fills in has a `<label for>`
+/// (screen readers say it; a tap on it focuses the field).
+fn assert_labelled(html: &str) {
+    for tag in ["<input", "<select", "<textarea"] {
+        for rest in html.split(tag).skip(1) {
+            let element = rest.split('>').next().unwrap();
+            if element.contains("type=\"hidden\"") {
+                continue;
+            }
+            let id = element
+                .split("id=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or_else(|| panic!("{tag}{element}> has no id"));
+            assert!(
+                html.contains(&format!("<label for=\"{id}\"")),
+                "{tag} #{id} has no label"
             );
         }
     }

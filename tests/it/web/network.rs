@@ -122,6 +122,7 @@ async fn a_body_admits_chapters_and_they_answer_its_action_from_the_pages() {
     let theirs = board[start..].split('"').next().unwrap().to_owned();
     let (status, action) = member_page(&bodil, &theirs).await;
     assert_eq!(status, 200);
+    assert_self_contained(&action);
     assert!(action.contains("Answer for @millers") && action.contains("an hour, every shift"));
     let answer = format!("{theirs}/answer");
     let (status, text, _) = submit(
@@ -165,6 +166,7 @@ async fn a_body_admits_chapters_and_they_answer_its_action_from_the_pages() {
     })
     .await;
     let (_, body_page) = member_page(&ophelia, "/unions/foodunion").await;
+    assert_self_contained(&body_page);
     assert!(body_page.contains("1 chapter in, 25 people; 1 declined"));
     // Only the body decides; it calls the action off.
     let (status, _, _) = submit(
@@ -211,6 +213,7 @@ async fn a_campaign_is_started_updated_and_followed_from_another_instance() {
     assert_eq!(status, 303);
     let campaign_page = location.unwrap();
     let (_, campaign) = member_page(&ada, &campaign_page).await;
+    assert_self_contained(&campaign);
     let start = campaign.find("Share it: <code>").unwrap() + "Share it: <code>".len();
     let address = campaign[start..].split('<').next().unwrap().to_owned();
     let updates = format!("{}/updates", campaign_page.split('?').next().unwrap())
@@ -262,6 +265,7 @@ async fn a_campaign_is_started_updated_and_followed_from_another_instance() {
     .await;
     // Sam cannot post for a campaign of another chapter.
     let (_, list) = member_page(&sam, "/campaigns").await;
+    assert_self_contained(&list);
     assert!(list.contains("A first contract") && list.contains("following"));
     assert!(!list.contains("Start a campaign"));
 }

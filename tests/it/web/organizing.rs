@@ -21,6 +21,8 @@ async fn an_organizer_adds_picket_shifts_to_a_strike() {
     .await;
     assert_eq!(status, 303);
     let manage = location.unwrap();
+    let (_, page) = member_page(&olga, &manage).await;
+    assert_self_contained(&page);
     let shifts = manage.replace("/manage", "/shifts");
     let (status, text, _) = submit(
         &olga,
@@ -88,6 +90,10 @@ async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
     create_chapter(&a, "bakers").await;
     let ada = join(&a, "bakers", Role::Admin, "ada").await;
     let sam = join(&a, "bakers", Role::Member, "sam").await;
+    for path in ["/login", "/invite/uhi_not_one"] {
+        let (_, page) = page_of(&a, path).await;
+        assert_self_contained(&page);
+    }
 
     let (status, form) = member_page(&ada, "/chapters/bakers/import").await;
     assert_eq!(status, 200);
@@ -133,6 +139,7 @@ async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
         .replace("&amp;", "&");
     let (status, form) = member_page(&ada, &invite_page).await;
     assert_eq!(status, 200);
+    assert_self_contained(&form);
     let id = invite_page.rsplit('=').next().unwrap();
     assert!(form.contains(&format!("value=\"{id}\"")));
     assert!(form.contains("value=\"admin\""), "an admin may make admins");
@@ -160,6 +167,7 @@ async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
     // Roles: ada makes sam an organizer; the last admin cannot step down.
     let (status, people) = member_page(&ada, "/groups/bakers/people").await;
     assert_eq!(status, 200);
+    assert_self_contained(&people);
     assert!(people.contains("<td>sam</td><td>member</td>"), "{people}");
     let (status, _, _) = submit(
         &ada,
@@ -181,6 +189,7 @@ async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
     // The audit log shows the import, the invitation and the role change.
     let (status, audit) = member_page(&ada, "/groups/bakers/audit").await;
     assert_eq!(status, 200);
+    assert_self_contained(&audit);
     for action in ["roster.imported", "invite.created", "role."] {
         assert!(audit.contains(action), "{action} missing: {audit}");
     }
