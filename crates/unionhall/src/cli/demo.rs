@@ -66,8 +66,12 @@ pub async fn demo(base: Settings, args: DemoArgs) -> Result<()> {
                 Error::Usage(format!("--port {}: the ports above it run out", args.port))
             })?
         };
-        let addr = (Ipv4Addr::LOCALHOST, port).into();
-        listeners.push(TcpListener::bind(addr).map_err(|err| Error::listen(addr, err))?);
+        let addr: std::net::SocketAddr = (Ipv4Addr::LOCALHOST, port).into();
+        listeners.push(TcpListener::bind(addr).map_err(|err| {
+            Error::Usage(format!(
+                "cannot listen on {addr}: {err}; choose other ports with --port N (or 0)"
+            ))
+        })?);
     }
     let mut urls = Vec::new();
     for (letter, listener) in letters.iter().zip(&listeners) {
