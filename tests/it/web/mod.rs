@@ -4,6 +4,7 @@
 //! browser is still to come: docs say so.)
 
 mod browser;
+mod chart;
 
 use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
