@@ -952,3 +952,106 @@ async fn permissions_per_route() {
     assert_eq!(list["entries"], json!([]));
     instance.stop().await;
 }
+
+/// Relationships and assignments from the command line, on the running
+/// instance; the web shows what the command did, and the audit log says `cli`.
+#[tokio::test]
+async fn relationships_and_assignments_from_the_command_line() {
+    use crate::cli::{assert_one_line_failure, run_beside_servers, unionhall};
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let sam = join(&instance, "bakers", Role::Organizer, "sam").await;
+    let rosa = add(
+        &sam,
+        "bakers",
+        json!({"name": "Rosa Diaz", "committee": "organizing"}),
+    )
+    .await;
+    let ada = add(
+        &sam,
+        "bakers",
+        json!({"name": "Ada Byron", "shift": "Nights"}),
+    )
+    .await;
+    let bo = add(
+        &sam,
+        "bakers",
+        json!({"name": "Bo Chen", "shift": "nights"}),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cli = |args: Vec<String>| {
+        let mut command = unionhall(dir.path());
+        command
+            .env("UNIONHALL_DATABASE__URL", &instance.db.url)
+            .env("UNIONHALL_INSTANCE__PUBLIC_URL", instance.url.as_str())
+            .env("UNIONHALL_MEMBERS__KEY", crate::helpers::TEST_MEMBER_KEY)
+            .env("UNIONHALL_LOG__LEVEL", "error")
+            .args(args);
+        run_beside_servers(command)
+    };
+    let args = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+    let mut add_args = args(&format!(
+        "relationship add bakers --from {ada} --to {bo} --kind works-beside --note"
+    ));
+    add_args.push("same line".into());
+    let (output, stderr) = cli(add_args).await;
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        stdout.contains(&format!("member {ada} works beside member {bo}")),
+        "{stdout}"
+    );
+    let (_, file) = sam
+        .get(&format!("/api/v1/chapters/bakers/members/{bo}"))
+        .await;
+    assert_eq!(file["relationships"][0]["note"], "same line");
+    let rid = file["relationships"][0]["id"].as_i64().unwrap();
+    let (output, _) = cli(args(&format!("relationship list bakers --member {bo}"))).await;
+    let listed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        listed.contains("Ada Byron") && listed.contains("same line"),
+        "{listed}"
+    );
+    // Refusals are one line.
+    let (output, stderr) = cli(args(&format!(
+        "relationship add bakers --from {ada} --to {ada} --kind knows"
+    )))
+    .await;
+    assert_one_line_failure(&output, &stderr, "another member");
+    let (output, stderr) = cli(args(&format!("assign bakers --shift nights --to {ada}"))).await;
+    assert_one_line_failure(&output, &stderr, "committee member");
+    // A whole shift to Rosa.
+    let (output, stderr) = cli(args(&format!("assign bakers --shift nights --to {rosa}"))).await;
+    assert!(output.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("2 record(s) reassigned"));
+    let (_, listed) = sam.get("/api/v1/chapters/bakers/assignments").await;
+    assert_eq!(
+        listed,
+        json!([{"member": ada, "assignee": rosa}, {"member": bo, "assignee": rosa}])
+    );
+    let (output, stderr) = cli(args(&format!("relationship remove bakers {rid}"))).await;
+    assert!(output.status.success(), "{stderr}");
+    let (_, file) = sam
+        .get(&format!("/api/v1/chapters/bakers/members/{bo}"))
+        .await;
+    assert_eq!(file["relationships"], json!([]));
+    let admin = join(&instance, "bakers", Role::Admin, "boss").await;
+    let (_, audit) = admin.get("/api/v1/groups/bakers/audit").await;
+    let by_cli: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["username"] == "cli")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "relationship.created",
+        "relationships.viewed",
+        "assignment.changed",
+        "relationship.removed",
+    ] {
+        assert!(by_cli.contains(&action), "{action}: {by_cli:?}");
+    }
+    instance.stop().await;
+}
