@@ -168,6 +168,9 @@ impl Members {
             check_assignment(0, assignee, &record.record)?;
         }
         let mut tx = self.store.begin_write().await?;
+        // Make the chapter's row first (locked on PostgreSQL), so that two first
+        // assignments at once take turns instead of one overwriting the other.
+        rows::assignments_row(&mut tx, &chapter.ap_id).await?;
         let mut map = self.load_assignments(&mut tx, chapter, true).await?;
         let mut changed = 0;
         for id in &selected {

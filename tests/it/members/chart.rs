@@ -1055,3 +1055,41 @@ async fn relationships_and_assignments_from_the_command_line() {
     }
     instance.stop().await;
 }
+
+/// Assignments made at the same time are all kept (a chapter's assignments are
+/// one sealed row, rewritten under a lock).
+#[tokio::test]
+async fn assignments_made_at_once_are_all_kept() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let sam = join(&instance, "bakers", Role::Organizer, "sam").await;
+    let rosa = add(
+        &sam,
+        "bakers",
+        json!({"name": "Rosa", "committee": "organizing"}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(add(&sam, "bakers", json!({"name": format!("W{i}")})).await);
+    }
+    let calls = ids.iter().map(|id| {
+        let sam = sam.clone();
+        let id = *id;
+        tokio::spawn(async move {
+            sam.call(
+                Method::PUT,
+                "/api/v1/chapters/bakers/assignments",
+                Some(json!({"members": [id], "assignee": rosa})),
+            )
+            .await
+            .0
+        })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        assert_eq!(call.await.unwrap(), StatusCode::OK);
+    }
+    let (_, listed) = sam.get("/api/v1/chapters/bakers/assignments").await;
+    assert_eq!(listed.as_array().unwrap().len(), ids.len(), "{listed}");
+    instance.stop().await;
+}
