@@ -159,6 +159,8 @@ async fn no_member_data_crosses_the_network() {
         "/api/v1/chapters/bakers/structure-tests".to_owned(),
         format!("/api/v1/chapters/bakers/structure-tests/{test_id}"),
         "/chapters/bakers/chart".to_owned(),
+        // A department in the address: not logged either.
+        "/chapters/bakers/chart?department=DeptMk1Bakers".to_owned(),
         "/chapters/bakers/tests".to_owned(),
         format!("/chapters/bakers/tests/{test_id}"),
         "/chapters/bakers/assignments".to_owned(),
