@@ -880,6 +880,12 @@ async fn permissions_per_route() {
         ),
         (
             Method::GET,
+            format!("/chapters/bakers/members/{ada}/link?find=bo"),
+            None,
+            [S::UNAUTHORIZED, FORBID, FORBID, S::OK, S::OK, FORBID],
+        ),
+        (
+            Method::GET,
             "/chapters/bakers/assignments".to_owned(),
             None,
             [S::UNAUTHORIZED, FORBID, FORBID, S::OK, S::OK, FORBID],

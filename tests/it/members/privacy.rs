@@ -165,6 +165,7 @@ async fn no_member_data_crosses_the_network() {
         format!("/chapters/bakers/tests/{test_id}"),
         "/chapters/bakers/assignments".to_owned(),
         format!("/chapters/bakers/members/{rosa_id}"),
+        format!("/chapters/bakers/members/{rosa_id}/link?find=Mk7Pal"),
     ] {
         let (status, body) = sam.get(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -376,6 +377,7 @@ async fn no_member_data_crosses_the_network() {
             format!("/chapters/{chapter}/tests"),
             format!("/chapters/{chapter}/tests/1"),
             format!("/chapters/{chapter}/members/{id}"),
+            format!("/chapters/{chapter}/members/{id}/link?find=a"),
         ];
         for path in paths {
             for accept in ["text/html", "application/activity+json"] {

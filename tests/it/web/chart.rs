@@ -65,6 +65,24 @@ async fn an_organizer_links_assigns_runs_a_test_and_reads_the_chart_from_the_pag
     assert_eq!(status, 200);
     assert!(page.contains("Link a coworker") && page.contains("No committee member is assigned"));
     let csrf = csrf_field(&page);
+    // Linking starts by finding the coworker by name.
+    let (status, link) = member_page(
+        &olga,
+        &format!("/chapters/bakers/members/{ada}/link?find=chen"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        link.contains(&format!("name=\"other\" value=\"{bo}\"")),
+        "{link}"
+    );
+    assert!(!link.contains("Rosa Diaz") && !link.contains("Cy Young"));
+    let (_, link) = member_page(
+        &olga,
+        &format!("/chapters/bakers/members/{ada}/link?find=nobody"),
+    )
+    .await;
+    assert!(link.contains("Nobody on the roster matches"));
 
     // Ada influences Bo: entered from Ada's page, shown on both.
     let linked = form(

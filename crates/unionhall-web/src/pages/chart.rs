@@ -210,12 +210,9 @@ pub(crate) async fn own_list(
 /// member responsible, and the forms to change both.
 pub(crate) struct MemberChart {
     pub relationships: Vec<(LinkedRelationship, String)>,
-    /// (id, name) of everyone else on the roster, for the relationship form.
-    pub others: Vec<(i64, String)>,
     /// (id, name) of the committee members, for the assignment form.
     pub committee: Vec<(i64, String)>,
     pub assignee: Option<(i64, String)>,
-    pub kinds: Vec<(&'static str, &'static str)>,
     pub can_edit: bool,
 }
 
@@ -253,25 +250,99 @@ pub(crate) async fn member_chart(
         .collect();
     Ok(MemberChart {
         relationships,
-        others: roster
-            .iter()
-            .filter(|m| m.id != id)
-            .map(|m| (m.id, m.record.name.clone()))
-            .collect(),
         committee: roster
             .iter()
             .filter(|m| m.id != id && is_committee_member(&m.record))
             .map(|m| (m.id, m.record.name.clone()))
             .collect(),
         assignee: assignments.get(&id).map(|a| (*a, name_of(*a))),
-        kinds: RelationshipKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.label()))
-            .collect(),
         can_edit: principal
             .require(chapter, Permission::EditRoster, "change the roster")
             .is_ok(),
     })
+}
+
+/// At most this many coworkers offered on the page that links one.
+const CANDIDATES: usize = 50;
+
+#[derive(Template)]
+#[template(path = "link_coworker.html")]
+struct LinkPage {
+    layout: Layout,
+    handle: String,
+    id: i64,
+    name: String,
+    find: String,
+    /// (id, name, department · shift) of the coworkers found.
+    found: Vec<(i64, String, String)>,
+    more: usize,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct FindQuery {
+    #[serde(default)]
+    find: String,
+}
+
+/// Linking a coworker: find them by name (a page of a whole roster would be
+/// too big for a phone), then say how they stand to each other.
+pub(crate) async fn link_page(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path((handle, id)): Path<(String, i64)>,
+    Query(query): Query<FindQuery>,
+) -> Result<Response, AppError> {
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::EditRoster, "record relationships")?;
+    let file = state.members.get(&principal, &chapter, id).await?;
+    let find = query.find.trim().to_owned();
+    let (found, more) = if find.is_empty() {
+        (Vec::new(), 0)
+    } else {
+        let filter = Filter {
+            text: Some(find.clone()),
+            ..Default::default()
+        };
+        let matches: Vec<_> = state
+            .members
+            .list(&principal, &chapter, &filter)
+            .await?
+            .into_iter()
+            .filter(|m| m.id != id)
+            .collect();
+        let more = matches.len().saturating_sub(CANDIDATES);
+        let found = matches
+            .into_iter()
+            .take(CANDIDATES)
+            .map(|m| {
+                let line = [m.record.department.as_str(), m.record.shift.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                (m.id, m.record.name, line)
+            })
+            .collect();
+        (found, more)
+    };
+    render(
+        StatusCode::OK,
+        &LinkPage {
+            layout: Layout::member(&state, &principal),
+            handle,
+            id,
+            name: file.member.record.name,
+            find,
+            found,
+            more,
+            kinds: RelationshipKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), k.label()))
+                .collect(),
+        },
+    )
 }
 
 #[derive(Deserialize)]

@@ -61,6 +61,10 @@ pub fn router() -> Router<AppState> {
         .route("/chapters/{handle}/chart", get(chart::chart))
         .route("/chapters/{handle}/my-list", get(chart::own_list))
         .route(
+            "/chapters/{handle}/members/{id}/link",
+            get(chart::link_page),
+        )
+        .route(
             "/chapters/{handle}/members/{id}/relationships",
             axum::routing::post(chart::relate),
         )
