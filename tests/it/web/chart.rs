@@ -190,6 +190,33 @@ async fn an_organizer_links_assigns_runs_a_test_and_reads_the_chart_from_the_pag
     assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
     let (_, page) = member_page(&olga, &test_page).await;
     assert!(page.contains("1 of 2"), "{page}");
+    // Narrowed to the night shift of Packing (both are), the form only
+    // changes those it shows: unticking nobody on a page showing only Rosa
+    // leaves Ada's participation alone.
+    let (_, narrowed) = member_page(
+        &olga,
+        &format!("{test_page}?department=packing&shift=nights"),
+    )
+    .await;
+    assert!(narrowed.contains("Rosa Diaz") && narrowed.contains("Ada Byron"));
+    let recorded = olga
+        .request(
+            Method::POST,
+            &format!("{test_page}/participation?department=packing&shift=x"),
+        )
+        .header("accept", HTML)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&shown={rosa}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
+    assert!(recorded.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("?department=packing&shift=x"));
+    let (_, page) = member_page(&olga, &test_page).await;
+    assert!(page.contains("1 of 2"), "{page}");
     // The result suggests Ada 3 -> 2 and Rosa 1 -> 2; nothing changes until confirmed.
     assert!(page.contains("Confirm 2"));
     let (_, file) = olga

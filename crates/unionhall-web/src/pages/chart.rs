@@ -610,19 +610,59 @@ struct TestPage {
     layout: Layout,
     handle: String,
     test: SavedTest,
-    covered: Vec<TestedMember>,
+    /// Everyone covered, for the count.
+    covered_count: usize,
+    /// Those shown (narrowed by department or shift, at most NAMES_SHOWN x 3).
+    shown: Vec<TestedMember>,
+    more: usize,
+    narrow: NarrowQuery,
+    /// `narrow` as a query string, for the participation form's address.
+    narrow_query: String,
     took_part: usize,
     can_edit: bool,
+}
+
+impl NarrowQuery {
+    fn query(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("department", &self.department)
+            .append_pair("shift", &self.shift)
+            .finish()
+    }
+}
+
+/// Narrows a test's page to one department and/or shift (a workplace of
+/// thousands does not fit one form on a phone). The participation form only
+/// changes those it shows.
+#[derive(Deserialize, Default)]
+pub(crate) struct NarrowQuery {
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    shift: String,
 }
 
 pub(crate) async fn test(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path((handle, id)): Path<(String, i64)>,
+    Query(narrow): Query<NarrowQuery>,
 ) -> Result<Response, AppError> {
     let chapter = state.members.chapter(&handle).await?;
     let detail = state.members.test(&principal, &chapter, id).await?;
     let took_part = detail.covered.iter().filter(|m| m.took_part).count();
+    let covered_count = detail.covered.len();
+    let same = |wanted: &str, value: &str| {
+        wanted.trim().is_empty() || wanted.trim().eq_ignore_ascii_case(value.trim())
+    };
+    let matching: Vec<TestedMember> = detail
+        .covered
+        .into_iter()
+        .filter(|m| same(&narrow.department, &m.department) && same(&narrow.shift, &m.shift))
+        .collect();
+    let limit = NAMES_SHOWN * 3;
+    let more = matching.len().saturating_sub(limit);
+    let shown = matching.into_iter().take(limit).collect();
     render(
         StatusCode::OK,
         &TestPage {
@@ -632,7 +672,11 @@ pub(crate) async fn test(
                 .require(&chapter, Permission::EditRoster, "change the roster")
                 .is_ok(),
             test: detail.saved,
-            covered: detail.covered,
+            covered_count,
+            shown,
+            more,
+            narrow_query: narrow.query(),
+            narrow,
             took_part,
         },
     )
@@ -644,6 +688,7 @@ pub(crate) async fn participation(
     State(state): State<AppState>,
     caller: FormCaller,
     Path((handle, id)): Path<(String, i64)>,
+    Query(narrow): Query<NarrowQuery>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let mut csrf = String::new();
@@ -673,7 +718,11 @@ pub(crate) async fn participation(
         .members
         .record_participation(&principal, &chapter, id, &took, true)
         .await?;
-    Ok(Redirect::to(&format!("/chapters/{handle}/tests/{id}")).into_response())
+    let mut back = format!("/chapters/{handle}/tests/{id}");
+    if !narrow.department.is_empty() || !narrow.shift.is_empty() {
+        back = format!("{back}?{}", narrow.query());
+    }
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Deserialize)]
