@@ -54,8 +54,12 @@ async fn bench() {
     let port = listener.local_addr().expect("addr").port();
     let public_url = format!("http://127.0.0.1:{port}");
     let db = format!("sqlite://{}", dir.path().join("chart.db").display());
+    // The member-data key made on first start goes with the database, not
+    // into the source tree (the default is data/ under the working directory).
+    let key_file = dir.path().join("member-records.key").display().to_string();
     let env: Vec<(String, String)> = [
         ("UNIONHALL_DATABASE__URL", db.as_str()),
+        ("UNIONHALL_MEMBERS__KEY_FILE", key_file.as_str()),
         ("UNIONHALL_INSTANCE__PUBLIC_URL", public_url.as_str()),
         ("UNIONHALL_LOG__LEVEL", "error"),
     ]
