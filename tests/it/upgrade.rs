@@ -121,9 +121,13 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
     unionhall_store::commit(tx).await.unwrap();
     // A sealed member record, and a post whose delivery is still pending (no
     // delivery worker runs yet).
-    let members = unionhall::startup::open_members(&settings, &store)
-        .await
-        .unwrap();
+    // (Built without `open_members`: its key check now reads the tables of
+    // later migrations, which this database does not have yet.)
+    let members = unionhall_members::Members::new(
+        store.clone(),
+        unionhall_members::keys::load_keyring(&settings.member_keys()).unwrap(),
+        settings.member_policy(),
+    );
     let group = members.chapter("bakers").await.unwrap();
     let record: unionhall_domain::MemberRecord = serde_json::from_value(
         serde_json::json!({"name": "Rosa Upgrade", "phone": "555 0199", "notes": "kept"}),

@@ -9,6 +9,7 @@ mod action;
 mod actor_kind;
 mod call;
 mod campaign;
+mod chart;
 mod error;
 mod handle;
 mod member;
@@ -20,6 +21,11 @@ pub use action::{ActionAnswer, ActionStatus, CoordinatedAction};
 pub use actor_kind::ActorKind;
 pub use call::{CallForSupport, CallKind, CallStatus, Goal, Place, Pledge, PledgeTotals};
 pub use campaign::Campaign;
+pub use chart::{
+    chart, check_assignment, date_of_day, day_number, is_committee_member, is_natural_leader,
+    suggested_assessment, ChartFigures, ChartPerson, ChartRow, Relationship, RelationshipKind,
+    StructureTest, TestFigures, TestRow, LEADER_TAG,
+};
 pub use error::{DomainError, Result};
 pub use handle::Handle;
 pub use member::{Assessment, DuesStanding, MemberRecord, OneOnOne};

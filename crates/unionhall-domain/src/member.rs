@@ -198,6 +198,8 @@ pub struct OneOnOne {
     pub by: String,
     pub issues: String,
     pub next_step: String,
+    /// When the next step is due, `YYYY-MM-DD`, or empty.
+    pub next_step_due: String,
 }
 
 impl OneOnOne {
@@ -213,6 +215,13 @@ impl OneOnOne {
                 "is required, at most 200 characters",
             ));
         }
+        self.next_step_due = self.next_step_due.trim().to_owned();
+        if !self.next_step_due.is_empty() && !is_iso_date(&self.next_step_due) {
+            return Err(DomainError::invalid(
+                "next_step_due",
+                "must be a date as YYYY-MM-DD",
+            ));
+        }
         for (field, value) in [("issues", &self.issues), ("next_step", &self.next_step)] {
             if value.chars().count() > LONG {
                 return Err(DomainError::invalid(
@@ -225,7 +234,7 @@ impl OneOnOne {
     }
 }
 
-fn is_iso_date(value: &str) -> bool {
+pub(crate) fn is_iso_date(value: &str) -> bool {
     let parts: Vec<&str> = value.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
         return false;
@@ -297,6 +306,11 @@ mod tests {
         assert!(talk("2026-11-25").validated().is_ok());
         assert!(talk("2026-13-01").validated().is_err());
         assert!(talk("25/11/2026").validated().is_err());
+        let mut due = talk("2026-11-25");
+        due.next_step_due = "tomorrow".into();
+        assert!(due.clone().validated().is_err());
+        due.next_step_due = " 2026-12-01 ".into();
+        assert_eq!(due.validated().unwrap().next_step_due, "2026-12-01");
     }
 
     #[test]

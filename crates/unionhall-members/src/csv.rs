@@ -31,7 +31,7 @@ pub const COLUMNS: [&str; 14] = [
     "notes",
 ];
 
-fn escape_formula(value: &str) -> String {
+pub(crate) fn escape_formula(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

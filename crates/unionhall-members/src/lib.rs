@@ -6,20 +6,27 @@
 //! - [`accounts`]: invitations, logins, sessions, API tokens and roles.
 //! - [`audit`]: who viewed, exported or changed what, written in the same
 //!   transaction as the change.
+//! - The workplace chart: [`relationships`] between coworkers, [`assignments`]
+//!   of coworkers to committee members, [`structure_tests`], and the [`chart`]
+//!   itself; all sealed like the roster.
 //!
 //! Architecture invariant: nothing here is reachable from the federation crate.
 //! Member data has no ActivityPub form; the only way out is an authorised local
 //! account through the web or the CLI.
 
 pub mod accounts;
+pub mod assignments;
 pub mod audit;
+pub mod chart;
 pub mod crypto;
 pub mod csv;
 mod error;
 pub mod keys;
 pub mod principal;
+pub mod relationships;
 pub mod roster;
 mod second_factor;
+pub mod structure_tests;
 pub use second_factor::TotpSetup;
 pub mod rotation;
 

@@ -35,6 +35,8 @@ pub struct MemberFile {
     #[serde(flatten)]
     pub member: Member,
     pub one_on_ones: Vec<LoggedOneOnOne>,
+    /// Relationships with coworkers, either way (both members' pages show them).
+    pub relationships: Vec<crate::relationships::LinkedRelationship>,
 }
 
 /// What the roster can be narrowed to; empty fields match everything. Matching
@@ -110,7 +112,7 @@ impl Members {
         })
     }
 
-    fn open_one_on_one(&self, row: &OneOnOneRow) -> Result<LoggedOneOnOne> {
+    pub(crate) fn open_one_on_one(&self, row: &OneOnOneRow) -> Result<LoggedOneOnOne> {
         let json = self
             .keyring
             .open(&one_on_one_context(row.member_id, row.id), &row.sealed)?;
@@ -179,7 +181,15 @@ impl Members {
         Ok(file)
     }
 
-    async fn member_file(&self, chapter: &Group, id: i64) -> Result<MemberFile> {
+    /// One record without its log or relationships (what a change answers).
+    async fn member_only(&self, chapter: &Group, id: i64) -> Result<Member> {
+        let row = rows::get(&self.store, &chapter.ap_id, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no member {id} on this roster")))?;
+        self.open_member(&row)
+    }
+
+    pub(crate) async fn member_file(&self, chapter: &Group, id: i64) -> Result<MemberFile> {
         let row = rows::get(&self.store, &chapter.ap_id, id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no member {id} on this roster")))?;
@@ -189,9 +199,11 @@ impl Members {
             .iter()
             .map(|row| self.open_one_on_one(row))
             .collect::<Result<_>>()?;
+        let relationships = self.relationships_of_member(chapter, id).await?;
         Ok(MemberFile {
             member,
             one_on_ones,
+            relationships,
         })
     }
 
@@ -215,7 +227,7 @@ impl Members {
         )
         .await?;
         unionhall_store::commit(tx).await?;
-        self.member_file(chapter, id).await.map(|file| file.member)
+        self.member_only(chapter, id).await
     }
 
     pub(crate) async fn insert_sealed(
@@ -265,7 +277,7 @@ impl Members {
         )
         .await?;
         unionhall_store::commit(tx).await?;
-        self.member_file(chapter, id).await.map(|file| file.member)
+        self.member_only(chapter, id).await
     }
 
     /// Erases a record and its one-on-one log for good. The audit log keeps that
@@ -276,6 +288,7 @@ impl Members {
         if !rows::erase(&mut tx, &chapter.ap_id, id).await? {
             return Err(Error::NotFound(format!("no member {id} on this roster")));
         }
+        self.forget_in_chart(&mut tx, chapter, id).await?;
         audit::record(
             &mut tx,
             principal.into(),

@@ -13,6 +13,8 @@ pub struct Rotated {
     pub members: u64,
     pub one_on_ones: u64,
     pub second_factors: u64,
+    /// Relationships, assignment maps and structure tests.
+    pub chart_rows: u64,
 }
 
 impl Members {
@@ -25,6 +27,9 @@ impl Members {
             SealedTable::Members,
             SealedTable::OneOnOnes,
             SealedTable::Totp,
+            SealedTable::Relationships,
+            SealedTable::Assignments,
+            SealedTable::StructureTests,
         ] {
             loop {
                 let mut tx = self.store.begin_write().await?;
@@ -42,6 +47,9 @@ impl Members {
                             format!("one_on_one:{member_id}:{id}")
                         }
                         SealedTable::Totp => crate::second_factor::context(*id),
+                        SealedTable::Relationships => crate::relationships::context(*id),
+                        SealedTable::Assignments => crate::assignments::context(*id),
+                        SealedTable::StructureTests => crate::structure_tests::context(*id),
                     };
                     let plain = self
                         .keyring
@@ -56,6 +64,9 @@ impl Members {
                     SealedTable::Members => done.members += count,
                     SealedTable::OneOnOnes => done.one_on_ones += count,
                     SealedTable::Totp => done.second_factors += count,
+                    SealedTable::Relationships
+                    | SealedTable::Assignments
+                    | SealedTable::StructureTests => done.chart_rows += count,
                 }
             }
         }

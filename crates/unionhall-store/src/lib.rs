@@ -18,6 +18,7 @@ pub mod audit;
 pub mod backup;
 pub mod calls;
 pub mod campaigns;
+pub mod chart;
 mod database;
 pub mod deliveries;
 mod error;

@@ -210,7 +210,10 @@ pub async fn key_ids_in_use(store: &Store) -> Result<Vec<String>> {
     let rows = sqlx::query(
         "SELECT key_id FROM members WHERE key_id <> '' \
          UNION SELECT key_id FROM one_on_ones WHERE key_id <> '' \
-         UNION SELECT key_id FROM totp",
+         UNION SELECT key_id FROM totp \
+         UNION SELECT key_id FROM relationships WHERE key_id <> '' \
+         UNION SELECT key_id FROM assignments WHERE key_id <> '' \
+         UNION SELECT key_id FROM structure_tests WHERE key_id <> ''",
     )
     .fetch_all(store.pool())
     .await?;
@@ -226,6 +229,10 @@ pub enum SealedTable {
     OneOnOnes,
     /// Second-factor secrets; the id is the account's.
     Totp,
+    Relationships,
+    /// A chapter's assignments (one row per chapter).
+    Assignments,
+    StructureTests,
 }
 
 impl SealedTable {
@@ -234,6 +241,9 @@ impl SealedTable {
             Self::Members => "members",
             Self::OneOnOnes => "one_on_ones",
             Self::Totp => "totp",
+            Self::Relationships => "relationships",
+            Self::Assignments => "assignments",
+            Self::StructureTests => "structure_tests",
         }
     }
 }

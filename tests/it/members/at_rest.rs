@@ -69,6 +69,38 @@ async fn the_database_holds_no_member_data_in_clear() {
         json!({"date": "2026-11-02", "by": "ByXq7Stolen", "issues": "IssueXq7Stolen", "next_step": "StepXq7Stolen"}),
     )
     .await;
+    // The workplace chart's data is sealed too: who is linked to whom (and
+    // why), who is assigned, what a structure test was and who took part.
+    let (_, other) = sam
+        .post(
+            "/api/v1/chapters/bakers/members",
+            json!({"name": "PalXq7Stolen", "committee": "organizing"}),
+        )
+        .await;
+    let other = other["id"].as_i64().unwrap();
+    let (status, _) = sam
+        .post(
+            "/api/v1/chapters/bakers/relationships",
+            json!({"from": id, "to": other, "kind": "knows", "note": "NoteXq7Stolen"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = sam
+        .call(
+            Method::PUT,
+            "/api/v1/chapters/bakers/assignments",
+            Some(json!({"members": [id], "assignee": other})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = sam
+        .post(
+            "/api/v1/chapters/bakers/structure-tests",
+            json!({"title": "TestXq7Stolen", "date": "2026-11-26",
+                   "departments": ["DeptXq7Stolen"], "participants": [id]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
     // The organizer reads it back: the data is there, and readable with the key.
     let (_, file) = sam
         .get(&format!("/api/v1/chapters/bakers/members/{id}"))
@@ -103,6 +135,30 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
     sam.post(
         &format!("/api/v1/chapters/bakers/members/{id}/one-on-ones"),
         json!({"date": "2026-11-02", "by": "Sam", "issues": "still readable"}),
+    )
+    .await;
+    // A relationship, the assignments and a structure test: the chart's rows.
+    let (_, other) = sam
+        .post(
+            "/api/v1/chapters/bakers/members",
+            json!({"name": "Other", "committee": "organizing"}),
+        )
+        .await;
+    let other = other["id"].as_i64().unwrap();
+    sam.post(
+        "/api/v1/chapters/bakers/relationships",
+        json!({"from": id, "to": other, "kind": "knows", "note": "still linked"}),
+    )
+    .await;
+    sam.call(
+        Method::PUT,
+        "/api/v1/chapters/bakers/assignments",
+        Some(json!({"members": [id], "assignee": other})),
+    )
+    .await;
+    sam.post(
+        "/api/v1/chapters/bakers/structure-tests",
+        json!({"title": "Button day", "date": "2026-11-26", "participants": [id]}),
     )
     .await;
     // A second-factor secret is sealed with the same key.
@@ -143,7 +199,7 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains(
-            "re-sealed 1 member record(s), 1 one-on-one(s) and 1 second-factor secret(s)"
+            "re-sealed 2 member record(s), 1 one-on-one(s), 1 second-factor secret(s) and 3 chart row(s)"
         ),
         "{stdout}"
     );
@@ -165,6 +221,10 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
     let file = app.members().get(&principal, &group, id).await.unwrap();
     assert_eq!(file.member.record.name, "NameRotated");
     assert_eq!(file.one_on_ones[0].entry.issues, "still readable");
+    assert_eq!(file.relationships[0].note, "still linked");
+    let chart = app.members().chart(&principal, &group, 30).await.unwrap();
+    assert_eq!(chart.total.assigned, 1);
+    assert_eq!(chart.tests[0].total.took_part, 1);
     drop(app);
 
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();

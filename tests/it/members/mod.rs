@@ -3,6 +3,7 @@
 
 mod accounts;
 mod at_rest;
+mod chart;
 mod privacy;
 mod roles;
 mod roster;

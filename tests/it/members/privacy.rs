@@ -1,7 +1,7 @@
 //! DESIGN.md invariant 1, tested the way an adversary would look: two instances
 //! behind recording proxies, members seeded with unique markers in every field,
 //! every feature exercised (federation both ways, public pages, discovery, the
-//! API refusing strangers), then every byte that crossed the network searched
+//! API refusing strangers, the workplace chart), then every byte that crossed the network searched
 //! for every marker.
 
 use super::*;
@@ -121,6 +121,60 @@ async fn no_member_data_crosses_the_network() {
     let joined = accept(&link, "rosa", PASSWORD).await;
     let rosa_cookie = set_cookie(&joined, "uh_session").unwrap();
     let rosa = account_from_cookie(&a.url, rosa_cookie).await;
+    // The workplace chart: a coworker of Rosa's, a relationship with a note,
+    // an assignment, a structure test she took part in; the organizer reads
+    // all of it (directly, as a local account).
+    let (pal_id, more) = seed(&sam, "bakers", "Mk7Pal", "+1 917 555 0177").await;
+    markers.extend(more);
+    let (status, _) = sam
+        .post(
+            "/api/v1/chapters/bakers/relationships",
+            json!({"from": pal_id, "to": rosa_id, "kind": "influences", "note": "RelNoteMk8"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = sam
+        .call(
+            Method::PUT,
+            "/api/v1/chapters/bakers/assignments",
+            Some(json!({"members": [rosa_id], "assignee": pal_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, test) = sam
+        .post(
+            "/api/v1/chapters/bakers/structure-tests",
+            json!({"title": "TestTitleMk9", "date": "2026-11-26",
+                   "departments": ["DeptMk1Bakers"], "participants": [rosa_id]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    markers.extend(["RelNoteMk8".to_owned(), "TestTitleMk9".to_owned()]);
+    let test_id = test["id"].as_i64().unwrap();
+    for path in [
+        "/api/v1/chapters/bakers/chart".to_owned(),
+        "/api/v1/chapters/bakers/chart.csv".to_owned(),
+        format!("/api/v1/chapters/bakers/relationships?member={rosa_id}"),
+        "/api/v1/chapters/bakers/assignments".to_owned(),
+        "/api/v1/chapters/bakers/structure-tests".to_owned(),
+        format!("/api/v1/chapters/bakers/structure-tests/{test_id}"),
+        "/chapters/bakers/chart".to_owned(),
+        // A department in the address: not logged either.
+        "/chapters/bakers/chart?department=DeptMk1Bakers".to_owned(),
+        "/chapters/bakers/tests".to_owned(),
+        format!("/chapters/bakers/tests/{test_id}"),
+        "/chapters/bakers/assignments".to_owned(),
+        format!("/chapters/bakers/members/{rosa_id}"),
+        format!("/chapters/bakers/members/{rosa_id}/link?find=Mk7Pal"),
+    ] {
+        let (status, body) = sam.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        // (The assignments are ids only.)
+        assert!(
+            body.to_string().contains("Mk") || path.ends_with("/assignments"),
+            "{path} shows the chart's data"
+        );
+    }
 
     // Federation both ways: follows, accepts, posts delivered, actors fetched.
     follow_and_wait_acct(&b, &acct(&a, "bakers")).await;
@@ -310,6 +364,20 @@ async fn no_member_data_crosses_the_network() {
             format!("/api/v1/chapters/{chapter}/roster.csv"),
             "/api/v1/me/record".to_owned(),
             format!("/api/v1/groups/{chapter}/audit"),
+            format!("/api/v1/chapters/{chapter}/chart"),
+            format!("/api/v1/chapters/{chapter}/chart.csv"),
+            format!("/api/v1/chapters/{chapter}/relationships?member={id}"),
+            format!("/api/v1/chapters/{chapter}/assignments"),
+            format!("/api/v1/chapters/{chapter}/my-list"),
+            format!("/api/v1/chapters/{chapter}/structure-tests"),
+            format!("/api/v1/chapters/{chapter}/structure-tests/1"),
+            format!("/chapters/{chapter}/chart"),
+            format!("/chapters/{chapter}/my-list"),
+            format!("/chapters/{chapter}/assignments"),
+            format!("/chapters/{chapter}/tests"),
+            format!("/chapters/{chapter}/tests/1"),
+            format!("/chapters/{chapter}/members/{id}"),
+            format!("/chapters/{chapter}/members/{id}/link?find=a"),
         ];
         for path in paths {
             for accept in ["text/html", "application/activity+json"] {
@@ -331,6 +399,21 @@ async fn no_member_data_crosses_the_network() {
     // only their own record (which the check below allows for: it is theirs).
     let (status, _) = rosa.get("/api/v1/chapters/bakers/members").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    for path in [
+        "/api/v1/chapters/bakers/chart",
+        "/api/v1/chapters/bakers/chart.csv",
+        "/api/v1/chapters/bakers/structure-tests",
+        "/api/v1/chapters/bakers/assignments",
+    ] {
+        let (status, _) = rosa.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // Rosa sits on a committee but nobody is assigned to her: her list is empty.
+    let (status, list) = rosa.get("/api/v1/chapters/bakers/my-list").await;
+    assert_eq!(
+        (status, list["entries"].clone()),
+        (StatusCode::OK, json!([]))
+    );
 
     // The capture worked: the posts and signed deliveries went through it.
     let captured: Vec<u8> = [proxy_a.captured(), proxy_b.captured()].concat();

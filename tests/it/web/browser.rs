@@ -156,7 +156,8 @@ impl Browser {
             .await;
     }
 
-    async fn script(&self, script: &str) -> Value {
+    /// Runs `script` in the page and answers what it returns.
+    pub async fn script(&self, script: &str) -> Value {
         let body = json!({"script": script, "args": []});
         self.call(reqwest::Method::POST, "execute/sync", Some(body))
             .await

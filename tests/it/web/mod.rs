@@ -5,6 +5,7 @@
 //! `browser.rs` / `in_the_browser.rs` headless Chromium.
 
 mod browser;
+mod chart;
 mod demo;
 mod in_the_browser;
 mod network;

@@ -10,6 +10,7 @@ mod board;
 mod body;
 mod calls;
 mod campaigns;
+mod chart;
 mod groups;
 mod me;
 mod moderation;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(actions::router())
         .merge(calls::router())
         .merge(campaigns::router())
+        .merge(chart::router())
         .merge(board::router())
         .merge(groups::router())
         .merge(roster::router())

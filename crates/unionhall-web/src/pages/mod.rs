@@ -20,6 +20,9 @@
 //!   with the one-on-one log, adding members, logging conversations);
 //! - `people.rs`: importing a roster from CSV, and invitations;
 //! - `group_admin.rs`: a group's accounts and roles, and its audit log;
+//! - `chart.rs`: the workplace chart, a committee member's own list,
+//!   relationships and assignments on a member's page, reassigning in bulk,
+//!   structure tests;
 //! - `admin.rs`: following chapters elsewhere, creating chapters, blocking
 //!   servers, deliveries given up;
 //! - `errors.rs`: 403, 404 and 500 as pages that say what to do, for browsers.
@@ -28,6 +31,7 @@ mod actions;
 mod admin;
 mod campaigns;
 mod chapter;
+mod chart;
 mod compose;
 pub(crate) mod errors;
 mod form;
@@ -66,6 +70,41 @@ pub fn router() -> Router<AppState> {
         .route(
             "/chapters/{handle}/members/{id}/one-on-ones",
             axum::routing::post(roster::log_talk),
+        )
+        .route("/chapters/{handle}/chart", get(chart::chart))
+        .route("/chapters/{handle}/my-list", get(chart::own_list))
+        .route(
+            "/chapters/{handle}/members/{id}/link",
+            get(chart::link_page),
+        )
+        .route(
+            "/chapters/{handle}/members/{id}/relationships",
+            axum::routing::post(chart::relate),
+        )
+        .route(
+            "/chapters/{handle}/members/{id}/relationships/{relationship}/remove",
+            axum::routing::post(chart::unrelate),
+        )
+        .route(
+            "/chapters/{handle}/members/{id}/assign",
+            axum::routing::post(chart::assign_one),
+        )
+        .route(
+            "/chapters/{handle}/assignments",
+            get(chart::assignments).post(chart::assign_many),
+        )
+        .route(
+            "/chapters/{handle}/tests",
+            get(chart::tests).post(chart::create_test),
+        )
+        .route("/chapters/{handle}/tests/{id}", get(chart::test))
+        .route(
+            "/chapters/{handle}/tests/{id}/participation",
+            axum::routing::post(chart::participation),
+        )
+        .route(
+            "/chapters/{handle}/tests/{id}/confirm",
+            axum::routing::post(chart::confirm),
         )
         .route(
             "/chapters/{handle}/strikes/new",

@@ -115,6 +115,8 @@ struct MemberPage {
     log: Vec<OneOnOne>,
     today: String,
     problem: Option<String>,
+    /// Relationships and the committee member responsible (pages/chart.rs).
+    chart: super::chart::MemberChart,
 }
 
 async fn member_page(
@@ -126,6 +128,7 @@ async fn member_page(
 ) -> Result<MemberPage, AppError> {
     let chapter = state.members.chapter(&handle).await?;
     let file = state.members.get(principal, &chapter, id).await?;
+    let chart = super::chart::member_chart(state, principal, &chapter, &file).await?;
     let r = &file.member.record;
     let details = [
         ("Phone", r.phone.clone()),
@@ -158,6 +161,7 @@ async fn member_page(
         log: file.one_on_ones.into_iter().map(|e| e.entry).collect(),
         today: chrono::Utc::now().format("%Y-%m-%d").to_string(),
         problem,
+        chart,
     })
 }
 
@@ -179,6 +183,8 @@ pub(crate) struct TalkForm {
     issues: String,
     #[serde(default)]
     next_step: String,
+    #[serde(default)]
+    next_step_due: String,
 }
 
 pub(crate) async fn log_talk(
@@ -194,6 +200,7 @@ pub(crate) async fn log_talk(
         by: form.by,
         issues: form.issues,
         next_step: form.next_step,
+        next_step_due: form.next_step_due,
     };
     match state
         .members

@@ -79,18 +79,19 @@ pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()>
             let members = open(settings).await?;
             let done = members.rotate_key().await?;
             println!(
-                "re-sealed {} member record(s), {} one-on-one(s) and {} second-factor secret(s) \
+                "re-sealed {} member record(s), {} one-on-one(s), {} second-factor secret(s) \
+                 and {} chart row(s) (relationships, assignments, structure tests) \
                  with the current key; \
                  the previous keys are no longer needed by the database (keep them as long as \
                  backups made before now may need restoring)",
-                done.members, done.one_on_ones, done.second_factors
+                done.members, done.one_on_ones, done.second_factors, done.chart_rows
             );
             Ok(())
         }
     }
 }
 
-async fn open(settings: &Settings) -> Result<unionhall_members::Members> {
+pub(crate) async fn open(settings: &Settings) -> Result<unionhall_members::Members> {
     let store = crate::startup::open_store(settings).await?;
     store.migrate().await?;
     crate::startup::open_members(settings, &store).await

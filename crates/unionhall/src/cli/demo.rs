@@ -434,6 +434,7 @@ async fn roster(a: &Node) -> Result<()> {
                         by: "olga".into(),
                         issues: "Short staffing on the line; wants the hearing packed.".into(),
                         next_step: "Bring a coworker to the hearing".into(),
+                        next_step_due: String::new(),
                     },
                 )
                 .await?;

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod backup;
+mod chart;
 mod demo;
 mod federation;
 mod groups;
@@ -55,6 +56,12 @@ pub enum Command {
     /// Member records: the key that seals them.
     #[command(subcommand)]
     Members(accounts::MembersCommand),
+    /// Relationships between coworkers on a chapter's roster (the workplace chart).
+    #[command(subcommand)]
+    Relationship(chart::RelationshipCommand),
+    /// Make a committee member responsible for member records (by id, or a
+    /// whole department or shift).
+    Assign(chart::AssignArgs),
     /// Federation: follow remote chapters, the delivery queue.
     #[command(subcommand)]
     Federation(federation::FederationCommand),
@@ -131,6 +138,8 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Command::Account(command) => accounts::account(&settings, command).await,
             Command::Members(command) => accounts::members(&settings, command).await,
+            Command::Relationship(command) => chart::relationship(&settings, command).await,
+            Command::Assign(args) => chart::assign(&settings, args).await,
             Command::Federation(command) => {
                 federation::run(&Admin::open(&settings).await?, command).await
             }

@@ -1,0 +1,271 @@
+//! The workplace chart benchmark: `cargo bench --bench chart`.
+//!
+//! Seeds one chapter with a 5,000-member workplace (imported as CSV; 3,000
+//! one-on-ones, every shift assigned, a structure test covering two
+//! departments), then prints, as medians of 7 runs:
+//! - the ceiling: opening the 5,000 sealed records (the roster list through the
+//!   members service), which the chart cannot avoid;
+//! - the chart computed by the members service (opening records, one-on-ones,
+//!   assignments and tests, and counting);
+//! - the chart page over HTTP (authentication, the chart, rendering), its size;
+//! - the chart as JSON and as CSV over HTTP, and their sizes.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark: any failure aborts the run
+
+use std::time::{Duration, Instant};
+use unionhall_domain::{ActorKind, Handle, Role};
+use unionhall_members::roster::Filter;
+
+const MEMBERS: usize = 5_000;
+const TALKS: usize = 3_000;
+const RUNS: usize = 7;
+const DEPARTMENTS: [&str; 8] = [
+    "Packing",
+    "Ovens",
+    "Shipping",
+    "Sanitation",
+    "Maintenance",
+    "Receiving",
+    "Quality",
+    "Office",
+];
+const SHIFTS: [&str; 3] = ["Days", "Nights", "Swing"];
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(bench());
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn bench() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let public_url = format!("http://127.0.0.1:{port}");
+    let db = format!("sqlite://{}", dir.path().join("chart.db").display());
+    // The member-data key made on first start goes with the database, not
+    // into the source tree (the default is data/ under the working directory).
+    let key_file = dir.path().join("member-records.key").display().to_string();
+    let env: Vec<(String, String)> = [
+        ("UNIONHALL_DATABASE__URL", db.as_str()),
+        ("UNIONHALL_MEMBERS__KEY_FILE", key_file.as_str()),
+        ("UNIONHALL_INSTANCE__PUBLIC_URL", public_url.as_str()),
+        ("UNIONHALL_LOG__LEVEL", "error"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let settings = unionhall::Settings::load(None, env).expect("settings");
+    let app = unionhall::startup::Application::build_with_listener(settings, listener)
+        .await
+        .expect("instance");
+    let members = app.members().clone();
+    let data = app.federation_data();
+    unionhall_federation::actors::create_group(
+        app.store(),
+        &data.urls,
+        unionhall_federation::actors::NewGroup {
+            kind: ActorKind::Chapter,
+            handle: Handle::parse("works").unwrap(),
+            name: "The works".into(),
+            summary: String::new(),
+            manually_approves_followers: false,
+        },
+    )
+    .await
+    .expect("chapter");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+
+    let chapter = members.chapter("works").await.unwrap();
+    let invite = members
+        .create_invite(None, &chapter, Role::Organizer, None)
+        .await
+        .unwrap();
+    let password = "a long benchmark password";
+    let account = members
+        .accept_invite(&invite.token, "organizer", password)
+        .await
+        .unwrap();
+    let session = members.login("organizer", password, None).await.unwrap();
+    let principal = unionhall_members::Principal {
+        account_id: account,
+        username: "organizer".into(),
+        member_id: None,
+        roles: vec![(chapter.ap_id.clone(), Role::Organizer)],
+        via: unionhall_members::Via::Token {
+            id: 0,
+            scope: unionhall_members::TokenScope::Write,
+        },
+    };
+
+    // The workplace, in one CSV import: every tenth a committee member, every
+    // 25th a natural leader, five in six assessed.
+    let started = Instant::now();
+    let mut csv = String::from("name,department,shift,committee,assessment,tags\n");
+    for i in 0..MEMBERS {
+        let committee = if i % 10 == 0 { "organizing" } else { "" };
+        let assessment = match i % 6 {
+            0 => String::new(),
+            n => n.to_string(),
+        };
+        let tags = if i % 25 == 0 { "leader" } else { "" };
+        csv.push_str(&format!(
+            "Worker Number {i},{},{},{committee},{assessment},{tags}\n",
+            DEPARTMENTS[i % DEPARTMENTS.len()],
+            SHIFTS[(i / 7) % SHIFTS.len()],
+        ));
+    }
+    members
+        .import_csv(&principal, &chapter, &csv)
+        .await
+        .expect("import");
+    let roster = members
+        .list(&principal, &chapter, &Filter::default())
+        .await
+        .unwrap();
+    assert_eq!(roster.len(), MEMBERS);
+    let today = unionhall_members::chart::today();
+    let today_n = unionhall_domain::day_number(&today).unwrap();
+    for (n, m) in roster.iter().enumerate().take(TALKS) {
+        let date = unionhall_domain::date_of_day(today_n - (n % 90) as i64);
+        members
+            .add_one_on_one(
+                &principal,
+                &chapter,
+                m.id,
+                unionhall_domain::OneOnOne {
+                    date,
+                    by: "Sam".into(),
+                    issues: "Scheduling, heat in the packing hall".into(),
+                    next_step: "Bring a coworker to the meeting".into(),
+                    next_step_due: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let committee: Vec<i64> = roster
+        .iter()
+        .filter(|m| !m.record.committee.is_empty())
+        .map(|m| m.id)
+        .collect();
+    for (i, shift) in SHIFTS.iter().enumerate() {
+        members
+            .assign(
+                &principal,
+                &chapter,
+                unionhall_members::assignments::Selection::Matching(Filter {
+                    shift: Some((*shift).to_owned()),
+                    ..Default::default()
+                }),
+                Some(committee[i]),
+            )
+            .await
+            .unwrap();
+    }
+    let participants: Vec<i64> = roster.iter().step_by(3).map(|m| m.id).collect();
+    members
+        .create_test(
+            &principal,
+            &chapter,
+            unionhall_domain::StructureTest {
+                title: "Wear the button on Thursday".into(),
+                date: today.clone(),
+                departments: vec!["Packing".into(), "Ovens".into()],
+                participants,
+            },
+        )
+        .await
+        .unwrap();
+    let seeded = started.elapsed();
+
+    let mut ceiling = Vec::new();
+    let mut service = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let all = members
+            .list(&principal, &chapter, &Filter::default())
+            .await
+            .unwrap();
+        ceiling.push(t.elapsed());
+        assert_eq!(all.len(), MEMBERS);
+        let t = Instant::now();
+        let chart = members.chart(&principal, &chapter, 30).await.unwrap();
+        service.push(t.elapsed());
+        assert_eq!(chart.total.headcount as usize, MEMBERS);
+    }
+
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        http.get(format!("{public_url}{path}"))
+            .header("cookie", format!("uh_session={}", session.secret))
+    };
+    let measure = |path: &'static str| {
+        let get = &get;
+        async move {
+            let mut times = Vec::new();
+            let mut size = 0;
+            for _ in 0..RUNS {
+                let t = Instant::now();
+                let response = get(path).send().await.unwrap();
+                assert_eq!(response.status(), 200, "{path}");
+                let body = response.bytes().await.unwrap();
+                times.push(t.elapsed());
+                size = body.len();
+            }
+            (median(times), size)
+        }
+    };
+    let (page, page_size) = measure("/chapters/works/chart").await;
+    let (json, json_size) = measure("/api/v1/chapters/works/chart").await;
+    let (csv_time, csv_size) = measure("/api/v1/chapters/works/chart.csv").await;
+
+    println!("chart benchmark: {MEMBERS} members, {TALKS} one-on-ones, 3 shifts assigned, 1 structure test");
+    println!("| what | figure |");
+    println!("| --- | --- |");
+    println!(
+        "| seeding (CSV import, one-on-ones one by one) | {:.1} s |",
+        seeded.as_secs_f64()
+    );
+    println!(
+        "| ceiling: opening the 5,000 sealed records (roster list) | {} |",
+        ms(median(ceiling.clone()))
+    );
+    println!(
+        "| the chart computed by the members service | {} |",
+        ms(median(service))
+    );
+    println!(
+        "| the chart page over HTTP (auth, chart, render) | {} |",
+        ms(page)
+    );
+    println!("| page size | {:.1} KB |", page_size as f64 / 1024.0);
+    println!(
+        "| the chart as JSON over HTTP | {} ({:.1} KB) |",
+        ms(json),
+        json_size as f64 / 1024.0
+    );
+    println!(
+        "| the chart as CSV over HTTP | {} ({:.1} KB) |",
+        ms(csv_time),
+        csv_size as f64 / 1024.0
+    );
+    assert!(page_size < 100 * 1024, "the page is {page_size} bytes");
+
+    let _ = stop.send(());
+    let _ = task.await;
+}
