@@ -360,8 +360,13 @@ async fn instance(
     let port = listener.local_addr().expect("addr").port();
     let public_url = format!("http://{name}:{port}");
     let db = format!("sqlite://{}", dir.join(format!("{name}.db")).display());
+    // The member-data key goes with the throwaway database, never into the
+    // source tree (cargo runs benchmarks in the package's folder).
+    let key_file = dir.join(format!("{name}-member-records.key"));
+    let key_file = key_file.display().to_string();
     let env: Vec<(String, String)> = [
         ("UNIONHALL_DATABASE__URL", db.as_str()),
+        ("UNIONHALL_MEMBERS__KEY_FILE", key_file.as_str()),
         ("UNIONHALL_INSTANCE__PUBLIC_URL", public_url.as_str()),
         ("UNIONHALL_FEDERATION__ALLOW_PRIVATE_PEERS", "true"),
         ("UNIONHALL_FEDERATION__QUEUE_POLL_MS", "50"),
