@@ -160,6 +160,16 @@ async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
     let (status, me) = rosa.get("/api/v1/me/record").await;
     assert_eq!(status, 200);
     assert_eq!(me["name"], "Rosa Parks", "{me}");
+    // Her board leads to the list of coworkers she talks to.
+    let (_, board) = member_page(&rosa, "/").await;
+    assert!(
+        board.contains("href=\"/chapters/bakers/my-list\""),
+        "{board}"
+    );
+    let (status, _) = member_page(&rosa, "/chapters/bakers/my-list").await;
+    assert_eq!(status, 200);
+    let (_, board) = member_page(&sam, "/").await;
+    assert!(!board.contains("/my-list"), "sam has no record of his own");
     // A member cannot hand out roles.
     let (status, _) = member_page(&sam, "/groups/bakers/invites").await;
     assert_eq!(status, 403);

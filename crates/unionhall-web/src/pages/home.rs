@@ -42,6 +42,9 @@ struct Board {
     unions_for: Vec<String>,
     /// Union bodies the member has a role in.
     bodies: Vec<String>,
+    /// Chapters that keep this account's own member record: its list of the
+    /// coworkers it talks to (committee members have one).
+    own_list_in: Vec<String>,
     /// The member pledges for more than one chapter: buttons say which.
     compose_many: bool,
     calls: Vec<CallView>,
@@ -125,6 +128,28 @@ async fn chapters_allowing(
     }
     out.sort();
     out
+}
+
+/// The chapters whose roster holds the caller's own member record.
+async fn own_record_in(state: &AppState, principal: &Principal) -> Result<Vec<String>, AppError> {
+    let Some(me) = principal.member_id else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (id, _) in &principal.roles {
+        let Ok(group) = state.members.group_by_id(id).await else {
+            continue;
+        };
+        if group.kind == ActorKind::Chapter
+            && unionhall_store::members::get(&state.store, &group.ap_id, me)
+                .await?
+                .is_some()
+        {
+            out.push(group.handle);
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// The handles of the union bodies the caller has a role in.
@@ -214,6 +239,7 @@ async fn board(
             roster_for: chapters_allowing(state, principal, Permission::ViewRoster).await,
             unions_for: chapters_allowing(state, principal, Permission::ManageRoles).await,
             bodies: bodies_of(state, principal).await,
+            own_list_in: own_record_in(state, principal).await?,
             compose_for,
             calls: open.into_iter().map(|(_, v)| v).collect(),
             strikes: on,
