@@ -505,7 +505,7 @@ async fn an_organizer_keeps_the_roster_in_the_browser() {
     assert!(shown.contains("Bring her to Thursday"));
 
     let (_, packing) = member_page(&olga, "/chapters/bakers/roster?department=packing").await;
-    assert!(packing.contains("Rosa Diaz") && packing.contains("1 shown."));
+    assert!(packing.contains("Rosa Diaz") && packing.contains("1–1 of 1 shown."));
     let (_, other) = member_page(&olga, "/chapters/bakers/roster?department=shipping").await;
     assert!(!other.contains("Rosa Diaz") && other.contains("0 shown."));
     assert_self_contained(&packing);

@@ -287,3 +287,40 @@ async fn the_admin_page_runs_federation_and_creates_a_union_body() {
     let (status, _, _) = submit(&ada, "/admin/reports/resolve", &[("id", &id)]).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_roster_comes_in_pages_that_keep_the_filters() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let mut csv = String::from("name,department\n");
+    for n in 0..450 {
+        let department = if n % 3 == 0 { "Ovens" } else { "Packing" };
+        csv.push_str(&format!("Worker {n:03},{department}\n"));
+    }
+    let (status, text, _) = submit(&olga, "/chapters/bakers/import", &[("text", &csv)]).await;
+    assert_eq!(status, 200, "{text}");
+
+    let (_, first) = member_page(&olga, "/chapters/bakers/roster").await;
+    assert_self_contained(&first);
+    assert!(first.contains("1–200 of 450 shown"), "{first}");
+    assert_eq!(
+        first.matches("href=\"/chapters/bakers/members/").count() - 1,
+        200
+    );
+    assert!(!first.contains("Previous page"));
+    let (_, last) = member_page(&olga, "/chapters/bakers/roster?page=3").await;
+    assert!(last.contains("401–450 of 450 shown") && !last.contains("Next page"));
+    // A page past the end shows the last one.
+    let (_, past) = member_page(&olga, "/chapters/bakers/roster?page=99").await;
+    assert!(past.contains("401–450 of 450 shown"));
+    // The filter stays in the next page's address.
+    let (_, ovens) = member_page(&olga, "/chapters/bakers/roster?department=Ovens").await;
+    assert!(ovens.contains("1–150 of 150 shown") && !ovens.contains("Next page"));
+    let (_, packing) = member_page(&olga, "/chapters/bakers/roster?department=Packing").await;
+    assert!(packing.contains("1–200 of 300 shown"));
+    assert!(
+        packing.contains("department=Packing&#38;page=2"),
+        "{packing}"
+    );
+}

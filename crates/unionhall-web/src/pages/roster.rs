@@ -23,6 +23,11 @@ struct RosterPage {
     handle: String,
     filter: FilterForm,
     members: Vec<Row>,
+    /// "201–400 of 5,000".
+    shown: String,
+    /// Addresses of the previous and next pages, with the same filters.
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 struct Row {
@@ -33,8 +38,15 @@ struct Row {
     assessment: Option<u8>,
 }
 
+/// Members listed on one page of the roster: a 5,000-member workplace stays
+/// readable on a phone, and each page well under 100 KB.
+const PER_PAGE: usize = 200;
+
 #[derive(Deserialize, Default)]
 pub(crate) struct FilterForm {
+    /// Which page of the list, from 1.
+    #[serde(default)]
+    page: Option<usize>,
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -75,8 +87,28 @@ pub(crate) async fn roster(
         text: some(&form.q),
     };
     let members = state.members.list(&principal, &chapter, &filter).await?;
+    let total = members.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = form.page.unwrap_or(1).clamp(1, pages);
+    let first = (page - 1) * PER_PAGE;
+    let shown = if total == 0 {
+        "0 shown".to_owned()
+    } else {
+        format!(
+            "{}–{} of {total} shown",
+            first + 1,
+            (first + PER_PAGE).min(total)
+        )
+    };
+    let link = |to: usize| page_link(&handle, &form, to);
+    let (previous, next) = (
+        (page > 1).then(|| link(page - 1)),
+        (page < pages).then(|| link(page + 1)),
+    );
     let rows = members
         .into_iter()
+        .skip(first)
+        .take(PER_PAGE)
         .map(|m| {
             let r = &m.record;
             let line = [&r.department, &r.shift, &r.committee]
@@ -100,8 +132,29 @@ pub(crate) async fn roster(
             handle,
             filter: form,
             members: rows,
+            shown,
+            previous,
+            next,
         },
     )
+}
+
+/// The roster's address at `page`, keeping the filters.
+fn page_link(handle: &str, form: &FilterForm, page: usize) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in [
+        ("q", &form.q),
+        ("department", &form.department),
+        ("shift", &form.shift),
+        ("assessment", &form.assessment),
+        ("committee", &form.committee),
+    ] {
+        if !value.trim().is_empty() {
+            query.append_pair(key, value);
+        }
+    }
+    query.append_pair("page", &page.to_string());
+    format!("/chapters/{handle}/roster?{}", query.finish())
 }
 
 #[derive(Template)]
