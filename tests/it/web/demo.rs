@@ -84,6 +84,12 @@ async fn the_demo_starts_a_seeded_network_and_its_logins_work() {
     let (status, roster) = member_page(&olga, "/chapters/bakers/roster").await;
     assert_eq!(status, 200);
     assert!(roster.contains("1–8 of 8 shown"), "{roster}");
+    let (status, chart) = member_page(&olga, "/chapters/bakers/chart").await;
+    assert_eq!(status, 200);
+    assert!(
+        chart.contains("Ovens") && chart.contains("Wear the button on Thursday"),
+        "{chart}"
+    );
     // The strike on B, as anyone sees it.
     let bodil = log_in(b, "bodil").await;
     let (_, page) = member_page(&bodil, "/actors/millers").await;

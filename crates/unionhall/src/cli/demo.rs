@@ -17,12 +17,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use unionhall_domain::{
     ActionAnswer, ActorKind, Assessment, CallForSupport, CallKind, Campaign, CoordinatedAction,
-    Goal, Handle, MemberRecord, OneOnOne, PicketLine, Place, Pledge, Role, Shift, Strike,
-    StrikeStatus,
+    Goal, Handle, MemberRecord, OneOnOne, PicketLine, Place, Pledge, Relationship,
+    RelationshipKind, Role, Shift, Strike, StrikeStatus, StructureTest,
 };
 use unionhall_federation::activities::{action, call, campaign, follow, strike, union};
 use unionhall_federation::actors::{create_group, NewGroup};
 use unionhall_federation::Data;
+use unionhall_members::assignments::Selection;
 use unionhall_members::{Members, Principal};
 use unionhall_store::{actions, actors, calls, campaigns, follows, now_millis, unions, Store};
 use url::Url;
@@ -412,6 +413,7 @@ async fn roster(a: &Node) -> Result<()> {
         ("Ines Madeup", "Shipping", "Night", 3, ""),
         ("Tom Notreal", "Shipping", "Night", 4, ""),
     ];
+    let mut ids = Vec::new();
     for (name, department, shift, assessment, committee) in people {
         let record = MemberRecord {
             name: name.into(),
@@ -423,6 +425,7 @@ async fn roster(a: &Node) -> Result<()> {
             ..MemberRecord::default()
         };
         let member = a.members.create(&olga, &chapter, record).await?;
+        ids.push(member.id);
         if assessment <= 2 {
             a.members
                 .add_one_on_one(
@@ -440,6 +443,44 @@ async fn roster(a: &Node) -> Result<()> {
                 .await?;
         }
     }
+    // The workplace chart: who influences whom, who talks to whom, a test.
+    let (rosa, joe, mei, ade, lena, omar) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]);
+    for (from, to, kind) in [
+        (rosa, joe, RelationshipKind::Influences),
+        (rosa, mei, RelationshipKind::WorksBeside),
+        (ade, lena, RelationshipKind::Knows),
+    ] {
+        a.members
+            .relate(
+                &olga,
+                &chapter,
+                Relationship {
+                    from,
+                    to,
+                    kind,
+                    note: String::new(),
+                },
+            )
+            .await?;
+    }
+    a.members
+        .assign(&olga, &chapter, Selection::Ids(vec![joe, mei]), Some(rosa))
+        .await?;
+    a.members
+        .assign(&olga, &chapter, Selection::Ids(vec![lena, omar]), Some(ade))
+        .await?;
+    a.members
+        .create_test(
+            &olga,
+            &chapter,
+            StructureTest {
+                title: "Wear the button on Thursday".into(),
+                date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+                departments: vec!["Ovens".into(), "Packing".into()],
+                participants: vec![rosa, joe, ade],
+            },
+        )
+        .await?;
     Ok(())
 }
 
@@ -497,7 +538,7 @@ fn print_summary(nodes: &[Node], dir: &Path) {
     println!();
     println!("Log in (every password: {PASSWORD}):");
     println!(
-        "  {}login  ada (admin of bakers: the board, /admin), olga (organizer: the roster),",
+        "  {}login  ada (admin of bakers: the board, /admin), olga (organizer: the roster, the chart),",
         a.url
     );
     println!("      ophelia (officer of foodunion: the body's page and its action)");
