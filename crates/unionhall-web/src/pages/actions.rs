@@ -2,6 +2,7 @@
 //! decide it; member chapters answer it; everyone logged in sees the tally.
 
 use super::date;
+use super::form::Done;
 use super::form::{self, Field};
 use super::layout::{render, Layout};
 use super::unions::tally_line;
@@ -184,11 +185,6 @@ struct ActionPage {
     /// The caller's chapters that may answer now.
     answer_as: Vec<String>,
     problem: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    done: Option<String>,
 }
 
 fn flash(done: Option<&str>) -> Option<String> {

@@ -21,6 +21,14 @@ use unionhall_store::{actors, deliveries, follows};
 
 const WHAT: &str = "run this instance";
 
+/// Who sent a form of /admin: its CSRF token checked, and the right to run
+/// the instance.
+fn admin_form<'a>(caller: &'a FormCaller, csrf: &str) -> Result<&'a Principal, AppError> {
+    let principal = caller.check_form(csrf)?;
+    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    Ok(principal)
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
@@ -184,8 +192,7 @@ pub(crate) async fn follow(
     caller: FormCaller,
     Form(form): Form<FollowForm>,
 ) -> Result<Response, AppError> {
-    let principal = caller.check_form(&form.csrf)?.clone();
-    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    let principal = admin_form(&caller, &form.csrf)?.clone();
     match follow::follow_remote(&state.federation_data(), &form.target).await {
         Ok(_) => Ok(Redirect::to("/admin?done=follow").into_response()),
         // Shown on the page, with what was typed, rather than as an error page.
@@ -213,8 +220,7 @@ pub(crate) async fn create_chapter(
     caller: FormCaller,
     Form(form): Form<ChapterForm>,
 ) -> Result<Response, AppError> {
-    let principal = caller.check_form(&form.csrf)?.clone();
-    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    let principal = admin_form(&caller, &form.csrf)?.clone();
     let handle = Handle::parse(form.handle.trim())?;
     let name = form.name.trim();
     if name.is_empty() {
@@ -266,8 +272,7 @@ pub(crate) async fn block(
     caller: FormCaller,
     Form(form): Form<BlockForm>,
 ) -> Result<Response, AppError> {
-    let principal = caller.check_form(&form.csrf)?;
-    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    admin_form(&caller, &form.csrf)?;
     policy::block(&state.federation_data(), &form.domain, &form.reason).await?;
     Ok(Redirect::to("/admin?done=block").into_response())
 }
@@ -286,8 +291,7 @@ pub(crate) async fn unblock(
     caller: FormCaller,
     Form(form): Form<DomainForm>,
 ) -> Result<Response, AppError> {
-    let principal = caller.check_form(&form.csrf)?;
-    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    admin_form(&caller, &form.csrf)?;
     policy::unblock(&state.federation_data(), &form.domain).await?;
     Ok(Redirect::to("/admin?done=unblock").into_response())
 }
@@ -297,8 +301,7 @@ pub(crate) async fn allow(
     caller: FormCaller,
     Form(form): Form<DomainForm>,
 ) -> Result<Response, AppError> {
-    let principal = caller.check_form(&form.csrf)?;
-    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    admin_form(&caller, &form.csrf)?;
     let data = state.federation_data();
     if form.change == "remove" {
         policy::disallow(&data, &form.domain).await?;
@@ -319,8 +322,7 @@ pub(crate) async fn set_mode(
     caller: FormCaller,
     Form(form): Form<ModeForm>,
 ) -> Result<Response, AppError> {
-    let principal = caller.check_form(&form.csrf)?;
-    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    admin_form(&caller, &form.csrf)?;
     let mode = unionhall_domain::FederationMode::parse(&form.mode)?;
     policy::set_mode(&state.federation_data(), mode).await?;
     Ok(Redirect::to("/admin?done=mode").into_response())
@@ -337,8 +339,7 @@ pub(crate) async fn resolve_report(
     caller: FormCaller,
     Form(form): Form<ResolveForm>,
 ) -> Result<Response, AppError> {
-    let principal = caller.check_form(&form.csrf)?;
-    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    admin_form(&caller, &form.csrf)?;
     if !unionhall_store::reports::resolve(&state.store, form.id).await? {
         return Err(AppError::NotFound(format!("no open report {}", form.id)));
     }

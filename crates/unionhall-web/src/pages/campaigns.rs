@@ -5,6 +5,7 @@
 //! ActivityPub id, which a browser opening it is sent on from.
 
 use super::date;
+use super::form::Done;
 use super::form::{self, Field};
 use super::layout::{render, Layout};
 use super::views::Names;
@@ -39,11 +40,6 @@ struct Line {
     title: String,
     chapter: String,
     following: bool,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    done: Option<String>,
 }
 
 fn flash(done: Option<&str>) -> Option<String> {

@@ -1,5 +1,13 @@
 //! What form pages share: one input with what was typed and, when the server
-//! refused it, the error shown next to it.
+//! refused it, the error shown next to it; and the `?done=` a form that
+//! succeeded redirects to.
+
+/// `?done=KEY` after a form that worked: each page turns its own fixed keys
+/// into a confirmation, so nothing from the address is shown as it is.
+#[derive(serde::Deserialize)]
+pub(crate) struct Done {
+    pub done: Option<String>,
+}
 
 pub(crate) struct Field {
     pub name: &'static str,

@@ -2,6 +2,7 @@
 //! actions waiting for an answer, followed campaigns), or, for visitors, the
 //! chapters of this instance.
 
+use super::form::Done;
 use super::layout::{render, Layout};
 use super::views::{call_view, strike_view, CallView, Names, StrikeView};
 use crate::auth::{FormCaller, MaybeCaller};
@@ -58,11 +59,6 @@ struct ActionView {
     title: String,
     body: String,
     chapter: String,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    done: Option<String>,
 }
 
 /// Confirmations by a fixed key: nothing from the address is shown as is.

@@ -2,6 +2,7 @@
 //! applications to decide, its coordinated actions with their tally), and a
 //! chapter's page of the bodies it belongs to (apply, leave).
 
+use super::form::Done;
 use super::layout::{render, Layout};
 use super::views::Names;
 use crate::auth::{Caller, FormCaller};
@@ -43,11 +44,6 @@ pub(crate) struct ActionLine {
     pub title: String,
     pub status: &'static str,
     pub tally: String,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    done: Option<String>,
 }
 
 fn flash(done: Option<&str>) -> Option<String> {
