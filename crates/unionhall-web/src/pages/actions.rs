@@ -134,18 +134,7 @@ pub(crate) async fn propose(
 }
 
 fn action_of(f: &Fields) -> Result<CoordinatedAction, AppError> {
-    let moment = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
-        match text.trim() {
-            "" => Ok(None),
-            t => chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
-                .ok()
-                .map(|t| Some(t.and_utc().timestamp_millis()))
-                .ok_or_else(|| AppError::Invalid {
-                    field: field.into(),
-                    message: format!("{field}: a date and time such as 2026-12-01T12:00"),
-                }),
-        }
-    };
+    let moment = form::date_time;
     let decision_deadline = moment("deadline", &f.deadline)?.ok_or_else(|| AppError::Invalid {
         field: "deadline".into(),
         message: "deadline: when chapters must have answered".into(),

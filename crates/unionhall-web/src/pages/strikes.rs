@@ -164,15 +164,7 @@ fn strike_of(f: &Fields) -> Result<Strike, AppError> {
                 .ok_or_else(|| invalid(field, "a date such as 2026-12-01")),
         }
     };
-    let moment = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
-        match text.trim() {
-            "" => Ok(None),
-            t => chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
-                .ok()
-                .map(|t| Some(t.and_utc().timestamp_millis()))
-                .ok_or_else(|| invalid(field, "a date and time such as 2026-12-01T06:00")),
-        }
-    };
+    let moment = form::date_time;
     let mut picket_lines = Vec::new();
     let address = f.picket_address.trim();
     if !address.is_empty() {
@@ -346,15 +338,12 @@ pub(crate) async fn add_shift(
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&form.csrf)?.clone();
     manage_page(&state, &principal, id, None, None).await?;
-    let moment = |text: &str| {
-        chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
-            .ok()
-            .map(|t| t.and_utc().timestamp_millis())
-    };
+    // Either time missing or unreadable gets the same answer here.
+    let moment = |field, text| form::date_time(field, text).ok().flatten();
     let shift = match (
         form.address.trim().is_empty(),
-        moment(&form.starts),
-        moment(&form.ends),
+        moment("starts", &form.starts),
+        moment("ends", &form.ends),
         form.needed.trim().parse::<u32>().ok().filter(|n| *n > 0),
     ) {
         (true, ..) => Err("Where: the picket line's address.".to_owned()),
