@@ -112,6 +112,26 @@ impl Browser {
             Some(json!({"url": url.as_str()})),
         )
         .await;
+        self.wait_for_document().await;
+    }
+
+    /// Waits until the current page has loaded. chromedriver usually answers
+    /// a navigation only then, but not always right after a window resize (a
+    /// CI run once read an empty page source straight after one).
+    async fn wait_for_document(&self) {
+        for _ in 0..200 {
+            let loaded = self
+                .script(
+                    "return document.readyState === 'complete' \
+                     && document.body !== null && location.href !== 'about:blank';",
+                )
+                .await;
+            if loaded == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the page at {} never finished loading", self.url().await);
     }
 
     pub async fn url(&self) -> Url {
@@ -120,8 +140,15 @@ impl Browser {
     }
 
     pub async fn source(&self) -> String {
+        self.wait_for_document().await;
         let html = self.call(reqwest::Method::GET, "source", None).await;
-        html.as_str().unwrap().to_owned()
+        let html = html.as_str().unwrap().to_owned();
+        assert!(
+            html.contains("<body"),
+            "the page at {} has no body: {html:?}",
+            self.url().await
+        );
+        html
     }
 
     async fn element(&self, css: &str) -> String {
