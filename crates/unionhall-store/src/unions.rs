@@ -172,12 +172,17 @@ pub async fn members_of(conn: &mut AnyConnection, body: &Url) -> Result<Vec<Memb
 
 /// The bodies a chapter of ours belongs or applied to.
 pub async fn bodies_of(store: &Store, chapter: &Url) -> Result<Vec<Membership>> {
+    bodies_of_in(&mut *store.acquire().await?, chapter).await
+}
+
+/// [`bodies_of`] inside a write transaction.
+pub async fn bodies_of_in(conn: &mut AnyConnection, chapter: &Url) -> Result<Vec<Membership>> {
     sqlx::query(
         "SELECT body, chapter, join_id, accepted_at, created_at FROM union_memberships \
          WHERE chapter = $1 ORDER BY created_at",
     )
     .bind(chapter.as_str())
-    .fetch_all(store.pool())
+    .fetch_all(conn)
     .await?
     .iter()
     .map(from_row)

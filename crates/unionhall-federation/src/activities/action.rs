@@ -117,7 +117,7 @@ async fn send_action(
         .into_iter()
         .filter(|m| m.accepted_at.is_some())
     {
-        if let Some(actor) = store_actors::by_ap_id(&data.store, &member.chapter).await? {
+        if let Some(actor) = store_actors::by_ap_id_in(conn, &member.chapter).await? {
             inboxes.push(actor.delivery_inbox().clone());
         }
     }
@@ -412,7 +412,7 @@ pub async fn receive_answer(
         sent_at,
     };
     if actions::set_answer(&mut tx, row.id, &stored).await? {
-        let body = store_actors::by_ap_id(&data.store, &row.author)
+        let body = store_actors::by_ap_id_in(&mut tx, &row.author)
             .await?
             .ok_or_else(|| Error::Internal("the body is gone".into()))?;
         let row = touched(&mut tx, &row).await?;

@@ -220,13 +220,11 @@ async fn inboxes_for(
         Audience::Chapters(urls) => {
             let mut inboxes = Vec::new();
             for url in urls {
-                let actor = store_actors::by_ap_id(&data.store, url)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::BadRequest(format!(
-                            "{url} is not a chapter this instance knows; follow it first"
-                        ))
-                    })?;
+                let actor = store_actors::by_ap_id_in(conn, url).await?.ok_or_else(|| {
+                    Error::BadRequest(format!(
+                        "{url} is not a chapter this instance knows; follow it first"
+                    ))
+                })?;
                 inboxes.push(actor.delivery_inbox().clone());
             }
             Ok(inboxes)
@@ -234,7 +232,7 @@ async fn inboxes_for(
         // A body of ours relays itself (see `send_call`); another's gets it.
         Audience::Union(body) if data.urls.is_local(body) => Ok(Vec::new()),
         Audience::Union(body) => {
-            let actor = store_actors::by_ap_id(&data.store, body)
+            let actor = store_actors::by_ap_id_in(conn, body)
                 .await?
                 .ok_or_else(|| {
                     Error::BadRequest(format!("{body} is not a body this instance knows"))
@@ -528,7 +526,7 @@ async fn send_pledge_total(
     chapter: &ActorRow,
     totals: PledgeTotals,
 ) -> Result<()> {
-    let author = store_actors::by_ap_id(&data.store, &call.author)
+    let author = store_actors::by_ap_id_in(conn, &call.author)
         .await?
         .ok_or_else(|| Error::Internal("the calling chapter is unknown".into()))?;
     let handle = chapter.handle.clone().unwrap_or_default();
@@ -603,7 +601,7 @@ async fn publish_running_total(conn: &mut Connection, data: &Data, call: &CallRo
     let row = calls::by_ap_id(conn, &call.ap_id)
         .await?
         .ok_or_else(|| Error::Internal("the call vanished".into()))?;
-    let author = store_actors::by_ap_id(&data.store, &call.author)
+    let author = store_actors::by_ap_id_in(conn, &call.author)
         .await?
         .ok_or_else(|| Error::Internal("the call's chapter is gone".into()))?;
     send_call(conn, data, &row, &author, false).await

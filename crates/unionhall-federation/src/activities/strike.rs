@@ -139,7 +139,7 @@ async fn send_strike(
     create: bool,
 ) -> Result<()> {
     let mut object = strike_json(conn, row, author).await?;
-    let bodies: Vec<Url> = unionhall_store::unions::bodies_of(&data.store, &author.ap_id)
+    let bodies: Vec<Url> = unionhall_store::unions::bodies_of_in(conn, &author.ap_id)
         .await?
         .into_iter()
         .filter(|m| m.accepted_at.is_some())
@@ -148,7 +148,7 @@ async fn send_strike(
     object.cc.extend(bodies.iter().cloned());
     let mut inboxes = follows::follower_inboxes(conn, &author.ap_id).await?;
     for body in bodies.iter().filter(|b| !data.urls.is_local(b)) {
-        if let Some(actor) = store_actors::by_ap_id(&data.store, body).await? {
+        if let Some(actor) = store_actors::by_ap_id_in(conn, body).await? {
             inboxes.push(actor.delivery_inbox().clone());
         }
     }

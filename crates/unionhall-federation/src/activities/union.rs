@@ -295,7 +295,7 @@ pub(crate) async fn relay_if_addressed(
     activity: &serde_json::Value,
 ) -> Result<Option<Url>> {
     for url in to.iter().filter(|u| data.urls.is_local(u)) {
-        let Some(body) = store_actors::by_ap_id(&data.store, url)
+        let Some(body) = store_actors::by_ap_id_in(conn, url)
             .await?
             .filter(|a| a.kind == ActorKind::Union)
         else {
@@ -316,7 +316,7 @@ pub(crate) async fn relay_if_addressed(
             .iter()
             .filter(|m| m.accepted_at.is_some() && &m.chapter != sender)
         {
-            if let Some(actor) = store_actors::by_ap_id(&data.store, &member.chapter).await? {
+            if let Some(actor) = store_actors::by_ap_id_in(conn, &member.chapter).await? {
                 inboxes.push(actor.delivery_inbox().clone());
             }
         }
