@@ -140,15 +140,17 @@ impl Browser {
     }
 
     pub async fn source(&self) -> String {
-        self.wait_for_document().await;
-        let html = self.call(reqwest::Method::GET, "source", None).await;
-        let html = html.as_str().unwrap().to_owned();
-        assert!(
-            html.contains("<body"),
-            "the page at {} has no body: {html:?}",
-            self.url().await
-        );
-        html
+        let mut html = String::new();
+        for _ in 0..20 {
+            self.wait_for_document().await;
+            let source = self.call(reqwest::Method::GET, "source", None).await;
+            html = source.as_str().unwrap().to_owned();
+            if html.contains("<body") {
+                return html;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the page at {} has no body: {html:?}", self.url().await)
     }
 
     async fn element(&self, css: &str) -> String {
