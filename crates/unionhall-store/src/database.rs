@@ -127,6 +127,11 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.connect_timeout)
+            // A pinged connection to a SQLite file in this process cannot have
+            // gone away; the ping would be one more round trip to the
+            // connection's thread for every query. A PostgreSQL server can
+            // restart under us, so its connections are still tested.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
