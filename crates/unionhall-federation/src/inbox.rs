@@ -45,7 +45,8 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
     let signer = signature.key_owner()?;
     crate::policy::check(data, &signer).await?;
     let id = envelope_id(request.body)?;
-    if inbox_seen::seen(&data.store, &id).await? {
+    let before = inbox_seen::before(&data.store, &id, &signer).await?;
+    if before.seen {
         return Ok(Received::Duplicate);
     }
     verify_digest(request.headers, request.body)?;
@@ -64,7 +65,14 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
         .and_then(|rest| rest.split_once('/'))
         .filter(|(_, tail)| tail.starts_with("inbox"))
         .map(|(handle, _)| handle);
-    crate::moderation::check_actor_blocks(data, &signer, request.body, inbox_of).await?;
+    crate::moderation::check_actor_blocks(
+        data,
+        &signer,
+        &before.blockers,
+        request.body,
+        inbox_of,
+    )
+    .await?;
     dispatch(activity, data).await?;
     Ok(Received::Applied)
 }

@@ -88,15 +88,16 @@ async fn target_id(data: &Data, target: &str) -> Result<Url> {
 }
 
 /// Refuses (403) an activity from `actor` aimed at a local group that blocks
-/// it: the group is addressed, acted on, or owns an object the activity names,
-/// or the activity came to the group's own inbox.
+/// it (one of `blockers`, read with the inbox's seen check): the group is
+/// addressed, acted on, or owns an object the activity names, or the activity
+/// came to the group's own inbox.
 pub async fn check_actor_blocks(
     data: &Data,
     actor: &Url,
+    blockers: &[Url],
     body: &[u8],
     inbox_of: Option<&str>,
 ) -> Result<()> {
-    let blockers = actor_blocks::blockers_of(&data.store, actor).await?;
     if blockers.is_empty() {
         return Ok(());
     }

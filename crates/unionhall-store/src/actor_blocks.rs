@@ -63,17 +63,6 @@ pub async fn of(store: &Store, local_actor: &Url) -> Result<Vec<ActorBlock>> {
     .collect()
 }
 
-/// The local chapters and bodies that block `actor`.
-pub async fn blockers_of(store: &Store, actor: &Url) -> Result<Vec<Url>> {
-    sqlx::query("SELECT local_actor FROM actor_blocks WHERE blocked = $1")
-        .bind(actor.as_str())
-        .fetch_all(store.pool())
-        .await?
-        .iter()
-        .map(|row| url(row, "local_actor"))
-        .collect()
-}
-
 /// The author (a chapter or body) of a post, call, strike, action or campaign
 /// this instance holds, by its id.
 pub async fn author_of(store: &Store, object: &Url) -> Result<Option<Url>> {

@@ -3,15 +3,39 @@
 
 use crate::database::now_millis;
 use crate::{Result, Store};
+use crate::rows::opt_url;
 use sqlx::AnyConnection;
 use url::Url;
 
-pub async fn seen(store: &Store, ap_id: &Url) -> Result<bool> {
-    Ok(sqlx::query("SELECT 1 FROM inbox_seen WHERE ap_id = $1")
-        .bind(ap_id.as_str())
-        .fetch_optional(store.pool())
-        .await?
-        .is_some())
+/// What the inbox asks before it does any work for an activity.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Before {
+    /// The id was received before.
+    pub seen: bool,
+    /// The local chapters and bodies that have blocked the sender.
+    pub blockers: Vec<Url>,
+}
+
+/// Whether `ap_id` was seen, and who blocked `sender`, in one round trip (the
+/// inbox asks for every activity).
+pub async fn before(store: &Store, ap_id: &Url, sender: &Url) -> Result<Before> {
+    // A seen id is a row without a blocker.
+    let rows = sqlx::query(
+        "SELECT NULL AS local_actor FROM inbox_seen WHERE ap_id = $1 \
+         UNION ALL SELECT local_actor FROM actor_blocks WHERE blocked = $2",
+    )
+    .bind(ap_id.as_str())
+    .bind(sender.as_str())
+    .fetch_all(store.pool())
+    .await?;
+    let mut before = Before::default();
+    for row in &rows {
+        match opt_url(row, "local_actor")? {
+            None => before.seen = true,
+            Some(blocker) => before.blockers.push(blocker),
+        }
+    }
+    Ok(before)
 }
 
 /// Records the id inside the transaction that applies the activity; false if it
