@@ -231,6 +231,7 @@ impl Object for DbActor {
             created_at: now,
         };
         store_actors::upsert_remote(&data.store, &row).await?;
+        data.recent.actors.forget(&row.ap_id);
         Ok(DbActor(row))
     }
 }

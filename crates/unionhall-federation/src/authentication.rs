@@ -104,20 +104,29 @@ pub async fn verify_signer(
     )?;
     let owner = signature.key_owner()?;
     let actor_id: ObjectId<DbActor> = owner.clone().into();
-    let ttl = data.settings.inbox.failed_actor_ttl;
-    let actor = data
-        .key_fetches
-        .run(&owner, ttl, actor_id.dereference(data))
-        .await?;
+    let actor = match data.recent.actors.get(&owner) {
+        Some(actor) => actor,
+        None => {
+            let ttl = data.settings.inbox.failed_actor_ttl;
+            let actor = data
+                .key_fetches
+                .run(&owner, ttl, actor_id.dereference(data))
+                .await?;
+            data.recent.actors.put(owner.clone(), actor.clone());
+            actor
+        }
+    };
     if verifies(data, &actor, &message, signature)? {
         return Ok(actor);
     }
+    data.recent.actors.forget(&owner);
     let cached_for = now_millis() - actor.0.fetched_at;
     if actor.0.is_local || cached_for < REFRESH_KEY_AFTER_MS {
         return Err(Error::Unauthorized("HTTP signature invalid".into()));
     }
     let refreshed = actor_id.dereference_forced(data).await?;
     if verifies(data, &refreshed, &message, signature)? {
+        data.recent.actors.put(owner, refreshed.clone());
         Ok(refreshed)
     } else {
         Err(Error::Unauthorized("HTTP signature invalid".into()))

@@ -6,6 +6,7 @@
 //! - `activities/`: what happens when an activity is received or sent.
 //! - `inbox.rs`: the one entry point for received activities (checks, dedupe,
 //!   dispatch).
+//! - `group_commit.rs`: the inbox's writer, many received notes to a transaction.
 //! - `delivery/`: the durable outbound queue and the workers that sign and send.
 //! - `signatures/`: HTTP Signatures, signing and verifying.
 //! - `discovery.rs`: WebFinger and NodeInfo documents.
@@ -20,6 +21,7 @@ pub mod authentication;
 pub mod delivery;
 pub mod discovery;
 mod error;
+pub mod group_commit;
 mod http_client;
 pub mod inbox;
 mod inbox_gate;
@@ -28,6 +30,7 @@ pub mod moderation;
 pub mod outbound_guard;
 pub mod policy;
 pub mod protocol;
+mod recent;
 mod settings;
 pub mod signatures;
 pub mod urls;
@@ -65,6 +68,10 @@ pub struct FederationData {
     pub inbox_gate: Arc<InboxGate>,
     /// One fetch per signer at a time; signers that failed are left alone.
     pub key_fetches: Arc<inbox_gate::KeyFetches>,
+    /// The writer that stores received notes, many to a transaction.
+    pub inbox_writes: group_commit::GroupCommit,
+    /// Follows, blocks and senders' keys, remembered for a moment.
+    pub recent: Arc<recent::InboxCaches>,
 }
 
 pub type Data = activitypub_federation::config::Data<FederationData>;
@@ -85,6 +92,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
     let domain = urls.domain();
     let guard = outbound_guard::OutboundGuard::new(&settings);
     let data = FederationData {
+        inbox_writes: group_commit::GroupCommit::start(store.clone()),
         store,
         settings: Arc::new(settings.clone()),
         urls,
@@ -94,6 +102,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         client: http_client::build(&settings, &guard, true)?,
         inbox_gate: Arc::new(InboxGate::new(&settings.inbox)),
         key_fetches: Arc::default(),
+        recent: Arc::default(),
         guard,
     };
     let url_verifier = policy::PolicyVerifier { data: data.clone() };

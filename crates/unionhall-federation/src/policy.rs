@@ -188,6 +188,7 @@ pub async fn block(data: &FederationData, domain: &str, reason: &str) -> Result<
         }
     }
     unionhall_store::commit(tx).await?;
+    data.recent.following.clear();
     Ok(done)
 }
 

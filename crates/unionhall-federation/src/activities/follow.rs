@@ -87,6 +87,7 @@ pub async fn unfollow_remote(data: &Data, target: &str) -> Result<ActorRow> {
     follows::remove_following(&mut tx, &target.ap_id).await?;
     enqueue_to(&mut tx, &data.urls, &instance, &undo.id, &undo, &target).await?;
     unionhall_store::commit(tx).await?;
+    data.recent.following.forget(&target.ap_id);
     wake(data);
     Ok(target)
 }
@@ -257,6 +258,7 @@ pub async fn receive_reject(reject: Reject, data: &Data) -> Result<()> {
         follows::remove_following(&mut tx, &reject.actor).await?;
     }
     unionhall_store::commit(tx).await?;
+    data.recent.following.forget(&reject.actor);
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::CreateType;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_store::posts::{self, Post};
-use unionhall_store::{actors as store_actors, follows, now_millis};
+use unionhall_store::{actors as store_actors, follows, now_millis, Connection};
 use url::Url;
 
 /// Largest note accepted, in bytes of HTML.
@@ -122,17 +122,13 @@ fn is_public(note: &NoteJson) -> bool {
 
 async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Result<()> {
     // Only what this instance asked for: posts of actors it follows.
-    let followed = follows::is_following(&data.store, actor).await?;
-    let mut tx = data.store.begin_write().await?;
-    if !first_time(&mut tx, id, actor).await? || !followed {
-        return Ok(unionhall_store::commit(tx).await?);
-    }
+    let followed = is_following(data, actor).await?;
     // A campaign link counts only to a campaign on the author's own server.
     let campaign = note
         .campaign
         .clone()
         .filter(|c| verify_domains_match(c, actor).is_ok());
-    let post = Post {
+    let post = followed.then(|| Post {
         campaign,
         public: is_public(&note),
         ap_id: note.id,
@@ -142,14 +138,45 @@ async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Resul
         published_at: now_millis(),
         updated_at: None,
         deleted_at: None,
-    };
-    if !posts::upsert(&mut tx, &post).await? {
-        return Err(Error::Forbidden(format!(
-            "{actor} cannot change {}: it is not theirs",
-            post.ap_id
-        )));
+    });
+    let (id, actor) = (id.clone(), actor.clone());
+    data.inbox_writes
+        .write(Box::new(move |conn| {
+            let (id, actor, post) = (id.clone(), actor.clone(), post.clone());
+            Box::pin(async move { write_note(conn, &id, &actor, post.as_ref()).await })
+        }))
+        .await
+}
+
+async fn is_following(data: &Data, actor: &Url) -> Result<bool> {
+    if data.recent.following.get(actor).is_some() {
+        return Ok(true);
     }
-    unionhall_store::commit(tx).await?;
+    let following = follows::is_following(&data.store, actor).await?;
+    if following {
+        data.recent.following.put(actor.clone(), ());
+    }
+    Ok(following)
+}
+
+/// Records the activity and keeps its note (if it is one to keep).
+async fn write_note(
+    conn: &mut Connection,
+    id: &Url,
+    actor: &Url,
+    post: Option<&Post>,
+) -> Result<()> {
+    if !first_time(conn, id, actor).await? {
+        return Ok(());
+    }
+    if let Some(post) = post {
+        if !posts::upsert(conn, post).await? {
+            return Err(Error::Forbidden(format!(
+                "{actor} cannot change {}: it is not theirs",
+                post.ap_id
+            )));
+        }
+    }
     Ok(())
 }
 
