@@ -65,14 +65,8 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
         .and_then(|rest| rest.split_once('/'))
         .filter(|(_, tail)| tail.starts_with("inbox"))
         .map(|(handle, _)| handle);
-    crate::moderation::check_actor_blocks(
-        data,
-        &signer,
-        &before.blockers,
-        request.body,
-        inbox_of,
-    )
-    .await?;
+    crate::moderation::check_actor_blocks(data, &signer, &before.blockers, request.body, inbox_of)
+        .await?;
     dispatch(activity, data).await?;
     Ok(Received::Applied)
 }

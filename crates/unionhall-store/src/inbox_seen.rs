@@ -2,8 +2,8 @@
 //! redelivery, across restarts.
 
 use crate::database::now_millis;
-use crate::{Result, Store};
 use crate::rows::opt_url;
+use crate::{Result, Store};
 use sqlx::AnyConnection;
 use url::Url;
 

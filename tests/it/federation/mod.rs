@@ -8,6 +8,7 @@ mod fedify;
 mod fetch;
 mod fixtures;
 mod following;
+mod group_commit;
 mod inbox_pressure;
 mod keys;
 mod moderation;
