@@ -46,9 +46,19 @@ use tokio::sync::Notify;
 use unionhall_store::Store;
 use urls::Urls;
 
-/// What every federation handler reaches through the library's `Data`.
+/// What every federation handler reaches through the library's `Data`. The
+/// library clones it for every request, so it is one shared allocation.
 #[derive(Clone)]
-pub struct FederationData {
+pub struct FederationData(Arc<FederationShared>);
+
+impl std::ops::Deref for FederationData {
+    type Target = FederationShared;
+    fn deref(&self) -> &FederationShared {
+        &self.0
+    }
+}
+
+pub struct FederationShared {
     pub store: Store,
     pub settings: Arc<FederationSettings>,
     pub urls: Urls,
@@ -91,7 +101,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
     let instance = actors::ensure_instance_actor(&store, &urls).await?;
     let domain = urls.domain();
     let guard = outbound_guard::OutboundGuard::new(&settings);
-    let data = FederationData {
+    let data = FederationData(Arc::new(FederationShared {
         inbox_writes: group_commit::GroupCommit::start(store.clone()),
         store,
         settings: Arc::new(settings.clone()),
@@ -104,7 +114,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         key_fetches: Arc::default(),
         recent: Arc::default(),
         guard,
-    };
+    }));
     let url_verifier = policy::PolicyVerifier { data: data.clone() };
     let client = data.client.clone();
     // "debug" in the library means: http, explicit ports and private addresses

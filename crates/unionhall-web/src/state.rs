@@ -22,8 +22,13 @@ impl WebConfig {
     }
 }
 
+/// What every handler can reach. Every request clones it (axum's `State`), so
+/// it is one shared allocation: a clone is one reference count, not one per
+/// field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub federation: unionhall_federation::Config,
@@ -46,18 +51,25 @@ impl AppState {
             policy.login_max_failures.saturating_mul(10),
             std::time::Duration::from_secs(policy.login_window_minutes.saturating_mul(60)),
         ));
-        Self {
+        Self(Arc::new(Shared {
             login_limiter,
             members,
             store,
             urls: unionhall_federation::urls::Urls::new(config.public_url.clone()),
             config: Arc::new(config),
             federation,
-        }
+        }))
     }
 
     /// Per-request federation context (counts fetches made on its behalf).
     pub fn federation_data(&self) -> unionhall_federation::Data {
         self.federation.to_request_data()
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
