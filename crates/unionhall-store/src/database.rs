@@ -73,13 +73,22 @@ pub struct PoolUse {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite has one writer at a time. Writers of this process queue here,
-    /// holding no connection, rather than in SQLite's busy handler, each
-    /// holding one: enough of those would leave the writer that has the lock
-    /// no connection for a read, and every writer would wait out the busy
-    /// timeout ("database is locked"). Writers of other processes (an admin
-    /// command) still queue in the busy handler. `None` on PostgreSQL.
-    writer_turn: Option<Arc<Semaphore>>,
+    /// SQLite's writers; `None` on PostgreSQL.
+    sqlite_writer: Option<SqliteWriter>,
+}
+
+/// SQLite has one writer at a time. Writers of this process queue on `turn`,
+/// holding no connection, rather than in SQLite's busy handler, each holding
+/// one: enough of those would leave the writer that has the lock no connection
+/// for a read, and every writer would wait out the busy timeout ("database is
+/// locked"). The writer then takes the one connection of `pool`, kept for
+/// writes, so that it never queues behind readers for a connection of the
+/// main pool. Writers of other processes (an admin command) still queue in
+/// the busy handler.
+#[derive(Debug, Clone)]
+struct SqliteWriter {
+    turn: Arc<Semaphore>,
+    pool: AnyPool,
 }
 
 /// A write transaction from [`Store::begin_write`]: a connection (`&mut *tx`)
@@ -124,48 +133,27 @@ impl Store {
             Backend::Sqlite => prepare_sqlite_url(&options.url)?,
             Backend::Postgres => options.url.clone(),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .acquire_timeout(options.connect_timeout)
-            // A pinged connection to a SQLite file in this process cannot have
-            // gone away; the ping would be one more round trip to the
-            // connection's thread for every query. A PostgreSQL server can
-            // restart under us, so its connections are still tested.
-            .test_before_acquire(backend == Backend::Postgres)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // secure_delete overwrites what a DELETE frees, so an erased
-                        // member record does not linger in free pages of the file.
-                        // WAL lets readers run beside the one writer; FULL makes every
-                        // commit survive power loss, not only a process crash
-                        // (DESIGN.md invariant 3); the busy timeout makes writers queue
-                        // instead of failing at once.
-                        // busy_timeout first: switching to WAL needs a lock too,
-                        // and another process (the server, beside an admin
-                        // command) may hold one. 30 s, so that an admin command
-                        // beside a loaded server waits its turn rather than fail.
-                        conn.execute(
-                            "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
-                             PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                             PRAGMA secure_delete = ON;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
+        let connect = |max_connections: u32| {
+            pool_options(backend, max_connections, options.connect_timeout).connect(&url)
+        };
+        let connect_error = |source| Error::Connect {
+            url: mask_password(&options.url),
+            source,
+        };
+        let pool = connect(options.max_connections.max(1))
             .await
-            .map_err(|source| Error::Connect {
-                url: mask_password(&options.url),
-                source,
-            })?;
-        let writer_turn = (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1)));
+            .map_err(connect_error)?;
+        let sqlite_writer = match backend {
+            Backend::Sqlite => Some(SqliteWriter {
+                turn: Arc::new(Semaphore::new(1)),
+                pool: connect(1).await.map_err(connect_error)?,
+            }),
+            Backend::Postgres => None,
+        };
         Ok(Self {
             pool,
             backend,
-            writer_turn,
+            sqlite_writer,
         })
     }
 
@@ -240,18 +228,16 @@ impl Store {
     /// Read through the transaction (`&mut *tx`), not the store, while it is
     /// open: on SQLite the pool may have no connection to spare until it ends.
     pub async fn begin_write(&self) -> Result<Tx> {
-        let turn = match &self.writer_turn {
-            Some(turn) => Some(
-                Arc::clone(turn)
+        let (inner, turn) = match &self.sqlite_writer {
+            Some(writer) => {
+                let turn = Arc::clone(&writer.turn)
                     .acquire_owned()
                     .await
-                    .map_err(|_| Error::Sql(sqlx::Error::PoolClosed))?,
-            ),
-            None => None,
-        };
-        let inner = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+                    .map_err(|_| Error::Sql(sqlx::Error::PoolClosed))?;
+                let inner = writer.pool.begin_with("BEGIN IMMEDIATE").await?;
+                (inner, Some(turn))
+            }
+            None => (self.pool.begin().await?, None),
         };
         Ok(Tx { inner, _turn: turn })
     }
@@ -263,11 +249,52 @@ impl Store {
 
     /// Waits for open connections to finish and closes the pool.
     pub async fn close(&self) {
-        if let Some(turn) = &self.writer_turn {
-            turn.close();
+        if let Some(writer) = &self.sqlite_writer {
+            writer.turn.close();
+            writer.pool.close().await;
         }
         self.pool.close().await;
     }
+}
+
+/// How connections are opened and handed out, for the main pool and for
+/// SQLite's writer.
+fn pool_options(
+    backend: Backend,
+    max_connections: u32,
+    connect_timeout: std::time::Duration,
+) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(connect_timeout)
+        // A pinged connection to a SQLite file in this process cannot have
+        // gone away; the ping would be one more round trip to the
+        // connection's thread for every query. A PostgreSQL server can
+        // restart under us, so its connections are still tested.
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // secure_delete overwrites what a DELETE frees, so an erased
+                    // member record does not linger in free pages of the file.
+                    // WAL lets readers run beside the one writer; FULL makes every
+                    // commit survive power loss, not only a process crash
+                    // (DESIGN.md invariant 3); the busy timeout makes writers queue
+                    // instead of failing at once.
+                    // busy_timeout first: switching to WAL needs a lock too,
+                    // and another process (the server, beside an admin
+                    // command) may hold one. 30 s, so that an admin command
+                    // beside a loaded server waits its turn rather than fail.
+                    conn.execute(
+                        "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
+                         PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                         PRAGMA secure_delete = ON;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// The file of a `sqlite:` URL.
