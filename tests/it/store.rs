@@ -66,3 +66,70 @@ async fn concurrent_writers_on_one_database_all_succeed() {
             .is_some());
     }
 }
+
+/// The inbox's batch writer of received notes: each note fares as it would
+/// have alone and in order.
+#[tokio::test]
+async fn a_batch_of_received_notes_fares_as_each_would_alone() {
+    use unionhall_store::posts::{self, Post};
+    use unionhall_store::received_notes::{write, Outcome, ReceivedNote};
+    let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let ada = crate::federation::create_chapter(&a, "ada").await.ap_id;
+    let bob = crate::federation::create_chapter(&a, "bob").await.ap_id;
+    let url = |path: &str| url::Url::parse(&format!("https://remote.example/{path}")).unwrap();
+    let note = |activity: &str, actor: &url::Url, post: Option<(&str, &str)>| ReceivedNote {
+        activity: url(activity),
+        actor: actor.clone(),
+        post: post.map(|(id, content)| Post {
+            ap_id: url(id),
+            author: actor.clone(),
+            content: content.into(),
+            public: true,
+            is_local: false,
+            published_at: 1,
+            updated_at: None,
+            deleted_at: None,
+            campaign: None,
+        }),
+    };
+    let mut tx = a.store.begin_write().await.unwrap();
+    let first = write(&mut tx, &[note("a0", &ada, Some(("n0", "before")))])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(first, [Outcome::Stored]);
+
+    let batch = [
+        note("a0", &ada, Some(("n0", "again"))), // seen in an earlier batch
+        note("a1", &ada, Some(("n1", "one"))),   // new
+        note("a1", &ada, Some(("n1", "twice"))), // the same activity again
+        note("a2", &bob, Some(("n0", "mine"))),  // ada's note, claimed by bob
+        note("a2", &bob, Some(("n0", "mine"))),  // ... and sent again
+        note("a3", &ada, Some(("n1", "edited"))), // n1 again: after a1
+        note("a4", &bob, None),                  // not followed: id only
+    ];
+    let mut tx = a.store.begin_write().await.unwrap();
+    let outcomes = write(&mut tx, &batch).await.unwrap();
+    tx.commit().await.unwrap();
+    use Outcome::*;
+    assert_eq!(
+        outcomes,
+        [Seen, Stored, Seen, NotTheirs, NotTheirs, Stored, Stored]
+    );
+    let content = |id: &str| {
+        let store = a.store.clone();
+        let id = url(id);
+        async move { posts::by_ap_id(&store, &id).await.unwrap().unwrap().content }
+    };
+    assert_eq!(content("n0").await, "before");
+    assert_eq!(content("n1").await, "edited");
+    let seen = unionhall_store::inbox_seen::before(&a.store, &url("a2"), &bob)
+        .await
+        .unwrap();
+    assert!(!seen.seen, "a refused note's activity is not recorded");
+    for id in ["a0", "a1", "a3", "a4"] {
+        let id = url(id);
+        let before = unionhall_store::inbox_seen::before(&a.store, &id, &bob);
+        assert!(before.await.unwrap().seen, "{id} is recorded");
+    }
+}

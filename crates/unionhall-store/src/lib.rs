@@ -29,6 +29,7 @@ pub mod members;
 pub mod outbox;
 pub mod policy;
 pub mod posts;
+pub mod received_notes;
 pub mod reports;
 mod rows;
 pub mod strikes;

@@ -9,7 +9,8 @@ use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::CreateType;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_store::posts::{self, Post};
-use unionhall_store::{actors as store_actors, follows, now_millis, Connection};
+use unionhall_store::received_notes::{Outcome, ReceivedNote};
+use unionhall_store::{actors as store_actors, follows, now_millis};
 use url::Url;
 
 /// Largest note accepted, in bytes of HTML.
@@ -128,6 +129,7 @@ async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Resul
         .campaign
         .clone()
         .filter(|c| verify_domains_match(c, actor).is_ok());
+    let note_id = note.id.clone();
     let post = followed.then(|| Post {
         campaign,
         public: is_public(&note),
@@ -139,13 +141,18 @@ async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Resul
         updated_at: None,
         deleted_at: None,
     });
-    let (id, actor) = (id.clone(), actor.clone());
-    data.inbox_writes
-        .write(Box::new(move |conn| {
-            let (id, actor, post) = (id.clone(), actor.clone(), post.clone());
-            Box::pin(async move { write_note(conn, &id, &actor, post.as_ref()).await })
-        }))
-        .await
+    let note = ReceivedNote {
+        activity: id.clone(),
+        actor: actor.clone(),
+        post,
+    };
+    match data.inbox_writes.write(note).await? {
+        Outcome::Stored | Outcome::Seen => Ok(()),
+        Outcome::NotTheirs => Err(Error::Forbidden(format!(
+            "{actor} cannot change {}: it is not theirs",
+            note_id
+        ))),
+    }
 }
 
 async fn is_following(data: &Data, actor: &Url) -> Result<bool> {
@@ -157,27 +164,6 @@ async fn is_following(data: &Data, actor: &Url) -> Result<bool> {
         data.recent.following.put(actor.clone(), ());
     }
     Ok(following)
-}
-
-/// Records the activity and keeps its note (if it is one to keep).
-async fn write_note(
-    conn: &mut Connection,
-    id: &Url,
-    actor: &Url,
-    post: Option<&Post>,
-) -> Result<()> {
-    if !first_time(conn, id, actor).await? {
-        return Ok(());
-    }
-    if let Some(post) = post {
-        if !posts::upsert(conn, post).await? {
-            return Err(Error::Forbidden(format!(
-                "{actor} cannot change {}: it is not theirs",
-                post.ap_id
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// A Create or an Update: both store the object as it now is.
