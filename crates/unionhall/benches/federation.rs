@@ -9,7 +9,8 @@
 //! - per-peer throughput to one peer that answers after 150 ms;
 //! - memory: resident set when idle, and what the fan-out added;
 //! - inbox ingest: 10,000 signed Creates from a followed (cached) actor, posted
-//!   64 at a time, each verified, deduplicated and stored; with the verification
+//!   64 at a time (`UH_IN_FLIGHT` to change it) by clients on a runtime of
+//!   their own, each verified, deduplicated and stored; with the verification
 //!   ceiling (aws-lc-rs, all cores) measured in the same run.
 //!
 //! The receivers run in a child process (this binary again, with
@@ -333,7 +334,8 @@ fn print_ingest(verify_ceiling: f64, ingest: Duration) {
         "  verification ceiling (aws-lc-rs, {cores} threads):   {verify_ceiling:>9.0} verifications/s"
     );
     println!(
-        "  inbox ingest, {INGESTED} signed Creates, 64 at a time: {:>6.2} s  ({:.0} activities/s, {:.0}% of the verification ceiling)",
+        "  inbox ingest, {INGESTED} signed Creates, {} at a time: {:>6.2} s  ({:.0} activities/s, {:.0}% of the verification ceiling)",
+        ingest_in_flight(),
         ingest.as_secs_f64(),
         INGESTED as f64 / ingest.as_secs_f64(),
         100.0 * INGESTED as f64 / ingest.as_secs_f64() / verify_ceiling
@@ -341,6 +343,14 @@ fn print_ingest(verify_ceiling: f64, ingest: Duration) {
 }
 
 const INGESTED: usize = 10_000;
+
+/// Requests the ingest keeps in flight: 64, or `UH_IN_FLIGHT`.
+fn ingest_in_flight() -> usize {
+    std::env::var("UH_IN_FLIGHT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
 
 type Running = (
     unionhall_federation::Data,
@@ -493,37 +503,51 @@ async fn ingest_benchmark() -> (f64, Duration) {
             (headers, body)
         })
         .collect();
-    let client = reqwest::Client::builder()
-        .resolve(
-            "receiver.bench",
-            SocketAddr::new(IpAddr::from([127, 0, 3, 1]), 0),
-        )
-        .build()
-        .expect("client");
-    let queue = std::sync::Arc::new(tokio::sync::Mutex::new(requests));
+    let in_flight = ingest_in_flight();
     let start = Instant::now();
-    let workers: Vec<_> = (0..64)
-        .map(|_| {
-            let (queue, client, inbox) = (queue.clone(), client.clone(), inbox.clone());
-            tokio::spawn(async move {
-                loop {
-                    let Some((headers, body)) = queue.lock().await.pop() else {
-                        break;
-                    };
-                    let response = client
-                        .post(inbox.clone())
-                        .headers(headers)
-                        .body(body)
-                        .send()
-                        .await;
-                    assert_eq!(response.expect("post").status().as_u16(), 202);
-                }
-            })
+    // The clients get a runtime (and a thread) of their own, so that the
+    // server's tasks do not queue behind theirs.
+    let clients = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let client = reqwest::Client::builder()
+                .resolve(
+                    "receiver.bench",
+                    SocketAddr::new(IpAddr::from([127, 0, 3, 1]), 0),
+                )
+                .build()
+                .expect("client");
+            let queue = std::sync::Arc::new(tokio::sync::Mutex::new(requests));
+            let workers: Vec<_> = (0..in_flight)
+                .map(|_| {
+                    let (queue, client, inbox) = (queue.clone(), client.clone(), inbox.clone());
+                    tokio::spawn(async move {
+                        loop {
+                            let Some((headers, body)) = queue.lock().await.pop() else {
+                                break;
+                            };
+                            let response = client
+                                .post(inbox.clone())
+                                .headers(headers)
+                                .body(body)
+                                .send()
+                                .await;
+                            assert_eq!(response.expect("post").status().as_u16(), 202);
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.await.expect("client");
+            }
         })
-        .collect();
-    for worker in workers {
-        worker.await.expect("client");
-    }
+    });
+    tokio::task::spawn_blocking(move || clients.join().expect("clients"))
+        .await
+        .expect("clients");
     let elapsed = start.elapsed();
     let stored = unionhall_store::posts::by_author(&receiver.store, &chapter.ap_id)
         .await
