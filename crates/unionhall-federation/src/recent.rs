@@ -27,7 +27,9 @@ impl Default for InboxCaches {
     fn default() -> Self {
         Self {
             following: Recent::new(Duration::from_secs(5), 10_000),
-            actors: Recent::new(Duration::from_secs(60), 10_000),
+            // An actor with its key and summary is a few KB: a thousand
+            // senders active within a minute is a busy instance already.
+            actors: Recent::new(Duration::from_secs(60), 1_000),
         }
     }
 }
