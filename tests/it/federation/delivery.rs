@@ -115,7 +115,7 @@ async fn two_server_processes_on_one_database_deliver_each_activity_once() {
 
     // Three activities to 300 inboxes each, queued at once, with both processes'
     // workers polling the same queue.
-    queue_activities(&first, &chapter, &inboxes, 3).await;
+    queue_activities(&first, &chapter, &inboxes, 0..3).await;
     first.data.wake_delivery();
     second.data.wake_delivery();
     wait_until_queue_empty(&first).await;
@@ -196,22 +196,25 @@ async fn a_rolling_restart_of_two_processes_loses_no_delivery() {
     let chapter = create_chapter(&first, "bakers").await;
     let peer = GatedPeer::start("127.0.0.6").await;
     let inboxes = inboxes_at(peer.addr, 1000);
-    queue_activities(&first, &chapter, &inboxes, 3).await;
-    first.data.wake_delivery();
-    second.data.wake_delivery();
 
     // Restart one process, then the other, as an upgrade would, each time with
-    // deliveries in flight (the peer holds them) and most still queued.
+    // deliveries in flight (the peer holds them) and most still queued: each
+    // round queues its own activities, since the previous round's may all be
+    // delivered while a process stops.
     let pending = |store: unionhall_store::Store| async move {
         deliveries::stats(&store).await.unwrap().pending
     };
     let mut running = vec![first, second];
     // The database stays: the other processes work on it.
     let mut databases = Vec::new();
-    for _ in 0..2 {
+    for round in 0..2 {
         // Hold every request from now on, until some are waiting.
         let seen = peer.arrived();
         peer.allow(seen);
+        queue_activities(&running[0], &chapter, &inboxes, round * 2..round * 2 + 2).await;
+        for instance in &running {
+            instance.data.wake_delivery();
+        }
         crate::helpers::wait_for("deliveries in flight", 10, || async {
             peer.arrived() > seen
         })
@@ -233,11 +236,11 @@ async fn a_rolling_restart_of_two_processes_loses_no_delivery() {
     wait_until_queue_empty(&running[0]).await;
 
     let counts = peer.counts.lock().unwrap().clone();
-    assert_eq!(counts.len(), 3000, "every inbox got every activity");
+    assert_eq!(counts.len(), 4000, "every inbox got every activity");
     let repeated = counts.values().filter(|&&n| n > 1).count();
-    eprintln!("deliveries repeated across the restarts: {repeated} of 3000");
+    eprintln!("deliveries repeated across the restarts: {repeated} of 4000");
     let stats = deliveries::stats(&running[0].store).await.unwrap();
-    assert_eq!((stats.pending, stats.delivered, stats.dead), (0, 3000, 0));
+    assert_eq!((stats.pending, stats.delivered, stats.dead), (0, 4000, 0));
     for instance in running {
         instance.stop().await;
     }
@@ -256,14 +259,14 @@ fn inboxes_at(receiver: std::net::SocketAddr, count: usize) -> Vec<url::Url> {
         .collect()
 }
 
-/// Queues `count` activities of `chapter` (numbered in `n`) to every inbox.
+/// Queues activities of `chapter` numbered `numbers` (in `n`) to every inbox.
 async fn queue_activities(
     instance: &crate::helpers::TestInstance,
     chapter: &unionhall_store::actors::ActorRow,
     inboxes: &[url::Url],
-    count: u32,
+    numbers: std::ops::Range<u32>,
 ) {
-    for n in 0..count {
+    for n in numbers {
         let id = instance.data.urls.new_activity_id();
         let activity =
             serde_json::json!({"type": "Create", "id": id, "actor": chapter.ap_id, "n": n});
