@@ -80,8 +80,8 @@ pub struct FederationShared {
     pub key_fetches: Arc<inbox_gate::KeyFetches>,
     /// The writer that stores received notes, many to a transaction.
     pub inbox_writes: group_commit::GroupCommit,
-    /// Follows, blocks and senders' keys, remembered for a moment.
-    pub recent: Arc<recent::InboxCaches>,
+    /// Follows and senders' keys, remembered for a moment.
+    pub recent: recent::InboxCaches,
 }
 
 pub type Data = activitypub_federation::config::Data<FederationData>;
@@ -112,7 +112,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         client: http_client::build(&settings, &guard, true)?,
         inbox_gate: Arc::new(InboxGate::new(&settings.inbox)),
         key_fetches: Arc::default(),
-        recent: Arc::default(),
+        recent: recent::InboxCaches::default(),
         guard,
     }));
     let url_verifier = policy::PolicyVerifier { data: data.clone() };

@@ -1,6 +1,7 @@
 //! Answers read from the database, remembered for a moment so that the inbox
 //! does not ask again for every activity of a busy sender: whom this instance
-//! follows, who has blocked an actor, and a sender's cached actor and key.
+//! follows, and a sender's cached actor and key. (Who has blocked a sender is
+//! read every time: a block holds from the next activity.)
 //!
 //! Each use says how long an answer stays good. Changes made in this process
 //! forget what they change at once; those of other processes (the CLI, a second
