@@ -119,19 +119,22 @@ impl Browser {
     /// a navigation only then, but not always right after a window resize (a
     /// CI run once read an empty page source straight after one).
     async fn wait_for_document(&self) {
+        let script = "return document.readyState === 'complete' \
+                      && document.body !== null && location.href !== 'about:blank';";
+        if !self.until_true(script).await {
+            panic!("the page at {} never finished loading", self.url().await);
+        }
+    }
+
+    /// Runs `script` every 50 ms until it returns true (true) or 10 s pass (false).
+    async fn until_true(&self, script: &str) -> bool {
         for _ in 0..200 {
-            let loaded = self
-                .script(
-                    "return document.readyState === 'complete' \
-                     && document.body !== null && location.href !== 'about:blank';",
-                )
-                .await;
-            if loaded == Value::Bool(true) {
-                return;
+            if self.script(script).await == Value::Bool(true) {
+                return true;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("the page at {} never finished loading", self.url().await);
+        false
     }
 
     pub async fn url(&self) -> Url {
@@ -197,19 +200,11 @@ impl Browser {
     pub async fn submit(&self, css: &str) {
         self.script("window.__unionhallOldPage = true;").await;
         self.click(css).await;
-        for _ in 0..200 {
-            let loaded = self
-                .script(
-                    "return window.__unionhallOldPage === undefined \
-                     && document.readyState === 'complete';",
-                )
-                .await;
-            if loaded == Value::Bool(true) {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let script = "return window.__unionhallOldPage === undefined \
+                      && document.readyState === 'complete';";
+        if !self.until_true(script).await {
+            panic!("submitting {css} loaded no new page");
         }
-        panic!("submitting {css} loaded no new page");
     }
 
     /// Saves a PNG of the page at `width` x `height` to target/screenshots/.
