@@ -4,13 +4,13 @@
 //! member sees their own through their own record.
 
 use crate::audit::{self, Who};
+use crate::crypto::sealing::SealingFailure;
 use crate::principal::{Group, Principal};
 use crate::{Error, Members, Result};
 use serde::Serialize;
 use std::collections::HashMap;
 use unionhall_domain::{Permission, Relationship, RelationshipKind};
 use unionhall_store::chart::{self as rows, SealedRow};
-use unionhall_store::members::Sealed;
 use unionhall_store::Connection;
 
 pub(crate) fn context(id: i64) -> String {
@@ -140,22 +140,10 @@ impl Members {
                 "that relationship is recorded already".into(),
             ));
         }
-        let mut failure = None;
-        let id = rows::insert_relationship(&mut tx, &chapter.ap_id, |id| {
-            self.keyring
-                .seal(&context(id), &json)
-                .unwrap_or_else(|err| {
-                    failure = Some(err);
-                    Sealed {
-                        key_id: String::new(),
-                        bytes: Vec::new(),
-                    }
-                })
-        })
-        .await?;
-        if let Some(err) = failure {
-            return Err(err);
-        }
+        let mut failure = SealingFailure::default();
+        let seal = failure.catch(|id| self.keyring.seal(&context(id), &json));
+        let id = rows::insert_relationship(&mut tx, &chapter.ap_id, seal).await?;
+        let id = failure.check(id)?;
         audit::record(
             &mut tx,
             who,

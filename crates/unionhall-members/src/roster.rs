@@ -3,6 +3,7 @@
 //! written to the audit log in the same transaction.
 
 use crate::audit::{self, Who};
+use crate::crypto::sealing::SealingFailure;
 use crate::principal::{Group, Principal};
 use crate::{Error, Members, Result};
 use serde::Serialize;
@@ -236,21 +237,10 @@ impl Members {
         chapter: &Group,
         record: &MemberRecord,
     ) -> Result<i64> {
-        let mut failure = None;
-        let id = rows::insert(conn, &chapter.ap_id, |id| {
-            self.seal_record(id, record).unwrap_or_else(|err| {
-                failure = Some(err);
-                Sealed {
-                    key_id: String::new(),
-                    bytes: Vec::new(),
-                }
-            })
-        })
-        .await?;
-        match failure {
-            Some(err) => Err(err),
-            None => Ok(id),
-        }
+        let mut failure = SealingFailure::default();
+        let seal = failure.catch(|id| self.seal_record(id, record));
+        let id = rows::insert(conn, &chapter.ap_id, seal).await?;
+        failure.check(id)
     }
 
     /// Replaces a record. The audit entry names the fields that changed, never
@@ -321,22 +311,10 @@ impl Members {
         }
         let json = serde_json::to_vec(&entry).map_err(|err| Error::Internal(err.to_string()))?;
         let mut tx = self.store.begin_write().await?;
-        let mut failure = None;
-        let id = rows::add_one_on_one(&mut tx, member_id, |id| {
-            self.keyring
-                .seal(&one_on_one_context(member_id, id), &json)
-                .unwrap_or_else(|err| {
-                    failure = Some(err);
-                    Sealed {
-                        key_id: String::new(),
-                        bytes: Vec::new(),
-                    }
-                })
-        })
-        .await?;
-        if let Some(err) = failure {
-            return Err(err);
-        }
+        let mut failure = SealingFailure::default();
+        let seal = failure.catch(|id| self.keyring.seal(&one_on_one_context(member_id, id), &json));
+        let id = rows::add_one_on_one(&mut tx, member_id, seal).await?;
+        let id = failure.check(id)?;
         audit::record(
             &mut tx,
             principal.into(),

@@ -4,6 +4,7 @@
 //! organizer confirming the suggestion changes the record.
 
 use crate::audit;
+use crate::crypto::sealing::SealingFailure;
 use crate::principal::{Group, Principal};
 use crate::{Error, Members, Result};
 use serde::Serialize;
@@ -102,20 +103,10 @@ impl Members {
         let test = test.validated()?;
         self.check_on_roster(chapter, &test.participants).await?;
         let mut tx = self.store.begin_write().await?;
-        let mut failure = None;
-        let id = rows::insert_structure_test(&mut tx, &chapter.ap_id, |id| {
-            self.seal_test(id, &test).unwrap_or_else(|err| {
-                failure = Some(err);
-                Sealed {
-                    key_id: String::new(),
-                    bytes: Vec::new(),
-                }
-            })
-        })
-        .await?;
-        if let Some(err) = failure {
-            return Err(err);
-        }
+        let mut failure = SealingFailure::default();
+        let seal = failure.catch(|id| self.seal_test(id, &test));
+        let id = rows::insert_structure_test(&mut tx, &chapter.ap_id, seal).await?;
+        let id = failure.check(id)?;
         audit::record(
             &mut tx,
             principal.into(),

@@ -155,6 +155,39 @@ pub fn decode_key(text: &str, source: &str) -> Result<[u8; KEY_LEN]> {
         .map_err(|_| Error::Config(format!("{source}: a key is {KEY_LEN} bytes of base64")))
 }
 
+/// Sealing inside a store call that learns the row's id only once it has
+/// inserted the row (its `FnOnce(i64) -> Sealed`): a failure to seal is kept
+/// here and answered after the call. The caller then drops its transaction,
+/// so the placeholder row is rolled back.
+#[derive(Default)]
+pub(crate) struct SealingFailure(Option<Error>);
+
+impl SealingFailure {
+    /// `seal` as the store call wants it.
+    pub fn catch<'a>(
+        &'a mut self,
+        seal: impl FnOnce(i64) -> Result<Sealed> + 'a,
+    ) -> impl FnOnce(i64) -> Sealed + 'a {
+        move |id| {
+            seal(id).unwrap_or_else(|err| {
+                self.0 = Some(err);
+                Sealed {
+                    key_id: String::new(),
+                    bytes: Vec::new(),
+                }
+            })
+        }
+    }
+
+    /// `value`, unless sealing failed.
+    pub fn check<T>(self, value: T) -> Result<T> {
+        match self.0 {
+            Some(err) => Err(err),
+            None => Ok(value),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
