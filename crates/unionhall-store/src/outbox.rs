@@ -42,10 +42,7 @@ pub async fn enqueue(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let mut unique: Vec<&Url> = inboxes.iter().collect();
-    unique.sort();
-    unique.dedup();
-    for chunk in unique.chunks(DELIVERY_CHUNK) {
+    for chunk in interleaved_by_host(inboxes).chunks(DELIVERY_CHUNK) {
         let mut sql = String::from(
             "INSERT INTO deliveries (activity, inbox, host, next_attempt_at, created_at) VALUES ",
         );
@@ -64,6 +61,28 @@ pub async fn enqueue(
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The distinct inboxes, in the order their deliveries are claimed: one of each
+/// host in turn. Sorted, the inboxes of one big server would come all in a row,
+/// so that a batch of claims waited on that server's few slots (and opened as
+/// many connections to it) while the other servers waited their turn.
+fn interleaved_by_host(inboxes: &[Url]) -> Vec<&Url> {
+    let mut unique: Vec<&Url> = inboxes.iter().collect();
+    unique.sort();
+    unique.dedup();
+    let mut seen_of_host = std::collections::HashMap::new();
+    let mut ranked: Vec<(usize, &Url)> = unique
+        .into_iter()
+        .map(|inbox| {
+            let seen = seen_of_host.entry(host_of(inbox)).or_insert(0);
+            *seen += 1;
+            (*seen, inbox)
+        })
+        .collect();
+    // Stable: within a round, hosts keep their sorted order.
+    ranked.sort_by_key(|(rank, _)| *rank);
+    ranked.into_iter().map(|(_, inbox)| inbox).collect()
 }
 
 /// The host (with port) an inbox is on: the unit of per-peer back-off.
@@ -148,4 +167,38 @@ pub async fn recent_public(
     .map(|row| row.try_get::<String, _>("body"))
     .collect::<Result<_, _>>()?;
     Ok((total, bodies))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inboxes_take_turns_by_host() {
+        let inboxes: Vec<Url> = [
+            "https://big.example/users/b/inbox",
+            "https://big.example/users/a/inbox",
+            "https://small.example/inbox",
+            "https://big.example/users/c/inbox",
+            "https://big.example/users/a/inbox",
+            "https://other.example:8443/inbox",
+        ]
+        .iter()
+        .map(|u| u.parse().expect("url"))
+        .collect();
+        let order: Vec<&str> = interleaved_by_host(&inboxes)
+            .into_iter()
+            .map(Url::as_str)
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "https://big.example/users/a/inbox",
+                "https://other.example:8443/inbox",
+                "https://small.example/inbox",
+                "https://big.example/users/b/inbox",
+                "https://big.example/users/c/inbox",
+            ]
+        );
+    }
 }
