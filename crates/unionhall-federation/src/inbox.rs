@@ -50,7 +50,7 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
         return Ok(Received::Duplicate);
     }
     verify_digest(request.headers, request.body)?;
-    let activity = parse_activity(request.body)?;
+    let activity = parse_typed(request.body)?;
     check_ids(data, &activity)?;
     if &signer != activity.actor() {
         return Err(Error::Unauthorized(format!(
@@ -74,7 +74,12 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
 /// A received body as a typed activity (no IO: the fuzz target calls it).
 pub fn parse_activity(body: &[u8]) -> Result<InboxActivity> {
     envelope_id(body)?;
-    serde_json::from_slice(body)
+    parse_typed(body)
+}
+
+/// [`parse_activity`] of a body whose envelope was read already.
+fn parse_typed(body: &[u8]) -> Result<InboxActivity> {
+    InboxActivity::from_json(body)
         .map_err(|err| Error::BadRequest(format!("cannot read activity: {err}")))
 }
 
