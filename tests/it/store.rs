@@ -133,3 +133,50 @@ async fn a_batch_of_received_notes_fares_as_each_would_alone() {
         assert!(before.await.unwrap().seen, "{id} is recorded");
     }
 }
+
+/// The inbox's gathered first question: each of many (activity, sender) pairs
+/// gets the answer it would get alone, in any batch size.
+#[tokio::test]
+async fn many_questions_of_the_inbox_are_answered_each_in_one_query() {
+    use unionhall_store::{actor_blocks, inbox_seen};
+    let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let ada = crate::federation::create_chapter(&a, "ada").await.ap_id;
+    let bob = crate::federation::create_chapter(&a, "bob").await.ap_id;
+    let url = |path: &str| url::Url::parse(&format!("https://remote.example/{path}")).unwrap();
+    let (mallory, carol) = (url("mallory"), url("carol"));
+    let mut tx = a.store.begin_write().await.unwrap();
+    for blocker in [&ada, &bob] {
+        actor_blocks::insert(&mut tx, blocker, &mallory, "spam")
+            .await
+            .unwrap();
+    }
+    for seen in ["s1", "s2"] {
+        inbox_seen::record(&mut tx, &url(seen), &carol)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (s1, s2, new1, new2) = (url("s1"), url("s2"), url("new1"), url("new2"));
+    // Three questions: the lists are padded to four, by repeating the last.
+    let asked = [(&s1, &carol), (&new1, &mallory), (&s2, &mallory)];
+    let answers = inbox_seen::before_each(&a.store, &asked).await.unwrap();
+    let seen: Vec<bool> = answers.iter().map(|b| b.seen).collect();
+    assert_eq!(seen, [true, false, true]);
+    let mut blockers = answers[1].blockers.clone();
+    blockers.sort();
+    let mut expected = vec![ada.clone(), bob.clone()];
+    expected.sort();
+    assert_eq!(blockers, expected, "both blocks of mallory");
+    assert_eq!(answers[2].blockers.len(), 2);
+    assert!(answers[0].blockers.is_empty(), "carol is blocked by no one");
+    // Alone, the same answers.
+    for (i, (id, sender)) in asked.iter().enumerate() {
+        let alone = inbox_seen::before(&a.store, id, sender).await.unwrap();
+        assert_eq!(alone.seen, answers[i].seen);
+        assert_eq!(alone.blockers.len(), answers[i].blockers.len());
+    }
+    let unseen = inbox_seen::before_each(&a.store, &[(&new2, &carol)])
+        .await
+        .unwrap();
+    assert_eq!(unseen, [inbox_seen::Before::default()]);
+}

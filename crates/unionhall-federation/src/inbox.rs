@@ -14,7 +14,6 @@ use crate::signatures::verify_digest;
 use crate::{Data, Error, Result};
 use activitypub_federation::protocol::verification::verify_domains_match;
 use reqwest::header::HeaderMap;
-use unionhall_store::inbox_seen;
 use url::Url;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +44,7 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<Received>
     let signer = signature.key_owner()?;
     crate::policy::check(data, &signer).await?;
     let id = envelope_id(request.body)?;
-    let before = inbox_seen::before(&data.store, &id, &signer).await?;
+    let before = data.inbox_reads.before(id, signer.clone()).await?;
     if before.seen {
         return Ok(Received::Duplicate);
     }

@@ -7,6 +7,8 @@
 //! - `inbox.rs`: the one entry point for received activities (checks, dedupe,
 //!   dispatch).
 //! - `group_commit.rs`: the inbox's writer, many received notes to a transaction.
+//! - `group_read.rs`: the inbox's reader, "seen before, blocked by whom?" for
+//!   many requests to a query.
 //! - `delivery/`: the durable outbound queue and the workers that sign and send.
 //! - `signatures/`: HTTP Signatures, signing and verifying.
 //! - `discovery.rs`: WebFinger and NodeInfo documents.
@@ -22,6 +24,7 @@ pub mod delivery;
 pub mod discovery;
 mod error;
 pub mod group_commit;
+pub mod group_read;
 mod http_client;
 pub mod inbox;
 mod inbox_gate;
@@ -80,6 +83,9 @@ pub struct FederationShared {
     pub key_fetches: Arc<inbox_gate::KeyFetches>,
     /// The writer that stores received notes, many to a transaction.
     pub inbox_writes: group_commit::GroupCommit,
+    /// The reader that tells whether activities were seen and their senders
+    /// blocked, many to a query.
+    pub inbox_reads: group_read::GroupRead,
     /// Follows and senders' keys, remembered for a moment.
     pub recent: recent::InboxCaches,
 }
@@ -103,6 +109,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
     let guard = outbound_guard::OutboundGuard::new(&settings);
     let data = FederationData(Arc::new(FederationShared {
         inbox_writes: group_commit::GroupCommit::start(store.clone()),
+        inbox_reads: group_read::GroupRead::start(store.clone()),
         store,
         settings: Arc::new(settings.clone()),
         urls,

@@ -4,7 +4,8 @@
 use crate::database::now_millis;
 use crate::rows::opt_url;
 use crate::{Result, Store};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
 use url::Url;
 
 /// What the inbox asks before it does any work for an activity.
@@ -16,26 +17,66 @@ pub struct Before {
     pub blockers: Vec<Url>,
 }
 
-/// Whether `ap_id` was seen, and who blocked `sender`, in one round trip (the
-/// inbox asks for every activity).
+/// Whether `ap_id` was seen, and who blocked `sender`, in one round trip.
 pub async fn before(store: &Store, ap_id: &Url, sender: &Url) -> Result<Before> {
+    let mut answers = before_each(store, &[(ap_id, sender)]).await?;
+    Ok(answers.pop().unwrap_or_default())
+}
+
+/// [`before`] for each of many (activity id, sender) pairs, in one query (the
+/// inbox asks for every activity, and gathers the questions of requests that
+/// arrive together).
+pub async fn before_each(store: &Store, asked: &[(&Url, &Url)]) -> Result<Vec<Before>> {
+    if asked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<&str> = asked.iter().map(|(id, _)| id.as_str()).collect();
+    let mut senders: Vec<&str> = asked.iter().map(|(_, sender)| sender.as_str()).collect();
+    senders.sort_unstable();
+    senders.dedup();
+    // Lists padded to a power of two by repeating their last entry (harmless in
+    // IN): a handful of statement shapes, each prepared once, instead of one
+    // per batch size.
+    for list in [&mut ids, &mut senders] {
+        let last = list[list.len() - 1];
+        list.resize(list.len().next_power_of_two(), last);
+    }
+    let list = |from: usize, len: usize| {
+        (from..from + len)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     // A seen id is a row without a blocker.
-    let rows = sqlx::query(
-        "SELECT NULL AS local_actor FROM inbox_seen WHERE ap_id = $1 \
-         UNION ALL SELECT local_actor FROM actor_blocks WHERE blocked = $2",
-    )
-    .bind(ap_id.as_str())
-    .bind(sender.as_str())
-    .fetch_all(store.pool())
-    .await?;
-    let mut before = Before::default();
+    let sql = format!(
+        "SELECT ap_id AS subject, NULL AS local_actor FROM inbox_seen WHERE ap_id IN ({}) \
+         UNION ALL SELECT blocked, local_actor FROM actor_blocks WHERE blocked IN ({})",
+        list(1, ids.len()),
+        list(ids.len() + 1, senders.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for value in ids.iter().chain(&senders) {
+        query = query.bind(*value);
+    }
+    let rows = query.fetch_all(store.pool()).await?;
+    let mut seen = HashSet::new();
+    let mut blockers: HashMap<String, Vec<Url>> = HashMap::new();
     for row in &rows {
+        let subject: String = row.try_get("subject")?;
         match opt_url(row, "local_actor")? {
-            None => before.seen = true,
-            Some(blocker) => before.blockers.push(blocker),
+            None => {
+                seen.insert(subject);
+            }
+            Some(blocker) => blockers.entry(subject).or_default().push(blocker),
         }
     }
-    Ok(before)
+    Ok(asked
+        .iter()
+        .map(|(id, sender)| Before {
+            seen: seen.contains(id.as_str()),
+            blockers: blockers.get(sender.as_str()).cloned().unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// Records the id inside the transaction that applies the activity; false if it
