@@ -405,6 +405,36 @@ async fn instance(
     (data, stop, task)
 }
 
+/// Sends one pre-built request on a keep-alive connection and reads the answer,
+/// which must be `202` with an empty or short body.
+async fn post_raw(connection: &mut tokio::net::TcpStream, request: &[u8], buffer: &mut Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    connection.write_all(request).await.expect("send");
+    buffer.clear();
+    loop {
+        let mut chunk = [0u8; 1024];
+        let read = connection.read(&mut chunk).await.expect("read");
+        assert!(read > 0, "the server closed the connection");
+        buffer.extend_from_slice(&chunk[..read]);
+        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = std::str::from_utf8(&buffer[..end]).expect("head");
+        assert!(head.starts_with("HTTP/1.1 202"), "answered {head}");
+        let length: usize = head
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse().ok())?
+            })
+            .unwrap_or(0);
+        if buffer.len() >= end + 4 + length {
+            return;
+        }
+    }
+}
+
 /// RSA-2048 verifications per second with aws-lc-rs, one thread per core, for 2 s.
 fn verification_ceiling() -> f64 {
     use unionhall_federation::signatures::{sign, Signer, Verifier};
@@ -487,7 +517,10 @@ async fn ingest_benchmark() -> (f64, Duration) {
             chapter.private_key_pem.as_deref().expect("pem"),
         )
         .expect("key");
-    let requests: Vec<(reqwest::header::HeaderMap, Vec<u8>)> = (0..INGESTED)
+    // Each request as the exact bytes of an HTTP/1.1 POST, so that the
+    // clients, which share the two cores with the server, cost as little as a
+    // remote server's would cost this machine: a write and a read.
+    let requests: Vec<Vec<u8>> = (0..INGESTED)
         .map(|n| {
             let id = sender.urls.new_activity_id();
             let body = serde_json::json!({
@@ -500,42 +533,44 @@ async fn ingest_benchmark() -> (f64, Duration) {
             .to_string()
             .into_bytes();
             let headers = signed_post_headers(&key, &chapter.public_key_id, &inbox, &body).expect("sign");
-            (headers, body)
+            let mut request = format!("POST {} HTTP/1.1\r\n", inbox.path());
+            for (name, value) in &headers {
+                let value = value.to_str().expect("header");
+                request.push_str(&format!("{name}: {value}\r\n"));
+            }
+            request.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+            let mut request = request.into_bytes();
+            request.extend_from_slice(&body);
+            request
         })
         .collect();
     let in_flight = ingest_in_flight();
+    let server = SocketAddr::new(IpAddr::from([127, 0, 3, 1]), inbox.port().expect("port"));
     let start = Instant::now();
     // The clients get a runtime (and a thread) of their own, so that the
-    // server's tasks do not queue behind theirs.
+    // server's tasks do not queue behind theirs: one keep-alive connection per
+    // request in flight.
     let clients = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("runtime");
         runtime.block_on(async move {
-            let client = reqwest::Client::builder()
-                .resolve(
-                    "receiver.bench",
-                    SocketAddr::new(IpAddr::from([127, 0, 3, 1]), 0),
-                )
-                .build()
-                .expect("client");
-            let queue = std::sync::Arc::new(tokio::sync::Mutex::new(requests));
+            let queue = std::sync::Arc::new(std::sync::Mutex::new(requests));
             let workers: Vec<_> = (0..in_flight)
                 .map(|_| {
-                    let (queue, client, inbox) = (queue.clone(), client.clone(), inbox.clone());
+                    let queue = queue.clone();
                     tokio::spawn(async move {
+                        let mut connection = tokio::net::TcpStream::connect(server)
+                            .await
+                            .expect("connect");
+                        connection.set_nodelay(true).expect("nodelay");
+                        let mut buffer = Vec::with_capacity(1024);
                         loop {
-                            let Some((headers, body)) = queue.lock().await.pop() else {
+                            let Some(request) = queue.lock().expect("queue").pop() else {
                                 break;
                             };
-                            let response = client
-                                .post(inbox.clone())
-                                .headers(headers)
-                                .body(body)
-                                .send()
-                                .await;
-                            assert_eq!(response.expect("post").status().as_u16(), 202);
+                            post_raw(&mut connection, &request, &mut buffer).await;
                         }
                     })
                 })
