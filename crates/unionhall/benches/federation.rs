@@ -9,8 +9,8 @@
 //! - per-peer throughput to one peer that answers after 150 ms;
 //! - memory: resident set when idle, and what the fan-out added;
 //! - inbox ingest: 10,000 signed Creates from a followed (cached) actor, posted
-//!   64 at a time (`UH_IN_FLIGHT` to change it) by clients on a runtime of
-//!   their own, each verified, deduplicated and stored; with the verification
+//!   64 at a time (`UH_IN_FLIGHT` to change it) as pre-built requests on raw
+//!   keep-alive connections, by clients on a runtime of their own, each verified, deduplicated and stored; with the verification
 //!   ceiling (aws-lc-rs, all cores) measured in the same run.
 //!
 //! The receivers run in a child process (this binary again, with
