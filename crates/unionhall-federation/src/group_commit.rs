@@ -10,8 +10,8 @@
 //! have alone (see `unionhall_store::received_notes`); should a batch fail as a
 //! whole (a database error), each of its notes is tried again on its own.
 
-use crate::{Error, Result};
-use tokio::sync::{mpsc, oneshot};
+use crate::gathered::Gathered;
+use crate::Result;
 use unionhall_store::received_notes::{self, Outcome, ReceivedNote};
 use unionhall_store::Store;
 
@@ -19,63 +19,43 @@ use unionhall_store::Store;
 /// commit, and within every database's limit on bound parameters.
 const MAX_BATCH: usize = 256;
 
-/// Requests waiting for the writer; beyond this they wait to be queued (the
-/// inbox's own bound on work in flight is far lower).
-const QUEUE: usize = 4 * MAX_BATCH;
-
-struct Job {
-    note: ReceivedNote,
-    done: oneshot::Sender<Result<Outcome>>,
-}
-
 /// The queue in front of the writer task. Cloning shares the one writer; the
 /// writer ends when the last clone is dropped.
 #[derive(Clone)]
 pub struct GroupCommit {
-    jobs: mpsc::Sender<Job>,
+    writer: Gathered<ReceivedNote, Outcome>,
 }
 
 impl GroupCommit {
     /// Starts the writer task (needs a tokio runtime).
     pub fn start(store: Store) -> Self {
-        let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(writer(store, queue));
-        Self { jobs }
+        let writer = Gathered::start("the inbox writer", MAX_BATCH, move |notes| {
+            let store = store.clone();
+            async move { write_all(&store, notes).await }
+        });
+        Self { writer }
     }
 
     /// Writes `note` in one of the writer's transactions and returns once it
     /// is committed.
     pub async fn write(&self, note: ReceivedNote) -> Result<Outcome> {
-        let (done, answer) = oneshot::channel();
-        self.jobs
-            .send(Job { note, done })
-            .await
-            .map_err(|_| Error::Internal("the inbox writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| Error::Internal("the inbox writer stopped mid-write".into()))?
+        self.writer.ask(note).await
     }
 }
 
-async fn writer(store: Store, mut queue: mpsc::Receiver<Job>) {
-    let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let (notes, done): (Vec<_>, Vec<_>) = jobs.drain(..).map(|j| (j.note, j.done)).unzip();
-        match together(&store, &notes).await {
-            Ok(outcomes) => {
-                for (done, outcome) in done.into_iter().zip(outcomes) {
-                    let _ = done.send(Ok(outcome));
-                }
+/// The outcome of each of `notes`: all in one transaction, or, should that
+/// fail, each in one of its own.
+async fn write_all(store: &Store, notes: Vec<ReceivedNote>) -> Vec<Result<Outcome>> {
+    match together(store, &notes).await {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(err) if notes.len() == 1 => vec![Err(err)],
+        Err(_) => {
+            let mut outcomes = Vec::with_capacity(notes.len());
+            for note in &notes {
+                let alone = together(store, std::slice::from_ref(note)).await;
+                outcomes.push(alone.map(|outcomes| outcomes[0]));
             }
-            Err(err) if notes.len() == 1 => {
-                let _ = done.into_iter().next().map(|done| done.send(Err(err)));
-            }
-            Err(_) => {
-                for (note, done) in notes.into_iter().zip(done) {
-                    let alone = together(&store, std::slice::from_ref(&note)).await;
-                    let _ = done.send(alone.map(|outcomes| outcomes[0]));
-                }
-            }
+            outcomes
         }
     }
 }

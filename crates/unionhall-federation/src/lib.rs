@@ -6,6 +6,7 @@
 //! - `activities/`: what happens when an activity is received or sent.
 //! - `inbox.rs`: the one entry point for received activities (checks, dedupe,
 //!   dispatch).
+//! - `gathered.rs`: questions answered many at a time by one task (the two below).
 //! - `group_commit.rs`: the inbox's writer, many received notes to a transaction.
 //! - `group_read.rs`: the inbox's reader, "seen before, blocked by whom?" for
 //!   many requests to a query.
@@ -23,6 +24,7 @@ pub mod authentication;
 pub mod delivery;
 pub mod discovery;
 mod error;
+mod gathered;
 pub mod group_commit;
 pub mod group_read;
 mod http_client;
