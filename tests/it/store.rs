@@ -180,3 +180,57 @@ async fn many_questions_of_the_inbox_are_answered_each_in_one_query() {
         .unwrap();
     assert_eq!(unseen, [inbox_seen::Before::default()]);
 }
+
+/// When a batch of the inbox's writer fails as a whole, each of its notes is
+/// written on its own: the one that cannot be stored fails, the others are
+/// stored.
+#[tokio::test]
+async fn a_note_that_fails_its_batch_fails_alone() {
+    use unionhall_federation::group_commit::GroupCommit;
+    use unionhall_store::posts::{self, Post};
+    use unionhall_store::received_notes::{Outcome, ReceivedNote};
+    let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let ada = crate::federation::create_chapter(&a, "ada").await.ap_id;
+    let url = |path: &str| url::Url::parse(&format!("https://remote.example/{path}")).unwrap();
+    // An author the instance has never seen breaks the posts' foreign key,
+    // and with it the statement that writes the whole batch.
+    let nobody = url("nobody");
+    let note = |n: usize, author: &url::Url| ReceivedNote {
+        activity: url(&format!("a{n}")),
+        actor: author.clone(),
+        post: Some(Post {
+            ap_id: url(&format!("n{n}")),
+            author: author.clone(),
+            content: format!("note {n}"),
+            public: true,
+            is_local: false,
+            published_at: 1,
+            updated_at: None,
+            deleted_at: None,
+            campaign: None,
+        }),
+    };
+    let writer = GroupCommit::start(a.store.clone());
+    // This test's runtime has one thread: the four are queued before the
+    // writer runs, so they come to it as one batch.
+    let (first, orphan, third, fourth) = tokio::join!(
+        writer.write(note(1, &ada)),
+        writer.write(note(2, &nobody)),
+        writer.write(note(3, &ada)),
+        writer.write(note(4, &ada)),
+    );
+    assert!(orphan.is_err(), "a note by an unknown author is not stored");
+    for outcome in [first, third, fourth] {
+        assert_eq!(outcome.unwrap(), Outcome::Stored);
+    }
+    for n in [1, 3, 4] {
+        assert!(posts::by_ap_id(&a.store, &url(&format!("n{n}")))
+            .await
+            .unwrap()
+            .is_some());
+    }
+    assert!(posts::by_ap_id(&a.store, &url("n2"))
+        .await
+        .unwrap()
+        .is_none());
+}
