@@ -1,7 +1,7 @@
 //! Actors: our chapters, bodies and instance actor, and the remote actors we fetched.
 
 use crate::database::now_millis;
-use crate::rows::{flag, opt_url, url};
+use crate::rows::{flag, opt_url, params, url};
 use crate::{Error, Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -138,10 +138,9 @@ pub async fn upsert_remote(store: &Store, actor: &ActorRow) -> Result<()> {
 
 /// `INSERT INTO actors` of every column, followed by `tail`.
 fn insert_sql(tail: &str) -> String {
-    let params: Vec<String> = (1..=17).map(|i| format!("${i}")).collect();
     format!(
         "INSERT INTO actors ({COLUMNS}) VALUES ({}){tail}",
-        params.join(",")
+        params(1, 17)
     )
 }
 

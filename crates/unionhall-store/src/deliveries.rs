@@ -8,6 +8,7 @@
 //! SQLite serialises writers, so its single UPDATE is atomic already.
 
 use crate::database::now_millis;
+use crate::rows::params;
 use crate::{Backend, Result, Store};
 use sqlx::Row;
 
@@ -99,11 +100,10 @@ pub async fn record(
         .map(|(id, _)| *id)
         .collect();
     for chunk in delivered.chunks(DELIVERED_CHUNK) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "UPDATE deliveries SET delivered_at = $1, locked_until = NULL, attempts = attempts + 1 \
              WHERE id IN ({})",
-            placeholders.join(",")
+            params(2, chunk.len())
         );
         let mut query = sqlx::query(&sql).bind(now);
         for id in chunk {

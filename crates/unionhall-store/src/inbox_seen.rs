@@ -2,7 +2,7 @@
 //! redelivery, across restarts.
 
 use crate::database::now_millis;
-use crate::rows::opt_url;
+use crate::rows::{opt_url, params};
 use crate::{Result, Store};
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
@@ -41,18 +41,12 @@ pub async fn before_each(store: &Store, asked: &[(&Url, &Url)]) -> Result<Vec<Be
         let last = list[list.len() - 1];
         list.resize(list.len().next_power_of_two(), last);
     }
-    let list = |from: usize, len: usize| {
-        (from..from + len)
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     // A seen id is a row without a blocker.
     let sql = format!(
         "SELECT ap_id AS subject, NULL AS local_actor FROM inbox_seen WHERE ap_id IN ({}) \
          UNION ALL SELECT blocked, local_actor FROM actor_blocks WHERE blocked IN ({})",
-        list(1, ids.len()),
-        list(ids.len() + 1, senders.len())
+        params(1, ids.len()),
+        params(ids.len() + 1, senders.len())
     );
     let mut query = sqlx::query(&sql);
     for value in ids.iter().chain(&senders) {

@@ -3,7 +3,7 @@
 //! caused it does (DESIGN.md invariant 3).
 
 use crate::database::now_millis;
-use crate::rows::{flag, url};
+use crate::rows::{flag, params, url};
 use crate::{Result, Store};
 use sqlx::{AnyConnection, Row};
 use url::Url;
@@ -117,10 +117,9 @@ pub async fn bodies(store: &Store, ids: &[String]) -> Result<Vec<(String, String
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT ap_id, actor, body FROM outbox WHERE ap_id IN ({})",
-        placeholders.join(",")
+        params(1, ids.len())
     );
     let mut query = sqlx::query(&sql);
     for id in ids {

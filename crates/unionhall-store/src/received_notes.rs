@@ -8,6 +8,7 @@
 
 use crate::database::now_millis;
 use crate::posts::Post;
+use crate::rows::params;
 use crate::Result;
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
@@ -86,12 +87,7 @@ pub async fn write(conn: &mut AnyConnection, notes: &[ReceivedNote]) -> Result<V
 /// `($1, $2, $3), ($4, $5, $6), ...`: `rows` rows of `columns` placeholders.
 fn placeholders(rows: usize, columns: usize) -> String {
     (0..rows)
-        .map(|r| {
-            let row: Vec<String> = (1..=columns)
-                .map(|c| format!("${}", r * columns + c))
-                .collect();
-            format!("({})", row.join(", "))
-        })
+        .map(|r| format!("({})", params(r * columns + 1, columns)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -163,10 +159,9 @@ async fn forget_ids(conn: &mut AnyConnection, activities: &[&str]) -> Result<()>
     if activities.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = (1..=activities.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
         "DELETE FROM inbox_seen WHERE ap_id IN ({})",
-        list.join(", ")
+        params(1, activities.len())
     );
     let mut query = sqlx::query(&sql);
     for activity in activities {

@@ -6,6 +6,15 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use url::Url;
 
+/// `$first, $first+1, ...`: `count` numbered parameters, for an IN list or a
+/// row of VALUES (both backends take the `$n` form through sqlx's Any driver).
+pub(crate) fn params(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn url(row: &AnyRow, column: &str) -> Result<Url> {
     let text: String = row.try_get(column)?;
     Url::parse(&text).map_err(|err| Error::Corrupt(format!("{column} {text:?}: {err}")))
