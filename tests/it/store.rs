@@ -71,27 +71,12 @@ async fn concurrent_writers_on_one_database_all_succeed() {
 /// have alone and in order.
 #[tokio::test]
 async fn a_batch_of_received_notes_fares_as_each_would_alone() {
-    use unionhall_store::posts::{self, Post};
-    use unionhall_store::received_notes::{write, Outcome, ReceivedNote};
+    use unionhall_store::posts;
+    use unionhall_store::received_notes::{write, Outcome};
     let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
     let ada = crate::federation::create_chapter(&a, "ada").await.ap_id;
     let bob = crate::federation::create_chapter(&a, "bob").await.ap_id;
-    let url = |path: &str| url::Url::parse(&format!("https://remote.example/{path}")).unwrap();
-    let note = |activity: &str, actor: &url::Url, post: Option<(&str, &str)>| ReceivedNote {
-        activity: url(activity),
-        actor: actor.clone(),
-        post: post.map(|(id, content)| Post {
-            ap_id: url(id),
-            author: actor.clone(),
-            content: content.into(),
-            public: true,
-            is_local: false,
-            published_at: 1,
-            updated_at: None,
-            deleted_at: None,
-            campaign: None,
-        }),
-    };
+    let (url, note) = (remote, received_note);
     let mut tx = a.store.begin_write().await.unwrap();
     let first = write(&mut tx, &[note("a0", &ada, Some(("n0", "before")))])
         .await
@@ -142,7 +127,7 @@ async fn many_questions_of_the_inbox_are_answered_each_in_one_query() {
     let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
     let ada = crate::federation::create_chapter(&a, "ada").await.ap_id;
     let bob = crate::federation::create_chapter(&a, "bob").await.ap_id;
-    let url = |path: &str| url::Url::parse(&format!("https://remote.example/{path}")).unwrap();
+    let url = remote;
     let (mallory, carol) = (url("mallory"), url("carol"));
     let mut tx = a.store.begin_write().await.unwrap();
     for blocker in [&ada, &bob] {
@@ -187,28 +172,17 @@ async fn many_questions_of_the_inbox_are_answered_each_in_one_query() {
 #[tokio::test]
 async fn a_note_that_fails_its_batch_fails_alone() {
     use unionhall_federation::group_commit::GroupCommit;
-    use unionhall_store::posts::{self, Post};
-    use unionhall_store::received_notes::{Outcome, ReceivedNote};
+    use unionhall_store::posts;
+    use unionhall_store::received_notes::Outcome;
     let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
     let ada = crate::federation::create_chapter(&a, "ada").await.ap_id;
-    let url = |path: &str| url::Url::parse(&format!("https://remote.example/{path}")).unwrap();
+    let url = remote;
     // An author the instance has never seen breaks the posts' foreign key,
     // and with it the statement that writes the whole batch.
     let nobody = url("nobody");
-    let note = |n: usize, author: &url::Url| ReceivedNote {
-        activity: url(&format!("a{n}")),
-        actor: author.clone(),
-        post: Some(Post {
-            ap_id: url(&format!("n{n}")),
-            author: author.clone(),
-            content: format!("note {n}"),
-            public: true,
-            is_local: false,
-            published_at: 1,
-            updated_at: None,
-            deleted_at: None,
-            campaign: None,
-        }),
+    let note = |n: usize, author: &url::Url| {
+        let (post, content) = (format!("n{n}"), format!("note {n}"));
+        received_note(&format!("a{n}"), author, Some((&post, &content)))
     };
     let writer = GroupCommit::start(a.store.clone());
     // This test's runtime has one thread: the four are queued before the
@@ -233,4 +207,33 @@ async fn a_note_that_fails_its_batch_fails_alone() {
         .await
         .unwrap()
         .is_none());
+}
+
+/// `https://remote.example/{path}`: ids of another server's objects.
+fn remote(path: &str) -> url::Url {
+    url::Url::parse(&format!("https://remote.example/{path}")).unwrap()
+}
+
+/// A received activity `activity` by `actor`, carrying the note `post` (id and
+/// content) if any.
+fn received_note(
+    activity: &str,
+    actor: &url::Url,
+    post: Option<(&str, &str)>,
+) -> unionhall_store::received_notes::ReceivedNote {
+    unionhall_store::received_notes::ReceivedNote {
+        activity: remote(activity),
+        actor: actor.clone(),
+        post: post.map(|(id, content)| unionhall_store::posts::Post {
+            ap_id: remote(id),
+            author: actor.clone(),
+            content: content.into(),
+            public: true,
+            is_local: false,
+            published_at: 1,
+            updated_at: None,
+            deleted_at: None,
+            campaign: None,
+        }),
+    }
 }
