@@ -262,7 +262,8 @@ impl Store {
 /// Which pool a connection is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// Reads, and every write on PostgreSQL.
+    /// Reads, writes of one statement made outside `begin_write` (claiming
+    /// deliveries, say), and on PostgreSQL every write.
     Main,
     /// SQLite's one writing connection.
     SqliteWriter,
