@@ -24,6 +24,7 @@ pub mod authentication;
 pub mod delivery;
 pub mod discovery;
 mod error;
+pub mod fresh;
 mod gathered;
 pub mod group_commit;
 pub mod group_read;

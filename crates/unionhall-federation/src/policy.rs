@@ -1,91 +1,23 @@
 //! The instance's federation policy in force: read from the database (where the
-//! CLI changes it), cached for a second so the inbox does not query it on every
-//! request, and enforced at each point where this instance meets another: the
+//! CLI changes it), cached for a second (`fresh.rs`) so the inbox does not query
+//! it on every request, and enforced at each point where this instance meets another: the
 //! inbox (before any key is fetched), every fetch and WebFinger lookup (the
 //! library's URL verifier), and every delivery (dropped, not sent).
 
+use crate::fresh::Fresh;
 use crate::{Error, FederationData, Result};
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 use unionhall_domain::{normalize_domain, FederationMode, FederationPolicy};
 use unionhall_store::unions::{self, Side};
 use unionhall_store::{deliveries, follows, policy as store, Store};
 use url::Url;
 
-/// How long a policy read from the database stays in force in this process;
-/// changes made here take effect at once, those of other processes (the CLI)
-/// within this.
-const FRESH_FOR: Duration = Duration::from_secs(1);
-
-#[derive(Default)]
-pub struct PolicyCache {
-    loaded: RwLock<Loaded>,
-    /// One read of the database at a time. When the policy goes stale under
-    /// load, the first caller reads it and the others wait for that read:
-    /// before, every delivery and inbox request in flight read it at once,
-    /// which opened every pooled connection each second (and each SQLite
-    /// connection keeps a page cache of its own).
-    loading: tokio::sync::Mutex<()>,
-}
-
-#[derive(Default)]
-struct Loaded {
-    /// Counts invalidations, so that a read begun before a change in this
-    /// process is not kept as fresh after it.
-    generation: u64,
-    policy: Option<(Instant, Arc<FederationPolicy>)>,
-}
+/// The policy in force, as read from the database at most a second ago.
+pub type PolicyCache = Fresh<FederationPolicy>;
 
 impl PolicyCache {
     pub async fn current(&self, store: &Store) -> Result<Arc<FederationPolicy>> {
-        self.current_or(load(store)).await
-    }
-
-    /// The cached policy if fresh, else the one `load` reads (once, however
-    /// many callers wait for it).
-    async fn current_or<F>(&self, load: F) -> Result<Arc<FederationPolicy>>
-    where
-        F: std::future::Future<Output = Result<FederationPolicy>>,
-    {
-        if let Some(policy) = self.fresh() {
-            return Ok(policy);
-        }
-        let _loading = self.loading.lock().await;
-        // Read while this caller waited its turn.
-        if let Some(policy) = self.fresh() {
-            return Ok(policy);
-        }
-        let generation = self.read().generation;
-        let policy = Arc::new(load.await?);
-        let mut loaded = self.write();
-        if loaded.generation == generation {
-            loaded.policy = Some((Instant::now(), policy.clone()));
-        }
-        Ok(policy)
-    }
-
-    pub fn invalidate(&self) {
-        let mut loaded = self.write();
-        loaded.generation += 1;
-        loaded.policy = None;
-    }
-
-    fn fresh(&self) -> Option<Arc<FederationPolicy>> {
-        self.read()
-            .policy
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < FRESH_FOR)
-            .map(|(_, policy)| policy.clone())
-    }
-
-    // A panic while the lock was held cannot leave `Loaded` half-written
-    // (each write is one assignment), so a poisoned lock is still usable.
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
-        self.loaded.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Loaded> {
-        self.loaded.write().unwrap_or_else(|e| e.into_inner())
+        self.get_or(load(store)).await
     }
 }
 
@@ -263,61 +195,6 @@ pub async fn set_mode(data: &FederationData, mode: FederationMode) -> Result<()>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn blocking(domain: &str) -> FederationPolicy {
-        FederationPolicy {
-            mode: FederationMode::default(),
-            blocked: vec![domain.to_owned()],
-            allowed: Vec::new(),
-        }
-    }
-
-    #[tokio::test]
-    async fn callers_of_a_stale_policy_share_one_read() {
-        let cache = Arc::new(PolicyCache::default());
-        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let callers: Vec<_> = (0..50)
-            .map(|_| {
-                let (cache, reads) = (cache.clone(), reads.clone());
-                tokio::spawn(async move {
-                    cache
-                        .current_or(async {
-                            reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                            Ok(blocking("bad.example"))
-                        })
-                        .await
-                })
-            })
-            .collect();
-        for caller in callers {
-            let policy = caller.await.expect("task").expect("policy");
-            assert_eq!(policy.blocked, ["bad.example"]);
-        }
-        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
-    }
-
-    #[tokio::test]
-    async fn a_read_begun_before_a_change_is_not_kept() {
-        let cache = PolicyCache::default();
-        let (change, changed) = tokio::sync::oneshot::channel::<()>();
-        let read = cache.current_or(async {
-            // The policy changes in this process while the old one is read.
-            let _ = changed.await;
-            Ok(blocking("old.example"))
-        });
-        let (old, ()) = tokio::join!(read, async {
-            tokio::task::yield_now().await;
-            cache.invalidate();
-            let _ = change.send(());
-        });
-        assert_eq!(old.expect("policy").blocked, ["old.example"]);
-        let now = cache
-            .current_or(async { Ok(blocking("new.example")) })
-            .await
-            .expect("policy");
-        assert_eq!(now.blocked, ["new.example"], "read again after the change");
-    }
 
     #[test]
     fn ports_are_not_part_of_the_host() {
