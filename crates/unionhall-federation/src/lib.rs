@@ -6,10 +6,10 @@
 //! - `activities/`: what happens when an activity is received or sent.
 //! - `inbox.rs`: the one entry point for received activities (checks, dedupe,
 //!   dispatch).
-//! - `gathered.rs`: questions answered many at a time by one task (the two below).
+//! - `gathered.rs`: questions answered many at a time by one task.
 //! - `group_commit.rs`: the inbox's writer, many received notes to a transaction.
-//! - `group_read.rs`: the inbox's reader, "seen before, blocked by whom?" for
-//!   many requests to a query.
+//! - `fresh.rs`: what every request consults (the federation policy, the actors
+//!   our groups block), read from the database at most once a second.
 //! - `delivery/`: the durable outbound queue and the workers that sign and send.
 //! - `signatures/`: HTTP Signatures, signing and verifying.
 //! - `discovery.rs`: WebFinger and NodeInfo documents.
@@ -27,7 +27,6 @@ mod error;
 pub mod fresh;
 mod gathered;
 pub mod group_commit;
-pub mod group_read;
 mod http_client;
 pub mod inbox;
 mod inbox_gate;
@@ -86,9 +85,8 @@ pub struct FederationShared {
     pub key_fetches: Arc<inbox_gate::KeyFetches>,
     /// The writer that stores received notes, many to a transaction.
     pub inbox_writes: group_commit::GroupCommit,
-    /// The reader that tells whether activities were seen and their senders
-    /// blocked, many to a query.
-    pub inbox_reads: group_read::GroupRead,
+    /// The remote actors our groups block, for the inbox.
+    pub actor_blocks: Arc<fresh::Fresh<moderation::BlockedActors>>,
     /// Follows and senders' keys, remembered for a moment.
     pub recent: recent::InboxCaches,
 }
@@ -112,13 +110,13 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
     let guard = outbound_guard::OutboundGuard::new(&settings);
     let data = FederationData(Arc::new(FederationShared {
         inbox_writes: group_commit::GroupCommit::start(store.clone()),
-        inbox_reads: group_read::GroupRead::start(store.clone()),
         store,
         settings: Arc::new(settings.clone()),
         urls,
         delivery_wakeup: Arc::new(Notify::new()),
         verifier: Arc::new(signatures::Verifier::default()),
         policy: Arc::new(policy::PolicyCache::default()),
+        actor_blocks: Arc::default(),
         client: http_client::build(&settings, &guard, true)?,
         inbox_gate: Arc::new(InboxGate::new(&settings.inbox)),
         key_fetches: Arc::default(),

@@ -11,9 +11,10 @@ use crate::actors::ensure_instance_actor;
 use crate::delivery::{enqueue, enqueue_to};
 use crate::protocol::activities::IdOrObject;
 use crate::protocol::{Delete, PUBLIC};
-use crate::{Data, Error, Result};
+use crate::{Data, Error, FederationData, Result};
 use activitypub_federation::kinds::activity::DeleteType;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use unionhall_store::actor_blocks::{self, ActorBlock};
 use unionhall_store::reports::{self, SentReport};
 use unionhall_store::unions::{self, Side};
@@ -54,6 +55,7 @@ pub async fn block_actor(
         .is_some();
     let membership_removed = unions::remove(&mut tx, Side::Body, &local.ap_id, &actor).await?;
     unionhall_store::commit(tx).await?;
+    data.actor_blocks.invalidate();
     Ok(ActorBlocked {
         actor,
         follow_removed,
@@ -63,7 +65,9 @@ pub async fn block_actor(
 
 pub async fn unblock_actor(data: &Data, group: &str, actor: &Url) -> Result<bool> {
     let local = local_group(data, group).await?;
-    Ok(actor_blocks::remove(&data.store, &local.ap_id, actor).await?)
+    let removed = actor_blocks::remove(&data.store, &local.ap_id, actor).await?;
+    data.actor_blocks.invalidate();
+    Ok(removed)
 }
 
 pub async fn blocks_of(data: &Data, group: &str) -> Result<Vec<ActorBlock>> {
@@ -87,17 +91,35 @@ async fn target_id(data: &Data, target: &str) -> Result<Url> {
     Ok(resolve(data, target).await?.0.ap_id)
 }
 
+/// Remote actors blocked by our chapters and bodies: the blocked actor's id,
+/// and the groups that block it. Kept in memory for a second (`fresh.rs`): the
+/// inbox consults it for every activity.
+pub type BlockedActors = HashMap<String, Vec<Url>>;
+
+async fn load_blocks(store: &unionhall_store::Store) -> Result<BlockedActors> {
+    let mut blocked: BlockedActors = HashMap::new();
+    for (actor, blocker) in actor_blocks::all(store).await? {
+        blocked.entry(actor.into()).or_default().push(blocker);
+    }
+    Ok(blocked)
+}
+
+/// The local groups that have blocked `actor`.
+pub async fn blockers_of(data: &FederationData, actor: &Url) -> Result<Vec<Url>> {
+    let blocked = data.actor_blocks.get_or(load_blocks(&data.store)).await?;
+    Ok(blocked.get(actor.as_str()).cloned().unwrap_or_default())
+}
+
 /// Refuses (403) an activity from `actor` aimed at a local group that blocks
-/// it (one of `blockers`, read with the inbox's seen check): the group is
-/// addressed, acted on, or owns an object the activity names, or the activity
-/// came to the group's own inbox.
+/// it: the group is addressed, acted on, or owns an object the activity names,
+/// or the activity came to the group's own inbox.
 pub async fn check_actor_blocks(
     data: &Data,
     actor: &Url,
-    blockers: &[Url],
     body: &[u8],
     inbox_of: Option<&str>,
 ) -> Result<()> {
+    let blockers = blockers_of(data, actor).await?;
     if blockers.is_empty() {
         return Ok(());
     }

@@ -43,6 +43,30 @@ pub async fn remove(store: &Store, local_actor: &Url, blocked: &Url) -> Result<b
     Ok(done.rows_affected() > 0)
 }
 
+/// Every block: (blocked actor, the local chapter or body that blocked it).
+/// The inbox keeps them in memory (they are few, and consulted for every
+/// activity).
+pub async fn all(store: &Store) -> Result<Vec<(Url, Url)>> {
+    sqlx::query("SELECT blocked, local_actor FROM actor_blocks")
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| Ok((url(row, "blocked")?, url(row, "local_actor")?)))
+        .collect()
+}
+
+/// Whether `local_actor` blocks `blocked`, read inside a transaction: what
+/// grants a relationship (a Follow, a Join) checks it where it writes, so that
+/// a block committed a moment before cannot be raced.
+pub async fn blocks(conn: &mut AnyConnection, local_actor: &Url, blocked: &Url) -> Result<bool> {
+    let row = sqlx::query("SELECT 1 FROM actor_blocks WHERE local_actor = $1 AND blocked = $2")
+        .bind(local_actor.as_str())
+        .bind(blocked.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
 pub async fn of(store: &Store, local_actor: &Url) -> Result<Vec<ActorBlock>> {
     sqlx::query(
         "SELECT local_actor, blocked, reason, created_at FROM actor_blocks \

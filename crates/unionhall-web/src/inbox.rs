@@ -8,7 +8,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
-use unionhall_federation::inbox::{receive, InboxRequest, Received};
+use unionhall_federation::inbox::{receive, InboxRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -69,8 +69,7 @@ async fn inbox(
     };
     let outcome = receive(&data, request).await;
     let label = match &outcome {
-        Ok(Received::Applied) => "accepted",
-        Ok(Received::Duplicate) => "duplicate",
+        Ok(()) => "accepted",
         Err(err) => refusal_reason(err),
     };
     metrics::counter!("unionhall_inbox_activities_total", "outcome" => label).increment(1);

@@ -169,6 +169,56 @@ async fn a_chapter_blocks_one_remote_actor_and_only_that_one() {
     crate::cli::assert_one_line_failure(&output, &stderr, "URL");
 }
 
+/// A block written by another process (the CLI) reaches the running inbox's
+/// copy of the blocks within a second; a Follow is refused at once all the
+/// same, since it checks the block where it is written.
+#[tokio::test]
+async fn a_block_from_another_process_holds_for_follows_at_once_and_for_all_within_a_second() {
+    use unionhall_store::actor_blocks;
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let mallory = create_chapter(&b, "mallory").await;
+    let follow = |n: &str| {
+        json!({"type": "Follow", "id": format!("{}/follows/{n}", mallory.ap_id),
+            "actor": mallory.ap_id, "object": bakers.ap_id})
+        .to_string()
+        .into_bytes()
+    };
+    // The inbox reads the blocks (none) for this request and keeps them.
+    let (status, body) = post(&a, &follow("1"), Some(Signed::by(&mallory))).await;
+    assert_eq!(status, 202, "{body}");
+    // Blocked straight in the database, as another process does: this
+    // process's copy is not told.
+    let mut tx = a.store.begin_write().await.unwrap();
+    actor_blocks::insert(&mut tx, &bakers.ap_id, &mallory.ap_id, "from the CLI")
+        .await
+        .unwrap();
+    follows::remove_follower(&mut tx, &bakers.ap_id, &mallory.ap_id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (status, body) = post(&a, &follow("2"), Some(Signed::by(&mallory))).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(follows::followers_of(&a.store, &bakers.ap_id)
+        .await
+        .unwrap()
+        .is_empty());
+    // Anything else aimed at bakers is refused once the copy is read again.
+    let mut n = 0;
+    wait_for("the inbox to refuse mallory's notes to bakers", 5, || {
+        n += 1;
+        let note = json!({"type": "Create", "id": format!("{}/notes/{n}/activity", mallory.ap_id),
+            "actor": mallory.ap_id, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": {"type": "Note", "id": format!("{}/notes/{n}", mallory.ap_id),
+                "attributedTo": mallory.ap_id, "content": "hello"}})
+        .to_string();
+        let (a, mallory) = (&a, &mallory);
+        async move { post_to(a, "/actors/bakers/inbox", &note, mallory).await == 403 }
+    })
+    .await;
+}
+
 /// Posts `body` signed by `actor` to `path` of `a`; the status.
 async fn post_to(
     a: &crate::helpers::TestInstance,

@@ -14,7 +14,7 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::kinds::activity::{AcceptType, RejectType, UndoType};
 use unionhall_domain::ActorKind;
 use unionhall_store::actors::{self as store_actors, ActorRow};
-use unionhall_store::follows;
+use unionhall_store::{actor_blocks, follows};
 use url::Url;
 
 /// Finds a remote actor by `@handle@domain`, `handle@domain` or its URL, fetching
@@ -120,6 +120,14 @@ pub async fn receive_follow(follow: Follow, data: &Data) -> Result<()> {
         .ok_or_else(|| Error::Internal(format!("{} was not cached", follow.actor)))?;
     let auto_accept = !local.manually_approves_followers;
     let mut tx = data.store.begin_write().await?;
+    // Checked again where the follow is written: the inbox's copy of the
+    // blocks may be a second old, and a block must not be raced.
+    if actor_blocks::blocks(&mut tx, &local.ap_id, &follow.actor).await? {
+        return Err(Error::Forbidden(format!(
+            "{} has blocked {}",
+            local.ap_id, follow.actor
+        )));
+    }
     if !first_time(&mut tx, &follow.id, &follow.actor).await? {
         return Ok(());
     }

@@ -13,6 +13,7 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::kinds::activity::{AcceptType, AnnounceType, RejectType};
 use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_domain::ActorKind;
+use unionhall_store::actor_blocks;
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::unions::{self, Membership, Side};
 use unionhall_store::Connection;
@@ -96,6 +97,13 @@ pub async fn receive_join(join: Join, data: &Data) -> Result<()> {
         .filter(|a| a.is_local && a.kind == ActorKind::Union)
         .ok_or_else(|| Error::NotFound(format!("{} is not a union body here", join.object)))?;
     let mut tx = data.store.begin_write().await?;
+    // As for a Follow: the block is checked where the application is written.
+    if actor_blocks::blocks(&mut tx, &body.ap_id, &join.actor).await? {
+        return Err(Error::Forbidden(format!(
+            "{} has blocked {}",
+            body.ap_id, join.actor
+        )));
+    }
     if first_time(&mut tx, &join.id, &join.actor).await? {
         unions::apply(&mut tx, Side::Body, &body.ap_id, &join.actor, &join.id).await?;
     }
