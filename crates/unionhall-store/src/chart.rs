@@ -31,7 +31,7 @@ fn sealed_row(row: &AnyRow, created: &str) -> Result<SealedRow> {
 /// `FOR UPDATE` on PostgreSQL (a read that the same transaction will rewrite);
 /// SQLite's write transactions hold the whole database already.
 fn lock(conn: &AnyConnection) -> &'static str {
-    if conn.backend_name().to_lowercase().contains("postgres") {
+    if crate::rows::is_postgres(conn) {
         " FOR UPDATE"
     } else {
         ""

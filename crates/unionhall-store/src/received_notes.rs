@@ -8,7 +8,7 @@
 
 use crate::database::now_millis;
 use crate::posts::Post;
-use crate::rows::params;
+use crate::rows::{json_param, json_rows, params};
 use crate::Result;
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
@@ -84,14 +84,6 @@ pub async fn write(conn: &mut AnyConnection, notes: &[ReceivedNote]) -> Result<V
     Ok(outcomes)
 }
 
-/// `($1, $2, $3), ($4, $5, $6), ...`: `rows` rows of `columns` placeholders.
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", params(r * columns + 1, columns)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Records the activity ids; answers those that were new.
 async fn record_ids(
     conn: &mut AnyConnection,
@@ -102,19 +94,20 @@ async fn record_ids(
         return Ok(HashSet::new());
     }
     let sql = format!(
-        "INSERT INTO inbox_seen (ap_id, actor, received_at) VALUES {} \
+        "INSERT INTO inbox_seen (ap_id, actor, received_at) \
+         SELECT value->>0, value->>1, $2 FROM {} WHERE true \
          ON CONFLICT (ap_id) DO NOTHING RETURNING ap_id",
-        placeholders(which.len(), 3)
+        json_rows(conn, "$1")
     );
-    let now = now_millis();
-    let mut query = sqlx::query(&sql);
-    for &i in which {
-        query = query
-            .bind(notes[i].activity.as_str())
-            .bind(notes[i].actor.as_str())
-            .bind(now);
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
+    let rows: Vec<(&str, &str)> = which
+        .iter()
+        .map(|&i| (notes[i].activity.as_str(), notes[i].actor.as_str()))
+        .collect();
+    let rows = sqlx::query(&sql)
+        .bind(json_param(&rows)?)
+        .bind(now_millis())
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|row| Ok(row.try_get::<String, _>("ap_id")?))
         .collect()
@@ -129,26 +122,34 @@ async fn upsert_posts(
 ) -> Result<HashSet<String>> {
     let sql = format!(
         "INSERT INTO posts (ap_id, author, content, public, is_local, published_at, \
-         updated_at, campaign) VALUES {} \
+         updated_at, campaign) \
+         SELECT value->>0, value->>1, value->>2, CAST(value->>3 AS BIGINT), \
+         CAST(value->>4 AS BIGINT), CAST(value->>5 AS BIGINT), NULL, value->>6 \
+         FROM {} WHERE true \
          ON CONFLICT (ap_id) DO UPDATE SET content = excluded.content, \
          updated_at = excluded.published_at \
          WHERE posts.author = excluded.author AND posts.deleted_at IS NULL \
          RETURNING ap_id",
-        placeholders(posts.len(), 8)
+        json_rows(conn, "$1")
     );
-    let mut query = sqlx::query(&sql);
-    for (_, post) in posts {
-        query = query
-            .bind(post.ap_id.as_str())
-            .bind(post.author.as_str())
-            .bind(post.content.as_str())
-            .bind(i64::from(post.public))
-            .bind(i64::from(post.is_local))
-            .bind(post.published_at)
-            .bind(None::<i64>)
-            .bind(post.campaign.as_ref().map(Url::as_str));
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
+    let rows: Vec<_> = posts
+        .iter()
+        .map(|(_, post)| {
+            (
+                post.ap_id.as_str(),
+                post.author.as_str(),
+                post.content.as_str(),
+                i64::from(post.public),
+                i64::from(post.is_local),
+                post.published_at,
+                post.campaign.as_ref().map(Url::as_str),
+            )
+        })
+        .collect();
+    let rows = sqlx::query(&sql)
+        .bind(json_param(&rows)?)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|row| Ok(row.try_get::<String, _>("ap_id")?))
         .collect()

@@ -3,6 +3,7 @@
 
 use crate::{Error, Result};
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
 use url::Url;
 
@@ -13,6 +14,33 @@ pub(crate) fn params(first: usize, count: usize) -> String {
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Whether `conn` is to PostgreSQL (else SQLite), for the few statements whose
+/// text differs.
+pub(crate) fn is_postgres(conn: &AnyConnection) -> bool {
+    conn.backend_name().to_lowercase().contains("postgres")
+}
+
+/// Rows sent as one parameter: `param` is bound to a JSON array of rows, each
+/// row a JSON array of its columns, read as `value->>0`, `value->>1`, ...
+/// (text; `CAST(value->>n AS BIGINT)` for numbers). Used where many rows are
+/// written (or matched) at once: the statement is the same whatever their
+/// number, so it is prepared once, and there is one parameter to bind, where
+/// SQLite finds each of many numbered parameters by a scan of all of them.
+/// An `INSERT ... SELECT` from it with `ON CONFLICT` needs a `WHERE` (SQLite's
+/// grammar), `WHERE true` at least.
+pub(crate) fn json_rows(conn: &AnyConnection, param: &str) -> String {
+    if is_postgres(conn) {
+        format!("json_array_elements({param}::json) AS json_rows(value)")
+    } else {
+        format!("json_each({param})")
+    }
+}
+
+/// The JSON text of rows for [`json_rows`]: tuples become arrays.
+pub(crate) fn json_param<T: serde::Serialize>(rows: &[T]) -> Result<String> {
+    serde_json::to_string(rows).map_err(|err| Error::Sql(sqlx::Error::Encode(Box::new(err))))
 }
 
 pub(crate) fn url(row: &AnyRow, column: &str) -> Result<Url> {
