@@ -8,7 +8,7 @@
 //! SQLite serialises writers, so its single UPDATE is atomic already.
 
 use crate::database::now_millis;
-use crate::rows::params;
+use crate::rows::{json_param, json_rows};
 use crate::{Backend, Result, Store};
 use sqlx::Row;
 
@@ -77,13 +77,9 @@ pub enum Outcome {
     Dropped,
 }
 
-/// Delivered ids marked per statement: far under both backends' limits on bound
-/// parameters.
-const DELIVERED_CHUNK: usize = 500;
-
 /// Records outcomes of a batch, and marks the peers that took a delivery healthy,
 /// in one transaction: one commit (one fsync on SQLite) per batch, and one
-/// statement per 500 deliveries in the common case.
+/// statement for all that were delivered, the common case.
 pub async fn record(
     store: &Store,
     outcomes: &[(i64, Outcome)],
@@ -99,17 +95,18 @@ pub async fn record(
         .filter(|(_, outcome)| *outcome == Outcome::Delivered)
         .map(|(id, _)| *id)
         .collect();
-    for chunk in delivered.chunks(DELIVERED_CHUNK) {
+    if !delivered.is_empty() {
         let sql = format!(
             "UPDATE deliveries SET delivered_at = $1, locked_until = NULL, attempts = attempts + 1 \
-             WHERE id IN ({})",
-            params(2, chunk.len())
+             WHERE id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
+            json_rows(&tx, "$2")
         );
-        let mut query = sqlx::query(&sql).bind(now);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        query.execute(&mut *tx).await?;
+        let ids: Vec<(i64,)> = delivered.iter().map(|id| (*id,)).collect();
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(json_param(&ids)?)
+            .execute(&mut *tx)
+            .await?;
     }
     for (id, outcome) in outcomes {
         let query = match outcome {

@@ -3,7 +3,7 @@
 //! caused it does (DESIGN.md invariant 3).
 
 use crate::database::now_millis;
-use crate::rows::{flag, params, url};
+use crate::rows::{flag, json_param, json_rows, params, url};
 use crate::{Result, Store};
 use sqlx::{AnyConnection, Row};
 use url::Url;
@@ -18,10 +18,6 @@ pub struct OutboundActivity {
     /// Addressed to the public collection: may be served to anyone.
     pub public: bool,
 }
-
-/// Rows per multi-row INSERT: 2 parameters each stays far under both backends'
-/// limits on bound parameters (SQLite 32766, PostgreSQL 65535).
-const DELIVERY_CHUNK: usize = 2000;
 
 /// Stores the activity and one delivery per distinct inbox, all due now.
 pub async fn enqueue(
@@ -42,24 +38,26 @@ pub async fn enqueue(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    for chunk in interleaved_by_host(inboxes).chunks(DELIVERY_CHUNK) {
-        let mut sql = String::from(
-            "INSERT INTO deliveries (activity, inbox, host, next_attempt_at, created_at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let p = i * 2;
-            if i > 0 {
-                sql.push(',');
-            }
-            // $1 (the activity) and $2 (now) are the same for every row.
-            sql.push_str(&format!("($1, ${}, ${}, $2, $2)", p + 3, p + 4));
-        }
-        let mut query = sqlx::query(&sql).bind(activity.ap_id.as_str()).bind(now);
-        for inbox in chunk {
-            query = query.bind(inbox.as_str()).bind(host_of(inbox));
-        }
-        query.execute(&mut *conn).await?;
+    let rows: Vec<(&str, String)> = interleaved_by_host(inboxes)
+        .into_iter()
+        .map(|inbox| (inbox.as_str(), host_of(inbox)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
+    // One statement for any number of inboxes, in the order given (the order
+    // of their ids, in which they are claimed).
+    let sql = format!(
+        "INSERT INTO deliveries (activity, inbox, host, next_attempt_at, created_at) \
+         SELECT $1, value->>0, value->>1, $2, $2 FROM {} ORDER BY key",
+        json_rows(conn, "$3")
+    );
+    sqlx::query(&sql)
+        .bind(activity.ap_id.as_str())
+        .bind(now)
+        .bind(json_param(&rows)?)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

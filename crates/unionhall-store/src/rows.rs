@@ -23,16 +23,19 @@ pub(crate) fn is_postgres(conn: &AnyConnection) -> bool {
 }
 
 /// Rows sent as one parameter: `param` is bound to a JSON array of rows, each
-/// row a JSON array of its columns, read as `value->>0`, `value->>1`, ...
-/// (text; `CAST(value->>n AS BIGINT)` for numbers). Used where many rows are
-/// written (or matched) at once: the statement is the same whatever their
-/// number, so it is prepared once, and there is one parameter to bind, where
-/// SQLite finds each of many numbered parameters by a scan of all of them.
+/// row a JSON array of its columns ([`json_param`]), read as `value->>0`,
+/// `value->>1`, ... (text; `CAST(value->>n AS BIGINT)` for numbers), and
+/// `key`, which orders them as they were given.
+///
+/// For many rows written or matched at once: the statement is the same
+/// whatever their number, so it is prepared once, and there is one parameter
+/// to bind, where SQLite finds each of many numbered parameters by a scan of
+/// all of them (binding 4,000 took a tenth of a 10,000-inbox fan-out).
 /// An `INSERT ... SELECT` from it with `ON CONFLICT` needs a `WHERE` (SQLite's
 /// grammar), `WHERE true` at least.
 pub(crate) fn json_rows(conn: &AnyConnection, param: &str) -> String {
     if is_postgres(conn) {
-        format!("json_array_elements({param}::json) AS json_rows(value)")
+        format!("json_array_elements({param}::json) WITH ORDINALITY AS json_rows(value, key)")
     } else {
         format!("json_each({param})")
     }
