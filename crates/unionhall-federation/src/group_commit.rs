@@ -16,7 +16,8 @@ use unionhall_store::received_notes::{self, Outcome, ReceivedNote};
 use unionhall_store::{Backend, Store};
 
 /// Writes at most this many notes per transaction: enough to amortize a
-/// commit, and within every database's limit on bound parameters.
+/// commit, few enough that a batch's text (up to 64 KiB a note) stays a few
+/// megabytes.
 const MAX_BATCH: usize = 256;
 
 /// The queue in front of the writer task. Cloning shares the one writer; the

@@ -1,8 +1,9 @@
 //! The instance's federation policy in force: read from the database (where the
-//! CLI changes it), cached for a second (`fresh.rs`) so the inbox does not query
-//! it on every request, and enforced at each point where this instance meets another: the
-//! inbox (before any key is fetched), every fetch and WebFinger lookup (the
-//! library's URL verifier), and every delivery (dropped, not sent).
+//! CLI changes it), cached for a second (`fresh.rs`) so the inbox does not
+//! query it on every request, and enforced at each point where this instance
+//! meets another: the inbox (before any key is fetched), every fetch and
+//! WebFinger lookup (the library's URL verifier), and every delivery (dropped,
+//! not sent).
 
 use crate::fresh::Fresh;
 use crate::{Error, FederationData, Result};
