@@ -40,12 +40,18 @@ pub async fn claim(store: &Store, limit: i64, lease_ms: i64) -> Result<Vec<Claim
         "UPDATE deliveries SET locked_until = $2 WHERE id IN ({CLAIM_CANDIDATES}{lock}) \
          RETURNING id, activity, inbox, host, attempts, created_at"
     );
+    // A write: on SQLite it takes the writers' turn like any other, rather
+    // than find the write lock held by the recorder of outcomes and sleep in
+    // SQLite's busy handler (a millisecond and more at a time, the workers
+    // idle meanwhile).
+    let mut tx = store.begin_write().await?;
     let rows = sqlx::query(&sql)
         .bind(now)
         .bind(now + lease_ms)
         .bind(limit)
-        .fetch_all(store.pool())
+        .fetch_all(&mut *tx)
         .await?;
+    tx.commit().await?;
     rows.iter()
         .map(|row| {
             Ok(Claimed {
