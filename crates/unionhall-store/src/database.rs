@@ -262,8 +262,10 @@ impl Store {
 /// Which pool a connection is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// Reads, writes of one statement made outside `begin_write` (claiming
-    /// deliveries, say), and on PostgreSQL every write.
+    /// Reads, writes of one statement made outside `begin_write` (a peer's
+    /// failure, a session, say: they meet a held write lock in SQLite's busy
+    /// handler, so nothing frequent is written this way), and on PostgreSQL
+    /// every write.
     Main,
     /// SQLite's one writing connection.
     SqliteWriter,
