@@ -1,5 +1,5 @@
-//! Questions answered many at a time by one task: what `group_commit.rs` and
-//! `group_read.rs` share. Each caller waits for its own answer; a batch is what
+//! Questions answered many at a time by one task (the inbox writer of
+//! `group_commit.rs`). Each caller waits for its own answer; a batch is what
 //! queued up while the previous one was answered, so a single question on a
 //! quiet instance is answered at once, alone.
 

@@ -30,7 +30,8 @@ pub(crate) fn is_postgres(conn: &AnyConnection) -> bool {
 /// For many rows written or matched at once: the statement is the same
 /// whatever their number, so it is prepared once, and there is one parameter
 /// to bind, where SQLite finds each of many numbered parameters by a scan of
-/// all of them (binding 4,000 took a tenth of a 10,000-inbox fan-out).
+/// all of them (queueing a 10,000-inbox fan-out with 4,000 numbered
+/// parameters a statement took 0.19 s; with one JSON parameter, 0.04 s).
 /// An `INSERT ... SELECT` from it with `ON CONFLICT` needs a `WHERE` (SQLite's
 /// grammar), `WHERE true` at least.
 pub(crate) fn json_rows(conn: &AnyConnection, param: &str) -> String {

@@ -6,8 +6,8 @@
 //! - `unionhall_http_requests_total{method,route,status}` and
 //!   `unionhall_http_request_duration_seconds{method,route}`: by route pattern
 //!   (`/actors/{handle}`), never by the path someone typed;
-//! - `unionhall_inbox_activities_total{outcome}`: accepted, duplicate, or the
-//!   reason of a refusal;
+//! - `unionhall_inbox_activities_total{outcome}`: accepted (applied, or a
+//!   redelivery that changed nothing), or the reason of a refusal;
 //! - `unionhall_deliveries_total{peer,outcome}` (from the federation crate):
 //!   delivered, failed (retried later), dead, dropped; peers beyond the first
 //!   50 seen are counted as "other";
