@@ -209,6 +209,16 @@ pub async fn stats(store: &Store) -> Result<QueueStats> {
     })
 }
 
+/// How many deliveries are pending (not delivered, dead or dropped). Cheap
+/// enough to poll: the partial index `deliveries_due` answers it alone.
+pub async fn pending(store: &Store) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deliveries WHERE delivered_at IS NULL AND dead_at IS NULL",
+    )
+    .fetch_one(store.pool())
+    .await?)
+}
+
 /// Pending deliveries (not delivered, dead or dropped): (id, host), to drop
 /// those to a newly blocked peer.
 pub async fn pending_hosts(store: &Store) -> Result<Vec<(i64, String)>> {
