@@ -222,3 +222,65 @@ fn received_note(
         }),
     }
 }
+
+/// A peer backed off as a whole has none of its deliveries claimed until its
+/// time is up; one delivery it takes marks it healthy again, as do the others
+/// recorded with it.
+#[tokio::test]
+async fn a_backed_off_peer_is_skipped_until_a_delivery_to_it_succeeds() {
+    use unionhall_store::deliveries::{self, Outcome};
+    use unionhall_store::outbox::{self, OutboundActivity};
+    // A chapter to send from, then the store alone: no workers to claim rows.
+    let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let ada = crate::federation::create_chapter(&a, "ada").await.ap_id;
+    let db = a.stop().await;
+    let store = open_store(&db).await;
+    let inboxes: Vec<url::Url> = ["down.example", "up.example", "other.example"]
+        .iter()
+        .map(|host| format!("https://{host}/inbox").parse().unwrap())
+        .collect();
+    let mut tx = store.begin_write().await.unwrap();
+    let activity = OutboundActivity {
+        ap_id: format!("{ada}/activities/1").parse().unwrap(),
+        actor: ada.clone(),
+        ap_type: "Create".into(),
+        body: "{}".into(),
+        public: true,
+    };
+    outbox::enqueue(&mut tx, &activity, &inboxes).await.unwrap();
+    tx.commit().await.unwrap();
+    for _ in 0..3 {
+        deliveries::peer_failed(&store, "down.example", "503")
+            .await
+            .unwrap();
+    }
+    let far = unionhall_store::now_millis() + 3_600_000;
+    deliveries::back_off_peer(&store, "down.example", far)
+        .await
+        .unwrap();
+    let claimed = deliveries::claim(&store, 10, 60_000).await.unwrap();
+    let mut hosts: Vec<&str> = claimed.iter().map(|c| c.host.as_str()).collect();
+    hosts.sort_unstable();
+    assert_eq!(hosts, ["other.example", "up.example"]);
+    let health = deliveries::health(&store).await.unwrap();
+    assert_eq!(health.backed_off.len(), 1);
+    assert_eq!(health.backed_off[0].0, "down.example");
+
+    // The recorder names each host that took a delivery, some more than once.
+    let delivered: Vec<(i64, Outcome)> =
+        claimed.iter().map(|c| (c.id, Outcome::Delivered)).collect();
+    let healthy = ["up.example", "down.example", "up.example"].map(String::from);
+    deliveries::record(&store, &delivered, &healthy)
+        .await
+        .unwrap();
+    let health = deliveries::health(&store).await.unwrap();
+    assert!(health.backed_off.is_empty(), "{:?}", health.backed_off);
+    let claimed = deliveries::claim(&store, 10, 60_000).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].host, "down.example");
+    assert_eq!(deliveries::pending(&store).await.unwrap(), 1);
+    let failures = deliveries::peer_failed(&store, "down.example", "503")
+        .await
+        .unwrap();
+    assert_eq!(failures, 1, "counted from zero again after the success");
+}

@@ -84,8 +84,9 @@ pub enum Outcome {
 }
 
 /// Records outcomes of a batch, and marks the peers that took a delivery healthy,
-/// in one transaction: one commit (one fsync on SQLite) per batch, and one
-/// statement for all that were delivered, the common case.
+/// in one transaction: one commit (one fsync on SQLite) per batch, one
+/// statement for all that were delivered, the common case, and one for the
+/// peers.
 pub async fn record(
     store: &Store,
     outcomes: &[(i64, Outcome)],
@@ -140,16 +141,24 @@ pub async fn record(
         };
         query.execute(&mut *tx).await?;
     }
-    for host in healthy_peers {
-        sqlx::query(
+    if !healthy_peers.is_empty() {
+        // One statement for all; a host named twice would be updated twice by
+        // it, which PostgreSQL refuses.
+        let mut hosts: Vec<(&str,)> = healthy_peers.iter().map(|h| (h.as_str(),)).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        let sql = format!(
             "INSERT INTO peers (host, consecutive_failures, retry_after, last_success_at) \
-             VALUES ($1, 0, 0, $2) ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, \
-             retry_after = 0, last_error = NULL, last_success_at = $2",
-        )
-        .bind(host)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+             SELECT value->>0, 0, 0, $1 FROM {} WHERE true \
+             ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, \
+             retry_after = 0, last_error = NULL, last_success_at = $1",
+            json_rows(&tx, "$2")
+        );
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(json_param(&hosts)?)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(())
