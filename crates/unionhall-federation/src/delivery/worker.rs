@@ -9,6 +9,7 @@
 use crate::outbound_guard::Refused;
 use crate::signatures::{signed_post_headers, Signer};
 use crate::{Error, FederationData, Result};
+use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +35,7 @@ const SIGNATURES_PER_CORE: usize = 4;
 struct Outgoing {
     key_id: String,
     key: Arc<aws_lc_rs::signature::RsaKeyPair>,
-    body: Arc<[u8]>,
+    body: Bytes,
 }
 
 struct Shared {
@@ -113,11 +114,9 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
         let drained = claimed.len() < free;
         if !claimed.is_empty() {
             tracing::debug!(count = claimed.len(), "claimed deliveries");
-            if let Err(err) = load_bodies(&shared, &claimed).await {
-                tracing::warn!("loading activities to deliver failed: {err}");
-            }
         }
-        for row in claimed {
+        let outgoing = outgoing_of(&shared, &claimed).await;
+        for (row, outgoing) in claimed.into_iter().zip(outgoing) {
             let held = budget
                 .clone()
                 .acquire_owned()
@@ -125,7 +124,7 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
                 .map_err(|_| Error::Internal("delivery budget closed".into()))?;
             let (shared, results, slots) = (shared.clone(), results.clone(), slots.clone());
             tokio::spawn(async move {
-                let outcome = deliver(&shared, &row, &slots).await;
+                let outcome = deliver(&shared, &row, outgoing, &slots).await;
                 drop(held);
                 let _ = results.send((row, outcome)).await;
             });
@@ -145,8 +144,28 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
     Ok(())
 }
 
-async fn load_bodies(shared: &Shared, claimed: &[Claimed]) -> Result<()> {
+/// The activity to send for each claimed row, loaded once per activity and
+/// kept: a fan-out claims the same activity batch after batch. `None` where it
+/// could not be loaded (a database hiccup): that delivery is tried again later.
+async fn outgoing_of(shared: &Shared, claimed: &[Claimed]) -> Vec<Option<Arc<Outgoing>>> {
+    if claimed.is_empty() {
+        return Vec::new();
+    }
     let mut cache = shared.bodies.lock().await;
+    if let Err(err) = load_bodies(shared, &mut cache, claimed).await {
+        tracing::warn!("loading activities to deliver failed: {err}");
+    }
+    claimed
+        .iter()
+        .map(|row| cache.get(&row.activity).cloned())
+        .collect()
+}
+
+async fn load_bodies(
+    shared: &Shared,
+    cache: &mut HashMap<String, Arc<Outgoing>>,
+    claimed: &[Claimed],
+) -> Result<()> {
     if cache.len() > 1000 {
         cache.clear();
     }
@@ -164,7 +183,7 @@ async fn load_bodies(shared: &Shared, claimed: &[Claimed]) -> Result<()> {
             senders.insert(actor.clone(), key);
         }
         let (key_id, key) = senders[&actor].clone();
-        let body = Arc::from(body.into_bytes());
+        let body = Bytes::from(body.into_bytes());
         cache.insert(id, Arc::new(Outgoing { key_id, key, body }));
     }
     Ok(())
@@ -195,6 +214,9 @@ fn peer_slots(shared: &Shared, host: &str) -> Arc<Semaphore> {
         .per_peer
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(slots) = peers.get(host) {
+        return slots.clone();
+    }
     peers
         .entry(host.to_owned())
         .or_insert_with(|| {
@@ -207,7 +229,12 @@ fn peer_slots(shared: &Shared, host: &str) -> Arc<Semaphore> {
 
 /// One attempt at one delivery: first the peer's turn, then a slot on the wire,
 /// so that rows waiting for a slow peer hold no slot others could use.
-async fn deliver(shared: &Shared, row: &Claimed, slots: &Semaphore) -> Outcome {
+async fn deliver(
+    shared: &Shared,
+    row: &Claimed,
+    outgoing: Option<Arc<Outgoing>>,
+    slots: &Semaphore,
+) -> Outcome {
     // Blocked since it was queued (or not allowed): never sent, counted apart.
     match crate::policy::refusal(&shared.data, &row.host).await {
         Ok(Some(_)) => return Outcome::Dropped,
@@ -220,7 +247,7 @@ async fn deliver(shared: &Shared, row: &Claimed, slots: &Semaphore) -> Outcome {
     let (Ok(_turn), Ok(_slot)) = (peer.acquire().await, slots.acquire().await) else {
         return retry_later(shared, row, "delivery slots closed".into());
     };
-    match attempt(shared, row).await {
+    match attempt(shared, row, outgoing).await {
         Ok(()) => Outcome::Delivered,
         Err(Attempt::Refused(error)) => Outcome::Dead { error },
         Err(Attempt::Failed(error)) => retry_later(shared, row, error),
@@ -234,8 +261,11 @@ enum Attempt {
     Failed(String),
 }
 
-async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
-    let entry = shared.bodies.lock().await.get(&row.activity).cloned();
+async fn attempt(
+    shared: &Shared,
+    row: &Claimed,
+    entry: Option<Arc<Outgoing>>,
+) -> Result<(), Attempt> {
     // Not loaded (a database hiccup): try again later rather than give up.
     let Some(entry) = entry else {
         return Err(Attempt::Failed(format!(
@@ -243,7 +273,6 @@ async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
             row.activity
         )));
     };
-    let body = entry.body.clone();
     let inbox =
         Url::parse(&row.inbox).map_err(|err| Attempt::Refused(format!("bad inbox: {err}")))?;
     // An inbox on a private address will never be allowed: given up at once.
@@ -252,8 +281,7 @@ async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
         .guard
         .check_url(&inbox)
         .map_err(|refused| Attempt::Refused(refused.to_string()))?;
-    let (key, key_id) = (entry.key.clone(), entry.key_id.clone());
-    let (signed_url, signed_body) = (inbox.clone(), body.clone());
+    let (signed, signed_url) = (entry.clone(), inbox.clone());
     // Several signatures per core at once (SIGNATURES_PER_CORE says why).
     let signing = shared
         .signing_threads
@@ -261,7 +289,7 @@ async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
         .await
         .map_err(|_| Attempt::Failed("signing closed".into()))?;
     let headers = tokio::task::spawn_blocking(move || {
-        signed_post_headers(&key, &key_id, &signed_url, &signed_body)
+        signed_post_headers(&signed.key, &signed.key_id, &signed_url, &signed.body)
     })
     .await;
     drop(signing);
@@ -272,7 +300,7 @@ async fn attempt(shared: &Shared, row: &Claimed) -> Result<(), Attempt> {
         .client
         .post(inbox)
         .headers(headers)
-        .body(body.to_vec())
+        .body(entry.body.clone())
         .send()
         .await
         .map_err(|err| match Refused::find_in(&err) {
