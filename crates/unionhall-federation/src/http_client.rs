@@ -24,6 +24,10 @@ pub fn build(
         .dns_resolver(guard.resolver())
         .user_agent(concat!("Unionhall/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(settings.per_peer_concurrency)
+        // reqwest retries only HTTP/2 and HTTP/3 refusals, which this HTTP/1
+        // client never meets, yet copies every request's headers in case it
+        // must; deliveries are retried by the queue, with back-off.
+        .retry(reqwest::retry::never().max_retries_per_request(0))
         .build()
         .map_err(|err| Error::Internal(format!("HTTP client: {err}")))
 }
