@@ -6,6 +6,7 @@
 //! forgotten: a crash leaves claimed rows whose lease runs out, and they are sent
 //! again.
 
+mod signing;
 pub mod worker;
 
 use crate::protocol::context;

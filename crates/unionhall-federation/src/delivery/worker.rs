@@ -6,8 +6,9 @@
 //! backed off as a whole, so a server that is down for days costs one attempt
 //! per back-off period, not one per queued activity.
 
+use super::signing::{Job, Signatures};
 use crate::outbound_guard::Refused;
-use crate::signatures::{signed_post_headers, Signer};
+use crate::signatures::Signer;
 use crate::{Error, FederationData, Result};
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
@@ -23,13 +24,6 @@ use url::Url;
 const PEER_FAILURES_BEFORE_BACKOFF: i64 = 3;
 /// Outcomes recorded per transaction at most.
 const RECORD_BATCH: usize = 512;
-/// Signatures made at once, per core, each on a blocking thread. More than one
-/// per core, so that a core always has another signature to go on with while a
-/// finished one is handed back to the async side and the next one handed over.
-/// Measured on a 10,000-inbox fan-out (docs/benchmarks.md), as a share of the
-/// signing ceiling: 2 per core 66 to 70%, 3 71%, 4 71 to 73%, 8 70%; 16 gave
-/// 74% but its threads added 15 MB to the fan-out's memory against 11 MB.
-const SIGNATURES_PER_CORE: usize = 4;
 
 /// An activity ready to send: the sender's key and the exact bytes.
 struct Outgoing {
@@ -42,8 +36,7 @@ struct Shared {
     data: FederationData,
     client: reqwest::Client,
     signer: Signer,
-    /// Limits concurrent signatures to [`SIGNATURES_PER_CORE`] per core.
-    signing_threads: Semaphore,
+    signatures: Signatures,
     /// Activity bodies and signers, by activity id.
     bodies: Mutex<HashMap<String, Arc<Outgoing>>>,
     per_peer: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -67,12 +60,7 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
         client: crate::http_client::build(&settings, &data.guard, false)?,
         data,
         signer: Signer::default(),
-        signing_threads: Semaphore::new(
-            SIGNATURES_PER_CORE
-                * std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1),
-        ),
+        signatures: Signatures::start(),
         bodies: Mutex::new(HashMap::new()),
         per_peer: std::sync::Mutex::new(HashMap::new()),
     });
@@ -281,20 +269,16 @@ async fn attempt(
         .guard
         .check_url(&inbox)
         .map_err(|refused| Attempt::Refused(refused.to_string()))?;
-    let (signed, signed_url) = (entry.clone(), inbox.clone());
-    // Several signatures per core at once (SIGNATURES_PER_CORE says why).
-    let signing = shared
-        .signing_threads
-        .acquire()
+    let headers = shared
+        .signatures
+        .sign(Job {
+            key: entry.key.clone(),
+            key_id: entry.key_id.clone(),
+            inbox: inbox.clone(),
+            body: entry.body.clone(),
+        })
         .await
-        .map_err(|_| Attempt::Failed("signing closed".into()))?;
-    let headers = tokio::task::spawn_blocking(move || {
-        signed_post_headers(&signed.key, &signed.key_id, &signed_url, &signed.body)
-    })
-    .await;
-    drop(signing);
-    let headers = headers
-        .map_err(|err| Attempt::Failed(format!("signing task: {err}")))?
+        .ok_or_else(|| Attempt::Failed("no signing thread took it".into()))?
         .map_err(|err| Attempt::Refused(err.to_string()))?;
     let response = shared
         .client
