@@ -38,9 +38,12 @@ pub struct Job {
 
 type Waiting = (Job, oneshot::Sender<Result<HeaderMap>>);
 
-/// The way to the signing threads; they stop once every clone is dropped.
+/// The way to the signing threads; the task handing batches over stops once
+/// every clone is dropped.
 #[derive(Clone)]
 pub struct Signatures {
+    /// Unbounded, but each delivery waits for its signature, and the worker
+    /// keeps at most `delivery_concurrency` deliveries on their way at once.
     jobs: mpsc::UnboundedSender<Waiting>,
 }
 
