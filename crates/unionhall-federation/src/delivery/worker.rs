@@ -365,12 +365,11 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Clai
     let mut batch = Vec::with_capacity(RECORD_BATCH);
     while outcomes.recv_many(&mut batch, RECORD_BATCH).await > 0 {
         let rows: Vec<(i64, Outcome)> = batch.iter().map(|(c, o)| (c.id, o.clone())).collect();
+        // Hosts repeat here; `record` marks each once.
         let healthy: Vec<String> = batch
             .iter()
             .filter(|(_, outcome)| *outcome == Outcome::Delivered)
             .map(|(claimed, _)| claimed.host.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
             .collect();
         if let Err(err) = deliveries::record(store, &rows, &healthy).await {
             // The leases run out and these rows are tried again: nothing is lost.
