@@ -6,6 +6,8 @@
 //! - fan-out: one activity to 10,000 distinct inboxes through the durable queue,
 //!   from the commit that queues it to the last delivery recorded, and its ratio
 //!   to the signing ceiling (every inbox needs its own signature);
+//! - what a reader sees meanwhile: the chapter's actor fetched every 20 ms
+//!   during the fan-out, against the same when idle;
 //! - per-peer throughput to one peer that answers after 150 ms;
 //! - memory: resident set when idle, and what the fan-out added;
 //! - inbox ingest: 10,000 signed Creates from a followed (cached) actor, posted
@@ -128,6 +130,76 @@ fn content_length(head: &str) -> usize {
                 .then(|| value.trim().parse().ok())?
         })
         .unwrap_or(0)
+}
+
+/// Fetches an actor's JSON over one keep-alive connection every 20 ms, from a
+/// thread of its own (not the runtime under test), until stopped; reports the
+/// median and worst response times.
+struct Probe {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<Duration>>,
+}
+
+impl Probe {
+    fn start(actor: &url::Url) -> Self {
+        use std::io::{Read, Write};
+        let address: SocketAddr = (
+            IpAddr::from([127, 0, 0, 1]),
+            actor.port().expect("the bench's URLs have ports"),
+        )
+            .into();
+        let request = format!(
+            "GET {} HTTP/1.1\r\nhost: {}\r\naccept: application/activity+json\r\n\r\n",
+            actor.path(),
+            actor.authority()
+        );
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut connection = std::net::TcpStream::connect(address).expect("connect");
+            let mut times = Vec::new();
+            let mut buffer = Vec::new();
+            loop {
+                let start = Instant::now();
+                connection.write_all(request.as_bytes()).expect("send");
+                buffer.clear();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let read = connection.read(&mut chunk).expect("read");
+                    assert!(read > 0, "the server closed the connection");
+                    buffer.extend_from_slice(&chunk[..read]);
+                    let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = std::str::from_utf8(&buffer[..end]).expect("head");
+                    assert!(head.starts_with("HTTP/1.1 200"), "answered {head}");
+                    if buffer.len() >= end + 4 + content_length(head) {
+                        break;
+                    }
+                }
+                times.push(start.elapsed());
+                if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    return times;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        Self { stop, thread }
+    }
+
+    /// "median X ms, worst Y ms (N fetches)".
+    fn stop(self) -> String {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut times = self.thread.join().expect("probe");
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        format!(
+            "median {:.1} ms, worst {:.1} ms ({} fetches)",
+            ms(times[times.len() / 2]),
+            ms(times[times.len() - 1]),
+            times.len()
+        )
+    }
 }
 
 /// CPU time (user + system) a process has used, in seconds (`self` or a pid).
@@ -302,12 +374,19 @@ async fn sender() {
             data.wake_delivery();
         }
     };
+    // What a reader of the chapter sees meanwhile: its actor fetched now and
+    // then, idle first, then during the fan-out.
+    let idle = Probe::start(&chapter.ap_id);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_latency = idle.stop();
+    let probe = Probe::start(&chapter.ap_id);
     let hwm_before = rss_kib("VmHWM:");
     let cpu_before = (cpu_seconds("self"), cpu_seconds(&child.id().to_string()));
     let start = Instant::now();
     queue(0, inboxes).await;
     let queued = start.elapsed();
     let fanout = queued + wait_delivered(&store, INBOXES as i64).await;
+    let busy_latency = probe.stop();
     let fanout_peak = rss_kib("VmHWM:").saturating_sub(hwm_before.max(idle_rss));
     let sender_cpu = cpu_seconds("self") - cpu_before.0;
     let receivers_cpu = cpu_seconds(&child.id().to_string()) - cpu_before.1;
@@ -353,6 +432,9 @@ async fn sender() {
         sender_cpu * 1e6 / INBOXES as f64,
         cores as f64 * 1e6 / ceiling,
         receivers_cpu * 1e6 / INBOXES as f64
+    );
+    println!(
+        "    the chapter's actor fetched meanwhile:     {busy_latency} (idle: {idle_latency})"
     );
     println!(
         "  one peer 150 ms away, {SLOW_ACTIVITIES} activities:        {:>6.2} s  ({:.0} activities/s)",
