@@ -280,11 +280,24 @@ async fn wait_delivered(store: &unionhall_store::Store, target: i64) -> Duration
     // Poll the pending count, which the queue's partial index answers alone
     // (a full count of 10,000 rows every 50 ms cost the run about 2% of its
     // CPU, and the coarse poll up to 50 ms at the end).
-    while unionhall_store::deliveries::pending(store)
-        .await
-        .expect("pending")
-        > 0
-    {
+    // A run that stops making progress fails rather than hangs (a receiver
+    // that refuses everything leaves deliveries waiting for their retry).
+    let (mut last, mut moved) = (i64::MAX, Instant::now());
+    loop {
+        let pending = unionhall_store::deliveries::pending(store)
+            .await
+            .expect("pending");
+        if pending == 0 {
+            break;
+        }
+        if pending < last {
+            (last, moved) = (pending, Instant::now());
+        }
+        assert!(
+            moved.elapsed() < Duration::from_secs(30),
+            "{pending} deliveries stuck for 30 s: {:?}",
+            unionhall_store::deliveries::stats(store).await
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let done = start.elapsed();
