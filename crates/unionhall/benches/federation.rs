@@ -98,13 +98,7 @@ async fn answer_202(listener: tokio::net::TcpListener, delay: Option<Duration>) 
             let mut chunk = [0u8; 4096];
             loop {
                 // Whole requests in the buffer: answer each.
-                while let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = std::str::from_utf8(&buffer[..end]).expect("head");
-                    assert!(head.starts_with("POST /inbox/"), "asked {head}");
-                    let whole = end + 4 + content_length(head);
-                    if buffer.len() < whole {
-                        break;
-                    }
+                while let Some(whole) = whole_message(&buffer, "POST /inbox/") {
                     buffer.drain(..whole);
                     if let Some(delay) = delay {
                         tokio::time::sleep(delay).await;
@@ -120,6 +114,16 @@ async fn answer_202(listener: tokio::net::TcpListener, delay: Option<Duration>) 
             }
         });
     }
+}
+
+/// The length of the HTTP/1.1 message at the start of `buffer` once all of it
+/// is there (head and `content-length` body); its head must start with `start`.
+fn whole_message(buffer: &[u8], start: &str) -> Option<usize> {
+    let end = buffer.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&buffer[..end]).expect("head");
+    assert!(head.starts_with(start), "expected {start}, got {head}");
+    let whole = end + 4 + content_length(head);
+    (buffer.len() >= whole).then_some(whole)
 }
 
 fn content_length(head: &str) -> usize {
@@ -168,12 +172,7 @@ impl Probe {
                     let read = connection.read(&mut chunk).expect("read");
                     assert!(read > 0, "the server closed the connection");
                     buffer.extend_from_slice(&chunk[..read]);
-                    let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
-                        continue;
-                    };
-                    let head = std::str::from_utf8(&buffer[..end]).expect("head");
-                    assert!(head.starts_with("HTTP/1.1 200"), "answered {head}");
-                    if buffer.len() >= end + 4 + content_length(head) {
+                    if whole_message(&buffer, "HTTP/1.1 200").is_some() {
                         break;
                     }
                 }
@@ -555,12 +554,7 @@ async fn post_raw(connection: &mut tokio::net::TcpStream, request: &[u8], buffer
         let read = connection.read(&mut chunk).await.expect("read");
         assert!(read > 0, "the server closed the connection");
         buffer.extend_from_slice(&chunk[..read]);
-        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = std::str::from_utf8(&buffer[..end]).expect("head");
-        assert!(head.starts_with("HTTP/1.1 202"), "answered {head}");
-        if buffer.len() >= end + 4 + content_length(head) {
+        if whole_message(buffer, "HTTP/1.1 202").is_some() {
             return;
         }
     }
