@@ -88,8 +88,9 @@ pub fn note_of(post: &Post) -> NoteJson {
         attributed_to: post.author.clone(),
         name: None,
         content: Some(post.content.clone()),
-        published: chrono::DateTime::from_timestamp_millis(post.published_at)
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        // To the millisecond, as our other objects: updates posted in one
+        // second keep their order where they are backfilled.
+        published: super::call::rfc3339(post.published_at),
         to: public,
         cc: Vec::new(),
         campaign: post.campaign.clone(),
@@ -137,7 +138,7 @@ async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Resul
         author: actor.clone(),
         content: note.content.unwrap_or_default(),
         is_local: false,
-        published_at: now_millis(),
+        published_at: published_at(&note.published),
         updated_at: None,
         deleted_at: None,
     });
@@ -155,6 +156,17 @@ async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Resul
     }
 }
 
+/// When the author says it was published, if that is readable and not ahead of
+/// our clock; else now. A backfilled campaign update keeps its place among the
+/// others this way.
+fn published_at(published: &Option<String>) -> i64 {
+    let now = now_millis();
+    match super::call::parse_time(published, "published") {
+        Ok(Some(at)) => at.min(now),
+        _ => now,
+    }
+}
+
 async fn is_following(data: &Data, actor: &Url) -> Result<bool> {
     if data.recent.following.get(actor).is_some() {
         return Ok(true);
@@ -167,7 +179,12 @@ async fn is_following(data: &Data, actor: &Url) -> Result<bool> {
 }
 
 /// A Create or an Update: both store the object as it now is.
-async fn receive_object(data: &Data, id: &Url, actor: &Url, object: ActivityObject) -> Result<()> {
+pub(crate) async fn receive_object(
+    data: &Data,
+    id: &Url,
+    actor: &Url,
+    object: ActivityObject,
+) -> Result<()> {
     match object {
         ActivityObject::Note(note) => {
             check_note(&note, actor)?;
