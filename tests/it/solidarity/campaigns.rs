@@ -118,3 +118,93 @@ async fn a_member_elsewhere_follows_a_campaign_and_its_updates_reach_the_board()
         instance.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_member_who_follows_late_sees_what_came_before_as_it_now_is() {
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let c = spawn_instance_on("127.0.0.4", fresh_database().await).await;
+    create_chapter(&b, "millers").await;
+    create_chapter(&c, "brewers").await;
+    let organizer = join(&b, "millers", Role::Organizer, "mara").await;
+    let member = join(&c, "brewers", Role::Member, "bruno").await;
+
+    // Weeks of a campaign before anyone on C hears of it.
+    let (_, campaign) = organizer
+        .post(
+            "/api/v1/chapters/millers/campaigns",
+            json!({"campaign": {"title": "Union yes at the mill", "goal": "Recognition by June"}}),
+        )
+        .await;
+    let updates = format!("/api/v1/campaigns/{}/updates", campaign["id"]);
+    for text in ["Cards went out today", "Half the mill has signed"] {
+        let (status, update) = organizer.post(&updates, json!({"text": text})).await;
+        assert_eq!(status, StatusCode::CREATED, "{update}");
+        // Their order is their published time, to the millisecond.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    for (title, deadline) in [
+        ("Still open", 1_900_000_000_000_i64),
+        ("Met already", 1_800_000_000_000),
+    ] {
+        let (status, call) = organizer
+            .post(
+                "/api/v1/chapters/millers/calls",
+                json!({"call": {"kind": "call-in", "title": title, "deadline": deadline}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{call}");
+        if title == "Met already" {
+            let status_path = format!("/api/v1/calls/{}/status", call["id"]);
+            let (status, _) = organizer.post(&status_path, json!({"status": "met"})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+
+    let (status, followed) = member
+        .post(
+            "/api/v1/campaigns/follow",
+            json!({"url": campaign["ap_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{followed}");
+
+    // Once the chapter accepts, the earlier updates arrive in their order, and
+    // the calls as they now are: the met one is not on the board.
+    let contents = |board: &Value| -> Vec<String> {
+        board["campaign_updates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|u| u["content"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let calls = |board: &Value| -> Vec<String> {
+        board["calls"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c["title"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let board = until(&member, "/api/v1/board", |b| {
+        contents(b).len() == 2 && !calls(b).is_empty()
+    })
+    .await;
+    let shown = contents(&board);
+    assert!(shown[0].contains("Half the mill"), "{shown:?}");
+    assert!(shown[1].contains("Cards went out"), "{shown:?}");
+    assert_eq!(calls(&board), ["Still open"]);
+
+    // What comes after arrives as usual, each once.
+    organizer
+        .post(&updates, json!({"text": "Vote set for Friday"}))
+        .await;
+    let board = until(&member, "/api/v1/board", |b| contents(b).len() >= 3).await;
+    let shown = contents(&board);
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(shown[0].contains("Vote set"), "{shown:?}");
+
+    for instance in [b, c] {
+        instance.stop().await;
+    }
+}

@@ -244,8 +244,11 @@ pub async fn receive_accept(accept: Accept, data: &Data) -> Result<()> {
         return Ok(());
     }
     // Matches only our follow of this very actor with this very Follow id.
-    follows::mark_following_accepted(&mut tx, &accept.actor, accept.object.id()).await?;
+    let ours = follows::mark_following_accepted(&mut tx, &accept.actor, accept.object.id()).await?;
     unionhall_store::commit(tx).await?;
+    if ours {
+        super::backfill::spawn(data, accept.actor);
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! applies the change in one transaction, and enqueues any answer in the same one.
 
 pub mod action;
+pub mod backfill;
 pub mod call;
 pub mod campaign;
 pub mod follow;

@@ -1,0 +1,116 @@
+//! What a chapter published before we followed it. Deliveries only bring what
+//! comes after the chapter's Accept, so a member who follows a campaign would
+//! otherwise see none of its earlier updates, calls or strikes. Once the Accept
+//! arrives, the newest public Creates of the chapter's outbox are taken, oldest
+//! first, and each object is fetched as it now is (a call met since, a strike
+//! ended since, an update deleted since) and stored as if it had been delivered.
+//!
+//! Best effort, and never more than that: a failure is logged, and what a later
+//! delivery brings is applied as usual. The fetches are signed by the instance
+//! actor and carry nothing about who here follows the chapter.
+
+use super::post::receive_object;
+use crate::protocol::ActivityObject;
+use crate::{Data, Error, Result};
+use activitypub_federation::fetch::fetch_object_http;
+use activitypub_federation::protocol::verification::verify_domains_match;
+use serde_json::Value;
+use url::Url;
+
+/// At most this many of the outbox's items are taken (ours shows 20).
+const MOST_ITEMS: usize = 20;
+
+/// Backfills `chapter` in the background.
+pub(crate) fn spawn(data: &Data, chapter: Url) {
+    let data = data.reset_request_count();
+    tokio::spawn(async move {
+        match backfill(&data, &chapter).await {
+            Ok(stored) => {
+                tracing::info!(%chapter, stored, "backfilled what the chapter published before")
+            }
+            Err(err) => tracing::warn!(%chapter, "backfill failed: {err}"),
+        }
+    });
+}
+
+/// Stores what `chapter` published before we followed it; returns how many
+/// objects were taken.
+pub async fn backfill(data: &Data, chapter: &Url) -> Result<usize> {
+    crate::policy::check(data, chapter).await?;
+    let actor = fetch_json(data, chapter).await?;
+    let outbox = url_field(&actor, "outbox")
+        .ok_or_else(|| Error::Remote(format!("{chapter} has no outbox")))?;
+    verify_domains_match(&outbox, chapter)?;
+    let items = items_of(data, chapter, fetch_json(data, &outbox).await?).await?;
+    let mut stored = 0;
+    // Outboxes list the newest first; applied oldest first, as they happened.
+    for item in items.iter().take(MOST_ITEMS).rev() {
+        match take(data, chapter, item).await {
+            Ok(true) => stored += 1,
+            Ok(false) => {}
+            Err(err) => tracing::debug!(%chapter, "an outbox item was left out: {err}"),
+        }
+    }
+    Ok(stored)
+}
+
+/// A collection's items, inline or on its first page.
+async fn items_of(data: &Data, chapter: &Url, collection: Value) -> Result<Vec<Value>> {
+    let inline = |page: &Value| {
+        ["orderedItems", "items"]
+            .iter()
+            .find_map(|field| page.get(field).and_then(Value::as_array).cloned())
+    };
+    if let Some(items) = inline(&collection) {
+        return Ok(items);
+    }
+    let first = match collection.get("first") {
+        Some(Value::String(url)) => {
+            let url = Url::parse(url).map_err(|err| Error::Remote(format!("first page: {err}")))?;
+            verify_domains_match(&url, chapter)?;
+            fetch_json(data, &url).await?
+        }
+        Some(page @ Value::Object(_)) => page.clone(),
+        _ => Value::Null,
+    };
+    Ok(inline(&first).unwrap_or_default())
+}
+
+/// Stores one outbox item if it is a Create by the chapter whose object can
+/// still be fetched; false for anything else.
+async fn take(data: &Data, chapter: &Url, item: &Value) -> Result<bool> {
+    if item.get("type").and_then(Value::as_str) != Some("Create")
+        || url_field(item, "actor").as_ref() != Some(chapter)
+    {
+        return Ok(false);
+    }
+    let id = url_field(item, "id").ok_or_else(|| Error::Remote("a Create without id".into()))?;
+    verify_domains_match(&id, chapter)?;
+    let object_id = match item.get("object") {
+        Some(Value::String(url)) => Url::parse(url).ok(),
+        Some(object) => url_field(object, "id"),
+        None => None,
+    }
+    .ok_or_else(|| Error::Remote(format!("{id} names no object")))?;
+    verify_domains_match(&object_id, chapter)?;
+    // As it is now, not as it was created; a deleted one is gone (an error).
+    let data = data.reset_request_count();
+    let current = fetch_json(&data, &object_id).await?;
+    if url_field(&current, "id").as_ref() != Some(&object_id) {
+        return Err(Error::Remote(format!(
+            "{object_id} answered with another object"
+        )));
+    }
+    let object: ActivityObject = serde_json::from_value(current)
+        .map_err(|err| Error::Remote(format!("{object_id} is unreadable: {err}")))?;
+    receive_object(&data, &id, chapter, object).await?;
+    Ok(true)
+}
+
+async fn fetch_json(data: &Data, url: &Url) -> Result<Value> {
+    Ok(fetch_object_http::<_, Value>(url, data).await?.object)
+}
+
+fn url_field(value: &Value, field: &str) -> Option<Url> {
+    value.get(field)?.as_str().and_then(|s| Url::parse(s).ok())
+}
