@@ -160,17 +160,39 @@ async fn a_body_admits_chapters_elsewhere_and_relays_what_members_address_to_it(
     })
     .await;
 
-    // A member's strike reaches the other members through the body too.
+    // A member's strike reaches the other members through the body too, with
+    // its picket shifts, which they pledge to as to any call.
     let (status, strike) = millers
         .post(
             "/api/v1/chapters/millers/strikes",
-            json!({"strike": {"employer": "Mill Corp"}}),
+            json!({"strike": {"employer": "Mill Corp", "picket_lines": [{
+                "place": {"address": "Mill gate"},
+                "shifts": [{"starts_at": 1_798_000_000_000i64, "ends_at": 1_798_014_400_000i64, "needed": 5}]
+            }]}}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{strike}");
-    until(&brewer, "/api/v1/strikes", |all| {
-        all.as_array()
-            .is_some_and(|s| s.iter().any(|x| x["strike"]["employer"] == "Mill Corp"))
+    let strikes = until(&brewer, "/api/v1/strikes", |all| {
+        all.as_array().is_some_and(|s| {
+            s.iter().any(|x| {
+                x["strike"]["employer"] == "Mill Corp"
+                    && x["shifts"].as_array().is_some_and(|s| s.len() == 1)
+            })
+        })
+    })
+    .await;
+    let shift = strikes[0]["shifts"][0]["call_id"].as_i64().unwrap();
+    let (status, totals) = brewer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/calls/{shift}/pledges/brewers"),
+            Some(json!({"kind": "attend"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{totals}");
+    let strike_path = format!("/api/v1/strikes/{}", strike["id"]);
+    until(&millers, &strike_path, |s| {
+        s["shifts"][0]["pledged_people"] == 1
     })
     .await;
     let (status, _) = millers

@@ -4,7 +4,7 @@
 //! `PledgeTotal`), and the calling chapter adds every chapter's totals up and
 //! publishes the running total on the call (Update).
 
-use super::{first_time, same_actor, wake};
+use super::{first_time, same_actor, union, wake};
 use crate::delivery::enqueue;
 use crate::protocol::call::{GoalJson, PlaceJson, SourceJson, TotalsJson, PLEDGE_TOTAL};
 use crate::protocol::note::plain_text_to_html;
@@ -251,22 +251,31 @@ async fn send_call(
     author: &ActorRow,
     create: bool,
 ) -> Result<()> {
-    let object = call_json(row, author)?;
+    let mut object = call_json(row, author)?;
     let audience = Audience::of_row(row);
-    let inboxes = inboxes_for(conn, data, author, &audience).await?;
-    let id = data.urls.new_activity_id();
+    let mut inboxes = inboxes_for(conn, data, author, &audience).await?;
     let public = audience == Audience::Public;
+    // A public picket shift goes where its strike goes: to the chapter's
+    // unions too, which relay it to their members.
+    let bodies = if public && row.strike.is_some() {
+        union::admitted_bodies(conn, &author.ap_id).await?
+    } else {
+        Vec::new()
+    };
+    object.cc.extend(bodies.iter().cloned());
+    inboxes.extend(union::remote_body_inboxes(conn, data, &bodies).await?);
+    let id = data.urls.new_activity_id();
     let (to, cc) = (object.to.clone(), object.cc.clone());
     let object = ActivityObject::Call(Box::new(object));
-    let activity = super::union::rebuilt(&id, &author.ap_id, object, (to.clone(), cc), create)?;
+    let activity = union::rebuilt(&id, &author.ap_id, object, (to.clone(), cc), create)?;
     enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await?;
     // A body of this instance relays at once what its member addressed to it.
     if let Audience::Union(body) = &audience {
         if data.urls.is_local(body) {
-            super::union::relay_if_addressed(conn, data, &to, &author.ap_id, &activity).await?;
+            union::relay_if_addressed(conn, data, &to, &author.ap_id, &activity).await?;
         }
     }
-    Ok(())
+    union::relay_through_local_bodies(conn, data, &bodies, &author.ap_id, &activity).await
 }
 
 /// A call as it is to be stored.
@@ -661,7 +670,10 @@ pub async fn receive_call(
         .any(|u| data.urls.is_local(u));
     let followed = follows::is_following(&data.store, actor).await?;
     let public = call.to.iter().chain(&call.cc).any(|u| u.as_str() == PUBLIC);
-    let to_our_body = super::union::our_body_among(data, &call.to).await?;
+    // A body is named in `to` by what a member addresses to its union, in
+    // `cc` by a picket shift, which goes to all of the chapter's unions.
+    let addressees: Vec<Url> = call.to.iter().chain(&call.cc).cloned().collect();
+    let to_our_body = union::our_body_among(data, &addressees).await?;
     let audience = if let Some(body) = relayed_by.cloned().or_else(|| to_our_body.clone()) {
         Audience::Union(body)
     } else if public {
@@ -685,7 +697,7 @@ pub async fn receive_call(
     }
     let is_new = calls::by_ap_id(&mut tx, &call.id).await?.is_none();
     let relay = match &to_our_body {
-        Some(_) => Some(super::union::rebuilt(
+        Some(_) => Some(union::rebuilt(
             id,
             actor,
             ActivityObject::Call(Box::new(call.clone())),
@@ -729,7 +741,7 @@ pub async fn receive_call(
     write(&mut tx, stored).await?;
     // Addressed to a body of ours by a member: relay it to the other members.
     if let Some(activity) = relay {
-        super::union::relay_if_addressed(&mut tx, data, &call.to, actor, &activity).await?;
+        union::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
     }
     unionhall_store::commit(tx).await?;
     Ok(())

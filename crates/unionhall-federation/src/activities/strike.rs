@@ -6,7 +6,7 @@
 use super::call::{
     close_shifts, insert_call, local_chapter, parse_time, public, rfc3339, Audience,
 };
-use super::{first_time, same_actor, wake};
+use super::{first_time, same_actor, union, wake};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
 use crate::protocol::note::plain_text_to_html;
@@ -139,22 +139,13 @@ async fn send_strike(
     create: bool,
 ) -> Result<()> {
     let mut object = strike_json(conn, row, author).await?;
-    let bodies: Vec<Url> = unionhall_store::unions::bodies_of_in(conn, &author.ap_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.accepted_at.is_some())
-        .map(|m| m.body)
-        .collect();
+    let bodies = union::admitted_bodies(conn, &author.ap_id).await?;
     object.cc.extend(bodies.iter().cloned());
     let mut inboxes = follows::follower_inboxes(conn, &author.ap_id).await?;
-    for body in bodies.iter().filter(|b| !data.urls.is_local(b)) {
-        if let Some(actor) = store_actors::by_ap_id_in(conn, body).await? {
-            inboxes.push(actor.delivery_inbox().clone());
-        }
-    }
+    inboxes.extend(union::remote_body_inboxes(conn, data, &bodies).await?);
     let id = data.urls.new_activity_id();
     let addressees = (object.to.clone(), object.cc.clone());
-    let activity = super::union::rebuilt(
+    let activity = union::rebuilt(
         &id,
         &author.ap_id,
         ActivityObject::Strike(Box::new(object)),
@@ -162,17 +153,7 @@ async fn send_strike(
         create,
     )?;
     enqueue(conn, &data.urls, author, &id, &activity, &inboxes, true).await?;
-    for body in bodies.iter().filter(|b| data.urls.is_local(b)) {
-        super::union::relay_if_addressed(
-            conn,
-            data,
-            std::slice::from_ref(body),
-            &author.ap_id,
-            &activity,
-        )
-        .await?;
-    }
-    Ok(())
+    union::relay_through_local_bodies(conn, data, &bodies, &author.ap_id, &activity).await
 }
 
 fn history_json(history: &[StrikeUpdate]) -> Result<String> {
@@ -472,7 +453,7 @@ pub async fn receive_strike(
         })
         .collect::<Result<Vec<_>>>()?;
     let addressees: Vec<Url> = json.to.iter().chain(&json.cc).cloned().collect();
-    let to_our_body = super::union::our_body_among(data, &addressees).await?;
+    let to_our_body = union::our_body_among(data, &addressees).await?;
     let followed = follows::is_following(&data.store, actor).await?;
     if !(followed || relayed_by.is_some() || to_our_body.is_some()) {
         return Ok(());
@@ -486,7 +467,7 @@ pub async fn receive_strike(
             let is_new = strikes::by_ap_id(&mut tx, &json.id).await?.is_none();
             let object = ActivityObject::Strike(Box::new(json.clone()));
             let pair = (json.to.clone(), json.cc.clone());
-            Some(super::union::rebuilt(id, actor, object, pair, is_new)?)
+            Some(union::rebuilt(id, actor, object, pair, is_new)?)
         }
         None => None,
     };
@@ -511,7 +492,7 @@ pub async fn receive_strike(
     // None: an older version than ours, delivered late; nothing to do.
     write(&mut tx, stored).await?;
     if let Some(activity) = relay {
-        super::union::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
+        union::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
     }
     unionhall_store::commit(tx).await?;
     Ok(())

@@ -293,6 +293,49 @@ pub(crate) fn rebuilt(
     .map_err(|err| Error::Internal(err.to_string()))
 }
 
+/// The bodies `chapter` is an admitted member of. What a chapter sends to all
+/// its unions (a strike and its picket shifts) names each in `cc`: a body of
+/// another instance gets it in its inbox, and every body relays it to its
+/// other members.
+pub(crate) async fn admitted_bodies(conn: &mut Connection, chapter: &Url) -> Result<Vec<Url>> {
+    Ok(unions::bodies_of_in(conn, chapter)
+        .await?
+        .into_iter()
+        .filter(|m| m.accepted_at.is_some())
+        .map(|m| m.body)
+        .collect())
+}
+
+/// The inboxes of those of `bodies` on other instances.
+pub(crate) async fn remote_body_inboxes(
+    conn: &mut Connection,
+    data: &Data,
+    bodies: &[Url],
+) -> Result<Vec<Url>> {
+    let mut inboxes = Vec::new();
+    for body in bodies.iter().filter(|b| !data.urls.is_local(b)) {
+        if let Some(actor) = store_actors::by_ap_id_in(conn, body).await? {
+            inboxes.push(actor.delivery_inbox().clone());
+        }
+    }
+    Ok(inboxes)
+}
+
+/// Those of `bodies` on this instance relay `activity` of their member
+/// `sender` at once, in the sender's transaction.
+pub(crate) async fn relay_through_local_bodies(
+    conn: &mut Connection,
+    data: &Data,
+    bodies: &[Url],
+    sender: &Url,
+    activity: &serde_json::Value,
+) -> Result<()> {
+    for body in bodies.iter().filter(|b| data.urls.is_local(b)) {
+        relay_if_addressed(conn, data, std::slice::from_ref(body), sender, activity).await?;
+    }
+    Ok(())
+}
+
 /// If `to` names one of our bodies and `sender` is an admitted member of it, the
 /// body relays `activity` to its other members. Returns the body.
 pub(crate) async fn relay_if_addressed(
