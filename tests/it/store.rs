@@ -284,3 +284,71 @@ async fn a_backed_off_peer_is_skipped_until_a_delivery_to_it_succeeds() {
         .unwrap();
     assert_eq!(failures, 1, "counted from zero again after the success");
 }
+
+#[tokio::test]
+async fn a_due_backfill_is_claimed_once_and_not_again_until_its_lease_ends() {
+    use unionhall_store::{actors, follows, now_millis};
+    // Two followed chapters, the follows accepted with their backfills due now
+    // and in an hour; then the store alone.
+    let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let instance = actors::instance_actor(&a.store).await.unwrap().unwrap();
+    let mut targets = Vec::new();
+    for handle in ["due", "later"] {
+        let mut row = crate::federation::create_chapter(&a, handle).await;
+        // Seen from here, they are another server's.
+        row.ap_id = remote(&format!("actors/{handle}"));
+        row.handle = None;
+        row.is_local = false;
+        row.private_key_pem = None;
+        actors::upsert_remote(&a.store, &row).await.unwrap();
+        targets.push(row.ap_id);
+    }
+    let db = a.stop().await;
+    let store = open_store(&db).await;
+    let now = now_millis();
+    for (target, due) in targets.iter().zip([now, now + 3_600_000]) {
+        let follow_id = remote(&format!("follows/{due}"));
+        let mut tx = store.begin_write().await.unwrap();
+        follows::insert_following(&mut tx, target, &instance.ap_id, &follow_id)
+            .await
+            .unwrap();
+        assert!(
+            follows::mark_following_accepted(&mut tx, target, &follow_id, due)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+    }
+
+    // Two workers at once: one of them gets the due one, the other nothing.
+    let lease = now_millis() + 60_000;
+    let (first, second) = tokio::join!(
+        follows::claim_due_backfills(&store, 10, lease),
+        follows::claim_due_backfills(&store, 10, lease)
+    );
+    let mut claimed = first.unwrap();
+    claimed.extend(second.unwrap());
+    assert_eq!(claimed.len(), 1, "{claimed:?}");
+    assert_eq!(claimed[0].target, targets[0]);
+    assert!(follows::claim_due_backfills(&store, 10, lease)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Failed: due again now; done: never again.
+    follows::set_backfill_due(&store, &targets[0], Some(now_millis()))
+        .await
+        .unwrap();
+    let again = follows::claim_due_backfills(&store, 10, lease)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    follows::set_backfill_due(&store, &targets[0], None)
+        .await
+        .unwrap();
+    assert!(follows::claim_due_backfills(&store, 10, i64::MAX)
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.target != targets[0]));
+}

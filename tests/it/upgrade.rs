@@ -115,7 +115,11 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
     follows::insert_following(&mut tx, &bakers.ap_id, &b_instance.ap_id, &follow_id)
         .await
         .unwrap();
-    follows::mark_following_accepted(&mut tx, &bakers.ap_id, &follow_id)
+    // As the previous release accepted a follow (its table had no backfill).
+    sqlx::query("UPDATE following SET accepted_at = $1 WHERE target = $2")
+        .bind(unionhall_store::now_millis())
+        .bind(bakers.ap_id.as_str())
+        .execute(&mut *tx)
         .await
         .unwrap();
     unionhall_store::commit(tx).await.unwrap();

@@ -137,22 +137,78 @@ pub async fn insert_following(
 }
 
 /// Marks our follow of `target` accepted, if `follow_id` is the one we sent (an
-/// Accept of something else changes nothing). True if it matched.
+/// Accept of something else changes nothing), with its backfill due at
+/// `backfill_due` (Unix ms). True if it matched.
 pub async fn mark_following_accepted(
     conn: &mut AnyConnection,
     target: &Url,
     follow_id: &Url,
+    backfill_due: i64,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE following SET accepted_at = COALESCE(accepted_at, $3) \
+        "UPDATE following SET accepted_at = COALESCE(accepted_at, $3), backfill_due = $4 \
          WHERE target = $1 AND follow_id = $2",
     )
     .bind(target.as_str())
     .bind(follow_id.as_str())
     .bind(now_millis())
+    .bind(backfill_due)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// A followed actor whose backfill was due, claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueBackfill {
+    pub target: Url,
+    pub accepted_at: i64,
+}
+
+/// Claims up to `limit` accepted follows whose backfill is due: each one's due
+/// time moves to `lease_until` (Unix ms), so that no other worker takes it
+/// while this one works on it.
+pub async fn claim_due_backfills(
+    store: &Store,
+    limit: i64,
+    lease_until: i64,
+) -> Result<Vec<DueBackfill>> {
+    let now = now_millis();
+    // The outer condition is checked again on PostgreSQL for a row another
+    // process claimed meanwhile: it no longer holds, and the row is skipped.
+    let mut tx = store.begin_write().await?;
+    let rows = sqlx::query(
+        "UPDATE following SET backfill_due = $2 WHERE backfill_due <= $1 \
+         AND accepted_at IS NOT NULL AND target IN (SELECT target FROM following \
+         WHERE backfill_due <= $1 AND accepted_at IS NOT NULL ORDER BY backfill_due LIMIT $3) \
+         RETURNING target, accepted_at",
+    )
+    .bind(now)
+    .bind(lease_until)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DueBackfill {
+                target: url(row, "target")?,
+                accepted_at: row.try_get("accepted_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Sets when the backfill of `target` is next due; None when it is done.
+pub async fn set_backfill_due(store: &Store, target: &Url, due: Option<i64>) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query("UPDATE following SET backfill_due = $2 WHERE target = $1")
+        .bind(target.as_str())
+        .bind(due)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Drops our follow of `target` (after an Undo we sent, or a Reject we got).

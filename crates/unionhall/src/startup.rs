@@ -103,6 +103,10 @@ impl Application {
         let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
         let worker = unionhall_federation::delivery::worker::spawn(
             self.state.federation_data().app_data().clone(),
+            workers_stopped.clone(),
+        );
+        let backfills = unionhall_federation::activities::backfill::spawn_runner(
+            self.state.federation_data(),
             workers_stopped,
         );
         let router = unionhall_web::router(self.state);
@@ -126,6 +130,8 @@ impl Application {
                 "deliveries still in flight after the grace period; they will be retried"
             );
         }
+        // A backfill cut short is taken up again when its lease ends.
+        let _ = tokio::time::timeout(grace, backfills).await;
         self.store.close().await;
         outcome
     }

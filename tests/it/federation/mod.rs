@@ -1,6 +1,7 @@
 //! Federation between real instances on loopback addresses (127.0.0.2, .3, .4),
 //! signed, over HTTP, each on its own database.
 
+mod backfill;
 pub(crate) mod bad_input;
 mod delivery;
 mod discovery;

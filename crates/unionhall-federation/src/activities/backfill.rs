@@ -5,32 +5,87 @@
 //! first, and each object is fetched as it now is (a call met since, a strike
 //! ended since, an update deleted since) and stored as if it had been delivered.
 //!
-//! Best effort, and never more than that: a failure is logged, and what a later
-//! delivery brings is applied as usual. The fetches are signed by the instance
-//! actor and carry nothing about who here follows the chapter.
+//! The Accept's transaction records the backfill as due (`following.backfill_due`),
+//! and the attempt starts at once. An attempt that fails (the chapter's server
+//! unreachable, say) is tried again after five times `retry_base`, until
+//! `delivery_expiry` after the Accept; one cut short by a crash is taken up
+//! again when its lease ends, by the runner every instance process starts. The
+//! fetches are signed by the instance actor and carry nothing about who here
+//! follows the chapter.
 
 use super::post::receive_object;
 use crate::protocol::ActivityObject;
-use crate::{Data, Error, Result};
+use crate::{Data, Error, FederationSettings, Result};
 use activitypub_federation::fetch::fetch_object_http;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use serde_json::Value;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use unionhall_store::{follows, now_millis};
 use url::Url;
 
 /// At most this many of the outbox's items are taken (ours shows 20).
 const MOST_ITEMS: usize = 20;
+/// Claimed backfills per round of the runner.
+const CLAIMS_PER_ROUND: i64 = 4;
 
-/// Backfills `chapter` in the background.
+/// How long an attempt holds its backfill before another may take it: time
+/// for every fetch of one attempt to time out.
+pub(crate) fn lease_ms(settings: &FederationSettings) -> i64 {
+    settings.request_timeout.as_millis() as i64 * (MOST_ITEMS as i64 + 4)
+}
+
+/// Attempts the backfill of `chapter` now, in the background.
 pub(crate) fn spawn(data: &Data, chapter: Url) {
     let data = data.reset_request_count();
+    tokio::spawn(async move { attempt(&data, &chapter, now_millis()).await });
+}
+
+/// Takes up the backfills that are due (failed before, or cut short by a
+/// stop), every `retry_base`, until `shutdown` turns true.
+pub fn spawn_runner(data: Data, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        match backfill(&data, &chapter).await {
-            Ok(stored) => {
-                tracing::info!(%chapter, stored, "backfilled what the chapter published before")
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(data.settings.retry_base) => {}
+                _ = shutdown.changed() => {}
             }
-            Err(err) => tracing::warn!(%chapter, "backfill failed: {err}"),
+            if *shutdown.borrow() {
+                return;
+            }
+            let lease_until = now_millis() + lease_ms(&data.settings);
+            let due = follows::claim_due_backfills(&data.store, CLAIMS_PER_ROUND, lease_until);
+            for claimed in due.await.unwrap_or_else(|err| {
+                tracing::warn!("claiming due backfills failed: {err}");
+                Vec::new()
+            }) {
+                attempt(&data, &claimed.target, claimed.accepted_at).await;
+            }
         }
-    });
+    })
+}
+
+/// One attempt; records it done, or when to try again, or that it is given up.
+async fn attempt(data: &Data, chapter: &Url, accepted_at: i64) {
+    let next = match backfill(data, chapter).await {
+        Ok(stored) => {
+            tracing::info!(%chapter, stored, "backfilled what the chapter published before");
+            None
+        }
+        Err(err)
+            if now_millis() - accepted_at > data.settings.delivery_expiry.as_millis() as i64 =>
+        {
+            tracing::warn!(%chapter, "backfill given up: {err}");
+            None
+        }
+        Err(err) => {
+            tracing::warn!(%chapter, "backfill failed, to be tried again: {err}");
+            Some(now_millis() + 5 * data.settings.retry_base.as_millis() as i64)
+        }
+    };
+    if let Err(err) = follows::set_backfill_due(&data.store, chapter, next).await {
+        tracing::warn!(%chapter, "recording the backfill failed: {err}");
+    }
 }
 
 /// Stores what `chapter` published before we followed it; returns how many

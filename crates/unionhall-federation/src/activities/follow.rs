@@ -14,7 +14,7 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::kinds::activity::{AcceptType, RejectType, UndoType};
 use unionhall_domain::ActorKind;
 use unionhall_store::actors::{self as store_actors, ActorRow};
-use unionhall_store::{actor_blocks, follows};
+use unionhall_store::{actor_blocks, follows, now_millis};
 use url::Url;
 
 /// Finds a remote actor by `@handle@domain`, `handle@domain` or its URL, fetching
@@ -244,7 +244,12 @@ pub async fn receive_accept(accept: Accept, data: &Data) -> Result<()> {
         return Ok(());
     }
     // Matches only our follow of this very actor with this very Follow id.
-    let ours = follows::mark_following_accepted(&mut tx, &accept.actor, accept.object.id()).await?;
+    // The backfill is due once this attempt's lease ends: recorded with the
+    // Accept, it is not lost if the attempt is cut short.
+    let backfill_due = now_millis() + super::backfill::lease_ms(&data.settings);
+    let ours =
+        follows::mark_following_accepted(&mut tx, &accept.actor, accept.object.id(), backfill_due)
+            .await?;
     unionhall_store::commit(tx).await?;
     if ours {
         super::backfill::spawn(data, accept.actor);
