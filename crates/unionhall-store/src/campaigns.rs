@@ -33,7 +33,8 @@ fn from_row(row: &AnyRow) -> Result<CampaignRow> {
     })
 }
 
-/// Inserts a campaign, or replaces the one with this id if `author` wrote it.
+/// Inserts a campaign published at `published_at` (Unix ms), or replaces the
+/// one with this id if `author` wrote it (its publication time stays).
 /// Returns the local id; None if the id belongs to another author.
 pub async fn upsert(
     conn: &mut AnyConnection,
@@ -41,10 +42,11 @@ pub async fn upsert(
     author: &Url,
     record: &str,
     is_local: bool,
+    published_at: i64,
 ) -> Result<Option<i64>> {
     let row = sqlx::query(
         "INSERT INTO campaigns (ap_id, author, record, is_local, published_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (ap_id) DO UPDATE SET \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ap_id) DO UPDATE SET \
          record = excluded.record, updated_at = excluded.updated_at \
          WHERE campaigns.author = excluded.author RETURNING id",
     )
@@ -52,6 +54,7 @@ pub async fn upsert(
     .bind(author.as_str())
     .bind(record)
     .bind(i64::from(is_local))
+    .bind(published_at)
     .bind(now_millis())
     .fetch_optional(conn)
     .await?;

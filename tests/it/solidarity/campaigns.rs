@@ -136,9 +136,11 @@ async fn a_member_who_follows_late_sees_what_came_before_as_it_now_is() {
         )
         .await;
     let updates = format!("/api/v1/campaigns/{}/updates", campaign["id"]);
+    let mut published = Vec::new();
     for text in ["Cards went out today", "Half the mill has signed"] {
         let (status, update) = organizer.post(&updates, json!({"text": text})).await;
         assert_eq!(status, StatusCode::CREATED, "{update}");
+        published.insert(0, update["published_at"].as_i64().unwrap());
         // Their order is their published time, to the millisecond.
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
@@ -167,6 +169,10 @@ async fn a_member_who_follows_late_sees_what_came_before_as_it_now_is() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{followed}");
+    assert_eq!(
+        followed["published_at"], campaign["published_at"],
+        "when it was started, not when C heard of it"
+    );
 
     // Once the chapter accepts, the earlier updates arrive in their order, and
     // the calls as they now are: the met one is not on the board.
@@ -193,6 +199,13 @@ async fn a_member_who_follows_late_sees_what_came_before_as_it_now_is() {
     let shown = contents(&board);
     assert!(shown[0].contains("Half the mill"), "{shown:?}");
     assert!(shown[1].contains("Cards went out"), "{shown:?}");
+    let times: Vec<i64> = board["campaign_updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["published_at"].as_i64().unwrap())
+        .collect();
+    assert_eq!(times, published, "each at its own time");
     assert_eq!(calls(&board), ["Still open"]);
 
     // What comes after arrives as usual, each once.

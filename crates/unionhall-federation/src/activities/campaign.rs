@@ -20,7 +20,7 @@ use unionhall_domain::Campaign;
 use unionhall_store::actors::ActorRow;
 use unionhall_store::campaigns::{self, CampaignRow};
 use unionhall_store::posts::Post;
-use unionhall_store::{actors as store_actors, follows};
+use unionhall_store::{actors as store_actors, follows, now_millis};
 use url::Url;
 
 pub fn record_of(row: &CampaignRow) -> Result<Campaign> {
@@ -59,7 +59,7 @@ pub async fn start(data: &Data, handle: &str, campaign: Campaign) -> Result<Camp
         serde_json::to_string(&campaign).map_err(|err| Error::Internal(err.to_string()))?;
     let ap_id = data.urls.new_campaign_id();
     let mut tx = data.store.begin_write().await?;
-    campaigns::upsert(&mut tx, &ap_id, &author.ap_id, &record, true).await?;
+    campaigns::upsert(&mut tx, &ap_id, &author.ap_id, &record, true, now_millis()).await?;
     let row = campaigns::by_ap_id(&mut tx, &ap_id)
         .await?
         .ok_or_else(|| Error::Internal("the campaign vanished".into()))?;
@@ -130,9 +130,17 @@ async fn store_campaign(
     .validated()?;
     let record =
         serde_json::to_string(&campaign).map_err(|err| Error::Internal(err.to_string()))?;
-    campaigns::upsert(conn, &json.id, &json.attributed_to, &record, false)
-        .await?
-        .ok_or_else(|| Error::Forbidden(format!("{} is not {}'s", json.id, json.attributed_to)))
+    let published_at = super::published_or_now(&json.published);
+    campaigns::upsert(
+        conn,
+        &json.id,
+        &json.attributed_to,
+        &record,
+        false,
+        published_at,
+    )
+    .await?
+    .ok_or_else(|| Error::Forbidden(format!("{} is not {}'s", json.id, json.attributed_to)))
 }
 
 /// Finds a campaign by its address: ours, one we have, or one fetched from its

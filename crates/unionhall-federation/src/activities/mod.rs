@@ -33,6 +33,17 @@ pub(crate) fn same_actor(claimed: &Url, acting: &Url, what: &str) -> Result<()> 
     }
 }
 
+/// When the author says it was published, if that is readable and not ahead of
+/// our clock; else now. A backfilled campaign or update keeps its place among
+/// the others this way.
+pub(crate) fn published_or_now(published: &Option<String>) -> i64 {
+    let now = unionhall_store::now_millis();
+    match call::parse_time(published, "published") {
+        Ok(Some(at)) => at.min(now),
+        _ => now,
+    }
+}
+
 pub(crate) fn wake(data: &Data) {
     data.wake_delivery();
 }

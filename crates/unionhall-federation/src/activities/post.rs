@@ -138,7 +138,7 @@ async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Resul
         author: actor.clone(),
         content: note.content.unwrap_or_default(),
         is_local: false,
-        published_at: published_at(&note.published),
+        published_at: super::published_or_now(&note.published),
         updated_at: None,
         deleted_at: None,
     });
@@ -153,17 +153,6 @@ async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Resul
             "{actor} cannot change {}: it is not theirs",
             note_id
         ))),
-    }
-}
-
-/// When the author says it was published, if that is readable and not ahead of
-/// our clock; else now. A backfilled campaign update keeps its place among the
-/// others this way.
-fn published_at(published: &Option<String>) -> i64 {
-    let now = now_millis();
-    match super::call::parse_time(published, "published") {
-        Ok(Some(at)) => at.min(now),
-        _ => now,
     }
 }
 
