@@ -189,16 +189,62 @@ impl Probe {
     /// "median X ms, worst Y ms (N fetches)".
     fn stop(self) -> String {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let mut times = self.thread.join().expect("probe");
-        times.sort();
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        format!(
-            "median {:.1} ms, worst {:.1} ms ({} fetches)",
-            ms(times[times.len() / 2]),
-            ms(times[times.len() - 1]),
-            times.len()
-        )
+        summary(self.thread.join().expect("probe"), "fetches")
     }
+}
+
+/// A chapter publishing a note every 20 ms, as an organizer posting an update
+/// during a fan-out would: each a write transaction (the post and its
+/// activity; the chapter has no followers to deliver to), timed from the call
+/// on the server's runtime to the commit.
+struct WriteProbe {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<Vec<Duration>>,
+}
+
+impl WriteProbe {
+    fn start(data: &unionhall_federation::Data, handle: &'static str) -> Self {
+        let data = data.reset_request_count();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            let mut times = Vec::new();
+            loop {
+                let start = Instant::now();
+                unionhall_federation::activities::post::publish_note(
+                    &data,
+                    handle,
+                    "The picket moves to gate 4.",
+                )
+                .await
+                .expect("publish");
+                times.push(start.elapsed());
+                if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    return times;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        Self { stop, task }
+    }
+
+    /// "median X ms, worst Y ms (N notes)".
+    async fn stop(self) -> String {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        summary(self.task.await.expect("write probe"), "notes")
+    }
+}
+
+/// "median X ms, worst Y ms (N what)".
+fn summary(mut times: Vec<Duration>, what: &str) -> String {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    format!(
+        "median {:.1} ms, worst {:.1} ms ({} {what})",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() - 1]),
+        times.len()
+    )
 }
 
 /// CPU time (user + system) a process has used, in seconds (`self` or a pid).
@@ -355,6 +401,20 @@ async fn sender() {
     )
     .await
     .expect("chapter");
+    // A second chapter, without followers, writes during the fan-out.
+    unionhall_federation::actors::create_group(
+        &store,
+        &data.urls,
+        unionhall_federation::actors::NewGroup {
+            kind: unionhall_domain::ActorKind::Chapter,
+            handle: unionhall_domain::Handle::parse("writers").expect("handle"),
+            name: "Writers".into(),
+            summary: String::new(),
+            manually_approves_followers: false,
+        },
+    )
+    .await
+    .expect("chapter");
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_rss = rss_kib("VmRSS:");
 
@@ -386,12 +446,20 @@ async fn sender() {
             data.wake_delivery();
         }
     };
-    // What a reader of the chapter sees meanwhile: its actor fetched now and
-    // then, idle first, then during the fan-out.
-    let idle = Probe::start(&chapter.ap_id);
+    // What a reader of the chapter and a writer see meanwhile: its actor
+    // fetched and another chapter's notes published now and then, idle first,
+    // then during the fan-out.
+    let (idle, idle_writes) = (
+        Probe::start(&chapter.ap_id),
+        WriteProbe::start(&data, "writers"),
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_latency = idle.stop();
-    let probe = Probe::start(&chapter.ap_id);
+    let idle_write_latency = idle_writes.stop().await;
+    let (probe, writes) = (
+        Probe::start(&chapter.ap_id),
+        WriteProbe::start(&data, "writers"),
+    );
     let hwm_before = rss_kib("VmHWM:");
     let cpu_before = (cpu_seconds("self"), cpu_seconds(&child.id().to_string()));
     let start = Instant::now();
@@ -399,6 +467,7 @@ async fn sender() {
     let queued = start.elapsed();
     let fanout = queued + wait_delivered(&store, INBOXES as i64).await;
     let busy_latency = probe.stop();
+    let busy_write_latency = writes.stop().await;
     let fanout_peak = rss_kib("VmHWM:").saturating_sub(hwm_before.max(idle_rss));
     let sender_cpu = cpu_seconds("self") - cpu_before.0;
     let receivers_cpu = cpu_seconds(&child.id().to_string()) - cpu_before.1;
@@ -447,6 +516,9 @@ async fn sender() {
     );
     println!(
         "    the chapter's actor fetched meanwhile:     {busy_latency} (idle: {idle_latency})"
+    );
+    println!(
+        "    another chapter's note published meanwhile: {busy_write_latency} (idle: {idle_write_latency})"
     );
     println!(
         "  one peer 150 ms away, {SLOW_ACTIVITIES} activities:        {:>6.2} s  ({:.0} activities/s)",
