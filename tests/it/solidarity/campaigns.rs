@@ -3,21 +3,27 @@
 
 use super::until;
 use crate::federation::create_chapter;
+use crate::helpers::TestInstance;
 use crate::helpers::{fresh_database, spawn_instance_on};
 use crate::members::join;
+use crate::members::Account;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use unionhall_domain::Role;
 
-#[tokio::test]
-async fn a_member_elsewhere_follows_a_campaign_and_its_updates_reach_the_board() {
+/// The millers' chapter on B with an organizer, the brewers' on C with a member.
+async fn millers_and_brewers() -> (TestInstance, TestInstance, Account, Account) {
     let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
     let c = spawn_instance_on("127.0.0.4", fresh_database().await).await;
     create_chapter(&b, "millers").await;
     create_chapter(&c, "brewers").await;
     let organizer = join(&b, "millers", Role::Organizer, "mara").await;
     let member = join(&c, "brewers", Role::Member, "bruno").await;
+    (b, c, organizer, member)
+}
 
+/// The millers' organizer starts their campaign.
+async fn start_campaign(organizer: &Account) -> Value {
     let (status, campaign) = organizer
         .post(
             "/api/v1/chapters/millers/campaigns",
@@ -25,6 +31,13 @@ async fn a_member_elsewhere_follows_a_campaign_and_its_updates_reach_the_board()
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{campaign}");
+    campaign
+}
+
+#[tokio::test]
+async fn a_member_elsewhere_follows_a_campaign_and_its_updates_reach_the_board() {
+    let (b, c, organizer, member) = millers_and_brewers().await;
+    let campaign = start_campaign(&organizer).await;
     let id = campaign["id"].as_i64().unwrap();
     let (status, _) = member
         .post(
@@ -121,20 +134,9 @@ async fn a_member_elsewhere_follows_a_campaign_and_its_updates_reach_the_board()
 
 #[tokio::test]
 async fn a_member_who_follows_late_sees_what_came_before_as_it_now_is() {
-    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
-    let c = spawn_instance_on("127.0.0.4", fresh_database().await).await;
-    create_chapter(&b, "millers").await;
-    create_chapter(&c, "brewers").await;
-    let organizer = join(&b, "millers", Role::Organizer, "mara").await;
-    let member = join(&c, "brewers", Role::Member, "bruno").await;
-
+    let (b, c, organizer, member) = millers_and_brewers().await;
     // Weeks of a campaign before anyone on C hears of it.
-    let (_, campaign) = organizer
-        .post(
-            "/api/v1/chapters/millers/campaigns",
-            json!({"campaign": {"title": "Union yes at the mill", "goal": "Recognition by June"}}),
-        )
-        .await;
+    let campaign = start_campaign(&organizer).await;
     let updates = format!("/api/v1/campaigns/{}/updates", campaign["id"]);
     let mut published = Vec::new();
     for text in ["Cards went out today", "Half the mill has signed"] {
