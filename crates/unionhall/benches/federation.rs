@@ -388,33 +388,9 @@ async fn sender() {
     let hosts = addrs.iter().map(|a| (host_name(a.ip()), a.ip())).collect();
     let (data, stop, server) = instance([127, 0, 0, 1], "sender.bench", dir.path(), hosts).await;
     let store = data.store.clone();
-    let chapter = unionhall_federation::actors::create_group(
-        &store,
-        &data.urls,
-        unionhall_federation::actors::NewGroup {
-            kind: unionhall_domain::ActorKind::Chapter,
-            handle: unionhall_domain::Handle::parse("bench").expect("handle"),
-            name: "Bench".into(),
-            summary: String::new(),
-            manually_approves_followers: false,
-        },
-    )
-    .await
-    .expect("chapter");
+    let chapter = new_chapter(&store, &data.urls, "bench").await;
     // A second chapter, without followers, writes during the fan-out.
-    unionhall_federation::actors::create_group(
-        &store,
-        &data.urls,
-        unionhall_federation::actors::NewGroup {
-            kind: unionhall_domain::ActorKind::Chapter,
-            handle: unionhall_domain::Handle::parse("writers").expect("handle"),
-            name: "Writers".into(),
-            summary: String::new(),
-            manually_approves_followers: false,
-        },
-    )
-    .await
-    .expect("chapter");
+    new_chapter(&store, &data.urls, "writers").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_rss = rss_kib("VmRSS:");
 
@@ -570,6 +546,27 @@ type Running = (
 
 /// Starts an instance called `name` on `ip` with a fresh SQLite file, knowing
 /// the peers in `hosts`.
+/// A chapter of the instance whose store and URLs these are.
+async fn new_chapter(
+    store: &unionhall_store::Store,
+    urls: &unionhall_federation::urls::Urls,
+    handle: &str,
+) -> unionhall_store::actors::ActorRow {
+    unionhall_federation::actors::create_group(
+        store,
+        urls,
+        unionhall_federation::actors::NewGroup {
+            kind: unionhall_domain::ActorKind::Chapter,
+            handle: unionhall_domain::Handle::parse(handle).expect("handle"),
+            name: format!("Chapter {handle}"),
+            summary: String::new(),
+            manually_approves_followers: false,
+        },
+    )
+    .await
+    .expect("chapter")
+}
+
 async fn instance(
     ip: [u8; 4],
     name: &str,
@@ -681,19 +678,7 @@ async fn ingest_benchmark() -> (f64, Duration) {
         instance([127, 0, 3, 1], "receiver.bench", dir.path(), hosts.clone()).await;
     let (sender, stop_s, task_s) =
         instance([127, 0, 3, 2], "sender.bench", dir.path(), hosts).await;
-    let chapter = unionhall_federation::actors::create_group(
-        &sender.store,
-        &sender.urls,
-        unionhall_federation::actors::NewGroup {
-            kind: unionhall_domain::ActorKind::Chapter,
-            handle: unionhall_domain::Handle::parse("movers").expect("handle"),
-            name: "Movers".into(),
-            summary: String::new(),
-            manually_approves_followers: false,
-        },
-    )
-    .await
-    .expect("chapter");
+    let chapter = new_chapter(&sender.store, &sender.urls, "movers").await;
     // The receiver follows the sender, so it keeps its posts and caches its key.
     unionhall_federation::activities::follow::follow_remote(&receiver, chapter.ap_id.as_str())
         .await
