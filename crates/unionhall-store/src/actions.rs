@@ -127,6 +127,21 @@ pub async fn all(store: &Store) -> Result<Vec<ActionRow>> {
     .collect()
 }
 
+/// A body's actions that are not called off, oldest first: what a newly
+/// admitted member is sent.
+pub async fn standing_of(conn: &mut AnyConnection, body: &Url) -> Result<Vec<ActionRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM actions WHERE author = $1 AND is_local = 1 \
+         AND status <> 'called_off' ORDER BY published_at, id"
+    ))
+    .bind(body.as_str())
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// A chapter's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerRow {

@@ -189,6 +189,16 @@ pub async fn bodies_of_in(conn: &mut AnyConnection, chapter: &Url) -> Result<Vec
     .collect()
 }
 
+/// Whether one of our chapters belongs to `body` or has applied to it.
+pub async fn we_belong_or_applied_to(store: &Store, body: &Url) -> Result<bool> {
+    let count: i64 = sqlx::query("SELECT COUNT(*) FROM union_memberships WHERE body = $1")
+        .bind(body.as_str())
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
+    Ok(count > 0)
+}
+
 /// Whether any chapter of ours is an admitted member of `body`.
 pub async fn we_belong_to(store: &Store, body: &Url) -> Result<bool> {
     let count: i64 = sqlx::query(

@@ -229,3 +229,84 @@ async fn chapters_answer_a_coordinated_action_and_everyone_sees_the_tally() {
         instance.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_chapter_admitted_while_an_action_is_decided_gets_it_and_answers() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let c = spawn_instance_on("127.0.0.4", fresh_database().await).await;
+    create_body(&a, "foodunion").await;
+    create_chapter(&c, "brewers").await;
+    let officer = join(&a, "foodunion", Role::Officer, "ofelia").await;
+    let brewers = join(&c, "brewers", Role::Admin, "bram").await;
+
+    // Actions proposed before the brewers apply: one still being decided, one
+    // called off since (no longer standing).
+    let later = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        + 86_400_000;
+    let mut ids = Vec::new();
+    for title in ["Walk out at noon", "Slow down on Friday"] {
+        let (status, proposed) = officer
+            .post(
+                "/api/v1/unions/foodunion/actions",
+                json!({"action": {"title": title, "decision_deadline": later}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{proposed}");
+        ids.push(proposed["id"].as_i64().unwrap());
+    }
+    let (status, body) = officer
+        .post(
+            &format!("/api/v1/actions/{}/status", ids[1]),
+            json!({"status": "called_off"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let acct = format!("@foodunion@{}", a.data.urls.domain());
+    let (status, applied) = brewers
+        .post("/api/v1/chapters/brewers/unions", json!({"body": acct}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{applied}");
+    let pending = until(&officer, "/api/v1/unions/foodunion/members", |m| {
+        m.as_array().is_some_and(|m| m.len() == 1)
+    })
+    .await;
+    officer
+        .post(
+            "/api/v1/unions/foodunion/members/decide",
+            json!({"chapter": pending[0]["chapter"], "admit": true}),
+        )
+        .await;
+
+    // The standing action reaches the new member, which answers it.
+    let actions = until(&brewers, "/api/v1/actions", |all| {
+        all.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    assert_eq!(actions.as_array().unwrap().len(), 1, "{actions}");
+    assert_eq!(actions[0]["action"]["title"], "Walk out at noon");
+    let admitted = |m: &Value| {
+        m.as_array()
+            .is_some_and(|all| all.iter().any(|x| x["admitted"] == true))
+    };
+    until(&brewers, "/api/v1/chapters/brewers/unions", admitted).await;
+    let (status, body) = brewers
+        .call(
+            Method::PUT,
+            &format!("/api/v1/actions/{}/answers/brewers", actions[0]["id"]),
+            Some(json!({"answer": "commit", "people": 7})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    until(&officer, &format!("/api/v1/actions/{}", ids[0]), |v| {
+        v["committed_people"] == 7
+    })
+    .await;
+
+    for instance in [a, c] {
+        instance.stop().await;
+    }
+}

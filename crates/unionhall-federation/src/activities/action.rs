@@ -6,7 +6,7 @@
 
 use super::call::{parse_time, rfc3339};
 use super::{first_time, same_actor, wake};
-use crate::delivery::enqueue;
+use crate::delivery::{enqueue, enqueue_to};
 use crate::protocol::action::{ActionAnswerJson, ActionJson, TallyJson, ACTION_ANSWER};
 use crate::protocol::call::{PlaceJson, SourceJson};
 use crate::protocol::note::plain_text_to_html;
@@ -145,6 +145,32 @@ async fn send_action(
         };
         enqueue(conn, &data.urls, body, &id, &activity, &inboxes, false).await
     }
+}
+
+/// A chapter just admitted to `body` gets the body's actions that still stand,
+/// each as it now is, so that it can answer those still being decided. Sent
+/// with the Accept, in its transaction; the chapter's server takes them even
+/// if they arrive before it (see `receive_action`).
+pub(crate) async fn send_standing_actions_to(
+    conn: &mut Connection,
+    data: &Data,
+    body: &ActorRow,
+    chapter: &ActorRow,
+) -> Result<()> {
+    for row in actions::standing_of(conn, &body.ap_id).await? {
+        let object = action_json(conn, &row).await?;
+        let id = data.urls.new_activity_id();
+        let activity = Create {
+            kind: CreateType::Create,
+            id: id.clone(),
+            actor: body.ap_id.clone(),
+            to: object.to.clone(),
+            cc: object.cc.clone(),
+            object: ActivityObject::Action(Box::new(object)),
+        };
+        enqueue_to(conn, &data.urls, body, &id, &activity, chapter).await?;
+    }
+    Ok(())
 }
 
 fn record_json(action: &CoordinatedAction) -> Result<String> {
@@ -308,7 +334,9 @@ pub async fn answer(data: &Data, id: i64, chapter: &ActorRow, answer: ActionAnsw
 pub async fn receive_action(data: &Data, id: &Url, actor: &Url, json: ActionJson) -> Result<()> {
     same_actor(&json.attributed_to, actor, "propose actions")?;
     verify_domains_match(&json.id, actor)?;
-    if !unions::we_belong_to(&data.store, actor).await? {
+    // A body sends a chapter it admits its standing actions with the Accept;
+    // they may arrive first, so a body we applied to counts too.
+    if !unions::we_belong_or_applied_to(&data.store, actor).await? {
         return Ok(());
     }
     let status = ActionStatus::parse(&json.action_status)?;

@@ -148,6 +148,7 @@ pub async fn decide(data: &Data, body_handle: &str, chapter: &Url, admit: bool) 
                 object: join,
             };
             enqueue_to(&mut tx, &data.urls, &body, &id, &answer, &applicant).await?;
+            super::action::send_standing_actions_to(&mut tx, data, &body, &applicant).await?;
         } else {
             let answer: Reject = Answer {
                 kind: RejectType::Reject,
