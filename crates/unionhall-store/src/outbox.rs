@@ -65,6 +65,37 @@ pub async fn enqueue(
 /// host in turn. Sorted, the inboxes of one big server would come all in a row,
 /// so that a batch of claims waited on that server's few slots (and opened as
 /// many connections to it) while the other servers waited their turn.
+/// Queues, for one more inbox, the `ap_type` activities `actor` sent since
+/// `since` (Unix ms), at most `limit` of the newest, each exactly as it was
+/// sent. Returns how many were queued (one already queued there is skipped).
+pub async fn resend_to(
+    conn: &mut AnyConnection,
+    actor: &Url,
+    ap_type: &str,
+    since: i64,
+    limit: i64,
+    inbox: &Url,
+) -> Result<u64> {
+    let now = now_millis();
+    let done = sqlx::query(
+        "INSERT INTO deliveries (activity, inbox, host, next_attempt_at, created_at) \
+         SELECT ap_id, $4, $5, $6, $6 FROM (SELECT ap_id, created_at FROM outbox \
+         WHERE actor = $1 AND ap_type = $2 AND created_at >= $3 \
+         ORDER BY created_at DESC LIMIT $7) AS newest WHERE true ORDER BY created_at \
+         ON CONFLICT (activity, inbox) DO NOTHING",
+    )
+    .bind(actor.as_str())
+    .bind(ap_type)
+    .bind(since)
+    .bind(inbox.as_str())
+    .bind(host_of(inbox))
+    .bind(now)
+    .bind(limit)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 fn interleaved_by_host(inboxes: &[Url]) -> Vec<&Url> {
     let mut unique: Vec<&Url> = inboxes.iter().collect();
     unique.sort();

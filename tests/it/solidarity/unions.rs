@@ -225,3 +225,118 @@ async fn a_body_admits_chapters_elsewhere_and_relays_what_members_address_to_it(
         instance.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_chapter_admitted_later_gets_what_the_body_relayed_before_as_it_now_is() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let c = spawn_instance_on("127.0.0.4", fresh_database().await).await;
+    let body_url = create_body(&a, "foodunion").await;
+    create_chapter(&b, "millers").await;
+    create_chapter(&c, "brewers").await;
+    let officer = join(&a, "foodunion", Role::Officer, "ofelia").await;
+    let millers = join(&b, "millers", Role::Admin, "mara").await;
+    let brewers = join(&c, "brewers", Role::Admin, "bram").await;
+    let acct = format!("@foodunion@{}", a.data.urls.domain());
+    let admit = |name: &'static str| {
+        let officer = officer.clone();
+        async move {
+            let pending = until(&officer, "/api/v1/unions/foodunion/members", |m| {
+                m.as_array().is_some_and(|m| {
+                    m.iter().any(|x| {
+                        x["admitted"] == false
+                            && x["chapter"]
+                                .as_str()
+                                .unwrap()
+                                .ends_with(&format!("/{name}"))
+                    })
+                })
+            })
+            .await;
+            let chapter = pending
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| {
+                    x["chapter"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with(&format!("/{name}"))
+                })
+                .unwrap()["chapter"]
+                .clone();
+            let (status, body) = officer
+                .post(
+                    "/api/v1/unions/foodunion/members/decide",
+                    json!({"chapter": chapter, "admit": true}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        }
+    };
+    let admitted = |m: &Value| {
+        m.as_array()
+            .is_some_and(|all| all.iter().any(|x| x["admitted"] == true))
+    };
+
+    // The millers are the body's only member for a while: two calls to the
+    // union, one of them met since.
+    millers
+        .post("/api/v1/chapters/millers/unions", json!({"body": acct}))
+        .await;
+    admit("millers").await;
+    until(&millers, "/api/v1/chapters/millers/unions", admitted).await;
+    let mut calls = Vec::new();
+    for title in ["Turn out for the vote", "Fill the hall on Monday"] {
+        let (status, call) = millers
+            .post(
+                "/api/v1/chapters/millers/calls",
+                json!({"call": {"kind": "turnout", "title": title, "goal": {"people": 30}},
+                       "audience": "union", "union": body_url}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{call}");
+        calls.push(call["id"].as_i64().unwrap());
+    }
+    let (status, _) = millers
+        .post(
+            &format!("/api/v1/calls/{}/status", calls[1]),
+            json!({"status": "met"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The body has them, and has relayed all three (to no one yet).
+    let store = a.store.clone();
+    crate::helpers::wait_for("the body to have both calls, one met", 20, || {
+        let store = store.clone();
+        async move {
+            let calls = unionhall_store::calls::all(&store).await.unwrap();
+            calls.len() == 2 && calls.iter().any(|c| c.status == "met")
+        }
+    })
+    .await;
+
+    // The brewers join later and get both calls, the met one as met.
+    brewers
+        .post("/api/v1/chapters/brewers/unions", json!({"body": acct}))
+        .await;
+    admit("brewers").await;
+    let seen = until(&brewers, "/api/v1/calls", |all| {
+        all.as_array()
+            .is_some_and(|a| a.len() == 2 && a.iter().any(|c| c["status"] == "met"))
+    })
+    .await;
+    let open: Vec<&Value> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "open")
+        .collect();
+    assert_eq!(open.len(), 1, "{seen}");
+    assert_eq!(open[0]["call"]["title"], "Turn out for the vote");
+    assert_eq!(open[0]["audience"], "union");
+
+    for instance in [a, b, c] {
+        instance.stop().await;
+    }
+}

@@ -16,7 +16,7 @@ use unionhall_domain::ActorKind;
 use unionhall_store::actor_blocks;
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::unions::{self, Membership, Side};
-use unionhall_store::Connection;
+use unionhall_store::{now_millis, outbox, Connection};
 use url::Url;
 
 async fn local_group(data: &Data, handle: &str, kind: ActorKind) -> Result<ActorRow> {
@@ -149,6 +149,12 @@ pub async fn decide(data: &Data, body_handle: &str, chapter: &Url, admit: bool) 
             };
             enqueue_to(&mut tx, &data.urls, &body, &id, &answer, &applicant).await?;
             super::action::send_standing_actions_to(&mut tx, data, &body, &applicant).await?;
+            // What the body relayed of late (its members' union calls and
+            // strikes, each change), as it was sent: the newest state wins
+            // at the chapter's server, whatever the order of arrival.
+            let since = now_millis() - RELAYS_FOR_NEW_MEMBERS.as_millis() as i64;
+            let inbox = applicant.delivery_inbox();
+            outbox::resend_to(&mut tx, &body.ap_id, "Announce", since, MOST_RELAYS, inbox).await?;
         } else {
             let answer: Reject = Answer {
                 kind: RejectType::Reject,
@@ -239,6 +245,11 @@ pub async fn members(data: &Data, body: &Url) -> Result<Vec<Url>> {
         .map(|m| m.chapter)
         .collect())
 }
+
+/// A newly admitted member gets what the body relayed in this time...
+const RELAYS_FOR_NEW_MEMBERS: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+/// ...at most this many relays, the newest.
+const MOST_RELAYS: i64 = 500;
 
 /// The collection a body's relays are addressed to.
 pub fn members_url(body: &Url) -> Url {
@@ -397,10 +408,12 @@ pub(crate) async fn relay_if_addressed(
 }
 
 /// A body relays a member's activity. Taken only from a body one of our chapters
-/// belongs to; the activity inside is checked as if its author had sent it
+/// belongs to or has applied to; the activity inside is checked as if its author had sent it
 /// (its ids on its author's server, the object its author's).
 pub async fn receive_announce(announce: Announce, data: &Data) -> Result<()> {
-    if !unions::we_belong_to(&data.store, &announce.actor).await? {
+    // What a body sends a member it admits comes with the Accept and may
+    // arrive before it: a body we applied to counts too.
+    if !unions::we_belong_or_applied_to(&data.store, &announce.actor).await? {
         return Err(Error::Forbidden(format!(
             "{} is not a union body we belong to",
             announce.actor
