@@ -61,10 +61,6 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// The distinct inboxes, in the order their deliveries are claimed: one of each
-/// host in turn. Sorted, the inboxes of one big server would come all in a row,
-/// so that a batch of claims waited on that server's few slots (and opened as
-/// many connections to it) while the other servers waited their turn.
 /// Queues, for one more inbox, the `ap_type` activities `actor` sent since
 /// `since` (Unix ms), at most `limit` of the newest, each exactly as it was
 /// sent. Returns how many were queued (one already queued there is skipped).
@@ -96,6 +92,10 @@ pub async fn resend_to(
     Ok(done.rows_affected())
 }
 
+/// The distinct inboxes, in the order their deliveries are claimed: one of each
+/// host in turn. Sorted, the inboxes of one big server would come all in a row,
+/// so that a batch of claims waited on that server's few slots (and opened as
+/// many connections to it) while the other servers waited their turn.
 fn interleaved_by_host(inboxes: &[Url]) -> Vec<&Url> {
     let mut unique: Vec<&Url> = inboxes.iter().collect();
     unique.sort();

@@ -408,8 +408,8 @@ pub(crate) async fn relay_if_addressed(
 }
 
 /// A body relays a member's activity. Taken only from a body one of our chapters
-/// belongs to or has applied to; the activity inside is checked as if its author had sent it
-/// (its ids on its author's server, the object its author's).
+/// belongs to or has applied to; the activity inside is checked as if its
+/// author had sent it (its ids on its author's server, the object its author's).
 pub async fn receive_announce(announce: Announce, data: &Data) -> Result<()> {
     // What a body sends a member it admits comes with the Accept and may
     // arrive before it: a body we applied to counts too.
