@@ -1,7 +1,7 @@
 //! A body proposes a coordinated action; B commits with a count, C declines;
 //! everyone sees the tally; after the deadline the body confirms it.
 
-use super::{create_body, until};
+use super::{apply_and_admit, create_body, until};
 use crate::federation::create_chapter;
 use crate::helpers::{fresh_database, spawn_instance_on};
 use crate::members::join;
@@ -266,20 +266,7 @@ async fn a_chapter_admitted_while_an_action_is_decided_gets_it_and_answers() {
     assert_eq!(status, StatusCode::OK, "{body}");
 
     let acct = format!("@foodunion@{}", a.data.urls.domain());
-    let (status, applied) = brewers
-        .post("/api/v1/chapters/brewers/unions", json!({"body": acct}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{applied}");
-    let pending = until(&officer, "/api/v1/unions/foodunion/members", |m| {
-        m.as_array().is_some_and(|m| m.len() == 1)
-    })
-    .await;
-    officer
-        .post(
-            "/api/v1/unions/foodunion/members/decide",
-            json!({"chapter": pending[0]["chapter"], "admit": true}),
-        )
-        .await;
+    apply_and_admit(&officer, "foodunion", &brewers, "brewers", &acct).await;
 
     // The standing action reaches the new member, which answers it.
     let actions = until(&brewers, "/api/v1/actions", |all| {
@@ -288,11 +275,6 @@ async fn a_chapter_admitted_while_an_action_is_decided_gets_it_and_answers() {
     .await;
     assert_eq!(actions.as_array().unwrap().len(), 1, "{actions}");
     assert_eq!(actions[0]["action"]["title"], "Walk out at noon");
-    let admitted = |m: &Value| {
-        m.as_array()
-            .is_some_and(|all| all.iter().any(|x| x["admitted"] == true))
-    };
-    until(&brewers, "/api/v1/chapters/brewers/unions", admitted).await;
     let (status, body) = brewers
         .call(
             Method::PUT,

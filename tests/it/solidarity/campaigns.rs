@@ -22,6 +22,18 @@ async fn millers_and_brewers() -> (TestInstance, TestInstance, Account, Account)
     (b, c, organizer, member)
 }
 
+/// `member` follows `campaign` by its address, from their own instance.
+async fn follow_campaign(member: &Account, campaign: &Value) -> Value {
+    let (status, followed) = member
+        .post(
+            "/api/v1/campaigns/follow",
+            json!({"url": campaign["ap_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{followed}");
+    followed
+}
+
 /// The millers' organizer starts their campaign.
 async fn start_campaign(organizer: &Account) -> Value {
     let (status, campaign) = organizer
@@ -52,13 +64,7 @@ async fn a_member_elsewhere_follows_a_campaign_and_its_updates_reach_the_board()
     );
 
     // C does not follow B; the member follows the campaign by its address.
-    let (status, followed) = member
-        .post(
-            "/api/v1/campaigns/follow",
-            json!({"url": campaign["ap_id"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{followed}");
+    let followed = follow_campaign(&member, &campaign).await;
     assert_eq!(followed["campaign"]["goal"], "Recognition by June");
     assert_eq!(followed["following"], true);
     // C's instance follows the chapter (once, for all its members).
@@ -164,13 +170,7 @@ async fn a_member_who_follows_late_sees_what_came_before_as_it_now_is() {
         }
     }
 
-    let (status, followed) = member
-        .post(
-            "/api/v1/campaigns/follow",
-            json!({"url": campaign["ap_id"]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{followed}");
+    let followed = follow_campaign(&member, &campaign).await;
     assert_eq!(
         followed["published_at"], campaign["published_at"],
         "when it was started, not when C heard of it"

@@ -45,3 +45,51 @@ pub async fn until(account: &Account, path: &str, check: impl Fn(&Value) -> bool
     }
     panic!("{path} on {} never got there; last: {last}", account.base);
 }
+
+/// `admin`'s chapter `chapter` applies to the body `acct` (`@handle@domain`),
+/// whose `officer` admits it; returns once the chapter's side knows.
+pub async fn apply_and_admit(
+    officer: &Account,
+    body: &str,
+    admin: &Account,
+    chapter: &str,
+    acct: &str,
+) {
+    let (status, applied) = admin
+        .post(
+            &format!("/api/v1/chapters/{chapter}/unions"),
+            serde_json::json!({"body": acct}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{applied}");
+    let ours = |x: &Value| {
+        x["admitted"] == false
+            && x["chapter"]
+                .as_str()
+                .is_some_and(|c| c.ends_with(&format!("/actors/{chapter}")))
+    };
+    let members_path = format!("/api/v1/unions/{body}/members");
+    let pending = until(officer, &members_path, |m| {
+        m.as_array().is_some_and(|m| m.iter().any(ours))
+    })
+    .await;
+    let applicant = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| ours(x))
+        .unwrap()["chapter"]
+        .clone();
+    let (status, decided) = officer
+        .post(
+            &format!("/api/v1/unions/{body}/members/decide"),
+            serde_json::json!({"chapter": applicant, "admit": true}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT, "{decided}");
+    until(admin, &format!("/api/v1/chapters/{chapter}/unions"), |m| {
+        m.as_array()
+            .is_some_and(|all| all.iter().any(|x| x["admitted"] == true))
+    })
+    .await;
+}

@@ -2,7 +2,7 @@
 //! the body (a call, its strikes) reaches C through the body's relay; the membership is the members'
 //! business only.
 
-use super::{create_body, until};
+use super::{apply_and_admit, create_body, until};
 use crate::federation::create_chapter;
 use crate::helpers::{fresh_database, spawn_instance_on};
 use crate::members::join;
@@ -238,54 +238,9 @@ async fn a_chapter_admitted_later_gets_what_the_body_relayed_before_as_it_now_is
     let millers = join(&b, "millers", Role::Admin, "mara").await;
     let brewers = join(&c, "brewers", Role::Admin, "bram").await;
     let acct = format!("@foodunion@{}", a.data.urls.domain());
-    let admit = |name: &'static str| {
-        let officer = officer.clone();
-        async move {
-            let pending = until(&officer, "/api/v1/unions/foodunion/members", |m| {
-                m.as_array().is_some_and(|m| {
-                    m.iter().any(|x| {
-                        x["admitted"] == false
-                            && x["chapter"]
-                                .as_str()
-                                .unwrap()
-                                .ends_with(&format!("/{name}"))
-                    })
-                })
-            })
-            .await;
-            let chapter = pending
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|x| {
-                    x["chapter"]
-                        .as_str()
-                        .unwrap()
-                        .ends_with(&format!("/{name}"))
-                })
-                .unwrap()["chapter"]
-                .clone();
-            let (status, body) = officer
-                .post(
-                    "/api/v1/unions/foodunion/members/decide",
-                    json!({"chapter": chapter, "admit": true}),
-                )
-                .await;
-            assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-        }
-    };
-    let admitted = |m: &Value| {
-        m.as_array()
-            .is_some_and(|all| all.iter().any(|x| x["admitted"] == true))
-    };
-
     // The millers are the body's only member for a while: two calls to the
     // union, one of them met since.
-    millers
-        .post("/api/v1/chapters/millers/unions", json!({"body": acct}))
-        .await;
-    admit("millers").await;
-    until(&millers, "/api/v1/chapters/millers/unions", admitted).await;
+    apply_and_admit(&officer, "foodunion", &millers, "millers", &acct).await;
     let mut calls = Vec::new();
     for title in ["Turn out for the vote", "Fill the hall on Monday"] {
         let (status, call) = millers
@@ -317,10 +272,7 @@ async fn a_chapter_admitted_later_gets_what_the_body_relayed_before_as_it_now_is
     .await;
 
     // The brewers join later and get both calls, the met one as met.
-    brewers
-        .post("/api/v1/chapters/brewers/unions", json!({"body": acct}))
-        .await;
-    admit("brewers").await;
+    apply_and_admit(&officer, "foodunion", &brewers, "brewers", &acct).await;
     let seen = until(&brewers, "/api/v1/calls", |all| {
         all.as_array()
             .is_some_and(|a| a.len() == 2 && a.iter().any(|c| c["status"] == "met"))
