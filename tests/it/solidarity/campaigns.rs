@@ -22,6 +22,25 @@ async fn millers_and_brewers() -> (TestInstance, TestInstance, Account, Account)
     (b, c, organizer, member)
 }
 
+/// The titles of the calls on a board.
+fn calls(board: &Value) -> Vec<String> {
+    texts(board, "calls", "title")
+}
+
+/// The contents of the campaign updates on a board.
+fn contents(board: &Value) -> Vec<String> {
+    texts(board, "campaign_updates", "content")
+}
+
+fn texts(board: &Value, list: &str, field: &str) -> Vec<String> {
+    board[list]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|item| item[field].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// `member` follows `campaign` by its address, from their own instance.
 async fn follow_campaign(member: &Account, campaign: &Value) -> Value {
     let (status, followed) = member
@@ -119,19 +138,11 @@ async fn a_member_elsewhere_follows_a_campaign_and_its_updates_reach_the_board()
         .await;
     // Deliveries run concurrently: until all three calls and the met one's
     // Update have arrived, the board may show any two of them.
-    let titles = |board: &Value| -> Vec<String> {
-        board["calls"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|c| c["title"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    };
     let board = until(&member, "/api/v1/board", |b: &Value| {
-        titles(b).len() == 2 && !titles(b).contains(&"Met already".to_owned())
+        calls(b).len() == 2 && !calls(b).contains(&"Met already".to_owned())
     })
     .await;
-    assert_eq!(titles(&board), ["Sooner", "Later"]);
+    assert_eq!(calls(&board), ["Sooner", "Later"]);
 
     for instance in [b, c] {
         instance.stop().await;
@@ -178,22 +189,6 @@ async fn a_member_who_follows_late_sees_what_came_before_as_it_now_is() {
 
     // Once the chapter accepts, the earlier updates arrive in their order, and
     // the calls as they now are: the met one is not on the board.
-    let contents = |board: &Value| -> Vec<String> {
-        board["campaign_updates"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|u| u["content"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    };
-    let calls = |board: &Value| -> Vec<String> {
-        board["calls"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|c| c["title"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    };
     let board = until(&member, "/api/v1/board", |b| {
         contents(b).len() == 2 && !calls(b).is_empty()
     })
