@@ -1,4 +1,4 @@
-//! Upgrades: a database at the previous release's migrations (1 to 9), holding
+//! Upgrades: a database at the previous release's schema (migrations 1 to 12), holding
 //! a chapter, its follower, a sealed member record and a delivery still
 //! pending, is opened by this version: it migrates, every record is there, the
 //! member record opens, and the pending delivery goes out, once.
@@ -13,35 +13,55 @@ use unionhall_members::{Group, Principal, TokenScope, Via};
 use unionhall_store::{actors, deliveries, follows, Backend};
 
 /// The last migration of the previous release.
-const PREVIOUS_RELEASE: &str = "20261125000009";
+const PREVIOUS_RELEASE: i64 = 20261126000012;
 
-/// Applies the repository's migrations up to PREVIOUS_RELEASE to `db`.
-async fn migrate_to_previous_release(db: &TestDb) {
+/// What the migrations after PREVIOUS_RELEASE added, taken out again. The
+/// previous release's data is written by this version's code on the whole
+/// schema (its code reads and writes the new columns), then the schema and the
+/// migrations' record are taken back to the previous release's, so that this
+/// version's migrations meet it as they would a database of that release.
+const UNDO_LATER_MIGRATIONS: &[&str] = &[
+    // 20261204000013_assertion_keys
+    "ALTER TABLE actors DROP COLUMN assertion_key_id",
+    "ALTER TABLE actors DROP COLUMN assertion_public_key",
+    "ALTER TABLE actors DROP COLUMN assertion_private_key",
+];
+
+/// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
+async fn downgrade_to_previous_release(db: &TestDb) {
     let backend = Backend::from_url(&db.url).unwrap();
-    let folder = match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    };
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../migrations")
-        .join(folder);
-    let old = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.as_str() <= PREVIOUS_RELEASE || name.starts_with(PREVIOUS_RELEASE) {
-            std::fs::copy(entry.path(), old.path().join(&name)).unwrap();
-        }
-    }
-    assert_eq!(std::fs::read_dir(old.path()).unwrap().count(), 9);
+    let later = std::fs::read_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/sqlite"),
+    )
+    .unwrap()
+    .filter(|e| {
+        let name = e
+            .as_ref()
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        name[..14].parse::<i64>().unwrap() > PREVIOUS_RELEASE
+    })
+    .count();
+    assert_eq!(
+        later, 1,
+        "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
+    );
     sqlx::any::install_default_drivers();
     let url = match backend {
         Backend::Sqlite => format!("{}?mode=rwc", db.url),
         Backend::Postgres => db.url.clone(),
     };
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-    let migrator = sqlx::migrate::Migrator::new(old.path()).await.unwrap();
-    migrator.run(&pool).await.unwrap();
+    for statement in UNDO_LATER_MIGRATIONS {
+        sqlx::query(statement).execute(&pool).await.unwrap();
+    }
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version > $1")
+        .bind(PREVIOUS_RELEASE)
+        .execute(&pool)
+        .await
+        .unwrap();
     pool.close().await;
 }
 
@@ -63,7 +83,6 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
     let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
     create_chapter(&b, "millers").await;
     let db = fresh_database().await;
-    migrate_to_previous_release(&db).await;
 
     // The address the upgraded instance will serve on, known in advance: ids
     // embed it.
@@ -73,6 +92,7 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
 
     // The previous release's data, written through the store and services.
     let store = open_store(&db).await;
+    store.migrate().await.unwrap();
     let mut settings = test_settings(&db, &public_url, &[]);
     settings.federation.hosts = vec![(host_name([127, 0, 0, 3].into()), [127, 0, 0, 3].into())]
         .into_iter()
@@ -115,7 +135,7 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
     follows::insert_following(&mut tx, &bakers.ap_id, &b_instance.ap_id, &follow_id)
         .await
         .unwrap();
-    // As the previous release accepted a follow (its table had no backfill).
+    // A follow accepted with no backfill due.
     sqlx::query("UPDATE following SET accepted_at = $1 WHERE target = $2")
         .bind(unionhall_store::now_millis())
         .bind(bakers.ap_id.as_str())
@@ -146,6 +166,7 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
         .unwrap();
     assert_eq!(deliveries::stats(&store).await.unwrap().pending, 1);
     store.close().await;
+    downgrade_to_previous_release(&db).await;
 
     // This version opens it: migrates, and carries on.
     let a = spawn_instance_behind(listener, db, public_url).await;
@@ -173,4 +194,10 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
         a.store.readiness().await.unwrap().is_ready(),
         "fully migrated"
     );
+    // Chapters of the previous release get their Ed25519 key at start-up.
+    let bakers = actors::by_ap_id(&a.store, &bakers.ap_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(bakers.assertion_private_key.is_some() && bakers.assertion_public_key.is_some());
 }

@@ -110,9 +110,13 @@ async fn new_local_row(
         .await
         .map_err(|err| Error::Internal(format!("key generation: {err}")))?
         .map_err(|err| Error::Internal(format!("key generation: {err}")))?;
+    let (assertion_public_key, assertion_private_key) = crate::integrity::generate_key()?;
     let now = now_millis();
     Ok(ActorRow {
         public_key_id: format!("{ap_id}#main-key"),
+        assertion_key_id: Some(assertion_key_id(&ap_id)),
+        assertion_public_key: Some(assertion_public_key),
+        assertion_private_key: Some(assertion_private_key),
         ap_id,
         kind,
         ap_type: kind.ap_type().to_owned(),
@@ -130,6 +134,28 @@ async fn new_local_row(
         fetched_at: now,
         created_at: now,
     })
+}
+
+/// The id of a local actor's Ed25519 key.
+fn assertion_key_id(ap_id: &Url) -> String {
+    format!("{ap_id}#ed25519-key")
+}
+
+/// Gives every local actor made before integrity proofs its Ed25519 key; run at
+/// start-up.
+pub async fn ensure_assertion_keys(store: &Store) -> Result<()> {
+    for ap_id in store_actors::local_without_assertion_key(store).await? {
+        let (public, private) = crate::integrity::generate_key()?;
+        store_actors::set_assertion_key(
+            store,
+            &ap_id,
+            &assertion_key_id(&ap_id),
+            &public,
+            &private,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 impl DbActor {
@@ -150,6 +176,12 @@ impl DbActor {
                 shared_inbox: row.shared_inbox.clone(),
             }),
             public_key: self.public_key(),
+            assertion_method: match (&row.assertion_key_id, &row.assertion_public_key) {
+                (Some(id), Some(key)) => Some(serde_json::Value::Array(vec![
+                    crate::integrity::assertion_method(id, row.ap_id.as_str(), key),
+                ])),
+                _ => None,
+            },
             manually_approves_followers: Some(row.manually_approves_followers),
             url: Some(row.ap_id.clone()),
         }
@@ -210,6 +242,19 @@ impl Object for DbActor {
             .ok_or_else(|| {
                 Error::BadRequest(format!("{} has no usable RSA public key", json.id))
             })?;
+        let shared_inbox = json.endpoints.and_then(|e| e.shared_inbox);
+        if let Some(shared) = &shared_inbox {
+            // Else one server could have us deliver everything for its actors
+            // to another's inbox.
+            verify_domains_match(shared, &json.id).map_err(|_| {
+                Error::BadRequest(format!(
+                    "the shared inbox of {} ({shared}) is not on its own server",
+                    json.id
+                ))
+            })?;
+        }
+        let assertion =
+            crate::integrity::find_assertion_key(json.assertion_method.as_ref(), json.id.as_str());
         let now = now_millis();
         let row = ActorRow {
             ap_id: json.id.clone(),
@@ -220,11 +265,14 @@ impl Object for DbActor {
             preferred_username: json.preferred_username,
             summary: json.summary.unwrap_or_default(),
             inbox: json.inbox,
-            shared_inbox: json.endpoints.and_then(|e| e.shared_inbox),
+            shared_inbox,
             followers_url: json.followers,
             public_key_id: json.public_key.id,
             public_key_pem,
             private_key_pem: None,
+            assertion_key_id: assertion.as_ref().map(|(id, _)| id.clone()),
+            assertion_public_key: assertion.map(|(_, key)| key),
+            assertion_private_key: None,
             manually_approves_followers: json.manually_approves_followers.unwrap_or(false),
             is_local: false,
             fetched_at: now,

@@ -15,6 +15,10 @@ pub enum Error {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// Not yet: the sender should try again later (425), as a union body
+    /// whose relay overtook its Accept.
+    #[error("{0}")]
+    TooEarly(String),
     /// A local name is taken (409).
     #[error("{0}")]
     Conflict(String),

@@ -14,8 +14,9 @@
 //! (about a sixth of the inbox's time) to spare a rare redelivery one
 //! signature check.
 
-use crate::activities::{follow, post, report, union};
+use crate::activities::{follow, post, relay, report, union};
 use crate::authentication::{parse_signature, verify_signer, SignedRequest};
+use crate::flood::Flood;
 use crate::protocol::InboxActivity;
 use crate::signatures::verify_digest;
 use crate::{Data, Error, Result};
@@ -52,7 +53,20 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<()> {
             activity.actor()
         )));
     }
+    // A flood of reports or follows is refused before its actors are fetched,
+    // and counted only once a signature verified.
+    let flood = match &activity {
+        InboxActivity::Follow(_) => Some(Flood::Follows),
+        InboxActivity::Flag(_) => Some(Flood::Reports),
+        _ => None,
+    };
+    if let Some(flood) = flood {
+        data.floods.check(flood, &signer)?;
+    }
     verify_signer(data, &signed, &signature).await?;
+    if let Some(flood) = flood {
+        data.floods.spend(flood, &signer);
+    }
     let inbox_of = request
         .path_and_query
         .strip_prefix("/actors/")
@@ -60,7 +74,7 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<()> {
         .filter(|(_, tail)| tail.starts_with("inbox"))
         .map(|(handle, _)| handle);
     crate::moderation::check_actor_blocks(data, &signer, request.body, inbox_of).await?;
-    dispatch(activity, data).await
+    dispatch(activity, request.body, data).await
 }
 
 /// A received body as a typed activity (no IO: the fuzz target calls it).
@@ -93,7 +107,15 @@ fn check_ids(data: &Data, activity: &InboxActivity) -> Result<()> {
     if data.urls.is_local(id) {
         return Err(Error::BadRequest(format!("{id} is an id of this instance")));
     }
-    for url in [id, actor] {
+    check_schemes(data, [id, actor])
+}
+
+/// Ids must be http(s), plain http only where private peers are allowed.
+pub(crate) fn check_schemes<'a>(
+    data: &Data,
+    urls: impl IntoIterator<Item = &'a Url>,
+) -> Result<()> {
+    for url in urls {
         match url.scheme() {
             "https" => {}
             "http"
@@ -110,18 +132,18 @@ fn check_ids(data: &Data, activity: &InboxActivity) -> Result<()> {
     Ok(())
 }
 
-async fn dispatch(activity: InboxActivity, data: &Data) -> Result<()> {
+async fn dispatch(activity: InboxActivity, raw: &[u8], data: &Data) -> Result<()> {
     match activity {
         InboxActivity::Follow(a) => follow::receive_follow(a, data).await,
         InboxActivity::Accept(a) => follow::receive_accept(a, data).await,
         InboxActivity::Reject(a) => follow::receive_reject(a, data).await,
         InboxActivity::Undo(a) => follow::receive_undo(a, data).await,
-        InboxActivity::Create(a) => post::receive_create(a, data).await,
-        InboxActivity::Update(a) => post::receive_update(a, data).await,
+        InboxActivity::Create(a) => post::receive_create(a, raw, data).await,
+        InboxActivity::Update(a) => post::receive_update(a, raw, data).await,
         InboxActivity::Delete(a) => post::receive_delete(a, data).await,
         InboxActivity::Join(a) => union::receive_join(a, data).await,
         InboxActivity::Leave(a) => union::receive_leave(a, data).await,
-        InboxActivity::Announce(a) => union::receive_announce(a, data).await,
+        InboxActivity::Announce(a) => relay::receive_announce(a, data).await,
         InboxActivity::Flag(a) => report::receive_flag(a, data).await,
     }
 }

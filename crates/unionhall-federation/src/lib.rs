@@ -24,12 +24,14 @@ pub mod authentication;
 pub mod delivery;
 pub mod discovery;
 mod error;
+pub mod flood;
 pub mod fresh;
 mod gathered;
 pub mod group_commit;
 mod http_client;
 pub mod inbox;
 mod inbox_gate;
+pub mod integrity;
 mod keys;
 pub mod moderation;
 pub mod outbound_guard;
@@ -42,8 +44,9 @@ pub mod urls;
 mod webfinger;
 
 pub use error::{Error, Result};
+pub use flood::{FloodGate, FloodLimits};
 pub use inbox_gate::{InboxGate, InboxLimits};
-pub use settings::FederationSettings;
+pub use settings::{FederationSettings, PledgeBounds};
 
 use activitypub_federation::config::FederationConfig;
 use std::sync::Arc;
@@ -81,6 +84,8 @@ pub struct FederationShared {
     pub client: reqwest::Client,
     /// Rate limits and the bound on work in flight of the inbox.
     pub inbox_gate: Arc<InboxGate>,
+    /// Reports and follows per remote actor and domain (`flood.rs`).
+    pub floods: Arc<FloodGate>,
     /// One fetch per signer at a time; signers that failed are left alone.
     pub key_fetches: Arc<inbox_gate::KeyFetches>,
     /// The writer that stores received notes, many to a transaction.
@@ -106,6 +111,7 @@ impl FederationData {
 pub async fn configure(store: Store, settings: FederationSettings) -> Result<Config> {
     let urls = Urls::new(settings.public_url.clone());
     let instance = actors::ensure_instance_actor(&store, &urls).await?;
+    actors::ensure_assertion_keys(&store).await?;
     let domain = urls.domain();
     let guard = outbound_guard::OutboundGuard::new(&settings);
     let data = FederationData(Arc::new(FederationShared {
@@ -119,6 +125,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         actor_blocks: Arc::default(),
         client: http_client::build(&settings, &guard, true)?,
         inbox_gate: Arc::new(InboxGate::new(&settings.inbox)),
+        floods: Arc::new(FloodGate::new(settings.floods)),
         key_fetches: Arc::default(),
         recent: recent::InboxCaches::default(),
         guard,

@@ -129,7 +129,13 @@ pub async fn check_actor_blocks(
     }
     let activity: Value = serde_json::from_slice(body)?;
     let mut named = Vec::new();
-    local_urls(data, &activity, 0, &mut named);
+    if !local_urls(data, &activity, 0, &mut named) {
+        // Padding an activity with our URLs must not carry it past a block.
+        return Err(Error::Forbidden(format!(
+            "{actor} is blocked here by some groups, and this activity names more of \
+             this instance's URLs ({MAX_NAMED}) or nests deeper ({MAX_DEPTH}) than are checked"
+        )));
+    }
     for url in named {
         match actor_blocks::author_of(&data.store, &url).await? {
             Some(author) => aimed_at.push(author),
@@ -142,27 +148,31 @@ pub async fn check_actor_blocks(
     }
 }
 
+/// How many distinct URLs of ours, and how deep, an activity from a blocked
+/// actor is searched for the groups it is aimed at.
+const MAX_NAMED: usize = 64;
+const MAX_DEPTH: usize = 8;
+
 /// Every URL of this instance anywhere in `value` (bounded in depth and count:
-/// the body is at most the inbox's size limit, but nesting costs stack).
-fn local_urls(data: &Data, value: &Value, depth: usize, out: &mut Vec<Url>) {
-    if depth > 8 || out.len() > 64 {
-        return;
-    }
+/// the body is at most the inbox's size limit, but nesting costs stack and
+/// each URL a lookup). False if the bound was reached before the end.
+fn local_urls(data: &Data, value: &Value, depth: usize, out: &mut Vec<Url>) -> bool {
     match value {
         Value::String(s) if s.starts_with("http") => {
             if let Ok(url) = Url::parse(s) {
                 if data.urls.is_local(&url) && !out.contains(&url) {
+                    if out.len() == MAX_NAMED {
+                        return false;
+                    }
                     out.push(url);
                 }
             }
+            true
         }
-        Value::Array(items) => items
-            .iter()
-            .for_each(|v| local_urls(data, v, depth + 1, out)),
-        Value::Object(map) => map
-            .values()
-            .for_each(|v| local_urls(data, v, depth + 1, out)),
-        _ => {}
+        Value::Array(_) | Value::Object(_) if depth >= MAX_DEPTH => false,
+        Value::Array(items) => items.iter().all(|v| local_urls(data, v, depth + 1, out)),
+        Value::Object(map) => map.values().all(|v| local_urls(data, v, depth + 1, out)),
+        _ => true,
     }
 }
 

@@ -22,6 +22,9 @@ pub struct InboxCaches {
     /// Senders as cached in the database, with their keys. A key that no longer
     /// verifies is fetched again whatever this says (see `authentication`).
     pub actors: Recent<Url, DbActor>,
+    /// The admitted members of remote union bodies, as their members
+    /// collections said (checked for every relay, `activities/relay.rs`).
+    pub body_members: Recent<Url, std::sync::Arc<Vec<Url>>>,
 }
 
 impl Default for InboxCaches {
@@ -31,6 +34,7 @@ impl Default for InboxCaches {
             // An actor with its key and summary is a few KB: a thousand
             // senders active within a minute is a busy instance already.
             actors: Recent::new(Duration::from_secs(60), 1_000),
+            body_members: Recent::new(Duration::from_secs(60), 100),
         }
     }
 }

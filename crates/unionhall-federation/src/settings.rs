@@ -25,4 +25,25 @@ pub struct FederationSettings {
     pub request_timeout: Duration,
     /// What the inbox takes before it answers 429 or 503.
     pub inbox: crate::InboxLimits,
+    /// Reports and follows taken an hour per remote actor and domain.
+    pub floods: crate::FloodLimits,
+    /// The largest totals one chapter may report for one of our calls.
+    pub max_pledged: PledgeBounds,
+}
+
+/// Bounds of one chapter's pledge totals: people (and actions), and money in
+/// cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PledgeBounds {
+    pub people: u64,
+    pub amount: u64,
+}
+
+impl Default for PledgeBounds {
+    fn default() -> Self {
+        Self {
+            people: 100_000,
+            amount: 100_000_000,
+        }
+    }
 }

@@ -60,7 +60,8 @@ pub async fn upsert(conn: &mut AnyConnection, action: &ActionWrite<'_>) -> Resul
          updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
          ON CONFLICT (ap_id) DO UPDATE SET record = excluded.record, status = excluded.status, \
          tally = excluded.tally, updated_at = excluded.updated_at \
-         WHERE actions.author = excluded.author AND actions.updated_at <= excluded.updated_at \
+         WHERE actions.author = excluded.author AND actions.is_local = excluded.is_local \
+         AND actions.updated_at <= excluded.updated_at \
          RETURNING id",
     )
     .bind(action.ap_id.as_str())

@@ -24,6 +24,12 @@ pub struct ActorRow {
     pub public_key_pem: String,
     /// Local actors only. Never served, never logged.
     pub private_key_pem: Option<String>,
+    /// The Ed25519 key of integrity proofs (FEP-521a `assertionMethod`): its
+    /// id and public key (multibase), local and remote actors alike.
+    pub assertion_key_id: Option<String>,
+    pub assertion_public_key: Option<String>,
+    /// Local actors only: PKCS#8, base64. Never served, never logged.
+    pub assertion_private_key: Option<String>,
     pub manually_approves_followers: bool,
     pub is_local: bool,
     pub fetched_at: i64,
@@ -43,6 +49,11 @@ impl std::fmt::Debug for ActorRow {
                 "private_key_pem",
                 &self.private_key_pem.as_ref().map(|_| "[redacted]"),
             )
+            .field("assertion_key_id", &self.assertion_key_id)
+            .field(
+                "assertion_private_key",
+                &self.assertion_private_key.as_ref().map(|_| "[redacted]"),
+            )
             .field("is_local", &self.is_local)
             .finish_non_exhaustive()
     }
@@ -58,7 +69,8 @@ impl ActorRow {
 
 const COLUMNS: &str = "ap_id, kind, ap_type, handle, preferred_username, name, summary, inbox, \
     shared_inbox, followers_url, public_key_id, public_key_pem, private_key_pem, \
-    manually_approves_followers, is_local, fetched_at, created_at";
+    manually_approves_followers, is_local, fetched_at, created_at, assertion_key_id, \
+    assertion_public_key, assertion_private_key";
 
 fn from_row(row: &AnyRow) -> Result<ActorRow> {
     let kind: String = row.try_get("kind")?;
@@ -80,6 +92,9 @@ fn from_row(row: &AnyRow) -> Result<ActorRow> {
         is_local: flag(row, "is_local")?,
         fetched_at: row.try_get("fetched_at")?,
         created_at: row.try_get("created_at")?,
+        assertion_key_id: row.try_get("assertion_key_id")?,
+        assertion_public_key: row.try_get("assertion_public_key")?,
+        assertion_private_key: row.try_get("assertion_private_key")?,
     })
 }
 
@@ -115,6 +130,7 @@ pub async fn upsert_remote(store: &Store, actor: &ActorRow) -> Result<()> {
         kind: ActorKind::Remote,
         handle: None,
         private_key_pem: None,
+        assertion_private_key: None,
         is_local: false,
         fetched_at: now,
         created_at: now,
@@ -127,7 +143,8 @@ pub async fn upsert_remote(store: &Store, actor: &ActorRow) -> Result<()> {
            followers_url = excluded.followers_url, public_key_id = excluded.public_key_id, \
            public_key_pem = excluded.public_key_pem, \
            manually_approves_followers = excluded.manually_approves_followers, \
-           fetched_at = excluded.fetched_at \
+           fetched_at = excluded.fetched_at, assertion_key_id = excluded.assertion_key_id, \
+           assertion_public_key = excluded.assertion_public_key \
          WHERE actors.is_local = 0",
     );
     bind_row(sqlx::query(&sql), &remote)
@@ -140,7 +157,7 @@ pub async fn upsert_remote(store: &Store, actor: &ActorRow) -> Result<()> {
 fn insert_sql(tail: &str) -> String {
     format!(
         "INSERT INTO actors ({COLUMNS}) VALUES ({}){tail}",
-        params(1, 17)
+        params(1, 20)
     )
 }
 
@@ -167,6 +184,9 @@ fn bind_row<'q>(
         .bind(i64::from(actor.is_local))
         .bind(actor.fetched_at)
         .bind(actor.created_at)
+        .bind(&actor.assertion_key_id)
+        .bind(&actor.assertion_public_key)
+        .bind(&actor.assertion_private_key)
 }
 
 /// The one actor matching `condition` (a SQL condition on `actors` with at most
@@ -249,6 +269,39 @@ pub async fn replace_local_key(
     Ok(done.rows_affected() > 0)
 }
 
+/// Local actors made before integrity proofs, which have no Ed25519 key yet.
+pub async fn local_without_assertion_key(store: &Store) -> Result<Vec<Url>> {
+    let rows = sqlx::query(
+        "SELECT ap_id FROM actors WHERE is_local = 1 AND assertion_private_key IS NULL",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(|row| url(row, "ap_id")).collect()
+}
+
+/// Gives a local actor its Ed25519 key, unless it has one (another process may
+/// have given it one first).
+pub async fn set_assertion_key(
+    store: &Store,
+    ap_id: &Url,
+    key_id: &str,
+    public_key: &str,
+    private_key: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE actors SET assertion_key_id = $2, assertion_public_key = $3, \
+         assertion_private_key = $4 \
+         WHERE ap_id = $1 AND is_local = 1 AND assertion_private_key IS NULL",
+    )
+    .bind(ap_id.as_str())
+    .bind(key_id)
+    .bind(public_key)
+    .bind(private_key)
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +323,9 @@ mod tests {
             public_key_id: "k".into(),
             public_key_pem: "PUBLIC".into(),
             private_key_pem: Some("-----BEGIN PRIVATE KEY----- secret".into()),
+            assertion_key_id: Some("k2".into()),
+            assertion_public_key: Some("z6Mk".into()),
+            assertion_private_key: Some("secret too".into()),
             manually_approves_followers: false,
             is_local: true,
             fetched_at: 0,

@@ -96,7 +96,8 @@ pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Op
          audience = excluded.audience, addressees = excluded.addressees, \
          pledged_people = excluded.pledged_people, pledged_amount = excluded.pledged_amount, \
          pledged_actions = excluded.pledged_actions, updated_at = excluded.updated_at \
-         WHERE calls.author = excluded.author AND calls.deleted_at IS NULL \
+         WHERE calls.author = excluded.author AND calls.is_local = excluded.is_local \
+         AND calls.deleted_at IS NULL \
          AND calls.updated_at <= excluded.updated_at RETURNING id",
     )
     .bind(call.ap_id.as_str())

@@ -48,7 +48,8 @@ pub async fn upsert(
         "INSERT INTO campaigns (ap_id, author, record, is_local, published_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ap_id) DO UPDATE SET \
          record = excluded.record, updated_at = excluded.updated_at \
-         WHERE campaigns.author = excluded.author RETURNING id",
+         WHERE campaigns.author = excluded.author \
+         AND campaigns.is_local = excluded.is_local RETURNING id",
     )
     .bind(ap_id.as_str())
     .bind(author.as_str())

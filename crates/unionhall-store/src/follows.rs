@@ -93,6 +93,23 @@ pub async fn followers_of(store: &Store, local_actor: &Url) -> Result<Vec<Follow
     .collect()
 }
 
+/// Whether an actor of the server at `origin` (`https://host[:port]`) follows
+/// `local_actor`, accepted. Chapters on other Unionhall instances follow
+/// through their instance's actor, so a chapter's server is what follows.
+pub async fn has_follower_at(store: &Store, local_actor: &Url, origin: &str) -> Result<bool> {
+    let prefix = format!("{}/", origin.trim_end_matches('/'));
+    let count: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM followers WHERE local_actor = $1 \
+         AND substr(follower, 1, length($2)) = $2 AND accepted_at IS NOT NULL",
+    )
+    .bind(local_actor.as_str())
+    .bind(prefix)
+    .fetch_one(store.pool())
+    .await?
+    .try_get(0)?;
+    Ok(count > 0)
+}
+
 /// The distinct inboxes (shared where the follower's server has one) of a local
 /// actor's accepted followers: one delivery per remote server, not per follower.
 pub async fn follower_inboxes(conn: &mut AnyConnection, local_actor: &Url) -> Result<Vec<Url>> {

@@ -43,7 +43,8 @@ pub async fn upsert(conn: &mut AnyConnection, post: &Post) -> Result<bool> {
     let done = sqlx::query(&format!(
         "INSERT INTO posts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $8) \
          ON CONFLICT (ap_id) DO UPDATE SET content = excluded.content, updated_at = $7 \
-         WHERE posts.author = excluded.author AND posts.deleted_at IS NULL"
+         WHERE posts.author = excluded.author AND posts.is_local = excluded.is_local \
+         AND posts.deleted_at IS NULL"
     ))
     .bind(post.ap_id.as_str())
     .bind(post.author.as_str())

@@ -17,27 +17,45 @@ pub struct Report {
     pub resolved_at: Option<i64>,
 }
 
-/// Files a report; a report id seen before changes nothing.
+/// Files a report; a report id seen before changes nothing, and so does a
+/// repeat of an open report (same reporter, objects and words): the queue
+/// holds it once. False if nothing was filed.
 pub async fn insert(
     conn: &mut AnyConnection,
     ap_id: &Url,
     reporter: &Url,
     content: &str,
     objects: &[Url],
-) -> Result<()> {
-    let objects: Vec<&str> = objects.iter().map(Url::as_str).collect();
-    sqlx::query(
+) -> Result<bool> {
+    let mut objects: Vec<&str> = objects.iter().map(Url::as_str).collect();
+    objects.sort_unstable();
+    objects.dedup();
+    let objects = objects.join("\n");
+    let repeats: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM reports WHERE reporter = $1 AND objects = $2 AND content = $3 \
+         AND resolved_at IS NULL",
+    )
+    .bind(reporter.as_str())
+    .bind(&objects)
+    .bind(content)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    if repeats > 0 {
+        return Ok(false);
+    }
+    let done = sqlx::query(
         "INSERT INTO reports (ap_id, reporter, content, objects, received_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ap_id) DO NOTHING",
     )
     .bind(ap_id.as_str())
     .bind(reporter.as_str())
     .bind(content)
-    .bind(objects.join("\n"))
+    .bind(objects)
     .bind(now_millis())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 /// Open reports first, newest first.

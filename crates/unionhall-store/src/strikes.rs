@@ -64,7 +64,8 @@ pub async fn upsert(conn: &mut AnyConnection, strike: &StrikeWrite<'_>) -> Resul
          published_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
          ON CONFLICT (ap_id) DO UPDATE SET record = excluded.record, status = excluded.status, \
          outcome = excluded.outcome, history = excluded.history, updated_at = excluded.updated_at \
-         WHERE strikes.author = excluded.author AND strikes.deleted_at IS NULL \
+         WHERE strikes.author = excluded.author AND strikes.is_local = excluded.is_local \
+         AND strikes.deleted_at IS NULL \
          AND strikes.updated_at <= excluded.updated_at RETURNING id",
     )
     .bind(strike.ap_id.as_str())

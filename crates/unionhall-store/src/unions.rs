@@ -189,14 +189,29 @@ pub async fn bodies_of_in(conn: &mut AnyConnection, chapter: &Url) -> Result<Vec
     .collect()
 }
 
-/// Whether one of our chapters belongs to `body` or has applied to it.
-pub async fn we_belong_or_applied_to(store: &Store, body: &Url) -> Result<bool> {
-    let count: i64 = sqlx::query("SELECT COUNT(*) FROM union_memberships WHERE body = $1")
-        .bind(body.as_str())
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
-    Ok(count > 0)
+/// Where our chapters stand with a union body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// At least one chapter of ours is an admitted member.
+    Admitted,
+    /// Chapters of ours have applied; none is admitted yet.
+    Applied,
+    /// No chapter of ours has anything to do with it.
+    Stranger,
+}
+
+pub async fn our_standing_with(store: &Store, body: &Url) -> Result<Standing> {
+    let row =
+        sqlx::query("SELECT COUNT(*), COUNT(accepted_at) FROM union_memberships WHERE body = $1")
+            .bind(body.as_str())
+            .fetch_one(store.pool())
+            .await?;
+    let (applied, admitted): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    Ok(match (applied, admitted) {
+        (_, 1..) => Standing::Admitted,
+        (1.., _) => Standing::Applied,
+        _ => Standing::Stranger,
+    })
 }
 
 /// Whether any chapter of ours is an admitted member of `body`.

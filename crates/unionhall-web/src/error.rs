@@ -32,6 +32,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     Gone(String),
+    /// Not yet: try again later (another server's relay that overtook its Accept).
+    #[error("{0}")]
+    TooEarly(String),
     #[error("{message}")]
     TooManyRequests {
         message: String,
@@ -85,6 +88,7 @@ impl AppError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Gone(_) => (StatusCode::GONE, "gone"),
+            Self::TooEarly(_) => (StatusCode::TOO_EARLY, "too_early"),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Self::BadGateway(_) => (StatusCode::BAD_GATEWAY, "remote_failed"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
@@ -156,6 +160,7 @@ impl From<unionhall_federation::Error> for AppError {
             Fed::Forbidden(message) => Self::Forbidden(message),
             Fed::NotFound(message) => Self::NotFound(message),
             Fed::Conflict(message) => Self::Conflict(message),
+            Fed::TooEarly(message) => Self::TooEarly(message),
             Fed::Remote(message) => Self::BadGateway(message),
             Fed::TooManyRequests {
                 message,

@@ -86,6 +86,7 @@ fn refusal_reason(err: &unionhall_federation::Error) -> &'static str {
         E::Forbidden(_) => "forbidden",
         E::NotFound(_) => "not_found",
         E::Conflict(_) => "conflict",
+        E::TooEarly(_) => "too_early",
         E::TooManyRequests { .. } => "rate_limited",
         E::Busy { .. } => "busy",
         E::Remote(_) => "remote_failed",

@@ -11,6 +11,8 @@
 //   follow <actor-url>   send a Follow to that actor (@user@host works too)
 //                        -> {"event":"follow-sent","id":...,"object":<actor id>}
 //   post <text>          Create(Note) to every follower -> {"event":"post-sent",...}
+//   verify-proof <file>  check the integrity proof of the activity in a JSON
+//                        file -> {"event":"proof-checked","id":...,"verified":bool}
 //   quit                 exit 0 (closing stdin does the same)
 // events from the network:
 //   Accept  -> {"event":"accepted","actor":...}
@@ -41,10 +43,12 @@ import { randomUUID } from "node:crypto";
 import { inspect } from "node:util";
 import { AsyncLocalStorage } from "node:async_hooks";
 
+import { readFile } from "node:fs/promises";
 import {
   createFederation,
   generateCryptoKeyPair,
   MemoryKvStore,
+  verifyObject,
 } from "@fedify/fedify";
 import {
   Accept,
@@ -427,6 +431,19 @@ async function post(text) {
 let server;
 let quitting = false;
 
+// Checks the Object Integrity Proof of the activity in a JSON file, as Fedify
+// checks one it receives: the key named by the proof is fetched from its
+// actor's assertionMethod, and every actor of the activity must be proven.
+async function verifyProofIn(path) {
+  const ctx = context();
+  const json = JSON.parse(await readFile(path, "utf8"));
+  const verified = await verifyObject(Activity, json, {
+    documentLoader: ctx.documentLoader,
+    contextLoader: ctx.contextLoader,
+  });
+  emit({ event: "proof-checked", id: json.id ?? null, verified: verified != null });
+}
+
 function quit() {
   if (quitting) return;
   quitting = true;
@@ -453,6 +470,10 @@ async function command(line) {
       case "post":
         if (rest === "") throw new Error("usage: post <text>");
         await post(rest);
+        break;
+      case "verify-proof":
+        if (rest === "") throw new Error("usage: verify-proof <file>");
+        await verifyProofIn(rest);
         break;
       default:
         throw new Error(`unknown command: ${verb}`);

@@ -130,6 +130,25 @@ async fn a_fedify_peer_and_a_chapter_follow_and_verify_each_other() {
         "{create}"
     );
 
+    // Fedify checks the chapter's integrity proof on the Create as sent
+    // (FEP-8b32, the Ed25519 key from the chapter's assertionMethod), and
+    // refuses the same Create with its content changed.
+    let (_, sent) = unionhall_store::outbox::recent_public(&uh.store, &chapter.ap_id, "Create", 1)
+        .await
+        .unwrap();
+    let signed: Value = serde_json::from_str(&sent[0]).unwrap();
+    assert_eq!(signed["proof"]["cryptosuite"], "eddsa-jcs-2022", "{signed}");
+    let mut forged = signed.clone();
+    forged["object"]["content"] = "<p>Strike called off</p>".into();
+    let files = tempfile::tempdir().unwrap();
+    for (name, activity, verified) in [("signed", &signed, true), ("forged", &forged, false)] {
+        let path = files.path().join(format!("{name}.json"));
+        std::fs::write(&path, activity.to_string()).unwrap();
+        peer.send(&format!("verify-proof {}", path.display()));
+        let checked = tokio::task::block_in_place(|| peer.expect("proof-checked"));
+        assert_eq!(checked["verified"], verified, "{name}: {checked}");
+    }
+
     // Unionhall follows the peer; Fedify accepts with the follower embedded whole.
     let peer_actor: url::Url = peer.actor.parse().unwrap();
     follow::follow_remote(&uh.data, peer_actor.as_str())

@@ -15,6 +15,7 @@ mod keys;
 mod moderation;
 mod outbound_guard;
 mod policy;
+mod trust;
 
 use crate::helpers::TestInstance;
 use unionhall_domain::{ActorKind, Handle};

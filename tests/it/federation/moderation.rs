@@ -84,6 +84,26 @@ async fn a_chapter_blocks_one_remote_actor_and_only_that_one() {
             "attributedTo": mallory.ap_id, "to": [bakers.ap_id], "content": "we know where you work"}});
     let (status, _) = post(&a, note.to_string().as_bytes(), Some(Signed::by(&mallory))).await;
     assert_eq!(status, 403);
+    // ... nor by padding it with more of A's URLs than are looked up, read
+    // (in key order) before the one that names bakers.
+    let padding: Vec<String> = (0..100)
+        .map(|n| a.at(&format!("/posts/{n}")).to_string())
+        .collect();
+    let padded = json!({"type": "Create", "id": format!("{}/notes/3/activity", mallory.ap_id),
+        "actor": mallory.ap_id, "tag": padding, "to": [bakers.ap_id],
+        "object": {"type": "Note", "id": format!("{}/notes/3", mallory.ap_id),
+            "attributedTo": mallory.ap_id, "content": "padded"}});
+    let (status, body) = post(
+        &a,
+        padded.to_string().as_bytes(),
+        Some(Signed::by(&mallory)),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.to_string().contains("more of this instance's URLs"),
+        "{body}"
+    );
     // ... nor through bakers' own inbox.
     let public = json!({"type": "Create", "id": format!("{}/notes/2/activity", mallory.ap_id),
         "actor": mallory.ap_id, "to": ["https://www.w3.org/ns/activitystreams#Public"],

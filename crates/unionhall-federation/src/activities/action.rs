@@ -335,9 +335,19 @@ pub async fn receive_action(data: &Data, id: &Url, actor: &Url, json: ActionJson
     same_actor(&json.attributed_to, actor, "propose actions")?;
     verify_domains_match(&json.id, actor)?;
     // A body sends a chapter it admits its standing actions with the Accept;
-    // they may arrive first, so a body we applied to counts too.
-    if !unions::we_belong_or_applied_to(&data.store, actor).await? {
-        return Ok(());
+    // one that overtakes the Accept is asked to come again (425).
+    match unions::our_standing_with(&data.store, actor).await? {
+        unions::Standing::Admitted => {}
+        unions::Standing::Applied => {
+            return Err(Error::TooEarly(format!(
+                "{actor} has not admitted a chapter of ours yet; send this after the Accept"
+            )))
+        }
+        unions::Standing::Stranger => {
+            return Err(Error::Forbidden(format!(
+                "{actor} is not a union body we belong to"
+            )))
+        }
     }
     let status = ActionStatus::parse(&json.action_status)?;
     let action = CoordinatedAction {

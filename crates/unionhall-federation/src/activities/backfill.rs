@@ -164,7 +164,13 @@ async fn take(data: &Data, chapter: &Url, item: &Value) -> Result<bool> {
     }
     let object: ActivityObject = serde_json::from_value(current)
         .map_err(|err| Error::Remote(format!("{object_id} is unreadable: {err}")))?;
-    receive_object(&data, &id, chapter, object).await?;
+    let received = super::Received {
+        id: &id,
+        actor: chapter,
+        raw: None,
+        relayed_by: None,
+    };
+    receive_object(&data, received, object).await?;
     Ok(true)
 }
 

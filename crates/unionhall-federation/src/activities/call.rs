@@ -4,7 +4,7 @@
 //! `PledgeTotal`), and the calling chapter adds every chapter's totals up and
 //! publishes the running total on the call (Update).
 
-use super::{first_time, same_actor, union, wake};
+use super::{first_time, same_actor, union, wake, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::{GoalJson, PlaceJson, SourceJson, TotalsJson, PLEDGE_TOTAL};
 use crate::protocol::note::plain_text_to_html;
@@ -267,7 +267,7 @@ async fn send_call(
     let id = data.urls.new_activity_id();
     let (to, cc) = (object.to.clone(), object.cc.clone());
     let object = ActivityObject::Call(Box::new(object));
-    let activity = union::rebuilt(&id, &author.ap_id, object, (to.clone(), cc), create)?;
+    let activity = union::signed_change(author, &id, object, (to.clone(), cc), create)?;
     enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await?;
     // A body of this instance relays at once what its member addressed to it.
     if let Audience::Union(body) = &audience {
@@ -601,10 +601,11 @@ async fn publish_running_total(conn: &mut Connection, data: &Data, call: &CallRo
     let total = calls::chapter_totals(conn, call.id)
         .await?
         .into_iter()
+        // Saturating: no set of chapters' figures wraps the total around.
         .fold(Totals::default(), |t, (_, c)| Totals {
-            people: t.people + c.people,
-            amount: t.amount + c.amount,
-            actions: t.actions + c.actions,
+            people: t.people.saturating_add(c.people.max(0)),
+            amount: t.amount.saturating_add(c.amount.max(0)),
+            actions: t.actions.saturating_add(c.actions.max(0)),
         });
     calls::set_pledged(conn, call.id, total).await?;
     let row = calls::by_ap_id(conn, &call.ap_id)
@@ -623,14 +624,14 @@ pub async fn breakdown(data: &Data, call_id: i64) -> Result<Vec<(Url, Totals)>> 
 }
 
 /// A call arrives (Create or Update) from a chapter we follow, that names one of
-/// ours, or relayed by a union body we belong to (`relayed_by`).
-pub async fn receive_call(
+/// ours, or relayed by a union body we belong to (`received.relayed_by`, once
+/// `relay.rs` has proven it).
+pub(crate) async fn receive_call(
     data: &Data,
-    id: &Url,
-    actor: &Url,
+    received: Received<'_>,
     call: CallJson,
-    relayed_by: Option<&Url>,
 ) -> Result<()> {
+    let (id, actor, relayed_by) = (received.id, received.actor, received.relayed_by);
     same_actor(&call.attributed_to, actor, "post calls")?;
     verify_domains_match(&call.id, actor)?;
     let record = CallForSupport {
@@ -674,10 +675,13 @@ pub async fn receive_call(
     // `cc` by a picket shift, which goes to all of the chapter's unions.
     let addressees: Vec<Url> = call.to.iter().chain(&call.cc).cloned().collect();
     let to_our_body = union::our_body_among(data, &addressees).await?;
-    let audience = if let Some(body) = relayed_by.cloned().or_else(|| to_our_body.clone()) {
-        Audience::Union(body)
-    } else if public {
+    // The audience is the author's, whoever relayed the call: a relay of a
+    // public call keeps it public, and `relay.rs` took a union call only from
+    // a body it names.
+    let audience = if public {
         Audience::Public
+    } else if let Some(body) = relayed_by.cloned().or_else(|| to_our_body.clone()) {
+        Audience::Union(body)
     } else if addressed_to_us && !followed {
         Audience::Chapters(
             call.to
@@ -689,23 +693,16 @@ pub async fn receive_call(
     } else {
         Audience::Followers
     };
+    let relay = match &to_our_body {
+        Some(_) => received.raw_json()?,
+        None => None,
+    };
     let mut tx = data.store.begin_write().await?;
     if !first_time(&mut tx, id, actor).await?
         || !(followed || addressed_to_us || relayed_by.is_some())
     {
         return Ok(unionhall_store::commit(tx).await?);
     }
-    let is_new = calls::by_ap_id(&mut tx, &call.id).await?.is_none();
-    let relay = match &to_our_body {
-        Some(_) => Some(union::rebuilt(
-            id,
-            actor,
-            ActivityObject::Call(Box::new(call.clone())),
-            (call.to.clone(), call.cc.clone()),
-            is_new,
-        )?),
-        None => None,
-    };
     // The organizer's own words travel as `source`; without it (another
     // implementation), keep the HTML content, which pages must sanitise.
     let mut record = record;
@@ -747,7 +744,10 @@ pub async fn receive_call(
     Ok(())
 }
 
-/// A chapter's pledge totals for one of our calls arrive.
+/// A chapter's pledge totals for one of our calls arrive. Taken only from a
+/// group with a reason to pledge (it follows the calling chapter, the call
+/// names it, or the two share a union body), and only within the bounds set
+/// in `federation.max_pledged_*`.
 pub async fn receive_pledge_total(
     data: &Data,
     id: &Url,
@@ -757,11 +757,31 @@ pub async fn receive_pledge_total(
     same_actor(&total.attributed_to, actor, "pledge")?;
     verify_domains_match(&total.id, actor)?;
     let sent_at = parse_time(&Some(total.updated.clone()), "updated")?.unwrap_or_default();
+    let call = {
+        let mut conn = data.store.acquire().await?;
+        calls::by_ap_id(&mut conn, &total.call).await?
+    }
+    .filter(|c| c.is_local && c.deleted_at.is_none())
+    .ok_or_else(|| Error::NotFound(format!("{} is not a call of this instance", total.call)))?;
+    let bounds = data.settings.max_pledged;
+    let figures = &total.totals;
+    if figures.people.max(figures.actions) > bounds.people || figures.amount > bounds.amount {
+        metrics::counter!("unionhall_pledge_totals_refused_total", "reason" => "bounds")
+            .increment(1);
+        return Err(Error::BadRequest(format!(
+            "pledge totals over the bounds of this instance ({} people or actions, {} in cents)",
+            bounds.people, bounds.amount
+        )));
+    }
+    if !may_pledge(data, &call, actor).await? {
+        metrics::counter!("unionhall_pledge_totals_refused_total", "reason" => "stranger")
+            .increment(1);
+        return Err(Error::Forbidden(format!(
+            "{actor} neither follows {}, nor was named by the call, nor shares a union body with it",
+            call.author
+        )));
+    }
     let mut tx = data.store.begin_write().await?;
-    let call = calls::by_ap_id(&mut tx, &total.call)
-        .await?
-        .filter(|c| c.is_local && c.deleted_at.is_none())
-        .ok_or_else(|| Error::NotFound(format!("{} is not a call of this instance", total.call)))?;
     if !first_time(&mut tx, id, actor).await? {
         return Ok(unionhall_store::commit(tx).await?);
     }
@@ -776,6 +796,52 @@ pub async fn receive_pledge_total(
     unionhall_store::commit(tx).await?;
     wake(data);
     Ok(())
+}
+
+/// Whether the group `actor` may send totals for `call`: it is a group, and
+/// its server follows the calling chapter (chapters follow through their
+/// instance's actor), the call names it, or it shares a union body with the
+/// calling chapter.
+async fn may_pledge(data: &Data, call: &CallRow, actor: &Url) -> Result<bool> {
+    let is_group = store_actors::by_ap_id(&data.store, actor)
+        .await?
+        .is_some_and(|a| a.ap_type == "Group");
+    if !is_group {
+        return Ok(false);
+    }
+    let origin = actor.origin().ascii_serialization();
+    if call.addressees.contains(actor)
+        || follows::has_follower_at(&data.store, &call.author, &origin).await?
+    {
+        return Ok(true);
+    }
+    let bodies = {
+        let mut conn = data.store.acquire().await?;
+        let bodies = union::admitted_bodies(&mut conn, &call.author).await?;
+        let mut local_member = false;
+        for body in bodies.iter().filter(|b| data.urls.is_local(b)) {
+            local_member |= unionhall_store::unions::is_admitted(
+                &mut conn,
+                unionhall_store::unions::Side::Body,
+                body,
+                actor,
+            )
+            .await?;
+        }
+        if local_member {
+            return Ok(true);
+        }
+        bodies
+    };
+    for body in bodies.iter().filter(|b| !data.urls.is_local(b)) {
+        if super::relay::is_member(data, body, actor)
+            .await
+            .unwrap_or(false)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// A call's author deletes it.

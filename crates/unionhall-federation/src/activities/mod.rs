@@ -8,6 +8,7 @@ pub mod call;
 pub mod campaign;
 pub mod follow;
 pub mod post;
+pub mod relay;
 pub mod report;
 pub mod strike;
 pub mod union;
@@ -15,6 +16,38 @@ pub mod union;
 use crate::{Data, Error, Result};
 use unionhall_store::{inbox_seen, Connection};
 use url::Url;
+
+/// An activity as it reached a handler: its id, its author, and how it came.
+#[derive(Clone, Copy)]
+pub(crate) struct Received<'a> {
+    pub id: &'a Url,
+    pub actor: &'a Url,
+    /// The JSON as its author sent it (with its integrity proof, if any): what
+    /// a body of ours relays, byte for byte. None where nothing is relayed: a
+    /// relay from another body, a backfilled object.
+    pub raw: Option<&'a [u8]>,
+    /// The union body that relayed it, once the relay was proven (`relay.rs`).
+    pub relayed_by: Option<&'a Url>,
+}
+
+impl<'a> Received<'a> {
+    pub fn direct(id: &'a Url, actor: &'a Url, raw: &'a [u8]) -> Self {
+        Self {
+            id,
+            actor,
+            raw: Some(raw),
+            relayed_by: None,
+        }
+    }
+
+    /// The activity as sent, to relay as it is.
+    pub fn raw_json(&self) -> Result<Option<serde_json::Value>> {
+        self.raw
+            .map(serde_json::from_slice)
+            .transpose()
+            .map_err(|err| Error::BadRequest(format!("the activity: {err}")))
+    }
+}
 
 /// Records `id` as received inside the handler's transaction. False means a
 /// concurrent redelivery already applied it: the caller changes nothing.

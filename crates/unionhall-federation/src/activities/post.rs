@@ -1,7 +1,7 @@
 //! Notes: a chapter publishes a campaign update (Create), and notes from the
 //! chapters this instance follows arrive (Create, Update, Delete).
 
-use super::{first_time, same_actor, wake};
+use super::{first_time, same_actor, wake, Received};
 use crate::delivery::enqueue;
 use crate::protocol::note::{plain_text_to_html, NOTE_TYPES};
 use crate::protocol::{ActivityObject, Create, Delete, NoteJson, Update, PUBLIC};
@@ -170,16 +170,16 @@ async fn is_following(data: &Data, actor: &Url) -> Result<bool> {
 /// A Create or an Update: both store the object as it now is.
 pub(crate) async fn receive_object(
     data: &Data,
-    id: &Url,
-    actor: &Url,
+    received: Received<'_>,
     object: ActivityObject,
 ) -> Result<()> {
+    let (id, actor) = (received.id, received.actor);
     match object {
         ActivityObject::Note(note) => {
             check_note(&note, actor)?;
             store_note(data, id, actor, note).await
         }
-        ActivityObject::Call(call) => super::call::receive_call(data, id, actor, *call, None).await,
+        ActivityObject::Call(call) => super::call::receive_call(data, received, *call).await,
         ActivityObject::Action(action) => {
             super::action::receive_action(data, id, actor, *action).await
         }
@@ -190,7 +190,7 @@ pub(crate) async fn receive_object(
             super::campaign::receive_campaign(data, id, actor, *campaign).await
         }
         ActivityObject::Strike(strike) => {
-            super::strike::receive_strike(data, id, actor, *strike, None).await
+            super::strike::receive_strike(data, received, *strike).await
         }
         ActivityObject::PledgeTotal(total) => {
             super::call::receive_pledge_total(data, id, actor, total).await
@@ -198,12 +198,14 @@ pub(crate) async fn receive_object(
     }
 }
 
-pub async fn receive_create(create: Create, data: &Data) -> Result<()> {
-    receive_object(data, &create.id, &create.actor, create.object).await
+pub async fn receive_create(create: Create, raw: &[u8], data: &Data) -> Result<()> {
+    let received = Received::direct(&create.id, &create.actor, raw);
+    receive_object(data, received, create.object).await
 }
 
-pub async fn receive_update(update: Update, data: &Data) -> Result<()> {
-    receive_object(data, &update.id, &update.actor, update.object).await
+pub async fn receive_update(update: Update, raw: &[u8], data: &Data) -> Result<()> {
+    let received = Received::direct(&update.id, &update.actor, raw);
+    receive_object(data, received, update.object).await
 }
 
 pub async fn receive_delete(delete: Delete, data: &Data) -> Result<()> {

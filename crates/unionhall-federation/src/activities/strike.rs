@@ -6,7 +6,7 @@
 use super::call::{
     close_shifts, insert_call, local_chapter, parse_time, public, rfc3339, Audience,
 };
-use super::{first_time, same_actor, union, wake};
+use super::{first_time, same_actor, union, wake, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
 use crate::protocol::note::plain_text_to_html;
@@ -145,13 +145,8 @@ async fn send_strike(
     inboxes.extend(union::remote_body_inboxes(conn, data, &bodies).await?);
     let id = data.urls.new_activity_id();
     let addressees = (object.to.clone(), object.cc.clone());
-    let activity = union::rebuilt(
-        &id,
-        &author.ap_id,
-        ActivityObject::Strike(Box::new(object)),
-        addressees,
-        create,
-    )?;
+    let object = ActivityObject::Strike(Box::new(object));
+    let activity = union::signed_change(author, &id, object, addressees, create)?;
     enqueue(conn, &data.urls, author, &id, &activity, &inboxes, true).await?;
     union::relay_through_local_bodies(conn, data, &bodies, &author.ap_id, &activity).await
 }
@@ -413,13 +408,12 @@ pub async fn add_shift(
 
 /// A strike arrives (Create or Update) from a chapter we follow, addressed to
 /// one of our bodies by a member, or relayed by a body we belong to.
-pub async fn receive_strike(
+pub(crate) async fn receive_strike(
     data: &Data,
-    id: &Url,
-    actor: &Url,
+    received: Received<'_>,
     json: StrikeJson,
-    relayed_by: Option<&Url>,
 ) -> Result<()> {
+    let (id, actor, relayed_by) = (received.id, received.actor, received.relayed_by);
     same_actor(&json.attributed_to, actor, "announce strikes")?;
     verify_domains_match(&json.id, actor)?;
     let status = StrikeStatus::parse(&json.strike_status)?;
@@ -463,12 +457,7 @@ pub async fn receive_strike(
         return Ok(unionhall_store::commit(tx).await?);
     }
     let relay = match &to_our_body {
-        Some(_) => {
-            let is_new = strikes::by_ap_id(&mut tx, &json.id).await?.is_none();
-            let object = ActivityObject::Strike(Box::new(json.clone()));
-            let pair = (json.to.clone(), json.cc.clone());
-            Some(union::rebuilt(id, actor, object, pair, is_new)?)
-        }
+        Some(_) => received.raw_json()?,
         None => None,
     };
     let stored = Stored {

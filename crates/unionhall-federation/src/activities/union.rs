@@ -4,14 +4,11 @@
 //! addresses to it (calls for support, strikes), to every other member.
 
 use super::{first_time, wake};
-use crate::actors::DbActor;
 use crate::delivery::{enqueue, enqueue_to};
 use crate::protocol::activities::{Answer, Answered};
-use crate::protocol::{Accept, ActivityObject, Announce, InboxActivity, Join, Leave, Reject};
+use crate::protocol::{Accept, ActivityObject, Announce, Join, Leave, Reject};
 use crate::{Data, Error, Result};
-use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::kinds::activity::{AcceptType, AnnounceType, RejectType};
-use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_domain::ActorKind;
 use unionhall_store::actor_blocks;
 use unionhall_store::actors::{self as store_actors, ActorRow};
@@ -270,11 +267,12 @@ pub(crate) async fn our_body_among(data: &Data, addressees: &[Url]) -> Result<Op
     Ok(None)
 }
 
-/// A received activity rebuilt to be relayed: a Create if its object is new
-/// here, an Update otherwise.
-pub(crate) fn rebuilt(
+/// A change of one of our objects as `author` sends it: a Create if the
+/// object is new, an Update otherwise, enveloped with the author's integrity
+/// proof, so that the bodies relaying it pass on what the author signed.
+pub(crate) fn signed_change(
+    author: &ActorRow,
     id: &Url,
-    actor: &Url,
     object: ActivityObject,
     addressees: (Vec<Url>, Vec<Url>),
     is_new: bool,
@@ -282,27 +280,28 @@ pub(crate) fn rebuilt(
     use crate::protocol::{Create, Update};
     use activitypub_federation::kinds::activity::{CreateType, UpdateType};
     let (to, cc) = addressees;
-    let (id, actor) = (id.clone(), actor.clone());
+    let (id, actor) = (id.clone(), author.ap_id.clone());
     if is_new {
-        serde_json::to_value(Create {
+        let create = Create {
             kind: CreateType::Create,
             id,
             actor,
             object,
             to,
             cc,
-        })
+        };
+        crate::delivery::envelope(author, &create)
     } else {
-        serde_json::to_value(Update {
+        let update = Update {
             kind: UpdateType::Update,
             id,
             actor,
             object,
             to,
             cc,
-        })
+        };
+        crate::delivery::envelope(author, &update)
     }
-    .map_err(|err| Error::Internal(err.to_string()))
 }
 
 /// The bodies `chapter` is an admitted member of. What a chapter sends to all
@@ -405,51 +404,4 @@ pub(crate) async fn relay_if_addressed(
         return Ok(Some(body.ap_id));
     }
     Ok(None)
-}
-
-/// A body relays a member's activity. Taken only from a body one of our chapters
-/// belongs to or has applied to; the activity inside is checked as if its
-/// author had sent it (its ids on its author's server, the object its author's).
-pub async fn receive_announce(announce: Announce, data: &Data) -> Result<()> {
-    // What a body sends a member it admits comes with the Accept and may
-    // arrive before it: a body we applied to counts too.
-    if !unions::we_belong_or_applied_to(&data.store, &announce.actor).await? {
-        return Err(Error::Forbidden(format!(
-            "{} is not a union body we belong to",
-            announce.actor
-        )));
-    }
-    let inner: InboxActivity = serde_json::from_value(announce.object)
-        .map_err(|err| Error::BadRequest(format!("the announced activity: {err}")))?;
-    verify_domains_match(inner.id(), inner.actor())?;
-    // The author may be new to us: fetch (and cache) it, as for a signature.
-    ObjectId::<DbActor>::from(inner.actor().clone())
-        .dereference(data)
-        .await?;
-    let relayed_by = Some(&announce.actor);
-    match inner {
-        InboxActivity::Create(a) => relayed(data, &a.id, &a.actor, a.object, relayed_by).await,
-        InboxActivity::Update(a) => relayed(data, &a.id, &a.actor, a.object, relayed_by).await,
-        _ => Err(Error::BadRequest(
-            "a body relays only Create and Update of calls".into(),
-        )),
-    }
-}
-
-async fn relayed(
-    data: &Data,
-    id: &Url,
-    actor: &Url,
-    object: ActivityObject,
-    body: Option<&Url>,
-) -> Result<()> {
-    match object {
-        ActivityObject::Call(call) => super::call::receive_call(data, id, actor, *call, body).await,
-        ActivityObject::Strike(strike) => {
-            super::strike::receive_strike(data, id, actor, *strike, body).await
-        }
-        _ => Err(Error::BadRequest(
-            "a body relays only calls for support and strikes".into(),
-        )),
-    }
 }

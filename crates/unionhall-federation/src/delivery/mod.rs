@@ -39,16 +39,12 @@ pub async fn enqueue<A: Serialize>(
             actor.ap_id
         )));
     }
-    let mut json = serde_json::to_value(activity)
-        .map_err(|err| Error::Internal(format!("serialising an activity: {err}")))?;
+    let json = envelope(actor, activity)?;
     let ap_type = json
         .get("type")
         .and_then(|t| t.as_str())
         .unwrap_or_default()
         .to_owned();
-    if let Some(object) = json.as_object_mut() {
-        object.insert("@context".into(), context());
-    }
     let remote: Vec<Url> = inboxes
         .iter()
         .filter(|i| !urls.is_local(i))
@@ -63,6 +59,33 @@ pub async fn enqueue<A: Serialize>(
     };
     outbox::enqueue(conn, &stored, &remote).await?;
     Ok(())
+}
+
+/// An activity as `actor` sends it: with the JSON-LD context and the actor's
+/// integrity proof (integrity.rs). One already enveloped (it has its proof) is
+/// taken as it is, so that what a chapter sends and what its union body
+/// relays are the same bytes, proof and all.
+pub fn envelope<A: Serialize>(actor: &ActorRow, activity: &A) -> Result<serde_json::Value> {
+    let mut json = serde_json::to_value(activity)
+        .map_err(|err| Error::Internal(format!("serialising an activity: {err}")))?;
+    let Some(object) = json.as_object_mut() else {
+        return Err(Error::Internal("an activity is a JSON object".into()));
+    };
+    if object.contains_key("proof") {
+        return Ok(json);
+    }
+    object.insert("@context".into(), context());
+    if let (Some(key_id), Some(private_key)) =
+        (&actor.assertion_key_id, &actor.assertion_private_key)
+    {
+        crate::integrity::sign(
+            &mut json,
+            key_id,
+            private_key,
+            unionhall_store::now_millis(),
+        )?;
+    }
+    Ok(json)
 }
 
 /// [`enqueue`] for an activity meant for one actor only (a Follow, its answer,

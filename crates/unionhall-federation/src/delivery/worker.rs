@@ -243,9 +243,9 @@ async fn deliver(
 }
 
 enum Attempt {
-    /// The peer answered that it will never take this (4xx other than 401/408/429).
+    /// The peer answered that it will never take this (4xx other than 401/408/425/429).
     Refused(String),
-    /// Worth trying again: network errors, timeouts, 5xx, 408, 429.
+    /// Worth trying again: network errors, timeouts, 5xx, 401, 408, 425, 429.
     Failed(String),
 }
 
@@ -309,8 +309,9 @@ async fn attempt(
     let text: String = String::from_utf8_lossy(&start).chars().take(200).collect();
     let error = format!("{status}: {text}");
     // 401 is retried too: the peer may hold our old key after a rotation, and
-    // fetches the new one when its copy has aged.
-    if status.is_client_error() && !matches!(status.as_u16(), 401 | 408 | 429) {
+    // fetches the new one when its copy has aged. 425: the peer asks for it
+    // later (a union body's relay that overtook its Accept).
+    if status.is_client_error() && !matches!(status.as_u16(), 401 | 408 | 425 | 429) {
         Err(Attempt::Refused(error))
     } else {
         Err(Attempt::Failed(error))
@@ -387,6 +388,8 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Clai
             .increment(1);
             match outcome {
                 Outcome::Delivered => {}
+                // A peer that answered "not yet" is up and well.
+                Outcome::Retry { error, .. } if error.starts_with("425 ") => {}
                 Outcome::Retry { error, .. } => {
                     tracing::debug!(inbox = %claimed.inbox, "delivery failed, will retry: {error}");
                     match deliveries::peer_failed(store, &claimed.host, error).await {

@@ -25,6 +25,9 @@ pub struct ActorJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Endpoints>,
     pub public_key: PublicKey,
+    /// FEP-521a: the Ed25519 key(s) the actor makes integrity proofs with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion_method: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manually_approves_followers: Option<bool>,
     /// The human-readable page.

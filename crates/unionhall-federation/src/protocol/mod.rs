@@ -34,6 +34,10 @@ pub fn context() -> serde_json::Value {
     serde_json::json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
+        // Integrity proofs and the Ed25519 key they are made with (integrity.rs).
+        "https://w3id.org/security/data-integrity/v1",
+        "https://www.w3.org/ns/did/v1",
+        "https://w3id.org/security/multikey/v1",
         {
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
             "uh": NAMESPACE,

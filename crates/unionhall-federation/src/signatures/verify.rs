@@ -86,9 +86,11 @@ impl SignatureHeader {
         Ok(url)
     }
 
-    /// Checks that the signature covers what a POST to an inbox must prove.
+    /// Checks that the signature covers what a POST to an inbox must prove:
+    /// the body (`digest`) and where it was sent (`host`), so that it cannot
+    /// be replayed to another server within the Date window.
     pub fn check_covers_post(&self, now_secs: i64) -> Result<()> {
-        self.check_covers(&["(request-target)", "digest"], now_secs)
+        self.check_covers(&["(request-target)", "host", "digest"], now_secs)
     }
 
     /// Checks that the signature covers what a signed GET must prove.

@@ -84,6 +84,12 @@ pub struct FederationSettings {
     pub inbox_per_instance_per_minute: u64,
     pub inbox_max_in_flight: u64,
     pub failed_actor_seconds: u64,
+    pub reports_per_actor_per_hour: u32,
+    pub reports_per_domain_per_hour: u32,
+    pub follows_per_actor_per_hour: u32,
+    pub follows_per_domain_per_hour: u32,
+    pub max_pledged_people: u64,
+    pub max_pledged_amount: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -218,6 +224,16 @@ impl Settings {
                     as u32,
                 max_in_flight: f.inbox_max_in_flight as usize,
                 failed_actor_ttl: Duration::from_secs(f.failed_actor_seconds),
+            },
+            floods: unionhall_federation::FloodLimits {
+                reports_per_actor: f.reports_per_actor_per_hour,
+                reports_per_domain: f.reports_per_domain_per_hour,
+                follows_per_actor: f.follows_per_actor_per_hour,
+                follows_per_domain: f.follows_per_domain_per_hour,
+            },
+            max_pledged: unionhall_federation::PledgeBounds {
+                people: f.max_pledged_people,
+                amount: f.max_pledged_amount,
             },
         }
     }
