@@ -157,22 +157,9 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
     .await
     .unwrap();
     let (call_id, strike_id) = (our_call.ap_id.clone(), our_strike.ap_id.clone());
-    let evil_acct = format!("@evil@{}", b.data.urls.domain());
 
     // Only applied: even an honest-looking relay waits for the Accept (425).
-    union::apply(&a.data, "bakers", &evil_acct).await.unwrap();
-    let (b_store, evil_id, bakers_id) = (b.store.clone(), evil.ap_id.clone(), bakers.ap_id.clone());
-    wait_for("the application to reach B", 20, || {
-        let (store, evil_id, bakers_id) = (b_store.clone(), evil_id.clone(), bakers_id.clone());
-        async move {
-            let mut conn = store.acquire().await.unwrap();
-            unionhall_store::unions::get(&mut conn, Side::Body, &evil_id, &bakers_id)
-                .await
-                .unwrap()
-                .is_some()
-        }
-    })
-    .await;
+    apply_and_wait(&a, "bakers", &b, &evil.ap_id).await;
     let before = snapshot(&a, &call_id, &strike_id).await;
     let honest = call_create(
         &mallory,
@@ -467,6 +454,32 @@ async fn a_signature_that_does_not_cover_the_host_is_refused() {
     b.stop().await;
 }
 
+/// `chapter` on `instance` applies to the body `body` on `body_instance`;
+/// returns the chapter's id once the body's side has the application.
+async fn apply_and_wait(
+    instance: &TestInstance,
+    chapter: &str,
+    body_instance: &TestInstance,
+    body: &Url,
+) -> Url {
+    let applied = union::apply(&instance.data, chapter, body.as_str())
+        .await
+        .unwrap();
+    let (store, body, chapter) = (body_instance.store.clone(), body.clone(), applied.chapter);
+    wait_for("the application to reach the body", 20, || {
+        let (store, body, chapter) = (store.clone(), body.clone(), chapter.clone());
+        async move {
+            let mut conn = store.acquire().await.unwrap();
+            unionhall_store::unions::get(&mut conn, Side::Body, &body, &chapter)
+                .await
+                .unwrap()
+                .is_some()
+        }
+    })
+    .await;
+    chapter
+}
+
 /// A call as stored on `instance`, once it is there.
 async fn wait_for_call(instance: &TestInstance, id: &Url) -> CallRow {
     let store = instance.store.clone();
@@ -489,23 +502,9 @@ async fn a_relayed_call_is_proven_by_its_authors_proof_while_its_server_is_down(
     create_chapter(&x, "bakers").await;
     create_chapter(&z, "millers").await;
     let body = body_on(&y, "fwiu").await;
-    let acct = format!("@fwiu@{}", y.data.urls.domain());
     for (instance, chapter) in [(&x, "bakers"), (&z, "millers")] {
-        let applied = union::apply(&instance.data, chapter, &acct).await.unwrap();
-        let (store, body_id, chapter_id) =
-            (y.store.clone(), body.ap_id.clone(), applied.chapter.clone());
-        wait_for("the application", 20, || {
-            let (store, body_id, chapter_id) = (store.clone(), body_id.clone(), chapter_id.clone());
-            async move {
-                let mut conn = store.acquire().await.unwrap();
-                unionhall_store::unions::get(&mut conn, Side::Body, &body_id, &chapter_id)
-                    .await
-                    .unwrap()
-                    .is_some()
-            }
-        })
-        .await;
-        union::decide(&y.data, "fwiu", &applied.chapter, true)
+        let applicant = apply_and_wait(instance, chapter, &y, &body.ap_id).await;
+        union::decide(&y.data, "fwiu", &applicant, true)
             .await
             .unwrap();
     }
