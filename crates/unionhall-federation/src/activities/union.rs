@@ -34,6 +34,7 @@ async fn find_body(data: &Data, target: &str) -> Result<ActorRow> {
                 .filter(|a| a.kind == ActorKind::Union)
                 .ok_or_else(|| Error::NotFound(format!("{url} is not a union body here")));
         }
+        return Ok(super::follow::resolve(data, target).await?.0);
     }
     let handle = target.trim_start_matches('@');
     let local = match handle.split_once('@') {
