@@ -14,7 +14,7 @@
 //! (about a sixth of the inbox's time) to spare a rare redelivery one
 //! signature check.
 
-use crate::activities::{follow, post, relay, report, union};
+use crate::activities::{follow, receive, relay, report, union};
 use crate::authentication::{parse_signature, verify_signer, SignedRequest};
 use crate::flood::Flood;
 use crate::protocol::InboxActivity;
@@ -138,9 +138,9 @@ async fn dispatch(activity: InboxActivity, raw: &[u8], data: &Data) -> Result<()
         InboxActivity::Accept(a) => follow::receive_accept(a, data).await,
         InboxActivity::Reject(a) => follow::receive_reject(a, data).await,
         InboxActivity::Undo(a) => follow::receive_undo(a, data).await,
-        InboxActivity::Create(a) => post::receive_create(a, raw, data).await,
-        InboxActivity::Update(a) => post::receive_update(a, raw, data).await,
-        InboxActivity::Delete(a) => post::receive_delete(a, data).await,
+        InboxActivity::Create(a) => receive::receive_create(a, raw, data).await,
+        InboxActivity::Update(a) => receive::receive_update(a, raw, data).await,
+        InboxActivity::Delete(a) => receive::receive_delete(a, data).await,
         InboxActivity::Join(a) => union::receive_join(a, data).await,
         InboxActivity::Leave(a) => union::receive_leave(a, data).await,
         InboxActivity::Announce(a) => relay::receive_announce(a, data).await,

@@ -6,7 +6,7 @@
 //!   instance actor, naming no local account);
 //! - an admin removes a local post (a `Delete` to the author's followers).
 
-use crate::activities::follow::resolve;
+use crate::activities::lookup::resolve;
 use crate::actors::ensure_instance_actor;
 use crate::delivery::{enqueue, enqueue_to};
 use crate::protocol::activities::IdOrObject;
@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use unionhall_store::actor_blocks::{self, ActorBlock};
 use unionhall_store::reports::{self, SentReport};
 use unionhall_store::unions::{self, Side};
-use unionhall_store::{actors as store_actors, follows, posts};
+use unionhall_store::{actors as store_actors, follows, objects, posts};
 use url::Url;
 
 /// Longest comment sent with a report, in bytes.
@@ -248,7 +248,7 @@ pub async fn remove_local_post(data: &Data, post: &Url) -> Result<()> {
         to: Url::parse(PUBLIC).into_iter().collect(),
     };
     let mut tx = data.store.begin_write().await?;
-    posts::delete(&mut tx, post, &author.ap_id).await?;
+    objects::delete(&mut tx, objects::Kind::Post, post, &author.ap_id).await?;
     let inboxes = follows::follower_inboxes(&mut tx, &author.ap_id).await?;
     enqueue(
         &mut tx, &data.urls, &author, &delete.id, &delete, &inboxes, true,

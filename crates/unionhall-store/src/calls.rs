@@ -117,19 +117,6 @@ pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Op
     row.map(|r| Ok(r.try_get("id")?)).transpose()
 }
 
-/// Marks a call deleted if `author` wrote it.
-pub async fn delete(conn: &mut AnyConnection, ap_id: &Url, author: &Url) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE calls SET deleted_at = $3 WHERE ap_id = $1 AND author = $2 AND deleted_at IS NULL",
-    )
-    .bind(ap_id.as_str())
-    .bind(author.as_str())
-    .bind(now_millis())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() > 0)
-}
-
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<CallRow>> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM calls WHERE id = $1"))
         .bind(id)

@@ -26,6 +26,7 @@ pub mod follows;
 pub mod inbox_seen;
 pub mod instance;
 pub mod members;
+pub mod objects;
 pub mod outbox;
 pub mod policy;
 pub mod posts;

@@ -59,20 +59,6 @@ pub async fn upsert(conn: &mut AnyConnection, post: &Post) -> Result<bool> {
     Ok(done.rows_affected() > 0)
 }
 
-/// Marks a post deleted if `author` wrote it; false otherwise.
-pub async fn delete(conn: &mut AnyConnection, ap_id: &Url, author: &Url) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE posts SET deleted_at = $3, content = '' \
-         WHERE ap_id = $1 AND author = $2 AND deleted_at IS NULL",
-    )
-    .bind(ap_id.as_str())
-    .bind(author.as_str())
-    .bind(now_millis())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() > 0)
-}
-
 pub async fn by_ap_id(store: &Store, ap_id: &Url) -> Result<Option<Post>> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM posts WHERE ap_id = $1"))
         .bind(ap_id.as_str())

@@ -1,6 +1,5 @@
 //! Strikes, ours and those received from the chapters we follow.
 
-use crate::database::now_millis;
 use crate::rows::{flag, url};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
@@ -111,17 +110,4 @@ pub async fn all(store: &Store) -> Result<Vec<StrikeRow>> {
     .iter()
     .map(from_row)
     .collect()
-}
-
-/// Marks a strike deleted if `author` wrote it.
-pub async fn delete(conn: &mut AnyConnection, ap_id: &Url, author: &Url) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE strikes SET deleted_at = $3 WHERE ap_id = $1 AND author = $2 AND deleted_at IS NULL",
-    )
-    .bind(ap_id.as_str())
-    .bind(author.as_str())
-    .bind(now_millis())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() > 0)
 }

@@ -129,7 +129,7 @@ async fn members_collection(
     crate::objects::authorize(&state, &request, &members).await?;
     Ok(ActivityJson(json!({
         "@context": "https://www.w3.org/ns/activitystreams",
-        "id": unionhall_federation::activities::union::members_url(&row.ap_id),
+        "id": unionhall_federation::activities::relay::members_url(&row.ap_id),
         "type": "OrderedCollection",
         "totalItems": members.len(),
         "orderedItems": members,

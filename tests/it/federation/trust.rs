@@ -81,7 +81,7 @@ fn relay(body: &ActorRow, inner: &Value, n: usize) -> Vec<u8> {
         "@context": "https://www.w3.org/ns/activitystreams",
         "type": "Announce", "id": format!("{}/relays/{n}", body.ap_id),
         "actor": body.ap_id, "object": inner,
-        "to": [union::members_url(&body.ap_id)],
+        "to": [unionhall_federation::activities::relay::members_url(&body.ap_id)],
     })
     .to_string()
     .into_bytes()
@@ -137,7 +137,7 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
         &a.data,
         "bakers",
         a_call("Feed the line"),
-        call::Audience::Public,
+        unionhall_federation::activities::Audience::Public,
     )
     .await
     .unwrap();
@@ -369,7 +369,7 @@ async fn pledge_totals_come_only_from_related_chapters_within_bounds() {
         &a.data,
         "bakers",
         a_call("Feed the line"),
-        call::Audience::Public,
+        unionhall_federation::activities::Audience::Public,
     )
     .await
     .unwrap();
@@ -513,7 +513,7 @@ async fn a_relayed_call_is_proven_by_its_authors_proof_while_its_server_is_down(
             &x.data,
             "bakers",
             a_call(title),
-            call::Audience::Union(body.ap_id.clone()),
+            unionhall_federation::activities::Audience::Union(body.ap_id.clone()),
         )
     };
 

@@ -16,7 +16,8 @@ use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
 use crate::members::{browser, csrf_field, join, Account};
 use reqwest::Method;
 use unionhall_domain::{CallForSupport, CallKind, Goal, Role};
-use unionhall_federation::activities::call::{publish_call, Audience};
+use unionhall_federation::activities::call::publish_call;
+use unionhall_federation::activities::Audience;
 use unionhall_store::calls;
 
 const HTML: &str = "text/html,application/xhtml+xml";

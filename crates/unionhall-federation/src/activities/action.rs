@@ -4,8 +4,7 @@
 //! body publishes the tally with every answer and, after the deadline, confirms
 //! the action or calls it off (Update).
 
-use super::call::{parse_time, rfc3339};
-use super::{first_time, same_actor, wake};
+use super::{first_time, parse_time, relay, rfc3339, same_actor, wake};
 use crate::delivery::{enqueue, enqueue_to};
 use crate::protocol::action::{ActionAnswerJson, ActionJson, TallyJson, ACTION_ANSWER};
 use crate::protocol::call::{PlaceJson, SourceJson};
@@ -97,7 +96,7 @@ pub async fn action_json(conn: &mut Connection, row: &ActionRow) -> Result<Actio
         tally,
         published: rfc3339(row.published_at),
         updated: rfc3339(row.updated_at),
-        to: vec![super::union::members_url(&row.author)],
+        to: vec![relay::members_url(&row.author)],
         cc: Vec::new(),
     })
 }

@@ -14,7 +14,7 @@
 //! fetches are signed by the instance actor and carry nothing about who here
 //! follows the chapter.
 
-use super::post::receive_object;
+use super::receive::receive_object;
 use crate::protocol::ActivityObject;
 use crate::{Data, Error, FederationSettings, Result};
 use activitypub_federation::fetch::fetch_object_http;

@@ -4,7 +4,9 @@
 //! `PledgeTotal`), and the calling chapter adds every chapter's totals up and
 //! publishes the running total on the call (Update).
 
-use super::{first_time, same_actor, union, wake, Received};
+use super::audience::public;
+use super::{envelope, first_time, local_group, parse_time, relay, rfc3339, same_actor, wake};
+use super::{Audience, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::{GoalJson, PlaceJson, SourceJson, TotalsJson, PLEDGE_TOTAL};
 use crate::protocol::note::plain_text_to_html;
@@ -17,66 +19,6 @@ use unionhall_store::actors::ActorRow;
 use unionhall_store::calls::{self, CallRow, CallWrite, PledgeRow, Totals};
 use unionhall_store::{actors as store_actors, follows, now_millis, Connection};
 use url::Url;
-
-/// Who a call is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Audience {
-    /// Anyone; delivered to the chapter's followers.
-    Public,
-    /// The chapter's followers only.
-    Followers,
-    /// Named chapters (remote actors this instance knows), and no one else.
-    Chapters(Vec<Url>),
-    /// The members of an industrial union body the chapter belongs to: sent to
-    /// the body, which relays it to every member.
-    Union(Url),
-}
-
-impl Audience {
-    fn as_str(&self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Followers => "followers",
-            Self::Chapters(_) => "chapters",
-            Self::Union(_) => "union",
-        }
-    }
-
-    fn addressees(&self) -> &[Url] {
-        match self {
-            Self::Chapters(urls) => urls,
-            Self::Union(body) => std::slice::from_ref(body),
-            _ => &[],
-        }
-    }
-
-    fn of_row(row: &CallRow) -> Self {
-        match row.audience.as_str() {
-            "public" => Self::Public,
-            "chapters" => Self::Chapters(row.addressees.clone()),
-            "union" => match row.addressees.first() {
-                Some(body) => Self::Union(body.clone()),
-                None => Self::Followers,
-            },
-            _ => Self::Followers,
-        }
-    }
-}
-
-pub(crate) fn rfc3339(millis: i64) -> Option<String> {
-    chrono::DateTime::from_timestamp_millis(millis)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-}
-
-pub(crate) fn parse_time(text: &Option<String>, field: &str) -> Result<Option<i64>> {
-    text.as_deref()
-        .map(|t| {
-            chrono::DateTime::parse_from_rfc3339(t)
-                .map(|d| d.timestamp_millis())
-                .map_err(|_| Error::BadRequest(format!("{field} {t:?} is not an RFC 3339 time")))
-        })
-        .transpose()
-}
 
 fn totals_of(t: Totals) -> TotalsJson {
     TotalsJson {
@@ -195,17 +137,6 @@ pub fn call_json(row: &CallRow, author: &ActorRow) -> Result<CallJson> {
     })
 }
 
-pub(crate) fn public() -> Vec<Url> {
-    Url::parse(PUBLIC).ok().into_iter().collect()
-}
-
-pub(crate) async fn local_chapter(data: &Data, handle: &str) -> Result<ActorRow> {
-    store_actors::local_by_handle(&data.store, handle)
-        .await?
-        .filter(|a| a.kind == ActorKind::Chapter)
-        .ok_or_else(|| Error::NotFound(format!("no chapter @{handle} here")))
-}
-
 /// The inboxes a call goes to.
 async fn inboxes_for(
     conn: &mut Connection,
@@ -258,24 +189,24 @@ async fn send_call(
     // A public picket shift goes where its strike goes: to the chapter's
     // unions too, which relay it to their members.
     let bodies = if public && row.strike.is_some() {
-        union::admitted_bodies(conn, &author.ap_id).await?
+        relay::admitted_bodies(conn, &author.ap_id).await?
     } else {
         Vec::new()
     };
     object.cc.extend(bodies.iter().cloned());
-    inboxes.extend(union::remote_body_inboxes(conn, data, &bodies).await?);
+    inboxes.extend(relay::remote_body_inboxes(conn, data, &bodies).await?);
     let id = data.urls.new_activity_id();
     let (to, cc) = (object.to.clone(), object.cc.clone());
     let object = ActivityObject::Call(Box::new(object));
-    let activity = union::signed_change(author, &id, object, (to.clone(), cc), create)?;
+    let activity = envelope::signed_change(author, &id, object, (to.clone(), cc), create)?;
     enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await?;
     // A body of this instance relays at once what its member addressed to it.
     if let Audience::Union(body) = &audience {
         if data.urls.is_local(body) {
-            union::relay_if_addressed(conn, data, &to, &author.ap_id, &activity).await?;
+            relay::relay_if_addressed(conn, data, &to, &author.ap_id, &activity).await?;
         }
     }
-    union::relay_through_local_bodies(conn, data, &bodies, &author.ap_id, &activity).await
+    relay::relay_through_local_bodies(conn, data, &bodies, &author.ap_id, &activity).await
 }
 
 /// A call as it is to be stored.
@@ -318,7 +249,7 @@ pub async fn publish_call(
     call: CallForSupport,
     audience: Audience,
 ) -> Result<CallRow> {
-    let author = local_chapter(data, handle).await?;
+    let author = local_group(data, handle, ActorKind::Chapter).await?;
     let call = call.validated()?;
     let mut tx = data.store.begin_write().await?;
     if let Audience::Union(body) = &audience {
@@ -674,7 +605,7 @@ pub(crate) async fn receive_call(
     // A body is named in `to` by what a member addresses to its union, in
     // `cc` by a picket shift, which goes to all of the chapter's unions.
     let addressees: Vec<Url> = call.to.iter().chain(&call.cc).cloned().collect();
-    let to_our_body = union::our_body_among(data, &addressees).await?;
+    let to_our_body = relay::our_body_among(data, &addressees).await?;
     // The audience is the author's, whoever relayed the call: a relay of a
     // public call keeps it public, and `relay.rs` took a union call only from
     // a body it names.
@@ -738,7 +669,7 @@ pub(crate) async fn receive_call(
     write(&mut tx, stored).await?;
     // Addressed to a body of ours by a member: relay it to the other members.
     if let Some(activity) = relay {
-        union::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
+        relay::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
     }
     unionhall_store::commit(tx).await?;
     Ok(())
@@ -817,7 +748,7 @@ async fn may_pledge(data: &Data, call: &CallRow, actor: &Url) -> Result<bool> {
     }
     let bodies = {
         let mut conn = data.store.acquire().await?;
-        let bodies = union::admitted_bodies(&mut conn, &call.author).await?;
+        let bodies = relay::admitted_bodies(&mut conn, &call.author).await?;
         let mut local_member = false;
         for body in bodies.iter().filter(|b| data.urls.is_local(b)) {
             local_member |= unionhall_store::unions::is_admitted(
@@ -842,24 +773,6 @@ async fn may_pledge(data: &Data, call: &CallRow, actor: &Url) -> Result<bool> {
         }
     }
     Ok(false)
-}
-
-/// A call's author deletes it.
-pub async fn receive_delete(data: &Data, id: &Url, actor: &Url, target: &Url) -> Result<bool> {
-    let mut tx = data.store.begin_write().await?;
-    let Some(call) = calls::by_ap_id(&mut tx, target).await? else {
-        return Ok(false);
-    };
-    if &call.author != actor {
-        return Err(Error::Forbidden(format!(
-            "{actor} cannot delete {target}: it is not theirs"
-        )));
-    }
-    if first_time(&mut tx, id, actor).await? {
-        calls::delete(&mut tx, target, actor).await?;
-    }
-    unionhall_store::commit(tx).await?;
-    Ok(true)
 }
 
 #[cfg(test)]

@@ -3,19 +3,18 @@
 //! campaign by its address: their instance fetches it and follows its chapter,
 //! once for all its members; who follows stays local.
 
-use super::call::{local_chapter, public, rfc3339};
+use super::audience::public;
 use super::{first_time, same_actor, wake};
-use crate::actors::DbActor;
+use super::{local_group, rfc3339};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
 use crate::protocol::campaign::CampaignJson;
 use crate::protocol::note::plain_text_to_html;
 use crate::protocol::{ActivityObject, Create};
 use crate::{Data, Error, Result};
-use activitypub_federation::fetch::fetch_object_http;
-use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::kinds::activity::CreateType;
 use activitypub_federation::protocol::verification::verify_domains_match;
+use unionhall_domain::ActorKind;
 use unionhall_domain::Campaign;
 use unionhall_store::actors::ActorRow;
 use unionhall_store::campaigns::{self, CampaignRow};
@@ -53,7 +52,7 @@ pub fn campaign_json(row: &CampaignRow, author: &ActorRow) -> Result<CampaignJso
 
 /// A chapter starts a campaign; its followers get it.
 pub async fn start(data: &Data, handle: &str, campaign: Campaign) -> Result<CampaignRow> {
-    let author = local_chapter(data, handle).await?;
+    let author = local_group(data, handle, ActorKind::Chapter).await?;
     let campaign = campaign.validated()?;
     let record =
         serde_json::to_string(&campaign).map_err(|err| Error::Internal(err.to_string()))?;
@@ -115,7 +114,7 @@ pub async fn receive_campaign(
     Ok(())
 }
 
-async fn store_campaign(
+pub(crate) async fn store_campaign(
     conn: &mut unionhall_store::Connection,
     json: &CampaignJson,
 ) -> Result<i64> {
@@ -141,49 +140,4 @@ async fn store_campaign(
     )
     .await?
     .ok_or_else(|| Error::Forbidden(format!("{} is not {}'s", json.id, json.attributed_to)))
-}
-
-/// Finds a campaign by its address: ours, one we have, or one fetched from its
-/// chapter's server (whose chapter this instance then follows, for all its
-/// members).
-pub async fn find_and_follow(data: &Data, url: &Url) -> Result<CampaignRow> {
-    let mut conn = data.store.acquire().await?;
-    if let Some(row) = campaigns::by_ap_id(&mut conn, url).await? {
-        drop(conn);
-        ensure_following(data, &row.author).await?;
-        return Ok(row);
-    }
-    drop(conn);
-    if data.urls.is_local(url) {
-        return Err(Error::NotFound(format!("no campaign {url} here")));
-    }
-    let fetched = fetch_object_http::<_, CampaignJson>(url, data)
-        .await?
-        .object;
-    if &fetched.id != url {
-        return Err(Error::Remote(format!(
-            "{url} answered with another object, {}",
-            fetched.id
-        )));
-    }
-    verify_domains_match(&fetched.id, &fetched.attributed_to)?;
-    ObjectId::<DbActor>::from(fetched.attributed_to.clone())
-        .dereference(data)
-        .await?;
-    let mut tx = data.store.begin_write().await?;
-    store_campaign(&mut tx, &fetched).await?;
-    let row = campaigns::by_ap_id(&mut tx, url)
-        .await?
-        .ok_or_else(|| Error::Internal("the campaign vanished".into()))?;
-    unionhall_store::commit(tx).await?;
-    ensure_following(data, &row.author).await?;
-    Ok(row)
-}
-
-async fn ensure_following(data: &Data, chapter: &Url) -> Result<()> {
-    if data.urls.is_local(chapter) || follows::is_following(&data.store, chapter).await? {
-        return Ok(());
-    }
-    super::follow::follow_remote(data, chapter.as_str()).await?;
-    Ok(())
 }

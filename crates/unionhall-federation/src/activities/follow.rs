@@ -4,36 +4,22 @@
 //! This instance follows through its instance actor, once for all its members: the
 //! remote side learns that an instance follows, never who (DESIGN.md section 3).
 
-use super::{first_time, same_actor, wake};
+use super::{first_time, resolve, same_actor, wake};
 use crate::actors::{ensure_instance_actor, DbActor};
 use crate::delivery::enqueue_to;
 use crate::protocol::activities::{Answer, Answered, UndoObject};
+use crate::protocol::campaign::CampaignJson;
 use crate::protocol::{Accept, Follow, Reject, Undo};
 use crate::{Data, Error, Result};
+use activitypub_federation::fetch::fetch_object_http;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::kinds::activity::{AcceptType, RejectType, UndoType};
+use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_domain::ActorKind;
 use unionhall_store::actors::{self as store_actors, ActorRow};
+use unionhall_store::campaigns::{self, CampaignRow};
 use unionhall_store::{actor_blocks, follows, now_millis};
 use url::Url;
-
-/// Finds a remote actor by `@handle@domain`, `handle@domain` or its URL, fetching
-/// and caching it.
-pub async fn resolve(data: &Data, target: &str) -> Result<DbActor> {
-    let target = target.trim();
-    if target.starts_with("http://") || target.starts_with("https://") {
-        let id: ObjectId<DbActor> = ObjectId::parse(target)?;
-        return id.dereference(data).await;
-    }
-    let acct = target.trim_start_matches('@');
-    if acct.split('@').count() != 2 || acct.split('@').any(str::is_empty) {
-        return Err(Error::BadRequest(format!(
-            "{target:?} is neither @handle@domain nor a URL"
-        )));
-    }
-    let id: ObjectId<DbActor> = crate::webfinger::actor_id(data, acct).await?.into();
-    id.dereference(data).await
-}
 
 /// Makes this instance follow a remote chapter or body. Returns the target; the
 /// follow counts once the target's Accept arrives.
@@ -290,5 +276,50 @@ pub async fn receive_undo(undo: Undo, data: &Data) -> Result<()> {
         follows::remove_follower(&mut tx, &follow.object, &undo.actor).await?;
     }
     unionhall_store::commit(tx).await?;
+    Ok(())
+}
+
+/// Finds a campaign by its address (ours, one we have, or one fetched from its
+/// chapter's server), and follows its chapter for all of this instance's
+/// members, unless it does already.
+pub async fn follow_campaign(data: &Data, url: &Url) -> Result<CampaignRow> {
+    let mut conn = data.store.acquire().await?;
+    if let Some(row) = campaigns::by_ap_id(&mut conn, url).await? {
+        drop(conn);
+        ensure_following(data, &row.author).await?;
+        return Ok(row);
+    }
+    drop(conn);
+    if data.urls.is_local(url) {
+        return Err(Error::NotFound(format!("no campaign {url} here")));
+    }
+    let fetched = fetch_object_http::<_, CampaignJson>(url, data)
+        .await?
+        .object;
+    if &fetched.id != url {
+        return Err(Error::Remote(format!(
+            "{url} answered with another object, {}",
+            fetched.id
+        )));
+    }
+    verify_domains_match(&fetched.id, &fetched.attributed_to)?;
+    ObjectId::<DbActor>::from(fetched.attributed_to.clone())
+        .dereference(data)
+        .await?;
+    let mut tx = data.store.begin_write().await?;
+    super::campaign::store_campaign(&mut tx, &fetched).await?;
+    let row = campaigns::by_ap_id(&mut tx, url)
+        .await?
+        .ok_or_else(|| Error::Internal("the campaign vanished".into()))?;
+    unionhall_store::commit(tx).await?;
+    ensure_following(data, &row.author).await?;
+    Ok(row)
+}
+
+async fn ensure_following(data: &Data, chapter: &Url) -> Result<()> {
+    if data.urls.is_local(chapter) || follows::is_following(&data.store, chapter).await? {
+        return Ok(());
+    }
+    follow_remote(data, chapter.as_str()).await?;
     Ok(())
 }

@@ -2,16 +2,35 @@
 //! actor acts only for itself and on what it owns, records the activity id and
 //! applies the change in one transaction, and enqueues any answer in the same one.
 
+//! Below the features, what they share: `time` (RFC 3339 on the wire),
+//! `audience` (who an object is for), `envelope` (what our groups send, with
+//! their proof), `lookup` (finding actors), `relay` (union bodies relaying, both ways) and `receive`
+//! (every received Create, Update and Delete, dispatched by object). The
+//! features (`call`, `strike`, `action`, `campaign`, `post`, `union`,
+//! `follow`, `report`, `backfill`) build on these and on each other in one
+//! direction only: a strike opens calls for its shifts, a body sends its
+//! standing actions, a campaign's updates are posts.
+
 pub mod action;
+mod audience;
 pub mod backfill;
 pub mod call;
 pub mod campaign;
+mod envelope;
 pub mod follow;
+pub mod lookup;
 pub mod post;
+pub mod receive;
 pub mod relay;
 pub mod report;
 pub mod strike;
+mod time;
 pub mod union;
+
+pub use audience::Audience;
+pub(crate) use lookup::{local_group, resolve};
+pub use time::rfc3339;
+pub(crate) use time::{parse_time, published_or_now};
 
 use crate::{Data, Error, Result};
 use unionhall_store::{inbox_seen, Connection};
@@ -63,17 +82,6 @@ pub(crate) fn same_actor(claimed: &Url, acting: &Url, what: &str) -> Result<()> 
         Err(Error::Forbidden(format!(
             "{acting} cannot {what} on behalf of {claimed}"
         )))
-    }
-}
-
-/// When the author says it was published, if that is readable and not ahead of
-/// our clock; else now. A backfilled campaign or update keeps its place among
-/// the others this way.
-pub(crate) fn published_or_now(published: &Option<String>) -> i64 {
-    let now = unionhall_store::now_millis();
-    match call::parse_time(published, "published") {
-        Ok(Some(at)) => at.min(now),
-        _ => now,
     }
 }
 

@@ -1,10 +1,10 @@
 //! Notes: a chapter publishes a campaign update (Create), and notes from the
 //! chapters this instance follows arrive (Create, Update, Delete).
 
-use super::{first_time, same_actor, wake, Received};
+use super::{same_actor, wake};
 use crate::delivery::enqueue;
 use crate::protocol::note::{plain_text_to_html, NOTE_TYPES};
-use crate::protocol::{ActivityObject, Create, Delete, NoteJson, Update, PUBLIC};
+use crate::protocol::{ActivityObject, Create, NoteJson, PUBLIC};
 use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::CreateType;
 use activitypub_federation::protocol::verification::verify_domains_match;
@@ -90,7 +90,7 @@ pub fn note_of(post: &Post) -> NoteJson {
         content: Some(post.content.clone()),
         // To the millisecond, as our other objects: updates posted in one
         // second keep their order where they are backfilled.
-        published: super::call::rfc3339(post.published_at),
+        published: super::rfc3339(post.published_at),
         to: public,
         cc: Vec::new(),
         campaign: post.campaign.clone(),
@@ -122,7 +122,9 @@ fn is_public(note: &NoteJson) -> bool {
     note.to.iter().chain(&note.cc).any(|u| u.as_str() == PUBLIC)
 }
 
-async fn store_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Result<()> {
+/// A note arrives (Create or Update): kept if this instance follows its author.
+pub(crate) async fn receive_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Result<()> {
+    check_note(&note, actor)?;
     // Only what this instance asked for: posts of actors it follows.
     let followed = is_following(data, actor).await?;
     // A campaign link counts only to a campaign on the author's own server.
@@ -165,69 +167,4 @@ async fn is_following(data: &Data, actor: &Url) -> Result<bool> {
         data.recent.following.put(actor.clone(), ());
     }
     Ok(following)
-}
-
-/// A Create or an Update: both store the object as it now is.
-pub(crate) async fn receive_object(
-    data: &Data,
-    received: Received<'_>,
-    object: ActivityObject,
-) -> Result<()> {
-    let (id, actor) = (received.id, received.actor);
-    match object {
-        ActivityObject::Note(note) => {
-            check_note(&note, actor)?;
-            store_note(data, id, actor, note).await
-        }
-        ActivityObject::Call(call) => super::call::receive_call(data, received, *call).await,
-        ActivityObject::Action(action) => {
-            super::action::receive_action(data, id, actor, *action).await
-        }
-        ActivityObject::ActionAnswer(answer) => {
-            super::action::receive_answer(data, id, actor, answer).await
-        }
-        ActivityObject::Campaign(campaign) => {
-            super::campaign::receive_campaign(data, id, actor, *campaign).await
-        }
-        ActivityObject::Strike(strike) => {
-            super::strike::receive_strike(data, received, *strike).await
-        }
-        ActivityObject::PledgeTotal(total) => {
-            super::call::receive_pledge_total(data, id, actor, total).await
-        }
-    }
-}
-
-pub async fn receive_create(create: Create, raw: &[u8], data: &Data) -> Result<()> {
-    let received = Received::direct(&create.id, &create.actor, raw);
-    receive_object(data, received, create.object).await
-}
-
-pub async fn receive_update(update: Update, raw: &[u8], data: &Data) -> Result<()> {
-    let received = Received::direct(&update.id, &update.actor, raw);
-    receive_object(data, received, update.object).await
-}
-
-pub async fn receive_delete(delete: Delete, data: &Data) -> Result<()> {
-    let target = delete.object.id().clone();
-    if super::call::receive_delete(data, &delete.id, &delete.actor, &target).await?
-        || super::strike::receive_delete(data, &delete.id, &delete.actor, &target).await?
-    {
-        return Ok(());
-    }
-    let existing = posts::by_ap_id(&data.store, &target).await?;
-    if let Some(post) = &existing {
-        if post.author != delete.actor {
-            return Err(Error::Forbidden(format!(
-                "{} cannot delete {target}: it is not theirs",
-                delete.actor
-            )));
-        }
-    }
-    let mut tx = data.store.begin_write().await?;
-    if first_time(&mut tx, &delete.id, &delete.actor).await? && existing.is_some() {
-        posts::delete(&mut tx, &target, &delete.actor).await?;
-    }
-    unionhall_store::commit(tx).await?;
-    Ok(())
 }

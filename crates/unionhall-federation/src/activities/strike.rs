@@ -3,10 +3,10 @@
 //! strike carrying its whole history, so a follower who joins late sees the story.
 //! When a strike is settled or ends, its open shifts close.
 
-use super::call::{
-    close_shifts, insert_call, local_chapter, parse_time, public, rfc3339, Audience,
-};
-use super::{first_time, same_actor, union, wake, Received};
+use super::audience::public;
+use super::call::{close_shifts, insert_call};
+use super::{envelope, first_time, local_group, parse_time, relay, rfc3339, same_actor, wake};
+use super::{Audience, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
 use crate::protocol::note::plain_text_to_html;
@@ -15,7 +15,7 @@ use crate::protocol::{ActivityObject, StrikeJson};
 use crate::{Data, Error, Result};
 use activitypub_federation::protocol::verification::verify_domains_match;
 use serde::{Deserialize, Serialize};
-use unionhall_domain::{CallForSupport, CallKind, Goal, Strike, StrikeStatus};
+use unionhall_domain::{ActorKind, CallForSupport, CallKind, Goal, Strike, StrikeStatus};
 use unionhall_store::actors::ActorRow;
 use unionhall_store::strikes::{self, StrikeRow, StrikeWrite};
 use unionhall_store::{actors as store_actors, calls, follows, now_millis, Connection};
@@ -139,16 +139,16 @@ async fn send_strike(
     create: bool,
 ) -> Result<()> {
     let mut object = strike_json(conn, row, author).await?;
-    let bodies = union::admitted_bodies(conn, &author.ap_id).await?;
+    let bodies = relay::admitted_bodies(conn, &author.ap_id).await?;
     object.cc.extend(bodies.iter().cloned());
     let mut inboxes = follows::follower_inboxes(conn, &author.ap_id).await?;
-    inboxes.extend(union::remote_body_inboxes(conn, data, &bodies).await?);
+    inboxes.extend(relay::remote_body_inboxes(conn, data, &bodies).await?);
     let id = data.urls.new_activity_id();
     let addressees = (object.to.clone(), object.cc.clone());
     let object = ActivityObject::Strike(Box::new(object));
-    let activity = union::signed_change(author, &id, object, addressees, create)?;
+    let activity = envelope::signed_change(author, &id, object, addressees, create)?;
     enqueue(conn, &data.urls, author, &id, &activity, &inboxes, true).await?;
-    union::relay_through_local_bodies(conn, data, &bodies, &author.ap_id, &activity).await
+    relay::relay_through_local_bodies(conn, data, &bodies, &author.ap_id, &activity).await
 }
 
 fn history_json(history: &[StrikeUpdate]) -> Result<String> {
@@ -214,7 +214,7 @@ fn shift_call(
 /// A chapter announces a strike: the strike and each picket shift (a call for
 /// support) go to its followers.
 pub async fn announce_strike(data: &Data, handle: &str, strike: Strike) -> Result<StrikeRow> {
-    let author = local_chapter(data, handle).await?;
+    let author = local_group(data, handle, ActorKind::Chapter).await?;
     let strike = strike.validated()?;
     let ap_id = data.urls.new_strike_id();
     let history = [StrikeUpdate {
@@ -447,7 +447,7 @@ pub(crate) async fn receive_strike(
         })
         .collect::<Result<Vec<_>>>()?;
     let addressees: Vec<Url> = json.to.iter().chain(&json.cc).cloned().collect();
-    let to_our_body = union::our_body_among(data, &addressees).await?;
+    let to_our_body = relay::our_body_among(data, &addressees).await?;
     let followed = follows::is_following(&data.store, actor).await?;
     if !(followed || relayed_by.is_some() || to_our_body.is_some()) {
         return Ok(());
@@ -481,26 +481,8 @@ pub(crate) async fn receive_strike(
     // None: an older version than ours, delivered late; nothing to do.
     write(&mut tx, stored).await?;
     if let Some(activity) = relay {
-        union::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
+        relay::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
     }
     unionhall_store::commit(tx).await?;
     Ok(())
-}
-
-/// A strike's author deletes it.
-pub async fn receive_delete(data: &Data, id: &Url, actor: &Url, target: &Url) -> Result<bool> {
-    let mut tx = data.store.begin_write().await?;
-    let Some(strike) = strikes::by_ap_id(&mut tx, target).await? else {
-        return Ok(false);
-    };
-    if &strike.author != actor {
-        return Err(Error::Forbidden(format!(
-            "{actor} cannot delete {target}: it is not theirs"
-        )));
-    }
-    if first_time(&mut tx, id, actor).await? {
-        strikes::delete(&mut tx, target, actor).await?;
-    }
-    unionhall_store::commit(tx).await?;
-    Ok(true)
 }

@@ -3,25 +3,18 @@
 //! The body relays (Announce, as FEP-1b12 groups do) what a member chapter
 //! addresses to it (calls for support, strikes), to every other member.
 
-use super::{first_time, wake};
-use crate::delivery::{enqueue, enqueue_to};
+use super::{first_time, local_group, resolve, wake};
+use crate::delivery::enqueue_to;
 use crate::protocol::activities::{Answer, Answered};
-use crate::protocol::{Accept, ActivityObject, Announce, Join, Leave, Reject};
+use crate::protocol::{Accept, Join, Leave, Reject};
 use crate::{Data, Error, Result};
-use activitypub_federation::kinds::activity::{AcceptType, AnnounceType, RejectType};
+use activitypub_federation::kinds::activity::{AcceptType, RejectType};
 use unionhall_domain::ActorKind;
 use unionhall_store::actor_blocks;
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::unions::{self, Membership, Side};
-use unionhall_store::{now_millis, outbox, Connection};
+use unionhall_store::{now_millis, outbox};
 use url::Url;
-
-async fn local_group(data: &Data, handle: &str, kind: ActorKind) -> Result<ActorRow> {
-    store_actors::local_by_handle(&data.store, handle)
-        .await?
-        .filter(|a| a.kind == kind)
-        .ok_or_else(|| Error::NotFound(format!("no {} @{handle} here", kind.as_str())))
-}
 
 /// The body a chapter wants to join: one of ours by handle or id, or a remote
 /// one by `@handle@domain` or id.
@@ -34,7 +27,7 @@ async fn find_body(data: &Data, target: &str) -> Result<ActorRow> {
                 .filter(|a| a.kind == ActorKind::Union)
                 .ok_or_else(|| Error::NotFound(format!("{url} is not a union body here")));
         }
-        return Ok(super::follow::resolve(data, target).await?.0);
+        return Ok(resolve(data, target).await?.0);
     }
     let handle = target.trim_start_matches('@');
     let local = match handle.split_once('@') {
@@ -44,7 +37,7 @@ async fn find_body(data: &Data, target: &str) -> Result<ActorRow> {
     };
     match local {
         Some(handle) => local_group(data, handle, ActorKind::Union).await,
-        None => Ok(super::follow::resolve(data, target).await?.0),
+        None => Ok(resolve(data, target).await?.0),
     }
 }
 
@@ -248,161 +241,3 @@ pub async fn members(data: &Data, body: &Url) -> Result<Vec<Url>> {
 const RELAYS_FOR_NEW_MEMBERS: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 /// ...at most this many relays, the newest.
 const MOST_RELAYS: i64 = 500;
-
-/// The collection a body's relays are addressed to.
-pub fn members_url(body: &Url) -> Url {
-    let mut url = body.clone();
-    url.set_path(&format!("{}/members", body.path().trim_end_matches('/')));
-    url
-}
-
-/// The first of `addressees` that is a union body of this instance.
-pub(crate) async fn our_body_among(data: &Data, addressees: &[Url]) -> Result<Option<Url>> {
-    for url in addressees.iter().filter(|u| data.urls.is_local(u)) {
-        if let Some(actor) = store_actors::by_ap_id(&data.store, url).await? {
-            if actor.kind == ActorKind::Union {
-                return Ok(Some(actor.ap_id));
-            }
-        }
-    }
-    Ok(None)
-}
-
-/// A change of one of our objects as `author` sends it: a Create if the
-/// object is new, an Update otherwise, enveloped with the author's integrity
-/// proof, so that the bodies relaying it pass on what the author signed.
-pub(crate) fn signed_change(
-    author: &ActorRow,
-    id: &Url,
-    object: ActivityObject,
-    addressees: (Vec<Url>, Vec<Url>),
-    is_new: bool,
-) -> Result<serde_json::Value> {
-    use crate::protocol::{Create, Update};
-    use activitypub_federation::kinds::activity::{CreateType, UpdateType};
-    let (to, cc) = addressees;
-    let (id, actor) = (id.clone(), author.ap_id.clone());
-    if is_new {
-        let create = Create {
-            kind: CreateType::Create,
-            id,
-            actor,
-            object,
-            to,
-            cc,
-        };
-        crate::delivery::envelope(author, &create)
-    } else {
-        let update = Update {
-            kind: UpdateType::Update,
-            id,
-            actor,
-            object,
-            to,
-            cc,
-        };
-        crate::delivery::envelope(author, &update)
-    }
-}
-
-/// The bodies `chapter` is an admitted member of. What a chapter sends to all
-/// its unions (a strike and its picket shifts) names each in `cc`: a body of
-/// another instance gets it in its inbox, and every body relays it to its
-/// other members.
-pub(crate) async fn admitted_bodies(conn: &mut Connection, chapter: &Url) -> Result<Vec<Url>> {
-    Ok(unions::bodies_of_in(conn, chapter)
-        .await?
-        .into_iter()
-        .filter(|m| m.accepted_at.is_some())
-        .map(|m| m.body)
-        .collect())
-}
-
-/// The inboxes of those of `bodies` on other instances.
-pub(crate) async fn remote_body_inboxes(
-    conn: &mut Connection,
-    data: &Data,
-    bodies: &[Url],
-) -> Result<Vec<Url>> {
-    let mut inboxes = Vec::new();
-    for body in bodies.iter().filter(|b| !data.urls.is_local(b)) {
-        if let Some(actor) = store_actors::by_ap_id_in(conn, body).await? {
-            inboxes.push(actor.delivery_inbox().clone());
-        }
-    }
-    Ok(inboxes)
-}
-
-/// Those of `bodies` on this instance relay `activity` of their member
-/// `sender` at once, in the sender's transaction.
-pub(crate) async fn relay_through_local_bodies(
-    conn: &mut Connection,
-    data: &Data,
-    bodies: &[Url],
-    sender: &Url,
-    activity: &serde_json::Value,
-) -> Result<()> {
-    for body in bodies.iter().filter(|b| data.urls.is_local(b)) {
-        relay_if_addressed(conn, data, std::slice::from_ref(body), sender, activity).await?;
-    }
-    Ok(())
-}
-
-/// If `to` names one of our bodies and `sender` is an admitted member of it, the
-/// body relays `activity` to its other members. Returns the body.
-pub(crate) async fn relay_if_addressed(
-    conn: &mut Connection,
-    data: &Data,
-    to: &[Url],
-    sender: &Url,
-    activity: &serde_json::Value,
-) -> Result<Option<Url>> {
-    for url in to.iter().filter(|u| data.urls.is_local(u)) {
-        let Some(body) = store_actors::by_ap_id_in(conn, url)
-            .await?
-            .filter(|a| a.kind == ActorKind::Union)
-        else {
-            continue;
-        };
-        let members = unions::members_of(conn, &body.ap_id).await?;
-        if !members
-            .iter()
-            .any(|m| &m.chapter == sender && m.accepted_at.is_some())
-        {
-            return Err(Error::Forbidden(format!(
-                "{sender} is not a member of {}",
-                body.ap_id
-            )));
-        }
-        let mut inboxes = Vec::new();
-        for member in members
-            .iter()
-            .filter(|m| m.accepted_at.is_some() && &m.chapter != sender)
-        {
-            if let Some(actor) = store_actors::by_ap_id_in(conn, &member.chapter).await? {
-                inboxes.push(actor.delivery_inbox().clone());
-            }
-        }
-        let announce = Announce {
-            kind: AnnounceType::Announce,
-            id: data.urls.new_activity_id(),
-            actor: body.ap_id.clone(),
-            object: activity.clone(),
-            to: vec![members_url(&body.ap_id)],
-            cc: Vec::new(),
-        };
-        enqueue(
-            conn,
-            &data.urls,
-            &body,
-            &announce.id,
-            &announce,
-            &inboxes,
-            false,
-        )
-        .await?;
-        wake(data);
-        return Ok(Some(body.ap_id));
-    }
-    Ok(None)
-}

@@ -138,7 +138,11 @@ async fn follow(
     Caller(principal): Caller,
     ApiJson(body): ApiJson<FollowBody>,
 ) -> Result<Json<CampaignView>, AppError> {
-    let row = campaigns_fed::find_and_follow(&state.federation_data(), &body.url).await?;
+    let row = unionhall_federation::activities::follow::follow_campaign(
+        &state.federation_data(),
+        &body.url,
+    )
+    .await?;
     campaigns::follow(&state.store, principal.account_id, row.id).await?;
     Ok(Json(view(&state, &principal, row).await?))
 }

@@ -115,9 +115,12 @@ pub(crate) async fn follow_by_url(
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&form.csrf)?.clone();
     let followed = match Url::parse(form.url.trim()) {
-        Ok(url) => campaigns_fed::find_and_follow(&state.federation_data(), &url)
-            .await
-            .map_err(|err| AppError::from(err).to_string()),
+        Ok(url) => unionhall_federation::activities::follow::follow_campaign(
+            &state.federation_data(),
+            &url,
+        )
+        .await
+        .map_err(|err| AppError::from(err).to_string()),
         Err(_) => Err("The campaign's address, starting with https://".to_owned()),
     };
     match followed {

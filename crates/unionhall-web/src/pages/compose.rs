@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use unionhall_domain::{CallForSupport, CallKind, Goal, Permission, Place};
-use unionhall_federation::activities::call::{self as calls_fed, Audience};
+use unionhall_federation::activities::call as calls_fed;
+use unionhall_federation::activities::Audience;
 
 #[derive(Template)]
 #[template(path = "call_form.html")]

@@ -264,7 +264,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
                 ..Goal::default()
             },
         },
-        call::Audience::Public,
+        unionhall_federation::activities::Audience::Public,
     )
     .await?;
     for (node, handle, account_id) in [(b, "millers", sam), (c, "drivers", dan)] {
@@ -338,7 +338,8 @@ async fn seed(nodes: &[Node]) -> Result<()> {
     )
     .await?;
     campaign::post_update(&c.data, started.id, "A majority of drivers signed cards.").await?;
-    let followed = campaign::find_and_follow(&a.data, &started.ap_id).await?;
+    let followed =
+        unionhall_federation::activities::follow::follow_campaign(&a.data, &started.ap_id).await?;
     let ada = a
         .members
         .login("ada", PASSWORD, None)

@@ -17,7 +17,7 @@
 //!    widens or changes an audience), and its author is an admitted member of
 //!    the body, as the body's members collection says.
 
-use super::{call, strike, Received};
+use crate::activities::{call, strike, Received};
 use crate::actors::DbActor;
 use crate::protocol::{ActivityObject, Announce, InboxActivity, PUBLIC};
 use crate::{integrity, Data, Error, Result};
@@ -25,7 +25,6 @@ use activitypub_federation::fetch::fetch_object_http;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use serde_json::Value;
-use std::sync::Arc;
 use unionhall_store::now_millis;
 use unionhall_store::unions::{self, Standing};
 use url::Url;
@@ -107,7 +106,7 @@ pub async fn receive_announce(announce: Announce, data: &Data) -> Result<()> {
             )),
         ));
     }
-    if !is_member(data, body, &author).await? {
+    if !super::is_member(data, body, &author).await? {
         return Err(refused(
             "not_a_member",
             Error::Forbidden(format!("{author} is not an admitted member of {body}")),
@@ -191,40 +190,4 @@ async fn proven(
     }
     serde_json::from_value(fetched)
         .map_err(|err| Error::BadRequest(format!("{object_id} as its origin serves it: {err}")))
-}
-
-/// Whether `author` is an admitted member of the remote `body`, as the body's
-/// members collection (served to its members' servers) says. Remembered for a
-/// moment; an author missing from the copy is looked up afresh, so a chapter
-/// admitted a moment ago is found.
-pub(crate) async fn is_member(data: &Data, body: &Url, author: &Url) -> Result<bool> {
-    if data
-        .recent
-        .body_members
-        .get(body)
-        .is_some_and(|members| members.contains(author))
-    {
-        return Ok(true);
-    }
-    let collection = super::union::members_url(body);
-    let fetched = fetch_object_http::<_, Value>(&collection, &data.reset_request_count())
-        .await
-        .map_err(|err| Error::Forbidden(format!("the members of {body} could not be read: {err}")))?
-        .object;
-    let members: Vec<Url> = fetched
-        .get("orderedItems")
-        .or_else(|| fetched.get("items"))
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| item.as_str().and_then(|s| Url::parse(s).ok()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let member = members.contains(author);
-    data.recent
-        .body_members
-        .put(body.clone(), Arc::new(members));
-    Ok(member)
 }
