@@ -7,6 +7,7 @@
 
 mod action;
 mod actor_kind;
+mod audience;
 mod call;
 mod campaign;
 mod chart;
@@ -19,6 +20,7 @@ mod strike;
 
 pub use action::{ActionAnswer, ActionStatus, CoordinatedAction};
 pub use actor_kind::ActorKind;
+pub use audience::Audience;
 pub use call::{CallForSupport, CallKind, CallStatus, Goal, Place, Pledge, PledgeTotals};
 pub use campaign::Campaign;
 pub use chart::{

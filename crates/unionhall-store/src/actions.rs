@@ -1,10 +1,11 @@
 //! Coordinated actions and the chapters' answers to them.
 
 use crate::database::now_millis;
-use crate::rows::{flag, url};
+use crate::rows::{corrupt, flag, url};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use unionhall_domain::ActionStatus;
 use url::Url;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +14,7 @@ pub struct ActionRow {
     pub ap_id: Url,
     pub author: Url,
     pub record: String,
-    pub status: String,
+    pub status: ActionStatus,
     /// Received copies: the tally as JSON, as the body last published it.
     pub tally: String,
     pub is_local: bool,
@@ -30,7 +31,7 @@ fn from_row(row: &AnyRow) -> Result<ActionRow> {
         ap_id: url(row, "ap_id")?,
         author: url(row, "author")?,
         record: row.try_get("record")?,
-        status: row.try_get("status")?,
+        status: ActionStatus::parse(&row.try_get::<String, _>("status")?).map_err(corrupt)?,
         tally: row.try_get("tally")?,
         is_local: flag(row, "is_local")?,
         published_at: row.try_get("published_at")?,
@@ -44,7 +45,7 @@ pub struct ActionWrite<'a> {
     pub ap_id: &'a Url,
     pub author: &'a Url,
     pub record: &'a str,
-    pub status: &'a str,
+    pub status: ActionStatus,
     pub tally: &'a str,
     pub is_local: bool,
     /// Ours: now. Received: the sender's `updated` (older versions are ignored).
@@ -67,7 +68,7 @@ pub async fn upsert(conn: &mut AnyConnection, action: &ActionWrite<'_>) -> Resul
     .bind(action.ap_id.as_str())
     .bind(action.author.as_str())
     .bind(action.record)
-    .bind(action.status)
+    .bind(action.status.as_str())
     .bind(action.tally)
     .bind(i64::from(action.is_local))
     .bind(action.updated_at)
@@ -86,10 +87,10 @@ pub async fn touch(conn: &mut AnyConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-pub async fn set_status(conn: &mut AnyConnection, id: i64, status: &str) -> Result<()> {
+pub async fn set_status(conn: &mut AnyConnection, id: i64, status: ActionStatus) -> Result<()> {
     sqlx::query("UPDATE actions SET status = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(now_millis())
         .execute(conn)
         .await?;

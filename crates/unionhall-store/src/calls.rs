@@ -2,10 +2,11 @@
 //! and members' own pledges.
 
 use crate::database::now_millis;
-use crate::rows::{flag, url};
+use crate::rows::{corrupt, flag, url};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use unionhall_domain::{Audience, CallStatus};
 use url::Url;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,9 +16,9 @@ pub struct CallRow {
     pub author: Url,
     /// The call as JSON (the domain's `CallForSupport`).
     pub record: String,
-    pub status: String,
-    pub audience: String,
-    pub addressees: Vec<Url>,
+    pub status: CallStatus,
+    /// Who it is for, with the chapters or body it names.
+    pub audience: Audience,
     /// A picket shift: the strike it belongs to.
     pub strike: Option<Url>,
     pub pledged: Totals,
@@ -41,17 +42,19 @@ const COLUMNS: &str =
 
 fn from_row(row: &AnyRow) -> Result<CallRow> {
     let addressees: String = row.try_get("addressees")?;
+    let addressees = addressees
+        .lines()
+        .filter_map(|l| Url::parse(l).ok())
+        .collect();
+    let audience: String = row.try_get("audience")?;
+    let status: String = row.try_get("status")?;
     Ok(CallRow {
         id: row.try_get("id")?,
         ap_id: url(row, "ap_id")?,
         author: url(row, "author")?,
         record: row.try_get("record")?,
-        status: row.try_get("status")?,
-        audience: row.try_get("audience")?,
-        addressees: addressees
-            .lines()
-            .filter_map(|l| Url::parse(l).ok())
-            .collect(),
+        status: CallStatus::parse(&status).map_err(corrupt)?,
+        audience: Audience::from_parts(&audience, addressees).map_err(corrupt)?,
         strike: crate::rows::opt_url(row, "strike")?,
         pledged: Totals {
             people: row.try_get("pledged_people")?,
@@ -71,9 +74,8 @@ pub struct CallWrite<'a> {
     pub ap_id: &'a Url,
     pub author: &'a Url,
     pub record: &'a str,
-    pub status: &'a str,
-    pub audience: &'a str,
-    pub addressees: &'a [Url],
+    pub status: CallStatus,
+    pub audience: &'a Audience,
     pub strike: Option<&'a Url>,
     pub pledged: Totals,
     pub is_local: bool,
@@ -87,7 +89,7 @@ pub struct CallWrite<'a> {
 /// nothing was written (another author's id, deleted, or an older version).
 pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Option<i64>> {
     let now = call.updated_at;
-    let addressees: Vec<&str> = call.addressees.iter().map(Url::as_str).collect();
+    let addressees: Vec<&str> = call.audience.addressees().iter().map(Url::as_str).collect();
     let row = sqlx::query(
         "INSERT INTO calls (ap_id, author, record, status, audience, addressees, pledged_people, \
          pledged_amount, pledged_actions, is_local, published_at, updated_at, strike) \
@@ -103,8 +105,8 @@ pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Op
     .bind(call.ap_id.as_str())
     .bind(call.author.as_str())
     .bind(call.record)
-    .bind(call.status)
-    .bind(call.audience)
+    .bind(call.status.as_str())
+    .bind(call.audience.as_str())
     .bind(addressees.join("\n"))
     .bind(call.pledged.people)
     .bind(call.pledged.amount)
@@ -151,10 +153,10 @@ pub async fn shifts_of(conn: &mut AnyConnection, strike: &Url) -> Result<Vec<Cal
 }
 
 /// Sets the status of a call (a strike's shifts close with it).
-pub async fn set_status(conn: &mut AnyConnection, id: i64, status: &str) -> Result<()> {
+pub async fn set_status(conn: &mut AnyConnection, id: i64, status: CallStatus) -> Result<()> {
     sqlx::query("UPDATE calls SET status = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(now_millis())
         .execute(conn)
         .await?;

@@ -58,6 +58,12 @@ pub(crate) fn opt_url(row: &AnyRow, column: &str) -> Result<Option<Url>> {
         .transpose()
 }
 
+/// A stored word the domain does not take: the database holds what this
+/// version never wrote.
+pub(crate) fn corrupt(err: unionhall_domain::DomainError) -> crate::Error {
+    crate::Error::Corrupt(err.to_string())
+}
+
 pub(crate) fn flag(row: &AnyRow, column: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }

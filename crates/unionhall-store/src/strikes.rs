@@ -1,9 +1,10 @@
 //! Strikes, ours and those received from the chapters we follow.
 
-use crate::rows::{flag, url};
+use crate::rows::{corrupt, flag, url};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use unionhall_domain::StrikeStatus;
 use url::Url;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +14,7 @@ pub struct StrikeRow {
     pub author: Url,
     /// The strike as JSON (the domain's `Strike`).
     pub record: String,
-    pub status: String,
+    pub status: StrikeStatus,
     pub outcome: String,
     /// The updates followers have seen, as a JSON list.
     pub history: String,
@@ -32,7 +33,7 @@ fn from_row(row: &AnyRow) -> Result<StrikeRow> {
         ap_id: url(row, "ap_id")?,
         author: url(row, "author")?,
         record: row.try_get("record")?,
-        status: row.try_get("status")?,
+        status: StrikeStatus::parse(&row.try_get::<String, _>("status")?).map_err(corrupt)?,
         outcome: row.try_get("outcome")?,
         history: row.try_get("history")?,
         is_local: flag(row, "is_local")?,
@@ -47,7 +48,7 @@ pub struct StrikeWrite<'a> {
     pub ap_id: &'a Url,
     pub author: &'a Url,
     pub record: &'a str,
-    pub status: &'a str,
+    pub status: StrikeStatus,
     pub outcome: &'a str,
     pub history: &'a str,
     pub is_local: bool,
@@ -70,7 +71,7 @@ pub async fn upsert(conn: &mut AnyConnection, strike: &StrikeWrite<'_>) -> Resul
     .bind(strike.ap_id.as_str())
     .bind(strike.author.as_str())
     .bind(strike.record)
-    .bind(strike.status)
+    .bind(strike.status.as_str())
     .bind(strike.outcome)
     .bind(strike.history)
     .bind(i64::from(strike.is_local))

@@ -66,7 +66,7 @@ async fn call(
     let document = ActivityJson::with_context(&unionhall_federation::activities::call::call_json(
         &row, &author,
     )?)?;
-    if row.audience != "public" {
+    if !row.audience.is_public() {
         authorize(&state, &request, &audience_of(&document.0)).await?;
     }
     Ok(document)

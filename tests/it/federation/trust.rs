@@ -8,7 +8,9 @@ use super::create_chapter;
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
 use serde_json::{json, Value};
 use std::time::SystemTime;
-use unionhall_domain::{ActorKind, CallForSupport, CallKind, Goal, Handle, Strike};
+use unionhall_domain::{
+    ActorKind, Audience, CallForSupport, CallKind, CallStatus, Goal, Handle, Strike,
+};
 use unionhall_federation::activities::{call, strike, union};
 use unionhall_federation::actors::{create_group, NewGroup};
 use unionhall_federation::integrity;
@@ -67,7 +69,7 @@ async fn snapshot(a: &TestInstance, our_call: &Url, our_strike: &Url) -> Value {
         .unwrap();
     let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
     json!({
-        "call": [call.record, call.status, call.audience, call.pledged.people, call.updated_at],
+        "call": [call.record, call.status, call.audience.as_str(), call.audience.addressees(), call.pledged.people, call.updated_at],
         "strike": [strike.record, strike.status, strike.outcome, strike.updated_at],
         "calls": count("SELECT COUNT(*) FROM calls").fetch_one(&mut *conn).await.unwrap(),
         "sent": count("SELECT COUNT(*) FROM outbox").fetch_one(&mut *conn).await.unwrap(),
@@ -133,14 +135,9 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
     let mallory = create_chapter(&b, "mallory").await;
     let millers = create_chapter(&c, "millers").await;
     let other_body = body_on(&c, "otherbody").await;
-    let our_call = call::publish_call(
-        &a.data,
-        "bakers",
-        a_call("Feed the line"),
-        unionhall_federation::activities::Audience::Public,
-    )
-    .await
-    .unwrap();
+    let our_call = call::publish_call(&a.data, "bakers", a_call("Feed the line"), Audience::Public)
+        .await
+        .unwrap();
     let our_strike = strike::announce_strike(
         &a.data,
         "bakers",
@@ -325,16 +322,13 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
     )
     .await
     .expect("a member's proven call is kept");
-    assert_eq!(
-        (taken.audience.as_str(), taken.addressees.clone()),
-        ("union", vec![evil.ap_id.clone()])
-    );
+    assert_eq!(taken.audience, Audience::Union(evil.ap_id.clone()));
     // Our chapter's own call was not touched by any of it.
     let ours = call_at(&a, &call_id).await.unwrap();
     assert!(ours.record.contains("Feed the line") && ours.record.contains("fund.example"));
     assert_eq!(
-        (ours.status.as_str(), ours.audience.as_str()),
-        ("open", "public")
+        (ours.status, ours.audience),
+        (CallStatus::Open, Audience::Public)
     );
 
     for instance in [a, b, c] {
@@ -365,14 +359,9 @@ async fn pledge_totals_come_only_from_related_chapters_within_bounds() {
     let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
     create_chapter(&a, "bakers").await;
     let mallory = create_chapter(&b, "mallory").await;
-    let our_call = call::publish_call(
-        &a.data,
-        "bakers",
-        a_call("Feed the line"),
-        unionhall_federation::activities::Audience::Public,
-    )
-    .await
-    .unwrap();
+    let our_call = call::publish_call(&a.data, "bakers", a_call("Feed the line"), Audience::Public)
+        .await
+        .unwrap();
     let total = |n: &str, people: u64| {
         json!({"type": "Update", "id": format!("{}activities/{n}", b.url), "actor": mallory.ap_id,
             "to": [our_call.author],
@@ -513,7 +502,7 @@ async fn a_relayed_call_is_proven_by_its_authors_proof_while_its_server_is_down(
             &x.data,
             "bakers",
             a_call(title),
-            unionhall_federation::activities::Audience::Union(body.ap_id.clone()),
+            Audience::Union(body.ap_id.clone()),
         )
     };
 
@@ -522,10 +511,7 @@ async fn a_relayed_call_is_proven_by_its_authors_proof_while_its_server_is_down(
     // in the call's audience, the body is).
     let first = union_call("Feed the line").await.unwrap();
     let relayed = wait_for_call(&z, &first.ap_id).await;
-    assert_eq!(
-        (relayed.audience.as_str(), relayed.addressees.clone()),
-        ("union", vec![body.ap_id.clone()])
-    );
+    assert_eq!(relayed.audience, Audience::Union(body.ap_id.clone()));
 
     // Z is away while the next call goes out, and X is gone when Z is back:
     // the body's retried relay is proven by the proof alone.
@@ -537,7 +523,7 @@ async fn a_relayed_call_is_proven_by_its_authors_proof_while_its_server_is_down(
     let z = crate::helpers::respawn_instance_at(z_addr, z_db).await;
     let relayed = wait_for_call(&z, &second.ap_id).await;
     assert!(relayed.record.contains("Second shift needs people"));
-    assert_eq!(relayed.audience, "union");
+    assert_eq!(relayed.audience, Audience::Union(body.ap_id.clone()));
 
     y.stop().await;
     z.stop().await;

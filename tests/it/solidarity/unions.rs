@@ -266,7 +266,10 @@ async fn a_chapter_admitted_later_gets_what_the_body_relayed_before_as_it_now_is
         let store = store.clone();
         async move {
             let calls = unionhall_store::calls::all(&store).await.unwrap();
-            calls.len() == 2 && calls.iter().any(|c| c.status == "met")
+            calls.len() == 2
+                && calls
+                    .iter()
+                    .any(|c| c.status == unionhall_domain::CallStatus::Met)
         }
     })
     .await;

@@ -66,7 +66,7 @@ fn content_of(action: &CoordinatedAction, status: ActionStatus, tally: &[TallyJs
 
 pub async fn action_json(conn: &mut Connection, row: &ActionRow) -> Result<ActionJson> {
     let action = record_of(row)?;
-    let status = ActionStatus::parse(&row.status)?;
+    let status = row.status;
     let tally = tally_of(conn, row).await?;
     Ok(ActionJson {
         kind: if action.starts_at.is_some() {
@@ -208,7 +208,7 @@ pub async fn propose(
         ap_id: &ap_id,
         author: &body.ap_id,
         record: &record,
-        status: ActionStatus::Proposed.as_str(),
+        status: ActionStatus::Proposed,
         tally: "[]",
         is_local: true,
         updated_at: now_millis(),
@@ -227,10 +227,11 @@ pub async fn propose(
 pub async fn set_status(data: &Data, id: i64, next: ActionStatus) -> Result<ActionRow> {
     let (row, body) = local_action(data, id).await?;
     let action = record_of(&row)?;
-    let status =
-        ActionStatus::parse(&row.status)?.move_to(next, action.decision_deadline, now_millis())?;
+    let status = row
+        .status
+        .move_to(next, action.decision_deadline, now_millis())?;
     let mut tx = data.store.begin_write().await?;
-    actions::set_status(&mut tx, row.id, status.as_str()).await?;
+    actions::set_status(&mut tx, row.id, status).await?;
     let row = actions::by_ap_id(&mut tx, &row.ap_id)
         .await?
         .ok_or_else(|| Error::Internal("the action vanished".into()))?;
@@ -261,7 +262,7 @@ pub async fn answer(data: &Data, id: i64, chapter: &ActorRow, answer: ActionAnsw
         .ok_or_else(|| Error::NotFound(format!("no action {id}")))?;
     let action = record_of(&row)?;
     let now = now_millis();
-    if !ActionStatus::parse(&row.status)?.takes_answers(action.decision_deadline, now) {
+    if !row.status.takes_answers(action.decision_deadline, now) {
         return Err(Error::Conflict("this action takes no more answers".into()));
     }
     let body = store_actors::by_ap_id(&data.store, &row.author)
@@ -389,7 +390,7 @@ pub async fn receive_action(data: &Data, id: &Url, actor: &Url, json: ActionJson
         ap_id: &json.id,
         author: actor,
         record: &record,
-        status: status.as_str(),
+        status,
         tally: &tally,
         is_local: false,
         updated_at: parse_time(&json.updated, "updated")?.unwrap_or_else(now_millis),
@@ -436,7 +437,10 @@ pub async fn receive_answer(
         )));
     }
     let action = record_of(&row)?;
-    if !ActionStatus::parse(&row.status)?.takes_answers(action.decision_deadline, now_millis()) {
+    if !row
+        .status
+        .takes_answers(action.decision_deadline, now_millis())
+    {
         return Err(Error::Conflict("this action takes no more answers".into()));
     }
     if !first_time(&mut tx, id, actor).await? {

@@ -87,10 +87,10 @@ fn content_of(call: &CallForSupport, status: CallStatus, pledged: TotalsJson) ->
 /// The object we publish for one of our calls.
 pub fn call_json(row: &CallRow, author: &ActorRow) -> Result<CallJson> {
     let call = record_of(row)?;
-    let status = CallStatus::parse(&row.status)?;
+    let status = row.status;
     let pledged = totals_of(row.pledged);
     let followers: Vec<Url> = author.followers_url.iter().cloned().collect();
-    let (to, cc) = match Audience::of_row(row) {
+    let (to, cc) = match row.audience.clone() {
         Audience::Public => (public(), followers),
         Audience::Followers => (followers, Vec::new()),
         Audience::Chapters(urls) => (urls, Vec::new()),
@@ -183,7 +183,7 @@ async fn send_call(
     create: bool,
 ) -> Result<()> {
     let mut object = call_json(row, author)?;
-    let audience = Audience::of_row(row);
+    let audience = row.audience.clone();
     let mut inboxes = inboxes_for(conn, data, author, &audience).await?;
     let public = audience == Audience::Public;
     // A public picket shift goes where its strike goes: to the chapter's
@@ -230,9 +230,8 @@ async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
             ap_id: s.ap_id,
             author: s.author,
             record: &record,
-            status: s.status.as_str(),
-            audience: s.audience.as_str(),
-            addressees: s.audience.addressees(),
+            status: s.status,
+            audience: s.audience,
             strike: s.strike,
             pledged: s.pledged,
             is_local: s.is_local,
@@ -313,11 +312,8 @@ pub(crate) async fn close_shifts(
     strike: &Url,
 ) -> Result<()> {
     for shift in calls::shifts_of(conn, strike).await? {
-        if CallStatus::parse(&shift.status)?
-            .move_to(CallStatus::Closed)
-            .is_ok()
-        {
-            calls::set_status(conn, shift.id, CallStatus::Closed.as_str()).await?;
+        if shift.status.move_to(CallStatus::Closed).is_ok() {
+            calls::set_status(conn, shift.id, CallStatus::Closed).await?;
             let row = calls::by_ap_id(conn, &shift.ap_id)
                 .await?
                 .ok_or_else(|| Error::Internal("a shift vanished".into()))?;
@@ -343,7 +339,7 @@ pub async fn local_call(data: &Data, id: i64) -> Result<(CallRow, ActorRow)> {
 pub async fn edit_call(data: &Data, id: i64, call: CallForSupport) -> Result<CallRow> {
     let (row, author) = local_call(data, id).await?;
     let call = call.validated()?;
-    let status = CallStatus::parse(&row.status)?;
+    let status = row.status;
     change(data, &row, &author, &call, status).await
 }
 
@@ -351,7 +347,7 @@ pub async fn edit_call(data: &Data, id: i64, call: CallForSupport) -> Result<Cal
 /// lifecycle allows, and sends the Update.
 pub async fn set_status(data: &Data, id: i64, next: CallStatus) -> Result<CallRow> {
     let (row, author) = local_call(data, id).await?;
-    let status = CallStatus::parse(&row.status)?.move_to(next)?;
+    let status = row.status.move_to(next)?;
     let call = record_of(&row)?;
     change(data, &row, &author, &call, status).await
 }
@@ -363,7 +359,7 @@ async fn change(
     call: &CallForSupport,
     status: CallStatus,
 ) -> Result<CallRow> {
-    let audience = Audience::of_row(row);
+    let audience = row.audience.clone();
     let mut tx = data.store.begin_write().await?;
     let stored = Stored {
         ap_id: &row.ap_id,
@@ -400,7 +396,7 @@ pub async fn pledge(
         .await?
         .filter(|c| c.deleted_at.is_none())
         .ok_or_else(|| Error::NotFound(format!("no call {call_id}")))?;
-    let status = CallStatus::parse(&call.status)?;
+    let status = call.status;
     if pledge.is_some() && !status.takes_pledges() {
         return Err(Error::Conflict(format!(
             "this call is {}: it takes no more pledges",
@@ -741,7 +737,7 @@ async fn may_pledge(data: &Data, call: &CallRow, actor: &Url) -> Result<bool> {
         return Ok(false);
     }
     let origin = actor.origin().ascii_serialization();
-    if call.addressees.contains(actor)
+    if call.audience.addressees().contains(actor)
         || follows::has_follower_at(&data.store, &call.author, &origin).await?
     {
         return Ok(true);

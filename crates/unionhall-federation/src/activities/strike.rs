@@ -85,7 +85,7 @@ pub async fn strike_json(
 ) -> Result<StrikeJson> {
     let strike = record_of(row)?;
     let history = history_of(row)?;
-    let status = StrikeStatus::parse(&row.status)?;
+    let status = row.status;
     let shifts = calls::shifts_of(conn, &row.ap_id)
         .await?
         .into_iter()
@@ -176,7 +176,7 @@ async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
             ap_id: s.ap_id,
             author: s.author,
             record: &record,
-            status: s.status.as_str(),
+            status: s.status,
             outcome: s.outcome,
             history: &history,
             is_local: s.is_local,
@@ -286,7 +286,7 @@ pub async fn advance(
             "the update is longer than 5000 characters".into(),
         ));
     }
-    let current = StrikeStatus::parse(&row.status)?;
+    let current = row.status;
     let status = match next {
         Some(next) => current.move_to(next, text)?,
         None if text.is_empty() => return Err(Error::BadRequest("an update needs text".into())),
@@ -344,7 +344,7 @@ pub async fn add_shift(
     shift: unionhall_domain::Shift,
 ) -> Result<StrikeRow> {
     let (row, author) = local_strike(data, id).await?;
-    let status = StrikeStatus::parse(&row.status)?;
+    let status = row.status;
     if status.is_final() {
         return Err(Error::Conflict(format!(
             "the strike is {}: it has no more shifts",

@@ -46,7 +46,7 @@ async fn view(state: &AppState, row: ActionRow) -> Result<ActionView, AppError> 
     let committed: Vec<&TallyJson> = tally.iter().filter(|t| t.answer == "commit").collect();
     Ok(ActionView {
         action: actions_fed::record_of(&row)?,
-        status: ActionStatus::parse(&row.status)?,
+        status: row.status,
         committed_chapters: committed.len(),
         committed_people: committed.iter().map(|t| t.people).sum(),
         tally,

@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use unionhall_domain::{ActionStatus, CallStatus, Permission, StrikeStatus};
+use unionhall_domain::{Audience, CallStatus, Permission};
 use unionhall_federation::activities::{action, call, strike};
 use unionhall_store::{actions, calls, campaigns, now_millis, posts, strikes, unions};
 use url::Url;
@@ -43,7 +43,7 @@ async fn board(
     let now = now_millis();
     let mut open_calls = Vec::new();
     for row in calls::all(&state.store).await? {
-        if CallStatus::parse(&row.status)? != CallStatus::Open {
+        if row.status != CallStatus::Open {
             continue;
         }
         let record = call::record_of(&row)?;
@@ -55,7 +55,7 @@ async fn board(
             continue;
         }
         if let Some(body) = &query.body {
-            if !(row.audience == "union" && row.addressees.contains(body)) {
+            if row.audience != Audience::Union(body.clone()) {
                 continue;
             }
         }
@@ -70,7 +70,7 @@ async fn board(
 
     let mut active = Vec::new();
     for row in strikes::all(&state.store).await? {
-        let status = StrikeStatus::parse(&row.status)?;
+        let status = row.status;
         if status.is_final() {
             continue;
         }
@@ -82,7 +82,7 @@ async fn board(
     let mut to_answer = Vec::new();
     for row in actions::all(&state.store).await? {
         let record = action::record_of(&row)?;
-        if !ActionStatus::parse(&row.status)?.takes_answers(record.decision_deadline, now) {
+        if !row.status.takes_answers(record.decision_deadline, now) {
             continue;
         }
         if query.body.as_ref().is_some_and(|b| b != &row.author) {

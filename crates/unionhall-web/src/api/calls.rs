@@ -60,8 +60,8 @@ struct CallView {
     ap_id: Url,
     chapter: Url,
     local: bool,
-    status: String,
-    audience: String,
+    status: CallStatus,
+    audience: &'static str,
     call: CallForSupport,
     pledged: TotalsView,
     published_at: i64,
@@ -79,7 +79,7 @@ fn view(row: CallRow, breakdown: Option<Vec<(Url, Totals)>>) -> Result<CallView,
         chapter: row.author,
         local: row.is_local,
         status: row.status,
-        audience: row.audience,
+        audience: row.audience.as_str(),
         pledged: row.pledged.into(),
         published_at: row.published_at,
         updated_at: row.updated_at,
@@ -183,7 +183,11 @@ async fn list(
     let rows = calls::all(&state.store).await?;
     let mut out = Vec::new();
     for row in rows {
-        if query.status.as_deref().is_some_and(|s| s != row.status) {
+        if query
+            .status
+            .as_deref()
+            .is_some_and(|s| s != row.status.as_str())
+        {
             continue;
         }
         let view = view(row, None)?;

@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
 struct Shift {
     /// The call for support to pledge to.
     call_id: i64,
-    status: String,
+    status: unionhall_domain::CallStatus,
     starts_at: Option<i64>,
     needed: Option<u32>,
     pledged_people: i64,
@@ -70,7 +70,7 @@ async fn view(state: &AppState, row: StrikeRow) -> Result<StrikeView, AppError> 
     Ok(StrikeView {
         strike: strikes_fed::record_of(&row)?,
         history: strikes_fed::history_of(&row)?,
-        status: StrikeStatus::parse(&row.status)?,
+        status: row.status,
         id: row.id,
         ap_id: row.ap_id,
         chapter: row.author,

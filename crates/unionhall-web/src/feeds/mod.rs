@@ -15,7 +15,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use unionhall_domain::ActorKind;
+use unionhall_domain::{ActionStatus, ActorKind, CallStatus};
 use unionhall_federation::activities::{call, strike};
 use unionhall_store::{calls, posts, strikes};
 
@@ -55,7 +55,7 @@ async fn atom_feed(
         }
     }
     for row in calls::all(&state.store).await? {
-        if row.author == actor.ap_id && row.audience == "public" {
+        if row.author == actor.ap_id && row.audience.is_public() {
             let object = call::call_json(&row, &actor)?;
             entries.push(atom::Entry {
                 id: row.ap_id.to_string(),
@@ -99,7 +99,7 @@ async fn calendar(
     let actor = chapter(&state, &handle).await?;
     let mut events = Vec::new();
     for row in calls::all(&state.store).await? {
-        if row.author != actor.ap_id || row.audience != "public" {
+        if row.author != actor.ap_id || !row.audience.is_public() {
             continue;
         }
         let record = call::record_of(&row)?;
@@ -116,7 +116,7 @@ async fn calendar(
             location: record.place.map(|p| p.address).unwrap_or_default(),
             description: strip_tags(&object.content),
             url: row.ap_id.to_string(),
-            cancelled: matches!(row.status.as_str(), "withdrawn" | "closed"),
+            cancelled: matches!(row.status, CallStatus::Withdrawn | CallStatus::Closed),
         });
     }
     let body = ical::render(
@@ -160,7 +160,7 @@ async fn my_calendar(
             location: record.place.map(|p| p.address).unwrap_or_default(),
             description: record.details,
             url: row.ap_id.to_string(),
-            cancelled: matches!(row.status.as_str(), "withdrawn" | "closed"),
+            cancelled: matches!(row.status, CallStatus::Withdrawn | CallStatus::Closed),
         });
     }
     let chapters: Vec<&url::Url> = principal.roles.iter().map(|(group, _)| group).collect();
@@ -192,7 +192,7 @@ async fn my_calendar(
             location: record.place.map(|p| p.address).unwrap_or_default(),
             description: record.commitment,
             url: row.ap_id.to_string(),
-            cancelled: row.status == "called_off",
+            cancelled: row.status == ActionStatus::CalledOff,
         });
     }
     let body = ical::render(&format!("Unionhall: {}", principal.username), &events);

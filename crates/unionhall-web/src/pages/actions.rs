@@ -197,7 +197,7 @@ async fn action_page(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no action {id}")))?;
     let record = actions_fed::record_of(&row)?;
-    let status = ActionStatus::parse(&row.status)?;
+    let status = row.status;
     let now = now_millis();
     let mut conn = store.acquire().await?;
     let tally = actions_fed::tally_of(&mut conn, &row).await?;

@@ -8,7 +8,7 @@ use crate::{AppError, AppState};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
-use unionhall_domain::{CallStatus, StrikeStatus};
+use unionhall_domain::CallStatus;
 use unionhall_store::actors::ActorRow;
 use unionhall_store::{calls, campaigns, posts, strikes};
 
@@ -35,8 +35,8 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
         // Only what the chapter made public is shown to anyone who asks.
         if row.author != actor.ap_id
             || row.deleted_at.is_some()
-            || row.audience != "public"
-            || CallStatus::parse(&row.status)? != CallStatus::Open
+            || !row.audience.is_public()
+            || row.status != CallStatus::Open
         {
             continue;
         }
@@ -44,10 +44,7 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
     }
     let mut on = Vec::new();
     for row in strikes::all(store).await? {
-        if row.author == actor.ap_id
-            && row.deleted_at.is_none()
-            && !StrikeStatus::parse(&row.status)?.is_final()
-        {
+        if row.author == actor.ap_id && row.deleted_at.is_none() && !row.status.is_final() {
             on.push(strike_view(store, &mut names, &row).await?);
         }
     }

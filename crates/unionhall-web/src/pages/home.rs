@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{ActionStatus, ActorKind, CallStatus, Permission, Pledge, StrikeStatus};
+use unionhall_domain::{ActorKind, CallStatus, Permission, Pledge};
 use unionhall_federation::activities::action;
 use unionhall_members::Principal;
 use unionhall_store::{actions, actors, calls, campaigns, now_millis, posts, strikes, unions};
@@ -174,7 +174,7 @@ async fn board(
 
     let mut open = Vec::new();
     for row in calls::all(store).await? {
-        if row.deleted_at.is_some() || CallStatus::parse(&row.status)? != CallStatus::Open {
+        if row.deleted_at.is_some() || row.status != CallStatus::Open {
             continue;
         }
         let view = call_view(store, &mut names, &row, &pledge_as).await?;
@@ -185,7 +185,7 @@ async fn board(
 
     let mut on = Vec::new();
     for row in strikes::all(store).await? {
-        if row.deleted_at.is_none() && !StrikeStatus::parse(&row.status)?.is_final() {
+        if row.deleted_at.is_none() && !row.status.is_final() {
             let mut view = strike_view(store, &mut names, &row).await?;
             view.manage = row.is_local
                 && compose_for
@@ -199,7 +199,7 @@ async fn board(
     let mut to_answer = Vec::new();
     for row in actions::all(store).await? {
         let record = action::record_of(&row)?;
-        if !ActionStatus::parse(&row.status)?.takes_answers(record.decision_deadline, now) {
+        if !row.status.takes_answers(record.decision_deadline, now) {
             continue;
         }
         let mut conn = store.acquire().await?;

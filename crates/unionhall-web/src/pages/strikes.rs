@@ -229,7 +229,7 @@ async fn manage_page(
     let (row, _) = strikes_fed::local_strike(&state.federation_data(), id).await?;
     let group = state.members.group_by_id(&row.author).await?;
     principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
-    let status = StrikeStatus::parse(&row.status)?;
+    let status = row.status;
     let next = StrikeStatus::ALL
         .into_iter()
         .filter(|n| status.move_to(*n, "outcome").is_ok())

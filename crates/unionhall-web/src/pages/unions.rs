@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{ActionStatus, Permission};
+use unionhall_domain::Permission;
 use unionhall_federation::activities::{action as actions_fed, union as unions_fed};
 use unionhall_members::Principal;
 use unionhall_store::{actions, unions};
@@ -127,7 +127,7 @@ pub(crate) async fn action_line(
     Ok(ActionLine {
         id: row.id,
         title: actions_fed::record_of(row)?.title,
-        status: ActionStatus::parse(&row.status)?.label(),
+        status: row.status.label(),
         tally: tally_line(&tally),
     })
 }

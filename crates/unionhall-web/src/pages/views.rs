@@ -4,7 +4,7 @@
 use super::date;
 use crate::AppError;
 use std::collections::HashMap;
-use unionhall_domain::{CallForSupport, CallKind, Strike, StrikeStatus};
+use unionhall_domain::{CallForSupport, CallKind, Strike};
 use unionhall_federation::activities::{call, strike};
 use unionhall_store::calls::CallRow;
 use unionhall_store::strikes::StrikeRow;
@@ -156,7 +156,7 @@ pub(crate) async fn strike_view(
     row: &StrikeRow,
 ) -> Result<StrikeView, AppError> {
     let record: Strike = strike::record_of(row)?;
-    let status = StrikeStatus::parse(&row.status)?;
+    let status = row.status;
     Ok(StrikeView {
         id: row.id,
         manage: false,
