@@ -175,6 +175,28 @@ pub async fn set_answer(
     Ok(done.rows_affected() > 0)
 }
 
+/// Which of `chapters` have answered which actions: (action id, chapter), in
+/// one query.
+pub async fn answered_by(store: &Store, chapters: &[Url]) -> Result<Vec<(i64, Url)>> {
+    if chapters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT action_id, chapter FROM action_answers WHERE chapter IN ({})",
+        crate::rows::params(1, chapters.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for chapter in chapters {
+        query = query.bind(chapter.as_str());
+    }
+    query
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("action_id")?, url(row, "chapter")?)))
+        .collect()
+}
+
 pub async fn answers(conn: &mut AnyConnection, action_id: i64) -> Result<Vec<AnswerRow>> {
     sqlx::query(
         "SELECT chapter, answer, people, sent_at FROM action_answers WHERE action_id = $1 \

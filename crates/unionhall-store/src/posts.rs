@@ -98,6 +98,28 @@ pub async fn recent_remote(store: &Store, limit: i64) -> Result<Vec<Post>> {
 }
 
 /// A campaign's updates, newest first.
+/// The newest updates of every campaign `account_id` follows, at most `limit`
+/// (one query, for the home board).
+pub async fn of_campaigns_followed_by(
+    store: &Store,
+    account_id: i64,
+    limit: i64,
+) -> Result<Vec<Post>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM posts WHERE deleted_at IS NULL AND campaign IN \
+         (SELECT campaigns.ap_id FROM campaigns JOIN campaign_follows \
+          ON campaign_follows.campaign_id = campaigns.id WHERE campaign_follows.account_id = $1) \
+         ORDER BY published_at DESC LIMIT $2"
+    ))
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 pub async fn of_campaign(store: &Store, campaign: &Url) -> Result<Vec<Post>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM posts WHERE campaign = $1 AND deleted_at IS NULL \

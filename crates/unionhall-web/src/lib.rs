@@ -9,6 +9,7 @@ mod activity_json;
 mod actors;
 mod api;
 mod auth;
+mod board;
 mod client_ip;
 mod discovery;
 mod error;

@@ -261,3 +261,48 @@ async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
         instance.stop().await;
     }
 }
+
+/// The board's JSON and its page read one model: a call deleted by its
+/// chapter leaves both.
+#[tokio::test]
+async fn a_deleted_call_leaves_the_board_and_its_page_alike() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let millers = create_chapter(&b, "millers").await;
+    follow_and_wait(&a, &b, "millers").await;
+    let member = join(&a, "bakers", Role::Member, "sam").await;
+    let posted = unionhall_federation::activities::call::publish_call(
+        &b.data,
+        "millers",
+        serde_json::from_value(picket()).unwrap(),
+        unionhall_federation::activities::Audience::Public,
+    )
+    .await
+    .unwrap();
+    let on_board = |board: &Value| {
+        board["calls"]
+            .as_array()
+            .is_some_and(|calls| calls.iter().any(|c| c["title"] == "Picket at gate 3"))
+    };
+    crate::solidarity::until(&member, "/api/v1/board", on_board).await;
+    let page = || async {
+        let response = member.request(Method::GET, "/").send().await.unwrap();
+        response.text().await.unwrap()
+    };
+    assert!(page().await.contains("Picket at gate 3"));
+
+    let delete = json!({"type": "Delete", "id": format!("{}/deletes/1", posted.ap_id),
+        "actor": millers.ap_id, "object": posted.ap_id});
+    let (status, error) = crate::federation::bad_input::post(
+        &a,
+        delete.to_string().as_bytes(),
+        Some(crate::federation::bad_input::Signed::by(&millers)),
+    )
+    .await;
+    assert_eq!(status, 202, "{error}");
+    crate::solidarity::until(&member, "/api/v1/board", |b| !on_board(b)).await;
+    assert!(!page().await.contains("Picket at gate 3"));
+    a.stop().await;
+    b.stop().await;
+}

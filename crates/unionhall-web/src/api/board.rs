@@ -1,6 +1,7 @@
-//! The home board: what a member needs in front of them. Open calls for support
-//! (nearest deadline first), strikes still on, coordinated actions a chapter of
-//! theirs has yet to answer, and the updates of the campaigns they follow.
+//! The home board as JSON (the read model is `board.rs`, shared with the page):
+//! open calls for support (nearest deadline first), strikes still on,
+//! coordinated actions a chapter of theirs has yet to answer, and the updates
+//! of the campaigns they follow.
 //! `?kind=` narrows calls by kind, `?body=` to calls and actions of one union
 //! body (its id).
 
@@ -11,9 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use unionhall_domain::{Audience, CallStatus, Permission};
-use unionhall_federation::activities::{action, call, strike};
-use unionhall_store::{actions, calls, campaigns, now_millis, posts, strikes, unions};
+use unionhall_domain::Permission;
 use url::Url;
 
 pub fn router() -> Router<AppState> {
@@ -40,88 +39,42 @@ async fn board(
     Caller(principal): Caller,
     Query(query): Query<BoardQuery>,
 ) -> Result<Json<Board>, AppError> {
-    let now = now_millis();
-    let mut open_calls = Vec::new();
-    for row in calls::all(&state.store).await? {
-        if row.status != CallStatus::Open {
+    // The chapters the caller answers actions for.
+    let mut chapters = Vec::new();
+    for (chapter, _) in &principal.roles {
+        let Ok(group) = state.members.group_by_id(chapter).await else {
             continue;
-        }
-        let record = call::record_of(&row)?;
-        if query
-            .kind
-            .as_deref()
-            .is_some_and(|k| k != record.kind.as_str())
+        };
+        if principal
+            .require(&group, Permission::PostForGroup, "answer")
+            .is_ok()
         {
-            continue;
-        }
-        if let Some(body) = &query.body {
-            if row.audience != Audience::Union(body.clone()) {
-                continue;
-            }
-        }
-        let deadline = record.deadline.unwrap_or(i64::MAX);
-        open_calls.push((deadline, json!({
-            "id": row.id, "chapter": row.author, "title": record.title, "kind": record.kind.as_str(),
-            "deadline": record.deadline, "starts_at": record.starts_at, "goal": record.goal,
-            "pledged": {"people": row.pledged.people, "amount": row.pledged.amount, "actions": row.pledged.actions},
-        })));
-    }
-    open_calls.sort_by_key(|(deadline, _)| *deadline);
-
-    let mut active = Vec::new();
-    for row in strikes::all(&state.store).await? {
-        let status = row.status;
-        if status.is_final() {
-            continue;
-        }
-        let record = strike::record_of(&row)?;
-        active.push(json!({"id": row.id, "chapter": row.author, "employer": record.employer, "status": status}));
-    }
-
-    // Actions a chapter the caller answers for has not answered yet.
-    let mut to_answer = Vec::new();
-    for row in actions::all(&state.store).await? {
-        let record = action::record_of(&row)?;
-        if !row.status.takes_answers(record.decision_deadline, now) {
-            continue;
-        }
-        if query.body.as_ref().is_some_and(|b| b != &row.author) {
-            continue;
-        }
-        let mut conn = state.store.acquire().await?;
-        let answered = actions::answers(&mut conn, row.id).await?;
-        for (chapter, _) in &principal.roles {
-            let Ok(group) = state.members.group_by_id(chapter).await else {
-                continue;
-            };
-            if principal
-                .require(&group, Permission::PostForGroup, "answer")
-                .is_err()
-            {
-                continue;
-            }
-            let member =
-                unions::is_admitted(&mut conn, unions::Side::Chapter, &row.author, chapter).await?;
-            if member && !answered.iter().any(|a| &a.chapter == chapter) {
-                to_answer.push(json!({
-                    "id": row.id, "body": row.author, "title": record.title,
-                    "decision_deadline": record.decision_deadline, "chapter": chapter,
-                }));
-            }
+            chapters.push(chapter.clone());
         }
     }
-
-    let mut updates = Vec::new();
-    for campaign in campaigns::followed_by(&state.store, principal.account_id).await? {
-        updates.extend(posts::of_campaign(&state.store, &campaign.ap_id).await?);
-    }
-    updates.sort_by_key(|p| std::cmp::Reverse(p.published_at));
-    updates.truncate(50);
-
+    let filter = crate::board::Filter {
+        kind: query.kind,
+        body: query.body,
+    };
+    let board = crate::board::load(&state.store, principal.account_id, &chapters, &filter).await?;
+    let open_calls = board.calls.iter().map(|(row, record)| json!({
+        "id": row.id, "chapter": row.author, "title": record.title, "kind": record.kind.as_str(),
+        "deadline": record.deadline, "starts_at": record.starts_at, "goal": record.goal,
+        "pledged": {"people": row.pledged.people, "amount": row.pledged.amount, "actions": row.pledged.actions},
+    }));
+    let active = board.strikes.iter().map(|(row, record)| {
+        json!({"id": row.id, "chapter": row.author, "employer": record.employer, "status": row.status})
+    });
+    let to_answer = board.actions.iter().map(|(row, record, chapter)| {
+        json!({
+            "id": row.id, "body": row.author, "title": record.title,
+            "decision_deadline": record.decision_deadline, "chapter": chapter,
+        })
+    });
     Ok(Json(Board {
-        calls: open_calls.into_iter().map(|(_, v)| v).collect(),
-        strikes: active,
-        actions: to_answer,
-        campaign_updates: updates.into_iter().map(Into::into).collect(),
+        calls: open_calls.collect(),
+        strikes: active.collect(),
+        actions: to_answer.collect(),
+        campaign_updates: board.campaign_updates.into_iter().map(Into::into).collect(),
     }))
 }

@@ -13,10 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{ActorKind, CallStatus, Permission, Pledge};
-use unionhall_federation::activities::action;
+use unionhall_domain::{ActorKind, Permission, Pledge};
 use unionhall_members::Principal;
-use unionhall_store::{actions, actors, calls, campaigns, now_millis, posts, strikes, unions};
+use unionhall_store::actors;
+use url::Url;
 
 #[derive(Template)]
 #[template(path = "landing.html")]
@@ -172,60 +172,36 @@ async fn board(
     let pledge_as = chapters_allowing(state, principal, Permission::Pledge).await;
     let compose_for = chapters_allowing(state, principal, Permission::PostForGroup).await;
 
+    let chapters: Vec<Url> = compose_for.iter().map(|h| state.urls.actor(h)).collect();
+    let filter = crate::board::Filter::default();
+    let board = crate::board::load(store, principal.account_id, &chapters, &filter).await?;
     let mut open = Vec::new();
-    for row in calls::all(store).await? {
-        if row.deleted_at.is_some() || row.status != CallStatus::Open {
-            continue;
-        }
-        let view = call_view(store, &mut names, &row, &pledge_as).await?;
-        let record = unionhall_federation::activities::call::record_of(&row)?;
-        open.push((record.deadline.unwrap_or(i64::MAX), view));
+    for (row, _) in &board.calls {
+        open.push(call_view(store, &mut names, row, &pledge_as).await?);
     }
-    open.sort_by_key(|(deadline, _)| *deadline);
-
     let mut on = Vec::new();
-    for row in strikes::all(store).await? {
-        if row.deleted_at.is_none() && !row.status.is_final() {
-            let mut view = strike_view(store, &mut names, &row).await?;
-            view.manage = row.is_local
-                && compose_for
-                    .iter()
-                    .any(|handle| state.urls.actor(handle) == row.author);
-            on.push(view);
-        }
+    for (row, _) in &board.strikes {
+        let mut view = strike_view(store, &mut names, row).await?;
+        view.manage = row.is_local
+            && compose_for
+                .iter()
+                .any(|handle| state.urls.actor(handle) == row.author);
+        on.push(view);
     }
-
-    let now = now_millis();
     let mut to_answer = Vec::new();
-    for row in actions::all(store).await? {
-        let record = action::record_of(&row)?;
-        if !row.status.takes_answers(record.decision_deadline, now) {
-            continue;
-        }
-        let mut conn = store.acquire().await?;
-        let answered = actions::answers(&mut conn, row.id).await?;
-        for handle in &compose_for {
-            let chapter = state.urls.actor(handle);
-            let member =
-                unions::is_admitted(&mut conn, unions::Side::Chapter, &row.author, &chapter)
-                    .await?;
-            if member && !answered.iter().any(|a| a.chapter == chapter) {
-                to_answer.push(ActionView {
-                    id: row.id,
-                    title: record.title.clone(),
-                    body: names.of(store, &row.author).await?,
-                    chapter: handle.clone(),
-                });
-            }
-        }
+    for (row, record, chapter) in &board.actions {
+        to_answer.push(ActionView {
+            id: row.id,
+            title: record.title.clone(),
+            body: names.of(store, &row.author).await?,
+            chapter: compose_for
+                .iter()
+                .find(|h| &state.urls.actor(h) == chapter)
+                .cloned()
+                .unwrap_or_default(),
+        });
     }
-
-    let mut updates = Vec::new();
-    for campaign in campaigns::followed_by(store, principal.account_id).await? {
-        updates.extend(posts::of_campaign(store, &campaign.ap_id).await?);
-    }
-    updates.sort_by_key(|p| std::cmp::Reverse(p.published_at));
-    updates.truncate(50);
+    let updates = board.campaign_updates;
 
     render(
         StatusCode::OK,
@@ -237,7 +213,7 @@ async fn board(
             bodies: bodies_of(state, principal).await,
             own_list_in: own_record_in(state, principal).await?,
             compose_for,
-            calls: open.into_iter().map(|(_, v)| v).collect(),
+            calls: open,
             strikes: on,
             actions: to_answer,
             updates: updates

@@ -1,0 +1,109 @@
+//! The home board's read model, one for the JSON API (`api/board.rs`) and the
+//! page (`pages/home.rs`): open calls for support (nearest deadline first),
+//! strikes still on, coordinated actions a chapter of the caller's has yet to
+//! answer, and the newest updates of the campaigns the caller follows.
+//!
+//! A fixed number of queries whatever the size of the board: one per kind of
+//! object, one for the answers the caller's chapters gave, one per chapter for
+//! the bodies it belongs to.
+
+use crate::AppError;
+use unionhall_domain::{Audience, CallForSupport, CallStatus, CoordinatedAction, Strike};
+use unionhall_federation::activities::{action, call, strike};
+use unionhall_store::actions::ActionRow;
+use unionhall_store::calls::CallRow;
+use unionhall_store::posts::Post;
+use unionhall_store::strikes::StrikeRow;
+use unionhall_store::{actions, calls, now_millis, posts, strikes, unions, Store};
+use url::Url;
+
+/// Campaign updates shown at most.
+const MOST_UPDATES: i64 = 50;
+
+/// What narrows the board: calls of one kind, calls and actions of one body.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub kind: Option<String>,
+    pub body: Option<Url>,
+}
+
+pub struct Board {
+    pub calls: Vec<(CallRow, CallForSupport)>,
+    pub strikes: Vec<(StrikeRow, Strike)>,
+    /// An action, and the chapter of the caller's that has yet to answer it
+    /// (an action appears once per such chapter).
+    pub actions: Vec<(ActionRow, CoordinatedAction, Url)>,
+    pub campaign_updates: Vec<Post>,
+}
+
+/// The board of account `account_id`, who answers actions for `chapters`.
+pub async fn load(
+    store: &Store,
+    account_id: i64,
+    chapters: &[Url],
+    filter: &Filter,
+) -> Result<Board, AppError> {
+    let mut open = Vec::new();
+    for row in calls::all(store).await? {
+        if row.deleted_at.is_some() || row.status != CallStatus::Open {
+            continue;
+        }
+        if let Some(body) = &filter.body {
+            if row.audience != Audience::Union(body.clone()) {
+                continue;
+            }
+        }
+        let record = call::record_of(&row)?;
+        if filter
+            .kind
+            .as_deref()
+            .is_some_and(|kind| kind != record.kind.as_str())
+        {
+            continue;
+        }
+        open.push((row, record));
+    }
+    open.sort_by_key(|(_, record)| record.deadline.unwrap_or(i64::MAX));
+
+    let mut on = Vec::new();
+    for row in strikes::all(store).await? {
+        if row.deleted_at.is_none() && !row.status.is_final() {
+            let record = strike::record_of(&row)?;
+            on.push((row, record));
+        }
+    }
+
+    let now = now_millis();
+    let answered = actions::answered_by(store, chapters).await?;
+    let mut memberships = Vec::new();
+    for chapter in chapters {
+        for membership in unions::bodies_of(store, chapter).await? {
+            if membership.accepted_at.is_some() {
+                memberships.push((membership.body, chapter.clone()));
+            }
+        }
+    }
+    let mut to_answer = Vec::new();
+    for row in actions::all(store).await? {
+        if filter.body.as_ref().is_some_and(|body| body != &row.author) {
+            continue;
+        }
+        let record = action::record_of(&row)?;
+        if !row.status.takes_answers(record.decision_deadline, now) {
+            continue;
+        }
+        for (body, chapter) in &memberships {
+            let done = answered.iter().any(|(id, c)| *id == row.id && c == chapter);
+            if body == &row.author && !done {
+                to_answer.push((row.clone(), record.clone(), chapter.clone()));
+            }
+        }
+    }
+
+    Ok(Board {
+        calls: open,
+        strikes: on,
+        actions: to_answer,
+        campaign_updates: posts::of_campaigns_followed_by(store, account_id, MOST_UPDATES).await?,
+    })
+}
