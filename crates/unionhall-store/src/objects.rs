@@ -8,27 +8,43 @@ use crate::Result;
 use sqlx::{AnyConnection, Row};
 use url::Url;
 
-/// The kinds of object a Delete can name.
+/// The kinds of object a group publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Call,
     Strike,
     Post,
+    Action,
+    Campaign,
 }
 
 impl Kind {
+    const ALL: [Kind; 5] = [
+        Self::Call,
+        Self::Strike,
+        Self::Post,
+        Self::Action,
+        Self::Campaign,
+    ];
+
     fn table(self) -> &'static str {
         match self {
             Self::Call => "calls",
             Self::Strike => "strikes",
             Self::Post => "posts",
+            Self::Action => "actions",
+            Self::Campaign => "campaigns",
         }
     }
 
+    /// Whether its author can delete it (actions are called off, campaigns
+    /// stay).
+    pub fn deletable(self) -> bool {
+        matches!(self, Self::Call | Self::Strike | Self::Post)
+    }
+
     fn of(name: &str) -> Option<Self> {
-        [Self::Call, Self::Strike, Self::Post]
-            .into_iter()
-            .find(|kind| kind.table() == name)
+        Self::ALL.into_iter().find(|kind| kind.table() == name)
     }
 }
 
@@ -45,7 +61,9 @@ pub async fn owner_of(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<Ow
     let row = sqlx::query(
         "SELECT 'calls' AS kind, author, is_local FROM calls WHERE ap_id = $1 \
          UNION ALL SELECT 'strikes', author, is_local FROM strikes WHERE ap_id = $1 \
-         UNION ALL SELECT 'posts', author, is_local FROM posts WHERE ap_id = $1",
+         UNION ALL SELECT 'posts', author, is_local FROM posts WHERE ap_id = $1 \
+         UNION ALL SELECT 'actions', author, is_local FROM actions WHERE ap_id = $1 \
+         UNION ALL SELECT 'campaigns', author, is_local FROM campaigns WHERE ap_id = $1",
     )
     .bind(ap_id.as_str())
     .fetch_optional(conn)

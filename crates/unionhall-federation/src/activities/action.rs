@@ -4,7 +4,7 @@
 //! body publishes the tally with every answer and, after the deadline, confirms
 //! the action or calls it off (Update).
 
-use super::{first_time, parse_time, relay, rfc3339, same_actor, wake};
+use super::{first_time, parse_time, receive, relay, rfc3339, same_actor, wake, Received};
 use crate::delivery::{enqueue, enqueue_to};
 use crate::protocol::action::{ActionAnswerJson, ActionJson, TallyJson, ACTION_ANSWER};
 use crate::protocol::call::{PlaceJson, SourceJson};
@@ -331,9 +331,19 @@ pub async fn answer(data: &Data, id: i64, chapter: &ActorRow, answer: ActionAnsw
 }
 
 /// A body we belong to proposes or updates an action.
-pub async fn receive_action(data: &Data, id: &Url, actor: &Url, json: ActionJson) -> Result<()> {
-    same_actor(&json.attributed_to, actor, "propose actions")?;
-    verify_domains_match(&json.id, actor)?;
+pub(crate) async fn receive_action(
+    data: &Data,
+    received: Received<'_>,
+    json: ActionJson,
+) -> Result<()> {
+    let actor = received.actor;
+    receive::check_authorship(
+        data,
+        &json.id,
+        &json.attributed_to,
+        actor,
+        "propose actions",
+    )?;
     // A body sends a chapter it admits its standing actions with the Accept;
     // one that overtakes the Accept is asked to come again (425).
     match unions::our_standing_with(&data.store, actor).await? {
@@ -373,20 +383,8 @@ pub async fn receive_action(data: &Data, id: &Url, actor: &Url, json: ActionJson
     .validated()?;
     let tally =
         serde_json::to_string(&json.tally).map_err(|err| Error::Internal(err.to_string()))?;
-    let mut tx = data.store.begin_write().await?;
-    if !first_time(&mut tx, id, actor).await? {
-        return Ok(unionhall_store::commit(tx).await?);
-    }
-    if let Some(existing) = actions::by_ap_id(&mut tx, &json.id).await? {
-        if &existing.author != actor {
-            return Err(Error::Forbidden(format!(
-                "{actor} cannot change {}: it is not theirs",
-                json.id
-            )));
-        }
-    }
     let record = record_json(&action)?;
-    let write = ActionWrite {
+    let version = ActionWrite {
         ap_id: &json.id,
         author: actor,
         record: &record,
@@ -395,10 +393,19 @@ pub async fn receive_action(data: &Data, id: &Url, actor: &Url, json: ActionJson
         is_local: false,
         updated_at: parse_time(&json.updated, "updated")?.unwrap_or_else(now_millis),
     };
-    // None: an older version than ours, delivered late; nothing to do.
-    actions::upsert(&mut tx, &write).await?;
-    unionhall_store::commit(tx).await?;
-    Ok(())
+    receive::apply(data, received, &version, None).await
+}
+
+impl receive::Version for ActionWrite<'_> {
+    fn object_id(&self) -> &Url {
+        self.ap_id
+    }
+
+    async fn store(&self, conn: &mut Connection) -> Result<()> {
+        // None: an older version than ours, delivered late; nothing to do.
+        actions::upsert(conn, self).await.map(|_| ())?;
+        Ok(())
+    }
 }
 
 /// A member chapter answers one of our bodies' actions.

@@ -5,7 +5,9 @@
 //! publishes the running total on the call (Update).
 
 use super::audience::public;
-use super::{envelope, first_time, local_group, parse_time, relay, rfc3339, same_actor, wake};
+use super::{
+    envelope, first_time, local_group, parse_time, receive, relay, rfc3339, same_actor, wake,
+};
 use super::{Audience, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::{GoalJson, PlaceJson, SourceJson, TotalsJson, PLEDGE_TOTAL};
@@ -222,7 +224,17 @@ struct Stored<'a> {
     updated_at: i64,
 }
 
-async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
+impl receive::Version for Stored<'_> {
+    fn object_id(&self) -> &Url {
+        self.ap_id
+    }
+
+    async fn store(&self, conn: &mut Connection) -> Result<()> {
+        write(conn, self).await.map(|_| ())
+    }
+}
+
+async fn write(conn: &mut Connection, s: &Stored<'_>) -> Result<Option<i64>> {
     let record = serde_json::to_string(s.call).map_err(|err| Error::Internal(err.to_string()))?;
     Ok(calls::upsert(
         conn,
@@ -293,7 +305,7 @@ pub(crate) async fn insert_call(
         is_local: true,
         updated_at: now_millis(),
     };
-    write(conn, stored)
+    write(conn, &stored)
         .await?
         .ok_or_else(|| Error::Internal("a new call id was taken".into()))?;
     let row = calls::by_ap_id(conn, &ap_id)
@@ -372,7 +384,7 @@ async fn change(
         is_local: true,
         updated_at: now_millis(),
     };
-    write(&mut tx, stored).await?;
+    write(&mut tx, &stored).await?;
     let row = calls::by_ap_id(&mut tx, &row.ap_id)
         .await?
         .ok_or_else(|| Error::Internal("the call vanished".into()))?;
@@ -558,9 +570,8 @@ pub(crate) async fn receive_call(
     received: Received<'_>,
     call: CallJson,
 ) -> Result<()> {
-    let (id, actor, relayed_by) = (received.id, received.actor, received.relayed_by);
-    same_actor(&call.attributed_to, actor, "post calls")?;
-    verify_domains_match(&call.id, actor)?;
+    let (actor, relayed_by) = (received.actor, received.relayed_by);
+    receive::check_authorship(data, &call.id, &call.attributed_to, actor, "post calls")?;
     let record = CallForSupport {
         kind: unionhall_domain::CallKind::parse(&call.call_kind)?,
         title: call
@@ -620,15 +631,9 @@ pub(crate) async fn receive_call(
     } else {
         Audience::Followers
     };
-    let relay = match &to_our_body {
-        Some(_) => received.raw_json()?,
-        None => None,
-    };
-    let mut tx = data.store.begin_write().await?;
-    if !first_time(&mut tx, id, actor).await?
-        || !(followed || addressed_to_us || relayed_by.is_some())
-    {
-        return Ok(unionhall_store::commit(tx).await?);
+    // Only what this instance asked for, or was sent as a member or chapter.
+    if !(followed || addressed_to_us || relayed_by.is_some()) {
+        return Ok(());
     }
     // The organizer's own words travel as `source`; without it (another
     // implementation), keep the HTML content, which pages must sanitise.
@@ -653,22 +658,9 @@ pub(crate) async fn receive_call(
         is_local: false,
         updated_at: parse_time(&call.updated, "updated")?.unwrap_or_else(now_millis),
     };
-    if let Some(existing) = calls::by_ap_id(&mut tx, &call.id).await? {
-        if &existing.author != actor {
-            return Err(Error::Forbidden(format!(
-                "{actor} cannot change {}: it is not theirs",
-                call.id
-            )));
-        }
-    }
-    // None: an older version than ours, delivered late; nothing to do.
-    write(&mut tx, stored).await?;
-    // Addressed to a body of ours by a member: relay it to the other members.
-    if let Some(activity) = relay {
-        relay::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
-    }
-    unionhall_store::commit(tx).await?;
-    Ok(())
+    // Addressed to a body of ours by a member: the body relays it.
+    let relay_to = to_our_body.is_some().then_some(addressees.as_slice());
+    receive::apply(data, received, &stored, relay_to).await
 }
 
 /// A chapter's pledge totals for one of our calls arrive. Taken only from a

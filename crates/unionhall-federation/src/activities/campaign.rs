@@ -4,8 +4,8 @@
 //! once for all its members; who follows stays local.
 
 use super::audience::public;
-use super::{first_time, same_actor, wake};
 use super::{local_group, rfc3339};
+use super::{receive, wake, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
 use crate::protocol::campaign::CampaignJson;
@@ -13,7 +13,6 @@ use crate::protocol::note::plain_text_to_html;
 use crate::protocol::{ActivityObject, Create};
 use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::CreateType;
-use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_domain::ActorKind;
 use unionhall_domain::Campaign;
 use unionhall_store::actors::ActorRow;
@@ -95,23 +94,33 @@ pub async fn post_update(data: &Data, id: i64, text: &str) -> Result<Post> {
 }
 
 /// A campaign arrives from a chapter we follow.
-pub async fn receive_campaign(
+pub(crate) async fn receive_campaign(
     data: &Data,
-    id: &Url,
-    actor: &Url,
+    received: Received<'_>,
     json: CampaignJson,
 ) -> Result<()> {
-    same_actor(&json.attributed_to, actor, "start campaigns")?;
-    verify_domains_match(&json.id, actor)?;
+    let actor = received.actor;
+    receive::check_authorship(
+        data,
+        &json.id,
+        &json.attributed_to,
+        actor,
+        "start campaigns",
+    )?;
     if !follows::is_following(&data.store, actor).await? {
         return Ok(());
     }
-    let mut tx = data.store.begin_write().await?;
-    if first_time(&mut tx, id, actor).await? {
-        store_campaign(&mut tx, &json).await?;
+    receive::apply(data, received, &json, None).await
+}
+
+impl receive::Version for CampaignJson {
+    fn object_id(&self) -> &Url {
+        &self.id
     }
-    unionhall_store::commit(tx).await?;
-    Ok(())
+
+    async fn store(&self, conn: &mut unionhall_store::Connection) -> Result<()> {
+        store_campaign(conn, self).await.map(|_| ())
+    }
 }
 
 pub(crate) async fn store_campaign(

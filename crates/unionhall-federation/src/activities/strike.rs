@@ -5,7 +5,7 @@
 
 use super::audience::public;
 use super::call::{close_shifts, insert_call};
-use super::{envelope, first_time, local_group, parse_time, relay, rfc3339, same_actor, wake};
+use super::{envelope, local_group, parse_time, receive, relay, rfc3339, wake};
 use super::{Audience, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
@@ -13,7 +13,6 @@ use crate::protocol::note::plain_text_to_html;
 use crate::protocol::strike::StrikeUpdateJson;
 use crate::protocol::{ActivityObject, StrikeJson};
 use crate::{Data, Error, Result};
-use activitypub_federation::protocol::verification::verify_domains_match;
 use serde::{Deserialize, Serialize};
 use unionhall_domain::{ActorKind, CallForSupport, CallKind, Goal, Strike, StrikeStatus};
 use unionhall_store::actors::ActorRow;
@@ -167,7 +166,17 @@ struct Stored<'a> {
     updated_at: i64,
 }
 
-async fn write(conn: &mut Connection, s: Stored<'_>) -> Result<Option<i64>> {
+impl receive::Version for Stored<'_> {
+    fn object_id(&self) -> &Url {
+        self.ap_id
+    }
+
+    async fn store(&self, conn: &mut Connection) -> Result<()> {
+        write(conn, self).await.map(|_| ())
+    }
+}
+
+async fn write(conn: &mut Connection, s: &Stored<'_>) -> Result<Option<i64>> {
     let record = serde_json::to_string(s.strike).map_err(|err| Error::Internal(err.to_string()))?;
     let history = history_json(s.history)?;
     Ok(strikes::upsert(
@@ -233,7 +242,7 @@ pub async fn announce_strike(data: &Data, handle: &str, strike: Strike) -> Resul
         is_local: true,
         updated_at: now_millis(),
     };
-    write(&mut tx, stored)
+    write(&mut tx, &stored)
         .await?
         .ok_or_else(|| Error::Internal("a new strike id was taken".into()))?;
     for line in &strike.picket_lines {
@@ -321,7 +330,7 @@ pub async fn advance(
         is_local: true,
         updated_at: now_millis(),
     };
-    write(&mut tx, stored).await?;
+    write(&mut tx, &stored).await?;
     if status.is_final() {
         close_shifts(&mut tx, data, &author, &row.ap_id).await?;
     }
@@ -387,7 +396,7 @@ pub async fn add_shift(
         is_local: true,
         updated_at: now_millis(),
     };
-    write(&mut tx, stored).await?;
+    write(&mut tx, &stored).await?;
     insert_call(
         &mut tx,
         data,
@@ -413,9 +422,14 @@ pub(crate) async fn receive_strike(
     received: Received<'_>,
     json: StrikeJson,
 ) -> Result<()> {
-    let (id, actor, relayed_by) = (received.id, received.actor, received.relayed_by);
-    same_actor(&json.attributed_to, actor, "announce strikes")?;
-    verify_domains_match(&json.id, actor)?;
+    let (actor, relayed_by) = (received.actor, received.relayed_by);
+    receive::check_authorship(
+        data,
+        &json.id,
+        &json.attributed_to,
+        actor,
+        "announce strikes",
+    )?;
     let status = StrikeStatus::parse(&json.strike_status)?;
     let strike = Strike {
         employer: json.employer.clone(),
@@ -452,14 +466,6 @@ pub(crate) async fn receive_strike(
     if !(followed || relayed_by.is_some() || to_our_body.is_some()) {
         return Ok(());
     }
-    let mut tx = data.store.begin_write().await?;
-    if !first_time(&mut tx, id, actor).await? {
-        return Ok(unionhall_store::commit(tx).await?);
-    }
-    let relay = match &to_our_body {
-        Some(_) => received.raw_json()?,
-        None => None,
-    };
     let stored = Stored {
         ap_id: &json.id,
         author: actor,
@@ -470,19 +476,7 @@ pub(crate) async fn receive_strike(
         is_local: false,
         updated_at: parse_time(&json.updated, "updated")?.unwrap_or_else(now_millis),
     };
-    if let Some(existing) = strikes::by_ap_id(&mut tx, &json.id).await? {
-        if &existing.author != actor {
-            return Err(Error::Forbidden(format!(
-                "{actor} cannot change {}: it is not theirs",
-                json.id
-            )));
-        }
-    }
-    // None: an older version than ours, delivered late; nothing to do.
-    write(&mut tx, stored).await?;
-    if let Some(activity) = relay {
-        relay::relay_if_addressed(&mut tx, data, &addressees, actor, &activity).await?;
-    }
-    unionhall_store::commit(tx).await?;
-    Ok(())
+    // Addressed to a body of ours by a member: the body relays it.
+    let relay_to = to_our_body.is_some().then_some(addressees.as_slice());
+    receive::apply(data, received, &stored, relay_to).await
 }
