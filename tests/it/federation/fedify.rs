@@ -130,18 +130,31 @@ async fn a_fedify_peer_and_a_chapter_follow_and_verify_each_other() {
         "{create}"
     );
 
-    // Fedify checks the chapter's integrity proof on the Create as sent
-    // (FEP-8b32, the Ed25519 key from the chapter's assertionMethod), and
-    // refuses the same Create with its content changed.
+    // Fedify checks the integrity proof on the Create as sent (FEP-8b32, the
+    // Ed25519 key from the sender's assertionMethod), a chapter's and a union
+    // body's, and refuses the same Create with its content changed.
     let (_, sent) = unionhall_store::outbox::recent_public(&uh.store, &chapter.ap_id, "Create", 1)
         .await
         .unwrap();
     let signed: Value = serde_json::from_str(&sent[0]).unwrap();
+    // A union body's proof too, on what it sends.
+    let body = crate::solidarity::create_body(&uh, "fwiu").await;
+    post::publish_note(&uh.data, "fwiu", "Solidarity across the industry")
+        .await
+        .unwrap();
+    let (_, sent) = unionhall_store::outbox::recent_public(&uh.store, &body, "Create", 1)
+        .await
+        .unwrap();
+    let by_body: Value = serde_json::from_str(&sent[0]).unwrap();
     assert_eq!(signed["proof"]["cryptosuite"], "eddsa-jcs-2022", "{signed}");
     let mut forged = signed.clone();
     forged["object"]["content"] = "<p>Strike called off</p>".into();
     let files = tempfile::tempdir().unwrap();
-    for (name, activity, verified) in [("signed", &signed, true), ("forged", &forged, false)] {
+    for (name, activity, verified) in [
+        ("signed", &signed, true),
+        ("forged", &forged, false),
+        ("by a body", &by_body, true),
+    ] {
         let path = files.path().join(format!("{name}.json"));
         std::fs::write(&path, activity.to_string()).unwrap();
         peer.send(&format!("verify-proof {}", path.display()));

@@ -127,7 +127,12 @@ fn proof_key(actor: &ActorRow) -> (&str, &str) {
 
 #[tokio::test]
 async fn a_hostile_body_cannot_change_what_any_chapter_says() {
-    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let a = crate::helpers::spawn_configured_instance_on(
+        "127.0.0.2",
+        fresh_database().await,
+        &[("UNIONHALL_HTTP__METRICS_TOKEN", "scrape-me")],
+    )
+    .await;
     let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
     let c = spawn_instance_on("127.0.0.4", fresh_database().await).await;
     let bakers = create_chapter(&a, "bakers").await;
@@ -330,6 +335,28 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
         (ours.status, ours.audience),
         (CallStatus::Open, Audience::Public)
     );
+    // Each class of refusal is counted.
+    let metrics = a
+        .client
+        .get(a.at("/metrics"))
+        .bearer_auth("scrape-me")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for reason in [
+        "not_admitted",
+        "ours",
+        "unconfirmed",
+        "proof",
+        "not_a_member",
+        "audience",
+    ] {
+        let line = format!("unionhall_relays_refused_total{{reason=\"{reason}\"}}");
+        assert!(metrics.contains(&line), "{line} is not in /metrics");
+    }
 
     for instance in [a, b, c] {
         instance.stop().await;
