@@ -145,6 +145,10 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         .client(client.into())
         .http_fetch_limit(50)
         .signed_fetch_actor(&instance)
+        // Signed GETs cover `host` and `date` (as Mastodon's authorized fetch
+        // requires), so that a fetch signed for one server cannot be replayed
+        // to another; we require the same of every request we accept.
+        .http_signature_compat(true)
         .url_verifier(Box::new(url_verifier))
         .build()
         .await

@@ -93,9 +93,10 @@ impl SignatureHeader {
         self.check_covers(&["(request-target)", "host", "digest"], now_secs)
     }
 
-    /// Checks that the signature covers what a signed GET must prove.
+    /// Checks that the signature covers what a signed GET must prove: what
+    /// was asked for, of whom (`host`).
     pub fn check_covers_get(&self, now_secs: i64) -> Result<()> {
-        self.check_covers(&["(request-target)"], now_secs)
+        self.check_covers(&["(request-target)", "host"], now_secs)
     }
 
     fn check_covers(&self, required: &[&str], now_secs: i64) -> Result<()> {
@@ -264,6 +265,13 @@ mod tests {
         assert!(no_digest.check_covers_post(0).is_err());
         let expired = SignatureHeader::parse(r#"keyId="k",algorithm="hs2019",headers="(request-target) (created) (expires) digest",created="1",expires="2",signature="AA==""#).unwrap();
         assert!(expired.check_covers_post(3).is_err());
+        // Without `host`, a request signed for one server could be replayed to another.
+        let no_host = SignatureHeader::parse(
+            r#"keyId="k",headers="(request-target) date digest",signature="AA==""#,
+        )
+        .unwrap();
+        assert!(no_host.check_covers_post(0).is_err());
+        assert!(no_host.check_covers_get(0).is_err());
     }
 
     #[test]
