@@ -8,6 +8,7 @@
 mod action;
 mod actor_kind;
 mod audience;
+mod authority;
 mod call;
 mod campaign;
 mod chart;
@@ -21,6 +22,7 @@ mod strike;
 pub use action::{ActionAnswer, ActionStatus, CoordinatedAction};
 pub use actor_kind::ActorKind;
 pub use audience::Audience;
+pub use authority::Authority;
 pub use call::{CallForSupport, CallKind, CallStatus, Goal, Place, Pledge, PledgeTotals};
 pub use campaign::Campaign;
 pub use chart::{

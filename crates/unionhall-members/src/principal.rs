@@ -68,6 +68,12 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// What the use cases of the federation crate check, with this caller's
+    /// roles.
+    pub fn authority(&self) -> unionhall_domain::Authority {
+        unionhall_domain::Authority::Roles(self.roles.clone())
+    }
+
     pub fn role_in(&self, group: &Group) -> Option<Role> {
         self.roles
             .iter()

@@ -24,9 +24,14 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
     let b_domain = host_name(b.addr.ip());
     // B's chapter is a member of a union body on A.
     let body = crate::solidarity::create_body(&a, "foodunion").await;
-    unionhall_federation::activities::union::apply(&b.data, "millers", &acct(&a, "foodunion"))
-        .await
-        .unwrap();
+    unionhall_federation::activities::union::apply(
+        &b.data,
+        &unionhall_domain::Authority::Operator,
+        "millers",
+        &acct(&a, "foodunion"),
+    )
+    .await
+    .unwrap();
     let a_data = a.data.clone();
     let body_id = body.clone();
     wait_for("B's application to arrive", 10, || {
@@ -40,9 +45,15 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
         }
     })
     .await;
-    unionhall_federation::activities::union::decide(&a.data, "foodunion", &millers.ap_id, true)
-        .await
-        .unwrap();
+    unionhall_federation::activities::union::decide(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        "foodunion",
+        &millers.ap_id,
+        true,
+    )
+    .await
+    .unwrap();
     let b_store = b.store.clone();
     let millers_id = millers.ap_id.clone();
     wait_for("B to learn it was admitted", 10, || {

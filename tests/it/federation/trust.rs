@@ -140,11 +140,18 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
     let mallory = create_chapter(&b, "mallory").await;
     let millers = create_chapter(&c, "millers").await;
     let other_body = body_on(&c, "otherbody").await;
-    let our_call = call::publish_call(&a.data, "bakers", a_call("Feed the line"), Audience::Public)
-        .await
-        .unwrap();
+    let our_call = call::publish_call(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        "bakers",
+        a_call("Feed the line"),
+        Audience::Public,
+    )
+    .await
+    .unwrap();
     let our_strike = strike::announce_strike(
         &a.data,
+        &unionhall_domain::Authority::Operator,
         "bakers",
         Strike {
             employer: "Big Bread".into(),
@@ -174,9 +181,15 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
     assert_eq!(snapshot(&a, &call_id, &strike_id).await, before);
 
     // B admits A's chapter (and its own Mallory): now it is "our" body.
-    union::decide(&b.data, "evil", &bakers.ap_id, true)
-        .await
-        .unwrap();
+    union::decide(
+        &b.data,
+        &unionhall_domain::Authority::Operator,
+        "evil",
+        &bakers.ap_id,
+        true,
+    )
+    .await
+    .unwrap();
     let (store, evil_id, bakers_id) = (a.store.clone(), evil.ap_id.clone(), bakers.ap_id.clone());
     wait_for("B's Accept to reach A", 20, || {
         let (store, evil_id, bakers_id) = (store.clone(), evil_id.clone(), bakers_id.clone());
@@ -277,10 +290,23 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
 
     // Mallory joins the body. A relay may not widen or change the audience of
     // Mallory's call, and a server A blocks cannot speak through a relay.
-    union::apply(&b.data, "mallory", "evil").await.unwrap();
-    union::decide(&b.data, "evil", &mallory.ap_id, true)
-        .await
-        .unwrap();
+    union::apply(
+        &b.data,
+        &unionhall_domain::Authority::Operator,
+        "mallory",
+        "evil",
+    )
+    .await
+    .unwrap();
+    union::decide(
+        &b.data,
+        &unionhall_domain::Authority::Operator,
+        "evil",
+        &mallory.ap_id,
+        true,
+    )
+    .await
+    .unwrap();
     let elsewhere = call_create(
         &mallory,
         "m2",
@@ -386,9 +412,15 @@ async fn pledge_totals_come_only_from_related_chapters_within_bounds() {
     let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
     create_chapter(&a, "bakers").await;
     let mallory = create_chapter(&b, "mallory").await;
-    let our_call = call::publish_call(&a.data, "bakers", a_call("Feed the line"), Audience::Public)
-        .await
-        .unwrap();
+    let our_call = call::publish_call(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        "bakers",
+        a_call("Feed the line"),
+        Audience::Public,
+    )
+    .await
+    .unwrap();
     let total = |n: &str, people: u64| {
         json!({"type": "Update", "id": format!("{}activities/{n}", b.url), "actor": mallory.ap_id,
             "to": [our_call.author],
@@ -478,9 +510,14 @@ async fn apply_and_wait(
     body_instance: &TestInstance,
     body: &Url,
 ) -> Url {
-    let applied = union::apply(&instance.data, chapter, body.as_str())
-        .await
-        .unwrap();
+    let applied = union::apply(
+        &instance.data,
+        &unionhall_domain::Authority::Operator,
+        chapter,
+        body.as_str(),
+    )
+    .await
+    .unwrap();
     let (store, body, chapter) = (body_instance.store.clone(), body.clone(), applied.chapter);
     wait_for("the application to reach the body", 20, || {
         let (store, body, chapter) = (store.clone(), body.clone(), chapter.clone());
@@ -520,13 +557,20 @@ async fn a_relayed_call_is_proven_by_its_authors_proof_while_its_server_is_down(
     let body = body_on(&y, "fwiu").await;
     for (instance, chapter) in [(&x, "bakers"), (&z, "millers")] {
         let applicant = apply_and_wait(instance, chapter, &y, &body.ap_id).await;
-        union::decide(&y.data, "fwiu", &applicant, true)
-            .await
-            .unwrap();
+        union::decide(
+            &y.data,
+            &unionhall_domain::Authority::Operator,
+            "fwiu",
+            &applicant,
+            true,
+        )
+        .await
+        .unwrap();
     }
     let union_call = |title: &str| {
         call::publish_call(
             &x.data,
+            &unionhall_domain::Authority::Operator,
             "bakers",
             a_call(title),
             Audience::Union(body.ap_id.clone()),

@@ -274,6 +274,7 @@ async fn a_deleted_call_leaves_the_board_and_its_page_alike() {
     let member = join(&a, "bakers", Role::Member, "sam").await;
     let posted = unionhall_federation::activities::call::publish_call(
         &b.data,
+        &unionhall_domain::Authority::Operator,
         "millers",
         serde_json::from_value(picket()).unwrap(),
         unionhall_federation::activities::Audience::Public,
@@ -305,4 +306,54 @@ async fn a_deleted_call_leaves_the_board_and_its_page_alike() {
     assert!(!page().await.contains("Picket at gate 3"));
     a.stop().await;
     b.stop().await;
+}
+
+/// Whoever calls it (the API, a page, the command line), the use case checks
+/// the caller's role in the chapter itself.
+#[tokio::test]
+async fn the_use_case_checks_the_callers_role_whatever_the_door() {
+    use unionhall_domain::Authority;
+    use unionhall_federation::activities::{call, Audience};
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let millers = create_chapter(&a, "millers").await;
+    let post_as = |authority: Authority| {
+        let data = a.data.clone();
+        async move {
+            call::publish_call(
+                &data,
+                &authority,
+                "bakers",
+                serde_json::from_value(picket()).unwrap(),
+                Audience::Public,
+            )
+            .await
+        }
+    };
+    for (who, authority) in [
+        (
+            "a member",
+            Authority::Roles(vec![(bakers.ap_id.clone(), Role::Member)]),
+        ),
+        (
+            "another chapter's organizer",
+            Authority::Roles(vec![(millers.ap_id.clone(), Role::Organizer)]),
+        ),
+        ("nobody", Authority::Roles(Vec::new())),
+    ] {
+        let refused = post_as(authority).await.expect_err(who);
+        assert!(
+            matches!(refused, unionhall_federation::Error::Forbidden(_)),
+            "{who}: {refused}"
+        );
+    }
+    assert!(unionhall_store::calls::all(&a.store)
+        .await
+        .unwrap()
+        .is_empty());
+    let organizer = Authority::Roles(vec![(bakers.ap_id.clone(), Role::Organizer)]);
+    post_as(organizer)
+        .await
+        .expect("an organizer of the chapter posts");
+    a.stop().await;
 }

@@ -20,13 +20,27 @@ async fn in_a_real_browser_an_organizer_runs_a_strike_answers_an_action_and_keep
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
     create_chapter(&a, "bakers").await;
     create_body(&a, "foodunion").await;
-    union::apply(&a.data, "bakers", "foodunion").await.unwrap();
-    union::decide(&a.data, "foodunion", &a.data.urls.actor("bakers"), true)
-        .await
-        .unwrap();
+    union::apply(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        "bakers",
+        "foodunion",
+    )
+    .await
+    .unwrap();
+    union::decide(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        "foodunion",
+        &a.data.urls.actor("bakers"),
+        true,
+    )
+    .await
+    .unwrap();
     let deadline = unionhall_store::now_millis() + 3 * 24 * 3600 * 1000;
     let proposed = action::propose(
         &a.data,
+        &unionhall_domain::Authority::Operator,
         "foodunion",
         CoordinatedAction {
             title: "Lunch-hour walkout".into(),

@@ -96,10 +96,16 @@ async fn post_call(instance: &TestInstance, handle: &str, title: &str, people: u
             ..Goal::default()
         },
     };
-    publish_call(&instance.data, handle, call, Audience::Public)
-        .await
-        .unwrap()
-        .id
+    publish_call(
+        &instance.data,
+        &unionhall_domain::Authority::Operator,
+        handle,
+        call,
+        Audience::Public,
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 #[tokio::test]

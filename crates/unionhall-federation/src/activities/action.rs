@@ -4,7 +4,9 @@
 //! body publishes the tally with every answer and, after the deadline, confirms
 //! the action or calls it off (Update).
 
-use super::{first_time, parse_time, receive, relay, rfc3339, same_actor, wake, Received};
+use super::{
+    authorize, first_time, parse_time, receive, relay, rfc3339, same_actor, wake, Received,
+};
 use crate::delivery::{enqueue, enqueue_to};
 use crate::protocol::action::{ActionAnswerJson, ActionJson, TallyJson, ACTION_ANSWER};
 use crate::protocol::call::{PlaceJson, SourceJson};
@@ -13,7 +15,9 @@ use crate::protocol::{ActivityObject, Create, Update};
 use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::{CreateType, UpdateType};
 use activitypub_federation::protocol::verification::verify_domains_match;
-use unionhall_domain::{ActionAnswer, ActionStatus, ActorKind, CoordinatedAction, Place};
+use unionhall_domain::{
+    ActionAnswer, ActionStatus, ActorKind, Authority, CoordinatedAction, Permission, Place,
+};
 use unionhall_store::actions::{self, ActionRow, ActionWrite, AnswerRow};
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::unions::{self, Side};
@@ -188,6 +192,7 @@ async fn touched(conn: &mut Connection, row: &ActionRow) -> Result<ActionRow> {
 /// One of our bodies proposes an action to its members.
 pub async fn propose(
     data: &Data,
+    by: &Authority,
     body_handle: &str,
     action: CoordinatedAction,
 ) -> Result<ActionRow> {
@@ -195,6 +200,12 @@ pub async fn propose(
         .await?
         .filter(|a| a.kind == ActorKind::Union)
         .ok_or_else(|| Error::NotFound(format!("no union body @{body_handle} here")))?;
+    authorize(
+        by,
+        &body.ap_id,
+        Permission::PostForGroup,
+        "propose for this body",
+    )?;
     let action = action.validated()?;
     if action.decision_deadline <= now_millis() {
         return Err(Error::BadRequest(
@@ -224,8 +235,19 @@ pub async fn propose(
 }
 
 /// Confirms an action after its deadline, or calls it off.
-pub async fn set_status(data: &Data, id: i64, next: ActionStatus) -> Result<ActionRow> {
+pub async fn set_status(
+    data: &Data,
+    by: &Authority,
+    id: i64,
+    next: ActionStatus,
+) -> Result<ActionRow> {
     let (row, body) = local_action(data, id).await?;
+    authorize(
+        by,
+        &body.ap_id,
+        Permission::PostForGroup,
+        "decide for this body",
+    )?;
     let action = record_of(&row)?;
     let status = row
         .status
@@ -255,7 +277,19 @@ pub async fn local_action(data: &Data, id: i64) -> Result<(ActionRow, ActorRow)>
 
 /// A chapter of ours answers an action of one of its bodies. Our own copy keeps
 /// the answer; the body gets it (directly if it is ours, else as an Update).
-pub async fn answer(data: &Data, id: i64, chapter: &ActorRow, answer: ActionAnswer) -> Result<()> {
+pub async fn answer(
+    data: &Data,
+    by: &Authority,
+    id: i64,
+    chapter: &ActorRow,
+    answer: ActionAnswer,
+) -> Result<()> {
+    authorize(
+        by,
+        &chapter.ap_id,
+        Permission::PostForGroup,
+        "answer for this chapter",
+    )?;
     let answer = answer.validated()?;
     let row = actions::by_id(&data.store, id)
         .await?

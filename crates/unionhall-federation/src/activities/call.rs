@@ -6,7 +6,8 @@
 
 use super::audience::public;
 use super::{
-    envelope, first_time, local_group, parse_time, receive, relay, rfc3339, same_actor, wake,
+    authorize, envelope, first_time, local_group, parse_time, receive, relay, rfc3339, same_actor,
+    wake,
 };
 use super::{Audience, Received};
 use crate::delivery::enqueue;
@@ -16,7 +17,9 @@ use crate::protocol::{ActivityObject, CallJson, PledgeTotalJson, Update, PUBLIC}
 use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::UpdateType;
 use activitypub_federation::protocol::verification::verify_domains_match;
-use unionhall_domain::{ActorKind, CallForSupport, CallStatus, Goal, Place, Pledge, PledgeTotals};
+use unionhall_domain::{
+    ActorKind, Authority, CallForSupport, CallStatus, Goal, Permission, Place, Pledge, PledgeTotals,
+};
 use unionhall_store::actors::ActorRow;
 use unionhall_store::calls::{self, CallRow, CallWrite, PledgeRow, Totals};
 use unionhall_store::{actors as store_actors, follows, now_millis, Connection};
@@ -256,11 +259,18 @@ async fn write(conn: &mut Connection, s: &Stored<'_>) -> Result<Option<i64>> {
 /// A chapter posts a call for support to its audience.
 pub async fn publish_call(
     data: &Data,
+    by: &Authority,
     handle: &str,
     call: CallForSupport,
     audience: Audience,
 ) -> Result<CallRow> {
     let author = local_group(data, handle, ActorKind::Chapter).await?;
+    authorize(
+        by,
+        &author.ap_id,
+        Permission::PostForGroup,
+        "post for this chapter",
+    )?;
     let call = call.validated()?;
     let mut tx = data.store.begin_write().await?;
     if let Audience::Union(body) = &audience {
@@ -348,8 +358,19 @@ pub async fn local_call(data: &Data, id: i64) -> Result<(CallRow, ActorRow)> {
 }
 
 /// Edits a call (its status and totals stay) and sends the Update.
-pub async fn edit_call(data: &Data, id: i64, call: CallForSupport) -> Result<CallRow> {
+pub async fn edit_call(
+    data: &Data,
+    by: &Authority,
+    id: i64,
+    call: CallForSupport,
+) -> Result<CallRow> {
     let (row, author) = local_call(data, id).await?;
+    authorize(
+        by,
+        &author.ap_id,
+        Permission::PostForGroup,
+        "post for this chapter",
+    )?;
     let call = call.validated()?;
     let status = row.status;
     change(data, &row, &author, &call, status).await
@@ -357,8 +378,14 @@ pub async fn edit_call(data: &Data, id: i64, call: CallForSupport) -> Result<Cal
 
 /// Moves a call to another status (met, withdrawn, closed, open again), if its
 /// lifecycle allows, and sends the Update.
-pub async fn set_status(data: &Data, id: i64, next: CallStatus) -> Result<CallRow> {
+pub async fn set_status(data: &Data, by: &Authority, id: i64, next: CallStatus) -> Result<CallRow> {
     let (row, author) = local_call(data, id).await?;
+    authorize(
+        by,
+        &author.ap_id,
+        Permission::PostForGroup,
+        "post for this chapter",
+    )?;
     let status = row.status.move_to(next)?;
     let call = record_of(&row)?;
     change(data, &row, &author, &call, status).await
@@ -399,11 +426,18 @@ async fn change(
 /// stored directly if the call is ours, sent as an Update otherwise.
 pub async fn pledge(
     data: &Data,
+    by: &Authority,
     call_id: i64,
     chapter: &ActorRow,
     account_id: i64,
     pledge: Option<Pledge>,
 ) -> Result<PledgeTotals> {
+    authorize(
+        by,
+        &chapter.ap_id,
+        Permission::Pledge,
+        "pledge for this chapter",
+    )?;
     let call = calls::by_id(&data.store, call_id)
         .await?
         .filter(|c| c.deleted_at.is_none())

@@ -4,7 +4,7 @@
 //! once for all its members; who follows stays local.
 
 use super::audience::public;
-use super::{local_group, rfc3339};
+use super::{authorize, local_group, rfc3339};
 use super::{receive, wake, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
@@ -13,8 +13,8 @@ use crate::protocol::note::plain_text_to_html;
 use crate::protocol::{ActivityObject, Create};
 use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::CreateType;
-use unionhall_domain::ActorKind;
 use unionhall_domain::Campaign;
+use unionhall_domain::{ActorKind, Authority, Permission};
 use unionhall_store::actors::ActorRow;
 use unionhall_store::campaigns::{self, CampaignRow};
 use unionhall_store::posts::Post;
@@ -50,8 +50,19 @@ pub fn campaign_json(row: &CampaignRow, author: &ActorRow) -> Result<CampaignJso
 }
 
 /// A chapter starts a campaign; its followers get it.
-pub async fn start(data: &Data, handle: &str, campaign: Campaign) -> Result<CampaignRow> {
+pub async fn start(
+    data: &Data,
+    by: &Authority,
+    handle: &str,
+    campaign: Campaign,
+) -> Result<CampaignRow> {
     let author = local_group(data, handle, ActorKind::Chapter).await?;
+    authorize(
+        by,
+        &author.ap_id,
+        Permission::PostForGroup,
+        "post for this chapter",
+    )?;
     let campaign = campaign.validated()?;
     let record =
         serde_json::to_string(&campaign).map_err(|err| Error::Internal(err.to_string()))?;
@@ -81,11 +92,17 @@ pub async fn start(data: &Data, handle: &str, campaign: Campaign) -> Result<Camp
 }
 
 /// A dated update to one of our campaigns: a Note naming it.
-pub async fn post_update(data: &Data, id: i64, text: &str) -> Result<Post> {
+pub async fn post_update(data: &Data, by: &Authority, id: i64, text: &str) -> Result<Post> {
     let row = campaigns::by_id(&data.store, id)
         .await?
         .filter(|c| c.is_local)
         .ok_or_else(|| Error::NotFound(format!("no campaign {id} of this instance")))?;
+    authorize(
+        by,
+        &row.author,
+        Permission::PostForGroup,
+        "post for this chapter",
+    )?;
     let author = store_actors::by_ap_id(&data.store, &row.author)
         .await?
         .ok_or_else(|| Error::Internal("the campaign's chapter is gone".into()))?;

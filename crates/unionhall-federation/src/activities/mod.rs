@@ -33,6 +33,7 @@ pub use time::rfc3339;
 pub(crate) use time::{parse_time, published_or_now};
 
 use crate::{Data, Error, Result};
+use unionhall_domain::{Authority, Permission};
 use unionhall_store::{inbox_seen, Connection};
 use url::Url;
 
@@ -65,6 +66,22 @@ impl<'a> Received<'a> {
             .map(serde_json::from_slice)
             .transpose()
             .map_err(|err| Error::BadRequest(format!("the activity: {err}")))
+    }
+}
+
+/// Refuses (403) a change to `group` that `by` has no role for.
+pub(crate) fn authorize(
+    by: &Authority,
+    group: &Url,
+    permission: Permission,
+    what: &str,
+) -> Result<()> {
+    if by.allows(group, permission) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "your role does not allow you to {what}"
+        )))
     }
 }
 

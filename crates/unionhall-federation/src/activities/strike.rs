@@ -5,7 +5,7 @@
 
 use super::audience::public;
 use super::call::{close_shifts, insert_call};
-use super::{envelope, local_group, parse_time, receive, relay, rfc3339, wake};
+use super::{authorize, envelope, local_group, parse_time, receive, relay, rfc3339, wake};
 use super::{Audience, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
@@ -14,7 +14,9 @@ use crate::protocol::strike::StrikeUpdateJson;
 use crate::protocol::{ActivityObject, StrikeJson};
 use crate::{Data, Error, Result};
 use serde::{Deserialize, Serialize};
-use unionhall_domain::{ActorKind, CallForSupport, CallKind, Goal, Strike, StrikeStatus};
+use unionhall_domain::{
+    ActorKind, Authority, CallForSupport, CallKind, Goal, Permission, Strike, StrikeStatus,
+};
 use unionhall_store::actors::ActorRow;
 use unionhall_store::strikes::{self, StrikeRow, StrikeWrite};
 use unionhall_store::{actors as store_actors, calls, follows, now_millis, Connection};
@@ -222,8 +224,19 @@ fn shift_call(
 
 /// A chapter announces a strike: the strike and each picket shift (a call for
 /// support) go to its followers.
-pub async fn announce_strike(data: &Data, handle: &str, strike: Strike) -> Result<StrikeRow> {
+pub async fn announce_strike(
+    data: &Data,
+    by: &Authority,
+    handle: &str,
+    strike: Strike,
+) -> Result<StrikeRow> {
     let author = local_group(data, handle, ActorKind::Chapter).await?;
+    authorize(
+        by,
+        &author.ap_id,
+        Permission::PostForGroup,
+        "post for this chapter",
+    )?;
     let strike = strike.validated()?;
     let ap_id = data.urls.new_strike_id();
     let history = [StrikeUpdate {
@@ -284,11 +297,18 @@ pub async fn local_strike(data: &Data, id: i64) -> Result<(StrikeRow, ActorRow)>
 /// ending, an update otherwise), or, with `next` None, adds an update.
 pub async fn advance(
     data: &Data,
+    by: &Authority,
     id: i64,
     next: Option<StrikeStatus>,
     text: &str,
 ) -> Result<StrikeRow> {
     let (row, author) = local_strike(data, id).await?;
+    authorize(
+        by,
+        &author.ap_id,
+        Permission::PostForGroup,
+        "post for this chapter",
+    )?;
     let text = text.trim();
     if text.chars().count() > 5_000 {
         return Err(Error::BadRequest(
@@ -348,11 +368,18 @@ pub async fn advance(
 /// and the shift becomes a call for support people pledge to.
 pub async fn add_shift(
     data: &Data,
+    by: &Authority,
     id: i64,
     address: &str,
     shift: unionhall_domain::Shift,
 ) -> Result<StrikeRow> {
     let (row, author) = local_strike(data, id).await?;
+    authorize(
+        by,
+        &author.ap_id,
+        Permission::PostForGroup,
+        "post for this chapter",
+    )?;
     let status = row.status;
     if status.is_final() {
         return Err(Error::Conflict(format!(

@@ -3,13 +3,13 @@
 //! The body relays (Announce, as FEP-1b12 groups do) what a member chapter
 //! addresses to it (calls for support, strikes), to every other member.
 
-use super::{first_time, local_group, resolve, wake};
+use super::{authorize, first_time, local_group, resolve, wake};
 use crate::delivery::enqueue_to;
 use crate::protocol::activities::{Answer, Answered};
 use crate::protocol::{Accept, Join, Leave, Reject};
 use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::{AcceptType, RejectType};
-use unionhall_domain::ActorKind;
+use unionhall_domain::{ActorKind, Authority, Permission};
 use unionhall_store::actor_blocks;
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::unions::{self, Membership, Side};
@@ -42,8 +42,19 @@ async fn find_body(data: &Data, target: &str) -> Result<ActorRow> {
 }
 
 /// A chapter of ours applies to join a body.
-pub async fn apply(data: &Data, chapter_handle: &str, body: &str) -> Result<Membership> {
+pub async fn apply(
+    data: &Data,
+    by: &Authority,
+    chapter_handle: &str,
+    body: &str,
+) -> Result<Membership> {
     let chapter = local_group(data, chapter_handle, ActorKind::Chapter).await?;
+    authorize(
+        by,
+        &chapter.ap_id,
+        Permission::ManageRoles,
+        "decide for this chapter",
+    )?;
     let body = find_body(data, body).await?;
     let join = Join::new(
         data.urls.new_activity_id(),
@@ -104,8 +115,15 @@ pub async fn receive_join(join: Join, data: &Data) -> Result<()> {
 
 /// An officer admits a chapter that applied, or refuses it (also: removes a
 /// member). The chapter is told with an Accept or a Reject of its Join.
-pub async fn decide(data: &Data, body_handle: &str, chapter: &Url, admit: bool) -> Result<()> {
+pub async fn decide(
+    data: &Data,
+    by: &Authority,
+    body_handle: &str,
+    chapter: &Url,
+    admit: bool,
+) -> Result<()> {
     let body = local_group(data, body_handle, ActorKind::Union).await?;
+    authorize(by, &body.ap_id, Permission::AdmitChapters, "admit chapters")?;
     let mut tx = data.store.begin_write().await?;
     let membership = unions::get(&mut tx, Side::Body, &body.ap_id, chapter)
         .await?
@@ -191,8 +209,14 @@ pub(crate) async fn receive_answer(
 }
 
 /// A chapter of ours leaves a body (or withdraws its application).
-pub async fn leave(data: &Data, chapter_handle: &str, body: &Url) -> Result<()> {
+pub async fn leave(data: &Data, by: &Authority, chapter_handle: &str, body: &Url) -> Result<()> {
     let chapter = local_group(data, chapter_handle, ActorKind::Chapter).await?;
+    authorize(
+        by,
+        &chapter.ap_id,
+        Permission::ManageRoles,
+        "decide for this chapter",
+    )?;
     let mut tx = data.store.begin_write().await?;
     if !unions::remove(&mut tx, Side::Chapter, body, &chapter.ap_id).await? {
         return Err(Error::NotFound(format!(

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use unionhall_domain::{ActionAnswer, ActionStatus, CoordinatedAction, Permission};
+use unionhall_domain::{ActionAnswer, ActionStatus, CoordinatedAction};
 use unionhall_federation::activities::action as actions_fed;
 use unionhall_federation::protocol::action::TallyJson;
 use unionhall_store::actions::{self, ActionRow};
@@ -71,13 +71,13 @@ async fn propose(
     Path(handle): Path<String>,
     ApiJson(body): ApiJson<NewAction>,
 ) -> Result<(StatusCode, Json<ActionView>), AppError> {
-    let group = state.members.group(&handle).await?;
-    principal.require(
-        &group,
-        Permission::PostForGroup,
-        "propose actions for this body",
-    )?;
-    let row = actions_fed::propose(&state.federation_data(), &handle, body.action).await?;
+    let row = actions_fed::propose(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        body.action,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(view(&state, row).await?)))
 }
 
@@ -117,10 +117,7 @@ async fn set_status(
 ) -> Result<Json<ActionView>, AppError> {
     let status = ActionStatus::parse(&body.status)?;
     let data = state.federation_data();
-    let (row, _) = actions_fed::local_action(&data, id).await?;
-    let group = state.members.group_by_id(&row.author).await?;
-    principal.require(&group, Permission::PostForGroup, "decide for this body")?;
-    let row = actions_fed::set_status(&data, id, status).await?;
+    let row = actions_fed::set_status(&data, &principal.authority(), id, status).await?;
     Ok(Json(view(&state, row).await?))
 }
 
@@ -131,14 +128,16 @@ async fn answer(
     ApiJson(answer): ApiJson<ActionAnswer>,
 ) -> Result<StatusCode, AppError> {
     let chapter = state.members.chapter(&handle).await?;
-    principal.require(
-        &chapter,
-        Permission::PostForGroup,
-        "answer for this chapter",
-    )?;
     let actor = unionhall_store::actors::by_ap_id(&state.store, &chapter.ap_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no chapter {handle}")))?;
-    actions_fed::answer(&state.federation_data(), id, &actor, answer).await?;
+    actions_fed::answer(
+        &state.federation_data(),
+        &principal.authority(),
+        id,
+        &actor,
+        answer,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

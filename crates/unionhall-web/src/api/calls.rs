@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use unionhall_domain::{CallForSupport, CallStatus, Permission, Pledge};
+use unionhall_domain::{CallForSupport, CallStatus, Pledge};
 use unionhall_federation::activities::call as calls_fed;
 use unionhall_federation::activities::Audience;
 use unionhall_members::Principal;
@@ -94,21 +94,6 @@ fn view(row: CallRow, breakdown: Option<Vec<(Url, Totals)>>) -> Result<CallView,
     })
 }
 
-/// Checks the caller may publish for the chapter that wrote a call.
-async fn require_author_role(
-    state: &AppState,
-    principal: &Principal,
-    row: &CallRow,
-) -> Result<(), AppError> {
-    let group = state
-        .members
-        .group_by_id(&row.author)
-        .await
-        .map_err(|_| AppError::Forbidden("this call is another instance's".into()))?;
-    principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
-    Ok(())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewCall {
@@ -160,11 +145,15 @@ async fn create(
     Path(handle): Path<String>,
     ApiJson(body): ApiJson<NewCall>,
 ) -> Result<(StatusCode, Json<CallView>), AppError> {
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
     let audience = audience(&body.audience, body.chapters, body.union)?;
-    let row =
-        calls_fed::publish_call(&state.federation_data(), &handle, body.call, audience).await?;
+    let row = calls_fed::publish_call(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        body.call,
+        audience,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(view(row, Some(Vec::new()))?)))
 }
 
@@ -226,9 +215,8 @@ async fn edit(
     Path(id): Path<i64>,
     ApiJson(call): ApiJson<CallForSupport>,
 ) -> Result<Json<CallView>, AppError> {
-    let (row, _) = calls_fed::local_call(&state.federation_data(), id).await?;
-    require_author_role(&state, &principal, &row).await?;
-    let row = calls_fed::edit_call(&state.federation_data(), id, call).await?;
+    let row =
+        calls_fed::edit_call(&state.federation_data(), &principal.authority(), id, call).await?;
     Ok(Json(view(row, None)?))
 }
 
@@ -245,9 +233,8 @@ async fn set_status(
     ApiJson(body): ApiJson<NewStatus>,
 ) -> Result<Json<CallView>, AppError> {
     let status = CallStatus::parse(&body.status)?;
-    let (row, _) = calls_fed::local_call(&state.federation_data(), id).await?;
-    require_author_role(&state, &principal, &row).await?;
-    let row = calls_fed::set_status(&state.federation_data(), id, status).await?;
+    let row =
+        calls_fed::set_status(&state.federation_data(), &principal.authority(), id, status).await?;
     Ok(Json(view(row, None)?))
 }
 
@@ -282,10 +269,17 @@ pub(crate) async fn pledge_as(
     pledge: Option<Pledge>,
 ) -> Result<unionhall_domain::PledgeTotals, AppError> {
     let chapter = state.members.chapter(handle).await?;
-    principal.require(&chapter, Permission::Pledge, "pledge for this chapter")?;
     let data = state.federation_data();
     let actor = unionhall_store::actors::by_ap_id(&state.store, &chapter.ap_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no chapter {handle}")))?;
-    Ok(calls_fed::pledge(&data, id, &actor, principal.account_id, pledge).await?)
+    Ok(calls_fed::pledge(
+        &data,
+        &principal.authority(),
+        id,
+        &actor,
+        principal.account_id,
+        pledge,
+    )
+    .await?)
 }

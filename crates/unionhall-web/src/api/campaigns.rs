@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use unionhall_domain::{Campaign, Permission};
+use unionhall_domain::Campaign;
 use unionhall_federation::activities::campaign as campaigns_fed;
 use unionhall_members::Principal;
 use unionhall_store::campaigns::{self, CampaignRow};
@@ -95,9 +95,13 @@ async fn start(
     Path(handle): Path<String>,
     ApiJson(body): ApiJson<NewCampaign>,
 ) -> Result<(StatusCode, Json<CampaignView>), AppError> {
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
-    let row = campaigns_fed::start(&state.federation_data(), &handle, body.campaign).await?;
+    let row = campaigns_fed::start(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        body.campaign,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(view(&state, &principal, row).await?),
@@ -171,12 +175,12 @@ async fn post_update(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<NewUpdate>,
 ) -> Result<(StatusCode, Json<UpdateView>), AppError> {
-    let row = campaigns::by_id(&state.store, id)
-        .await?
-        .filter(|c| c.is_local)
-        .ok_or_else(|| AppError::NotFound(format!("no campaign {id} of this instance")))?;
-    let group = state.members.group_by_id(&row.author).await?;
-    principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
-    let post = campaigns_fed::post_update(&state.federation_data(), id, &body.text).await?;
+    let post = campaigns_fed::post_update(
+        &state.federation_data(),
+        &principal.authority(),
+        id,
+        &body.text,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(post.into())))
 }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use unionhall_domain::{Permission, Strike, StrikeStatus};
+use unionhall_domain::{Strike, StrikeStatus};
 use unionhall_federation::activities::strike::{self as strikes_fed, StrikeUpdate};
 use unionhall_store::strikes::{self, StrikeRow};
 use url::Url;
@@ -94,9 +94,13 @@ async fn announce(
     Path(handle): Path<String>,
     ApiJson(body): ApiJson<NewStrike>,
 ) -> Result<(StatusCode, Json<StrikeView>), AppError> {
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
-    let row = strikes_fed::announce_strike(&state.federation_data(), &handle, body.strike).await?;
+    let row = strikes_fed::announce_strike(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        body.strike,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(view(&state, row).await?)))
 }
 
@@ -123,18 +127,6 @@ async fn show(
     Ok(Json(view(&state, row).await?))
 }
 
-/// Checks the caller may speak for the chapter of one of our strikes.
-async fn require_author(
-    state: &AppState,
-    principal: &unionhall_members::Principal,
-    id: i64,
-) -> Result<(), AppError> {
-    let (row, _) = strikes_fed::local_strike(&state.federation_data(), id).await?;
-    let group = state.members.group_by_id(&row.author).await?;
-    principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
-    Ok(())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewStatus {
@@ -151,8 +143,14 @@ async fn set_status(
     ApiJson(body): ApiJson<NewStatus>,
 ) -> Result<Json<StrikeView>, AppError> {
     let status = StrikeStatus::parse(&body.status)?;
-    require_author(&state, &principal, id).await?;
-    let row = strikes_fed::advance(&state.federation_data(), id, Some(status), &body.text).await?;
+    let row = strikes_fed::advance(
+        &state.federation_data(),
+        &principal.authority(),
+        id,
+        Some(status),
+        &body.text,
+    )
+    .await?;
     Ok(Json(view(&state, row).await?))
 }
 
@@ -168,7 +166,13 @@ async fn add_update(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<NewUpdate>,
 ) -> Result<Json<StrikeView>, AppError> {
-    require_author(&state, &principal, id).await?;
-    let row = strikes_fed::advance(&state.federation_data(), id, None, &body.text).await?;
+    let row = strikes_fed::advance(
+        &state.federation_data(),
+        &principal.authority(),
+        id,
+        None,
+        &body.text,
+    )
+    .await?;
     Ok(Json(view(&state, row).await?))
 }

@@ -57,9 +57,13 @@ async fn apply(
     Path(handle): Path<String>,
     ApiJson(body): ApiJson<BodyRef>,
 ) -> Result<(StatusCode, Json<MembershipView>), AppError> {
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::ManageRoles, "decide for this chapter")?;
-    let membership = unions_fed::apply(&state.federation_data(), &handle, &body.body).await?;
+    let membership = unions_fed::apply(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        &body.body,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(membership.into())))
 }
 
@@ -84,13 +88,17 @@ async fn leave(
     Path(handle): Path<String>,
     ApiJson(body): ApiJson<BodyRef>,
 ) -> Result<StatusCode, AppError> {
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::ManageRoles, "decide for this chapter")?;
     let url = Url::parse(&body.body).map_err(|_| AppError::Invalid {
         field: "body".into(),
         message: "body is the id (URL) of the body to leave".into(),
     })?;
-    unions_fed::leave(&state.federation_data(), &handle, &url).await?;
+    unions_fed::leave(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        &url,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -123,10 +131,9 @@ async fn decide(
     Path(handle): Path<String>,
     ApiJson(decision): ApiJson<Decision>,
 ) -> Result<StatusCode, AppError> {
-    let body = state.members.group(&handle).await?;
-    principal.require(&body, Permission::AdmitChapters, "admit chapters")?;
     unions_fed::decide(
         &state.federation_data(),
+        &principal.authority(),
         &handle,
         &decision.chapter,
         decision.admit,

@@ -117,9 +117,14 @@ pub(crate) async fn propose(
     let principal = caller.check_form(&fields.csrf)?.clone();
     proposer(&state, &principal, &handle).await?;
     let proposed = match action_of(&fields) {
-        Ok(action) => actions_fed::propose(&state.federation_data(), &handle, action)
-            .await
-            .map_err(AppError::from),
+        Ok(action) => actions_fed::propose(
+            &state.federation_data(),
+            &principal.authority(),
+            &handle,
+            action,
+        )
+        .await
+        .map_err(AppError::from),
         Err(err) => Err(err),
     };
     match proposed {
@@ -297,11 +302,6 @@ pub(crate) async fn answer(
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&form.csrf)?.clone();
     let chapter = state.members.chapter(&form.chapter).await?;
-    principal.require(
-        &chapter,
-        Permission::PostForGroup,
-        "answer for this chapter",
-    )?;
     let answer = match form.answer.as_str() {
         "decline" => Ok(ActionAnswer::Decline),
         "commit" => form
@@ -319,9 +319,18 @@ pub(crate) async fn answer(
             let actor = unionhall_store::actors::by_ap_id(&state.store, &chapter.ap_id)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("no chapter {}", form.chapter)))?;
-            actions_fed::answer(&state.federation_data(), id, &actor, answer)
-                .await
-                .map_err(|err| AppError::from(err).to_string())
+            match actions_fed::answer(
+                &state.federation_data(),
+                &principal.authority(),
+                id,
+                &actor,
+                answer,
+            )
+            .await
+            {
+                Ok(()) => Ok(()),
+                Err(err) => Err(super::on_the_form(AppError::from(err))?),
+            }
         }
         Err(problem) => Err(problem),
     };
@@ -348,14 +357,11 @@ pub(crate) async fn set_status(
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&form.csrf)?.clone();
     let data = state.federation_data();
-    let (row, _) = actions_fed::local_action(&data, id).await?;
-    let body = state.members.group_by_id(&row.author).await?;
-    principal.require(&body, Permission::PostForGroup, "decide for this body")?;
     let next = ActionStatus::parse(&form.status)?;
-    match actions_fed::set_status(&data, id, next).await {
+    match actions_fed::set_status(&data, &principal.authority(), id, next).await {
         Ok(_) => Ok(Redirect::to(&format!("/actions/{id}?done=decided")).into_response()),
         Err(err) => {
-            let problem = Some(AppError::from(err).to_string());
+            let problem = Some(super::on_the_form(AppError::from(err))?);
             let page = action_page(&state, &principal, id, None, problem).await?;
             render(StatusCode::BAD_REQUEST, &page)
         }

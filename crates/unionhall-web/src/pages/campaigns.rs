@@ -270,12 +270,17 @@ pub(crate) async fn post_update(
             "no campaign {id} of this instance"
         )));
     }
-    let group = state.members.group_by_id(&row.author).await?;
-    principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
-    match campaigns_fed::post_update(&state.federation_data(), id, &form.text).await {
+    match campaigns_fed::post_update(
+        &state.federation_data(),
+        &principal.authority(),
+        id,
+        &form.text,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/campaign/{id}?done=updated")).into_response()),
         Err(err) => {
-            let problem = Some(AppError::from(err).to_string());
+            let problem = Some(super::on_the_form(AppError::from(err))?);
             let page = campaign_page(&state, Some(&principal), row, problem, None).await?;
             render(StatusCode::BAD_REQUEST, &page)
         }
@@ -349,14 +354,19 @@ pub(crate) async fn start(
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&fields.csrf)?.clone();
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
     let campaign = Campaign {
         title: fields.title.clone(),
         goal: fields.goal.clone(),
         details: fields.details.clone(),
     };
-    match campaigns_fed::start(&state.federation_data(), &handle, campaign).await {
+    match campaigns_fed::start(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        campaign,
+    )
+    .await
+    {
         Ok(row) => Ok(Redirect::to(&format!("/campaign/{}?done=started", row.id)).into_response()),
         Err(err) => match AppError::from(err) {
             AppError::Invalid { field, message } => {

@@ -95,14 +95,16 @@ pub(crate) async fn submit(
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&fields.csrf)?.clone();
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
     let posted = match call_of(&fields) {
-        Ok(call) => {
-            calls_fed::publish_call(&state.federation_data(), &handle, call, Audience::Public)
-                .await
-                .map_err(AppError::from)
-        }
+        Ok(call) => calls_fed::publish_call(
+            &state.federation_data(),
+            &principal.authority(),
+            &handle,
+            call,
+            Audience::Public,
+        )
+        .await
+        .map_err(AppError::from),
         Err(err) => Err(err),
     };
     match posted {

@@ -182,3 +182,17 @@ pub(crate) fn date(millis: i64) -> String {
         .map(|t| t.format("%a %-d %b %Y, %H:%M UTC").to_string())
         .unwrap_or_default()
 }
+
+/// What a form shows next to itself when what it asked for failed: what the
+/// person can correct (bad input, a conflict, another server failing). Anything
+/// else (no right to do it, nothing there, a failure of ours) is the error
+/// page it would be elsewhere.
+pub(crate) fn on_the_form(err: crate::AppError) -> Result<String, crate::AppError> {
+    use crate::AppError as E;
+    match err {
+        E::BadRequest { .. } | E::Invalid { .. } | E::Conflict(_) | E::BadGateway(_) => {
+            Ok(err.to_string())
+        }
+        other => Err(other),
+    }
+}

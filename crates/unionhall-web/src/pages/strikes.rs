@@ -124,12 +124,15 @@ pub(crate) async fn announce(
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&fields.csrf)?.clone();
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
     let announced = match strike_of(&fields) {
-        Ok(strike) => strikes_fed::announce_strike(&state.federation_data(), &handle, strike)
-            .await
-            .map_err(AppError::from),
+        Ok(strike) => strikes_fed::announce_strike(
+            &state.federation_data(),
+            &principal.authority(),
+            &handle,
+            strike,
+        )
+        .await
+        .map_err(AppError::from),
         Err(err) => Err(err),
     };
     match announced {
@@ -302,7 +305,15 @@ pub(crate) async fn set_status(
         "" => None,
         s => Some(StrikeStatus::parse(s)?),
     };
-    match strikes_fed::advance(&state.federation_data(), id, next, &form.text).await {
+    match strikes_fed::advance(
+        &state.federation_data(),
+        &principal.authority(),
+        id,
+        next,
+        &form.text,
+    )
+    .await
+    {
         Ok(_) => {
             let flash = Some("Done: followers are told.".to_owned());
             let page = manage_page(&state, &principal, id, None, flash).await?;
@@ -358,9 +369,15 @@ pub(crate) async fn add_shift(
         }),
     };
     let added = match shift {
-        Ok(shift) => strikes_fed::add_shift(&state.federation_data(), id, &form.address, shift)
-            .await
-            .map_err(|err| AppError::from(err).to_string()),
+        Ok(shift) => strikes_fed::add_shift(
+            &state.federation_data(),
+            &principal.authority(),
+            id,
+            &form.address,
+            shift,
+        )
+        .await
+        .map_err(|err| AppError::from(err).to_string()),
         Err(problem) => Err(problem),
     };
     match added {

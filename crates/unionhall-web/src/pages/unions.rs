@@ -146,18 +146,19 @@ pub(crate) async fn decide(
     Form(form): Form<DecideForm>,
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&form.csrf)?;
-    let body = state.members.group(&handle).await?;
-    principal.require(
-        &body,
-        Permission::AdmitChapters,
-        "admit chapters to this body",
-    )?;
     let chapter = Url::parse(&form.chapter).map_err(|_| AppError::Invalid {
         field: "chapter".into(),
         message: "chapter: the id (URL) of the chapter".into(),
     })?;
     let admit = form.decision == "admit";
-    unions_fed::decide(&state.federation_data(), &handle, &chapter, admit).await?;
+    unions_fed::decide(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        &chapter,
+        admit,
+    )
+    .await?;
     let done = if admit { "admitted" } else { "refused" };
     Ok(Redirect::to(&format!("/unions/{handle}?done={done}")).into_response())
 }
@@ -240,14 +241,23 @@ pub(crate) async fn apply(
     Form(form): Form<ApplyForm>,
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&form.csrf)?.clone();
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::ManageRoles, "decide for this chapter")?;
-    match unions_fed::apply(&state.federation_data(), &handle, form.body.trim()).await {
+    match unions_fed::apply(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        form.body.trim(),
+    )
+    .await
+    {
         Ok(_) => {
             Ok(Redirect::to(&format!("/chapters/{handle}/unions?done=applied")).into_response())
         }
         Err(err) => {
-            let problem = Some(AppError::from(err).to_string());
+            // A body that cannot be found is a typo to correct here.
+            let problem = Some(match AppError::from(err) {
+                AppError::NotFound(message) => message,
+                other => super::on_the_form(other)?,
+            });
             let page = chapter_bodies(&state, &principal, handle, form.body, problem, None).await?;
             render(StatusCode::BAD_REQUEST, &page)
         }
@@ -267,12 +277,16 @@ pub(crate) async fn leave(
     Form(form): Form<LeaveForm>,
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&form.csrf)?;
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(&chapter, Permission::ManageRoles, "decide for this chapter")?;
     let body = Url::parse(&form.body).map_err(|_| AppError::Invalid {
         field: "body".into(),
         message: "body: the id (URL) of the body".into(),
     })?;
-    unions_fed::leave(&state.federation_data(), &handle, &body).await?;
+    unions_fed::leave(
+        &state.federation_data(),
+        &principal.authority(),
+        &handle,
+        &body,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/chapters/{handle}/unions?done=left")).into_response())
 }

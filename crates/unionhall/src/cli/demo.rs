@@ -186,8 +186,20 @@ async fn seed(nodes: &[Node]) -> Result<()> {
 
     // Two chapters join the body: one across instances.
     let body = format!("@foodunion@{}", authority(&a.url));
-    union::apply(&b.data, "millers", &body).await?;
-    union::apply(&a.data, "bakers", "foodunion").await?;
+    union::apply(
+        &b.data,
+        &unionhall_domain::Authority::Operator,
+        "millers",
+        &body,
+    )
+    .await?;
+    union::apply(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        "bakers",
+        "foodunion",
+    )
+    .await?;
     for (node, handle) in [(b, "millers"), (a, "bakers")] {
         let chapter = node.data.urls.actor(handle);
         wait("foodunion to get the application", || async {
@@ -198,7 +210,14 @@ async fn seed(nodes: &[Node]) -> Result<()> {
                 .ok()?
         })
         .await?;
-        union::decide(&a.data, "foodunion", &chapter, true).await?;
+        union::decide(
+            &a.data,
+            &unionhall_domain::Authority::Operator,
+            "foodunion",
+            &chapter,
+            true,
+        )
+        .await?;
     }
     let millers = b.data.urls.actor("millers");
     wait("millers to be admitted", || async {
@@ -213,6 +232,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
     let hours = |h: i64| h * 3600 * 1000;
     let announced = strike::announce_strike(
         &b.data,
+        &unionhall_domain::Authority::Operator,
         "millers",
         Strike {
             employer: "Grand Mills Ltd".into(),
@@ -241,6 +261,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
     .await?;
     strike::advance(
         &b.data,
+        &unionhall_domain::Authority::Operator,
         announced.id,
         Some(StrikeStatus::OnStrike),
         "We walked out at 6am. Bring coffee to gate 2.",
@@ -250,6 +271,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
     // The bakers call for support; the millers and the drivers pledge.
     let posted = call::publish_call(
         &a.data,
+        &unionhall_domain::Authority::Operator,
         "bakers",
         CallForSupport {
             kind: CallKind::Turnout,
@@ -280,12 +302,21 @@ async fn seed(nodes: &[Node]) -> Result<()> {
         let chapter = actors::local_by_handle(&node.store, handle)
             .await?
             .ok_or_else(|| Error::Usage(format!("{handle} is gone")))?;
-        call::pledge(&node.data, id, &chapter, account_id, Some(Pledge::Attend)).await?;
+        call::pledge(
+            &node.data,
+            &unionhall_domain::Authority::Operator,
+            id,
+            &chapter,
+            account_id,
+            Some(Pledge::Attend),
+        )
+        .await?;
     }
 
     // The body proposes a coordinated action; both member chapters answer.
     let proposed = action::propose(
         &a.data,
+        &unionhall_domain::Authority::Operator,
         "foodunion",
         CoordinatedAction {
             title: "Lunch-hour walkout for safe staffing".into(),
@@ -302,6 +333,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
         .ok_or_else(|| Error::Usage("bakers is gone".into()))?;
     action::answer(
         &a.data,
+        &unionhall_domain::Authority::Operator,
         proposed.id,
         &bakers,
         ActionAnswer::Commit { people: 40 },
@@ -320,6 +352,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
         .ok_or_else(|| Error::Usage("millers is gone".into()))?;
     action::answer(
         &b.data,
+        &unionhall_domain::Authority::Operator,
         theirs,
         &millers_row,
         ActionAnswer::Commit { people: 25 },
@@ -329,6 +362,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
     // The drivers run a campaign; a baker follows it from home.
     let started = campaign::start(
         &c.data,
+        &unionhall_domain::Authority::Operator,
         "drivers",
         Campaign {
             title: "Recognition for the drivers' union".into(),
@@ -337,7 +371,13 @@ async fn seed(nodes: &[Node]) -> Result<()> {
         },
     )
     .await?;
-    campaign::post_update(&c.data, started.id, "A majority of drivers signed cards.").await?;
+    campaign::post_update(
+        &c.data,
+        &unionhall_domain::Authority::Operator,
+        started.id,
+        "A majority of drivers signed cards.",
+    )
+    .await?;
     let followed =
         unionhall_federation::activities::follow::follow_campaign(&a.data, &started.ap_id).await?;
     let ada = a
@@ -347,7 +387,13 @@ async fn seed(nodes: &[Node]) -> Result<()> {
         .map_err(Error::from)?;
     let ada = principal(&a.members, &ada.secret).await?;
     campaigns::follow(&a.store, ada.account_id, followed.id).await?;
-    campaign::post_update(&c.data, started.id, "Management agreed to meet on Monday.").await?;
+    campaign::post_update(
+        &c.data,
+        &unionhall_domain::Authority::Operator,
+        started.id,
+        "Management agreed to meet on Monday.",
+    )
+    .await?;
 
     roster(a).await
 }
