@@ -159,24 +159,44 @@ impl Members {
         })
     }
 
-    /// Signs up through an invitation. If the username exists and the password is
-    /// its own, the role is added to that account instead (one person, one login,
-    /// roles in several groups).
+    /// Signs up through an invitation: a new account. An invitation never
+    /// takes the credentials of an existing account (it would be a password
+    /// oracle outside the login's limits): its owner logs in, then accepts it
+    /// with [`Members::accept_invite_for`].
     pub async fn accept_invite(&self, token: &str, username: &str, password: &str) -> Result<i64> {
         check_username(username)?;
         password::check_strength(password)?;
-        let existing = store::account_by_username(&self.store, username).await?;
-        let new_hash = match &existing {
-            Some(account) => {
-                if !verify_password(account.password_hash.clone(), password.into()).await? {
-                    return Err(Error::Conflict(format!(
-                        "the username {username:?} is taken; if it is yours, enter its password"
-                    )));
-                }
-                None
-            }
-            None => Some(hash_password(password.into()).await?),
-        };
+        if store::account_by_username(&self.store, username)
+            .await?
+            .is_some()
+        {
+            return Err(Error::Conflict(format!(
+                "the username {username:?} is taken; if it is yours, log in first, \
+                 then open this invitation again to add it to your account"
+            )));
+        }
+        let new_hash = hash_password(password.into()).await?;
+        self.redeem(token, username, None, Some(new_hash)).await
+    }
+
+    /// A logged-in account accepts an invitation: its role is added to the
+    /// account (one person, one login, roles in several groups).
+    pub async fn accept_invite_for(&self, token: &str, principal: &Principal) -> Result<i64> {
+        let account = store::account_by_id(&self.store, principal.account_id)
+            .await?
+            .ok_or_else(|| Error::Unauthenticated("log in again".into()))?;
+        self.redeem(token, &principal.username, Some(account), None)
+            .await
+    }
+
+    /// Uses the invitation for an existing account or a new one.
+    async fn redeem(
+        &self,
+        token: &str,
+        username: &str,
+        existing: Option<store::AccountRow>,
+        new_hash: Option<String>,
+    ) -> Result<i64> {
         let hash = secrets::hash_secret(token);
         let mut tx = self.store.begin_write().await?;
         let invite = usable_invite(&mut tx, token).await?;

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/invite/{token}", get(invite_page).post(accept_invite))
+        .route("/invite/{token}/accept", post(accept_invite_as_me))
         .route("/account", get(account_page))
 }
 
@@ -207,12 +208,16 @@ struct InvitePage<'a> {
     invite_token: &'a str,
     /// What the invitation is for; None when it cannot be used.
     what: Option<&'a str>,
+    /// Who is logged in here, if anyone, with the session's form token: they
+    /// accept it for their own account, no password asked.
+    me: Option<(&'a str, &'a str)>,
     username: &'a str,
     problem: Option<&'a str>,
 }
 
 async fn invite_page(
     State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
     headers: HeaderMap,
     Path(invite_token): Path<String>,
 ) -> Result<Response, AppError> {
@@ -231,6 +236,7 @@ async fn invite_page(
                 form_token: String::new(),
                 invite_token: "",
                 what: None,
+                me: None,
                 username: "",
                 problem: Some(&message),
             };
@@ -238,11 +244,18 @@ async fn invite_page(
         }
     };
     let what = format!("{} as {}", invite.group.handle, invite.role);
+    let me = caller.as_ref().and_then(|p| match &p.via {
+        unionhall_members::Via::Session { csrf_token, .. } => {
+            Some((p.username.as_str(), csrf_token.as_str()))
+        }
+        _ => None,
+    });
     form_page(&state, &headers, StatusCode::OK, |t| InvitePage {
         layout: Layout::visitor(&state),
         form_token: t.to_owned(),
         invite_token: &invite_token,
         what: Some(&what),
+        me,
         username: "",
         problem: None,
     })
@@ -286,11 +299,27 @@ async fn accept_invite(
                 form_token: t.to_owned(),
                 invite_token: &invite_token,
                 what: Some(&what),
+                me: None,
                 username,
                 problem: Some(&message),
             })
         }
     }
+}
+
+/// Someone logged in accepts an invitation for their own account.
+async fn accept_invite_as_me(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(invite_token): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?;
+    state
+        .members
+        .accept_invite_for(&invite_token, principal)
+        .await?;
+    Ok(Redirect::to("/?done=joined").into_response())
 }
 
 #[derive(Template)]

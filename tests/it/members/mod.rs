@@ -128,6 +128,25 @@ pub async fn accept(link: &Url, username: &str, password: &str) -> reqwest::Resp
         .unwrap()
 }
 
+/// `account`, logged in, opens the invitation and accepts it for itself.
+pub async fn accept_logged_in(account: &Account, link: &Url) -> reqwest::Response {
+    let page = account
+        .request(Method::GET, link.path())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "invitation page");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("You are logged in as"), "{html}");
+    let csrf = csrf_field(&html);
+    account
+        .request(Method::POST, &format!("{}/accept", link.path()))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Logs in through the login form; the response is returned for tests of it.
 pub async fn login_form(base: &Url, username: &str, password: &str) -> reqwest::Response {
     let client = browser();

@@ -67,6 +67,7 @@ fn flash(done: Option<&str>) -> Option<String> {
         "pledged" => Some(
             "Thank you: your pledge is counted, and your chapter's total is on its way.".into(),
         ),
+        "joined" => Some("Joined: the invitation's role is added to your account.".into()),
         "posted" => {
             Some("Posted: the call is on its way to everyone who follows the chapter.".into())
         }
