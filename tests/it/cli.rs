@@ -130,7 +130,7 @@ fn a_busy_port_is_named_and_stops_the_server() {
 
 /// Starts `unionhall` (no subcommand: it serves) and waits for the line that says
 /// where it listens.
-fn start_server(dir: &std::path::Path, db_url: Option<&str>) -> (Child, String) {
+pub(crate) fn start_server(dir: &std::path::Path, db_url: Option<&str>) -> (Child, String) {
     let mut cmd = unionhall(dir);
     cmd.env("UNIONHALL_HTTP__LISTEN", "127.0.0.1:0")
         .env("UNIONHALL_LOG__LEVEL", "warn")

@@ -58,15 +58,81 @@ fn check_username(username: &str) -> Result<()> {
 }
 
 async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|err| Error::Internal(err.to_string()))?
+    with_hashing_slot(move |scratch| password::hash_in(scratch, &password)).await?
 }
 
 async fn verify_password(stored: String, password: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || password::verify(&stored, &password))
+    with_hashing_slot(move |scratch| password::verify_in(scratch, &stored, &password)).await
+}
+
+/// Password hashes are computed on a few threads of their own, one per core,
+/// whoever asks. Each takes 19 MiB: a flood of logins (160 failed logins at
+/// once once took 1.7 GB) cannot take the server's memory, and since only
+/// each thread hashes in one buffer of its own, allocated once.
+/// Callers queue for them; past `MOST_QUEUED` they are told to come back.
+struct HashingThreads {
+    jobs: std::sync::mpsc::SyncSender<HashingJob>,
+}
+
+type HashingJob = Box<dyn FnOnce(&mut password::Scratch) + Send>;
+
+const MOST_QUEUED: usize = 64;
+/// What a caller turned away is asked to wait.
+const COME_BACK_SECONDS: u64 = 5;
+
+fn hashing_threads() -> &'static HashingThreads {
+    static THREADS: std::sync::OnceLock<HashingThreads> = std::sync::OnceLock::new();
+    THREADS.get_or_init(|| {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<HashingJob>(MOST_QUEUED);
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for n in 0..cores.max(2) {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-hashing-{n}"))
+                .spawn(move || {
+                    let mut scratch = None;
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(scratch.get_or_insert_with(password::Scratch::default)),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(err) = spawned {
+                tracing::error!("starting a password hashing thread failed: {err}");
+            }
+        }
+        HashingThreads { jobs }
+    })
+}
+
+/// Runs `work` (a hash) on a hashing thread and waits for its result.
+async fn with_hashing_slot<T: Send + 'static>(
+    work: impl FnOnce(&mut password::Scratch) -> T + Send + 'static,
+) -> Result<T> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: HashingJob = Box::new(move |scratch| {
+        let _ = done.send(work(scratch));
+    });
+    hashing_threads()
+        .jobs
+        .try_send(job)
+        .map_err(|err| match err {
+            std::sync::mpsc::TrySendError::Full(_) => Error::Busy {
+                retry_after_seconds: COME_BACK_SECONDS,
+            },
+            std::sync::mpsc::TrySendError::Disconnected(_) => {
+                Error::Internal("no password hashing thread runs".into())
+            }
+        })?;
+    result
         .await
-        .map_err(|err| Error::Internal(err.to_string()))
+        .map_err(|_| Error::Internal("a password hashing thread stopped".into()))
 }
 
 impl Members {

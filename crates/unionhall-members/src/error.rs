@@ -24,6 +24,9 @@ pub enum Error {
     Gone(String),
     #[error("too many failed logins for this account; try again in {retry_after_seconds} seconds")]
     TooManyAttempts { retry_after_seconds: u64 },
+    /// Every slot for password hashing is taken: come back shortly.
+    #[error("too many logins at once; try again in {retry_after_seconds} seconds")]
+    Busy { retry_after_seconds: u64 },
     /// A CSV file that cannot be imported; nothing was changed.
     #[error("line {line}: {message}")]
     Csv { line: u64, message: String },

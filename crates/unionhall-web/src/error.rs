@@ -218,6 +218,12 @@ impl From<unionhall_members::Error> for AppError {
                 message: err.to_string(),
                 retry_after_seconds,
             },
+            err @ M::Busy {
+                retry_after_seconds,
+            } => Self::Busy {
+                message: err.to_string(),
+                retry_after_seconds,
+            },
             err @ M::Csv { .. } => Self::BadRequest {
                 code: "bad_csv",
                 message: err.to_string(),

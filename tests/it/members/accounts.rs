@@ -507,3 +507,69 @@ async fn a_second_factor_is_confirmed_then_required_and_each_code_works_once() {
     assert_eq!(off.0, StatusCode::NO_CONTENT, "{}", off.1);
     assert!(instance.members.login("rosa", PASSWORD, None).await.is_ok());
 }
+
+/// Kilobytes of a process's memory, from /proc (`VmRSS` now, `VmHWM` at its
+/// highest).
+fn memory_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// 200 failed logins sent together take the server (the real binary, measured
+/// from outside) to no more than 100 MB over what it used before: password
+/// hashes (19 MiB each) run a few at a time, and the rest wait their turn or
+/// are told to come back (503 with Retry-After).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_failed_logins_leaves_memory_flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = match crate::helpers::postgres_server() {
+        Some(_) => Some(crate::helpers::fresh_database().await),
+        None => None,
+    };
+    let (child, addr) = crate::cli::start_server(dir.path(), db.as_ref().map(|d| d.url.as_str()));
+    let server = crate::cli::KillOnDrop(child);
+    let base = Url::parse(&format!("http://{addr}/")).unwrap();
+    // Warm up: one login of each outcome, so that what is measured is the flood.
+    login_form(&base, "warm-up", "a wrong password").await;
+    let before = memory_kb(server.0.id(), "VmRSS:");
+    let attempts = (0..200).map(|n| {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let answer = login_form(&base, &format!("guess{n}"), "a wrong password").await;
+            let retry_after = answer.headers().contains_key("retry-after");
+            (answer.status(), retry_after)
+        })
+    });
+    let answers = futures_join(attempts).await;
+    let peak = memory_kb(server.0.id(), "VmHWM:");
+    for (status, retry_after) in &answers {
+        assert!(
+            [401, 429, 503].contains(&status.as_u16()),
+            "a failed login answered {status}"
+        );
+        if status.as_u16() != 401 {
+            assert!(retry_after, "{status} without Retry-After");
+        }
+    }
+    let grew_mb = peak.saturating_sub(before) / 1024;
+    assert!(
+        grew_mb < 100,
+        "200 failed logins took the server from {} MB to {} MB",
+        before / 1024,
+        peak / 1024
+    );
+}
+
+async fn futures_join<T: Send + 'static>(
+    tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for task in tasks.collect::<Vec<_>>() {
+        out.push(task.await.unwrap());
+    }
+    out
+}
