@@ -437,30 +437,40 @@ impl Members {
         Ok(store::live_sessions_of(&self.store, principal.account_id).await?)
     }
 
-    /// Revokes one of the caller's sessions, or all of them (a lost phone).
+    /// Revokes one of the caller's sessions, or all of them and every API
+    /// token too (a lost phone: "log out everywhere").
     pub async fn revoke_sessions(&self, principal: &Principal, id: Option<i64>) -> Result<u64> {
-        let revoked = store::revoke_sessions(&self.store, principal.account_id, id).await?;
+        let mut revoked = store::revoke_sessions(&self.store, principal.account_id, id).await?;
         if id.is_some() && revoked == 0 {
             return Err(Error::NotFound("no such session of yours".into()));
+        }
+        if id.is_none() {
+            revoked += store::revoke_tokens_of(&self.store, principal.account_id).await?;
         }
         Ok(revoked)
     }
 
-    /// Revokes every session of an account, for the instance admin at the
-    /// command line.
+    /// Revokes every session and API token of an account, for the instance
+    /// admin at the command line.
     pub async fn revoke_all_sessions_of(&self, username: &str) -> Result<u64> {
         let account = store::account_by_username(&self.store, username)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no account {username:?}")))?;
-        Ok(store::revoke_sessions(&self.store, account.id, None).await?)
+        let sessions = store::revoke_sessions(&self.store, account.id, None).await?;
+        Ok(sessions + store::revoke_tokens_of(&self.store, account.id).await?)
     }
 
-    /// Makes an API token for the caller; the secret is shown once.
+    /// Makes an API token for the caller, who proves it is them with the
+    /// account's password (and second factor, if set): a session left open on a
+    /// seized phone mints no lasting access. The secret is shown once; the token
+    /// works for `members.token_days`.
     pub async fn create_token(
         &self,
         principal: &Principal,
         name: &str,
         scope: TokenScope,
+        password: &str,
+        code: Option<&str>,
     ) -> Result<(i64, String)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
@@ -478,16 +488,53 @@ impl Members {
                 "a read-only token cannot make tokens".into(),
             ));
         }
+        self.confirm_password(principal, password, code).await?;
         let secret = secrets::new_secret(TOKEN_PREFIX)?;
+        let expires_at = now_millis() + (self.policy.token_days as i64) * 86_400_000;
         let id = store::insert_token(
             &self.store,
             &secrets::hash_secret(&secret),
             principal.account_id,
             name,
             scope.as_str(),
+            expires_at,
         )
         .await?;
         Ok((id, secret))
+    }
+
+    /// The caller proves again it is the account's owner. A wrong password
+    /// counts as a failed login of the account (and is refused as one while
+    /// the account is locked).
+    async fn confirm_password(
+        &self,
+        principal: &Principal,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<()> {
+        let since = now_millis() - (self.policy.login_window_minutes as i64) * 60_000;
+        let username = principal.username.as_str();
+        if store::login_failures_since(&self.store, username, since).await?
+            >= i64::from(self.policy.login_max_failures)
+        {
+            return Err(Error::TooManyAttempts {
+                retry_after_seconds: self.policy.login_window_minutes * 60,
+            });
+        }
+        let account = store::account_by_id(&self.store, principal.account_id)
+            .await?
+            .ok_or_else(|| Error::Unauthenticated("log in again".into()))?;
+        if !verify_password(account.password_hash, password.into()).await? {
+            store::record_login_failure(&self.store, username, since).await?;
+            return Err(Error::Forbidden(
+                "the password is not this account's".into(),
+            ));
+        }
+        if let Err(err) = self.check_second_factor(account.id, code).await {
+            store::record_login_failure(&self.store, username, since).await?;
+            return Err(err);
+        }
+        Ok(())
     }
 
     pub async fn tokens(&self, principal: &Principal) -> Result<Vec<CredentialRow>> {

@@ -42,6 +42,8 @@ use unionhall_store::Store;
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub session_hours: u64,
+    /// How long an API token works.
+    pub token_days: u64,
     pub invite_hours: u64,
     /// Failed logins allowed per account within `login_window_minutes`.
     pub login_max_failures: u32,

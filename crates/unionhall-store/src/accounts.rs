@@ -395,16 +395,18 @@ pub async fn insert_token(
     account_id: i64,
     name: &str,
     scope: &str,
+    expires_at: i64,
 ) -> Result<i64> {
     Ok(sqlx::query(
-        "INSERT INTO api_tokens (token_hash, account_id, name, scope, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO api_tokens (token_hash, account_id, name, scope, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(token_hash)
     .bind(account_id)
     .bind(name)
     .bind(scope)
     .bind(now_millis())
+    .bind(expires_at)
     .fetch_one(store.pool())
     .await?
     .try_get("id")?)
@@ -417,16 +419,17 @@ fn token_from_row(row: &AnyRow) -> Result<CredentialRow> {
         scope: row.try_get("scope")?,
         name: row.try_get("name")?,
         created_at: row.try_get("created_at")?,
-        expires_at: None,
+        expires_at: row.try_get("expires_at")?,
         last_used_at: row.try_get("last_used_at")?,
     })
 }
 
-/// A token that is not revoked; marks it used.
+/// A token that is neither revoked nor expired; marks it used.
 pub async fn use_token(store: &Store, token_hash: &str) -> Result<Option<CredentialRow>> {
     sqlx::query(
         "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL \
-         RETURNING id, account_id, scope, name, created_at, last_used_at",
+         AND expires_at > $2 \
+         RETURNING id, account_id, scope, name, created_at, expires_at, last_used_at",
     )
     .bind(token_hash)
     .bind(now_millis())
@@ -439,15 +442,29 @@ pub async fn use_token(store: &Store, token_hash: &str) -> Result<Option<Credent
 
 pub async fn tokens_of(store: &Store, account_id: i64) -> Result<Vec<CredentialRow>> {
     sqlx::query(
-        "SELECT id, account_id, scope, name, created_at, last_used_at FROM api_tokens \
-         WHERE account_id = $1 AND revoked_at IS NULL ORDER BY id",
+        "SELECT id, account_id, scope, name, created_at, expires_at, last_used_at \
+         FROM api_tokens WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+         ORDER BY id",
     )
     .bind(account_id)
+    .bind(now_millis())
     .fetch_all(store.pool())
     .await?
     .iter()
     .map(token_from_row)
     .collect()
+}
+
+/// Revokes every token of an account; how many were live.
+pub async fn revoke_tokens_of(store: &Store, account_id: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(account_id)
+    .bind(now_millis())
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn revoke_token(store: &Store, account_id: i64, id: i64) -> Result<bool> {

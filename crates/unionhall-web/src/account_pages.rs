@@ -126,7 +126,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     auth::check_form_token(&headers, &form.csrf)?;
-    let ip = crate::client_ip::client_ip(&extensions, &headers);
+    let ip = crate::client_ip::client_ip(&extensions, &headers, &state.config.trusted_proxies);
     if let Some(wait) = ip.and_then(|ip| state.login_limiter.check(ip)) {
         let err = AppError::TooManyRequests {
             message: format!(

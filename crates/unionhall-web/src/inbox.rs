@@ -45,7 +45,14 @@ async fn inbox(
     let data = state.federation_data();
     let _permit = data
         .inbox_gate
-        .admit(client_ip(&parts.extensions, &parts.headers), &parts.headers)
+        .admit(
+            client_ip(
+                &parts.extensions,
+                &parts.headers,
+                &state.config.trusted_proxies,
+            ),
+            &parts.headers,
+        )
         .inspect_err(|err| {
             metrics::counter!("unionhall_inbox_activities_total", "outcome" => refusal_reason(err))
                 .increment(1);

@@ -10,7 +10,7 @@ mod actors;
 mod api;
 mod auth;
 mod board;
-mod client_ip;
+pub mod client_ip;
 mod discovery;
 mod error;
 mod feeds;

@@ -12,6 +12,8 @@ pub struct WebConfig {
     pub body_limit_bytes: usize,
     /// Bearer token of /metrics; empty: no /metrics.
     pub metrics_token: String,
+    /// The proxies whose X-Forwarded-For is believed (`client_ip.rs`).
+    pub trusted_proxies: Vec<crate::client_ip::Cidr>,
 }
 
 impl WebConfig {

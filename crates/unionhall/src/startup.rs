@@ -55,6 +55,12 @@ impl Application {
                 instance_name: settings.instance.name.clone(),
                 body_limit_bytes: settings.http.body_limit_bytes,
                 metrics_token: settings.http.metrics_token.clone(),
+                trusted_proxies: settings
+                    .http
+                    .trusted_proxies
+                    .iter()
+                    .filter_map(|p| unionhall_web::client_ip::Cidr::parse(p).ok())
+                    .collect(),
             },
             federation,
             members,

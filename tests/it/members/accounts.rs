@@ -351,7 +351,7 @@ async fn api_tokens_are_scoped_shown_once_and_revocable() {
     let (status, write) = rosa
         .post(
             "/api/v1/me/tokens",
-            serde_json::json!({ "name": "laptop cli", "scope": "write" }),
+            serde_json::json!({ "name": "laptop cli", "scope": "write", "password": PASSWORD }),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{write}");
@@ -359,7 +359,7 @@ async fn api_tokens_are_scoped_shown_once_and_revocable() {
     let (_, read) = rosa
         .post(
             "/api/v1/me/tokens",
-            serde_json::json!({ "name": "dashboard", "scope": "read" }),
+            serde_json::json!({ "name": "dashboard", "scope": "read", "password": PASSWORD }),
         )
         .await;
     let read_token = read["token"].as_str().unwrap().to_owned();
@@ -411,7 +411,7 @@ async fn api_tokens_are_scoped_shown_once_and_revocable() {
     let bad_scope = rosa
         .post(
             "/api/v1/me/tokens",
-            serde_json::json!({ "name": "x", "scope": "admin" }),
+            serde_json::json!({ "name": "x", "scope": "admin", "password": PASSWORD }),
         )
         .await;
     assert_eq!(bad_scope.0, StatusCode::BAD_REQUEST);
@@ -572,4 +572,127 @@ async fn futures_join<T: Send + 'static>(
         out.push(task.await.unwrap());
     }
     out
+}
+
+/// A seized phone with an open session: it mints no token without the
+/// password, "log out everywhere" ends the tokens too, and a token expires.
+#[tokio::test]
+async fn tokens_need_the_password_end_with_the_sessions_and_expire() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let rosa = join(&instance, "bakers", Role::Organizer, "rosa").await;
+    let make = |password: &'static str| {
+        let rosa = rosa.clone();
+        async move {
+            rosa.post(
+                "/api/v1/me/tokens",
+                serde_json::json!({ "name": "phone", "scope": "write", "password": password }),
+            )
+            .await
+        }
+    };
+    let (status, refused) = make("someone else's password").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    let (status, _) = rosa
+        .post(
+            "/api/v1/me/tokens",
+            serde_json::json!({ "name": "phone", "scope": "write" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "no password at all");
+    let (status, made) = make(PASSWORD).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let token = made["token"].as_str().unwrap().to_owned();
+    let client = crate::helpers::test_client();
+    let me_with = |token: String| {
+        let request = client.get(instance.at("/api/v1/me")).bearer_auth(token);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(me_with(token.clone()).await, StatusCode::OK);
+    let (_, tokens) = rosa.get("/api/v1/me/tokens").await;
+    assert!(tokens[0]["expires_at"].is_i64(), "{tokens}");
+
+    // Log out everywhere: the session and the token are both gone.
+    let (status, _) = rosa.call(Method::DELETE, "/api/v1/me/sessions", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me_with(token).await, StatusCode::UNAUTHORIZED);
+
+    // A token past its term opens nothing.
+    let again = login_form(&instance.url, "rosa", PASSWORD).await;
+    let cookie = set_cookie(&again, "uh_session").expect("logged in again");
+    let rosa = account_from_cookie(&instance.url, cookie).await;
+    let (_, made) = rosa
+        .post(
+            "/api/v1/me/tokens",
+            serde_json::json!({ "name": "old", "scope": "read", "password": PASSWORD }),
+        )
+        .await;
+    let old = made["token"].as_str().unwrap().to_owned();
+    raw_sql(&instance, "UPDATE api_tokens SET expires_at = 1")
+        .await
+        .unwrap();
+    assert_eq!(me_with(old).await, StatusCode::UNAUTHORIZED);
+}
+
+/// A failed login from `local` (the connecting address), claiming to forward
+/// `forwarded`; the answer's status.
+async fn login_from(
+    instance: &crate::helpers::TestInstance,
+    local: &str,
+    forwarded: &str,
+    username: &str,
+) -> StatusCode {
+    let client = crate::helpers::test_client_builder()
+        .local_address(local.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let page = client.get(instance.at("/login")).send().await.unwrap();
+    let form_cookie = set_cookie(&page, "uh_form").expect("a form cookie");
+    let csrf = csrf_field(&page.text().await.unwrap());
+    client
+        .post(instance.at("/login"))
+        .header("cookie", format!("uh_form={form_cookie}"))
+        .header("x-forwarded-for", forwarded)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", "a wrong password"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_counted_and_others_cannot_pick_an_address() {
+    // One failure per username, so ten per address.
+    let instance = crate::helpers::spawn_configured_instance_on(
+        "127.0.0.2",
+        crate::helpers::fresh_database().await,
+        &[
+            ("UNIONHALL_MEMBERS__LOGIN_MAX_FAILURES", "1"),
+            ("UNIONHALL_HTTP__TRUSTED_PROXIES", "127.0.0.7"),
+        ],
+    )
+    .await;
+    // Through the proxy: one client guessing is stopped...
+    for n in 0..10 {
+        let status = login_from(&instance, "127.0.0.7", "203.0.113.5", &format!("a{n}")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let stopped = login_from(&instance, "127.0.0.7", "203.0.113.5", "a10").await;
+    assert_eq!(stopped, StatusCode::TOO_MANY_REQUESTS);
+    // ...and another client of the same proxy is not.
+    let other = login_from(&instance, "127.0.0.7", "203.0.113.9", "b0").await;
+    assert_eq!(other, StatusCode::UNAUTHORIZED);
+    // A client that is no trusted proxy gains nothing by sending the header:
+    // its own address is counted.
+    for n in 0..10 {
+        let forged = format!("198.51.100.{n}");
+        let status = login_from(&instance, "127.0.0.8", &forged, &format!("c{n}")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let stopped = login_from(&instance, "127.0.0.8", "198.51.100.77", "c10").await;
+    assert_eq!(stopped, StatusCode::TOO_MANY_REQUESTS);
 }

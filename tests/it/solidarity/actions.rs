@@ -202,7 +202,7 @@ async fn chapters_answer_a_coordinated_action_and_everyone_sees_the_tally() {
     let (_, token) = miller_member
         .post(
             "/api/v1/me/tokens",
-            json!({"name": "calendar", "scope": "read"}),
+            json!({"name": "calendar", "scope": "read", "password": crate::members::PASSWORD}),
         )
         .await;
     let ics = b

@@ -146,6 +146,11 @@ async fn tokens(
 struct NewToken {
     name: String,
     scope: String,
+    /// The account's password, asked again: a session alone mints no token.
+    password: String,
+    /// The second factor's code, if the account has one.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// Makes a token; its secret is in this response only.
@@ -157,7 +162,13 @@ async fn create_token(
     let scope = TokenScope::parse(&body.scope)?;
     let (id, token) = state
         .members
-        .create_token(&principal, &body.name, scope)
+        .create_token(
+            &principal,
+            &body.name,
+            scope,
+            &body.password,
+            body.code.as_deref(),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

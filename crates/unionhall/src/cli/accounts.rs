@@ -22,7 +22,7 @@ pub enum AccountCommand {
         #[arg(long)]
         member: Option<i64>,
     },
-    /// Log an account out everywhere (a lost or seized phone).
+    /// Log an account out everywhere and revoke its API tokens (a lost or seized phone).
     RevokeSessions { username: String },
 }
 
@@ -62,7 +62,7 @@ pub async fn account(settings: &Settings, command: AccountCommand) -> Result<()>
         }
         AccountCommand::RevokeSessions { username } => {
             let revoked = members.revoke_all_sessions_of(&username).await?;
-            println!("{revoked} session(s) of {username} revoked");
+            println!("{revoked} session(s) and API token(s) of {username} revoked");
             Ok(())
         }
     }

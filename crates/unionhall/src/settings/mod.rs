@@ -43,6 +43,8 @@ pub struct HttpSettings {
     pub shutdown_grace_seconds: u64,
     /// Secret: the bearer token of /metrics. Printed only masked.
     pub metrics_token: String,
+    /// Addresses or blocks (CIDR) of reverse proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,6 +102,7 @@ pub struct MembersSettings {
     pub key_file: std::path::PathBuf,
     pub previous_key_files: Vec<std::path::PathBuf>,
     pub session_hours: u64,
+    pub token_days: u64,
     pub invite_hours: u64,
     pub login_max_failures: u32,
     pub login_window_minutes: u64,
@@ -172,9 +175,15 @@ impl Settings {
                 )));
             }
         }
+        for proxy in &self.http.trusted_proxies {
+            unionhall_web::client_ip::Cidr::parse(proxy).map_err(|reason| {
+                Error::Config(format!("setting `http.trusted_proxies`: {reason}"))
+            })?;
+        }
         let m = &self.members;
         for (key, value) in [
             ("session_hours", m.session_hours),
+            ("token_days", m.token_days),
             ("invite_hours", m.invite_hours),
             ("login_max_failures", u64::from(m.login_max_failures)),
             ("login_window_minutes", m.login_window_minutes),
@@ -252,6 +261,7 @@ impl Settings {
         let m = &self.members;
         unionhall_members::Policy {
             session_hours: m.session_hours,
+            token_days: m.token_days,
             invite_hours: m.invite_hours,
             login_max_failures: m.login_max_failures,
             login_window_minutes: m.login_window_minutes,
