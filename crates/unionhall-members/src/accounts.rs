@@ -537,6 +537,44 @@ impl Members {
         Ok(())
     }
 
+    /// Changes the caller's password, asking for the current one (and the
+    /// second factor, if set). Every session and token of the account ends:
+    /// whoever had the old password is out.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &str,
+        code: Option<&str>,
+    ) -> Result<()> {
+        password::check_strength(new).map_err(|_| {
+            Error::invalid(
+                "new_password",
+                format!(
+                    "must be {} to {} characters",
+                    password::MIN_LENGTH,
+                    password::MAX_LENGTH
+                ),
+            )
+        })?;
+        self.confirm_password(principal, current, code).await?;
+        let hash = hash_password(new.into()).await?;
+        let mut tx = self.store.begin_write().await?;
+        store::set_password_hash(&mut tx, principal.account_id, &hash).await?;
+        store::revoke_credentials_in(&mut tx, principal.account_id).await?;
+        unionhall_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Lifts the lock of failed logins on an account, for the instance admin at
+    /// the command line (its owner, locked out by someone guessing).
+    pub async fn unlock(&self, username: &str) -> Result<()> {
+        store::account_by_username(&self.store, username)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no account {username:?}")))?;
+        Ok(store::clear_login_failures(&self.store, username).await?)
+    }
+
     pub async fn tokens(&self, principal: &Principal) -> Result<Vec<CredentialRow>> {
         Ok(store::tokens_of(&self.store, principal.account_id).await?)
     }

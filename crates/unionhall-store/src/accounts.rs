@@ -84,6 +84,22 @@ pub async fn set_password_hash(conn: &mut AnyConnection, id: i64, hash: &str) ->
     Ok(())
 }
 
+/// Ends every session and API token of an account, inside the caller's
+/// transaction (with the change of password that calls for it).
+pub async fn revoke_credentials_in(conn: &mut AnyConnection, account_id: i64) -> Result<()> {
+    let now = now_millis();
+    for table in ["sessions", "api_tokens"] {
+        sqlx::query(&format!(
+            "UPDATE {table} SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL"
+        ))
+        .bind(account_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// An account's role in one group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleRow {

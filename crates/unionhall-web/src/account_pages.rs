@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/invite/{token}", get(invite_page).post(accept_invite))
         .route("/invite/{token}/accept", post(accept_invite_as_me))
         .route("/account", get(account_page))
+        .route("/account/password", post(change_password))
 }
 
 /// Pages with forms are never framed (clickjacking), never cached, load nothing
@@ -169,9 +170,18 @@ async fn login(
                 _ => return Err(err),
             };
             let message = err.to_string();
-            form_page(&state, &headers, status, |t| {
+            let mut page = form_page(&state, &headers, status, |t| {
                 login_page_with(&state, t, form.username.trim(), Some(&message))
-            })
+            })?;
+            if let AppError::TooManyRequests {
+                retry_after_seconds,
+                ..
+            } = err
+            {
+                page.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+            }
+            Ok(page)
         }
     }
 }
@@ -330,6 +340,8 @@ struct AccountPage {
     /// (group handle, role).
     roles: Vec<(String, String)>,
     has_record: bool,
+    /// Why the last change of password was refused.
+    problem: Option<String>,
 }
 
 async fn account_page(
@@ -339,6 +351,15 @@ async fn account_page(
     let Some(principal) = caller else {
         return Ok(Redirect::to("/login").into_response());
     };
+    render_account(&state, &principal, StatusCode::OK, None).await
+}
+
+async fn render_account(
+    state: &AppState,
+    principal: &unionhall_members::Principal,
+    status: StatusCode,
+    problem: Option<String>,
+) -> Result<Response, AppError> {
     let mut roles = Vec::new();
     for (group, role) in &principal.roles {
         if let Ok(group) = state.members.group_by_id(group).await {
@@ -347,10 +368,54 @@ async fn account_page(
     }
     roles.sort();
     let page = AccountPage {
-        layout: Layout::member(&state, &principal),
+        layout: Layout::member(state, principal),
         username: principal.username.clone(),
         roles,
         has_record: principal.member_id.is_some(),
+        problem,
     };
-    protected(StatusCode::OK, &page, Vec::new())
+    protected(status, &page, Vec::new())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    new_password: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Changes the password from the account page; every session ends, this one
+/// too, and the person logs in again with the new password.
+async fn change_password(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let code = Some(form.code.trim()).filter(|c| !c.is_empty());
+    match state
+        .members
+        .change_password(&principal, &form.current_password, &form.new_password, code)
+        .await
+    {
+        Ok(()) => {
+            let mut response = Redirect::to("/login").into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                auth::set_cookie(&state, SESSION_COOKIE, "", 0),
+            );
+            Ok(response)
+        }
+        Err(err) => {
+            let err = AppError::from(err);
+            let status = match &err {
+                AppError::Invalid { .. } | AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                _ => return Err(err),
+            };
+            render_account(&state, &principal, status, Some(err.to_string())).await
+        }
+    }
 }

@@ -696,3 +696,96 @@ async fn behind_a_trusted_proxy_each_client_is_counted_and_others_cannot_pick_an
     let stopped = login_from(&instance, "127.0.0.8", "198.51.100.77", "c10").await;
     assert_eq!(stopped, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn a_changed_password_ends_every_session_and_token() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let rosa = join(&instance, "bakers", Role::Organizer, "rosa").await;
+    let (_, made) = rosa
+        .post(
+            "/api/v1/me/tokens",
+            serde_json::json!({ "name": "laptop", "scope": "read", "password": PASSWORD }),
+        )
+        .await;
+    let token = made["token"].as_str().unwrap().to_owned();
+    let change = |current: &str, new: &str| {
+        let (rosa, body) = (
+            rosa.clone(),
+            serde_json::json!({ "current_password": current, "new_password": new }),
+        );
+        async move { rosa.post("/api/v1/me/password", body).await.0 }
+    };
+    assert_eq!(
+        change("not the password", "a brand new password").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(change(PASSWORD, "short").await, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        change(PASSWORD, "a brand new password").await,
+        StatusCode::NO_CONTENT
+    );
+    // Whoever held the old password, a session or a token, is out.
+    assert_eq!(rosa.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    let with_token = crate::helpers::test_client()
+        .get(instance.at("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_token.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login_form(&instance.url, "rosa", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let again = login_form(&instance.url, "rosa", "a brand new password").await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+
+    // The same from the account page, as a person does it.
+    let cookie = set_cookie(&again, "uh_session").unwrap();
+    let rosa = account_from_cookie(&instance.url, cookie).await;
+    let page = rosa.request(Method::GET, "/account").send().await.unwrap();
+    let csrf = csrf_field(&page.text().await.unwrap());
+    let changed = rosa
+        .request(Method::POST, "/account/password")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current_password", "a brand new password"),
+            ("new_password", "the third password of rosa"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(changed.headers()["location"], "/login");
+    assert_eq!(
+        login_form(&instance.url, "rosa", "the third password of rosa")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn the_admin_unlocks_an_account_someone_tried_to_lock() {
+    let instance = crate::helpers::spawn_configured_instance_on(
+        "127.0.0.2",
+        crate::helpers::fresh_database().await,
+        &[("UNIONHALL_MEMBERS__LOGIN_MAX_FAILURES", "2")],
+    )
+    .await;
+    create_chapter(&instance, "bakers").await;
+    join(&instance, "bakers", Role::Admin, "ada").await;
+    for _ in 0..2 {
+        login_form(&instance.url, "ada", "a stranger's guess").await;
+    }
+    let locked = login_form(&instance.url, "ada", PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.headers().contains_key("retry-after"));
+    instance.members.unlock("ada").await.unwrap();
+    assert_eq!(
+        login_form(&instance.url, "ada", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(instance.members.unlock("nobody").await.is_err());
+}

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
             get(sessions).delete(revoke_all_sessions),
         )
         .route("/api/v1/me/sessions/{id}", delete(revoke_session))
+        .route("/api/v1/me/password", post(change_password))
         .route("/api/v1/me/tokens", get(tokens).post(create_token))
         .route("/api/v1/me/tokens/{id}", delete(revoke_token))
         .route("/api/v1/me/totp", post(begin_totp))
@@ -174,6 +175,33 @@ async fn create_token(
         StatusCode::CREATED,
         Json(json!({ "id": id, "token": token, "scope": scope.as_str() })),
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPassword {
+    current_password: String,
+    new_password: String,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// Changes the caller's password; every session and token of the account ends.
+async fn change_password(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<NewPassword>,
+) -> Result<StatusCode, AppError> {
+    state
+        .members
+        .change_password(
+            &principal,
+            &body.current_password,
+            &body.new_password,
+            body.code.as_deref(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn revoke_token(

@@ -24,6 +24,9 @@ pub enum AccountCommand {
     },
     /// Log an account out everywhere and revoke its API tokens (a lost or seized phone).
     RevokeSessions { username: String },
+    /// Lift the lock that failed logins put on an account (its owner, locked
+    /// out by someone guessing).
+    Unlock { username: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +66,11 @@ pub async fn account(settings: &Settings, command: AccountCommand) -> Result<()>
         AccountCommand::RevokeSessions { username } => {
             let revoked = members.revoke_all_sessions_of(&username).await?;
             println!("{revoked} session(s) and API token(s) of {username} revoked");
+            Ok(())
+        }
+        AccountCommand::Unlock { username } => {
+            members.unlock(&username).await?;
+            println!("{username} may log in again");
             Ok(())
         }
     }
