@@ -70,6 +70,10 @@ async fn a_backup_taken_under_load_restores_every_record() {
             .count();
     }
     assert!(during > 0, "no write completed while the backup ran");
+    // Only its owner may read it: it holds every chapter's keys and records.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the backup is {mode:o}");
 
     // A second backup into the same file is refused and leaves it alone.
     let mut again = unionhall(dir.path());

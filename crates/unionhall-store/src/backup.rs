@@ -39,12 +39,13 @@ fn backup_error(message: String) -> Error {
 }
 
 /// Writes a consistent copy of a SQLite database to `dest` (which must not
-/// exist), while it serves.
+/// exist, or be empty: made beforehand with the mode the backup is to have),
+/// while it serves.
 pub async fn sqlite_backup(store: &Store, dest: &Path) -> Result<()> {
     if store.backend() != Backend::Sqlite {
         return Err(backup_error("not a SQLite database".into()));
     }
-    if dest.exists() {
+    if std::fs::metadata(dest).is_ok_and(|m| m.len() > 0) {
         return Err(backup_error(format!(
             "{} exists already: back up into a new file",
             dest.display()

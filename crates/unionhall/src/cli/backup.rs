@@ -19,6 +19,38 @@ pub async fn backup(settings: &Settings, file: &Path) -> Result<()> {
         )));
     }
     let url = &settings.database.url;
+    Backend::from_url(url)?;
+    // Readable by its owner only from the start: a backup holds the chapters'
+    // keys and every sealed record. The tools below write into this empty file.
+    create_private_file(file)?;
+    let written = write_backup(settings, url, file).await;
+    if written.is_err() {
+        let _ = std::fs::remove_file(file);
+    }
+    written?;
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backed up {} to {} ({size} bytes)",
+        mask_password(url),
+        file.display()
+    );
+    println!("the member-data key is not in it: keep a copy of the key apart");
+    Ok(())
+}
+
+/// An empty file only its owner may read or write (0600), which must be new.
+fn create_private_file(file: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+        .map(drop)
+        .map_err(|err| Error::Usage(format!("{}: {err}", file.display())))
+}
+
+async fn write_backup(settings: &Settings, url: &str, file: &Path) -> Result<()> {
     match Backend::from_url(url)? {
         Backend::Sqlite => {
             let store = crate::startup::open_store(settings).await?;
@@ -34,13 +66,6 @@ pub async fn backup(settings: &Settings, file: &Path) -> Result<()> {
             .await?;
         }
     }
-    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "backed up {} to {} ({size} bytes)",
-        mask_password(url),
-        file.display()
-    );
-    println!("the member-data key is not in it: keep a copy of the key apart");
     Ok(())
 }
 
