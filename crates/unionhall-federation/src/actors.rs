@@ -310,7 +310,7 @@ impl Actor for DbActor {
     }
 }
 
-/// Gives a local chapter or body a new key pair. Peers that cached the old
+/// Gives a local chapter or body new key pairs (HTTP signatures and proofs). Peers that cached the old
 /// public key fetch the new one when a signature stops verifying (Unionhall
 /// does once its copy is a minute old); deliveries refused meanwhile are
 /// retried.
@@ -324,6 +324,10 @@ pub async fn rotate_key(store: &Store, handle: &str) -> Result<ActorRow> {
         .map_err(|err| Error::Internal(format!("key generation: {err}")))?;
     store_actors::replace_local_key(store, &actor.ap_id, &keys.public_key, &keys.private_key)
         .await?;
+    // The key of its integrity proofs too: whoever had the old keys (a stolen
+    // backup) can no longer sign or prove anything as the group.
+    let (public, private) = crate::integrity::generate_key()?;
+    store_actors::replace_local_assertion_key(store, &actor.ap_id, &public, &private).await?;
     store_actors::local_by_handle(store, handle)
         .await?
         .ok_or_else(|| Error::Internal(format!("@{handle} vanished")))

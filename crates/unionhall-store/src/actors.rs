@@ -279,6 +279,25 @@ pub async fn local_without_assertion_key(store: &Store) -> Result<Vec<Url>> {
     rows.iter().map(|row| url(row, "ap_id")).collect()
 }
 
+/// Replaces a local actor's Ed25519 key (a rotation after a leak).
+pub async fn replace_local_assertion_key(
+    store: &Store,
+    ap_id: &Url,
+    public_key: &str,
+    private_key: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE actors SET assertion_public_key = $2, assertion_private_key = $3 \
+         WHERE ap_id = $1 AND is_local = 1",
+    )
+    .bind(ap_id.as_str())
+    .bind(public_key)
+    .bind(private_key)
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Gives a local actor its Ed25519 key, unless it has one (another process may
 /// have given it one first).
 pub async fn set_assertion_key(

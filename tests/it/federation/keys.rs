@@ -124,6 +124,8 @@ async fn a_chapter_rotates_its_key_with_the_cli_and_nothing_is_lost() {
         .unwrap()
         .unwrap();
     assert_ne!(rotated.public_key_pem, bakers.public_key_pem);
+    assert_ne!(rotated.assertion_public_key, bakers.assertion_public_key);
+    assert!(rotated.assertion_public_key.is_some());
 
     // B cached the old key a moment ago: the next delivery is refused, and
     // waits for another try rather than being given up.
