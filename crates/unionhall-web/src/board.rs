@@ -5,17 +5,56 @@
 //!
 //! A fixed number of queries whatever the size of the board: one per kind of
 //! object, one for the answers the caller's chapters gave, one per chapter for
-//! the bodies it belongs to.
+//! the bodies it belongs to. Calls not meant for the caller are left out
+//! (`Readers`).
 
 use crate::AppError;
 use unionhall_domain::{Audience, CallForSupport, CallStatus, CoordinatedAction, Strike};
 use unionhall_federation::activities::{action, call, strike};
+use unionhall_members::Principal;
 use unionhall_store::actions::ActionRow;
 use unionhall_store::calls::CallRow;
 use unionhall_store::posts::Post;
 use unionhall_store::strikes::StrikeRow;
 use unionhall_store::{actions, calls, now_millis, posts, strikes, unions, Store};
 use url::Url;
+
+/// What an account may read of the calls this instance holds: public calls
+/// and those of the chapters the instance follows, calls addressed to a
+/// chapter only by its people, and a union's calls only by the people of its
+/// member chapters (and the calling chapter's own, always).
+pub struct Readers {
+    groups: Vec<Url>,
+    bodies: Vec<Url>,
+}
+
+impl Readers {
+    /// The groups `principal` has a role in, and the bodies their chapters
+    /// belong to.
+    pub async fn of(store: &Store, principal: &Principal) -> Result<Self, AppError> {
+        let groups: Vec<Url> = principal.roles.iter().map(|(g, _)| g.clone()).collect();
+        let mut bodies = Vec::new();
+        for group in &groups {
+            for membership in unions::bodies_of(store, group).await? {
+                if membership.accepted_at.is_some() {
+                    bodies.push(membership.body);
+                }
+            }
+        }
+        Ok(Self { groups, bodies })
+    }
+
+    pub fn may_read(&self, call: &CallRow) -> bool {
+        if self.groups.contains(&call.author) {
+            return true;
+        }
+        match &call.audience {
+            Audience::Public | Audience::Followers => true,
+            Audience::Chapters(chapters) => chapters.iter().any(|c| self.groups.contains(c)),
+            Audience::Union(body) => self.groups.contains(body) || self.bodies.contains(body),
+        }
+    }
+}
 
 /// Campaign updates shown at most.
 const MOST_UPDATES: i64 = 50;
@@ -36,16 +75,18 @@ pub struct Board {
     pub campaign_updates: Vec<Post>,
 }
 
-/// The board of account `account_id`, who answers actions for `chapters`.
+/// The board of `principal`, who answers actions for `chapters`.
 pub async fn load(
     store: &Store,
-    account_id: i64,
+    principal: &Principal,
     chapters: &[Url],
     filter: &Filter,
 ) -> Result<Board, AppError> {
+    let account_id = principal.account_id;
+    let readers = Readers::of(store, principal).await?;
     let mut open = Vec::new();
     for row in calls::all(store).await? {
-        if row.deleted_at.is_some() || row.status != CallStatus::Open {
+        if row.deleted_at.is_some() || row.status != CallStatus::Open || !readers.may_read(&row) {
             continue;
         }
         if let Some(body) = &filter.body {

@@ -61,7 +61,7 @@ async fn network() -> [TestInstance; 3] {
 async fn a_call_travels_members_pledge_at_home_and_totals_come_back() {
     let [a, b, c] = network().await;
     let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
-    let baker = join(&a, "bakers", Role::Member, "bea").await;
+    let baker = join(&a, "bakers", Role::Member, "beatrice").await;
     let miller1 = join(&b, "millers", Role::Member, "milo").await;
     let miller2 = join(&b, "millers", Role::Member, "mina").await;
     let brewer = join(&c, "brewers", Role::Member, "bruno").await;
@@ -356,4 +356,49 @@ async fn the_use_case_checks_the_callers_role_whatever_the_door() {
         .await
         .expect("an organizer of the chapter posts");
     a.stop().await;
+}
+
+/// A call addressed to one chapter is read only by that chapter's people: an
+/// account of another chapter on the same instance does not see it, open it,
+/// or pledge to it.
+#[tokio::test]
+async fn a_call_addressed_to_one_chapter_is_not_shown_to_another() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    create_chapter(&a, "millers").await;
+    create_chapter(&b, "weavers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    let baker = join(&a, "bakers", Role::Member, "beatrice").await;
+    let miller = join(&a, "millers", Role::Member, "monique").await;
+    unionhall_federation::activities::call::publish_call(
+        &b.data,
+        &unionhall_domain::Authority::Operator,
+        "weavers",
+        serde_json::from_value(picket()).unwrap(),
+        unionhall_federation::activities::Audience::Chapters(vec![bakers.ap_id.clone()]),
+    )
+    .await
+    .unwrap();
+    let theirs = call_where(&baker, "Picket at gate 3", |_| true).await;
+    let id = theirs["id"].as_i64().unwrap();
+    let (_, board) = baker.get("/api/v1/board").await;
+    assert!(board.to_string().contains("Picket at gate 3"));
+
+    let (_, calls) = miller.get("/api/v1/calls").await;
+    assert!(!calls.to_string().contains("Picket at gate 3"), "{calls}");
+    let (_, board) = miller.get("/api/v1/board").await;
+    assert!(!board.to_string().contains("Picket at gate 3"), "{board}");
+    let (status, _) = miller.get(&format!("/api/v1/calls/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = miller
+        .call(
+            Method::PUT,
+            &format!("/api/v1/calls/{id}/pledges/millers"),
+            Some(json!({"kind": "attend"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    a.stop().await;
+    b.stop().await;
 }

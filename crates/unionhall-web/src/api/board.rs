@@ -56,7 +56,7 @@ async fn board(
         kind: query.kind,
         body: query.body,
     };
-    let board = crate::board::load(&state.store, principal.account_id, &chapters, &filter).await?;
+    let board = crate::board::load(&state.store, &principal, &chapters, &filter).await?;
     let open_calls = board.calls.iter().map(|(row, record)| json!({
         "id": row.id, "chapter": row.author, "title": record.title, "kind": record.kind.as_str(),
         "deadline": record.deadline, "starts_at": record.starts_at, "goal": record.goal,

@@ -166,12 +166,16 @@ struct ListQuery {
 
 async fn list(
     State(state): State<AppState>,
-    Caller(_principal): Caller,
+    Caller(principal): Caller,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<CallView>>, AppError> {
+    let readers = crate::board::Readers::of(&state.store, &principal).await?;
     let rows = calls::all(&state.store).await?;
     let mut out = Vec::new();
     for row in rows {
+        if !readers.may_read(&row) {
+            continue;
+        }
         if query
             .status
             .as_deref()
@@ -194,13 +198,10 @@ async fn list(
 
 async fn show(
     State(state): State<AppState>,
-    Caller(_principal): Caller,
+    Caller(principal): Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<CallView>, AppError> {
-    let row = calls::by_id(&state.store, id)
-        .await?
-        .filter(|c| c.deleted_at.is_none())
-        .ok_or_else(|| AppError::NotFound(format!("no call {id}")))?;
+    let row = readable_call(&state, &principal, id).await?;
     let breakdown = if row.is_local {
         Some(calls_fed::breakdown(&state.federation_data(), id).await?)
     } else {
@@ -261,6 +262,19 @@ async fn withdraw_pledge(
         .map(Json)
 }
 
+/// A call the caller may read; one meant for others is as if it did not exist.
+async fn readable_call(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<CallRow, AppError> {
+    let readers = crate::board::Readers::of(&state.store, principal).await?;
+    calls::by_id(&state.store, id)
+        .await?
+        .filter(|c| c.deleted_at.is_none() && readers.may_read(c))
+        .ok_or_else(|| AppError::NotFound(format!("no call {id}")))
+}
+
 pub(crate) async fn pledge_as(
     state: &AppState,
     principal: &Principal,
@@ -268,6 +282,7 @@ pub(crate) async fn pledge_as(
     handle: &str,
     pledge: Option<Pledge>,
 ) -> Result<unionhall_domain::PledgeTotals, AppError> {
+    readable_call(state, principal, id).await?;
     let chapter = state.members.chapter(handle).await?;
     let data = state.federation_data();
     let actor = unionhall_store::actors::by_ap_id(&state.store, &chapter.ap_id)

@@ -175,7 +175,7 @@ async fn board(
 
     let chapters: Vec<Url> = compose_for.iter().map(|h| state.urls.actor(h)).collect();
     let filter = crate::board::Filter::default();
-    let board = crate::board::load(store, principal.account_id, &chapters, &filter).await?;
+    let board = crate::board::load(store, principal, &chapters, &filter).await?;
     let mut open = Vec::new();
     for (row, _) in &board.calls {
         open.push(call_view(store, &mut names, row, &pledge_as).await?);
