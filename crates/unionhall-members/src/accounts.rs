@@ -135,6 +135,17 @@ async fn with_hashing_slot<T: Send + 'static>(
         .map_err(|_| Error::Internal("a password hashing thread stopped".into()))
 }
 
+/// A username's failures from every source together may reach this many
+/// times `login_max_failures` before it is locked for everyone.
+const ACCOUNT_WIDE_FACTOR: i64 = 20;
+
+/// Where a failed login came from, as kept: a hash of the client's address
+/// (kept no longer than the window), '' when unknown.
+fn failure_source(from: Option<std::net::IpAddr>) -> String {
+    from.map(|ip| secrets::hash_secret(&format!("unionhall login source {ip}"))[..16].to_owned())
+        .unwrap_or_default()
+}
+
 impl Members {
     /// Makes an invitation to `group` with `role`, optionally linked to a member
     /// record (the new account will see that record as its own). `by` is None
@@ -333,16 +344,11 @@ impl Members {
         username: &str,
         password: &str,
         code: Option<&str>,
+        from: Option<std::net::IpAddr>,
     ) -> Result<NewSession> {
-        let window_ms = (self.policy.login_window_minutes as i64) * 60_000;
-        let since = now_millis() - window_ms;
-        let max = i64::from(self.policy.login_max_failures);
-        let locked = || Error::TooManyAttempts {
-            retry_after_seconds: self.policy.login_window_minutes * 60,
-        };
-        if store::login_failures_since(&self.store, username, since).await? >= max {
-            return Err(locked());
-        }
+        let source = failure_source(from);
+        self.refuse_if_locked(username, &source).await?;
+        let since = self.failure_window_start();
         let account = store::account_by_username(&self.store, username).await?;
         let stored = account
             .as_ref()
@@ -352,12 +358,12 @@ impl Members {
         let account = match account {
             Some(account) if matches => account,
             _ => {
-                store::record_login_failure(&self.store, username, since).await?;
+                store::record_login_failure(&self.store, username, &source, since).await?;
                 return Err(Error::Unauthenticated("wrong username or password".into()));
             }
         };
         if let Err(err) = self.check_second_factor(account.id, code).await {
-            store::record_login_failure(&self.store, username, since).await?;
+            store::record_login_failure(&self.store, username, &source, since).await?;
             return Err(err);
         }
         store::clear_login_failures(&self.store, username).await?;
@@ -375,6 +381,28 @@ impl Members {
             secret,
             expires_at,
         })
+    }
+
+    fn failure_window_start(&self) -> i64 {
+        now_millis() - (self.policy.login_window_minutes as i64) * 60_000
+    }
+
+    /// Refuses (429) a username locked by failed logins: from this source
+    /// after `login_max_failures`, from anywhere after twenty times as many.
+    /// Guessing from other addresses thus slows an attacker down without
+    /// locking the owner out, unless it comes from very many of them.
+    async fn refuse_if_locked(&self, username: &str, source: &str) -> Result<()> {
+        let failures =
+            store::login_failures_since(&self.store, username, source, self.failure_window_start())
+                .await?;
+        let max = i64::from(self.policy.login_max_failures);
+        if failures.from_source >= max || failures.total >= max.saturating_mul(ACCOUNT_WIDE_FACTOR)
+        {
+            return Err(Error::TooManyAttempts {
+                retry_after_seconds: self.policy.login_window_minutes * 60,
+            });
+        }
+        Ok(())
     }
 
     /// The account behind a session cookie, if the session is live.
@@ -512,26 +540,22 @@ impl Members {
         password: &str,
         code: Option<&str>,
     ) -> Result<()> {
-        let since = now_millis() - (self.policy.login_window_minutes as i64) * 60_000;
+        let since = self.failure_window_start();
         let username = principal.username.as_str();
-        if store::login_failures_since(&self.store, username, since).await?
-            >= i64::from(self.policy.login_max_failures)
-        {
-            return Err(Error::TooManyAttempts {
-                retry_after_seconds: self.policy.login_window_minutes * 60,
-            });
-        }
+        // The caller is logged in; where from is not asked here.
+        let source = failure_source(None);
+        self.refuse_if_locked(username, &source).await?;
         let account = store::account_by_id(&self.store, principal.account_id)
             .await?
             .ok_or_else(|| Error::Unauthenticated("log in again".into()))?;
         if !verify_password(account.password_hash, password.into()).await? {
-            store::record_login_failure(&self.store, username, since).await?;
+            store::record_login_failure(&self.store, username, &source, since).await?;
             return Err(Error::Forbidden(
                 "the password is not this account's".into(),
             ));
         }
         if let Err(err) = self.check_second_factor(account.id, code).await {
-            store::record_login_failure(&self.store, username, since).await?;
+            store::record_login_failure(&self.store, username, &source, since).await?;
             return Err(err);
         }
         Ok(())

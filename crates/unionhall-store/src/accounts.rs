@@ -496,38 +496,58 @@ pub async fn revoke_token(store: &Store, account_id: i64, id: i64) -> Result<boo
     Ok(done.rows_affected() > 0)
 }
 
-/// Records a failed login and returns how many there were for `username` since
-/// `since` (this one included). Older rows are pruned on the way.
-pub async fn record_login_failure(store: &Store, username: &str, since: i64) -> Result<i64> {
+/// Failed logins of one username within the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    /// From anywhere.
+    pub total: i64,
+    /// From the one source asked about.
+    pub from_source: i64,
+}
+
+/// Records a failed login of `username` from `source`; older rows are pruned
+/// on the way.
+pub async fn record_login_failure(
+    store: &Store,
+    username: &str,
+    source: &str,
+    since: i64,
+) -> Result<()> {
     let mut tx = store.begin_write().await?;
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
         .bind(since)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
+    sqlx::query("INSERT INTO login_failures (username, at, source) VALUES ($1, $2, $3)")
         .bind(username)
         .bind(now_millis())
+        .bind(source)
         .execute(&mut *tx)
         .await?;
-    let count = recent_failures(&mut tx, username, since).await?;
     tx.commit().await?;
-    Ok(count)
+    Ok(())
 }
 
-pub async fn login_failures_since(store: &Store, username: &str, since: i64) -> Result<i64> {
-    let mut conn = store.pool().acquire().await?;
-    recent_failures(&mut conn, username, since).await
-}
-
-async fn recent_failures(conn: &mut AnyConnection, username: &str, since: i64) -> Result<i64> {
-    Ok(
-        sqlx::query("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2")
-            .bind(username)
-            .bind(since)
-            .fetch_one(conn)
-            .await?
-            .try_get(0)?,
+/// The failed logins of `username` since `since`, in all and from `source`.
+pub async fn login_failures_since(
+    store: &Store,
+    username: &str,
+    source: &str,
+    since: i64,
+) -> Result<Failures> {
+    let row = sqlx::query(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN source = $3 THEN 1 ELSE 0 END), 0) \
+         FROM login_failures WHERE username = $1 AND at >= $2",
     )
+    .bind(username)
+    .bind(since)
+    .bind(source)
+    .fetch_one(store.pool())
+    .await?;
+    Ok(Failures {
+        total: row.try_get(0)?,
+        from_source: row.try_get(1)?,
+    })
 }
 
 pub async fn clear_login_failures(store: &Store, username: &str) -> Result<()> {

@@ -153,6 +153,7 @@ async fn login(
             form.username.trim(),
             &form.password,
             Some(form.code.as_str()).filter(|c| !c.trim().is_empty()),
+            ip,
         )
         .await
     {
@@ -285,7 +286,12 @@ async fn accept_invite(
         .await
     {
         // An existing account with a second factor logs in on the login page.
-        Ok(_) => match state.members.login(username, &form.password, None).await {
+        // A new account: its first login, from wherever it signed up.
+        Ok(_) => match state
+            .members
+            .login(username, &form.password, None, None)
+            .await
+        {
             Ok(session) => Ok(logged_in(&state, &session)),
             Err(unionhall_members::Error::Unauthenticated(_)) => {
                 Ok(Redirect::to("/login").into_response())

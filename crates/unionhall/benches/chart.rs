@@ -100,7 +100,10 @@ async fn bench() {
         .accept_invite(&invite.token, "organizer", password)
         .await
         .unwrap();
-    let session = members.login("organizer", password, None).await.unwrap();
+    let session = members
+        .login("organizer", password, None, None)
+        .await
+        .unwrap();
     let principal = unionhall_members::Principal {
         account_id: account,
         username: "organizer".into(),

@@ -283,15 +283,23 @@ async fn repeated_failed_logins_lock_the_account_for_a_while() {
         .await
         .unwrap()
         .contains("too many failed logins"));
+    // Locked for that address (the test's client), not for another.
+    let here = Some("127.0.0.1".parse().unwrap());
     let err = instance
         .members
-        .login("rosa", PASSWORD, None)
+        .login("rosa", PASSWORD, None, here)
         .await
         .unwrap_err();
     assert!(matches!(
         err,
         unionhall_members::Error::TooManyAttempts { .. }
     ));
+    let elsewhere = Some("192.0.2.1".parse().unwrap());
+    instance
+        .members
+        .login("rosa", PASSWORD, None, elsewhere)
+        .await
+        .expect("the owner, elsewhere, logs in");
 }
 
 #[tokio::test]
@@ -489,12 +497,12 @@ async fn a_second_factor_is_confirmed_then_required_and_each_code_works_once() {
     assert!(without.text().await.unwrap().contains("authenticator app"));
     let replayed = instance
         .members
-        .login("rosa", PASSWORD, Some(&code(step - 1)))
+        .login("rosa", PASSWORD, Some(&code(step - 1)), None)
         .await;
     assert!(replayed.is_err(), "a used code works again");
     let with = instance
         .members
-        .login("rosa", PASSWORD, Some(&code(step)))
+        .login("rosa", PASSWORD, Some(&code(step)), None)
         .await;
     assert!(with.is_ok(), "{with:?}");
 
@@ -505,7 +513,11 @@ async fn a_second_factor_is_confirmed_then_required_and_each_code_works_once() {
         )
         .await;
     assert_eq!(off.0, StatusCode::NO_CONTENT, "{}", off.1);
-    assert!(instance.members.login("rosa", PASSWORD, None).await.is_ok());
+    assert!(instance
+        .members
+        .login("rosa", PASSWORD, None, None)
+        .await
+        .is_ok());
 }
 
 /// Kilobytes of a process's memory, from /proc (`VmRSS` now, `VmHWM` at its
@@ -788,4 +800,55 @@ async fn the_admin_unlocks_an_account_someone_tried_to_lock() {
         StatusCode::SEE_OTHER
     );
     assert!(instance.members.unlock("nobody").await.is_err());
+}
+
+/// A correct login from `local` (the connecting address); the status.
+async fn right_login_from(instance: &crate::helpers::TestInstance, local: &str) -> StatusCode {
+    let client = crate::helpers::test_client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(local.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let page = client.get(instance.at("/login")).send().await.unwrap();
+    let form_cookie = set_cookie(&page, "uh_form").expect("a form cookie");
+    let csrf = csrf_field(&page.text().await.unwrap());
+    client
+        .post(instance.at("/login"))
+        .header("cookie", format!("uh_form={form_cookie}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "ada"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn someone_guessing_an_admins_password_does_not_lock_the_admin_out() {
+    let instance = crate::helpers::spawn_configured_instance_on(
+        "127.0.0.2",
+        crate::helpers::fresh_database().await,
+        &[("UNIONHALL_MEMBERS__LOGIN_MAX_FAILURES", "2")],
+    )
+    .await;
+    create_chapter(&instance, "bakers").await;
+    join(&instance, "bakers", Role::Admin, "ada").await;
+    // The stranger at 127.0.0.7 guesses until it is stopped...
+    for _ in 0..2 {
+        let status = login_from(&instance, "127.0.0.7", "127.0.0.7", "ada").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        right_login_from(&instance, "127.0.0.7").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even a right guess from there is refused now"
+    );
+    // ...while Ada, elsewhere, logs in.
+    assert_eq!(
+        right_login_from(&instance, "127.0.0.8").await,
+        StatusCode::SEE_OTHER
+    );
 }

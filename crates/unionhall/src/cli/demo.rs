@@ -382,7 +382,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
         unionhall_federation::activities::follow::follow_campaign(&a.data, &started.ap_id).await?;
     let ada = a
         .members
-        .login("ada", PASSWORD, None)
+        .login("ada", PASSWORD, None, None)
         .await
         .map_err(Error::from)?;
     let ada = principal(&a.members, &ada.secret).await?;
@@ -447,7 +447,7 @@ async fn follow_and_wait(who: &Node, target: &Node, handle: &str) -> Result<()> 
 
 /// A made-up workplace for the bakers' roster (names of no one).
 async fn roster(a: &Node) -> Result<()> {
-    let session = a.members.login("olga", PASSWORD, None).await?;
+    let session = a.members.login("olga", PASSWORD, None, None).await?;
     let olga = principal(&a.members, &session.secret).await?;
     let chapter = a.members.chapter("bakers").await?;
     let people = [
