@@ -16,6 +16,14 @@ use unionhall_store::{members as member_rows, now_millis};
 const INVITE_PREFIX: &str = "uhi_";
 const SESSION_PREFIX: &str = "uhs_";
 const TOKEN_PREFIX: &str = "uht_";
+const CALENDAR_PREFIX: &str = "uhc_";
+
+/// Whose calendar a calendar key opens: no more than that.
+#[derive(Debug, Clone)]
+pub struct CalendarOwner {
+    pub username: String,
+    pub roles: Vec<(url::Url, Role)>,
+}
 
 /// A new invitation: the secret goes into the link and is not kept.
 #[derive(Debug, Clone)]
@@ -559,6 +567,42 @@ impl Members {
             return Err(err);
         }
         Ok(())
+    }
+
+    /// A new address key for the caller's calendar (the old one stops
+    /// working). It opens that calendar and nothing else.
+    pub async fn new_calendar_key(&self, principal: &Principal) -> Result<String> {
+        let key = secrets::new_secret(CALENDAR_PREFIX)?;
+        store::set_calendar_key(
+            &self.store,
+            principal.account_id,
+            &secrets::hash_secret(&key),
+        )
+        .await?;
+        Ok(key)
+    }
+
+    /// Whose calendar `key` opens, if it is a live calendar key.
+    pub async fn calendar_owner(&self, key: &str) -> Result<Option<CalendarOwner>> {
+        if !key.starts_with(CALENDAR_PREFIX) {
+            return Ok(None);
+        }
+        let Some(account_id) =
+            store::account_of_calendar_key(&self.store, &secrets::hash_secret(key)).await?
+        else {
+            return Ok(None);
+        };
+        let via = Via::Token {
+            id: 0,
+            scope: TokenScope::Read,
+        };
+        Ok(self
+            .principal(account_id, via)
+            .await?
+            .map(|p| CalendarOwner {
+                username: p.username,
+                roles: p.roles,
+            }))
     }
 
     /// Changes the caller's password, asking for the current one (and the

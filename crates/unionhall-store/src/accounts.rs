@@ -88,6 +88,10 @@ pub async fn set_password_hash(conn: &mut AnyConnection, id: i64, hash: &str) ->
 /// transaction (with the change of password that calls for it).
 pub async fn revoke_credentials_in(conn: &mut AnyConnection, account_id: i64) -> Result<()> {
     let now = now_millis();
+    sqlx::query("DELETE FROM calendar_keys WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
     for table in ["sessions", "api_tokens"] {
         sqlx::query(&format!(
             "UPDATE {table} SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL"
@@ -98,6 +102,33 @@ pub async fn revoke_credentials_in(conn: &mut AnyConnection, account_id: i64) ->
         .await?;
     }
     Ok(())
+}
+
+/// Gives an account a new calendar key (the hash of it), replacing any.
+pub async fn set_calendar_key(store: &Store, account_id: i64, key_hash: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO calendar_keys (account_id, key_hash, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id) DO UPDATE SET key_hash = excluded.key_hash, \
+         created_at = excluded.created_at",
+    )
+    .bind(account_id)
+    .bind(key_hash)
+    .bind(now_millis())
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// The account a calendar key (its hash) belongs to.
+pub async fn account_of_calendar_key(store: &Store, key_hash: &str) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query("SELECT account_id FROM calendar_keys WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(store.pool())
+            .await?
+            .map(|row| row.try_get("account_id"))
+            .transpose()?,
+    )
 }
 
 /// An account's role in one group.

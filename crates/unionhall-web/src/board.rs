@@ -32,7 +32,15 @@ impl Readers {
     /// The groups `principal` has a role in, and the bodies their chapters
     /// belong to.
     pub async fn of(store: &Store, principal: &Principal) -> Result<Self, AppError> {
-        let groups: Vec<Url> = principal.roles.iter().map(|(g, _)| g.clone()).collect();
+        Self::of_roles(store, &principal.roles).await
+    }
+
+    /// [`Readers::of`] for an account's roles.
+    pub async fn of_roles(
+        store: &Store,
+        roles: &[(Url, unionhall_domain::Role)],
+    ) -> Result<Self, AppError> {
+        let groups: Vec<Url> = roles.iter().map(|(g, _)| g.clone()).collect();
         let mut bodies = Vec::new();
         for group in &groups {
             for membership in unions::bodies_of(store, group).await? {

@@ -198,32 +198,49 @@ async fn chapters_answer_a_coordinated_action_and_everyone_sees_the_tally() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 
-    // The action is in the member's own calendar (by a read token).
-    let (_, token) = miller_member
-        .post(
-            "/api/v1/me/tokens",
-            json!({"name": "calendar", "scope": "read", "password": crate::members::PASSWORD}),
-        )
-        .await;
+    // The action is in the member's own calendar, at its own address.
+    let (status, made) = miller_member.post("/api/v1/me/calendar", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let address = url::Url::parse(made["url"].as_str().unwrap()).unwrap();
     let ics = b
         .client
-        .get(b.at(&format!(
-            "/api/v1/me/calendar.ics?token={}",
-            token["token"].as_str().unwrap()
-        )))
+        .get(b.at(&format!("{}?{}", address.path(), address.query().unwrap())))
         .send()
         .await
         .unwrap();
     assert_eq!(ics.status(), StatusCode::OK);
     let ics = ics.text().await.unwrap();
     assert!(ics.contains("SUMMARY:Walk out at noon\r\n"), "{ics}");
-    let refused = b
+    // Its key opens nothing else, and an API token does not open it.
+    let key = address
+        .query()
+        .unwrap()
+        .trim_start_matches("key=")
+        .to_owned();
+    let elsewhere = b
         .client
-        .get(b.at("/api/v1/me/calendar.ics?token=uht_wrong"))
+        .get(b.at("/api/v1/me"))
+        .bearer_auth(&key)
         .send()
         .await
         .unwrap();
-    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(elsewhere.status(), StatusCode::UNAUTHORIZED);
+    let (_, token) = miller_member
+        .post(
+            "/api/v1/me/tokens",
+            json!({"name": "cli", "scope": "read", "password": crate::members::PASSWORD}),
+        )
+        .await;
+    let with_token = b
+        .client
+        .get(b.at(&format!(
+            "/api/v1/me/calendar.ics?key={}",
+            token["token"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_token.status(), StatusCode::UNAUTHORIZED);
 
     for instance in [a, b, c] {
         instance.stop().await;

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/me/sessions/{id}", delete(revoke_session))
         .route("/api/v1/me/password", post(change_password))
+        .route("/api/v1/me/calendar", post(new_calendar_key))
         .route("/api/v1/me/tokens", get(tokens).post(create_token))
         .route("/api/v1/me/tokens/{id}", delete(revoke_token))
         .route("/api/v1/me/totp", post(begin_totp))
@@ -175,6 +176,20 @@ async fn create_token(
         StatusCode::CREATED,
         Json(json!({ "id": id, "token": token, "scope": scope.as_str() })),
     ))
+}
+
+/// A new address for the caller's calendar (the old one stops working).
+async fn new_calendar_key(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let key = state.members.new_calendar_key(&principal).await?;
+    let url = state
+        .config
+        .public_url
+        .join(&format!("/api/v1/me/calendar.ics?key={key}"))
+        .map_err(|err| AppError::Internal(err.to_string()))?;
+    Ok((StatusCode::CREATED, Json(json!({ "url": url }))))
 }
 
 #[derive(Deserialize)]

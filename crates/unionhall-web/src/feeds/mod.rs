@@ -2,9 +2,10 @@
 //! calls for support, strikes), iCalendar for its pickets and picket shifts
 //! (anything public with a time), so members can subscribe in their feed reader
 //! or add them to their calendar. Those are public things only: a feed is for
-//! anyone. A member's own calendar (every call with a time this instance has,
-//! and the coordinated actions of the bodies their chapters belong to) needs an
-//! API token, in the address since calendar apps send no headers.
+//! anyone. A member's own calendar (the calls with a time meant for them, and
+//! the coordinated actions of the bodies their chapters belong to) needs the
+//! calendar's own key, in the address since calendar apps send no headers; it
+//! opens nothing else.
 
 mod atom;
 mod ical;
@@ -130,23 +131,34 @@ async fn calendar(
 }
 
 #[derive(serde::Deserialize)]
-struct TokenQuery {
+struct KeyQuery {
     #[serde(default)]
-    token: String,
+    key: String,
 }
 
-/// A member's calendar: `?token=uht_…` (a read token is enough).
+/// A member's calendar: `?key=uhc_…`, the calendar's own key (`POST
+/// /api/v1/me/calendar` makes one), which opens nothing else: people paste
+/// this address into calendar services. The calls in it are those meant for
+/// the member (`board::Readers`).
 async fn my_calendar(
     State(state): State<AppState>,
-    axum::extract::Query(query): axum::extract::Query<TokenQuery>,
+    axum::extract::Query(query): axum::extract::Query<KeyQuery>,
 ) -> Result<impl IntoResponse, AppError> {
     let principal = state
         .members
-        .authenticate_token(&query.token)
+        .calendar_owner(&query.key)
         .await?
-        .ok_or_else(|| AppError::Unauthorized("add ?token= with an API token of yours".into()))?;
+        .ok_or_else(|| {
+            AppError::Unauthorized(
+                "add ?key= with your calendar's key (POST /api/v1/me/calendar makes one)".into(),
+            )
+        })?;
+    let readers = crate::board::Readers::of_roles(&state.store, &principal.roles).await?;
     let mut events = Vec::new();
     for row in calls::all(&state.store).await? {
+        if !readers.may_read(&row) {
+            continue;
+        }
         let record = call::record_of(&row)?;
         let Some(starts_at) = record.starts_at else {
             continue;
