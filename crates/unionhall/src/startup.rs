@@ -152,14 +152,14 @@ pub async fn open_store(settings: &Settings) -> Result<Store> {
     .await?)
 }
 
-/// The members service, with its key ring checked against the records: a
-/// missing key stops the start with a clear message.
+/// The members service, with its key ring checked against the database
+/// (`keys::open_keyring`): a missing or different key stops the start with a
+/// clear message.
 pub async fn open_members(
     settings: &Settings,
     store: &Store,
 ) -> Result<unionhall_members::Members> {
-    let keyring = unionhall_members::keys::load_keyring(&settings.member_keys())?;
-    unionhall_members::keys::check_keys_in_use(store, &keyring).await?;
+    let keyring = unionhall_members::keys::open_keyring(store, &settings.member_keys()).await?;
     Ok(unionhall_members::Members::new(
         store.clone(),
         keyring,

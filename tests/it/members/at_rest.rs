@@ -249,3 +249,55 @@ fn admin_principal(group: &unionhall_members::Group) -> unionhall_members::Princ
         },
     }
 }
+
+/// The member-data key at start: a missing key file is not replaced by a new
+/// key over sealed data, and a process with another key than the database's
+/// is refused, so two processes with different keys never both serve.
+#[tokio::test]
+async fn a_missing_or_different_key_stops_the_start_and_writes_no_new_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("member.key");
+    let db = crate::helpers::fresh_database().await;
+    let store = crate::helpers::open_store(&db).await;
+    store.migrate().await.unwrap();
+    let from_file = unionhall_members::keys::KeySettings {
+        key_file: key_file.clone(),
+        ..Default::default()
+    };
+    // First start: the key file is made, and the database remembers its key.
+    let keyring = unionhall_members::keys::open_keyring(&store, &from_file)
+        .await
+        .unwrap();
+    assert!(key_file.exists());
+    let members = unionhall_members::Members::new(
+        store.clone(),
+        keyring,
+        unionhall_members::Policy {
+            session_hours: 1,
+            token_days: 1,
+            invite_hours: 1,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+        },
+    );
+    drop(members);
+
+    // Another process with a key of its own is refused.
+    let other = unionhall_members::keys::KeySettings {
+        key: crate::helpers::TEST_MEMBER_KEY.into(),
+        ..Default::default()
+    };
+    let refused = unionhall_members::keys::open_keyring(&store, &other)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("same key"), "{refused}");
+
+    // The key file lost: no new key is written over the database's data.
+    std::fs::remove_file(&key_file).unwrap();
+    let refused = unionhall_members::keys::open_keyring(&store, &from_file)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("is missing"), "{refused}");
+    assert!(!key_file.exists(), "a new key file was written");
+    store.close().await;
+}

@@ -79,7 +79,12 @@ pub async fn account(settings: &Settings, command: AccountCommand) -> Result<()>
 pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()> {
     match command {
         MembersCommand::GenerateKey { file } => {
-            write_key_file(&file, &generate_key()?)?;
+            if !write_key_file(&file, &generate_key()?)? {
+                return Err(Error::Usage(format!(
+                    "{} exists already: a key file is never overwritten",
+                    file.display()
+                )));
+            }
             println!("wrote a new key to {}", file.display());
             Ok(())
         }
