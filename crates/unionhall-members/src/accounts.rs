@@ -74,10 +74,10 @@ async fn verify_password(stored: String, password: String) -> Result<bool> {
 }
 
 /// Password hashes are computed on a few threads of their own, one per core,
-/// whoever asks. Each takes 19 MiB: a flood of logins (160 failed logins at
-/// once once took 1.7 GB) cannot take the server's memory, and since only
-/// each thread hashes in one buffer of its own, allocated once.
-/// Callers queue for them; past `MOST_QUEUED` they are told to come back.
+/// whoever asks, each in one 19 MiB buffer of its own, allocated once: a flood
+/// of logins (160 failed logins at once once took 1.7 GB) cannot take the
+/// server's memory. Callers queue for them; past `MOST_QUEUED` they are told
+/// to come back.
 struct HashingThreads {
     jobs: std::sync::mpsc::SyncSender<HashingJob>,
 }
