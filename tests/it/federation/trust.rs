@@ -37,6 +37,19 @@ fn a_call(title: &str) -> CallForSupport {
     }
 }
 
+/// The chapter "bakers" of `instance` posts a call, as its operator.
+async fn post_bakers_call(instance: &TestInstance, title: &str, audience: Audience) -> CallRow {
+    call::publish_call(
+        &instance.data,
+        &unionhall_domain::Authority::Operator,
+        "bakers",
+        a_call(title),
+        audience,
+    )
+    .await
+    .unwrap()
+}
+
 async fn body_on(instance: &TestInstance, handle: &str) -> ActorRow {
     create_group(
         &instance.store,
@@ -140,15 +153,7 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
     let mallory = create_chapter(&b, "mallory").await;
     let millers = create_chapter(&c, "millers").await;
     let other_body = body_on(&c, "otherbody").await;
-    let our_call = call::publish_call(
-        &a.data,
-        &unionhall_domain::Authority::Operator,
-        "bakers",
-        a_call("Feed the line"),
-        Audience::Public,
-    )
-    .await
-    .unwrap();
+    let our_call = post_bakers_call(&a, "Feed the line", Audience::Public).await;
     let our_strike = strike::announce_strike(
         &a.data,
         &unionhall_domain::Authority::Operator,
@@ -412,15 +417,7 @@ async fn pledge_totals_come_only_from_related_chapters_within_bounds() {
     let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
     create_chapter(&a, "bakers").await;
     let mallory = create_chapter(&b, "mallory").await;
-    let our_call = call::publish_call(
-        &a.data,
-        &unionhall_domain::Authority::Operator,
-        "bakers",
-        a_call("Feed the line"),
-        Audience::Public,
-    )
-    .await
-    .unwrap();
+    let our_call = post_bakers_call(&a, "Feed the line", Audience::Public).await;
     let total = |n: &str, people: u64| {
         json!({"type": "Update", "id": format!("{}activities/{n}", b.url), "actor": mallory.ap_id,
             "to": [our_call.author],
@@ -567,20 +564,13 @@ async fn a_relayed_call_is_proven_by_its_authors_proof_while_its_server_is_down(
         .await
         .unwrap();
     }
-    let union_call = |title: &str| {
-        call::publish_call(
-            &x.data,
-            &unionhall_domain::Authority::Operator,
-            "bakers",
-            a_call(title),
-            Audience::Union(body.ap_id.clone()),
-        )
-    };
+    let union_call =
+        |title: &'static str| post_bakers_call(&x, title, Audience::Union(body.ap_id.clone()));
 
     // With every server up: the body relays the call with the chapter's proof,
     // and Z takes it as a union call (Z could not fetch it from X: it is not
     // in the call's audience, the body is).
-    let first = union_call("Feed the line").await.unwrap();
+    let first = union_call("Feed the line").await;
     let relayed = wait_for_call(&z, &first.ap_id).await;
     assert_eq!(relayed.audience, Audience::Union(body.ap_id.clone()));
 
@@ -588,7 +578,7 @@ async fn a_relayed_call_is_proven_by_its_authors_proof_while_its_server_is_down(
     // the body's retried relay is proven by the proof alone.
     let z_addr = z.addr;
     let z_db = z.stop().await;
-    let second = union_call("Second shift needs people").await.unwrap();
+    let second = union_call("Second shift needs people").await;
     wait_for_call(&y, &second.ap_id).await;
     x.stop().await;
     let z = crate::helpers::respawn_instance_at(z_addr, z_db).await;

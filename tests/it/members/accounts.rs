@@ -646,36 +646,6 @@ async fn tokens_need_the_password_end_with_the_sessions_and_expire() {
     assert_eq!(me_with(old).await, StatusCode::UNAUTHORIZED);
 }
 
-/// A failed login from `local` (the connecting address), claiming to forward
-/// `forwarded`; the answer's status.
-async fn login_from(
-    instance: &crate::helpers::TestInstance,
-    local: &str,
-    forwarded: &str,
-    username: &str,
-) -> StatusCode {
-    let client = crate::helpers::test_client_builder()
-        .local_address(local.parse::<std::net::IpAddr>().unwrap())
-        .build()
-        .unwrap();
-    let page = client.get(instance.at("/login")).send().await.unwrap();
-    let form_cookie = set_cookie(&page, "uh_form").expect("a form cookie");
-    let csrf = csrf_field(&page.text().await.unwrap());
-    client
-        .post(instance.at("/login"))
-        .header("cookie", format!("uh_form={form_cookie}"))
-        .header("x-forwarded-for", forwarded)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", username),
-            ("password", "a wrong password"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_is_counted_and_others_cannot_pick_an_address() {
     // One failure per username, so ten per address.
@@ -690,22 +660,62 @@ async fn behind_a_trusted_proxy_each_client_is_counted_and_others_cannot_pick_an
     .await;
     // Through the proxy: one client guessing is stopped...
     for n in 0..10 {
-        let status = login_from(&instance, "127.0.0.7", "203.0.113.5", &format!("a{n}")).await;
+        let status = login_form_from(
+            &instance.url,
+            Some("127.0.0.7"),
+            Some("203.0.113.5"),
+            &format!("a{n}"),
+            "a wrong password",
+        )
+        .await
+        .status();
         assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
     }
-    let stopped = login_from(&instance, "127.0.0.7", "203.0.113.5", "a10").await;
+    let stopped = login_form_from(
+        &instance.url,
+        Some("127.0.0.7"),
+        Some("203.0.113.5"),
+        "a10",
+        "a wrong password",
+    )
+    .await
+    .status();
     assert_eq!(stopped, StatusCode::TOO_MANY_REQUESTS);
     // ...and another client of the same proxy is not.
-    let other = login_from(&instance, "127.0.0.7", "203.0.113.9", "b0").await;
+    let other = login_form_from(
+        &instance.url,
+        Some("127.0.0.7"),
+        Some("203.0.113.9"),
+        "b0",
+        "a wrong password",
+    )
+    .await
+    .status();
     assert_eq!(other, StatusCode::UNAUTHORIZED);
     // A client that is no trusted proxy gains nothing by sending the header:
     // its own address is counted.
     for n in 0..10 {
         let forged = format!("198.51.100.{n}");
-        let status = login_from(&instance, "127.0.0.8", &forged, &format!("c{n}")).await;
+        let status = login_form_from(
+            &instance.url,
+            Some("127.0.0.8"),
+            Some(&forged),
+            &format!("c{n}"),
+            "a wrong password",
+        )
+        .await
+        .status();
         assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
     }
-    let stopped = login_from(&instance, "127.0.0.8", "198.51.100.77", "c10").await;
+    let stopped = login_form_from(
+        &instance.url,
+        Some("127.0.0.8"),
+        Some("198.51.100.77"),
+        "c10",
+        "a wrong password",
+    )
+    .await
+    .status();
     assert_eq!(stopped, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -802,30 +812,6 @@ async fn the_admin_unlocks_an_account_someone_tried_to_lock() {
     assert!(instance.members.unlock("nobody").await.is_err());
 }
 
-/// A correct login from `local` (the connecting address); the status.
-async fn right_login_from(instance: &crate::helpers::TestInstance, local: &str) -> StatusCode {
-    let client = crate::helpers::test_client_builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .local_address(local.parse::<std::net::IpAddr>().unwrap())
-        .build()
-        .unwrap();
-    let page = client.get(instance.at("/login")).send().await.unwrap();
-    let form_cookie = set_cookie(&page, "uh_form").expect("a form cookie");
-    let csrf = csrf_field(&page.text().await.unwrap());
-    client
-        .post(instance.at("/login"))
-        .header("cookie", format!("uh_form={form_cookie}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "ada"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
 #[tokio::test]
 async fn someone_guessing_an_admins_password_does_not_lock_the_admin_out() {
     let instance = crate::helpers::spawn_configured_instance_on(
@@ -838,17 +824,29 @@ async fn someone_guessing_an_admins_password_does_not_lock_the_admin_out() {
     join(&instance, "bakers", Role::Admin, "ada").await;
     // The stranger at 127.0.0.7 guesses until it is stopped...
     for _ in 0..2 {
-        let status = login_from(&instance, "127.0.0.7", "127.0.0.7", "ada").await;
+        let status = login_form_from(
+            &instance.url,
+            Some("127.0.0.7"),
+            None,
+            "ada",
+            "a wrong password",
+        )
+        .await
+        .status();
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     assert_eq!(
-        right_login_from(&instance, "127.0.0.7").await,
+        login_form_from(&instance.url, Some("127.0.0.7"), None, "ada", PASSWORD)
+            .await
+            .status(),
         StatusCode::TOO_MANY_REQUESTS,
         "even a right guess from there is refused now"
     );
     // ...while Ada, elsewhere, logs in.
     assert_eq!(
-        right_login_from(&instance, "127.0.0.8").await,
+        login_form_from(&instance.url, Some("127.0.0.8"), None, "ada", PASSWORD)
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
 }

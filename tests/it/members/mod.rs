@@ -149,7 +149,26 @@ pub async fn accept_logged_in(account: &Account, link: &Url) -> reqwest::Respons
 
 /// Logs in through the login form; the response is returned for tests of it.
 pub async fn login_form(base: &Url, username: &str, password: &str) -> reqwest::Response {
-    let client = browser();
+    login_form_from(base, None, None, username, password).await
+}
+
+/// [`login_form`] from the connecting address `local` (a loopback address),
+/// with an `X-Forwarded-For` of `forwarded` if given.
+pub async fn login_form_from(
+    base: &Url,
+    local: Option<&str>,
+    forwarded: Option<&str>,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let client = match local {
+        Some(local) => crate::helpers::test_client_builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(local.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap(),
+        None => browser(),
+    };
     let page = client
         .get(base.join("/login").unwrap())
         .send()
@@ -157,17 +176,20 @@ pub async fn login_form(base: &Url, username: &str, password: &str) -> reqwest::
         .unwrap();
     let form_cookie = set_cookie(&page, "uh_form").expect("a form cookie");
     let csrf = csrf_field(&page.text().await.unwrap());
-    client
+    let mut post = client
         .post(base.join("/login").unwrap())
-        .header("cookie", format!("uh_form={form_cookie}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", username),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
+        .header("cookie", format!("uh_form={form_cookie}"));
+    if let Some(forwarded) = forwarded {
+        post = post.header("x-forwarded-for", forwarded);
+    }
+    post.form(&[
+        ("csrf", csrf.as_str()),
+        ("username", username),
+        ("password", password),
+    ])
+    .send()
+    .await
+    .unwrap()
 }
 
 /// The account behind a session cookie, with its CSRF token from /api/v1/me.
