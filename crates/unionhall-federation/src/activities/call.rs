@@ -6,8 +6,8 @@
 
 use super::audience::public;
 use super::{
-    authorize, envelope, first_time, local_group, parse_time, receive, relay, rfc3339, same_actor,
-    wake,
+    authorize, envelope, first_time, local_group_for, parse_time, receive, relay, rfc3339,
+    same_actor, wake,
 };
 use super::{Audience, Received};
 use crate::delivery::enqueue;
@@ -264,13 +264,15 @@ pub async fn publish_call(
     call: CallForSupport,
     audience: Audience,
 ) -> Result<CallRow> {
-    let author = local_group(data, handle, ActorKind::Chapter).await?;
-    authorize(
+    let author = local_group_for(
+        data,
         by,
-        &author.ap_id,
+        handle,
+        ActorKind::Chapter,
         Permission::PostForGroup,
         "post for this chapter",
-    )?;
+    )
+    .await?;
     let call = call.validated()?;
     let mut tx = data.store.begin_write().await?;
     if let Audience::Union(body) = &audience {

@@ -4,7 +4,7 @@
 //! once for all its members; who follows stays local.
 
 use super::audience::public;
-use super::{authorize, local_group, rfc3339};
+use super::{authorize, local_group_for, rfc3339};
 use super::{receive, wake, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
@@ -56,13 +56,15 @@ pub async fn start(
     handle: &str,
     campaign: Campaign,
 ) -> Result<CampaignRow> {
-    let author = local_group(data, handle, ActorKind::Chapter).await?;
-    authorize(
+    let author = local_group_for(
+        data,
         by,
-        &author.ap_id,
+        handle,
+        ActorKind::Chapter,
         Permission::PostForGroup,
         "post for this chapter",
-    )?;
+    )
+    .await?;
     let campaign = campaign.validated()?;
     let record =
         serde_json::to_string(&campaign).map_err(|err| Error::Internal(err.to_string()))?;

@@ -85,6 +85,21 @@ pub(crate) fn authorize(
     }
 }
 
+/// One of our groups of `kind` by its handle, if `by` may do `what` there
+/// (`permission`): 404 for no such group, 403 for no such right.
+pub(crate) async fn local_group_for(
+    data: &Data,
+    by: &Authority,
+    handle: &str,
+    kind: unionhall_domain::ActorKind,
+    permission: Permission,
+    what: &str,
+) -> Result<unionhall_store::actors::ActorRow> {
+    let group = local_group(data, handle, kind).await?;
+    authorize(by, &group.ap_id, permission, what)?;
+    Ok(group)
+}
+
 /// Records `id` as received inside the handler's transaction. False means a
 /// concurrent redelivery already applied it: the caller changes nothing.
 pub(crate) async fn first_time(conn: &mut Connection, id: &Url, actor: &Url) -> Result<bool> {

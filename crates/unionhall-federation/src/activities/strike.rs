@@ -5,7 +5,7 @@
 
 use super::audience::public;
 use super::call::{close_shifts, insert_call};
-use super::{authorize, envelope, local_group, parse_time, receive, relay, rfc3339, wake};
+use super::{authorize, envelope, local_group_for, parse_time, receive, relay, rfc3339, wake};
 use super::{Audience, Received};
 use crate::delivery::enqueue;
 use crate::protocol::call::SourceJson;
@@ -230,13 +230,15 @@ pub async fn announce_strike(
     handle: &str,
     strike: Strike,
 ) -> Result<StrikeRow> {
-    let author = local_group(data, handle, ActorKind::Chapter).await?;
-    authorize(
+    let author = local_group_for(
+        data,
         by,
-        &author.ap_id,
+        handle,
+        ActorKind::Chapter,
         Permission::PostForGroup,
         "post for this chapter",
-    )?;
+    )
+    .await?;
     let strike = strike.validated()?;
     let ap_id = data.urls.new_strike_id();
     let history = [StrikeUpdate {

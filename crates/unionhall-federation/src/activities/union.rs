@@ -3,7 +3,7 @@
 //! The body relays (Announce, as FEP-1b12 groups do) what a member chapter
 //! addresses to it (calls for support, strikes), to every other member.
 
-use super::{authorize, first_time, local_group, resolve, wake};
+use super::{first_time, local_group, local_group_for, resolve, wake};
 use crate::delivery::enqueue_to;
 use crate::protocol::activities::{Answer, Answered};
 use crate::protocol::{Accept, Join, Leave, Reject};
@@ -48,13 +48,15 @@ pub async fn apply(
     chapter_handle: &str,
     body: &str,
 ) -> Result<Membership> {
-    let chapter = local_group(data, chapter_handle, ActorKind::Chapter).await?;
-    authorize(
+    let chapter = local_group_for(
+        data,
         by,
-        &chapter.ap_id,
+        chapter_handle,
+        ActorKind::Chapter,
         Permission::ManageRoles,
         "decide for this chapter",
-    )?;
+    )
+    .await?;
     let body = find_body(data, body).await?;
     let join = Join::new(
         data.urls.new_activity_id(),
@@ -122,8 +124,15 @@ pub async fn decide(
     chapter: &Url,
     admit: bool,
 ) -> Result<()> {
-    let body = local_group(data, body_handle, ActorKind::Union).await?;
-    authorize(by, &body.ap_id, Permission::AdmitChapters, "admit chapters")?;
+    let body = local_group_for(
+        data,
+        by,
+        body_handle,
+        ActorKind::Union,
+        Permission::AdmitChapters,
+        "admit chapters",
+    )
+    .await?;
     let mut tx = data.store.begin_write().await?;
     let membership = unions::get(&mut tx, Side::Body, &body.ap_id, chapter)
         .await?
@@ -210,13 +219,15 @@ pub(crate) async fn receive_answer(
 
 /// A chapter of ours leaves a body (or withdraws its application).
 pub async fn leave(data: &Data, by: &Authority, chapter_handle: &str, body: &Url) -> Result<()> {
-    let chapter = local_group(data, chapter_handle, ActorKind::Chapter).await?;
-    authorize(
+    let chapter = local_group_for(
+        data,
         by,
-        &chapter.ap_id,
+        chapter_handle,
+        ActorKind::Chapter,
         Permission::ManageRoles,
         "decide for this chapter",
-    )?;
+    )
+    .await?;
     let mut tx = data.store.begin_write().await?;
     if !unions::remove(&mut tx, Side::Chapter, body, &chapter.ap_id).await? {
         return Err(Error::NotFound(format!(
