@@ -44,11 +44,9 @@ pub fn load_keyring(settings: &KeySettings) -> Result<Keyring> {
 pub async fn open_keyring(store: &Store, settings: &KeySettings) -> Result<Keyring> {
     const MEMBER_KEY_ID: &str = "member_key_id";
     let recorded = unionhall_store::instance::get(store, MEMBER_KEY_ID).await?;
-    let sealed = !unionhall_store::members::key_ids_in_use(store)
-        .await?
-        .is_empty();
+    let in_use = unionhall_store::members::key_ids_in_use(store).await?;
     let from_file = settings.key.trim().is_empty();
-    if from_file && !settings.key_file.exists() && (sealed || recorded.is_some()) {
+    if from_file && !settings.key_file.exists() && (!in_use.is_empty() || recorded.is_some()) {
         return Err(Error::Config(format!(
             "the key file {} is missing, and this database holds member data sealed with \
              its key: restore the file (or set members.key); a new key would open none of it",
@@ -56,7 +54,7 @@ pub async fn open_keyring(store: &Store, settings: &KeySettings) -> Result<Keyri
         )));
     }
     let keyring = load_keyring(settings)?;
-    check_keys_in_use(store, &keyring).await?;
+    refuse_unknown_keys(&in_use, &keyring)?;
     let current = keyring.current_id().to_owned();
     let recorded = unionhall_store::instance::get_or_set(store, MEMBER_KEY_ID, &current).await?;
     if recorded != current {
@@ -75,10 +73,10 @@ pub async fn open_keyring(store: &Store, settings: &KeySettings) -> Result<Keyri
 
 /// Refuses to start when some record is sealed with a key that is not
 /// configured: better a clear error now than unreadable records later.
-pub async fn check_keys_in_use(store: &Store, keyring: &Keyring) -> Result<()> {
-    let missing: Vec<String> = unionhall_store::members::key_ids_in_use(store)
-        .await?
-        .into_iter()
+fn refuse_unknown_keys(in_use: &[String], keyring: &Keyring) -> Result<()> {
+    let missing: Vec<&str> = in_use
+        .iter()
+        .map(String::as_str)
         .filter(|id| !keyring.knows(id))
         .collect();
     if missing.is_empty() {
