@@ -74,6 +74,9 @@ pub enum Outcome {
     Retry {
         retry_at: i64,
         error: String,
+        /// The peer failed (down, erroring); false when it is up and asked
+        /// for the activity later (425), which says nothing of its health.
+        peer_failed: bool,
     },
     /// Give up: refused by the peer, or expired.
     Dead {
@@ -118,7 +121,9 @@ pub async fn record(
     for (id, outcome) in outcomes {
         let query = match outcome {
             Outcome::Delivered => continue,
-            Outcome::Retry { retry_at, error } => sqlx::query(
+            Outcome::Retry {
+                retry_at, error, ..
+            } => sqlx::query(
                 "UPDATE deliveries SET next_attempt_at = $2, locked_until = NULL, \
                  attempts = attempts + 1, last_error = $3 WHERE id = $1",
             )

@@ -228,25 +228,34 @@ async fn deliver(
         Ok(Some(_)) => return Outcome::Dropped,
         Ok(None) => {}
         Err(err) => {
-            return retry_later(shared, row, format!("reading the federation policy: {err}"))
+            return retry_later(
+                shared,
+                row,
+                format!("reading the federation policy: {err}"),
+                true,
+            )
         }
     }
     let peer = peer_slots(shared, &row.host);
     let (Ok(_turn), Ok(_slot)) = (peer.acquire().await, slots.acquire().await) else {
-        return retry_later(shared, row, "delivery slots closed".into());
+        return retry_later(shared, row, "delivery slots closed".into(), true);
     };
     match attempt(shared, row, outgoing).await {
         Ok(()) => Outcome::Delivered,
         Err(Attempt::Refused(error)) => Outcome::Dead { error },
-        Err(Attempt::Failed(error)) => retry_later(shared, row, error),
+        Err(Attempt::Failed(error)) => retry_later(shared, row, error, true),
+        Err(Attempt::NotYet(error)) => retry_later(shared, row, error, false),
     }
 }
 
 enum Attempt {
     /// The peer answered that it will never take this (4xx other than 401/408/425/429).
     Refused(String),
-    /// Worth trying again: network errors, timeouts, 5xx, 401, 408, 425, 429.
+    /// Worth trying again: network errors, timeouts, 5xx, 401, 408, 429.
     Failed(String),
+    /// The peer is up and asks for it later (425: a union body's relay that
+    /// overtook its Accept): tried again, the peer not counted as failing.
+    NotYet(String),
 }
 
 async fn attempt(
@@ -309,9 +318,10 @@ async fn attempt(
     let text: String = String::from_utf8_lossy(&start).chars().take(200).collect();
     let error = format!("{status}: {text}");
     // 401 is retried too: the peer may hold our old key after a rotation, and
-    // fetches the new one when its copy has aged. 425: the peer asks for it
-    // later (a union body's relay that overtook its Accept).
-    if status.is_client_error() && !matches!(status.as_u16(), 401 | 408 | 425 | 429) {
+    // fetches the new one when its copy has aged.
+    if status == reqwest::StatusCode::TOO_EARLY {
+        Err(Attempt::NotYet(error))
+    } else if status.is_client_error() && !matches!(status.as_u16(), 401 | 408 | 429) {
         Err(Attempt::Refused(error))
     } else {
         Err(Attempt::Failed(error))
@@ -324,7 +334,7 @@ fn backoff(base: Duration, max: Duration, failures: i64) -> Duration {
     base.saturating_mul(factor).min(max)
 }
 
-fn retry_later(shared: &Shared, row: &Claimed, error: String) -> Outcome {
+fn retry_later(shared: &Shared, row: &Claimed, error: String, peer_failed: bool) -> Outcome {
     let settings = &shared.data.settings;
     let now = now_millis();
     if now - row.created_at > settings.delivery_expiry.as_millis() as i64 {
@@ -339,6 +349,7 @@ fn retry_later(shared: &Shared, row: &Claimed, error: String) -> Outcome {
     Outcome::Retry {
         retry_at: now + wait.as_millis() as i64,
         error,
+        peer_failed,
     }
 }
 
@@ -389,7 +400,9 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Clai
             match outcome {
                 Outcome::Delivered => {}
                 // A peer that answered "not yet" is up and well.
-                Outcome::Retry { error, .. } if error.starts_with("425 ") => {}
+                Outcome::Retry {
+                    peer_failed: false, ..
+                } => {}
                 Outcome::Retry { error, .. } => {
                     tracing::debug!(inbox = %claimed.inbox, "delivery failed, will retry: {error}");
                     match deliveries::peer_failed(store, &claimed.host, error).await {
