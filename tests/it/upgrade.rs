@@ -31,6 +31,10 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "ALTER TABLE login_failures DROP COLUMN source",
     // 20261204000016_calendar_keys
     "DROP TABLE calendar_keys",
+    // 20261204000017_instance_admins
+    "DROP TABLE instance_admins",
+    // 20261204000018_account_resets
+    "DROP TABLE account_resets",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -51,7 +55,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 4,
+        later, 6,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();
@@ -77,6 +81,7 @@ fn admin_of(group: &Group) -> Principal {
         username: "upgrade-test".into(),
         member_id: None,
         roles: vec![(group.ap_id.clone(), Role::Admin)],
+        instance_admin: false,
         via: Via::Token {
             id: 0,
             scope: TokenScope::Write,

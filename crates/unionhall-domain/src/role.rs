@@ -1,6 +1,8 @@
 //! Who may do what: roles per chapter or union body, and the one table that maps
 //! them to permissions. Every route and command asks [`Role::allows`]; the table in
-//! ARCHITECTURE.md is this function written out, and a test keeps them in step.
+//! docs/api.md is this function written out, and a test keeps them in step.
+//! What concerns the whole instance (its federation policy, its chapters) is no
+//! role in a group: it belongs to instance admins (`Principal::instance_admin`).
 
 use crate::{ActorKind, DomainError, Result};
 
@@ -42,14 +44,10 @@ pub enum Permission {
     AdmitChapters,
     /// Block a remote actor for the group; report remote posts to their server.
     Moderate,
-    /// The instance's federation policy, its report queue, removing local posts.
-    /// Held in any one group, it counts for the instance (whoever runs a chapter's
-    /// or a body's instance looks after all of it).
-    ManageFederation,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 11] = [
         Self::ViewRoster,
         Self::EditRoster,
         Self::ExportRoster,
@@ -61,7 +59,6 @@ impl Permission {
         Self::Pledge,
         Self::AdmitChapters,
         Self::Moderate,
-        Self::ManageFederation,
     ];
 }
 
@@ -103,12 +100,7 @@ impl Role {
             Self::Admin => !matches!(permission, AdmitChapters),
             Self::Officer => matches!(
                 permission,
-                PostForGroup
-                    | AdmitChapters
-                    | ManageRoles
-                    | ViewAudit
-                    | Moderate
-                    | ManageFederation
+                PostForGroup | AdmitChapters | ManageRoles | ViewAudit | Moderate
             ),
         }
     }

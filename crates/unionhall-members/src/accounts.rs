@@ -65,7 +65,7 @@ fn check_username(username: &str) -> Result<()> {
     }
 }
 
-async fn hash_password(password: String) -> Result<String> {
+pub(crate) async fn hash_password(password: String) -> Result<String> {
     with_hashing_slot(move |scratch| password::hash_in(scratch, &password)).await?
 }
 
@@ -374,7 +374,7 @@ impl Members {
             store::record_login_failure(&self.store, username, &source, since).await?;
             return Err(err);
         }
-        store::clear_login_failures(&self.store, username).await?;
+        store::clear_login_failures(&mut *self.store.acquire().await?, username).await?;
         let secret = secrets::new_secret(SESSION_PREFIX)?;
         let expires_at = now_millis() + (self.policy.session_hours as i64) * 3_600_000;
         store::insert_session(
@@ -459,6 +459,11 @@ impl Members {
             username: account.username,
             member_id: account.member_id,
             roles,
+            instance_admin: unionhall_store::instance_admins::is_instance_admin(
+                &self.store,
+                account_id,
+            )
+            .await?,
             via,
         }))
     }
@@ -632,15 +637,6 @@ impl Members {
         store::revoke_credentials_in(&mut tx, principal.account_id).await?;
         unionhall_store::commit(tx).await?;
         Ok(())
-    }
-
-    /// Lifts the lock of failed logins on an account, for the instance admin at
-    /// the command line (its owner, locked out by someone guessing).
-    pub async fn unlock(&self, username: &str) -> Result<()> {
-        store::account_by_username(&self.store, username)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("no account {username:?}")))?;
-        Ok(store::clear_login_failures(&self.store, username).await?)
     }
 
     pub async fn tokens(&self, principal: &Principal) -> Result<Vec<CredentialRow>> {

@@ -3,7 +3,9 @@
 //! - [`roster`]: member records and one-on-one logs, sealed at rest with the key
 //!   ring of [`crypto::sealing`], filtered after opening (the database sees only
 //!   ciphertext); CSV import and export in [`csv`].
-//! - [`accounts`]: invitations, logins, sessions, API tokens and roles.
+//! - [`accounts`]: invitations, logins, sessions, API tokens and roles;
+//!   [`recovery`]: what the operator does for accounts (reset links, unlocking,
+//!   instance admins).
 //! - [`audit`]: who viewed, exported or changed what, written in the same
 //!   transaction as the change.
 //! - The workplace chart: [`relationships`] between coworkers, [`assignments`]
@@ -23,6 +25,7 @@ pub mod csv;
 mod error;
 pub mod keys;
 pub mod principal;
+pub mod recovery;
 pub mod relationships;
 pub mod roster;
 mod second_factor;

@@ -64,6 +64,10 @@ pub struct Principal {
     pub username: String,
     pub member_id: Option<i64>,
     pub roles: Vec<(Url, Role)>,
+    /// The account runs the instance (granted at the command line): its
+    /// federation policy, report queue, chapters and bodies, any group's posts.
+    /// No role in a group gives this.
+    pub instance_admin: bool,
     pub via: Via,
 }
 
@@ -81,10 +85,10 @@ impl Principal {
             .map(|(_, role)| *role)
     }
 
-    /// Whether a role in any group allows `permission` (for what concerns the
-    /// whole instance, such as its federation policy).
-    pub fn require_anywhere(&self, permission: Permission, what: &str) -> Result<()> {
-        if self.roles.iter().any(|(_, role)| role.allows(permission)) {
+    /// For what concerns the whole instance, such as its federation policy:
+    /// only an instance admin, whatever roles the account holds in groups.
+    pub fn require_instance_admin(&self, what: &str) -> Result<()> {
+        if self.instance_admin {
             Ok(())
         } else {
             Err(Error::forbidden(what))

@@ -61,7 +61,7 @@ impl Members {
         if row.confirmed_at.is_some() {
             self.check_code(principal.account_id, &row, code).await?;
         }
-        store::remove_totp(&self.store, principal.account_id).await?;
+        store::remove_totp(&mut *self.store.acquire().await?, principal.account_id).await?;
         Ok(())
     }
 

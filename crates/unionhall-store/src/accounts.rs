@@ -581,10 +581,10 @@ pub async fn login_failures_since(
     })
 }
 
-pub async fn clear_login_failures(store: &Store, username: &str) -> Result<()> {
+pub async fn clear_login_failures(conn: &mut AnyConnection, username: &str) -> Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE username = $1")
         .bind(username)
-        .execute(store.pool())
+        .execute(conn)
         .await?;
     Ok(())
 }
@@ -650,10 +650,10 @@ pub async fn use_totp_step(store: &Store, account_id: i64, step: i64) -> Result<
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn remove_totp(store: &Store, account_id: i64) -> Result<bool> {
+pub async fn remove_totp(conn: &mut AnyConnection, account_id: i64) -> Result<bool> {
     let done = sqlx::query("DELETE FROM totp WHERE id = $1")
         .bind(account_id)
-        .execute(store.pool())
+        .execute(conn)
         .await?;
     Ok(done.rows_affected() > 0)
 }

@@ -10,6 +10,7 @@
 //! `TEXT`, `BLOB`/`BYTEA`. Flags are nullable timestamps (`accepted_at`), which also
 //! say when.
 
+pub mod account_resets;
 pub mod accounts;
 pub mod actions;
 pub mod actor_blocks;
@@ -25,6 +26,7 @@ mod error;
 pub mod follows;
 pub mod inbox_seen;
 pub mod instance;
+pub mod instance_admins;
 pub mod members;
 pub mod objects;
 pub mod outbox;

@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
 
 /// Pages with forms are never framed (clickjacking), never cached, load nothing
 /// from elsewhere and post only to this instance.
-fn protected(
+pub(crate) fn protected(
     status: StatusCode,
     page: &impl Template,
     set: Vec<HeaderValue>,
@@ -61,7 +61,7 @@ struct LoginPage<'a> {
 }
 
 /// A pre-login form page with its double-submit cookie.
-fn form_page<T: Template>(
+pub(crate) fn form_page<T: Template>(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,

@@ -22,6 +22,7 @@ mod metrics;
 mod middleware;
 mod objects;
 mod pages;
+mod reset_pages;
 mod state;
 
 pub use error::{AppError, ErrorBody};
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(inbox::router())
         .merge(objects::router())
         .merge(account_pages::router())
+        .merge(reset_pages::router())
         .merge(api::router())
         .merge(feeds::router())
         .merge(metrics::router())

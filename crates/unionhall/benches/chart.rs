@@ -109,6 +109,7 @@ async fn bench() {
         username: "organizer".into(),
         member_id: None,
         roles: vec![(chapter.ap_id.clone(), Role::Organizer)],
+        instance_admin: false,
         via: unionhall_members::Via::Token {
             id: 0,
             scope: unionhall_members::TokenScope::Write,

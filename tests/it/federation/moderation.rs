@@ -6,7 +6,7 @@ use super::bad_input::{post, Signed};
 use super::{create_chapter, follow_and_wait, wait_for_posts};
 use crate::cli::{run_beside_servers, unionhall};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for};
-use crate::members::join;
+use crate::members::{join, join_instance_admin};
 use reqwest::Method;
 use serde_json::json;
 use unionhall_domain::Role;
@@ -330,22 +330,27 @@ async fn an_organizer_reports_a_remote_actor_and_post_as_the_instance() {
 }
 
 #[tokio::test]
-async fn an_admin_removes_a_local_post_and_its_followers_are_told() {
+async fn an_instance_admin_removes_a_local_post_and_its_followers_are_told() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
     let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
     let bakers = create_chapter(&a, "bakers").await;
-    let admin = join(&a, "bakers", Role::Admin, "ada").await;
+    create_chapter(&a, "millers").await;
+    let admin = join_instance_admin(&a, "millers", Role::Admin, "ada").await;
     let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    // A chapter's admin does not run the instance.
+    let chapter_admin = join(&a, "bakers", Role::Admin, "bea").await;
     follow_and_wait(&b, &a, "bakers").await;
     let slip = publish_note(&a.data, "bakers", "A post that names a member by mistake")
         .await
         .unwrap();
     wait_for_posts(&b, &bakers.ap_id, 1).await;
 
-    let (status, _) = organizer
-        .post("/api/v1/admin/posts/remove", json!({"url": slip.ap_id}))
-        .await;
-    assert_eq!(status, 403);
+    for refused in [&organizer, &chapter_admin] {
+        let (status, _) = refused
+            .post("/api/v1/admin/posts/remove", json!({"url": slip.ap_id}))
+            .await;
+        assert_eq!(status, 403);
+    }
     let (status, body) = admin
         .post("/api/v1/admin/posts/remove", json!({"url": slip.ap_id}))
         .await;

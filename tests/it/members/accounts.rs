@@ -426,7 +426,7 @@ async fn api_tokens_are_scoped_shown_once_and_revocable() {
     assert_eq!(bad_scope.1["error"]["field"], "scope");
 }
 
-fn from_base32(text: &str) -> Vec<u8> {
+pub(super) fn from_base32(text: &str) -> Vec<u8> {
     let (mut out, mut buffer, mut bits) = (Vec::new(), 0u32, 0u32);
     for c in text.bytes() {
         let value = match c {

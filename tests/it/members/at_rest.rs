@@ -243,6 +243,7 @@ fn admin_principal(group: &unionhall_members::Group) -> unionhall_members::Princ
         username: "test".into(),
         member_id: None,
         roles: vec![(group.ap_id.clone(), Role::Admin)],
+        instance_admin: false,
         via: unionhall_members::Via::Token {
             id: 0,
             scope: unionhall_members::TokenScope::Write,

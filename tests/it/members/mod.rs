@@ -5,6 +5,7 @@ mod accounts;
 mod at_rest;
 mod chart;
 mod privacy;
+mod recovery;
 mod roles;
 mod roster;
 
@@ -224,6 +225,23 @@ pub async fn join(instance: &TestInstance, group: &str, role: Role, username: &s
     );
     let cookie = set_cookie(&response, "uh_session").expect("a session cookie");
     account_from_cookie(&instance.url, cookie).await
+}
+
+/// Like [`join`], for someone who also runs the instance: made an instance
+/// admin as the operator does, at the command line.
+pub async fn join_instance_admin(
+    instance: &TestInstance,
+    group: &str,
+    role: Role,
+    username: &str,
+) -> Account {
+    let account = join(instance, group, role, username).await;
+    instance
+        .members
+        .set_instance_admin(username, true)
+        .await
+        .unwrap();
+    account
 }
 
 /// A member record with a marker in every field, so that a leak of any field is

@@ -25,9 +25,17 @@ struct Case {
 const ROSTER: &[&str] = &["organizer", "admin"];
 const ADMIN: &[&str] = &["admin"];
 const OFFICER: &[&str] = &["officer"];
-/// Who runs the instance: an admin of any chapter, an officer of any body.
-const INSTANCE: &[&str] = &["admin", "outsider", "officer"];
-const EVERYONE: &[&str] = &["member", "organizer", "admin", "outsider", "officer"];
+/// Who runs the instance: an instance admin, whatever their role in groups
+/// (not a chapter's admin, not a body's officer).
+const INSTANCE: &[&str] = &["operator"];
+const EVERYONE: &[&str] = &[
+    "member",
+    "organizer",
+    "admin",
+    "outsider",
+    "officer",
+    "operator",
+];
 
 fn cases() -> Vec<Case> {
     use serde_json::json;
@@ -160,7 +168,7 @@ fn cases() -> Vec<Case> {
             Body::Json(json!({"kind": "attend"})),
             &["member", "organizer", "admin"],
         ),
-        // The instance's federation: ManageFederation in any group.
+        // The instance's federation: instance admins only.
         c(
             Method::GET,
             "/api/v1/admin/federation",
@@ -277,6 +285,12 @@ async fn every_route_refuses_the_wrong_role() {
         (
             "officer",
             join(&instance, "foodunion", Role::Officer, "officer").await,
+        ),
+        // Runs the instance, and is a member of another chapter: that right
+        // gives nothing in bakers.
+        (
+            "operator",
+            join_instance_admin(&instance, "millers", Role::Member, "operator").await,
         ),
     ];
     join(&instance, "bakers", Role::Member, "spare").await;

@@ -72,6 +72,8 @@ async fn in_a_real_browser_an_organizer_runs_a_strike_answers_an_action_and_keep
         .await;
     browser.submit("form[action^='/invite/'] button").await;
     assert_eq!(browser.url().await.path(), "/");
+    // She runs the instance too, as the operator says at the command line.
+    a.members.set_instance_admin("ada", true).await.unwrap();
 
     // A strike, announced and then on.
     browser.goto(&a.at("/chapters/bakers/strikes/new")).await;

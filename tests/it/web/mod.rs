@@ -13,7 +13,7 @@ mod organizing;
 
 use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
-use crate::members::{browser, csrf_field, join, Account};
+use crate::members::{browser, csrf_field, join, join_instance_admin, Account};
 use reqwest::Method;
 use unionhall_domain::{CallForSupport, CallKind, Goal, Role};
 use unionhall_federation::activities::call::publish_call;
@@ -336,10 +336,10 @@ async fn two_instances_follow_post_and_pledge_all_from_the_pages() {
     create_chapter(&a, "bakers").await;
     create_chapter(&b, "millers").await;
     let ada = join(&a, "bakers", Role::Admin, "ada").await;
-    let bo = join(&b, "millers", Role::Admin, "bodil").await;
+    let bo = join_instance_admin(&b, "millers", Role::Admin, "bodil").await;
     let sam = join(&b, "millers", Role::Member, "sam").await;
 
-    // Bo follows bakers from B's admin page.
+    // Bo runs B, and follows bakers from B's admin page.
     let (status, admin) = member_page(&bo, "/admin").await;
     assert_eq!(status, 200);
     assert!(admin.contains("href=\"/admin\""), "the menu has Admin");

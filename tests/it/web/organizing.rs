@@ -5,7 +5,7 @@
 use super::{assert_self_contained, member_page, page_of, submit};
 use crate::federation::create_chapter;
 use crate::helpers::{fresh_database, spawn_instance_on};
-use crate::members::{accept, join, set_cookie, PASSWORD};
+use crate::members::{accept, join, join_instance_admin, set_cookie, PASSWORD};
 use unionhall_domain::Role;
 
 #[tokio::test]
@@ -211,7 +211,21 @@ async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
 async fn the_admin_page_runs_federation_and_creates_a_union_body() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
     create_chapter(&a, "bakers").await;
-    let ada = join(&a, "bakers", Role::Admin, "ada").await;
+    let ada = join_instance_admin(&a, "bakers", Role::Admin, "ada").await;
+    // A chapter's admin does not run the instance: not a page, not a form.
+    let bea = join(&a, "bakers", Role::Admin, "bea").await;
+    let (status, _) = member_page(&bea, "/admin").await;
+    assert_eq!(status, 403);
+    let (status, _, _) = submit(&bea, "/admin/mode", &[("mode", "allowlist")]).await;
+    assert_eq!(status, 403);
+    let (status, _, _) = submit(
+        &bea,
+        "/admin/chapters",
+        &[("handle", "ovens"), ("name", "Oven workers")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(a.members.group("ovens").await.is_err());
 
     let (status, _, _) = submit(
         &ada,

@@ -1,7 +1,7 @@
 //! Federation safety over the API: the instance policy and report queue (for
-//! whoever holds ManageFederation in any group), a group's blocks of single
-//! remote actors and reports of remote posts (Moderate in that group), and
-//! removing a local post (ManageFederation).
+//! instance admins), a group's blocks of single remote actors and reports of
+//! remote posts (Moderate in that group), and removing any group's post
+//! (instance admins).
 
 use super::ApiJson;
 use crate::auth::Caller;
@@ -41,7 +41,7 @@ async fn show_policy(
     State(state): State<AppState>,
     Caller(principal): Caller,
 ) -> Result<Json<Value>, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, POLICY)?;
+    principal.require_instance_admin(POLICY)?;
     let data = state.federation_data();
     let (mode, blocked, allowed) = unionhall_store::policy::load(&data.store).await?;
     let stats = deliveries::stats(&data.store).await?;
@@ -73,7 +73,7 @@ async fn set_mode(
     Caller(principal): Caller,
     ApiJson(body): ApiJson<Mode>,
 ) -> Result<StatusCode, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, POLICY)?;
+    principal.require_instance_admin(POLICY)?;
     let mode = FederationMode::parse(&body.mode)?;
     policy::set_mode(&state.federation_data(), mode).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -92,7 +92,7 @@ async fn block(
     Caller(principal): Caller,
     ApiJson(body): ApiJson<Block>,
 ) -> Result<Json<Value>, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, POLICY)?;
+    principal.require_instance_admin(POLICY)?;
     let done = policy::block(&state.federation_data(), &body.domain, &body.reason).await?;
     Ok(Json(json!({
         "deliveries_dropped": done.deliveries_dropped,
@@ -107,7 +107,7 @@ async fn unblock(
     Caller(principal): Caller,
     Path(domain): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, POLICY)?;
+    principal.require_instance_admin(POLICY)?;
     if policy::unblock(&state.federation_data(), &domain).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -126,7 +126,7 @@ async fn allow(
     Caller(principal): Caller,
     ApiJson(body): ApiJson<Allow>,
 ) -> Result<StatusCode, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, POLICY)?;
+    principal.require_instance_admin(POLICY)?;
     policy::allow(&state.federation_data(), &body.domain).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -136,7 +136,7 @@ async fn disallow(
     Caller(principal): Caller,
     Path(domain): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, POLICY)?;
+    principal.require_instance_admin(POLICY)?;
     if policy::disallow(&state.federation_data(), &domain).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -150,7 +150,7 @@ async fn list_reports(
     State(state): State<AppState>,
     Caller(principal): Caller,
 ) -> Result<Json<Value>, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, "read the reports")?;
+    principal.require_instance_admin("read the reports")?;
     let store = &state.federation_data().store;
     let received: Vec<Value> = reports::list(store, 200)
         .await?
@@ -175,7 +175,7 @@ async fn resolve_report(
     Caller(principal): Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, "resolve reports")?;
+    principal.require_instance_admin("resolve reports")?;
     if reports::resolve(&state.federation_data().store, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -194,7 +194,7 @@ async fn remove_post(
     Caller(principal): Caller,
     ApiJson(body): ApiJson<RemovePost>,
 ) -> Result<StatusCode, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, "remove posts")?;
+    principal.require_instance_admin("remove posts")?;
     moderation::remove_local_post(&state.federation_data(), &body.url).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,4 +1,4 @@
-//! `/admin`, for whoever runs the instance (ManageFederation in any group):
+//! `/admin`, for whoever runs the instance (its instance admins, ARCHITECTURE.md):
 //! follow a chapter elsewhere by its handle, create chapters and bodies (with
 //! an invitation for their first admin), each group's followers, accounts and
 //! audit log, whom the server federates with (mode, blocks, allows), reports
@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{ActorKind, Handle, Permission, Role};
+use unionhall_domain::{ActorKind, Handle, Role};
 use unionhall_federation::actors::{create_group, NewGroup};
 use unionhall_federation::{activities::follow, policy};
 use unionhall_members::Principal;
@@ -25,7 +25,7 @@ const WHAT: &str = "run this instance";
 /// the instance.
 fn admin_form<'a>(caller: &'a FormCaller, csrf: &str) -> Result<&'a Principal, AppError> {
     let principal = caller.check_form(csrf)?;
-    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    principal.require_instance_admin(WHAT)?;
     Ok(principal)
 }
 
@@ -74,7 +74,7 @@ pub(crate) async fn page(
     Caller(principal): Caller,
     Query(shown): Query<Shown>,
 ) -> Result<Response, AppError> {
-    principal.require_anywhere(Permission::ManageFederation, WHAT)?;
+    principal.require_instance_admin(WHAT)?;
     let flash = match shown.done.as_deref() {
         Some("follow") => Some("Follow sent: it counts once the other server accepts.".into()),
         Some("block") => Some("Blocked, at once.".into()),

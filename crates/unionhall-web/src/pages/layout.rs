@@ -39,10 +39,7 @@ impl Layout {
             user: Some(principal.username.clone()),
             csrf,
             flash: None,
-            admin: principal
-                .roles
-                .iter()
-                .any(|(_, role)| role.allows(unionhall_domain::Permission::ManageFederation)),
+            admin: principal.instance_admin,
         }
     }
 

@@ -1,5 +1,6 @@
 //! `unionhall account ...` and `unionhall members ...`: letting the first people
-//! in, cutting off a lost device, and the member-data key.
+//! in, cutting off a lost device, recovering an account, saying who runs the
+//! instance, and the member-data key.
 
 use crate::{Error, Result, Settings};
 use clap::Subcommand;
@@ -27,6 +28,24 @@ pub enum AccountCommand {
     /// Lift the lock that failed logins put on an account (its owner, locked
     /// out by someone guessing).
     Unlock { username: String },
+    /// Make a one-time link with which someone who lost their password (or
+    /// second factor) sets a new one. The account's sessions and tokens end
+    /// now; the link works once, for members.invite_hours.
+    Reset {
+        username: String,
+        /// Also remove the account's second factor (a lost phone).
+        #[arg(long)]
+        second_factor: bool,
+    },
+    /// Make an account an instance admin: it manages the federation policy
+    /// and report queue, creates chapters and bodies and removes any post.
+    /// With no username, lists the instance admins.
+    InstanceAdmin {
+        username: Option<String>,
+        /// Take the right away instead.
+        #[arg(long, requires = "username")]
+        remove: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,12 +69,7 @@ pub async fn account(settings: &Settings, command: AccountCommand) -> Result<()>
             let role = Role::parse(&role).map_err(|err| Error::Usage(err.to_string()))?;
             let group = members.group(&group).await?;
             let invite = members.create_invite(None, &group, role, member).await?;
-            let url = settings
-                .instance
-                .public_url
-                .join(&format!("/invite/{}", invite.token))
-                .map_err(|err| Error::Usage(err.to_string()))?;
-            println!("{url}");
+            println!("{}", public_link(settings, "invite", &invite.token)?);
             eprintln!(
                 "an invitation to {} as {role}; it works once, for {} hours. \
                  Send it privately: whoever opens it first gets the role.",
@@ -71,6 +85,40 @@ pub async fn account(settings: &Settings, command: AccountCommand) -> Result<()>
         AccountCommand::Unlock { username } => {
             members.unlock(&username).await?;
             println!("{username} may log in again");
+            Ok(())
+        }
+        AccountCommand::Reset {
+            username,
+            second_factor,
+        } => {
+            let reset = members.reset_link(&username, second_factor).await?;
+            println!("{}", public_link(settings, "reset", &reset.token)?);
+            eprintln!(
+                "a link for {username} to set a new password{}; it works once, for {} hours. \
+                 Their sessions and API tokens have ended. Send it privately, to the person \
+                 you have checked is the account's owner.",
+                if second_factor {
+                    " (their second factor is removed when it is used)"
+                } else {
+                    ""
+                },
+                settings.members.invite_hours
+            );
+            Ok(())
+        }
+        AccountCommand::InstanceAdmin { username, remove } => {
+            if let Some(username) = username {
+                let changed = members.set_instance_admin(&username, !remove).await?;
+                let now = if remove { "is no longer" } else { "is" };
+                let already = if changed { "" } else { " (unchanged)" };
+                println!("{username} {now} an instance admin{already}");
+            }
+            let admins = members.instance_admins().await?;
+            if admins.is_empty() {
+                println!("instance admins: none");
+            } else {
+                println!("instance admins: {}", admins.join(", "));
+            }
             Ok(())
         }
     }
@@ -102,6 +150,15 @@ pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()>
             Ok(())
         }
     }
+}
+
+/// The address of a one-time link of this instance.
+fn public_link(settings: &Settings, kind: &str, token: &str) -> Result<url::Url> {
+    settings
+        .instance
+        .public_url
+        .join(&format!("/{kind}/{token}"))
+        .map_err(|err| Error::Usage(err.to_string()))
 }
 
 pub(crate) async fn open(settings: &Settings) -> Result<unionhall_members::Members> {

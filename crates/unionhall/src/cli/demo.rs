@@ -171,6 +171,10 @@ async fn seed(nodes: &[Node]) -> Result<()> {
     account(b, "millers", Role::Admin, "bodil").await?;
     let sam = account(b, "millers", Role::Member, "sam").await?;
     let dan = account(c, "drivers", Role::Admin, "dan").await?;
+    // Each instance's first admin also runs it (its /admin page).
+    for (node, username) in [(a, "ada"), (b, "bodil"), (c, "dan")] {
+        node.members.set_instance_admin(username, true).await?;
+    }
 
     // Chapters follow each other, through WebFinger, Follow and Accept.
     for (who, target, handle) in [
@@ -585,15 +589,15 @@ fn print_summary(nodes: &[Node], dir: &Path) {
     println!();
     println!("Log in (every password: {PASSWORD}):");
     println!(
-        "  {}login  ada (admin of bakers: the board, /admin), olga (organizer: the roster, the chart),",
+        "  {}login  ada (admin of bakers and of this instance: the board, /admin), olga (organizer: the roster, the chart),",
         a.url
     );
     println!("      ophelia (officer of foodunion: the body's page and its action)");
     println!(
-        "  {}login  bodil (admin of millers: the strike), sam (member: pledges)",
+        "  {}login  bodil (admin of millers and of this instance: the strike), sam (member: pledges)",
         b.url
     );
-    println!("  {}login  dan (admin of drivers: the campaign)", c.url);
+    println!("  {}login  dan (admin of drivers and of this instance: the campaign)", c.url);
     println!();
     println!("Data in {}. Ctrl-C stops the demo.", dir.display());
     println!("Demo ready.");

@@ -50,7 +50,7 @@ pub enum Command {
     /// Industrial union bodies.
     #[command(subcommand)]
     Union(groups::UnionCommand),
-    /// Accounts: invitations, revoking sessions.
+    /// Accounts: invitations, recovery links, instance admins, revoking sessions.
     #[command(subcommand)]
     Account(accounts::AccountCommand),
     /// Member records: the key that seals them.
