@@ -343,8 +343,8 @@ async fn accept_invite_as_me(
 struct AccountPage {
     layout: Layout,
     username: String,
-    /// (group handle, role).
-    roles: Vec<(String, String)>,
+    /// (group handle, role, whether the role manages the group's people).
+    roles: Vec<(String, String, bool)>,
     has_record: bool,
     /// Why the last change of password was refused.
     problem: Option<String>,
@@ -369,7 +369,8 @@ async fn render_account(
     let mut roles = Vec::new();
     for (group, role) in &principal.roles {
         if let Ok(group) = state.members.group_by_id(group).await {
-            roles.push((group.handle, role.to_string()));
+            let manages = role.allows(unionhall_domain::Permission::ManageRoles);
+            roles.push((group.handle, role.to_string(), manages));
         }
     }
     roles.sort();
