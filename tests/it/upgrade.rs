@@ -35,6 +35,8 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP TABLE instance_admins",
     // 20261204000018_account_resets
     "DROP TABLE account_resets",
+    // 20261204000019_account_links
+    "DROP TABLE account_links",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -55,7 +57,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 6,
+        later, 7,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();
@@ -178,6 +180,20 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
     assert_eq!(deliveries::stats(&store).await.unwrap().pending, 1);
     store.close().await;
     downgrade_to_previous_release(&db).await;
+    // An account the previous release linked to Rosa's record in plain text.
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO accounts (username, password_hash, member_id, created_at) \
+             VALUES ('rosa', $1, $2, 0)",
+        )
+        .bind(unionhall_members::crypto::password::hash(OLD_PASSWORD).unwrap())
+        .bind(rosa.id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
 
     // This version opens it: migrates, and carries on.
     let a = spawn_instance_behind(listener, db, public_url).await;
@@ -211,4 +227,29 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
         .unwrap()
         .unwrap();
     assert!(bakers.assertion_private_key.is_some() && bakers.assertion_public_key.is_some());
+    // The plain link is sealed at start-up, and still leads to the record.
+    let session = a
+        .members
+        .login("rosa", OLD_PASSWORD, None, None)
+        .await
+        .unwrap();
+    let me = a
+        .members
+        .authenticate_session(&session.secret)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(me.member_id, Some(rosa.id));
+    let plain: i64 = {
+        use sqlx::{Connection, Row};
+        let mut conn = sqlx::AnyConnection::connect(&a.db.url).await.unwrap();
+        sqlx::query("SELECT COUNT(*) FROM accounts WHERE member_id IS NOT NULL")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(plain, 0, "no plain link is left");
 }
+
+const OLD_PASSWORD: &str = "a password from before";

@@ -212,18 +212,14 @@ impl Members {
             },
         )
         .await?;
-        let subject = member_id
-            .map(|id| format!("member {id}"))
-            .unwrap_or_default();
-        audit::record(
-            &mut tx,
-            who,
-            group,
-            "invite.created",
-            subject,
-            format!("role {role}"),
-        )
-        .await?;
+        // Which record is in the invitation only, and leaves it when it is
+        // used: the log, next to the account that accepted, must not pair them.
+        let detail = if member_id.is_some() {
+            format!("role {role}, tied to a record")
+        } else {
+            format!("role {role}")
+        };
+        audit::record(&mut tx, who, group, "invite.created", String::new(), detail).await?;
         unionhall_store::commit(tx).await?;
         Ok(NewInvite {
             token,
@@ -290,8 +286,8 @@ impl Members {
             // has one: an account is one person, with one record.
             (Some(account), _) => {
                 if let Some(member_id) = invite.member_id {
-                    if account.member_id != Some(member_id)
-                        && !store::link_member(&mut tx, account.id, member_id).await?
+                    if self.member_of_account(account.id).await? != Some(member_id)
+                        && !self.link(&mut tx, account.id, member_id).await?
                     {
                         return Err(Error::Conflict(format!(
                             "the account {username:?} has a member record already; \
@@ -302,9 +298,15 @@ impl Members {
                 account.id
             }
             (None, Some(new_hash)) => {
-                store::insert_account(&mut tx, username, &new_hash, invite.member_id)
+                let id = store::insert_account(&mut tx, username, &new_hash)
                     .await?
-                    .ok_or_else(|| Error::Conflict(format!("the username {username:?} is taken")))?
+                    .ok_or_else(|| {
+                        Error::Conflict(format!("the username {username:?} is taken"))
+                    })?;
+                if let Some(member_id) = invite.member_id {
+                    self.link(&mut tx, id, member_id).await?;
+                }
+                id
             }
             (None, None) => return Err(Error::Internal("no password hash".into())),
         };
@@ -457,7 +459,7 @@ impl Members {
         Ok(Some(Principal {
             account_id,
             username: account.username,
-            member_id: account.member_id,
+            member_id: self.member_of_account(account_id).await?,
             roles,
             instance_admin: unionhall_store::instance_admins::is_instance_admin(
                 &self.store,

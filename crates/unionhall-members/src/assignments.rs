@@ -263,7 +263,8 @@ impl Members {
             principal.into(),
             chapter,
             "assignments.viewed_own",
-            format!("member {me}"),
+            // Not which record is the committee member's own (links.rs).
+            String::new(),
             format!("{} records listed", entries.len()),
         )
         .await?;

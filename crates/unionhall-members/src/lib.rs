@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod csv;
 mod error;
 pub mod keys;
+mod links;
 pub mod principal;
 pub mod recovery;
 pub mod relationships;

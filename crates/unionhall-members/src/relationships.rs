@@ -150,12 +150,9 @@ impl Members {
             chapter,
             "relationship.created",
             format!("relationship {id}"),
-            format!(
-                "member {} {} member {}",
-                relationship.from,
-                relationship.kind.as_str(),
-                relationship.to
-            ),
+            // Which two members is sealed in the relationship; the log, which
+            // is not, says only what kind.
+            relationship.kind.as_str().to_owned(),
         )
         .await?;
         unionhall_store::commit(tx).await?;

@@ -349,7 +349,9 @@ impl Members {
             Who::from(principal),
             &chapter,
             "member.viewed_own",
-            format!("member {id}"),
+            // Not which record: next to the account's name that would pair
+            // the two, which the database keeps sealed (links.rs).
+            String::new(),
             String::new(),
         )
         .await?;

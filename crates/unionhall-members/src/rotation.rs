@@ -1,4 +1,5 @@
-//! Key rotation: re-sealing every record (and second-factor secret) still sealed with an old key under the
+//! Key rotation: re-sealing everything (records, second-factor secrets, account
+//! links) still sealed with an old key under the
 //! current one, in batches, each batch one transaction. Safe to stop and run
 //! again: the key id on each row says what is left.
 
@@ -13,6 +14,8 @@ pub struct Rotated {
     pub members: u64,
     pub one_on_ones: u64,
     pub second_factors: u64,
+    /// Which record an account is.
+    pub account_links: u64,
     /// Relationships, assignment maps and structure tests.
     pub chart_rows: u64,
 }
@@ -30,6 +33,7 @@ impl Members {
             SealedTable::Relationships,
             SealedTable::Assignments,
             SealedTable::StructureTests,
+            SealedTable::AccountLinks,
         ] {
             loop {
                 let mut tx = self.store.begin_write().await?;
@@ -50,6 +54,7 @@ impl Members {
                         SealedTable::Relationships => crate::relationships::context(*id),
                         SealedTable::Assignments => crate::assignments::context(*id),
                         SealedTable::StructureTests => crate::structure_tests::context(*id),
+                        SealedTable::AccountLinks => crate::links::context(*id),
                     };
                     let plain = self
                         .keyring
@@ -64,6 +69,7 @@ impl Members {
                     SealedTable::Members => done.members += count,
                     SealedTable::OneOnOnes => done.one_on_ones += count,
                     SealedTable::Totp => done.second_factors += count,
+                    SealedTable::AccountLinks => done.account_links += count,
                     SealedTable::Relationships
                     | SealedTable::Assignments
                     | SealedTable::StructureTests => done.chart_rows += count,

@@ -14,19 +14,19 @@ pub struct AccountRow {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
-    pub member_id: Option<i64>,
     pub created_at: i64,
 }
 
+/// The record an account is linked to is not here: it is sealed, in
+/// `account_links`.
 const ACCOUNT_COLUMNS: &str =
-    "accounts.id, accounts.username, accounts.password_hash, accounts.member_id, accounts.created_at";
+    "accounts.id, accounts.username, accounts.password_hash, accounts.created_at";
 
 fn account_from_row(row: &AnyRow) -> Result<AccountRow> {
     Ok(AccountRow {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         password_hash: row.try_get("password_hash")?,
-        member_id: row.try_get("member_id")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -36,15 +36,13 @@ pub async fn insert_account(
     conn: &mut AnyConnection,
     username: &str,
     password_hash: &str,
-    member_id: Option<i64>,
 ) -> Result<Option<i64>> {
     let row = sqlx::query(
-        "INSERT INTO accounts (username, password_hash, member_id, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING RETURNING id",
+        "INSERT INTO accounts (username, password_hash, created_at) \
+         VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING RETURNING id",
     )
     .bind(username)
     .bind(password_hash)
-    .bind(member_id)
     .bind(now_millis())
     .fetch_optional(conn)
     .await?;
@@ -184,22 +182,6 @@ pub async fn remove_role(conn: &mut AnyConnection, account_id: i64, group: &Url)
     Ok(done.rows_affected() > 0)
 }
 
-/// Makes `member_id` the account's own record, if it has none yet; false if
-/// it has one already (the same or another).
-pub async fn link_member(
-    conn: &mut AnyConnection,
-    account_id: i64,
-    member_id: i64,
-) -> Result<bool> {
-    let done =
-        sqlx::query("UPDATE accounts SET member_id = $2 WHERE id = $1 AND member_id IS NULL")
-            .bind(account_id)
-            .bind(member_id)
-            .execute(conn)
-            .await?;
-    Ok(done.rows_affected() > 0)
-}
-
 pub async fn roles_of_account(store: &Store, account_id: i64) -> Result<Vec<RoleRow>> {
     roles_of_account_with(store.pool(), account_id).await
 }
@@ -316,7 +298,8 @@ pub async fn use_invite(
     account_id: i64,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE invites SET used_at = $2, used_by = $3 WHERE token_hash = $1 AND used_at IS NULL",
+        "UPDATE invites SET used_at = $2, used_by = $3, member_id = NULL \
+         WHERE token_hash = $1 AND used_at IS NULL",
     )
     .bind(token_hash)
     .bind(now_millis())

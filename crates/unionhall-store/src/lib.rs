@@ -10,6 +10,7 @@
 //! `TEXT`, `BLOB`/`BYTEA`. Flags are nullable timestamps (`accepted_at`), which also
 //! say when.
 
+pub mod account_links;
 pub mod account_resets;
 pub mod accounts;
 pub mod actions;

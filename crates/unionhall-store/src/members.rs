@@ -39,7 +39,7 @@ pub struct OneOnOneRow {
     pub created_at: i64,
 }
 
-fn sealed(row: &AnyRow) -> Result<Sealed> {
+pub(crate) fn sealed(row: &AnyRow) -> Result<Sealed> {
     Ok(Sealed {
         key_id: row.try_get("key_id")?,
         bytes: row.try_get("sealed")?,
@@ -213,7 +213,8 @@ pub async fn key_ids_in_use(store: &Store) -> Result<Vec<String>> {
          UNION SELECT key_id FROM totp \
          UNION SELECT key_id FROM relationships WHERE key_id <> '' \
          UNION SELECT key_id FROM assignments WHERE key_id <> '' \
-         UNION SELECT key_id FROM structure_tests WHERE key_id <> ''",
+         UNION SELECT key_id FROM structure_tests WHERE key_id <> '' \
+         UNION SELECT key_id FROM account_links",
     )
     .fetch_all(store.pool())
     .await?;
@@ -233,6 +234,8 @@ pub enum SealedTable {
     /// A chapter's assignments (one row per chapter).
     Assignments,
     StructureTests,
+    /// Which record an account is; the id is the account's.
+    AccountLinks,
 }
 
 impl SealedTable {
@@ -244,6 +247,7 @@ impl SealedTable {
             Self::Relationships => "relationships",
             Self::Assignments => "assignments",
             Self::StructureTests => "structure_tests",
+            Self::AccountLinks => "account_links",
         }
     }
 }

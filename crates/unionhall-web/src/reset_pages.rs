@@ -89,10 +89,7 @@ async fn reset(
         Ok(reset) => reset,
         Err(err) => return unusable(&state, err),
     };
-    let (status, problem, done) = match state
-        .members
-        .use_reset(&reset_token, &form.password)
-        .await
+    let (status, problem, done) = match state.members.use_reset(&reset_token, &form.password).await
     {
         Ok(_) => (StatusCode::OK, None, true),
         Err(err @ unionhall_members::Error::Invalid { .. }) => {

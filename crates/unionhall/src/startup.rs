@@ -160,11 +160,16 @@ pub async fn open_members(
     store: &Store,
 ) -> Result<unionhall_members::Members> {
     let keyring = unionhall_members::keys::open_keyring(store, &settings.member_keys()).await?;
-    Ok(unionhall_members::Members::new(
-        store.clone(),
-        keyring,
-        settings.member_policy(),
-    ))
+    let members = unionhall_members::Members::new(store.clone(), keyring, settings.member_policy());
+    // Accounts linked to records by an older release, in plain text.
+    let sealed = members.seal_plain_links().await?;
+    if sealed > 0 {
+        tracing::info!(
+            sealed,
+            "sealed the links of accounts to their member records"
+        );
+    }
+    Ok(members)
 }
 
 /// Remote servers keep the ids we hand out, and ids embed the public URL, so a

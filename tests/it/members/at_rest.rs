@@ -107,6 +107,10 @@ async fn the_database_holds_no_member_data_in_clear() {
         .await;
     assert_eq!(file["email"], "mailXq7Stolen@example.org");
     assert_eq!(file["one_on_ones"][0]["next_step"], "StepXq7Stolen");
+    // The member joins by an invitation tied to her record, and reads it.
+    let rita = join_as_record(&instance, id, "rita").await;
+    let (status, own) = rita.get("/api/v1/me/record").await;
+    assert_eq!(status, StatusCode::OK, "{own}");
 
     let data = instance.stop().await;
     let stolen = everything_in_the_database(&data).await;
@@ -117,6 +121,61 @@ async fn the_database_holds_no_member_data_in_clear() {
             !contains(&stolen, needle),
             "{needle:?} is in the database in clear"
         );
+    }
+    assert_no_pairs_in_clear(&data, id, "rita").await;
+}
+
+/// `username` signs up by an invitation tied to member record `id`.
+async fn join_as_record(
+    instance: &crate::helpers::TestInstance,
+    id: i64,
+    username: &str,
+) -> Account {
+    let group = instance.members.chapter("bakers").await.unwrap();
+    let invite = instance
+        .members
+        .create_invite(None, &group, Role::Member, Some(id))
+        .await
+        .unwrap();
+    let link = instance.at(&format!("/invite/{}", invite.token));
+    let response = accept(&link, username, PASSWORD).await;
+    let cookie = set_cookie(&response, "uh_session").expect("signed up");
+    account_from_cookie(&instance.url, cookie).await
+}
+
+/// What the database pairs in plain text: no username with a member record
+/// (accounts, used invitations, the audit log of the member's own reads), and
+/// no two members with each other (the audit log of the chart).
+async fn assert_no_pairs_in_clear(db: &TestDb, member: i64, its_account: &str) {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    for sql in [
+        "SELECT COUNT(*) FROM accounts WHERE member_id IS NOT NULL",
+        "SELECT COUNT(*) FROM invites WHERE member_id IS NOT NULL AND used_at IS NOT NULL",
+    ] {
+        let count: i64 = sqlx::query(sql).fetch_one(&mut conn).await.unwrap().get(0);
+        assert_eq!(count, 0, "{sql}");
+    }
+    let entries = sqlx::query("SELECT username, action, subject, detail FROM audit_log")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(entries.len() > 5, "the audit log is read");
+    for row in entries {
+        let (username, action, subject, detail): (String, String, String, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let line = format!("{username} {action} {subject} {detail}");
+        assert!(
+            line.matches("member ").count() < 2,
+            "two members named together: {line}"
+        );
+        if username == its_account {
+            assert!(
+                !line.contains(&format!("member {member}")),
+                "an account beside its own record: {line}"
+            );
+        }
     }
 }
 
@@ -161,11 +220,13 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
         json!({"title": "Button day", "date": "2026-11-26", "participants": [id]}),
     )
     .await;
-    // A second-factor secret is sealed with the same key.
+    // A second-factor secret is sealed with the same key, and so is which
+    // record an account is.
     assert_eq!(
         sam.post("/api/v1/me/totp", json!({})).await.0,
         StatusCode::OK
     );
+    join_as_record(&instance, id, "rita").await;
     let db = instance.stop().await;
 
     let dir = tempfile::tempdir().unwrap();
@@ -199,7 +260,8 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains(
-            "re-sealed 2 member record(s), 1 one-on-one(s), 1 second-factor secret(s) and 3 chart row(s)"
+            "re-sealed 2 member record(s), 1 one-on-one(s), 1 second-factor secret(s), \
+             1 account link(s) and 3 chart row(s)"
         ),
         "{stdout}"
     );
@@ -224,6 +286,18 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
     assert_eq!(file.relationships[0].note, "still linked");
     let chart = app.members().chart(&principal, &group, 30).await.unwrap();
     assert_eq!(chart.total.assigned, 1);
+    let session = app
+        .members()
+        .login("rita", PASSWORD, None, None)
+        .await
+        .unwrap();
+    let rita = app
+        .members()
+        .authenticate_session(&session.secret)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rita.member_id, Some(id), "the account link opens");
     assert_eq!(chart.tests[0].total.took_part, 1);
     drop(app);
 

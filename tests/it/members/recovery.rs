@@ -106,7 +106,10 @@ async fn a_reset_link_can_take_away_a_lost_second_factor() {
         .unwrap()
         .as_secs()
         / 30;
-    let code = format!("{:06}", unionhall_members::crypto::totp::code_at(&secret, step));
+    let code = format!(
+        "{:06}",
+        unionhall_members::crypto::totp::code_at(&secret, step)
+    );
     let (status, body) = rosa
         .post("/api/v1/me/totp/confirm", serde_json::json!({"code": code}))
         .await;
@@ -169,8 +172,7 @@ async fn only_the_operator_makes_an_instance_admin() {
     assert!(ok, "{stderr}");
     assert!(stdout.contains("instance admins: ada"), "{stdout}");
     assert_eq!(ada.get("/api/v1/admin/federation").await.0, StatusCode::OK);
-    let (ok, stdout, _) =
-        account_command(&instance, &["instance-admin", "ada", "--remove"]).await;
+    let (ok, stdout, _) = account_command(&instance, &["instance-admin", "ada", "--remove"]).await;
     assert!(ok);
     assert!(stdout.contains("instance admins: none"), "{stdout}");
     assert_eq!(

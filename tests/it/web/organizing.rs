@@ -177,7 +177,10 @@ async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
     // Roles: ada makes sam an organizer; the last admin cannot step down.
     // The chapter's admin finds its people from the account page.
     let (_, account) = member_page(&ada, "/account").await;
-    assert!(account.contains("href=\"/groups/bakers/people\""), "{account}");
+    assert!(
+        account.contains("href=\"/groups/bakers/people\""),
+        "{account}"
+    );
     let (status, people) = member_page(&ada, "/groups/bakers/people").await;
     assert_eq!(status, 200);
     assert_self_contained(&people);

@@ -140,12 +140,17 @@ pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()>
             let members = open(settings).await?;
             let done = members.rotate_key().await?;
             println!(
-                "re-sealed {} member record(s), {} one-on-one(s), {} second-factor secret(s) \
+                "re-sealed {} member record(s), {} one-on-one(s), {} second-factor secret(s), \
+                 {} account link(s) \
                  and {} chart row(s) (relationships, assignments, structure tests) \
                  with the current key; \
                  the previous keys are no longer needed by the database (keep them as long as \
                  backups made before now may need restoring)",
-                done.members, done.one_on_ones, done.second_factors, done.chart_rows
+                done.members,
+                done.one_on_ones,
+                done.second_factors,
+                done.account_links,
+                done.chart_rows
             );
             Ok(())
         }

@@ -597,7 +597,10 @@ fn print_summary(nodes: &[Node], dir: &Path) {
         "  {}login  bodil (admin of millers and of this instance: the strike), sam (member: pledges)",
         b.url
     );
-    println!("  {}login  dan (admin of drivers and of this instance: the campaign)", c.url);
+    println!(
+        "  {}login  dan (admin of drivers and of this instance: the campaign)",
+        c.url
+    );
     println!();
     println!("Data in {}. Ctrl-C stops the demo.", dir.display());
     println!("Demo ready.");
