@@ -52,6 +52,7 @@ async fn a_backup_taken_under_load_restores_every_record() {
     let mut backup = unionhall(dir.path());
     backup
         .env("UNIONHALL_DATABASE__URL", &a.db.url)
+        .env("UNIONHALL_MEMBERS__KEY", crate::helpers::TEST_MEMBER_KEY)
         .env("UNIONHALL_LOG__LEVEL", "error")
         .arg("backup")
         .arg(&file);
@@ -74,6 +75,18 @@ async fn a_backup_taken_under_load_restores_every_record() {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the backup is {mode:o}");
+    // The chapters' private keys are in it sealed, as in the database (a
+    // SQLite backup is the database's bytes; a pg_dump file is compressed).
+    if a.db.url.starts_with("sqlite") {
+        let bytes = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(!bytes.contains("PRIVATE KEY"));
+        for key in crate::members::at_rest::private_keys_of(&a).await {
+            assert!(
+                !bytes.contains(&key),
+                "a private key is in the backup in clear"
+            );
+        }
+    }
 
     // A second backup into the same file is refused and leaves it alone.
     let mut again = unionhall(dir.path());

@@ -37,6 +37,8 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP TABLE account_resets",
     // 20261204000019_account_links
     "DROP TABLE account_links",
+    // 20261204000020_actor_keys
+    "DROP TABLE actor_keys",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -57,7 +59,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 7,
+        later, 8,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();
@@ -110,13 +112,16 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
     settings.federation.hosts = vec![(host_name([127, 0, 0, 3].into()), [127, 0, 0, 3].into())]
         .into_iter()
         .collect();
-    let config = unionhall_federation::configure(store.clone(), settings.federation())
-        .await
-        .unwrap();
+    let keyring = std::sync::Arc::new(
+        unionhall_members::keys::load_keyring(&settings.member_keys()).unwrap(),
+    );
+    let config =
+        unionhall_federation::configure(store.clone(), settings.federation(), keyring.clone())
+            .await
+            .unwrap();
     let data = config.to_request_data();
     let bakers = unionhall_federation::actors::create_group(
-        &store,
-        &data.urls,
+        &data,
         unionhall_federation::actors::NewGroup {
             kind: ActorKind::Chapter,
             handle: unionhall_domain::Handle::parse("bakers").unwrap(),
@@ -165,6 +170,17 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
         unionhall_members::keys::load_keyring(&settings.member_keys()).unwrap(),
         settings.member_policy(),
     );
+    // The previous release kept our actors' private keys in plain text.
+    let mut plain_keys = Vec::new();
+    for actor in [
+        actors::instance_actor(&store).await.unwrap().unwrap(),
+        actors::by_ap_id(&store, &bakers.ap_id)
+            .await
+            .unwrap()
+            .unwrap(),
+    ] {
+        plain_keys.push(data.vault.open(&actor).unwrap());
+    }
     let group = members.chapter("bakers").await.unwrap();
     let record: unionhall_domain::MemberRecord = serde_json::from_value(
         serde_json::json!({"name": "Rosa Upgrade", "phone": "555 0199", "notes": "kept"}),
@@ -193,6 +209,14 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
         .execute(&mut conn)
         .await
         .unwrap();
+        for actor in &plain_keys {
+            sqlx::query("UPDATE actors SET private_key_pem = $1 WHERE ap_id = $2")
+                .bind(actor.private_key_pem.clone())
+                .bind(actor.ap_id.as_str())
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
     }
 
     // This version opens it: migrates, and carries on.
@@ -221,12 +245,17 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
         a.store.readiness().await.unwrap().is_ready(),
         "fully migrated"
     );
-    // Chapters of the previous release get their Ed25519 key at start-up.
+    // The key of the previous release is sealed at start-up, and is the same
+    // key (B verified the delivery above with the one it knew); the Ed25519
+    // key of integrity proofs, which that release did not have, is made.
     let bakers = actors::by_ap_id(&a.store, &bakers.ap_id)
         .await
         .unwrap()
         .unwrap();
-    assert!(bakers.assertion_private_key.is_some() && bakers.assertion_public_key.is_some());
+    assert!(bakers.private_key_pem.is_none() && bakers.assertion_private_key.is_none());
+    let opened = a.data.vault.open(&bakers).unwrap();
+    assert_eq!(opened.private_key_pem, plain_keys[1].private_key_pem);
+    assert!(opened.assertion_private_key.is_some() && opened.assertion_public_key.is_some());
     // The plain link is sealed at start-up, and still leads to the record.
     let session = a
         .members

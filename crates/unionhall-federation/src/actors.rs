@@ -4,7 +4,8 @@
 use crate::protocol::actor::ACTOR_TYPES;
 use crate::protocol::{ActorJson, Endpoints};
 use crate::urls::Urls;
-use crate::{Data, Error, FederationData, Result};
+use crate::vault::KeyVault;
+use crate::{Data, Error, FederationData, FederationShared, Result};
 use activitypub_federation::http_signatures::generate_actor_keypair;
 use activitypub_federation::protocol::public_key::PublicKey;
 use activitypub_federation::protocol::verification::verify_domains_match;
@@ -12,6 +13,7 @@ use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
 use unionhall_domain::{ActorKind, Handle};
 use unionhall_store::actors::{self as store_actors, ActorRow};
+use unionhall_store::members::Sealed;
 use unionhall_store::{now_millis, Store};
 use url::Url;
 
@@ -29,8 +31,9 @@ pub struct NewGroup {
     pub manually_approves_followers: bool,
 }
 
-/// Creates a chapter or industrial union body with its own key pair.
-pub async fn create_group(store: &Store, urls: &Urls, group: NewGroup) -> Result<ActorRow> {
+/// Creates a chapter or industrial union body with its own key pairs, sealed.
+pub async fn create_group(data: &FederationShared, group: NewGroup) -> Result<ActorRow> {
+    let (store, urls) = (&data.store, &data.urls);
     if !matches!(group.kind, ActorKind::Chapter | ActorKind::Union) {
         return Err(Error::BadRequest(
             "only chapters and union bodies are groups".into(),
@@ -57,15 +60,30 @@ pub async fn create_group(store: &Store, urls: &Urls, group: NewGroup) -> Result
         urls,
     )
     .await?;
-    store_actors::insert_local(store, &row).await?;
+    store_actors::insert_local(store, &row, &seal_keys(&data.vault, &row)?).await?;
     Ok(row)
 }
 
+/// The private keys of a new local row, sealed for storing.
+fn seal_keys(vault: &KeyVault, row: &ActorRow) -> Result<Sealed> {
+    match (&row.private_key_pem, &row.assertion_private_key) {
+        (Some(rsa), Some(ed25519)) => vault.seal(&row.ap_id, rsa, ed25519),
+        _ => Err(Error::Internal(format!(
+            "{} has no keys to seal",
+            row.ap_id
+        ))),
+    }
+}
+
 /// The instance actor (`Application` at `/actor`) signs our fetches; created on
-/// first start.
-pub async fn ensure_instance_actor(store: &Store, urls: &Urls) -> Result<DbActor> {
+/// first start. Returned with its private keys opened, for the library.
+pub async fn ensure_instance_actor(
+    store: &Store,
+    urls: &Urls,
+    vault: &KeyVault,
+) -> Result<DbActor> {
     if let Some(row) = store_actors::instance_actor(store).await? {
-        return Ok(DbActor(row));
+        return Ok(DbActor(vault.open(&row)?));
     }
     let domain = urls.domain();
     let row = new_local_row(
@@ -81,13 +99,15 @@ pub async fn ensure_instance_actor(store: &Store, urls: &Urls) -> Result<DbActor
         urls,
     )
     .await?;
-    match store_actors::insert_local(store, &row).await {
+    match store_actors::insert_local(store, &row, &seal_keys(vault, &row)?).await {
         Ok(()) => Ok(DbActor(row)),
         // Another process created it at the same moment: use theirs.
-        Err(unionhall_store::Error::Conflict(_)) => store_actors::instance_actor(store)
-            .await?
-            .map(DbActor)
-            .ok_or_else(|| Error::Internal("instance actor vanished".into())),
+        Err(unionhall_store::Error::Conflict(_)) => {
+            let theirs = store_actors::instance_actor(store)
+                .await?
+                .ok_or_else(|| Error::Internal("instance actor vanished".into()))?;
+            Ok(DbActor(vault.open(&theirs)?))
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -117,6 +137,7 @@ async fn new_local_row(
         assertion_key_id: Some(assertion_key_id(&ap_id)),
         assertion_public_key: Some(assertion_public_key),
         assertion_private_key: Some(assertion_private_key),
+        sealed_keys: None,
         ap_id,
         kind,
         ap_type: kind.ap_type().to_owned(),
@@ -137,25 +158,8 @@ async fn new_local_row(
 }
 
 /// The id of a local actor's Ed25519 key.
-fn assertion_key_id(ap_id: &Url) -> String {
+pub(crate) fn assertion_key_id(ap_id: &Url) -> String {
     format!("{ap_id}#ed25519-key")
-}
-
-/// Gives every local actor made before integrity proofs its Ed25519 key; run at
-/// start-up.
-pub async fn ensure_assertion_keys(store: &Store) -> Result<()> {
-    for ap_id in store_actors::local_without_assertion_key(store).await? {
-        let (public, private) = crate::integrity::generate_key()?;
-        store_actors::set_assertion_key(
-            store,
-            &ap_id,
-            &assertion_key_id(&ap_id),
-            &public,
-            &private,
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 impl DbActor {
@@ -273,6 +277,7 @@ impl Object for DbActor {
             assertion_key_id: assertion.as_ref().map(|(id, _)| id.clone()),
             assertion_public_key: assertion.map(|(_, key)| key),
             assertion_private_key: None,
+            sealed_keys: None,
             manually_approves_followers: json.manually_approves_followers.unwrap_or(false),
             is_local: false,
             fetched_at: now,
@@ -313,8 +318,10 @@ impl Actor for DbActor {
 /// Gives a local chapter or body new key pairs (HTTP signatures and proofs). Peers that cached the old
 /// public key fetch the new one when a signature stops verifying (Unionhall
 /// does once its copy is a minute old); deliveries refused meanwhile are
-/// retried.
-pub async fn rotate_key(store: &Store, handle: &str) -> Result<ActorRow> {
+/// retried. Whoever had the old keys (a stolen backup of a release that kept
+/// them in plain text) can no longer sign or prove anything as the group.
+pub async fn rotate_key(data: &FederationShared, handle: &str) -> Result<ActorRow> {
+    let store = &data.store;
     let actor = store_actors::local_by_handle(store, handle)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no chapter or body @{handle} here")))?;
@@ -322,12 +329,10 @@ pub async fn rotate_key(store: &Store, handle: &str) -> Result<ActorRow> {
         .await
         .map_err(|err| Error::Internal(format!("key generation: {err}")))?
         .map_err(|err| Error::Internal(format!("key generation: {err}")))?;
-    store_actors::replace_local_key(store, &actor.ap_id, &keys.public_key, &keys.private_key)
-        .await?;
-    // The key of its integrity proofs too: whoever had the old keys (a stolen
-    // backup) can no longer sign or prove anything as the group.
     let (public, private) = crate::integrity::generate_key()?;
-    store_actors::replace_local_assertion_key(store, &actor.ap_id, &public, &private).await?;
+    let sealed = data.vault.seal(&actor.ap_id, &keys.private_key, &private)?;
+    store_actors::replace_local_keys(store, &actor.ap_id, &keys.public_key, &public, &sealed)
+        .await?;
     store_actors::local_by_handle(store, handle)
         .await?
         .ok_or_else(|| Error::Internal(format!("@{handle} vanished")))

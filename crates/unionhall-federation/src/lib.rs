@@ -41,6 +41,7 @@ mod recent;
 mod settings;
 pub mod signatures;
 pub mod urls;
+pub mod vault;
 mod webfinger;
 
 pub use error::{Error, Result};
@@ -94,6 +95,8 @@ pub struct FederationShared {
     pub actor_blocks: Arc<fresh::Fresh<moderation::BlockedActors>>,
     /// Follows and senders' keys, remembered for a moment.
     pub recent: recent::InboxCaches,
+    /// Opens our actors' private keys, sealed at rest, where they sign.
+    pub vault: vault::KeyVault,
 }
 
 pub type Data = activitypub_federation::config::Data<FederationData>;
@@ -107,11 +110,21 @@ impl FederationData {
 }
 
 /// Builds the library configuration, creating the instance actor (whose key signs
-/// our fetches) on first start.
-pub async fn configure(store: Store, settings: FederationSettings) -> Result<Config> {
+/// our fetches) on first start. `sealer` (the member-data key ring) seals our
+/// actors' private keys at rest; keys an older release left in plain text are
+/// sealed here.
+pub async fn configure(
+    store: Store,
+    settings: FederationSettings,
+    sealer: Arc<dyn unionhall_store::members::Sealer>,
+) -> Result<Config> {
     let urls = Urls::new(settings.public_url.clone());
-    let instance = actors::ensure_instance_actor(&store, &urls).await?;
-    actors::ensure_assertion_keys(&store).await?;
+    let vault = vault::KeyVault::new(sealer);
+    let sealed = vault.seal_plain_keys(&store).await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed the private keys of local actors");
+    }
+    let instance = actors::ensure_instance_actor(&store, &urls, &vault).await?;
     let domain = urls.domain();
     let guard = outbound_guard::OutboundGuard::new(&settings);
     let data = FederationData(Arc::new(FederationShared {
@@ -128,6 +141,7 @@ pub async fn configure(store: Store, settings: FederationSettings) -> Result<Con
         floods: Arc::new(FloodGate::new(settings.floods)),
         key_fetches: Arc::default(),
         recent: recent::InboxCaches::default(),
+        vault,
         guard,
     }));
     let url_verifier = policy::PolicyVerifier { data: data.clone() };

@@ -193,7 +193,9 @@ pub async fn report_remote(data: &Data, object: &Url, comment: &str) -> Result<S
     }
     crate::policy::check(data, object).await?;
     let author = author_of_remote(data, object).await?;
-    let instance = ensure_instance_actor(&data.store, &data.urls).await?.0;
+    let instance = ensure_instance_actor(&data.store, &data.urls, &data.vault)
+        .await?
+        .0;
     let mut named = vec![author.ap_id.clone()];
     if *object != author.ap_id {
         named.push(object.clone());
@@ -205,7 +207,7 @@ pub async fn report_remote(data: &Data, object: &Url, comment: &str) -> Result<S
     });
     let mut tx = data.store.begin_write().await?;
     let sent = reports::insert_sent(&mut tx, &id, object, comment).await?;
-    enqueue_to(&mut tx, &data.urls, &instance, &id, &flag, &author).await?;
+    enqueue_to(&mut tx, data, &instance, &id, &flag, &author).await?;
     unionhall_store::commit(tx).await?;
     data.wake_delivery();
     Ok(sent)
@@ -250,10 +252,7 @@ pub async fn remove_local_post(data: &Data, post: &Url) -> Result<()> {
     let mut tx = data.store.begin_write().await?;
     objects::delete(&mut tx, objects::Kind::Post, post, &author.ap_id).await?;
     let inboxes = follows::follower_inboxes(&mut tx, &author.ap_id).await?;
-    enqueue(
-        &mut tx, &data.urls, &author, &delete.id, &delete, &inboxes, true,
-    )
-    .await?;
+    enqueue(&mut tx, data, &author, &delete.id, &delete, &inboxes, true).await?;
     unionhall_store::commit(tx).await?;
     data.wake_delivery();
     Ok(())

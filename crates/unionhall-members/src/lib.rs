@@ -75,6 +75,12 @@ impl Members {
         &self.policy
     }
 
+    /// The key ring, for what else is sealed with it: local actors' private
+    /// keys (unionhall-federation's key vault).
+    pub fn sealer(&self) -> Arc<dyn unionhall_store::members::Sealer> {
+        self.keyring.clone()
+    }
+
     /// A chapter or union body of this instance by handle.
     pub async fn group(&self, handle: &str) -> Result<Group> {
         let row = unionhall_store::actors::local_by_handle(&self.store, handle)

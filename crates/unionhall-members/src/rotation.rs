@@ -1,5 +1,5 @@
 //! Key rotation: re-sealing everything (records, second-factor secrets, account
-//! links) still sealed with an old key under the
+//! links, actors' private keys) still sealed with an old key under the
 //! current one, in batches, each batch one transaction. Safe to stop and run
 //! again: the key id on each row says what is left.
 
@@ -16,6 +16,8 @@ pub struct Rotated {
     pub second_factors: u64,
     /// Which record an account is.
     pub account_links: u64,
+    /// The private keys of chapters, bodies and the instance actor.
+    pub actor_keys: u64,
     /// Relationships, assignment maps and structure tests.
     pub chart_rows: u64,
 }
@@ -34,6 +36,7 @@ impl Members {
             SealedTable::Assignments,
             SealedTable::StructureTests,
             SealedTable::AccountLinks,
+            SealedTable::ActorKeys,
         ] {
             loop {
                 let mut tx = self.store.begin_write().await?;
@@ -55,6 +58,9 @@ impl Members {
                         SealedTable::Assignments => crate::assignments::context(*id),
                         SealedTable::StructureTests => crate::structure_tests::context(*id),
                         SealedTable::AccountLinks => crate::links::context(*id),
+                        SealedTable::ActorKeys => unionhall_store::actors::keys_context(
+                            &unionhall_store::actors::actor_of_keys(&mut tx, *id).await?,
+                        ),
                     };
                     let plain = self
                         .keyring
@@ -70,6 +76,7 @@ impl Members {
                     SealedTable::OneOnOnes => done.one_on_ones += count,
                     SealedTable::Totp => done.second_factors += count,
                     SealedTable::AccountLinks => done.account_links += count,
+                    SealedTable::ActorKeys => done.actor_keys += count,
                     SealedTable::Relationships
                     | SealedTable::Assignments
                     | SealedTable::StructureTests => done.chart_rows += count,

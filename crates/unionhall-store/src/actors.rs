@@ -1,6 +1,7 @@
 //! Actors: our chapters, bodies and instance actor, and the remote actors we fetched.
 
 use crate::database::now_millis;
+use crate::members::Sealed;
 use crate::rows::{flag, opt_url, params, url};
 use crate::{Error, Result, Store};
 use sqlx::any::AnyRow;
@@ -30,6 +31,10 @@ pub struct ActorRow {
     pub assertion_public_key: Option<String>,
     /// Local actors only: PKCS#8, base64. Never served, never logged.
     pub assertion_private_key: Option<String>,
+    /// Local actors: both private keys, sealed (`actor_keys`, migration 20).
+    /// The two fields above are then empty as read; unionhall-federation's
+    /// key vault opens this. Never written by the `actors` queries.
+    pub sealed_keys: Option<Sealed>,
     pub manually_approves_followers: bool,
     pub is_local: bool,
     pub fetched_at: i64,
@@ -54,6 +59,10 @@ impl std::fmt::Debug for ActorRow {
                 "assertion_private_key",
                 &self.assertion_private_key.as_ref().map(|_| "[redacted]"),
             )
+            .field(
+                "sealed_keys",
+                &self.sealed_keys.as_ref().map(|_| "[sealed]"),
+            )
             .field("is_local", &self.is_local)
             .finish_non_exhaustive()
     }
@@ -66,6 +75,16 @@ impl ActorRow {
         self.shared_inbox.as_ref().unwrap_or(&self.inbox)
     }
 }
+
+/// What a query reads: the columns of `actors`, and the sealed keys of a local
+/// actor (`FROM actors LEFT JOIN actor_keys ON actor_keys.actor = actors.ap_id`).
+const SELECTED: &str = "actors.ap_id, kind, ap_type, handle, preferred_username, name, summary, \
+    inbox, shared_inbox, followers_url, public_key_id, public_key_pem, private_key_pem, \
+    manually_approves_followers, is_local, fetched_at, created_at, assertion_key_id, \
+    assertion_public_key, assertion_private_key, \
+    actor_keys.key_id AS sealed_key_id, actor_keys.sealed AS sealed_keys";
+
+const FROM: &str = "actors LEFT JOIN actor_keys ON actor_keys.actor = actors.ap_id";
 
 const COLUMNS: &str = "ap_id, kind, ap_type, handle, preferred_username, name, summary, inbox, \
     shared_inbox, followers_url, public_key_id, public_key_pem, private_key_pem, \
@@ -95,30 +114,68 @@ fn from_row(row: &AnyRow) -> Result<ActorRow> {
         assertion_key_id: row.try_get("assertion_key_id")?,
         assertion_public_key: row.try_get("assertion_public_key")?,
         assertion_private_key: row.try_get("assertion_private_key")?,
+        sealed_keys: match row.try_get::<Option<String>, _>("sealed_key_id")? {
+            Some(key_id) => Some(Sealed {
+                key_id,
+                bytes: row.try_get("sealed_keys")?,
+            }),
+            None => None,
+        },
     })
 }
 
-/// Adds a local actor. A taken handle is [`Error::Conflict`].
+/// The context local actors' keys are sealed for (the actor's id), so that a
+/// sealed blob moved to another actor's row does not open.
+pub fn keys_context(ap_id: &Url) -> String {
+    format!("actor_keys:{ap_id}")
+}
+
+/// Adds a local actor with its private keys, sealed (the plain-text fields
+/// of `actor` are not written). A taken handle is [`Error::Conflict`].
 #[tracing::instrument(skip_all, fields(ap_id = %actor.ap_id))]
-pub async fn insert_local(store: &Store, actor: &ActorRow) -> Result<()> {
+pub async fn insert_local(store: &Store, actor: &ActorRow, keys: &Sealed) -> Result<()> {
     let local = ActorRow {
         is_local: true,
+        private_key_pem: None,
+        assertion_private_key: None,
         ..actor.clone()
     };
     let sql = insert_sql("");
-    match bind_row(sqlx::query(&sql), &local)
-        .execute(store.pool())
-        .await
-    {
-        Ok(_) => Ok(()),
+    let mut tx = store.begin_write().await?;
+    match bind_row(sqlx::query(&sql), &local).execute(&mut *tx).await {
+        Ok(_) => {}
         Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
-            Err(Error::Conflict(format!(
+            return Err(Error::Conflict(format!(
                 "{} is taken",
                 actor.handle.as_deref().unwrap_or(actor.ap_id.as_str())
             )))
         }
-        Err(err) => Err(err.into()),
+        Err(err) => return Err(err.into()),
     }
+    put_keys(&mut tx, &actor.ap_id, keys).await?;
+    crate::commit(tx).await
+}
+
+/// Stores a local actor's sealed keys, replacing any, and clears the
+/// plain-text columns older releases wrote.
+async fn put_keys(conn: &mut AnyConnection, ap_id: &Url, keys: &Sealed) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO actor_keys (actor, key_id, sealed) VALUES ($1, $2, $3) \
+         ON CONFLICT (actor) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed",
+    )
+    .bind(ap_id.as_str())
+    .bind(&keys.key_id)
+    .bind(keys.bytes.clone())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE actors SET private_key_pem = NULL, assertion_private_key = NULL \
+         WHERE ap_id = $1",
+    )
+    .bind(ap_id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Stores or refreshes a remote actor. Never overwrites a local one: a remote
@@ -131,6 +188,7 @@ pub async fn upsert_remote(store: &Store, actor: &ActorRow) -> Result<()> {
         handle: None,
         private_key_pem: None,
         assertion_private_key: None,
+        sealed_keys: None,
         is_local: false,
         fetched_at: now,
         created_at: now,
@@ -196,7 +254,7 @@ async fn one_where<'e>(
     condition: &str,
     param: Option<&str>,
 ) -> Result<Option<ActorRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM actors WHERE {condition}");
+    let sql = format!("SELECT {SELECTED} FROM {FROM} WHERE {condition}");
     let mut query = sqlx::query(&sql);
     if let Some(param) = param {
         query = query.bind(param);
@@ -215,7 +273,7 @@ pub async fn by_ap_id(store: &Store, ap_id: &Url) -> Result<Option<ActorRow>> {
 
 /// [`by_ap_id`] inside a write transaction.
 pub async fn by_ap_id_in(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<ActorRow>> {
-    one_where(conn, "ap_id = $1", Some(ap_id.as_str())).await
+    one_where(conn, "actors.ap_id = $1", Some(ap_id.as_str())).await
 }
 
 /// A local chapter or body by handle.
@@ -231,7 +289,7 @@ pub async fn instance_actor(store: &Store) -> Result<Option<ActorRow>> {
 /// Local chapters and bodies, by handle.
 pub async fn list_local_groups(store: &Store) -> Result<Vec<ActorRow>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM actors WHERE is_local = 1 AND kind IN ('chapter', 'union') ORDER BY handle"
+        "SELECT {SELECTED} FROM {FROM} WHERE is_local = 1 AND kind IN ('chapter', 'union') ORDER BY handle"
     ))
     .fetch_all(store.pool())
     .await?
@@ -249,76 +307,88 @@ pub async fn count_local_groups(store: &Store) -> Result<i64> {
     .try_get(0)?)
 }
 
-/// Gives a local actor a new key pair (key rotation). Remote servers pick the new
-/// public key up when a signature stops verifying with the one they cached.
-pub async fn replace_local_key(
+/// Gives a local actor new key pairs (key rotation): the public keys here,
+/// the private ones sealed. Remote servers pick the new public key up when a
+/// signature stops verifying with the one they cached.
+pub async fn replace_local_keys(
     store: &Store,
     ap_id: &Url,
     public_key_pem: &str,
-    private_key_pem: &str,
+    assertion_public_key: &str,
+    keys: &Sealed,
 ) -> Result<bool> {
+    let mut tx = store.begin_write().await?;
     let done = sqlx::query(
-        "UPDATE actors SET public_key_pem = $2, private_key_pem = $3 \
+        "UPDATE actors SET public_key_pem = $2, assertion_public_key = $3 \
          WHERE ap_id = $1 AND is_local = 1",
     )
     .bind(ap_id.as_str())
     .bind(public_key_pem)
-    .bind(private_key_pem)
-    .execute(store.pool())
+    .bind(assertion_public_key)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    put_keys(&mut tx, ap_id, keys).await?;
+    crate::commit(tx).await?;
+    Ok(true)
 }
 
-/// Local actors made before integrity proofs, which have no Ed25519 key yet.
-pub async fn local_without_assertion_key(store: &Store) -> Result<Vec<Url>> {
-    let rows = sqlx::query(
-        "SELECT ap_id FROM actors WHERE is_local = 1 AND assertion_private_key IS NULL",
-    )
+/// Local actors whose keys are not sealed yet (written by a release before
+/// migration 20), with their plain-text keys.
+pub async fn local_with_plain_keys(store: &Store) -> Result<Vec<ActorRow>> {
+    sqlx::query(&format!(
+        "SELECT {SELECTED} FROM {FROM} WHERE is_local = 1 AND actor_keys.actor IS NULL"
+    ))
     .fetch_all(store.pool())
-    .await?;
-    rows.iter().map(|row| url(row, "ap_id")).collect()
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
-/// Replaces a local actor's Ed25519 key (a rotation after a leak).
-pub async fn replace_local_assertion_key(
+/// Seals the keys of a local actor of an older release: its Ed25519 key's id
+/// and public key (given one now if it had none), and both private keys
+/// sealed; the plain-text columns are cleared. False if another process
+/// sealed them first.
+pub async fn seal_plain_keys(
     store: &Store,
     ap_id: &Url,
-    public_key: &str,
-    private_key: &str,
+    assertion_key_id: &str,
+    assertion_public_key: &str,
+    keys: &Sealed,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE actors SET assertion_public_key = $2, assertion_private_key = $3 \
+    let mut tx = store.begin_write().await?;
+    let sealed_already = sqlx::query("SELECT 1 FROM actor_keys WHERE actor = $1")
+        .bind(ap_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+    if sealed_already {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE actors SET assertion_key_id = $2, assertion_public_key = $3 \
          WHERE ap_id = $1 AND is_local = 1",
     )
     .bind(ap_id.as_str())
-    .bind(public_key)
-    .bind(private_key)
-    .execute(store.pool())
+    .bind(assertion_key_id)
+    .bind(assertion_public_key)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    put_keys(&mut tx, ap_id, keys).await?;
+    crate::commit(tx).await?;
+    Ok(true)
 }
 
-/// Gives a local actor its Ed25519 key, unless it has one (another process may
-/// have given it one first).
-pub async fn set_assertion_key(
-    store: &Store,
-    ap_id: &Url,
-    key_id: &str,
-    public_key: &str,
-    private_key: &str,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE actors SET assertion_key_id = $2, assertion_public_key = $3, \
-         assertion_private_key = $4 \
-         WHERE ap_id = $1 AND is_local = 1 AND assertion_private_key IS NULL",
-    )
-    .bind(ap_id.as_str())
-    .bind(key_id)
-    .bind(public_key)
-    .bind(private_key)
-    .execute(store.pool())
-    .await?;
-    Ok(done.rows_affected() > 0)
+/// The actor whose keys are in `actor_keys` row `id` (key rotation).
+pub async fn actor_of_keys(conn: &mut AnyConnection, id: i64) -> Result<Url> {
+    let row = sqlx::query("SELECT actor FROM actor_keys WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    url(&row, "actor")
 }
 
 #[cfg(test)]
@@ -345,6 +415,7 @@ mod tests {
             assertion_key_id: Some("k2".into()),
             assertion_public_key: Some("z6Mk".into()),
             assertion_private_key: Some("secret too".into()),
+            sealed_keys: None,
             manually_approves_followers: false,
             is_local: true,
             fetched_at: 0,

@@ -16,6 +16,14 @@ pub struct Sealed {
     pub bytes: Vec<u8>,
 }
 
+/// Seals and opens data for the row named by `context`: the member-data key
+/// ring of unionhall-members. The federation crate is given one to keep local
+/// actors' private keys sealed (`actors::keys_context`).
+pub trait Sealer: Send + Sync {
+    fn seal(&self, context: &str, plaintext: &[u8]) -> std::result::Result<Sealed, String>;
+    fn open(&self, context: &str, sealed: &Sealed) -> std::result::Result<Vec<u8>, String>;
+}
+
 impl std::fmt::Debug for Sealed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Sealed({}, {} bytes)", self.key_id, self.bytes.len())
@@ -214,7 +222,8 @@ pub async fn key_ids_in_use(store: &Store) -> Result<Vec<String>> {
          UNION SELECT key_id FROM relationships WHERE key_id <> '' \
          UNION SELECT key_id FROM assignments WHERE key_id <> '' \
          UNION SELECT key_id FROM structure_tests WHERE key_id <> '' \
-         UNION SELECT key_id FROM account_links",
+         UNION SELECT key_id FROM account_links \
+         UNION SELECT key_id FROM actor_keys",
     )
     .fetch_all(store.pool())
     .await?;
@@ -236,6 +245,8 @@ pub enum SealedTable {
     StructureTests,
     /// Which record an account is; the id is the account's.
     AccountLinks,
+    /// The private keys of local actors.
+    ActorKeys,
 }
 
 impl SealedTable {
@@ -248,6 +259,7 @@ impl SealedTable {
             Self::Assignments => "assignments",
             Self::StructureTests => "structure_tests",
             Self::AccountLinks => "account_links",
+            Self::ActorKeys => "actor_keys",
         }
     }
 }

@@ -73,8 +73,7 @@ async fn bench() {
     let members = app.members().clone();
     let data = app.federation_data();
     unionhall_federation::actors::create_group(
-        app.store(),
-        &data.urls,
+        &data,
         unionhall_federation::actors::NewGroup {
             kind: ActorKind::Chapter,
             handle: Handle::parse("works").unwrap(),

@@ -388,9 +388,9 @@ async fn sender() {
     let hosts = addrs.iter().map(|a| (host_name(a.ip()), a.ip())).collect();
     let (data, stop, server) = instance([127, 0, 0, 1], "sender.bench", dir.path(), hosts).await;
     let store = data.store.clone();
-    let chapter = new_chapter(&store, &data.urls, "bench").await;
+    let chapter = new_chapter(&data, "bench").await;
     // A second chapter, without followers, writes during the fan-out.
-    new_chapter(&store, &data.urls, "writers").await;
+    new_chapter(&data, "writers").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle_rss = rss_kib("VmRSS:");
 
@@ -414,7 +414,7 @@ async fn sender() {
             });
             let mut tx = store.begin_write().await.expect("tx");
             unionhall_federation::delivery::enqueue(
-                &mut tx, &data.urls, &chapter, &id, &activity, &inboxes, true,
+                &mut tx, &data, &chapter, &id, &activity, &inboxes, true,
             )
             .await
             .expect("enqueue");
@@ -546,15 +546,13 @@ type Running = (
 
 /// Starts an instance called `name` on `ip` with a fresh SQLite file, knowing
 /// the peers in `hosts`.
-/// A chapter of the instance whose store and URLs these are.
+/// A chapter of the instance whose federation data this is.
 async fn new_chapter(
-    store: &unionhall_store::Store,
-    urls: &unionhall_federation::urls::Urls,
+    data: &unionhall_federation::FederationShared,
     handle: &str,
 ) -> unionhall_store::actors::ActorRow {
     unionhall_federation::actors::create_group(
-        store,
-        urls,
+        data,
         unionhall_federation::actors::NewGroup {
             kind: unionhall_domain::ActorKind::Chapter,
             handle: unionhall_domain::Handle::parse(handle).expect("handle"),
@@ -678,7 +676,7 @@ async fn ingest_benchmark() -> (f64, Duration) {
         instance([127, 0, 3, 1], "receiver.bench", dir.path(), hosts.clone()).await;
     let (sender, stop_s, task_s) =
         instance([127, 0, 3, 2], "sender.bench", dir.path(), hosts).await;
-    let chapter = new_chapter(&sender.store, &sender.urls, "movers").await;
+    let chapter = new_chapter(&sender, "movers").await;
     // The receiver follows the sender, so it keeps its posts and caches its key.
     unionhall_federation::activities::follow::follow_remote(&receiver, chapter.ap_id.as_str())
         .await

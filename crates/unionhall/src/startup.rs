@@ -47,7 +47,8 @@ impl Application {
         // Metrics recorded from here on reach /metrics.
         unionhall_web::metrics_handle();
         let federation =
-            unionhall_federation::configure(store.clone(), settings.federation()).await?;
+            unionhall_federation::configure(store.clone(), settings.federation(), members.sealer())
+                .await?;
         let state = AppState::new(
             store.clone(),
             WebConfig {

@@ -273,7 +273,7 @@ async fn queue_activities(
         let mut tx = instance.store.begin_write().await.unwrap();
         unionhall_federation::delivery::enqueue(
             &mut tx,
-            &instance.data.urls,
+            &instance.data,
             chapter,
             &id,
             &activity,

@@ -74,8 +74,7 @@ async fn a_chapter_that_approves_followers_by_hand_accepts_and_rejects_when_told
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
     let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
     let row = unionhall_federation::actors::create_group(
-        &a.store,
-        &a.data.urls,
+        &a.data,
         unionhall_federation::actors::NewGroup {
             kind: unionhall_domain::ActorKind::Chapter,
             handle: unionhall_domain::Handle::parse("quiet").unwrap(),

@@ -66,23 +66,25 @@ async fn a_rotated_key_is_refetched_once_the_cached_one_has_aged() {
         "A caches the sender's key"
     );
 
-    let fresh = activitypub_federation::http_signatures::generate_actor_keypair().unwrap();
-    assert!(actors::replace_local_key(
-        &b.store,
-        &sender.ap_id,
-        &fresh.public_key,
-        &fresh.private_key
-    )
-    .await
-    .unwrap());
+    let rotated = unionhall_federation::actors::rotate_key(&b.data, "movers")
+        .await
+        .unwrap();
+    let fresh_pem = b
+        .data
+        .vault
+        .open(&rotated)
+        .unwrap()
+        .private_key_pem
+        .unwrap();
+    assert_ne!(fresh_pem, old_pem);
     assert_eq!(
-        send_follow(&a, &chapter, &sender, &fresh.private_key, 2).await,
+        send_follow(&a, &chapter, &sender, &fresh_pem, 2).await,
         401,
         "a key cached a moment ago is not refetched"
     );
     age_cached_copy(&a, &sender).await;
     assert_eq!(
-        send_follow(&a, &chapter, &sender, &fresh.private_key, 3).await,
+        send_follow(&a, &chapter, &sender, &fresh_pem, 3).await,
         202,
         "the new key is fetched"
     );
@@ -114,6 +116,7 @@ async fn a_chapter_rotates_its_key_with_the_cli_and_nothing_is_lost() {
     let mut rotate = crate::cli::unionhall(dir.path());
     rotate
         .env("UNIONHALL_DATABASE__URL", &a.db.url)
+        .env("UNIONHALL_MEMBERS__KEY", crate::helpers::TEST_MEMBER_KEY)
         .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
         .env("UNIONHALL_LOG__LEVEL", "error")
         .args(["chapter", "rotate-key", "bakers"]);

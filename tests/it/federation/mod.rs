@@ -26,8 +26,7 @@ use url::Url;
 
 pub async fn create_chapter(instance: &TestInstance, handle: &str) -> ActorRow {
     create_group(
-        &instance.store,
-        &instance.data.urls,
+        &instance.data,
         NewGroup {
             kind: ActorKind::Chapter,
             handle: Handle::parse(handle).unwrap(),

@@ -152,6 +152,7 @@ async fn a_chapter_blocks_one_remote_actor_and_only_that_one() {
         let mut command = unionhall(dir.path());
         command
             .env("UNIONHALL_DATABASE__URL", &a.db.url)
+            .env("UNIONHALL_MEMBERS__KEY", crate::helpers::TEST_MEMBER_KEY)
             .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
             .env("UNIONHALL_LOG__LEVEL", "error")
             .args(args);

@@ -81,6 +81,7 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
     let mut block = unionhall(dir.path());
     block
         .env("UNIONHALL_DATABASE__URL", &a.db.url)
+        .env("UNIONHALL_MEMBERS__KEY", crate::helpers::TEST_MEMBER_KEY)
         .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
         .env("UNIONHALL_LOG__LEVEL", "error")
         .args([
@@ -111,6 +112,7 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
     // A bad domain is refused in one line.
     let mut bad = unionhall(dir.path());
     bad.env("UNIONHALL_DATABASE__URL", &a.db.url)
+        .env("UNIONHALL_MEMBERS__KEY", crate::helpers::TEST_MEMBER_KEY)
         .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
         .args(["federation", "block", "https://example.org/x"]);
     let (output, stderr) = run_beside_servers(bad).await;
@@ -175,6 +177,7 @@ async fn a_blocked_instance_is_refused_sent_nothing_and_unfollowed() {
         .await
         .unwrap()
         .unwrap();
+    let brewers = c.data.vault.open(&brewers).unwrap();
     let from_c = json!({"type": "Follow", "id": format!("{}/f", brewers.ap_id), "actor": brewers.ap_id,
                         "object": bakers.ap_id});
     let (status, body) = post(
@@ -212,10 +215,11 @@ async fn a_report_from_another_server_lands_in_the_moderation_queue() {
         .await
         .unwrap();
     // B's instance actor reports, as Mastodon does.
-    let reporter = unionhall_federation::actors::ensure_instance_actor(&b.store, &b.data.urls)
-        .await
-        .unwrap()
-        .0;
+    let reporter =
+        unionhall_federation::actors::ensure_instance_actor(&b.store, &b.data.urls, &b.data.vault)
+            .await
+            .unwrap()
+            .0;
     let flag = |n: u32, objects: serde_json::Value| {
         json!({"@context": "https://www.w3.org/ns/activitystreams", "type": "Flag",
                "id": format!("{}/flags/{n}", b.url), "actor": reporter.ap_id,
@@ -244,6 +248,7 @@ async fn a_report_from_another_server_lands_in_the_moderation_queue() {
     let cli = |args: &[&str]| {
         let mut cmd = unionhall(dir.path());
         cmd.env("UNIONHALL_DATABASE__URL", &a.db.url)
+            .env("UNIONHALL_MEMBERS__KEY", crate::helpers::TEST_MEMBER_KEY)
             .env("UNIONHALL_INSTANCE__PUBLIC_URL", a.url.as_str())
             .env("UNIONHALL_LOG__LEVEL", "error")
             .args(args);

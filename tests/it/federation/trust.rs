@@ -52,8 +52,7 @@ async fn post_bakers_call(instance: &TestInstance, title: &str, audience: Audien
 
 async fn body_on(instance: &TestInstance, handle: &str) -> ActorRow {
     create_group(
-        &instance.store,
-        &instance.data.urls,
+        &instance.data,
         NewGroup {
             kind: ActorKind::Union,
             handle: Handle::parse(handle).unwrap(),

@@ -111,6 +111,7 @@ async fn the_database_holds_no_member_data_in_clear() {
     let rita = join_as_record(&instance, id, "rita").await;
     let (status, own) = rita.get("/api/v1/me/record").await;
     assert_eq!(status, StatusCode::OK, "{own}");
+    let private_keys = private_keys_of(&instance).await;
 
     let data = instance.stop().await;
     let stolen = everything_in_the_database(&data).await;
@@ -123,6 +124,31 @@ async fn the_database_holds_no_member_data_in_clear() {
         );
     }
     assert_no_pairs_in_clear(&data, id, "rita").await;
+    // Nor the keys that speak for the chapter and the instance.
+    assert!(!contains(&stolen, "PRIVATE KEY"));
+    for key in private_keys {
+        assert!(
+            !contains(&stolen, &key),
+            "a private key is in the database in clear"
+        );
+    }
+}
+
+/// Pieces of the private keys of the instance's actors (each long line of the
+/// RSA keys' PEM, and the Ed25519 keys), as opened for signing.
+pub(crate) async fn private_keys_of(instance: &crate::helpers::TestInstance) -> Vec<String> {
+    let mut keys = Vec::new();
+    let actors = [
+        unionhall_store::actors::instance_actor(&instance.store).await,
+        unionhall_store::actors::local_by_handle(&instance.store, "bakers").await,
+    ];
+    for actor in actors {
+        let opened = instance.data.vault.open(&actor.unwrap().unwrap()).unwrap();
+        let pem = opened.private_key_pem.unwrap();
+        keys.extend(pem.lines().filter(|l| l.len() > 40).map(str::to_owned));
+        keys.push(opened.assertion_private_key.unwrap());
+    }
+    keys
 }
 
 /// `username` signs up by an invitation tied to member record `id`.
@@ -261,7 +287,7 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
     assert!(
         stdout.contains(
             "re-sealed 2 member record(s), 1 one-on-one(s), 1 second-factor secret(s), \
-             1 account link(s) and 3 chart row(s)"
+             1 account link(s), 2 actor key pair(s) and 3 chart row(s)"
         ),
         "{stdout}"
     );

@@ -2,7 +2,7 @@
 //! invitation links, login forms, session cookies with CSRF tokens, API tokens.
 
 mod accounts;
-mod at_rest;
+pub(crate) mod at_rest;
 mod chart;
 mod privacy;
 mod recovery;

@@ -463,7 +463,13 @@ async fn no_member_data_crosses_the_network() {
             .await
             .unwrap()
             .unwrap();
-        let pem = actor.private_key_pem.unwrap();
+        let pem = instance
+            .data
+            .vault
+            .open(&actor)
+            .unwrap()
+            .private_key_pem
+            .unwrap();
         // Any line of the key's base64 body.
         secrets.extend(pem.lines().filter(|l| l.len() > 40).map(str::to_owned));
     }

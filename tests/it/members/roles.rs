@@ -254,8 +254,7 @@ async fn every_route_refuses_the_wrong_role() {
     create_chapter(&instance, "bakers").await;
     create_chapter(&instance, "millers").await;
     unionhall_federation::actors::create_group(
-        &instance.store,
-        &instance.data.urls,
+        &instance.data,
         unionhall_federation::actors::NewGroup {
             kind: ActorKind::Union,
             handle: Handle::parse("foodunion").unwrap(),

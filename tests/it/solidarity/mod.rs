@@ -17,8 +17,7 @@ use unionhall_domain::{ActorKind, Handle};
 
 pub async fn create_body(instance: &TestInstance, handle: &str) -> url::Url {
     unionhall_federation::actors::create_group(
-        &instance.store,
-        &instance.data.urls,
+        &instance.data,
         unionhall_federation::actors::NewGroup {
             kind: ActorKind::Union,
             handle: Handle::parse(handle).unwrap(),

@@ -136,7 +136,7 @@ async fn send_action(
             to,
             cc,
         };
-        enqueue(conn, &data.urls, body, &id, &activity, &inboxes, false).await
+        enqueue(conn, data, body, &id, &activity, &inboxes, false).await
     } else {
         let activity = Update {
             kind: UpdateType::Update,
@@ -146,7 +146,7 @@ async fn send_action(
             to,
             cc,
         };
-        enqueue(conn, &data.urls, body, &id, &activity, &inboxes, false).await
+        enqueue(conn, data, body, &id, &activity, &inboxes, false).await
     }
 }
 
@@ -171,7 +171,7 @@ pub(crate) async fn send_standing_actions_to(
             cc: object.cc.clone(),
             object: ActivityObject::Action(Box::new(object)),
         };
-        enqueue_to(conn, &data.urls, body, &id, &activity, chapter).await?;
+        enqueue_to(conn, data, body, &id, &activity, chapter).await?;
     }
     Ok(())
 }
@@ -350,7 +350,7 @@ pub async fn answer(
         let inbox = [body.delivery_inbox().clone()];
         enqueue(
             &mut tx,
-            &data.urls,
+            data,
             chapter,
             &activity_id,
             &activity,

@@ -203,8 +203,9 @@ async fn send_call(
     let id = data.urls.new_activity_id();
     let (to, cc) = (object.to.clone(), object.cc.clone());
     let object = ActivityObject::Call(Box::new(object));
-    let activity = envelope::signed_change(author, &id, object, (to.clone(), cc), create)?;
-    enqueue(conn, &data.urls, author, &id, &activity, &inboxes, public).await?;
+    let activity =
+        envelope::signed_change(&data.vault, author, &id, object, (to.clone(), cc), create)?;
+    enqueue(conn, data, author, &id, &activity, &inboxes, public).await?;
     // A body of this instance relays at once what its member addressed to it.
     if let Audience::Union(body) = &audience {
         if data.urls.is_local(body) {
@@ -538,7 +539,7 @@ async fn send_pledge_total(
         object: ActivityObject::PledgeTotal(object),
     };
     let inbox = [author.delivery_inbox().clone()];
-    enqueue(conn, &data.urls, chapter, &id, &activity, &inbox, false).await
+    enqueue(conn, data, chapter, &id, &activity, &inbox, false).await
 }
 
 /// "Millers Local 3 pledges 4 people and 120.00 USD."

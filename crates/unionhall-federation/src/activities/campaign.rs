@@ -84,10 +84,7 @@ pub async fn start(
         cc: object.cc.clone(),
         object: ActivityObject::Campaign(Box::new(object)),
     };
-    enqueue(
-        &mut tx, &data.urls, &author, &create.id, &create, &inboxes, true,
-    )
-    .await?;
+    enqueue(&mut tx, data, &author, &create.id, &create, &inboxes, true).await?;
     unionhall_store::commit(tx).await?;
     wake(data);
     Ok(row)

@@ -2,6 +2,7 @@
 //! as a Create or an Update, enveloped with its author's integrity proof.
 
 use crate::protocol::ActivityObject;
+use crate::vault::KeyVault;
 use crate::Result;
 use unionhall_store::actors::ActorRow;
 use url::Url;
@@ -10,6 +11,7 @@ use url::Url;
 /// object is new, an Update otherwise, enveloped with the author's integrity
 /// proof, so that the bodies relaying it pass on what the author signed.
 pub(crate) fn signed_change(
+    vault: &KeyVault,
     author: &ActorRow,
     id: &Url,
     object: ActivityObject,
@@ -29,7 +31,7 @@ pub(crate) fn signed_change(
             to,
             cc,
         };
-        crate::delivery::envelope(author, &create)
+        crate::delivery::envelope(vault, author, &create)
     } else {
         let update = Update {
             kind: UpdateType::Update,
@@ -39,6 +41,6 @@ pub(crate) fn signed_change(
             to,
             cc,
         };
-        crate::delivery::envelope(author, &update)
+        crate::delivery::envelope(vault, author, &update)
     }
 }

@@ -31,7 +31,9 @@ pub async fn follow_remote(data: &Data, target: &str) -> Result<ActorRow> {
             target.ap_id
         )));
     }
-    let instance = ensure_instance_actor(&data.store, &data.urls).await?.0;
+    let instance = ensure_instance_actor(&data.store, &data.urls, &data.vault)
+        .await?
+        .0;
     let follow = Follow::new(
         data.urls.new_activity_id(),
         instance.ap_id.clone(),
@@ -39,7 +41,7 @@ pub async fn follow_remote(data: &Data, target: &str) -> Result<ActorRow> {
     );
     let mut tx = data.store.begin_write().await?;
     follows::insert_following(&mut tx, &target.ap_id, &instance.ap_id, &follow.id).await?;
-    enqueue_to(&mut tx, &data.urls, &instance, &follow.id, &follow, &target).await?;
+    enqueue_to(&mut tx, data, &instance, &follow.id, &follow, &target).await?;
     unionhall_store::commit(tx).await?;
     wake(data);
     Ok(target)
@@ -58,7 +60,9 @@ pub async fn unfollow_remote(data: &Data, target: &str) -> Result<ActorRow> {
             target.ap_id
         )));
     };
-    let instance = ensure_instance_actor(&data.store, &data.urls).await?.0;
+    let instance = ensure_instance_actor(&data.store, &data.urls, &data.vault)
+        .await?
+        .0;
     let undo = Undo {
         kind: UndoType::Undo,
         id: data.urls.new_activity_id(),
@@ -71,7 +75,7 @@ pub async fn unfollow_remote(data: &Data, target: &str) -> Result<ActorRow> {
     };
     let mut tx = data.store.begin_write().await?;
     follows::remove_following(&mut tx, &target.ap_id).await?;
-    enqueue_to(&mut tx, &data.urls, &instance, &undo.id, &undo, &target).await?;
+    enqueue_to(&mut tx, data, &instance, &undo.id, &undo, &target).await?;
     unionhall_store::commit(tx).await?;
     data.recent.following.forget(&target.ap_id);
     wake(data);
@@ -127,7 +131,7 @@ pub async fn receive_follow(follow: Follow, data: &Data) -> Result<()> {
     .await?;
     if auto_accept {
         let accept = accept_of(data, &local, follow);
-        enqueue_to(&mut tx, &data.urls, &local, &accept.id, &accept, &follower).await?;
+        enqueue_to(&mut tx, data, &local, &accept.id, &accept, &follower).await?;
     }
     unionhall_store::commit(tx).await?;
     wake(data);
@@ -178,15 +182,7 @@ pub async fn answer_follower(
                 actor,
                 object: follow,
             };
-            enqueue_to(
-                &mut tx,
-                &data.urls,
-                &local,
-                &answer.id,
-                &answer,
-                &follower_row,
-            )
-            .await?;
+            enqueue_to(&mut tx, data, &local, &answer.id, &answer, &follower_row).await?;
         }
         Decision::Reject => {
             let answer = Answer {
@@ -195,15 +191,7 @@ pub async fn answer_follower(
                 actor,
                 object: follow,
             };
-            enqueue_to(
-                &mut tx,
-                &data.urls,
-                &local,
-                &answer.id,
-                &answer,
-                &follower_row,
-            )
-            .await?;
+            enqueue_to(&mut tx, data, &local, &answer.id, &answer, &follower_row).await?;
         }
     }
     unionhall_store::commit(tx).await?;

@@ -65,10 +65,7 @@ pub(crate) async fn publish(
     let mut tx = data.store.begin_write().await?;
     posts::upsert(&mut tx, &post).await?;
     let inboxes = follows::follower_inboxes(&mut tx, &author.ap_id).await?;
-    enqueue(
-        &mut tx, &data.urls, &author, &create.id, &create, &inboxes, true,
-    )
-    .await?;
+    enqueue(&mut tx, data, &author, &create.id, &create, &inboxes, true).await?;
     unionhall_store::commit(tx).await?;
     wake(data);
     Ok(post)

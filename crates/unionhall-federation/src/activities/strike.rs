@@ -147,8 +147,8 @@ async fn send_strike(
     let id = data.urls.new_activity_id();
     let addressees = (object.to.clone(), object.cc.clone());
     let object = ActivityObject::Strike(Box::new(object));
-    let activity = envelope::signed_change(author, &id, object, addressees, create)?;
-    enqueue(conn, &data.urls, author, &id, &activity, &inboxes, true).await?;
+    let activity = envelope::signed_change(&data.vault, author, &id, object, addressees, create)?;
+    enqueue(conn, data, author, &id, &activity, &inboxes, true).await?;
     relay::relay_through_local_bodies(conn, data, &bodies, &author.ap_id, &activity).await
 }
 

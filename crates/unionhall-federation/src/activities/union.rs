@@ -84,7 +84,7 @@ pub async fn apply(
     if body.is_local {
         unions::apply(&mut tx, Side::Body, &body.ap_id, &chapter.ap_id, &join.id).await?;
     } else {
-        enqueue_to(&mut tx, &data.urls, &chapter, &join.id, &join, &body).await?;
+        enqueue_to(&mut tx, data, &chapter, &join.id, &join, &body).await?;
     }
     let membership = unions::get(&mut tx, Side::Chapter, &body.ap_id, &chapter.ap_id)
         .await?
@@ -165,7 +165,7 @@ pub async fn decide(
                 actor: body.ap_id.clone(),
                 object: join,
             };
-            enqueue_to(&mut tx, &data.urls, &body, &id, &answer, &applicant).await?;
+            enqueue_to(&mut tx, data, &body, &id, &answer, &applicant).await?;
             super::action::send_standing_actions_to(&mut tx, data, &body, &applicant).await?;
             // What the body relayed of late (its members' union calls and
             // strikes, each change), as it was sent: the newest state wins
@@ -180,7 +180,7 @@ pub async fn decide(
                 actor: body.ap_id.clone(),
                 object: join,
             };
-            enqueue_to(&mut tx, &data.urls, &body, &id, &answer, &applicant).await?;
+            enqueue_to(&mut tx, data, &body, &id, &answer, &applicant).await?;
         }
     }
     unionhall_store::commit(tx).await?;
@@ -245,7 +245,7 @@ pub async fn leave(data: &Data, by: &Authority, chapter_handle: &str, body: &Url
             chapter.ap_id.clone(),
             body.clone(),
         );
-        enqueue_to(&mut tx, &data.urls, &chapter, &leave.id, &leave, &target).await?;
+        enqueue_to(&mut tx, data, &chapter, &leave.id, &leave, &target).await?;
     }
     unionhall_store::commit(tx).await?;
     wake(data);

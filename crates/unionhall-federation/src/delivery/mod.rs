@@ -10,8 +10,8 @@ mod signing;
 pub mod worker;
 
 use crate::protocol::context;
-use crate::urls::Urls;
-use crate::{Error, Result};
+use crate::vault::KeyVault;
+use crate::{Error, FederationShared, Result};
 use serde::Serialize;
 use unionhall_domain::ActorKind;
 use unionhall_store::actors::ActorRow;
@@ -24,7 +24,7 @@ use url::Url;
 /// that caused it, then wake the workers after the commit.
 pub async fn enqueue<A: Serialize>(
     conn: &mut Connection,
-    urls: &Urls,
+    data: &FederationShared,
     actor: &ActorRow,
     id: &Url,
     activity: &A,
@@ -39,7 +39,8 @@ pub async fn enqueue<A: Serialize>(
             actor.ap_id
         )));
     }
-    let json = envelope(actor, activity)?;
+    let json = envelope(&data.vault, actor, activity)?;
+    let urls = &data.urls;
     let ap_type = json
         .get("type")
         .and_then(|t| t.as_str())
@@ -65,7 +66,11 @@ pub async fn enqueue<A: Serialize>(
 /// integrity proof (integrity.rs). One already enveloped (it has its proof) is
 /// taken as it is, so that what a chapter sends and what its union body
 /// relays are the same bytes, proof and all.
-pub fn envelope<A: Serialize>(actor: &ActorRow, activity: &A) -> Result<serde_json::Value> {
+pub fn envelope<A: Serialize>(
+    vault: &KeyVault,
+    actor: &ActorRow,
+    activity: &A,
+) -> Result<serde_json::Value> {
     let mut json = serde_json::to_value(activity)
         .map_err(|err| Error::Internal(format!("serialising an activity: {err}")))?;
     let Some(object) = json.as_object_mut() else {
@@ -75,6 +80,7 @@ pub fn envelope<A: Serialize>(actor: &ActorRow, activity: &A) -> Result<serde_js
         return Ok(json);
     }
     object.insert("@context".into(), context());
+    let actor = vault.open(actor)?;
     if let (Some(key_id), Some(private_key)) =
         (&actor.assertion_key_id, &actor.assertion_private_key)
     {
@@ -92,12 +98,12 @@ pub fn envelope<A: Serialize>(actor: &ActorRow, activity: &A) -> Result<serde_js
 /// an Undo): not public, delivered to that actor's server.
 pub async fn enqueue_to<A: Serialize>(
     conn: &mut Connection,
-    urls: &Urls,
+    data: &FederationShared,
     actor: &ActorRow,
     id: &Url,
     activity: &A,
     recipient: &ActorRow,
 ) -> Result<()> {
     let inbox = [recipient.delivery_inbox().clone()];
-    enqueue(conn, urls, actor, id, activity, &inbox, false).await
+    enqueue(conn, data, actor, id, activity, &inbox, false).await
 }

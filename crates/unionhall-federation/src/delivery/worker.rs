@@ -187,6 +187,7 @@ async fn sender_key(
     let actor = actors::by_ap_id(&shared.data.store, &url)
         .await?
         .ok_or_else(|| Error::Internal(format!("sender {actor_id} is gone")))?;
+    let actor = shared.data.vault.open(&actor)?;
     let pem = actor
         .private_key_pem
         .as_deref()

@@ -132,6 +132,17 @@ impl Keyring {
     }
 }
 
+/// What the federation crate seals local actors' private keys with.
+impl unionhall_store::members::Sealer for Keyring {
+    fn seal(&self, context: &str, plaintext: &[u8]) -> std::result::Result<Sealed, String> {
+        Keyring::seal(self, context, plaintext).map_err(|err| err.to_string())
+    }
+
+    fn open(&self, context: &str, sealed: &Sealed) -> std::result::Result<Vec<u8>, String> {
+        Keyring::open(self, context, sealed).map_err(|err| err.to_string())
+    }
+}
+
 /// A new random key.
 pub fn generate_key() -> Result<[u8; KEY_LEN]> {
     let mut key = [0u8; KEY_LEN];

@@ -235,8 +235,7 @@ pub(crate) async fn create_chapter(
     };
     let data = state.federation_data();
     create_group(
-        &state.store,
-        &data.urls,
+        &data,
         NewGroup {
             kind,
             handle: handle.clone(),

@@ -141,7 +141,7 @@ pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()>
             let done = members.rotate_key().await?;
             println!(
                 "re-sealed {} member record(s), {} one-on-one(s), {} second-factor secret(s), \
-                 {} account link(s) \
+                 {} account link(s), {} actor key pair(s) \
                  and {} chart row(s) (relationships, assignments, structure tests) \
                  with the current key; \
                  the previous keys are no longer needed by the database (keep them as long as \
@@ -150,6 +150,7 @@ pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()>
                 done.one_on_ones,
                 done.second_factors,
                 done.account_links,
+                done.actor_keys,
                 done.chart_rows
             );
             Ok(())

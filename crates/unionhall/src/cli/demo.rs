@@ -404,8 +404,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
 
 async fn group(node: &Node, kind: ActorKind, handle: &str, name: &str) -> Result<()> {
     create_group(
-        &node.store,
-        &node.data.urls,
+        &node.data,
         NewGroup {
             kind,
             handle: Handle::parse(handle).map_err(|err| Error::Usage(err.to_string()))?,

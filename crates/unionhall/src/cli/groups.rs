@@ -56,8 +56,7 @@ pub enum UnionCommand {
 pub async fn create(admin: &Admin, kind: ActorKind, args: NewGroupArgs) -> Result<()> {
     let handle = Handle::parse(&args.handle).map_err(|err| Error::Usage(err.to_string()))?;
     let row = create_group(
-        &admin.data.store,
-        &admin.data.urls,
+        &admin.data,
         NewGroup {
             kind,
             handle,
@@ -115,7 +114,7 @@ pub async fn chapter(admin: &Admin, command: ChapterCommand) -> Result<()> {
             answer(data, &handle, &follower, follow::Decision::Reject).await
         }
         ChapterCommand::RotateKey { handle } => {
-            let actor = unionhall_federation::actors::rotate_key(&data.store, &handle).await?;
+            let actor = unionhall_federation::actors::rotate_key(data, &handle).await?;
             println!("@{handle} has a new key ({})", actor.public_key_id);
             Ok(())
         }

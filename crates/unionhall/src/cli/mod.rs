@@ -85,10 +85,14 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// Opens the database as the server does: with the member-data key, which
+    /// also seals the groups' private keys.
     async fn open(settings: &Settings) -> Result<Self> {
         let store = crate::startup::open_store(settings).await?;
         store.migrate().await?;
-        let config = unionhall_federation::configure(store, settings.federation()).await?;
+        let members = crate::startup::open_members(settings, &store).await?;
+        let config =
+            unionhall_federation::configure(store, settings.federation(), members.sealer()).await?;
         Ok(Self {
             data: config.to_request_data(),
         })

@@ -111,16 +111,7 @@ pub(crate) async fn relay_if_addressed(
             to: vec![members_url(&body.ap_id)],
             cc: Vec::new(),
         };
-        enqueue(
-            conn,
-            &data.urls,
-            &body,
-            &announce.id,
-            &announce,
-            &inboxes,
-            false,
-        )
-        .await?;
+        enqueue(conn, data, &body, &announce.id, &announce, &inboxes, false).await?;
         wake(data);
         return Ok(Some(body.ap_id));
     }
