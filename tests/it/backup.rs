@@ -151,3 +151,123 @@ async fn roster_names(account: &crate::members::Account) -> Vec<String> {
         .map(|m: &Value| m["name"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+/// An age key pair made with `age-keygen` for these tests, and a second one
+/// the backups are not made for.
+const AGE_PUBLIC: &str = "age1p444ulwslnm4urmatv758383mr3zpjs6rgs8zthekh0x77dl54qqmu9jgx";
+const AGE_IDENTITY: &str = "# a test key, of no use elsewhere\n\
+    AGE-SECRET-KEY-1DKDDH029UL8PCPW26LLG7PHDX4F8GWF9Q07LFH8XA7Z6L99G2FASQ73ZDJ\n";
+const OTHER_IDENTITY: &str =
+    "AGE-SECRET-KEY-152LH0Y7AMS65JA6X8KPCVX8GDH5FQSFP3JSY5J648X3VTAZZ07TQLMVVMF\n";
+
+/// The `age` command, if this machine has it. CI installs it and sets
+/// UNIONHALL_TEST_AGE, which makes its absence a failure.
+fn age_command() -> Option<std::process::Command> {
+    let found = std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("UNIONHALL_TEST_AGE").is_none(),
+            "UNIONHALL_TEST_AGE is set but `age` is not installed"
+        );
+        eprintln!("`age` is not installed: the interop half of this test is skipped");
+    }
+    found.then(|| std::process::Command::new("age"))
+}
+
+#[tokio::test]
+async fn an_encrypted_backup_opens_only_with_its_identity_and_with_age() {
+    let a = spawn_instance().await;
+    create_chapter(&a, "bakers").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let (status, _) = organizer
+        .post(
+            "/api/v1/chapters/bakers/members",
+            marked_record("Encrypted", "5550123"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("key.txt"), AGE_IDENTITY).unwrap();
+    std::fs::write(dir.path().join("other.txt"), OTHER_IDENTITY).unwrap();
+    let file = dir.path().join("unionhall.backup.age");
+    let mut backup = unionhall(dir.path());
+    backup
+        .env("UNIONHALL_DATABASE__URL", &a.db.url)
+        .env("UNIONHALL_LOG__LEVEL", "error")
+        .args(["backup", "--recipient", AGE_PUBLIC])
+        .arg(&file);
+    let (output, stderr) = run_beside_servers(backup).await;
+    assert!(output.status.success(), "{stderr}");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1\n-> X25519 "));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the backup is {mode:o}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 3, "the plain copy is removed: {left:?}");
+
+    let target = fresh_database().await;
+    let restore = |identity: Option<&str>| {
+        let mut command = unionhall(dir.path());
+        command
+            .env("UNIONHALL_DATABASE__URL", &target.url)
+            .env("UNIONHALL_LOG__LEVEL", "error")
+            .arg("restore")
+            .arg(&file);
+        if let Some(identity) = identity {
+            command.args(["--identity", identity]);
+        }
+        command
+    };
+    let (output, stderr) = run(&mut restore(None));
+    assert_one_line_failure(&output, &stderr, "is encrypted");
+    let (output, stderr) = run(&mut restore(Some("other.txt")));
+    assert_one_line_failure(&output, &stderr, "not encrypted to that identity");
+    let (output, stderr) = run(&mut restore(Some("key.txt")));
+    assert!(output.status.success(), "{stderr}");
+    let b = spawn_instance_on("127.0.0.1", target).await;
+    let restored_as = account_from_cookie(&b.url, organizer.cookie.clone()).await;
+    assert!(roster_names(&restored_as)
+        .await
+        .contains(&"NameEncrypted".to_owned()));
+
+    // The age command opens what we wrote, and we open what it writes.
+    let Some(mut age) = age_command() else {
+        return;
+    };
+    let decrypted = age
+        .args(["--decrypt", "--identity"])
+        .arg(dir.path().join("key.txt"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(decrypted.status.success(), "{decrypted:?}");
+    let plain = decrypted.stdout;
+    let magic: &[u8] = if a.db.url.starts_with("sqlite") {
+        b"SQLite format 3"
+    } else {
+        b"PGDMP"
+    };
+    assert!(plain.starts_with(magic), "age -d gave something else");
+    let by_age = dir.path().join("by-age.backup.age");
+    std::fs::write(dir.path().join("plain.backup"), &plain).unwrap();
+    let encrypted = age_command()
+        .unwrap()
+        .args(["--encrypt", "--recipient", AGE_PUBLIC, "--output"])
+        .arg(&by_age)
+        .arg(dir.path().join("plain.backup"))
+        .output()
+        .unwrap();
+    assert!(encrypted.status.success(), "{encrypted:?}");
+    let again = fresh_database().await;
+    let (output, stderr) = run(unionhall(dir.path())
+        .env("UNIONHALL_DATABASE__URL", &again.url)
+        .env("UNIONHALL_LOG__LEVEL", "error")
+        .arg("restore")
+        .arg(&by_age)
+        .args(["--identity", "key.txt"]));
+    assert!(output.status.success(), "{stderr}");
+}

@@ -5,25 +5,47 @@
 //! `pg_restore` (PostgreSQL's client tools, the server's major version or newer),
 //! the password handed over in PGPASSWORD, never on a command line others could
 //! read. A restore goes only into an empty database.
+//!
+//! With `--recipient`, the backup is encrypted to an age public key (age.rs):
+//! the plain copy is written beside it, readable by its owner only, and removed
+//! once encrypted; `restore --identity` decrypts into a private temporary file
+//! the same way.
 
+use super::age;
 use crate::{Error, Result, Settings};
 use std::path::Path;
 use unionhall_store::backup::{self, BackupKind};
 use unionhall_store::{mask_password, Backend};
 
-pub async fn backup(settings: &Settings, file: &Path) -> Result<()> {
+pub async fn backup(settings: &Settings, file: &Path, recipient: Option<&str>) -> Result<()> {
     if file.exists() {
         return Err(Error::Usage(format!(
             "{} exists already: back up into a new file",
             file.display()
         )));
     }
+    let recipient = recipient.map(age::parse_recipient).transpose()?;
     let url = &settings.database.url;
     Backend::from_url(url)?;
     // Readable by its owner only from the start: a backup holds the chapters'
-    // keys and every sealed record. The tools below write into this empty file.
+    // sealed keys and every sealed record. The tools below write into this
+    // empty file.
     create_private_file(file)?;
-    let written = write_backup(settings, url, file).await;
+    let written = match recipient {
+        None => write_backup(settings, url, file).await,
+        Some(recipient) => {
+            let plain = with_suffix(file, ".plain");
+            let written = match create_private_file(&plain) {
+                Ok(()) => match write_backup(settings, url, &plain).await {
+                    Ok(()) => encrypt_file(&recipient, &plain, file),
+                    Err(err) => Err(err),
+                },
+                Err(err) => Err(err),
+            };
+            let _ = std::fs::remove_file(&plain);
+            written
+        }
+    };
     if written.is_err() {
         let _ = std::fs::remove_file(file);
     }
@@ -34,8 +56,30 @@ pub async fn backup(settings: &Settings, file: &Path) -> Result<()> {
         mask_password(url),
         file.display()
     );
+    if recipient.is_some() {
+        println!("encrypted to the age public key given: only its private key opens it");
+    }
     println!("the member-data key is not in it: keep a copy of the key apart");
     Ok(())
+}
+
+/// `file` with `suffix` added to its name.
+fn with_suffix(file: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+fn encrypt_file(recipient: &[u8; 32], plain: &Path, file: &Path) -> Result<()> {
+    let open = |path: &Path| {
+        std::fs::File::open(path).map_err(|err| Error::Usage(format!("{}: {err}", path.display())))
+    };
+    let mut input = std::io::BufReader::new(open(plain)?);
+    let output = std::fs::OpenOptions::new()
+        .write(true)
+        .open(file)
+        .map_err(|err| Error::Usage(format!("{}: {err}", file.display())))?;
+    age::encrypt(recipient, &mut input, &mut std::io::BufWriter::new(output))
 }
 
 /// An empty file only its owner may read or write (0600), which must be new.
@@ -69,7 +113,56 @@ async fn write_backup(settings: &Settings, url: &str, file: &Path) -> Result<()>
     Ok(())
 }
 
-pub async fn restore(settings: &Settings, file: &Path) -> Result<()> {
+pub async fn restore(settings: &Settings, file: &Path, identity: Option<&Path>) -> Result<()> {
+    if !age::is_encrypted(file) {
+        if identity.is_some() {
+            return Err(Error::Usage(format!(
+                "{} is not encrypted: restore it without --identity",
+                file.display()
+            )));
+        }
+        return restore_plain(settings, file).await;
+    }
+    let identity = identity.ok_or_else(|| {
+        Error::Usage(format!(
+            "{} is encrypted: give its age identity with --identity FILE",
+            file.display()
+        ))
+    })?;
+    let text = std::fs::read_to_string(identity)
+        .map_err(|err| Error::Usage(format!("{}: {err}", identity.display())))?;
+    let identity = age::parse_identity(&text)?;
+    let plain = std::env::temp_dir().join(format!(
+        "unionhall-restore-{}-{}",
+        std::process::id(),
+        unionhall_store::now_millis()
+    ));
+    create_private_file(&plain)?;
+    let restored = match decrypt_file(&identity, file, &plain) {
+        Ok(()) => restore_plain(settings, &plain).await,
+        Err(err) => Err(err),
+    };
+    let _ = std::fs::remove_file(&plain);
+    restored?;
+    println!("(decrypted from {})", file.display());
+    Ok(())
+}
+
+fn decrypt_file(identity: &[u8; 32], file: &Path, plain: &Path) -> Result<()> {
+    let input = std::fs::File::open(file)
+        .map_err(|err| Error::Usage(format!("{}: {err}", file.display())))?;
+    let output = std::fs::OpenOptions::new()
+        .write(true)
+        .open(plain)
+        .map_err(|err| Error::Usage(format!("{}: {err}", plain.display())))?;
+    age::decrypt(
+        identity,
+        &mut std::io::BufReader::new(input),
+        &mut std::io::BufWriter::new(output),
+    )
+}
+
+async fn restore_plain(settings: &Settings, file: &Path) -> Result<()> {
     let url = &settings.database.url;
     let kind = BackupKind::of_file(file)?;
     match (Backend::from_url(url)?, kind) {

@@ -4,6 +4,7 @@
 //! on stderr with a non-zero exit: user mistakes never show a panic or backtrace.
 
 mod accounts;
+mod age;
 mod backup;
 mod chart;
 mod demo;
@@ -67,9 +68,21 @@ pub enum Command {
     Federation(federation::FederationCommand),
     /// Write a consistent copy of the database to FILE while the server runs
     /// (SQLite: a database file; PostgreSQL: a pg_dump custom-format file).
-    Backup { file: std::path::PathBuf },
+    Backup {
+        file: std::path::PathBuf,
+        /// Encrypt it to this age public key (`age1...`, from `age-keygen`):
+        /// only the holder of the private key, kept elsewhere, can open it.
+        #[arg(long, value_name = "AGE_PUBLIC_KEY")]
+        recipient: Option<String>,
+    },
     /// Restore a backup into the configured database, which must be empty.
-    Restore { file: std::path::PathBuf },
+    Restore {
+        file: std::path::PathBuf,
+        /// The age identity file (`AGE-SECRET-KEY-1...`) an encrypted backup
+        /// was made for.
+        #[arg(long, value_name = "FILE")]
+        identity: Option<std::path::PathBuf>,
+    },
     /// The delivery queue's health: depth, oldest pending delivery, dead
     /// deliveries by peer, peers backed off now.
     Status,
@@ -147,8 +160,12 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Federation(command) => {
                 federation::run(&Admin::open(&settings).await?, command).await
             }
-            Command::Backup { file } => backup::backup(&settings, &file).await,
-            Command::Restore { file } => backup::restore(&settings, &file).await,
+            Command::Backup { file, recipient } => {
+                backup::backup(&settings, &file, recipient.as_deref()).await
+            }
+            Command::Restore { file, identity } => {
+                backup::restore(&settings, &file, identity.as_deref()).await
+            }
             Command::Status => status(&settings).await,
             Command::Demo(args) => demo::demo(settings, args).await,
         }
