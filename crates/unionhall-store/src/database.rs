@@ -89,6 +89,8 @@ pub struct Store {
 struct SqliteWriter {
     turn: Arc<Semaphore>,
     pool: AnyPool,
+    /// The database file, beside which migrations take their lock.
+    path: std::path::PathBuf,
 }
 
 /// A write transaction from [`Store::begin_write`]: a connection (`&mut *tx`)
@@ -149,6 +151,7 @@ impl Store {
                 pool: connect(Role::SqliteWriter, 1)
                     .await
                     .map_err(connect_error)?,
+                path: sqlite_path(&options.url)?.into(),
             }),
             Backend::Postgres => None,
         };
@@ -178,10 +181,16 @@ impl Store {
     }
 
     /// Applies the migrations embedded in this binary that the database lacks.
-    /// Safe to run from several processes at once on PostgreSQL (sqlx takes an
-    /// advisory lock) and on SQLite (the file is locked while writing).
+    /// Safe to run from several processes at once: on PostgreSQL sqlx takes an
+    /// advisory lock; on SQLite, where it takes none (two processes starting
+    /// on a new file each applied the first migration, and one died on "table
+    /// already exists"), a lock on a file beside the database, held until done.
     #[tracing::instrument(skip_all)]
     pub async fn migrate(&self) -> Result<()> {
+        let _one_at_a_time = match &self.sqlite_writer {
+            Some(writer) => Some(lock_beside(&writer.path).await?),
+            None => None,
+        };
         self.backend
             .migrator()
             .run(&self.pool)
@@ -324,6 +333,26 @@ fn pool_options(
                 Ok(())
             })
         })
+}
+
+/// An exclusive lock on `<database>.migrating`, released when the file is
+/// dropped (or the process ends).
+async fn lock_beside(database: &std::path::Path) -> Result<std::fs::File> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".migrating");
+    let path = std::path::PathBuf::from(name);
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|err| Error::MigrationLock(std::io::Error::other(err.to_string())))?
+    .map_err(Error::MigrationLock)
 }
 
 /// The file of a `sqlite:` URL.

@@ -15,6 +15,8 @@ pub enum Error {
     Connect { url: String, source: sqlx::Error },
     #[error("could not apply database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("could not take the lock beside the SQLite file that migrations hold: {0}")]
+    MigrationLock(std::io::Error),
     #[error("the database has migrations this version of Unionhall does not know ({0}); run the newer version, or restore a backup taken before the upgrade")]
     UnknownMigrations(String),
     #[error("{0}")]

@@ -402,3 +402,48 @@ async fn a_missing_or_different_key_stops_the_start_and_writes_no_new_key() {
     assert!(!key_file.exists(), "a new key file was written");
     store.close().await;
 }
+
+/// Two processes of a new instance started at the same moment: one key file is
+/// made, whole, and both use it (neither dies on the other's file, neither
+/// makes a key of its own).
+#[tokio::test]
+async fn two_processes_started_together_share_one_new_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = match crate::helpers::postgres_server() {
+        Some(_) => Some(crate::helpers::fresh_database().await),
+        None => None,
+    };
+    let starts: Vec<_> = (0..2)
+        .map(|_| {
+            let (dir, url) = (dir.path().to_owned(), db.as_ref().map(|d| d.url.clone()));
+            std::thread::spawn(move || crate::cli::start_server(&dir, url.as_deref()))
+        })
+        .collect();
+    let servers: Vec<_> = starts
+        .into_iter()
+        .map(|start| {
+            let (child, addr) = start.join().expect("both processes start");
+            (crate::cli::KillOnDrop(child), addr)
+        })
+        .collect();
+    let key = std::fs::read_to_string(dir.path().join("data/member-records.key")).unwrap();
+    assert_eq!(key.trim().len(), 44, "one whole key: {key:?}");
+    let keys: Vec<_> = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("key"))
+        .collect();
+    assert_eq!(
+        keys.len(),
+        1,
+        "no second key, no staged file left: {keys:?}"
+    );
+    for (_, addr) in &servers {
+        let ready = crate::helpers::test_client()
+            .get(format!("http://{addr}/readyz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), StatusCode::OK, "{addr}");
+    }
+}
