@@ -227,9 +227,10 @@ fn received_note(
 /// time is up; one delivery it takes marks it healthy again, as do the others
 /// recorded with it.
 #[tokio::test]
-async fn a_backed_off_peer_is_skipped_until_a_delivery_to_it_succeeds() {
+async fn a_failing_peer_counts_a_round_once_is_probed_alone_and_its_queue_flows_when_back() {
     use unionhall_store::deliveries::{self, Outcome};
     use unionhall_store::outbox::{self, OutboundActivity};
+    use unionhall_store::{now_millis, peers};
     // A chapter to send from, then the store alone: no workers to claim rows.
     let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
     let ada = crate::federation::create_chapter(&a, "ada").await.ap_id;
@@ -239,25 +240,32 @@ async fn a_backed_off_peer_is_skipped_until_a_delivery_to_it_succeeds() {
         .iter()
         .map(|host| format!("https://{host}/inbox").parse().unwrap())
         .collect();
-    let mut tx = store.begin_write().await.unwrap();
-    let activity = OutboundActivity {
-        ap_id: format!("{ada}/activities/1").parse().unwrap(),
-        actor: ada.clone(),
-        ap_type: "Create".into(),
-        body: "{}".into(),
-        public: true,
-    };
-    outbox::enqueue(&mut tx, &activity, &inboxes).await.unwrap();
-    tx.commit().await.unwrap();
-    for _ in 0..3 {
-        deliveries::peer_failed(&store, "down.example", "503")
-            .await
-            .unwrap();
+    for n in 0..3 {
+        let mut tx = store.begin_write().await.unwrap();
+        let activity = OutboundActivity {
+            ap_id: format!("{ada}/activities/{n}").parse().unwrap(),
+            actor: ada.clone(),
+            ap_type: "Create".into(),
+            body: "{}".into(),
+            public: true,
+        };
+        // Down gets all three; the others one each.
+        let to = if n == 0 { &inboxes[..] } else { &inboxes[..1] };
+        outbox::enqueue(&mut tx, &activity, to).await.unwrap();
+        tx.commit().await.unwrap();
     }
-    let far = unionhall_store::now_millis() + 3_600_000;
-    deliveries::back_off_peer(&store, "down.example", far)
-        .await
-        .unwrap();
+    // Three deliveries in flight fail together: one round, one back-off.
+    let hour = |_round| 3_600_000;
+    let now = now_millis();
+    let rounds: Vec<Option<i64>> = futures_in_order(3, || {
+        peers::failed(&store, "down.example", "503", now, hour)
+    })
+    .await;
+    assert_eq!(rounds, [Some(1), None, None]);
+    assert_eq!(
+        peers::failed_rounds(&store, "down.example").await.unwrap(),
+        1
+    );
     let claimed = deliveries::claim(&store, 10, 60_000).await.unwrap();
     let mut hosts: Vec<&str> = claimed.iter().map(|c| c.host.as_str()).collect();
     hosts.sort_unstable();
@@ -266,23 +274,54 @@ async fn a_backed_off_peer_is_skipped_until_a_delivery_to_it_succeeds() {
     assert_eq!(health.backed_off.len(), 1);
     assert_eq!(health.backed_off[0].0, "down.example");
 
-    // The recorder names each host that took a delivery, some more than once.
-    let delivered: Vec<(i64, Outcome)> =
+    // Its wait over (here: the operator's "try it now"), it gets one
+    // delivery, its probe, and no other while that one is out.
+    assert!(peers::retry_now(&store, "down.example", now_millis())
+        .await
+        .unwrap());
+    let probe = deliveries::claim(&store, 10, 60_000).await.unwrap();
+    assert_eq!(probe.len(), 1, "{probe:?}");
+    assert_eq!(probe[0].host, "down.example");
+    assert!(deliveries::claim(&store, 10, 60_000)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The probe goes through: the rest of its queue is due at once, and the
+    // peer counts from zero again. The recorder names hosts more than once.
+    let mut delivered: Vec<(i64, Outcome)> =
         claimed.iter().map(|c| (c.id, Outcome::Delivered)).collect();
+    delivered.push((probe[0].id, Outcome::Delivered));
     let healthy = ["up.example", "down.example", "up.example"].map(String::from);
-    deliveries::record(&store, &delivered, &healthy)
+    let recovered = deliveries::record(&store, &delivered, &healthy)
         .await
         .unwrap();
+    assert_eq!(recovered, 1, "down.example came back");
     let health = deliveries::health(&store).await.unwrap();
     assert!(health.backed_off.is_empty(), "{:?}", health.backed_off);
-    let claimed = deliveries::claim(&store, 10, 60_000).await.unwrap();
-    assert_eq!(claimed.len(), 1);
-    assert_eq!(claimed[0].host, "down.example");
-    assert_eq!(deliveries::pending(&store).await.unwrap(), 1);
-    let failures = deliveries::peer_failed(&store, "down.example", "503")
-        .await
-        .unwrap();
-    assert_eq!(failures, 1, "counted from zero again after the success");
+    let rest = deliveries::claim(&store, 10, 60_000).await.unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(rest.iter().all(|c| c.host == "down.example"));
+    assert_eq!(
+        peers::failed(&store, "down.example", "503", now_millis(), hour)
+            .await
+            .unwrap(),
+        Some(1),
+        "counted from zero again after the success"
+    );
+}
+
+/// Runs `count` calls of `call` one after the other, collecting the results.
+async fn futures_in_order<T, F, Fut>(count: usize, mut call: F) -> Vec<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = unionhall_store::Result<T>>,
+{
+    let mut results = Vec::new();
+    for _ in 0..count {
+        results.push(call().await.unwrap());
+    }
+    results
 }
 
 #[tokio::test]

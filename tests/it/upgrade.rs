@@ -39,6 +39,8 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP TABLE account_links",
     // 20261204000020_actor_keys
     "DROP TABLE actor_keys",
+    // 20261204000021_deliveries_by_host
+    "DROP INDEX deliveries_pending_by_host",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -59,7 +61,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 8,
+        later, 9,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();

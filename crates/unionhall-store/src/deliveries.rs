@@ -22,10 +22,18 @@ pub struct Claimed {
     pub created_at: i64,
 }
 
+/// Due deliveries, not held by a claim, to peers not backed off; to a peer
+/// that is failing (peers.rs), only the oldest due one, its probe, and none
+/// while that one is held.
 const CLAIM_CANDIDATES: &str = "SELECT d.id FROM deliveries d \
     WHERE d.delivered_at IS NULL AND d.dead_at IS NULL AND d.next_attempt_at <= $1 \
       AND (d.locked_until IS NULL OR d.locked_until < $1) \
       AND NOT EXISTS (SELECT 1 FROM peers p WHERE p.host = d.host AND p.retry_after > $1) \
+      AND (NOT EXISTS (SELECT 1 FROM peers p WHERE p.host = d.host \
+                         AND p.consecutive_failures > 0) \
+           OR d.id = (SELECT MIN(o.id) FROM deliveries o WHERE o.host = d.host \
+                        AND o.delivered_at IS NULL AND o.dead_at IS NULL \
+                        AND o.next_attempt_at <= $1)) \
     ORDER BY d.next_attempt_at, d.id LIMIT $3";
 
 /// Claims up to `limit` due deliveries for `lease_ms`.
@@ -89,14 +97,15 @@ pub enum Outcome {
 /// Records outcomes of a batch, and marks the peers that took a delivery healthy,
 /// in one transaction: one commit (one fsync on SQLite) per batch, one
 /// statement for all that were delivered, the common case, and one for the
-/// peers.
+/// peers. Everything queued for a peer that was failing and took a delivery
+/// now is due at once; returns how many such peers came back.
 pub async fn record(
     store: &Store,
     outcomes: &[(i64, Outcome)],
     healthy_peers: &[String],
-) -> Result<()> {
+) -> Result<u64> {
     if outcomes.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let now = now_millis();
     let mut tx = store.begin_write().await?;
@@ -146,12 +155,37 @@ pub async fn record(
         };
         query.execute(&mut *tx).await?;
     }
+    let mut recovered_peers = 0;
     if !healthy_peers.is_empty() {
         // One statement for all; a host named twice would be updated twice by
         // it, which PostgreSQL refuses.
         let mut hosts: Vec<(&str,)> = healthy_peers.iter().map(|h| (h.as_str(),)).collect();
         hosts.sort_unstable();
         hosts.dedup();
+        let recovered_sql = format!(
+            "SELECT COUNT(*) FROM peers WHERE consecutive_failures > 0 \
+               AND host IN (SELECT value->>0 FROM {})",
+            json_rows(&tx, "$1")
+        );
+        let recovered: i64 = sqlx::query_scalar(&recovered_sql)
+            .bind(json_param(&hosts)?)
+            .fetch_one(&mut *tx)
+            .await?;
+        recovered_peers = recovered as u64;
+        // A peer that comes back gets its whole queue now, not each delivery
+        // at the end of its own wait.
+        let sql = format!(
+            "UPDATE deliveries SET next_attempt_at = $1 \
+             WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at > $1 \
+               AND host IN (SELECT host FROM peers WHERE consecutive_failures > 0 \
+                 AND host IN (SELECT value->>0 FROM {}))",
+            json_rows(&tx, "$2")
+        );
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(json_param(&hosts)?)
+            .execute(&mut *tx)
+            .await?;
         let sql = format!(
             "INSERT INTO peers (host, consecutive_failures, retry_after, last_success_at) \
              SELECT value->>0, 0, 0, $1 FROM {} WHERE true \
@@ -166,32 +200,42 @@ pub async fn record(
             .await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(recovered_peers)
 }
 
-/// A delivery to `host` failed; returns the peer's consecutive failures so far.
-pub async fn peer_failed(store: &Store, host: &str, error: &str) -> Result<i64> {
-    let row = sqlx::query(
-        "INSERT INTO peers (host, consecutive_failures, retry_after, last_error) \
-         VALUES ($1, 1, 0, $2) ON CONFLICT (host) DO UPDATE SET \
-         consecutive_failures = peers.consecutive_failures + 1, last_error = $2 \
-         RETURNING consecutive_failures",
+/// Which dead deliveries to try again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeadFilter {
+    pub host: Option<String>,
+    pub activity: Option<String>,
+}
+
+/// Gives dead deliveries (not those dropped by a block) another life: due now,
+/// with a new expiry from now, their peers' back-off cleared (the operator
+/// asked for them now). Returns how many.
+pub async fn retry_dead(store: &Store, filter: &DeadFilter, now: i64) -> Result<u64> {
+    let mut tx = store.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE deliveries SET dead_at = NULL, next_attempt_at = $1, created_at = $1, \
+         locked_until = NULL \
+         WHERE dead_at IS NOT NULL AND dropped_at IS NULL \
+           AND ($2 IS NULL OR host = $2) AND ($3 IS NULL OR activity = $3)",
     )
-    .bind(host)
-    .bind(error)
-    .fetch_one(store.pool())
+    .bind(now)
+    .bind(filter.host.as_deref())
+    .bind(filter.activity.as_deref())
+    .execute(&mut *tx)
     .await?;
-    Ok(row.try_get(0)?)
-}
-
-/// No delivery to `host` before `retry_after` (Unix ms).
-pub async fn back_off_peer(store: &Store, host: &str, retry_after: i64) -> Result<()> {
-    sqlx::query("UPDATE peers SET retry_after = $2 WHERE host = $1")
-        .bind(host)
-        .bind(retry_after)
-        .execute(store.pool())
-        .await?;
-    Ok(())
+    sqlx::query(
+        "UPDATE peers SET retry_after = 0 WHERE retry_after > $1 AND host IN \
+         (SELECT host FROM deliveries WHERE created_at = $1 AND next_attempt_at = $1 \
+            AND delivered_at IS NULL AND dead_at IS NULL)",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
 }
 
 /// Queue figures, for the admin and for tests.

@@ -31,6 +31,7 @@ pub mod instance_admins;
 pub mod members;
 pub mod objects;
 pub mod outbox;
+pub mod peers;
 pub mod policy;
 pub mod posts;
 pub mod received_notes;

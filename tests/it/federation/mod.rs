@@ -10,6 +10,7 @@ mod fetch;
 mod fixtures;
 mod following;
 mod group_commit;
+mod healing;
 mod inbox_pressure;
 mod keys;
 mod moderation;

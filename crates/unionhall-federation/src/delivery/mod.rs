@@ -6,6 +6,7 @@
 //! forgotten: a crash leaves claimed rows whose lease runs out, and they are sent
 //! again.
 
+pub mod retry;
 mod signing;
 pub mod worker;
 

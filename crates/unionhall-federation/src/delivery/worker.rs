@@ -1,10 +1,14 @@
 //! Delivery workers: claim due deliveries, sign and send them with bounded
 //! concurrency (overall and per peer), record outcomes in batches.
 //!
-//! Retries back off exponentially per delivery (`retry_base` doubling up to
-//! `retry_max`) until `delivery_expiry`; a peer failing three times in a row is
-//! backed off as a whole, so a server that is down for days costs one attempt
-//! per back-off period, not one per queued activity.
+//! A peer that fails is backed off as a whole, by rounds (store's `peers.rs`):
+//! everything in flight that fails together counts once, the peer is probed
+//! with one delivery every `retry_base` for its first rounds, then ever less
+//! often up to `retry_max`, and a delivery it takes releases its whole queue.
+//! A server rebooting for a minute gets everything within a `retry_base` of
+//! coming back; one down for days costs one request per wait, not one per
+//! queued activity. A delivery the peer itself puts off (425) waits on its own,
+//! doubling from `retry_base`. Deliveries expire after `delivery_expiry`.
 
 use super::signing::{Job, Signatures};
 use crate::outbound_guard::Refused;
@@ -17,11 +21,13 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch, Mutex, Semaphore};
 use tokio::task::JoinHandle;
 use unionhall_store::deliveries::{self, Claimed, Outcome};
+use unionhall_store::peers;
 use unionhall_store::{actors, now_millis, outbox};
 use url::Url;
 
-/// Consecutive failures after which a whole peer is backed off.
-const PEER_FAILURES_BEFORE_BACKOFF: i64 = 3;
+/// Failed rounds after which a peer is probed less often than every
+/// `retry_base`: a quarter of an hour's worth at the default of a minute.
+const ROUNDS_PROBED_AT_BASE: i64 = 15;
 /// Outcomes recorded per transaction at most.
 const RECORD_BATCH: usize = 512;
 
@@ -335,6 +341,18 @@ fn backoff(base: Duration, max: Duration, failures: i64) -> Duration {
     base.saturating_mul(factor).min(max)
 }
 
+/// How long a peer is left alone after its `round`-th failed round in a row,
+/// before it is probed: `retry_base` at first, so that a server that restarts
+/// gets its queue within a `retry_base` of coming back, then doubling up to
+/// `retry_max` for one that stays down.
+fn probe_wait(base: Duration, max: Duration, round: i64) -> Duration {
+    if round <= ROUNDS_PROBED_AT_BASE {
+        base.min(max)
+    } else {
+        backoff(base, max, round - ROUNDS_PROBED_AT_BASE)
+    }
+}
+
 fn retry_later(shared: &Shared, row: &Claimed, error: String, peer_failed: bool) -> Outcome {
     let settings = &shared.data.settings;
     let now = now_millis();
@@ -346,7 +364,13 @@ fn retry_later(shared: &Shared, row: &Claimed, error: String, peer_failed: bool)
             ),
         };
     }
-    let wait = backoff(settings.retry_base, settings.retry_max, row.attempts);
+    // A failing peer is waited for as a whole (its probe decides); a delivery
+    // it put off waits on its own.
+    let wait = if peer_failed {
+        settings.retry_base
+    } else {
+        backoff(settings.retry_base, settings.retry_max, row.attempts)
+    };
     Outcome::Retry {
         retry_at: now + wait.as_millis() as i64,
         error,
@@ -384,9 +408,14 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Clai
             .filter(|(_, outcome)| *outcome == Outcome::Delivered)
             .map(|(claimed, _)| claimed.host.clone())
             .collect();
-        if let Err(err) = deliveries::record(store, &rows, &healthy).await {
+        match deliveries::record(store, &rows, &healthy).await {
+            // A peer came back: its queue is due now, not at the next poll.
+            Ok(recovered) if recovered > 0 => shared.data.wake_delivery(),
+            Ok(_) => {}
             // The leases run out and these rows are tried again: nothing is lost.
-            tracing::error!("recording {} delivery outcomes failed: {err}", rows.len());
+            Err(err) => {
+                tracing::error!("recording {} delivery outcomes failed: {err}", rows.len())
+            }
         }
         for (claimed, outcome) in &batch {
             let label = match outcome {
@@ -406,21 +435,15 @@ async fn record_outcomes(shared: Arc<Shared>, mut outcomes: mpsc::Receiver<(Clai
                 } => {}
                 Outcome::Retry { error, .. } => {
                     tracing::debug!(inbox = %claimed.inbox, "delivery failed, will retry: {error}");
-                    match deliveries::peer_failed(store, &claimed.host, error).await {
-                        Ok(failures) if failures >= PEER_FAILURES_BEFORE_BACKOFF => {
-                            let wait = backoff(
-                                settings.retry_base,
-                                settings.retry_max,
-                                failures - PEER_FAILURES_BEFORE_BACKOFF,
-                            );
-                            let until = now_millis() + wait.as_millis() as i64;
-                            if let Err(err) =
-                                deliveries::back_off_peer(store, &claimed.host, until).await
-                            {
-                                tracing::warn!("backing off {} failed: {err}", claimed.host);
-                            }
-                        }
-                        Ok(_) => {}
+                    let wait = |round| {
+                        probe_wait(settings.retry_base, settings.retry_max, round).as_millis()
+                            as i64
+                    };
+                    match peers::failed(store, &claimed.host, error, now_millis(), wait).await {
+                        Ok(Some(round)) => tracing::info!(
+                            peer = %claimed.host, round, "peer failing, backed off: {error}"
+                        ),
+                        Ok(None) => {}
                         Err(err) => tracing::warn!("recording peer failure failed: {err}"),
                     }
                 }
@@ -447,5 +470,14 @@ mod tests {
         assert_eq!(backoff(base, max, 1), Duration::from_secs(120));
         assert_eq!(backoff(base, max, 5), Duration::from_secs(1920));
         assert_eq!(backoff(base, max, 40), max);
+    }
+
+    #[test]
+    fn a_failing_peer_is_probed_every_base_at_first_then_less_often() {
+        let (base, max) = (Duration::from_secs(60), Duration::from_secs(86_400));
+        assert_eq!(probe_wait(base, max, 1), base);
+        assert_eq!(probe_wait(base, max, ROUNDS_PROBED_AT_BASE), base);
+        assert_eq!(probe_wait(base, max, ROUNDS_PROBED_AT_BASE + 1), base * 2);
+        assert_eq!(probe_wait(base, max, 100), max);
     }
 }

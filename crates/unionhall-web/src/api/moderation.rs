@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/admin/reports", get(list_reports))
         .route("/api/v1/admin/reports/{id}/resolve", post(resolve_report))
         .route("/api/v1/admin/posts/remove", post(remove_post))
+        .route("/api/v1/admin/deliveries/retry", post(retry_peer))
+        .route("/api/v1/admin/deliveries/retry-dead", post(retry_dead))
         .route(
             "/api/v1/groups/{handle}/blocks",
             get(actor_blocks).post(block_actor).delete(unblock_actor),
@@ -198,6 +200,50 @@ async fn remove_post(
     moderation::remove_local_post(&state.federation_data(), &body.url).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetryPeer {
+    peer: String,
+}
+
+/// A peer known to be back: its back-off cleared, its queue due now.
+async fn retry_peer(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<RetryPeer>,
+) -> Result<StatusCode, AppError> {
+    principal.require_instance_admin(DELIVERIES)?;
+    unionhall_federation::delivery::retry::retry_peer(&state.federation_data(), &body.peer).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetryDead {
+    #[serde(default)]
+    peer: Option<String>,
+    #[serde(default)]
+    activity: Option<String>,
+}
+
+/// Dead deliveries due again: all, or to one peer, or of one activity.
+async fn retry_dead(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<RetryDead>,
+) -> Result<Json<Value>, AppError> {
+    principal.require_instance_admin(DELIVERIES)?;
+    let revived = unionhall_federation::delivery::retry::retry_dead(
+        &state.federation_data(),
+        body.peer.as_deref(),
+        body.activity.as_deref(),
+    )
+    .await?;
+    Ok(Json(json!({ "retried": revived })))
+}
+
+const DELIVERIES: &str = "manage this instance's deliveries";
 
 async fn actor_blocks(
     State(state): State<AppState>,

@@ -65,6 +65,17 @@ pub enum FederationCommand {
     UnblockActor { group: String, actor: String },
     /// The actors a chapter or body blocks.
     ActorBlocks { group: String },
+    /// Try a peer now: clear its back-off, and send it everything queued for
+    /// it at once (a server known to be back).
+    Retry { host: String },
+    /// Try dead deliveries again, with a new expiry: all of them, or those to
+    /// one peer, or of one activity.
+    RetryDead {
+        #[arg(long)]
+        peer: Option<String>,
+        #[arg(long)]
+        activity: Option<String>,
+    },
 }
 
 pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
@@ -204,6 +215,19 @@ pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
             for (activity, inbox, error) in deliveries::dead(&data.store, 50).await? {
                 println!("dead  {activity} -> {inbox}: {error}");
             }
+        }
+        FederationCommand::Retry { host } => {
+            unionhall_federation::delivery::retry::retry_peer(data, &host).await?;
+            println!("{host}: back-off cleared, everything queued for it is due now");
+        }
+        FederationCommand::RetryDead { peer, activity } => {
+            let revived = unionhall_federation::delivery::retry::retry_dead(
+                data,
+                peer.as_deref(),
+                activity.as_deref(),
+            )
+            .await?;
+            println!("{revived} dead deliveries are due again");
         }
     }
     Ok(())
