@@ -94,6 +94,39 @@ fn a_bad_config_value_is_named_and_stops_the_command() {
 }
 
 #[test]
+fn migrate_says_what_it_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, stderr) = run(unionhall(dir.path()).arg("migrate"));
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("applied 21 migration(s)"), "{stdout}");
+    let (output, _) = run(unionhall(dir.path()).arg("migrate"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("was up to date: no migration applied"),
+        "{stdout}"
+    );
+}
+
+/// `unionhall check-config | head -1`: the reader is gone before the command
+/// writes; it stops quietly, with no panic.
+#[test]
+fn a_closed_pipe_stops_a_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = unionhall(dir.path())
+        .arg("check-config")
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+}
+
+#[test]
 fn a_bad_or_unreachable_database_is_named_and_stops_the_command() {
     let dir = tempfile::tempdir().unwrap();
     let (output, stderr) = run(unionhall(dir.path())

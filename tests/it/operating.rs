@@ -109,4 +109,30 @@ async fn status_shows_the_queue_and_the_dead_by_peer() {
         "{stdout}"
     );
     assert!(stdout.contains("dead deliveries 0"), "{stdout}");
+
+    // Once a delivery is given up, status says so, and exits 1: a monitor
+    // can act on it. The JSON form carries the same figures.
+    crate::members::raw_sql(
+        &a,
+        "UPDATE deliveries SET dead_at = 1 WHERE dead_at IS NULL AND delivered_at IS NULL",
+    )
+    .await
+    .unwrap();
+    let mut status = unionhall(dir.path());
+    status
+        .env("UNIONHALL_DATABASE__URL", &a.db.url)
+        .env("UNIONHALL_LOG__LEVEL", "error")
+        .args(["status", "--json"]);
+    let (output, stderr) = run_beside_servers(status).await;
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("needs attention: 1 dead deliveries"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (json["pending"].as_i64(), json["dead"].as_i64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(json["needs_attention"].as_array().unwrap().len(), 1);
 }

@@ -11,6 +11,7 @@ mod demo;
 mod federation;
 mod groups;
 mod serve;
+mod status;
 
 use crate::{Error, Result, Settings};
 use clap::{Parser, Subcommand};
@@ -84,8 +85,18 @@ pub enum Command {
         identity: Option<std::path::PathBuf>,
     },
     /// The delivery queue's health: depth, oldest pending delivery, dead
-    /// deliveries by peer, peers backed off now.
-    Status,
+    /// deliveries by peer, peers backed off now. Exits 1 when something needs
+    /// attention: dead deliveries, or a delivery waiting longer than
+    /// --max-wait-minutes.
+    Status {
+        /// Print it as one JSON object instead.
+        #[arg(long)]
+        json: bool,
+        /// How long the oldest pending delivery may wait before it needs
+        /// attention.
+        #[arg(long, default_value_t = 60)]
+        max_wait_minutes: i64,
+    },
     /// Start three seeded instances on this machine, federating with each
     /// other, and print their addresses and logins: a network to look at.
     Demo(demo::DemoArgs),
@@ -116,6 +127,9 @@ impl Admin {
 /// exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, None | Some(Command::Serve)) {
+        quiet_on_a_closed_pipe();
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -123,6 +137,26 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `unionhall status | head -1`: once the reader is gone, a command stops
+/// quietly with the exit status of a program killed by SIGPIPE (141), as
+/// other command-line tools do, instead of panicking. Not for the server,
+/// which must not stop on a closed stdout.
+fn quiet_on_a_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -166,39 +200,11 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Restore { file, identity } => {
                 backup::restore(&settings, &file, identity.as_deref()).await
             }
-            Command::Status => status(&settings).await,
+            Command::Status {
+                json,
+                max_wait_minutes,
+            } => status::run(&settings, json, max_wait_minutes).await,
             Command::Demo(args) => demo::demo(settings, args).await,
         }
     })
-}
-
-/// `unionhall status`: what an operator checks first (docs/operating.md).
-async fn status(settings: &Settings) -> Result<()> {
-    let store = crate::startup::open_store(settings).await?;
-    let health = unionhall_store::deliveries::health(&store).await?;
-    println!(
-        "deliveries pending {}, oldest waiting {}",
-        health.pending,
-        human_duration(health.oldest_pending_age_ms / 1000)
-    );
-    println!("dead deliveries {}", health.dead);
-    for (peer, dead) in &health.dead_by_peer {
-        println!("  {dead:>6}  {peer}");
-    }
-    println!("peers backed off now {}", health.backed_off.len());
-    let now = unionhall_store::now_millis();
-    for (peer, until, error) in &health.backed_off {
-        let wait = human_duration((until - now).max(0) / 1000);
-        println!("  {peer}  for {wait} more: {error}");
-    }
-    Ok(())
-}
-
-fn human_duration(seconds: i64) -> String {
-    match seconds {
-        s if s < 120 => format!("{s} s"),
-        s if s < 7200 => format!("{} min", s / 60),
-        s if s < 172_800 => format!("{} h", s / 3600),
-        s => format!("{} days", s / 86_400),
-    }
 }

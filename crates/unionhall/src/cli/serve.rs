@@ -18,13 +18,24 @@ pub async fn serve(settings: Settings) -> Result<()> {
 
 pub async fn migrate(settings: Settings) -> Result<()> {
     let store = startup::open_store(&settings).await?;
+    let before = store.readiness().await?.pending_migrations;
     store.migrate().await?;
-    let readiness = store.readiness().await?;
+    let left = store.readiness().await?.pending_migrations;
     store.close().await;
-    println!(
-        "database {} is up to date ({} pending migrations)",
-        unionhall_store::mask_password(&settings.database.url),
-        readiness.pending_migrations.len()
-    );
+    let database = unionhall_store::mask_password(&settings.database.url);
+    let applied: Vec<String> = before
+        .iter()
+        .filter(|v| !left.contains(v))
+        .map(ToString::to_string)
+        .collect();
+    if applied.is_empty() {
+        println!("database {database} was up to date: no migration applied");
+    } else {
+        println!(
+            "database {database}: applied {} migration(s), {}; it is up to date",
+            applied.len(),
+            applied.join(", ")
+        );
+    }
     Ok(())
 }
