@@ -461,11 +461,7 @@ impl Members {
             username: account.username,
             member_id: self.member_of_account(account_id).await?,
             roles,
-            instance_admin: unionhall_store::instance_admins::is_instance_admin(
-                &self.store,
-                account_id,
-            )
-            .await?,
+            instance_admin: account.instance_admin,
             via,
         }))
     }

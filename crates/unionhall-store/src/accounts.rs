@@ -15,12 +15,16 @@ pub struct AccountRow {
     pub username: String,
     pub password_hash: String,
     pub created_at: i64,
+    /// It runs the instance (`instance_admins`), read with the account so that
+    /// authenticating a request costs no query more.
+    pub instance_admin: bool,
 }
 
 /// The record an account is linked to is not here: it is sealed, in
 /// `account_links`.
 const ACCOUNT_COLUMNS: &str =
-    "accounts.id, accounts.username, accounts.password_hash, accounts.created_at";
+    "accounts.id, accounts.username, accounts.password_hash, accounts.created_at, \
+     (SELECT COUNT(*) FROM instance_admins WHERE account_id = accounts.id) AS instance_admin";
 
 fn account_from_row(row: &AnyRow) -> Result<AccountRow> {
     Ok(AccountRow {
@@ -28,6 +32,7 @@ fn account_from_row(row: &AnyRow) -> Result<AccountRow> {
         username: row.try_get("username")?,
         password_hash: row.try_get("password_hash")?,
         created_at: row.try_get("created_at")?,
+        instance_admin: row.try_get::<i64, _>("instance_admin")? > 0,
     })
 }
 

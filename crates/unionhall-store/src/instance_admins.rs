@@ -1,19 +1,9 @@
 //! The accounts that run the instance (migration 17): a flag of the account,
-//! not a role in a group.
+//! not a role in a group (read with the account, `accounts::AccountRow`).
 
 use crate::database::now_millis;
 use crate::{Result, Store};
 use sqlx::Row;
-
-pub async fn is_instance_admin(store: &Store, account_id: i64) -> Result<bool> {
-    Ok(
-        sqlx::query("SELECT 1 FROM instance_admins WHERE account_id = $1")
-            .bind(account_id)
-            .fetch_optional(store.pool())
-            .await?
-            .is_some(),
-    )
-}
 
 /// Makes an account an instance admin, or no longer one; false if it already
 /// was what was asked.
