@@ -99,7 +99,7 @@ fn migrate_says_what_it_applied() {
     let (output, stderr) = run(unionhall(dir.path()).arg("migrate"));
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("applied 21 migration(s)"), "{stdout}");
+    assert!(stdout.contains("applied 22 migration(s)"), "{stdout}");
     let (output, _) = run(unionhall(dir.path()).arg("migrate"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -491,8 +491,8 @@ async fn a_killed_server_delivers_after_restart_what_was_published_before() {
     // Killed even if the test fails: it would go on using a dropped database.
     let a = KillOnDrop(start_a());
     let store = c.store.clone();
-    // A row the killed process had claimed stays leased until its lease runs out
-    // (request_timeout x 10 here: 20 s), then the new process sends it.
+    // A row the killed process had claimed stays claimed until its claim runs
+    // out (`claim_lease_seconds`, 9 by default), then the new process sends it.
     wait_for("the update published before the kill", 60, || {
         let (store, chapter) = (store.clone(), chapter.clone());
         async move {
@@ -517,4 +517,107 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Two processes on one database, one holding a delivery to a peer that does not
+/// answer: the holder's heartbeat keeps its claim past many claim leases (the
+/// other process does not send it a second time), and when the holder is killed
+/// the other process takes the delivery over within seconds.
+#[tokio::test]
+async fn a_live_process_keeps_its_claims_and_a_killed_ones_are_taken_over_in_seconds() {
+    use crate::helpers::{host_name, open_store, wait_for};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let database = fresh_database().await;
+    let (port_a, port_b) = (free_port("127.0.0.2"), free_port("127.0.0.3"));
+    let peer = tokio::net::TcpListener::bind("127.0.0.6:0").await.unwrap();
+    let peer_addr = peer.local_addr().unwrap();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    // Accepts every request and never answers it, like a server that hangs.
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = peer.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    std::fs::write(
+        dir.path().join("a.toml"),
+        format!(
+            "[instance]\npublic_url = \"http://uh-127-0-0-2.test:{port_a}\"\n[http]\nlisten = \"127.0.0.2:{port_a}\"\n\
+             [database]\nurl = \"{}\"\n[log]\nlevel = \"warn\"\n\
+             [federation]\nallow_private_peers = true\nqueue_poll_ms = 100\nclaim_lease_seconds = 2\n\
+             request_timeout_seconds = 60\nhosts = {{ \"{}\" = \"127.0.0.6\" }}\n",
+            database.url,
+            host_name(peer_addr.ip()),
+        ),
+    )
+    .unwrap();
+    let start = |listen: String| {
+        let mut cmd = unionhall(dir.path());
+        cmd.args(["-c", "a.toml"])
+            .env("UNIONHALL_HTTP__LISTEN", listen)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert!(lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .starts_with("Unionhall serving"));
+        std::thread::spawn(move || for _ in lines {});
+        KillOnDrop(child)
+    };
+    let cli = |args: &[&str]| {
+        let (output, stderr) = run(unionhall(dir.path()).args(["-c", "a.toml"]).args(args));
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+
+    let mut a = start(format!("127.0.0.2:{port_a}"));
+    cli(&["chapter", "create", "bakers", "--name", "Bakers Local 12"]);
+    cli(&["chapter", "post", "bakers", "Picket from 6am"]);
+    // One delivery of that post to the hanging peer.
+    let store = open_store(&database).await;
+    let chapter = unionhall_store::actors::local_by_handle(&store, "bakers")
+        .await
+        .unwrap()
+        .unwrap();
+    let inbox = format!(
+        "http://{}:{}/inbox",
+        host_name(peer_addr.ip()),
+        peer_addr.port()
+    )
+    .parse()
+    .unwrap();
+    let mut tx = store.begin_write().await.unwrap();
+    unionhall_store::outbox::resend_to(&mut tx, &chapter.ap_id, "Create", 0, 1, &inbox)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let arrived = || requests.load(Ordering::SeqCst);
+    wait_for("the first process to send it", 10, || async {
+        arrived() == 1
+    })
+    .await;
+
+    let _b = start(format!("127.0.0.3:{port_b}"));
+    // Three claim leases: without the heartbeat the claim would have run out.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(arrived(), 1, "the live holder's claim was kept");
+    let status: serde_json::Value = serde_json::from_str(&cli(&["status", "--json"])).unwrap();
+    let claims = status["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 1, "one process holds it: {status}");
+    assert_eq!(claims[0]["deliveries"], 1);
+
+    a.0.kill().unwrap();
+    a.0.wait().unwrap();
+    wait_for("the other process to take it over", 10, || async {
+        arrived() == 2
+    })
+    .await;
+    store.close().await;
 }

@@ -266,7 +266,9 @@ async fn a_failing_peer_counts_a_round_once_is_probed_alone_and_its_queue_flows_
         peers::failed_rounds(&store, "down.example").await.unwrap(),
         1
     );
-    let claimed = deliveries::claim(&store, 10, 60_000).await.unwrap();
+    let claimed = deliveries::claim(&store, 10, 60_000, "test-worker")
+        .await
+        .unwrap();
     let mut hosts: Vec<&str> = claimed.iter().map(|c| c.host.as_str()).collect();
     hosts.sort_unstable();
     assert_eq!(hosts, ["other.example", "up.example"]);
@@ -279,10 +281,12 @@ async fn a_failing_peer_counts_a_round_once_is_probed_alone_and_its_queue_flows_
     assert!(peers::retry_now(&store, "down.example", now_millis())
         .await
         .unwrap());
-    let probe = deliveries::claim(&store, 10, 60_000).await.unwrap();
+    let probe = deliveries::claim(&store, 10, 60_000, "test-worker")
+        .await
+        .unwrap();
     assert_eq!(probe.len(), 1, "{probe:?}");
     assert_eq!(probe[0].host, "down.example");
-    assert!(deliveries::claim(&store, 10, 60_000)
+    assert!(deliveries::claim(&store, 10, 60_000, "test-worker")
         .await
         .unwrap()
         .is_empty());
@@ -299,7 +303,9 @@ async fn a_failing_peer_counts_a_round_once_is_probed_alone_and_its_queue_flows_
     assert_eq!(recovered, 1, "down.example came back");
     let health = deliveries::health(&store).await.unwrap();
     assert!(health.backed_off.is_empty(), "{:?}", health.backed_off);
-    let rest = deliveries::claim(&store, 10, 60_000).await.unwrap();
+    let rest = deliveries::claim(&store, 10, 60_000, "test-worker")
+        .await
+        .unwrap();
     assert_eq!(rest.len(), 2);
     assert!(rest.iter().all(|c| c.host == "down.example"));
     assert_eq!(

@@ -41,6 +41,8 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP TABLE actor_keys",
     // 20261204000021_deliveries_by_host
     "DROP INDEX deliveries_pending_by_host",
+    // 20261205000022_delivery_claims
+    "ALTER TABLE deliveries DROP COLUMN claimed_by",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -61,7 +63,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 9,
+        later, 10,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();

@@ -23,6 +23,9 @@ pub struct FederationSettings {
     /// How often workers look for due deliveries queued by other processes.
     pub queue_poll: Duration,
     pub request_timeout: Duration,
+    /// How long a delivery worker's claim holds unless renewed (it renews
+    /// three times as often): how long a crashed process's work waits.
+    pub claim_lease: Duration,
     /// What the inbox takes before it answers 429 or 503.
     pub inbox: crate::InboxLimits,
     /// Reports and follows taken an hour per remote actor and domain.

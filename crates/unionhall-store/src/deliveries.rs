@@ -1,11 +1,15 @@
 //! The delivery queue: claiming due deliveries, recording outcomes, and per-peer
 //! back-off.
 //!
-//! A claim sets `locked_until` (a lease): a worker that dies mid-delivery leaves a
-//! lease that simply runs out, and the row is claimed again. On PostgreSQL the
-//! claim skips rows another process is claiming at the same moment (`FOR UPDATE
-//! SKIP LOCKED`), so several processes share the queue and deliver each row once;
-//! SQLite serialises writers, so its single UPDATE is atomic already.
+//! A claim sets `locked_until` (a short lease) and `claimed_by` (the worker
+//! process); the worker renews the lease of what it still has in flight (a
+//! heartbeat, [`renew`]). A worker that dies stops renewing: its claims run out
+//! within one lease, seconds, and are taken over. On PostgreSQL the claim skips
+//! rows another process is claiming at the same moment (`FOR UPDATE SKIP
+//! LOCKED`), so several processes share the queue; SQLite serialises writers,
+//! so its single UPDATE is atomic already. A worker that stalls past its lease
+//! (a frozen process) can send a row another worker sends too: delivery is at
+//! least once, and receivers drop an activity id they have seen.
 
 use crate::database::now_millis;
 use crate::rows::{json_param, json_rows};
@@ -36,16 +40,17 @@ const CLAIM_CANDIDATES: &str = "SELECT d.id FROM deliveries d \
                         AND o.next_attempt_at <= $1)) \
     ORDER BY d.next_attempt_at, d.id LIMIT $3";
 
-/// Claims up to `limit` due deliveries for `lease_ms`.
+/// Claims up to `limit` due deliveries for `lease_ms`, for `worker`.
 #[tracing::instrument(skip(store))]
-pub async fn claim(store: &Store, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>> {
+pub async fn claim(store: &Store, limit: i64, lease_ms: i64, worker: &str) -> Result<Vec<Claimed>> {
     let now = now_millis();
     let lock = match store.backend() {
         Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
         Backend::Sqlite => "",
     };
     let sql = format!(
-        "UPDATE deliveries SET locked_until = $2 WHERE id IN ({CLAIM_CANDIDATES}{lock}) \
+        "UPDATE deliveries SET locked_until = $2, claimed_by = $4 \
+         WHERE id IN ({CLAIM_CANDIDATES}{lock}) \
          RETURNING id, activity, inbox, host, attempts, created_at"
     );
     // A write: on SQLite it takes the writers' turn like any other, rather
@@ -57,6 +62,7 @@ pub async fn claim(store: &Store, limit: i64, lease_ms: i64) -> Result<Vec<Claim
         .bind(now)
         .bind(now + lease_ms)
         .bind(limit)
+        .bind(worker)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -72,6 +78,54 @@ pub async fn claim(store: &Store, limit: i64, lease_ms: i64) -> Result<Vec<Claim
             })
         })
         .collect()
+}
+
+/// The heartbeat: `worker` still holds `ids` (in flight or waiting for their
+/// peer's turn), for another `lease_ms` from now. A row another worker took
+/// over meanwhile is left to it. Returns how many were renewed.
+pub async fn renew(store: &Store, worker: &str, ids: &[i64], lease_ms: i64) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = store.begin_write().await?;
+    let sql = format!(
+        "UPDATE deliveries SET locked_until = $1 \
+         WHERE claimed_by = $2 AND locked_until IS NOT NULL \
+           AND id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
+        json_rows(&tx, "$3")
+    );
+    let ids: Vec<(i64,)> = ids.iter().map(|id| (*id,)).collect();
+    let done = sqlx::query(&sql)
+        .bind(now_millis() + lease_ms)
+        .bind(worker)
+        .bind(json_param(&ids)?)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// Deliveries held by a live claim now, by worker: (worker, how many, when
+/// the last of its claims runs out unless renewed, Unix ms).
+pub async fn claims(store: &Store) -> Result<Vec<(String, i64, i64)>> {
+    sqlx::query(
+        "SELECT COALESCE(claimed_by, '') AS worker, COUNT(*) AS held, \
+                MAX(locked_until) AS until FROM deliveries \
+         WHERE locked_until > $1 AND delivered_at IS NULL AND dead_at IS NULL \
+         GROUP BY claimed_by ORDER BY held DESC",
+    )
+    .bind(now_millis())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.try_get("worker")?,
+            row.try_get("held")?,
+            row.try_get("until")?,
+        ))
+    })
+    .collect()
 }
 
 /// What became of one attempt.
@@ -116,7 +170,7 @@ pub async fn record(
         .collect();
     if !delivered.is_empty() {
         let sql = format!(
-            "UPDATE deliveries SET delivered_at = $1, locked_until = NULL, attempts = attempts + 1 \
+            "UPDATE deliveries SET delivered_at = $1, locked_until = NULL, claimed_by = NULL, attempts = attempts + 1 \
              WHERE id IN (SELECT CAST(value->>0 AS BIGINT) FROM {})",
             json_rows(&tx, "$2")
         );
@@ -133,21 +187,21 @@ pub async fn record(
             Outcome::Retry {
                 retry_at, error, ..
             } => sqlx::query(
-                "UPDATE deliveries SET next_attempt_at = $2, locked_until = NULL, \
+                "UPDATE deliveries SET next_attempt_at = $2, locked_until = NULL, claimed_by = NULL, \
                  attempts = attempts + 1, last_error = $3 WHERE id = $1",
             )
             .bind(*id)
             .bind(*retry_at)
             .bind(error),
             Outcome::Dead { error } => sqlx::query(
-                "UPDATE deliveries SET dead_at = $2, locked_until = NULL, \
+                "UPDATE deliveries SET dead_at = $2, locked_until = NULL, claimed_by = NULL, \
                  attempts = attempts + 1, last_error = $3 WHERE id = $1",
             )
             .bind(*id)
             .bind(now)
             .bind(error),
             Outcome::Dropped => sqlx::query(
-                "UPDATE deliveries SET dead_at = $2, dropped_at = $2, locked_until = NULL \
+                "UPDATE deliveries SET dead_at = $2, dropped_at = $2, locked_until = NULL, claimed_by = NULL \
                  WHERE id = $1",
             )
             .bind(*id)
@@ -217,7 +271,7 @@ pub async fn retry_dead(store: &Store, filter: &DeadFilter, now: i64) -> Result<
     let mut tx = store.begin_write().await?;
     let done = sqlx::query(
         "UPDATE deliveries SET dead_at = NULL, next_attempt_at = $1, created_at = $1, \
-         locked_until = NULL \
+         locked_until = NULL, claimed_by = NULL \
          WHERE dead_at IS NOT NULL AND dropped_at IS NULL \
            AND ($2 IS NULL OR host = $2) AND ($3 IS NULL OR activity = $3)",
     )
@@ -320,6 +374,8 @@ pub struct QueueHealth {
     pub dead_by_peer: Vec<(String, i64)>,
     /// (peer, until when in Unix ms, its last error).
     pub backed_off: Vec<(String, i64, String)>,
+    /// Deliveries held by live claims: (worker, how many, claimed until).
+    pub claims: Vec<(String, i64, i64)>,
 }
 
 pub async fn health(store: &Store) -> Result<QueueHealth> {
@@ -367,5 +423,6 @@ pub async fn health(store: &Store) -> Result<QueueHealth> {
         },
         dead_by_peer,
         backed_off,
+        claims: claims(store).await?,
     })
 }

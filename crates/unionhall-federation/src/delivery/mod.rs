@@ -3,8 +3,10 @@
 //! [`enqueue`] writes an activity and its deliveries inside the caller's
 //! transaction; [`worker`] claims due deliveries, signs and sends them, and records
 //! the outcome. Nothing is sent that was not first stored, and nothing stored is
-//! forgotten: a crash leaves claimed rows whose lease runs out, and they are sent
-//! again.
+//! forgotten: a worker renews its claims while it works (a heartbeat), so the
+//! claims of a crashed process run out within `federation.claim_lease_seconds`
+//! and another process sends those rows again. Delivery is at least once; the
+//! receiver drops a repeat by its activity id.
 
 pub mod retry;
 mod signing;

@@ -46,6 +46,48 @@ struct Shared {
     /// Activity bodies and signers, by activity id.
     bodies: Mutex<HashMap<String, Arc<Outgoing>>>,
     per_peer: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Who this worker is in `deliveries.claimed_by`.
+    worker: String,
+    /// Rows claimed and not finished: the heartbeat renews their claims.
+    held: std::sync::Mutex<HashSet<i64>>,
+}
+
+impl Shared {
+    fn held(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// This process among the instance's workers: host name, process id and start
+/// time, so that `unionhall status` says where a claim is held.
+fn worker_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown-host".into());
+    format!("{host}:{}:{}", std::process::id(), now_millis())
+}
+
+/// Renews the claims of what this worker holds, three times a lease, so that
+/// they run out only when this process stops (or freezes): another process
+/// takes over a dead one's work within a lease.
+async fn heartbeat(shared: Arc<Shared>, lease: Duration) {
+    let mut beat = tokio::time::interval(lease / 3);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        beat.tick().await;
+        let ids: Vec<i64> = shared.held().iter().copied().collect();
+        let lease_ms = lease.as_millis() as i64;
+        if let Err(err) =
+            deliveries::renew(&shared.data.store, &shared.worker, &ids, lease_ms).await
+        {
+            tracing::warn!("renewing {} delivery claims failed: {err}", ids.len());
+        }
+    }
 }
 
 /// Starts the worker loop; it stops claiming when `shutdown` turns true and
@@ -69,6 +111,8 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
         signatures: Signatures::start(),
         bodies: Mutex::new(HashMap::new()),
         per_peer: std::sync::Mutex::new(HashMap::new()),
+        worker: worker_name(),
+        held: std::sync::Mutex::new(HashSet::new()),
     });
     let in_flight = settings.delivery_concurrency.max(1);
     // Requests on the wire at once, over all peers.
@@ -79,11 +123,10 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
     let budget = Arc::new(Semaphore::new(budget_size));
     let (results, outcomes) = mpsc::channel::<(Claimed, Outcome)>(RECORD_BATCH * 4);
     let recorder = tokio::spawn(record_outcomes(shared.clone(), outcomes));
-    // A claimed row may wait for its peer's turn behind the rest of the budget;
-    // its lease must outlast that, or another process could send it again.
-    let per_peer = settings.per_peer_concurrency.max(1);
-    let lease_ms =
-        settings.request_timeout.as_millis() as i64 * (budget_size / per_peer + 2) as i64;
+    // Claims are short and renewed while held, however long a row waits for
+    // its peer's turn: a crashed process's claims are free again within one.
+    let lease_ms = settings.claim_lease.as_millis() as i64;
+    let beating = tokio::spawn(heartbeat(shared.clone(), settings.claim_lease));
     let wakeup = shared.data.delivery_wakeup.clone();
     let quarter = (budget_size / 4).max(1) as u32;
     loop {
@@ -96,8 +139,18 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
             _ = shutdown.changed() => continue,
         }
         let free = budget.available_permits().min(RECORD_BATCH);
-        let claimed = match deliveries::claim(&shared.data.store, free as i64, lease_ms).await {
-            Ok(rows) => rows,
+        let claimed = match deliveries::claim(
+            &shared.data.store,
+            free as i64,
+            lease_ms,
+            &shared.worker,
+        )
+        .await
+        {
+            Ok(rows) => {
+                shared.held().extend(rows.iter().map(|row| row.id));
+                rows
+            }
             Err(err) => {
                 tracing::warn!("claiming deliveries failed: {err}");
                 Vec::new()
@@ -119,6 +172,9 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
             let (shared, results, slots) = (shared.clone(), results.clone(), slots.clone());
             tokio::spawn(async move {
                 let outcome = deliver(&shared, &row, outgoing, &slots).await;
+                // Done: no longer renewed. If its outcome cannot be written,
+                // the claim runs out and the row is tried again.
+                shared.held().remove(&row.id);
                 drop(held);
                 let _ = results.send((row, outcome)).await;
             });
@@ -135,6 +191,7 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
     let _ = budget.acquire_many(budget_size as u32).await;
     drop(results);
     let _ = recorder.await;
+    beating.abort();
     Ok(())
 }
 

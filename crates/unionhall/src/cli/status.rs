@@ -59,6 +59,13 @@ fn as_json(health: &QueueHealth, now: i64, attention: &[String]) -> serde_json::
                 "last_error": error,
             }))
             .collect::<Vec<_>>(),
+        "claims": health.claims.iter()
+            .map(|(worker, held, until)| json!({
+                "worker": worker,
+                "deliveries": held,
+                "seconds_left": (until - now).max(0) / 1000,
+            }))
+            .collect::<Vec<_>>(),
         "needs_attention": attention,
     })
 }
@@ -77,6 +84,16 @@ fn print_text(health: &QueueHealth, now: i64) {
     for (peer, until, error) in &health.backed_off {
         let wait = human_duration((until - now).max(0) / 1000);
         println!("  {peer}  for {wait} more: {error}");
+    }
+    // Held by a worker (host:pid:start): in flight, or waiting for their
+    // peer's turn. A claim not renewed runs out in seconds.
+    println!(
+        "deliveries held by workers now {}",
+        health.claims.iter().map(|c| c.1).sum::<i64>()
+    );
+    for (worker, held, until) in &health.claims {
+        let left = human_duration((until - now).max(0) / 1000);
+        println!("  {held:>6}  {worker}  (claim runs out in {left} unless renewed)");
     }
 }
 

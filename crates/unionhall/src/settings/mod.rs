@@ -82,6 +82,7 @@ pub struct FederationSettings {
     pub per_peer_concurrency: usize,
     pub queue_poll_ms: u64,
     pub request_timeout_seconds: u64,
+    pub claim_lease_seconds: u64,
     pub inbox_per_ip_per_minute: u64,
     pub inbox_per_instance_per_minute: u64,
     pub inbox_max_in_flight: u64,
@@ -162,6 +163,7 @@ impl Settings {
             ("per_peer_concurrency", f.per_peer_concurrency as u64),
             ("queue_poll_ms", f.queue_poll_ms),
             ("request_timeout_seconds", f.request_timeout_seconds),
+            ("claim_lease_seconds", f.claim_lease_seconds),
             ("inbox_per_ip_per_minute", f.inbox_per_ip_per_minute),
             (
                 "inbox_per_instance_per_minute",
@@ -227,6 +229,7 @@ impl Settings {
             per_peer_concurrency: f.per_peer_concurrency,
             queue_poll: Duration::from_millis(f.queue_poll_ms),
             request_timeout: Duration::from_secs(f.request_timeout_seconds),
+            claim_lease: Duration::from_secs(f.claim_lease_seconds),
             inbox: unionhall_federation::InboxLimits {
                 per_ip_per_minute: f.inbox_per_ip_per_minute.min(u64::from(u32::MAX)) as u32,
                 per_instance_per_minute: f.inbox_per_instance_per_minute.min(u64::from(u32::MAX))
