@@ -99,7 +99,7 @@ fn migrate_says_what_it_applied() {
     let (output, stderr) = run(unionhall(dir.path()).arg("migrate"));
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("applied 22 migration(s)"), "{stdout}");
+    assert!(stdout.contains("applied 23 migration(s)"), "{stdout}");
     let (output, _) = run(unionhall(dir.path()).arg("migrate"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -619,5 +619,149 @@ async fn a_live_process_keeps_its_claims_and_a_killed_ones_are_taken_over_in_sec
         arrived() == 2
     })
     .await;
+    store.close().await;
+}
+
+/// Rows of every kind the server prunes, each in an old and a recent version,
+/// plus pending deliveries far older than any limit, which are never pruned.
+async fn seed_prunable_rows(store: &unionhall_store::Store, activity: &url::Url) {
+    const DAY: i64 = 24 * 3600 * 1000;
+    let now = unionhall_store::now_millis();
+    let mut tx = store.begin_write().await.unwrap();
+    // (inbox, delivered_at, dead_at, created_at)
+    for (inbox, delivered, dead, created) in [
+        ("old-delivered", Some(now - 8 * DAY), None, now - 9 * DAY),
+        ("new-delivered", Some(now - DAY), None, now - DAY),
+        ("old-dead", None, Some(now - 31 * DAY), now - 33 * DAY),
+        ("new-dead", None, Some(now - 10 * DAY), now - 12 * DAY),
+        ("old-pending", None, None, now - 40 * DAY),
+    ] {
+        sqlx::query(
+            "INSERT INTO deliveries (activity, inbox, host, next_attempt_at, delivered_at, \
+             dead_at, created_at) VALUES ($1, $2, 'peer.example', $3, $4, $5, $6)",
+        )
+        .bind(activity.as_str())
+        .bind(format!("https://peer.example/{inbox}"))
+        .bind(now + DAY)
+        .bind(delivered)
+        .bind(dead)
+        .bind(created)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    for (id, received) in [("old-seen", now - 31 * DAY), ("new-seen", now - DAY)] {
+        sqlx::query("INSERT INTO inbox_seen (ap_id, actor, received_at) VALUES ($1, $2, $3)")
+            .bind(format!("https://peer.example/{id}"))
+            .bind("https://peer.example/actor")
+            .bind(received)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// What is left of the seeded rows: delivery inboxes and received ids, by name.
+async fn seeded_rows_left(store: &unionhall_store::Store) -> Vec<String> {
+    use sqlx::Row;
+    let mut tx = store.begin_write().await.unwrap();
+    let rows = sqlx::query(
+        "SELECT inbox AS name FROM deliveries WHERE host = 'peer.example' \
+         UNION ALL SELECT ap_id AS name FROM inbox_seen WHERE actor = 'https://peer.example/actor'",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    let mut names: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let name: String = row.get("name");
+            name.trim_start_matches("https://peer.example/").to_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// `unionhall prune` deletes finished rows older than the retention settings
+/// and nothing pending; the running server does the same on its own.
+#[tokio::test]
+async fn old_finished_rows_are_pruned_by_the_command_and_by_the_server() {
+    use crate::helpers::{open_store, wait_for};
+    let dir = tempfile::tempdir().unwrap();
+    let database = fresh_database().await;
+    let port = free_port("127.0.0.2");
+    std::fs::write(
+        dir.path().join("a.toml"),
+        format!(
+            "[instance]\npublic_url = \"http://127.0.0.2:{port}\"\n[http]\nlisten = \"127.0.0.2:{port}\"\n\
+             [database]\nurl = \"{}\"\n[log]\nlevel = \"warn\"\n[retention]\nevery_minutes = 1\n",
+            database.url
+        ),
+    )
+    .unwrap();
+    let cli = |args: &[&str]| {
+        let (output, stderr) = run(unionhall(dir.path()).args(["-c", "a.toml"]).args(args));
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    cli(&["chapter", "create", "bakers", "--name", "Bakers Local 12"]);
+    cli(&["chapter", "post", "bakers", "Strike vote passed"]);
+    let store = open_store(&database).await;
+    let activity: url::Url = {
+        use sqlx::Row;
+        let mut tx = store.begin_write().await.unwrap();
+        let row = sqlx::query("SELECT ap_id FROM outbox WHERE ap_type = 'Create'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        row.get::<String, _>("ap_id").parse().unwrap()
+    };
+    let everything = [
+        "new-dead",
+        "new-delivered",
+        "new-seen",
+        "old-dead",
+        "old-delivered",
+        "old-pending",
+        "old-seen",
+    ];
+    let kept = ["new-dead", "new-delivered", "new-seen", "old-pending"];
+
+    seed_prunable_rows(&store, &activity).await;
+    assert_eq!(seeded_rows_left(&store).await, everything);
+    let printed = cli(&["prune"]);
+    assert!(
+        printed.starts_with("pruned 1 delivered deliveries (older than 7 days), 1 dead ones"),
+        "{printed}"
+    );
+    assert_eq!(seeded_rows_left(&store).await, kept);
+
+    // Again, old rows and all, with the server running instead.
+    {
+        let mut tx = store.begin_write().await.unwrap();
+        sqlx::query("DELETE FROM deliveries WHERE host = 'peer.example'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM inbox_seen WHERE actor = 'https://peer.example/actor'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    seed_prunable_rows(&store, &activity).await;
+    let mut server = unionhall(dir.path());
+    server
+        .args(["-c", "a.toml"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    let server = KillOnDrop(server.spawn().unwrap());
+    wait_for("the server to prune on its own", 30, || async {
+        seeded_rows_left(&store).await == kept
+    })
+    .await;
+    drop(server);
     store.close().await;
 }

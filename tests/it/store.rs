@@ -397,3 +397,88 @@ async fn a_due_backfill_is_claimed_once_and_not_again_until_its_lease_ends() {
         .iter()
         .all(|c| c.target != targets[0]));
 }
+
+#[tokio::test]
+async fn pruning_drops_expired_and_revoked_logins_tokens_and_links_only() {
+    use unionhall_store::{account_resets, accounts, retention};
+    let db = fresh_database().await;
+    let store = open_store(&db).await;
+    store.migrate().await.unwrap();
+    let now = unionhall_store::now_millis();
+    let mut tx = store.begin_write().await.unwrap();
+    let organizer = accounts::insert_account(&mut tx, "rosa", "hash")
+        .await
+        .unwrap()
+        .unwrap();
+    let other = accounts::insert_account(&mut tx, "ana", "hash")
+        .await
+        .unwrap()
+        .unwrap();
+    let live_link = account_resets::ResetRow {
+        account_id: organizer,
+        remove_second_factor: false,
+        expires_at: now + 3_600_000,
+    };
+    account_resets::replace(&mut tx, "live-link", &live_link, now)
+        .await
+        .unwrap();
+    let expired_link = account_resets::ResetRow {
+        account_id: other,
+        expires_at: now - 1,
+        ..live_link
+    };
+    account_resets::replace(&mut tx, "expired-link", &expired_link, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    accounts::insert_session(&store, "live", organizer, now + 3_600_000)
+        .await
+        .unwrap();
+    accounts::insert_session(&store, "expired", organizer, now - 1)
+        .await
+        .unwrap();
+    accounts::insert_session(&store, "revoked", organizer, now + 3_600_000)
+        .await
+        .unwrap();
+    assert!(accounts::revoke_session_by_hash(&store, "revoked")
+        .await
+        .unwrap());
+    accounts::insert_token(
+        &store,
+        "live-token",
+        organizer,
+        "phone",
+        "read",
+        now + 3_600_000,
+    )
+    .await
+    .unwrap();
+    accounts::insert_token(&store, "old-token", organizer, "laptop", "read", now - 1)
+        .await
+        .unwrap();
+
+    let ages = retention::Ages {
+        delivered_ms: 1,
+        dead_ms: 1,
+        seen_ms: 1,
+    };
+    let pruned = retention::prune(&store, &ages).await.unwrap();
+    assert_eq!(
+        (pruned.sessions, pruned.api_tokens, pruned.recovery_links),
+        (2, 1, 1)
+    );
+    assert!(accounts::live_session(&store, "live")
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        accounts::tokens_of(&store, organizer).await.unwrap().len(),
+        1
+    );
+    assert!(account_resets::by_hash(&store, "live-link")
+        .await
+        .unwrap()
+        .is_some());
+    // Nothing left to prune: a second pass deletes nothing.
+    assert_eq!(retention::prune(&store, &ages).await.unwrap().total(), 0);
+}

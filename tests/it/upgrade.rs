@@ -43,6 +43,10 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP INDEX deliveries_pending_by_host",
     // 20261205000022_delivery_claims
     "ALTER TABLE deliveries DROP COLUMN claimed_by",
+    // 20261205000023_retention_indexes
+    "DROP INDEX deliveries_delivered",
+    "DROP INDEX deliveries_dead",
+    "DROP INDEX inbox_seen_received",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -63,7 +67,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 10,
+        later, 11,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();

@@ -36,6 +36,7 @@ pub mod policy;
 pub mod posts;
 pub mod received_notes;
 pub mod reports;
+pub mod retention;
 mod rows;
 pub mod strikes;
 pub mod unions;

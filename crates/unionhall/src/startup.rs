@@ -112,6 +112,12 @@ impl Application {
             self.state.federation_data().app_data().clone(),
             workers_stopped.clone(),
         );
+        let pruning = spawn_pruning(
+            self.store.clone(),
+            self.settings.retention_ages(),
+            Duration::from_secs(self.settings.retention.every_minutes * 60),
+            workers_stopped.clone(),
+        );
         let backfills = unionhall_federation::activities::backfill::spawn_runner(
             self.state.federation_data(),
             workers_stopped,
@@ -139,9 +145,36 @@ impl Application {
         }
         // A backfill cut short is taken up again when its lease ends.
         let _ = tokio::time::timeout(grace, backfills).await;
+        let _ = tokio::time::timeout(grace, pruning).await;
         self.store.close().await;
         outcome
     }
+}
+
+/// Prunes finished rows (the store's `retention`) a few seconds after the
+/// start, then every `every`, until `stop` turns true. A failure is logged and tried
+/// again next time: nothing depends on it but disk space.
+fn spawn_pruning(
+    store: Store,
+    ages: unionhall_store::retention::Ages,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut wait = Duration::from_secs(5).min(every);
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = stop.wait_for(|stopped| *stopped) => return,
+            }
+            match unionhall_store::retention::prune(&store, &ages).await {
+                Ok(pruned) if pruned.total() > 0 => tracing::info!(?pruned, "pruned old rows"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!("pruning old rows failed: {err}"),
+            }
+            wait = every;
+        }
+    })
 }
 
 pub async fn open_store(settings: &Settings) -> Result<Store> {

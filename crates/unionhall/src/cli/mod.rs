@@ -44,6 +44,10 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Delete now what the server prunes every `retention.every_minutes`:
+    /// old delivered and dead deliveries, old received activity ids, expired
+    /// or revoked logins, tokens and recovery links.
+    Prune,
     /// Print the settings in effect, secrets masked, and exit.
     CheckConfig,
     /// Chapters: create, list, publish updates, followers.
@@ -179,6 +183,7 @@ pub fn run(cli: Cli) -> Result<()> {
         match command {
             Command::Serve => serve::serve(settings).await,
             Command::Migrate => serve::migrate(settings).await,
+            Command::Prune => serve::prune(settings).await,
             Command::CheckConfig => Ok(()),
             Command::Chapter(command) => {
                 groups::chapter(&Admin::open(&settings).await?, command).await

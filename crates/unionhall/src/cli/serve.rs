@@ -1,4 +1,4 @@
-//! `unionhall serve` and `unionhall migrate`.
+//! `unionhall serve`, `unionhall migrate` and `unionhall prune`.
 
 use crate::startup::{self, Application};
 use crate::{Result, Settings};
@@ -37,5 +37,29 @@ pub async fn migrate(settings: Settings) -> Result<()> {
             applied.join(", ")
         );
     }
+    Ok(())
+}
+
+/// What the server prunes on its own every `retention.every_minutes`, now.
+pub async fn prune(settings: Settings) -> Result<()> {
+    let store = startup::open_store(&settings).await?;
+    store.migrate().await?;
+    let pruned = unionhall_store::retention::prune(&store, &settings.retention_ages()).await?;
+    store.close().await;
+    let r = &settings.retention;
+    println!(
+        "pruned {} delivered deliveries (older than {} days), {} dead ones (older than {} days), \
+         {} received activity ids (older than {} days), {} expired or revoked logins, \
+         {} API tokens, {} recovery links",
+        pruned.delivered,
+        r.delivered_days,
+        pruned.dead,
+        r.dead_days,
+        pruned.seen_ids,
+        r.seen_activity_days,
+        pruned.sessions,
+        pruned.api_tokens,
+        pruned.recovery_links
+    );
     Ok(())
 }

@@ -26,6 +26,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub federation: FederationSettings,
     pub members: MembersSettings,
+    pub retention: RetentionSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,6 +108,15 @@ pub struct MembersSettings {
     pub invite_hours: u64,
     pub login_max_failures: u32,
     pub login_window_minutes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub delivered_days: u64,
+    pub dead_days: u64,
+    pub seen_activity_days: u64,
+    pub every_minutes: u64,
 }
 
 impl Settings {
@@ -201,6 +211,19 @@ impl Settings {
                 "setting `members.key_file`: give a key file, or the key in `members.key`".into(),
             ));
         }
+        let r = &self.retention;
+        for (key, value) in [
+            ("delivered_days", r.delivered_days),
+            ("dead_days", r.dead_days),
+            ("seen_activity_days", r.seen_activity_days),
+            ("every_minutes", r.every_minutes),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!(
+                    "setting `retention.{key}`: must be at least 1"
+                )));
+            }
+        }
         if self.http.body_limit_bytes < 1024 {
             return Err(Error::Config(
                 "setting `http.body_limit_bytes`: must be at least 1024".into(),
@@ -247,6 +270,18 @@ impl Settings {
                 people: f.max_pledged_people,
                 amount: f.max_pledged_amount,
             },
+        }
+    }
+
+    /// How long finished rows are kept before pruning.
+    pub fn retention_ages(&self) -> unionhall_store::retention::Ages {
+        const DAY_MS: i64 = 24 * 3600 * 1000;
+        let days = |d: u64| (d.min(365_000) as i64) * DAY_MS;
+        let r = &self.retention;
+        unionhall_store::retention::Ages {
+            delivered_ms: days(r.delivered_days),
+            dead_ms: days(r.dead_days),
+            seen_ms: days(r.seen_activity_days),
         }
     }
 

@@ -1,0 +1,112 @@
+//! Pruning what is only kept for a while: finished deliveries, the ids of
+//! activities already received, and expired or revoked logins, tokens and
+//! recovery links. Undelivered deliveries and everything else are never touched.
+//!
+//! Rows go in small batches so that a large backlog never holds a long write
+//! lock (SQLite has one writer); several processes pruning at once is harmless.
+
+use crate::database::now_millis;
+use crate::{Result, Store};
+
+/// How long finished rows are kept, in milliseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Ages {
+    /// Delivered deliveries: only `status` counts read them.
+    pub delivered_ms: i64,
+    /// Dead deliveries: kept so that an operator can still retry them.
+    pub dead_ms: i64,
+    /// Received activity ids: a redelivery within this is acknowledged and
+    /// ignored; it must outlast how long peers keep retrying.
+    pub seen_ms: i64,
+}
+
+/// How many rows each kind lost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub delivered: u64,
+    pub dead: u64,
+    pub seen_ids: u64,
+    pub sessions: u64,
+    pub api_tokens: u64,
+    pub recovery_links: u64,
+}
+
+impl Pruned {
+    pub fn total(&self) -> u64 {
+        self.delivered
+            + self.dead
+            + self.seen_ids
+            + self.sessions
+            + self.api_tokens
+            + self.recovery_links
+    }
+}
+
+const BATCH: i64 = 1000;
+
+/// Deletes what has outlived `ages` (or expired) as of now.
+pub async fn prune(store: &Store, ages: &Ages) -> Result<Pruned> {
+    let now = now_millis();
+    Ok(Pruned {
+        delivered: in_batches(
+            store,
+            "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries \
+             WHERE delivered_at < $1 LIMIT $2)",
+            now - ages.delivered_ms,
+        )
+        .await?,
+        dead: in_batches(
+            store,
+            "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries \
+             WHERE dead_at < $1 LIMIT $2)",
+            now - ages.dead_ms,
+        )
+        .await?,
+        seen_ids: in_batches(
+            store,
+            "DELETE FROM inbox_seen WHERE ap_id IN (SELECT ap_id FROM inbox_seen \
+             WHERE received_at < $1 LIMIT $2)",
+            now - ages.seen_ms,
+        )
+        .await?,
+        sessions: in_batches(
+            store,
+            "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions \
+             WHERE expires_at < $1 OR revoked_at IS NOT NULL LIMIT $2)",
+            now,
+        )
+        .await?,
+        api_tokens: in_batches(
+            store,
+            "DELETE FROM api_tokens WHERE id IN (SELECT id FROM api_tokens \
+             WHERE expires_at < $1 OR revoked_at IS NOT NULL LIMIT $2)",
+            now,
+        )
+        .await?,
+        recovery_links: in_batches(
+            store,
+            "DELETE FROM account_resets WHERE token_hash IN (SELECT token_hash \
+             FROM account_resets WHERE expires_at < $1 LIMIT $2)",
+            now,
+        )
+        .await?,
+    })
+}
+
+async fn in_batches(store: &Store, sql: &str, before: i64) -> Result<u64> {
+    let mut total = 0;
+    loop {
+        let mut conn = store.begin_write().await?;
+        let done = sqlx::query(sql)
+            .bind(before)
+            .bind(BATCH)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        conn.commit().await?;
+        total += done;
+        if done < BATCH as u64 {
+            return Ok(total);
+        }
+    }
+}
