@@ -31,6 +31,13 @@ async fn metrics_need_the_token_and_name_routes_not_paths() {
         .await
         .unwrap();
     assert_eq!(typed.status(), 404);
+    // Nor a method someone made up.
+    let made_up = reqwest::Method::from_bytes(b"XQ7MADEUP").unwrap();
+    a.client
+        .request(made_up, a.at("/actors/bakers"))
+        .send()
+        .await
+        .unwrap();
 
     let scrape = |token: Option<&str>| {
         let mut request = a.client.get(a.at("/metrics"));
@@ -60,10 +67,35 @@ async fn metrics_need_the_token_and_name_routes_not_paths() {
         "unionhall_deliveries_dead ",
         "unionhall_delivery_oldest_pending_seconds ",
         "unionhall_db_connections{state=\"idle\"}",
+        "unionhall_http_requests_total{method=\"other\",route=\"/actors/{handle}\"",
+        // Alerted on: there from the start, even never incremented.
+        "unionhall_inbox_activities_total{outcome=\"busy\"}",
+        "# HELP unionhall_http_requests_total ",
+        "# HELP unionhall_deliveries_pending ",
+        &format!(
+            "unionhall_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        ),
+        "process_resident_memory_bytes ",
+        "process_open_fds ",
+        "process_max_fds ",
+        "process_start_time_seconds ",
     ] {
         assert!(text.contains(family), "{family} missing from:\n{text}");
     }
     assert!(!text.contains("Xq7TypedByAStranger"));
+    assert!(!text.to_lowercase().contains("xq7madeup"));
+    // Every family says what it is.
+    for family in text
+        .lines()
+        .filter(|line| line.starts_with("# TYPE "))
+        .map(|line| line.split(' ').nth(2).unwrap())
+    {
+        assert!(
+            text.contains(&format!("# HELP {family} ")),
+            "{family} has no # HELP line"
+        );
+    }
 
     // Without a token configured there is no /metrics at all.
     let none = b
