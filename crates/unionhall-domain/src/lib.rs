@@ -9,6 +9,7 @@ mod action;
 mod actor_kind;
 mod audience;
 mod authority;
+pub mod blocklist;
 mod call;
 mod campaign;
 mod chart;

@@ -31,9 +31,12 @@ impl FederationMode {
 }
 
 /// A domain as policies name them: lower case, no trailing dot, no scheme, port
-/// or path.
+/// or path. A leading `*.` (`*.bad.example`, as other servers' lists write
+/// "and its subdomains") is dropped: a policy's domain always covers its
+/// subdomains, and the domain itself too.
 pub fn normalize_domain(value: &str) -> Result<String> {
     let domain = value.trim().trim_end_matches('.').to_ascii_lowercase();
+    let domain = domain.strip_prefix("*.").unwrap_or(&domain);
     let ok = !domain.is_empty()
         && domain.len() <= 253
         && domain.split('.').all(|label| {
@@ -44,7 +47,7 @@ pub fn normalize_domain(value: &str) -> Result<String> {
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     if ok {
-        Ok(domain)
+        Ok(domain.to_owned())
     } else {
         Err(DomainError::invalid(
             "domain",
@@ -115,7 +118,12 @@ mod tests {
     #[test]
     fn domains_are_normalized_or_refused() {
         assert_eq!(normalize_domain(" Example.ORG. ").unwrap(), "example.org");
+        assert_eq!(normalize_domain("*.Bad.example").unwrap(), "bad.example");
         for bad in [
+            "*",
+            "*.",
+            "ba*.example",
+            "*.*.example",
             "",
             "https://example.org",
             "example.org:443",

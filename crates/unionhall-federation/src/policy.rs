@@ -8,6 +8,7 @@
 use crate::fresh::Fresh;
 use crate::{Error, FederationData, Result};
 use std::sync::Arc;
+use unionhall_domain::blocklist::{self, Listed, Severity};
 use unionhall_domain::{normalize_domain, FederationMode, FederationPolicy};
 use unionhall_store::unions::{self, Side};
 use unionhall_store::{deliveries, follows, policy as store, Store};
@@ -107,6 +108,82 @@ pub struct Blocked {
 pub async fn block(data: &FederationData, domain: &str, reason: &str) -> Result<Blocked> {
     let domain = normalize_domain(domain)?;
     store::block(&data.store, &domain, reason.trim()).await?;
+    cut_off(data).await
+}
+
+/// What importing a block list did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// Domains blocked now that were not before.
+    pub blocked: Vec<String>,
+    /// Domains of the list blocked here already (their reasons kept).
+    pub already: usize,
+    /// Rows not imported, and why.
+    pub skipped: Vec<(String, &'static str)>,
+    /// What the new blocks undid at once.
+    pub undone: Blocked,
+}
+
+/// Blocks every `suspend` domain of a list read by
+/// [`unionhall_domain::blocklist::parse`] (and `silence` ones if
+/// `include_silenced`), with the list's comment as the reason, then cuts them
+/// off as [`block`] does.
+pub async fn import_blocks(
+    data: &FederationData,
+    listed: Vec<Listed>,
+    include_silenced: bool,
+) -> Result<Imported> {
+    let mut imported = Imported::default();
+    let mut wanted = Vec::new();
+    for row in listed {
+        match row {
+            Listed::Obfuscated { domain } => imported.skipped.push((
+                domain,
+                "obfuscated by its source: cannot be blocked by name",
+            )),
+            Listed::Block {
+                domain,
+                severity: Severity::Silence,
+                ..
+            } if !include_silenced => imported.skipped.push((
+                domain,
+                "silenced, not suspended, at its source (--include-silenced blocks these too)",
+            )),
+            Listed::Block {
+                domain,
+                severity: Severity::Noop,
+                ..
+            } => imported
+                .skipped
+                .push((domain, "not blocked at its source (severity noop)")),
+            Listed::Block {
+                domain, comment, ..
+            } => {
+                if !wanted.iter().any(|(d, _)| d == &domain) {
+                    wanted.push((domain, comment));
+                }
+            }
+        }
+    }
+    imported.blocked = store::block_new(&data.store, &wanted).await?;
+    imported.already = wanted.len() - imported.blocked.len();
+    imported.undone = cut_off(data).await?;
+    Ok(imported)
+}
+
+/// The block list as Mastodon exports it.
+pub async fn export_blocks(data: &FederationData) -> Result<String> {
+    let blocked = store::load(&data.store).await?.1;
+    Ok(blocklist::to_csv(
+        blocked
+            .iter()
+            .map(|b| (b.domain.as_str(), b.reason.as_str())),
+    ))
+}
+
+/// Drops what is queued for blocked servers and ends follows and memberships
+/// with them, after a change of the block list.
+async fn cut_off(data: &FederationData) -> Result<Blocked> {
     data.policy.invalidate();
     let policy = data.policy.current(&data.store).await?;
     let refused = |host: &str| policy.refuses(bare_host(host)).is_some();

@@ -53,6 +53,29 @@ pub async fn block(store: &Store, domain: &str, reason: &str) -> Result<()> {
     Ok(())
 }
 
+/// Blocks each domain not blocked yet, in one transaction, keeping the reason
+/// of those already blocked; the domains newly blocked.
+pub async fn block_new(store: &Store, blocks: &[(String, String)]) -> Result<Vec<String>> {
+    let mut tx = store.begin_write().await?;
+    let mut added = Vec::new();
+    for (domain, reason) in blocks {
+        let done = sqlx::query(
+            "INSERT INTO blocked_domains (domain, reason, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (domain) DO NOTHING",
+        )
+        .bind(domain)
+        .bind(reason)
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() > 0 {
+            added.push(domain.clone());
+        }
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
 pub async fn unblock(store: &Store, domain: &str) -> Result<bool> {
     let done = sqlx::query("DELETE FROM blocked_domains WHERE domain = $1")
         .bind(domain)

@@ -3,6 +3,7 @@
 
 mod backfill;
 pub(crate) mod bad_input;
+mod blocklists;
 mod delivery;
 mod discovery;
 mod fedify;

@@ -344,3 +344,41 @@ async fn the_roster_comes_in_pages_that_keep_the_filters() {
         "{packing}"
     );
 }
+
+#[tokio::test]
+async fn the_admin_pastes_a_block_list_and_an_unreadable_one_is_refused_whole() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join_instance_admin(&a, "bakers", Role::Admin, "ada").await;
+    let list = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n\
+                *.spam.example,suspend,true,true,Spam <b>wave</b>,false\n\
+                loud.example,silence,false,false,,false\n";
+
+    let (status, page, _) = submit(
+        &ada,
+        "/admin/blocks/import",
+        &[("list", &format!("{list}https://x.example/,suspend\n"))],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("line 4"), "{page}");
+    assert!(
+        !page.contains("<strong>spam.example</strong>"),
+        "nothing blocked"
+    );
+
+    let (status, page, _) = submit(&ada, "/admin/blocks/import", &[("list", list)]).await;
+    assert_eq!(status, 200);
+    assert_self_contained(&page);
+    assert!(
+        page.contains("Blocked 1 servers; 0 were blocked already. Skipped: loud.example"),
+        "{page}"
+    );
+    assert!(page.contains("<strong>spam.example</strong>"));
+    assert!(
+        page.contains("Spam &#60;b&#62;wave"),
+        "the reason, escaped: {page}"
+    );
+    assert!(page.contains("href=\"/api/v1/admin/federation/blocks.csv\""));
+    a.stop().await;
+}

@@ -6,6 +6,7 @@
 //! shared computer's browser cache or in a proxy.
 
 mod actions;
+mod blocklists;
 mod board;
 mod body;
 mod calls;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         )
         .merge(me::router())
         .merge(moderation::router())
+        .merge(blocklists::router())
         .merge(actions::router())
         .merge(calls::router())
         .merge(campaigns::router())

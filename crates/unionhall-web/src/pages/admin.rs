@@ -277,6 +277,51 @@ pub(crate) async fn block(
 }
 
 #[derive(Deserialize)]
+pub(crate) struct ImportForm {
+    csrf: String,
+    list: String,
+    #[serde(default)]
+    include_silenced: Option<String>,
+}
+
+/// A block list pasted into the page: blocked, and what happened said on the
+/// page; an unreadable row refuses the whole list and is named.
+pub(crate) async fn import_blocks(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Form(form): Form<ImportForm>,
+) -> Result<Response, AppError> {
+    let principal = admin_form(&caller, &form.csrf)?.clone();
+    let listed = match unionhall_domain::blocklist::parse(&form.list) {
+        Ok(listed) => listed,
+        Err(err) => {
+            let problem = format!("Could not import the block list: {err}; nothing was blocked.");
+            let page =
+                admin_page(&state, &principal, None, Some(problem), String::new(), None).await?;
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+    };
+    let include_silenced = form.include_silenced.is_some();
+    let imported =
+        policy::import_blocks(&state.federation_data(), listed, include_silenced).await?;
+    let mut flash = format!(
+        "Blocked {} servers; {} were blocked already.",
+        imported.blocked.len(),
+        imported.already
+    );
+    if !imported.skipped.is_empty() {
+        let skipped: Vec<String> = imported
+            .skipped
+            .iter()
+            .map(|(domain, why)| format!("{domain} ({why})"))
+            .collect();
+        flash.push_str(&format!(" Skipped: {}.", skipped.join(", ")));
+    }
+    let page = admin_page(&state, &principal, Some(flash), None, String::new(), None).await?;
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
 pub(crate) struct DomainForm {
     csrf: String,
     domain: String,

@@ -159,6 +159,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/block", post(admin::block))
         .route("/admin/unblock", post(admin::unblock))
+        .route("/admin/blocks/import", post(admin::import_blocks))
         .route("/admin/allow", post(admin::allow))
         .route("/admin/mode", post(admin::set_mode))
         .route("/admin/reports/resolve", post(admin::resolve_report))

@@ -30,6 +30,19 @@ pub enum FederationCommand {
     },
     /// Lift a block.
     Unblock { domain: String },
+    /// Block the domains of a list in the CSV format Mastodon admins share
+    /// (`#domain,#severity,...,#public_comment,...`), or one domain per line;
+    /// `-` reads standard input. The list's comments become the reasons;
+    /// domains blocked already keep theirs. A list with an unreadable row is
+    /// refused whole.
+    ImportBlocks {
+        file: std::path::PathBuf,
+        /// Block the domains the list only silences, too.
+        #[arg(long)]
+        include_silenced: bool,
+    },
+    /// Write the block list as Mastodon exports it, to FILE or standard output.
+    ExportBlocks { file: Option<std::path::PathBuf> },
     /// Add a domain (and its subdomains) to the allow list.
     Allow { domain: String },
     /// Take a domain off the allow list.
@@ -113,6 +126,19 @@ pub async fn run(admin: &Admin, command: FederationCommand) -> Result<()> {
                 done.following_removed,
                 done.memberships_removed
             );
+        }
+        FederationCommand::ImportBlocks {
+            file,
+            include_silenced,
+        } => import_blocks(data, &file, include_silenced).await?,
+        FederationCommand::ExportBlocks { file } => {
+            let csv = policy::export_blocks(data).await?;
+            match file {
+                Some(path) => std::fs::write(&path, csv).map_err(|err| {
+                    crate::Error::Usage(format!("cannot write {}: {err}", path.display()))
+                })?,
+                None => print!("{csv}"),
+            }
         }
         FederationCommand::Unblock { domain } => {
             if !policy::unblock(data, &domain).await? {
@@ -244,4 +270,40 @@ fn yes_no(value: bool) -> &'static str {
     } else {
         "no"
     }
+}
+
+async fn import_blocks(
+    data: &unionhall_federation::Data,
+    file: &std::path::Path,
+    include_silenced: bool,
+) -> Result<()> {
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(file)
+    }
+    .map_err(|err| crate::Error::Usage(format!("cannot read {}: {err}", file.display())))?;
+    let listed = unionhall_domain::blocklist::parse(&text).map_err(|err| {
+        crate::Error::Usage(format!("{}: {err}; nothing was imported", file.display()))
+    })?;
+    let imported = policy::import_blocks(data, listed, include_silenced).await?;
+    for domain in &imported.blocked {
+        println!("blocked  {domain}");
+    }
+    for (domain, why) in &imported.skipped {
+        println!("skipped  {domain}: {why}");
+    }
+    let undone = imported.undone;
+    println!(
+        "{} domains blocked, {} blocked already, {} skipped; {} queued deliveries dropped, \
+         {} followers and {} follows removed, {} union memberships ended",
+        imported.blocked.len(),
+        imported.already,
+        imported.skipped.len(),
+        undone.deliveries_dropped,
+        undone.followers_removed,
+        undone.following_removed,
+        undone.memberships_removed
+    );
+    Ok(())
 }
