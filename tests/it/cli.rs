@@ -765,3 +765,44 @@ async fn old_finished_rows_are_pruned_by_the_command_and_by_the_server() {
     drop(server);
     store.close().await;
 }
+
+/// What a container's HEALTHCHECK runs: ready while the server serves, a
+/// one-line failure when nothing answers.
+#[tokio::test]
+async fn healthcheck_says_whether_the_server_on_the_listen_address_is_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port("127.0.0.2");
+    std::fs::write(
+        dir.path().join("a.toml"),
+        format!(
+            "[instance]\npublic_url = \"http://127.0.0.2:{port}\"\n[http]\nlisten = \"127.0.0.2:{port}\"\n\
+             [database]\nurl = \"sqlite://{}/a.db\"\n[log]\nlevel = \"warn\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let check = || {
+        let mut command = unionhall(dir.path());
+        command.args(["-c", "a.toml", "healthcheck"]);
+        command
+    };
+    let (output, stderr) = run_beside_servers(check()).await;
+    assert_one_line_failure(&output, &stderr, "not ready");
+
+    let mut server = unionhall(dir.path());
+    server
+        .args(["-c", "a.toml"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut server = KillOnDrop(server.spawn().unwrap());
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .starts_with("Unionhall serving"));
+    let (output, stderr) = run_beside_servers(check()).await;
+    assert!(output.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("ready: http://127.0.0.2:"));
+    assert!(terminate(&mut server.0).success());
+}

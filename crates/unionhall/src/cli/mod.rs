@@ -48,6 +48,10 @@ pub enum Command {
     /// old delivered and dead deliveries, old received activity ids, expired
     /// or revoked logins, tokens and recovery links.
     Prune,
+    /// Ask the server on `http.listen` whether it is ready (`/readyz`): exit 0
+    /// if it is, 1 with the reason if not. For container health checks and
+    /// scripts; it needs no curl.
+    Healthcheck,
     /// Print the settings in effect, secrets masked, and exit.
     CheckConfig,
     /// Chapters: create, list, publish updates, followers.
@@ -184,6 +188,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Serve => serve::serve(settings).await,
             Command::Migrate => serve::migrate(settings).await,
             Command::Prune => serve::prune(settings).await,
+            Command::Healthcheck => serve::healthcheck(&settings).await,
             Command::CheckConfig => Ok(()),
             Command::Chapter(command) => {
                 groups::chapter(&Admin::open(&settings).await?, command).await

@@ -1,4 +1,4 @@
-//! `unionhall serve`, `unionhall migrate` and `unionhall prune`.
+//! `unionhall serve`, `migrate`, `prune` and `healthcheck`.
 
 use crate::startup::{self, Application};
 use crate::{Result, Settings};
@@ -62,4 +62,39 @@ pub async fn prune(settings: Settings) -> Result<()> {
         pruned.recovery_links
     );
     Ok(())
+}
+
+/// GET /readyz on the listening address (a wildcard address asked on
+/// loopback), with a short timeout.
+pub async fn healthcheck(settings: &Settings) -> Result<()> {
+    let mut addr = settings.http.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let url = format!("http://{addr}/readyz");
+    let unhealthy = |reason: String| crate::Error::Usage(format!("not ready: {reason}"));
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .no_proxy()
+        .build()
+        .map_err(|err| unhealthy(err.to_string()))?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|err| unhealthy(format!("{url}: {err}")))?;
+    let status = response.status();
+    if status.is_success() {
+        println!("ready: {url}");
+        Ok(())
+    } else {
+        let body = response.text().await.unwrap_or_default();
+        Err(unhealthy(format!(
+            "{url} answered {status}: {}",
+            body.trim()
+        )))
+    }
 }
