@@ -3,7 +3,8 @@
 # - the systemd unit passes `systemd-analyze verify` with no complaint;
 # - the nginx site passes `nginx -t`, then serves: nginx in front of the binary,
 #   started with the unit's own command line and deploy/unionhall.toml, answers
-#   /readyz over TLS and refuses a body over the limit with 413.
+#   /readyz over TLS, refuses a body over the limit with 413, passes its request
+#   id on, and loses no request while one of two processes restarts.
 # Caddy is not packaged for Debian 12 and containers cannot run here: those
 # files are not exercised.
 # Usage: bash deploy/check.sh target/debug/unionhall
@@ -28,19 +29,27 @@ echo "== the unit's command line"
 exec_start=$(sed -n 's/^ExecStart=//p' "$here/unionhall.service")
 args=${exec_start#/usr/local/bin/unionhall }
 args=${args//\/etc\/unionhall\/unionhall.toml/$here/unionhall.toml}
-# Only the paths the unit's StateDirectory would provide differ.
-UNIONHALL_DATABASE__URL="sqlite://$work/unionhall.db" \
-UNIONHALL_MEMBERS__KEY_FILE="$work/member-records.key" \
-UNIONHALL_HTTP__LISTEN=127.0.0.1:18080 \
-UNIONHALL_LOG__LEVEL=warn \
-    "$bin" $args > "$work/unionhall.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null http://127.0.0.1:18080/readyz 2>/dev/null && break
-    sleep 0.1
-done
-curl -fsS http://127.0.0.1:18080/readyz || { cat "$work/unionhall.log"; exit 1; }
-echo
+# Only the paths the unit's StateDirectory would provide differ. The second
+# process (port 8081 in nginx.conf) shares the database, as in a rolling restart.
+start() { # port log
+    UNIONHALL_DATABASE__URL="sqlite://$work/unionhall.db" \
+    UNIONHALL_MEMBERS__KEY_FILE="$work/member-records.key" \
+    UNIONHALL_HTTP__LISTEN="127.0.0.1:$1" \
+    UNIONHALL_LOG__LEVEL=warn \
+        "$bin" $args >> "$work/$2" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$1/readyz" 2>/dev/null && break
+        sleep 0.1
+    done
+    curl -fsS "http://127.0.0.1:$1/readyz" || { cat "$work/$2"; exit 1; }
+    echo
+}
+start 18080 unionhall.log
+first=${pids[-1]}
+start 18082 second.log
+echo "== healthcheck"
+UNIONHALL_HTTP__LISTEN=127.0.0.1:18080 "$bin" ${args% serve} healthcheck
 
 echo "== nginx site"
 if ! command -v nginx > /dev/null; then
@@ -53,7 +62,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=union.example.org \
 sed -e "s#/etc/letsencrypt/live/union.example.org#$work#" \
     -e "s#listen 80;#listen 127.0.0.1:18081;#" -e "s#listen \[::\]:80;##" \
     -e "s#listen 443 ssl http2;#listen 127.0.0.1:18443 ssl http2;#" -e "s#listen \[::\]:443 ssl http2;##" \
-    -e "s#127.0.0.1:8080#127.0.0.1:18080#" \
+    -e "s#127.0.0.1:8080#127.0.0.1:18080#" -e "s#127.0.0.1:8081#127.0.0.1:18082#" \
     "$here/nginx.conf" > "$work/site.conf"
 cat > "$work/nginx.conf" <<CONF
 pid $work/nginx.pid;
@@ -80,3 +89,30 @@ status=$(head -c 2000000 /dev/zero | curl -ks -o /dev/null -w '%{http_code}' "${
     -H 'content-type: application/activity+json' --data-binary @- https://union.example.org:18443/inbox)
 [ "$status" = 413 ] || { echo "a 2 MB body got $status, not 413"; exit 1; }
 echo "ok: 413 for a body over the limit"
+
+echo "== request ids"
+id=$(curl -ksS -D - -o /dev/null "${resolve[@]}" https://union.example.org:18443/healthz \
+    | tr -d '\r' | sed -n 's/^x-request-id: //Ip')
+# nginx's $request_id is 32 hex digits; Unionhall's own ids are UUIDs.
+[[ "$id" =~ ^[0-9a-f]{32}$ ]] || { echo "x-request-id \"$id\" is not nginx's"; exit 1; }
+echo "ok: nginx's request id reaches Unionhall and comes back ($id)"
+
+echo "== a rolling restart through nginx"
+codes="$work/codes"
+(
+    end=$((SECONDS + 6))
+    while [ $SECONDS -lt $end ]; do
+        curl -ks -o /dev/null -w '%{http_code}\n' "${resolve[@]}" \
+            https://union.example.org:18443/readyz
+    done > "$codes"
+) &
+load=$!
+sleep 1
+kill -TERM "$first"
+wait "$first" || true
+start 18080 unionhall.log
+wait "$load"
+total=$(wc -l < "$codes")
+bad=$(grep -vc '^200$' "$codes" || true)
+[ "$bad" = 0 ] || { sort "$codes" | uniq -c; echo "$bad of $total requests failed"; exit 1; }
+echo "ok: $total requests while the first process stopped and started again, none failed"
