@@ -220,6 +220,24 @@ pub async fn spawn_second_process(first: &TestInstance) -> TestInstance {
     spawn(listener, TestDb::at(first.db.url.clone()), Some(public_url)).await
 }
 
+/// [`spawn_second_process`] with settings of its own, as `UNIONHALL_*`
+/// variables (the first process's, for a faithful copy).
+pub async fn spawn_second_process_configured(
+    first: &TestInstance,
+    extra: &[(&str, &str)],
+) -> TestInstance {
+    let listener = std::net::TcpListener::bind((first.addr.ip(), 0)).expect("bind test port");
+    let public_url = first.url.as_str().trim_end_matches('/').to_owned();
+    spawn_with(
+        listener,
+        TestDb::at(first.db.url.clone()),
+        Some(public_url),
+        true,
+        extra,
+    )
+    .await
+}
+
 /// An instance on 127.0.0.1 known as `localhost:PORT`, a name other programs
 /// (the Fedify peer) resolve without help.
 pub async fn spawn_localhost_instance() -> TestInstance {

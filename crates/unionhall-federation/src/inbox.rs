@@ -61,11 +61,11 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<()> {
         _ => None,
     };
     if let Some(flood) = flood {
-        data.floods.check(flood, &signer)?;
+        data.floods.check(&data.store, flood, &signer).await?;
     }
     verify_signer(data, &signed, &signature).await?;
     if let Some(flood) = flood {
-        data.floods.spend(flood, &signer);
+        data.floods.spend(&data.store, flood, &signer).await?;
     }
     let inbox_of = request
         .path_and_query

@@ -24,6 +24,7 @@ pub mod chart;
 mod database;
 pub mod deliveries;
 mod error;
+pub mod floods;
 pub mod follows;
 pub mod inbox_seen;
 pub mod instance;

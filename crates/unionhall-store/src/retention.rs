@@ -1,6 +1,6 @@
 //! Pruning what is only kept for a while: finished deliveries, the ids of
-//! activities already received, and expired or revoked logins, tokens and
-//! recovery links. Undelivered deliveries and everything else are never touched.
+//! activities already received, expired or revoked logins, tokens and
+//! recovery links, and report and follow allowances whose hour is over. Undelivered deliveries and everything else are never touched.
 //!
 //! Rows go in small batches so that a large backlog never holds a long write
 //! lock (SQLite has one writer); several processes pruning at once is harmless.
@@ -29,6 +29,8 @@ pub struct Pruned {
     pub sessions: u64,
     pub api_tokens: u64,
     pub recovery_links: u64,
+    /// Report and follow allowances whose hour is over.
+    pub flood_counters: u64,
 }
 
 impl Pruned {
@@ -39,6 +41,7 @@ impl Pruned {
             + self.sessions
             + self.api_tokens
             + self.recovery_links
+            + self.flood_counters
     }
 }
 
@@ -88,6 +91,13 @@ pub async fn prune(store: &Store, ages: &Ages) -> Result<Pruned> {
             "DELETE FROM account_resets WHERE token_hash IN (SELECT token_hash \
              FROM account_resets WHERE expires_at < $1 LIMIT $2)",
             now,
+        )
+        .await?,
+        flood_counters: in_batches(
+            store,
+            "DELETE FROM flood_counts WHERE (kind, key) IN (SELECT kind, key FROM flood_counts \
+             WHERE window_start < $1 LIMIT $2)",
+            now - 3_600_000,
         )
         .await?,
     })

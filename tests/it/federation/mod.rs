@@ -17,6 +17,7 @@ mod keys;
 mod moderation;
 mod outbound_guard;
 mod policy;
+mod shared_limits;
 mod trust;
 
 use crate::helpers::TestInstance;
