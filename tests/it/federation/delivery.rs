@@ -285,3 +285,115 @@ async fn queue_activities(
         unionhall_store::commit(tx).await.unwrap();
     }
 }
+
+/// A peer that takes every request and answers after `delay_ms` (settable),
+/// counting the requests that arrive and the activities it answered.
+struct SlowPeer {
+    addr: std::net::SocketAddr,
+    arrived: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    answered: Counts,
+    delay_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl SlowPeer {
+    async fn start(ip: &str, delay_ms: u64) -> Self {
+        use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let arrived = Arc::new(AtomicUsize::new(0));
+        let answered: Counts = Default::default();
+        let delay = Arc::new(AtomicU64::new(delay_ms));
+        let (a, c, d) = (arrived.clone(), answered.clone(), delay.clone());
+        let app = axum::Router::new().route(
+            "/inbox/{n}",
+            axum::routing::post(move |body: String| {
+                let (arrived, answered, delay) = (a.clone(), c.clone(), d.clone());
+                async move {
+                    arrived.fetch_add(1, Ordering::SeqCst);
+                    let wait = delay.load(Ordering::SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                    let activity: serde_json::Value =
+                        serde_json::from_str(&body).unwrap_or_default();
+                    *answered
+                        .lock()
+                        .unwrap()
+                        .entry(activity["n"].to_string())
+                        .or_default() += 1;
+                    axum::http::StatusCode::ACCEPTED
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            addr,
+            arrived,
+            answered,
+            delay_ms: delay,
+        }
+    }
+
+    fn arrived(&self) -> usize {
+        self.arrived.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A peer whose answers come later than the request timeout is slow, not
+/// down: it gets fewer requests at once, keeps getting them, is not backed
+/// off, and once it answers in time its queue flows within seconds.
+#[tokio::test]
+async fn a_slow_peer_is_slowed_not_silenced() {
+    let a = crate::helpers::spawn_configured_instance_on(
+        "127.0.0.2",
+        fresh_database().await,
+        &[
+            ("UNIONHALL_FEDERATION__REQUEST_TIMEOUT_SECONDS", "1"),
+            ("UNIONHALL_FEDERATION__PER_PEER_CONCURRENCY", "8"),
+            ("UNIONHALL_FEDERATION__RETRY_BASE_SECONDS", "60"),
+        ],
+    )
+    .await;
+    let chapter = create_chapter(&a, "bakers").await;
+    let peer = SlowPeer::start("127.0.0.6", 3000).await;
+    let inboxes = inboxes_at(peer.addr, 1);
+    queue_activities(&a, &chapter, &inboxes, 0..20).await;
+    a.data.wake_delivery();
+
+    // The first requests time out; from then on it gets far fewer at once
+    // (one, after a few halvings) than the eight it started with, but some.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let before = peer.arrived();
+    assert!(before >= 8, "it started with eight at once: {before}");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let meanwhile = peer.arrived() - before;
+    assert!(
+        (1..=6).contains(&meanwhile),
+        "slowed but still tried: {meanwhile} requests in 3 s"
+    );
+    let host = format!(
+        "{}:{}",
+        crate::helpers::host_name(peer.addr.ip()),
+        peer.addr.port()
+    );
+    assert_eq!(
+        unionhall_store::peers::failed_rounds(&a.store, &host)
+            .await
+            .unwrap(),
+        0,
+        "a slow peer is not backed off as if it were down"
+    );
+
+    // It answers in time again: its whole queue is there within seconds, far
+    // sooner than the minute a peer that is down would wait.
+    peer.delay_ms.store(0, std::sync::atomic::Ordering::SeqCst);
+    let store = a.store.clone();
+    crate::helpers::wait_for("the slow peer's whole queue", 15, || {
+        let store = store.clone();
+        async move { deliveries::stats(&store).await.unwrap().pending == 0 }
+    })
+    .await;
+    let stats = deliveries::stats(&a.store).await.unwrap();
+    assert_eq!((stats.delivered, stats.dead), (20, 0));
+    assert_eq!(peer.answered.lock().unwrap().len(), 20);
+    a.stop().await;
+}

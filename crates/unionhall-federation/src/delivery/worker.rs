@@ -8,8 +8,12 @@
 //! A server rebooting for a minute gets everything within a `retry_base` of
 //! coming back; one down for days costs one request per wait, not one per
 //! queued activity. A delivery the peer itself puts off (425) waits on its own,
-//! doubling from `retry_base`. Deliveries expire after `delivery_expiry`.
+//! doubling from `retry_base`. A peer that is slow (requests time out) is not
+//! down: it gets fewer requests at once (`peer_limit.rs`), and its timed-out
+//! deliveries are tried again after `request_timeout`. Deliveries expire after
+//! `delivery_expiry`.
 
+use super::peer_limit::{without_holding_up_others, PeerLimits};
 use super::signing::{Job, Signatures};
 use crate::outbound_guard::Refused;
 use crate::signatures::Signer;
@@ -18,7 +22,7 @@ use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch, Mutex, Semaphore};
+use tokio::sync::{mpsc, watch, Mutex, Semaphore, SemaphorePermit};
 use tokio::task::JoinHandle;
 use unionhall_store::deliveries::{self, Claimed, Outcome};
 use unionhall_store::peers;
@@ -45,7 +49,7 @@ struct Shared {
     signatures: Signatures,
     /// Activity bodies and signers, by activity id.
     bodies: Mutex<HashMap<String, Arc<Outgoing>>>,
-    per_peer: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
+    per_peer: PeerLimits,
     /// Who this worker is in `deliveries.claimed_by`.
     worker: String,
     /// Rows claimed and not finished: the heartbeat renews their claims.
@@ -110,7 +114,7 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
         signer: Signer::default(),
         signatures: Signatures::start(),
         bodies: Mutex::new(HashMap::new()),
-        per_peer: std::sync::Mutex::new(HashMap::new()),
+        per_peer: PeerLimits::new(settings.per_peer_concurrency),
         worker: worker_name(),
         held: std::sync::Mutex::new(HashSet::new()),
     });
@@ -261,24 +265,6 @@ async fn sender_key(
     ))
 }
 
-fn peer_slots(shared: &Shared, host: &str) -> Arc<Semaphore> {
-    let mut peers = shared
-        .per_peer
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(slots) = peers.get(host) {
-        return slots.clone();
-    }
-    peers
-        .entry(host.to_owned())
-        .or_insert_with(|| {
-            Arc::new(Semaphore::new(
-                shared.data.settings.per_peer_concurrency.max(1),
-            ))
-        })
-        .clone()
-}
-
 /// One attempt at one delivery: first the peer's turn, then a slot on the wire,
 /// so that rows waiting for a slow peer hold no slot others could use.
 async fn deliver(
@@ -296,19 +282,28 @@ async fn deliver(
                 shared,
                 row,
                 format!("reading the federation policy: {err}"),
-                true,
-            )
+                // Our database, not the peer: it is not counted as failing.
+                Wait::PutOff,
+            );
         }
     }
-    let peer = peer_slots(shared, &row.host);
-    let (Ok(_turn), Ok(_slot)) = (peer.acquire().await, slots.acquire().await) else {
-        return retry_later(shared, row, "delivery slots closed".into(), true);
+    let peer = shared.per_peer.of(&row.host);
+    let (Some(_turn), Ok(slot)) = (peer.turn().await, slots.acquire().await) else {
+        return retry_later(shared, row, "delivery slots closed".into(), Wait::PeerDown);
     };
-    match attempt(shared, row, outgoing).await {
-        Ok(()) => Outcome::Delivered,
+    match attempt(shared, row, outgoing, slot).await {
+        Ok(()) => {
+            peer.answered();
+            Outcome::Delivered
+        }
         Err(Attempt::Refused(error)) => Outcome::Dead { error },
-        Err(Attempt::Failed(error)) => retry_later(shared, row, error, true),
-        Err(Attempt::NotYet(error)) => retry_later(shared, row, error, false),
+        Err(Attempt::Failed(error)) => retry_later(shared, row, error, Wait::PeerDown),
+        Err(Attempt::NotYet(error)) => retry_later(shared, row, error, Wait::PutOff),
+        Err(Attempt::Slow(error)) => {
+            peer.timed_out();
+            tracing::debug!(peer = %row.host, limit = peer.limit(), "slow peer: fewer requests at once");
+            retry_later(shared, row, error, Wait::Slow)
+        }
     }
 }
 
@@ -320,12 +315,16 @@ enum Attempt {
     /// The peer is up and asks for it later (425: a union body's relay that
     /// overtook its Accept): tried again, the peer not counted as failing.
     NotYet(String),
+    /// The peer took the connection but did not answer in time: slow, not
+    /// down.
+    Slow(String),
 }
 
 async fn attempt(
     shared: &Shared,
     row: &Claimed,
     entry: Option<Arc<Outgoing>>,
+    slot: SemaphorePermit<'_>,
 ) -> Result<(), Attempt> {
     // Not loaded (a database hiccup): try again later rather than give up.
     let Some(entry) = entry else {
@@ -353,16 +352,18 @@ async fn attempt(
         .await
         .ok_or_else(|| Attempt::Failed("no signing thread took it".into()))?
         .map_err(|err| Attempt::Refused(err.to_string()))?;
-    let response = shared
+    let request = shared
         .client
         .post(inbox)
         .headers(headers)
         .body(entry.body.clone())
-        .send()
+        .send();
+    let response = without_holding_up_others(request, slot)
         .await
         .map_err(|err| match Refused::find_in(&err) {
             // A name that resolves to a private address: given up, like a literal one.
             Some(refused) => Attempt::Refused(refused.to_string()),
+            None if err.is_timeout() && !err.is_connect() => Attempt::Slow(format!("{err}")),
             None => Attempt::Failed(format!("{err}")),
         })?;
     let status = response.status();
@@ -410,7 +411,20 @@ fn probe_wait(base: Duration, max: Duration, round: i64) -> Duration {
     }
 }
 
-fn retry_later(shared: &Shared, row: &Claimed, error: String, peer_failed: bool) -> Outcome {
+/// Why a delivery is tried again, which sets when.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// The peer is down or erroring: it is waited for as a whole (its probe
+    /// decides when).
+    PeerDown,
+    /// The peer asked for this one later: it waits on its own, doubling.
+    PutOff,
+    /// The peer did not answer in time: again after `request_timeout`, with
+    /// fewer requests at once.
+    Slow,
+}
+
+fn retry_later(shared: &Shared, row: &Claimed, error: String, why: Wait) -> Outcome {
     let settings = &shared.data.settings;
     let now = now_millis();
     if now - row.created_at > settings.delivery_expiry.as_millis() as i64 {
@@ -421,17 +435,15 @@ fn retry_later(shared: &Shared, row: &Claimed, error: String, peer_failed: bool)
             ),
         };
     }
-    // A failing peer is waited for as a whole (its probe decides); a delivery
-    // it put off waits on its own.
-    let wait = if peer_failed {
-        settings.retry_base
-    } else {
-        backoff(settings.retry_base, settings.retry_max, row.attempts)
+    let wait = match why {
+        Wait::PeerDown => settings.retry_base,
+        Wait::PutOff => backoff(settings.retry_base, settings.retry_max, row.attempts),
+        Wait::Slow => settings.request_timeout,
     };
     Outcome::Retry {
         retry_at: now + wait.as_millis() as i64,
         error,
-        peer_failed,
+        peer_failed: why == Wait::PeerDown,
     }
 }
 
