@@ -49,7 +49,12 @@ const BATCH: i64 = 1000;
 
 /// Deletes what has outlived `ages` (or expired) as of now.
 pub async fn prune(store: &Store, ages: &Ages) -> Result<Pruned> {
-    let now = now_millis();
+    prune_at(store, ages, now_millis()).await
+}
+
+/// [`prune`] as of `now` (Unix ms): the retention benchmark simulates a
+/// month with it.
+pub async fn prune_at(store: &Store, ages: &Ages, now: i64) -> Result<Pruned> {
     Ok(Pruned {
         delivered: in_batches(
             store,
