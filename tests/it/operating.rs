@@ -142,6 +142,29 @@ async fn status_shows_the_queue_and_the_dead_by_peer() {
     );
     assert!(stdout.contains("dead deliveries 0"), "{stdout}");
 
+    // A delivery waiting longer than allowed needs attention, and the peer
+    // behind it is named.
+    wait_for("B to be backed off", 10, || async {
+        !unionhall_store::deliveries::health(&a.store)
+            .await
+            .unwrap()
+            .backed_off
+            .is_empty()
+    })
+    .await;
+    let mut status = unionhall(dir.path());
+    status
+        .env("UNIONHALL_DATABASE__URL", &a.db.url)
+        .env("UNIONHALL_LOG__LEVEL", "error")
+        .args(["status", "--max-wait-minutes", "0"]);
+    let (output, stderr) = run_beside_servers(status).await;
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("a delivery has waited")
+            && stderr.contains("peers backed off now: uh-127-0-0-3.test:"),
+        "{stderr}"
+    );
+
     // Once a delivery is given up, status says so, and exits 1: a monitor
     // can act on it. The JSON form carries the same figures.
     crate::members::raw_sql(

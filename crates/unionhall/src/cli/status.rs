@@ -36,8 +36,27 @@ fn needs_attention(health: &QueueHealth, max_wait_minutes: i64) -> Vec<String> {
         ));
     }
     if health.oldest_pending_age_ms > max_wait_minutes * 60_000 {
+        // Usually a peer that is down: name the ones backed off now.
+        let peers: Vec<&str> = health
+            .backed_off
+            .iter()
+            .take(5)
+            .map(|(peer, _, _)| peer.as_str())
+            .collect();
+        let behind = match peers.len() {
+            0 => String::new(),
+            _ if health.backed_off.len() > peers.len() => format!(
+                " (peers backed off now: {}, and {} more; unionhall federation retry HOST once one is back)",
+                peers.join(", "),
+                health.backed_off.len() - peers.len()
+            ),
+            _ => format!(
+                " (peers backed off now: {}; unionhall federation retry HOST once one is back)",
+                peers.join(", ")
+            ),
+        };
         reasons.push(format!(
-            "a delivery has waited {}",
+            "a delivery has waited {}{behind}",
             human_duration(health.oldest_pending_age_ms / 1000)
         ));
     }
