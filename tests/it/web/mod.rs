@@ -668,9 +668,11 @@ async fn an_organizer_announces_a_strike_and_moves_it_through_its_statuses() {
             .send()
     };
     let on = set("on_strike", "We walked out at 6am").await.unwrap();
-    assert_eq!(on.status().as_u16(), 200);
-    let text = on.text().await.unwrap();
+    assert_eq!(on.status().as_u16(), 303, "post, then redirect");
+    let to = on.headers()["location"].to_str().unwrap().to_owned();
+    let (_, text) = member_page(&olga, &to).await;
     assert!(text.contains("On strike") && text.contains("We walked out at 6am"));
+    assert!(text.contains("Done: followers are told."));
     // Settling needs an outcome: refused, said on the page.
     let refused = set("settled", "").await.unwrap();
     assert_eq!(refused.status().as_u16(), 400);
@@ -679,8 +681,8 @@ async fn an_organizer_announces_a_strike_and_moves_it_through_its_statuses() {
     let refused = set("announced", "").await.unwrap();
     assert_eq!(refused.status().as_u16(), 400);
     let settled = set("settled", "Won a 7% raise").await.unwrap();
-    assert_eq!(settled.status().as_u16(), 200);
-    let text = settled.text().await.unwrap();
+    assert_eq!(settled.status().as_u16(), 303);
+    let (_, text) = member_page(&olga, &to).await;
     assert!(text.contains("Strike settled") && text.contains("no longer changes"));
 }
 

@@ -67,6 +67,10 @@ struct ReportLine {
 #[derive(Deserialize)]
 pub(crate) struct Shown {
     done: Option<String>,
+    /// After an import of a block list: what it did.
+    blocked: Option<usize>,
+    already: Option<usize>,
+    skipped: Option<usize>,
 }
 
 pub(crate) async fn page(
@@ -82,6 +86,13 @@ pub(crate) async fn page(
         Some("allow") => Some("Done: the allow list is changed.".into()),
         Some("mode") => Some("Done: the federation mode is changed.".into()),
         Some("resolved") => Some("Marked as dealt with.".into()),
+        Some("import") => Some(format!(
+            "Blocked {} servers; {} were blocked already; {} rows skipped (silenced or \
+             not blocked at their source, or names published obfuscated).",
+            shown.blocked.unwrap_or(0),
+            shown.already.unwrap_or(0),
+            shown.skipped.unwrap_or(0)
+        )),
         _ => None,
     };
     let page = admin_page(&state, &principal, flash, None, String::new(), None).await?;
@@ -292,6 +303,7 @@ pub(crate) async fn import_blocks(
     Form(form): Form<ImportForm>,
 ) -> Result<Response, AppError> {
     let principal = admin_form(&caller, &form.csrf)?.clone();
+    // Refused whole, the line named.
     let listed = match unionhall_domain::blocklist::parse(&form.list) {
         Ok(listed) => listed,
         Err(err) => {
@@ -304,21 +316,14 @@ pub(crate) async fn import_blocks(
     let include_silenced = form.include_silenced.is_some();
     let imported =
         policy::import_blocks(&state.federation_data(), listed, include_silenced).await?;
-    let mut flash = format!(
-        "Blocked {} servers; {} were blocked already.",
+    // Redirected, so that reloading imports nothing again.
+    Ok(Redirect::to(&format!(
+        "/admin?done=import&blocked={}&already={}&skipped={}",
         imported.blocked.len(),
-        imported.already
-    );
-    if !imported.skipped.is_empty() {
-        let skipped: Vec<String> = imported
-            .skipped
-            .iter()
-            .map(|(domain, why)| format!("{domain} ({why})"))
-            .collect();
-        flash.push_str(&format!(" Skipped: {}.", skipped.join(", ")));
-    }
-    let page = admin_page(&state, &principal, Some(flash), None, String::new(), None).await?;
-    render(StatusCode::OK, &page)
+        imported.already,
+        imported.skipped.len()
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]

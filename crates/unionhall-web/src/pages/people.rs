@@ -8,7 +8,7 @@ use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use unionhall_domain::{Permission, Role};
@@ -23,15 +23,29 @@ struct ImportPage {
     problem: Option<String>,
 }
 
+/// What the last import did, carried by the redirect after it.
+#[derive(Deserialize)]
+pub(crate) struct Imported {
+    added: Option<u64>,
+    updated: Option<u64>,
+}
+
 pub(crate) async fn import_form(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(handle): Path<String>,
+    Query(imported): Query<Imported>,
 ) -> Result<Response, AppError> {
     let chapter = state.members.chapter(&handle).await?;
     principal.require(&chapter, Permission::EditRoster, "import into this roster")?;
+    let flash = match (imported.added, imported.updated) {
+        (Some(added), Some(updated)) => {
+            Some(format!("Imported: {added} added, {updated} updated."))
+        }
+        _ => None,
+    };
     let page = ImportPage {
-        layout: Layout::member(&state, &principal),
+        layout: Layout::member(&state, &principal).with_flash(flash),
         handle,
         text: String::new(),
         problem: None,
@@ -59,19 +73,12 @@ pub(crate) async fn import(
         .import_csv(&principal, &chapter, &form.text)
         .await
     {
-        Ok(summary) => {
-            let flash = format!(
-                "Imported: {} added, {} updated.",
-                summary.created, summary.updated
-            );
-            let page = ImportPage {
-                layout: Layout::member(&state, &principal).with_flash(Some(flash)),
-                handle,
-                text: String::new(),
-                problem: None,
-            };
-            render(StatusCode::OK, &page)
-        }
+        // Redirected, so that reloading the page imports nothing again.
+        Ok(summary) => Ok(Redirect::to(&format!(
+            "/chapters/{handle}/import?added={}&updated={}",
+            summary.created, summary.updated
+        ))
+        .into_response()),
         Err(err) => {
             let err = AppError::from(err);
             if matches!(err, AppError::Forbidden(_)) {

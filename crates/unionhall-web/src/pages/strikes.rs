@@ -8,7 +8,7 @@ use super::layout::{render, Layout};
 use crate::auth::{Caller, FormCaller};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -274,12 +274,26 @@ fn button(status: StrikeStatus) -> &'static str {
     }
 }
 
+/// What the form before the redirect to the manage page did.
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    done: Option<String>,
+}
+
 pub(crate) async fn manage(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(id): Path<i64>,
+    Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
-    let page = manage_page(&state, &principal, id, None, None).await?;
+    let flash = match done.done.as_deref() {
+        Some("status") => Some("Done: followers are told.".to_owned()),
+        Some("shift") => {
+            Some("Added: followers see the new shift and can pledge to it.".to_owned())
+        }
+        _ => None,
+    };
+    let page = manage_page(&state, &principal, id, None, flash).await?;
     render(StatusCode::OK, &page)
 }
 
@@ -314,11 +328,8 @@ pub(crate) async fn set_status(
     )
     .await
     {
-        Ok(_) => {
-            let flash = Some("Done: followers are told.".to_owned());
-            let page = manage_page(&state, &principal, id, None, flash).await?;
-            render(StatusCode::OK, &page)
-        }
+        // Redirected, so that reloading tells no one twice.
+        Ok(_) => Ok(Redirect::to(&format!("/strikes/{id}/manage?done=status")).into_response()),
         Err(err) => {
             let problem = Some(AppError::from(err).to_string());
             let page = manage_page(&state, &principal, id, problem, None).await?;
@@ -381,11 +392,7 @@ pub(crate) async fn add_shift(
         Err(problem) => Err(problem),
     };
     match added {
-        Ok(_) => {
-            let flash = Some("Added: followers see the new shift and can pledge to it.".to_owned());
-            let page = manage_page(&state, &principal, id, None, flash).await?;
-            render(StatusCode::OK, &page)
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/strikes/{id}/manage?done=shift")).into_response()),
         Err(problem) => {
             let page = manage_page(&state, &principal, id, Some(problem), None).await?;
             render(StatusCode::BAD_REQUEST, &page)
