@@ -98,6 +98,25 @@ async fn an_organizer_links_assigns_runs_a_test_and_reads_the_chart_from_the_pag
     )
     .await;
     assert_eq!(linked.status(), StatusCode::SEE_OTHER);
+    // The same again is refused in words, on a page that knows who is in.
+    let again = form(
+        &olga,
+        &format!("/chapters/bakers/members/{ada}/relationships"),
+        &[
+            ("csrf", csrf.clone()),
+            ("direction", "out".into()),
+            ("other", bo.to_string()),
+            ("kind", "influences".into()),
+        ],
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let page = again.text().await.unwrap();
+    assert!(page.contains("That is recorded already"), "{page}");
+    assert!(
+        page.contains("Log out") && !page.contains(">Log in<"),
+        "{page}"
+    );
     // Cy knows Ada: entered from Ada's page the other way.
     form(
         &olga,
@@ -127,6 +146,14 @@ async fn an_organizer_links_assigns_runs_a_test_and_reads_the_chart_from_the_pag
     assert_eq!(assigned.status(), StatusCode::SEE_OTHER);
     let (_, page) = member_page(&olga, &format!("/chapters/bakers/members/{ada}")).await;
     assert!(page.contains("Rosa Diaz</a> talks to Ada Byron"), "{page}");
+    // The form starts on Rosa: pressing Assign unchanged keeps her.
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{rosa}\" selected>Rosa Diaz</option>"
+        )),
+        "{page}"
+    );
+    assert!(!page.contains("<option value=\"\" selected>"));
     let bulk = form(
         &olga,
         "/chapters/bakers/assignments",

@@ -135,7 +135,41 @@ async fn in_a_real_browser_an_organizer_runs_a_strike_answers_an_action_and_keep
     shot("member").await;
     browser.goto(&a.at("/chapters/bakers/roster")).await;
     shot("roster").await;
+    // A blocked server, so the admin page has an "Unblock" button drawn as a
+    // link: readable (AA contrast, 4.5:1) against what is behind it.
+    unionhall_federation::policy::block(&a.data, "spam.example", "spam")
+        .await
+        .unwrap();
     browser.goto(&a.at("/admin")).await;
+    let contrast = browser.script(LINK_BUTTON_CONTRAST).await;
+    let contrast = contrast.as_f64().expect("a link-styled button in the page");
+    assert!(
+        contrast >= 4.5,
+        "link-styled buttons have contrast {contrast}:1"
+    );
     shot("admin").await;
     browser.quit().await;
 }
+
+/// The contrast ratio (WCAG) of the first link-styled button in the page's
+/// content against the first background behind it that is not transparent.
+const LINK_BUTTON_CONTRAST: &str = r#"
+const button = document.querySelector('main button.link');
+if (!button) { return null; }
+const channels = (css) => css.match(/[\d.]+/g).map(Number);
+const luminance = (css) => {
+  const [r, g, b] = channels(css).slice(0, 3).map((v) => {
+    v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+let behind = 'rgb(255, 255, 255)';
+for (let el = button; el; el = el.parentElement) {
+  const bg = getComputedStyle(el).backgroundColor;
+  if (bg !== 'transparent' && !bg.startsWith('rgba(0, 0, 0, 0)')) { behind = bg; break; }
+}
+const a = luminance(getComputedStyle(button).color);
+const b = luminance(behind);
+return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+"#;

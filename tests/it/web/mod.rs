@@ -49,6 +49,18 @@ async fn member_page(account: &Account, path: &str) -> (u16, String) {
 fn assert_self_contained(html: &str) {
     assert!(html.len() < 100_000, "{} bytes", html.len());
     assert_labelled(html);
+    // A keyboard reaches the content first, and can scroll every table
+    // (they scroll sideways on a phone).
+    assert!(
+        html.contains("<a class=\"skip\" href=\"#main\">") && html.contains("<main id=\"main\">")
+    );
+    for table in html.split("<table").skip(1) {
+        let tag = table.split('>').next().unwrap();
+        assert!(
+            tag.contains("tabindex=\"0\""),
+            "<table{tag}> cannot be focused"
+        );
+    }
     for attribute in ["href=\"", "src=\"", "action=\""] {
         for value in html.split(attribute).skip(1) {
             let target = value.split('"').next().unwrap();

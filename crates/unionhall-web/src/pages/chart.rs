@@ -216,6 +216,14 @@ pub(crate) struct MemberChart {
     pub can_edit: bool,
 }
 
+impl MemberChart {
+    /// Whether `who` is the one assigned now: the form starts on them, so that
+    /// pressing Assign unchanged changes nothing.
+    pub fn is_assigned(&self, who: &i64) -> bool {
+        self.assignee.as_ref().is_some_and(|(id, _)| id == who)
+    }
+}
+
 /// The chart part of a member's page (`file` is the member's, already read).
 pub(crate) async fn member_chart(
     state: &AppState,

@@ -33,6 +33,8 @@ pub(crate) async fn html_errors(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     let for_people = wants_html && !request.uri().path().starts_with("/api/");
+    // Kept to know who is logged in, should the answer be an error page.
+    let headers = for_people.then(|| request.headers().clone());
     let response = next.run(request).await;
     let status = response.status();
     let is_json = response
@@ -51,8 +53,12 @@ pub(crate) async fn html_errors(
         .map(|b| b.error.message)
         .unwrap_or_default();
     let (heading, advice) = wording(status);
+    let layout = match headers {
+        Some(headers) => layout_for(&state, headers).await,
+        None => Layout::visitor(&state),
+    };
     let page = ErrorPage {
-        layout: Layout::visitor(&state),
+        layout,
         heading,
         message,
         advice,
@@ -69,6 +75,19 @@ pub(crate) async fn html_errors(
             html
         }
         Err(_) => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
+}
+
+/// The page's frame for whoever sent `headers`: their name and "Log out" when
+/// they are logged in (an error is no reason to offer a login), else a
+/// visitor's.
+async fn layout_for(state: &AppState, headers: axum::http::HeaderMap) -> Layout {
+    use axum::extract::FromRequestParts;
+    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+    parts.headers = headers;
+    match crate::auth::MaybeCaller::from_request_parts(&mut parts, state).await {
+        Ok(crate::auth::MaybeCaller(Some(principal))) => Layout::member(state, &principal),
+        _ => Layout::visitor(state),
     }
 }
 
@@ -89,6 +108,10 @@ fn wording(status: StatusCode) -> (&'static str, &'static str) {
         404 => (
             "Page not found",
             "The address may be mistyped, or what it showed was removed. Start again from the start page.",
+        ),
+        409 => (
+            "That is recorded already",
+            "Nothing was changed. Go back to see what is there.",
         ),
         413 => ("That is too large", "Send something smaller."),
         429 => (
