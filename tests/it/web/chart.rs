@@ -270,6 +270,8 @@ async fn an_organizer_links_assigns_runs_a_test_and_reads_the_chart_from_the_pag
     let (status, chart) = member_page(&olga, "/chapters/bakers/chart").await;
     assert_eq!(status, 200);
     assert_self_contained(&chart);
+    // Olga has no record of her own here: no link to a list she cannot have.
+    assert!(!chart.contains("/my-list"), "{chart}");
     assert!(chart.contains("Packing") && chart.contains("Ovens"));
     assert!(
         chart.contains("Nobody has talked to them yet (3)"),

@@ -274,7 +274,14 @@ async fn the_admin_page_runs_federation_and_creates_a_union_body() {
     assert!(admin.contains("Mode: <strong>allowlist</strong>"));
     assert!(admin.contains("<strong>spam.example</strong>"));
     assert!(admin.contains("<strong>friends.example</strong>"));
-    assert!(admin.contains("href=\"/groups/foodunion/people\""));
+    // Her own chapter's accounts page is linked; the new body's is not: she
+    // has no role in it (its first admin comes by the invitation made with
+    // it), and the page would refuse her.
+    assert!(admin.contains("href=\"/groups/bakers/people\""));
+    assert!(admin.contains("@foodunion") && !admin.contains("/groups/foodunion/"));
+    assert!(admin.contains("Its accounts and audit log are for its own admins."));
+    let (status, _) = member_page(&ada, "/groups/foodunion/people").await;
+    assert_eq!(status, 403);
     for (path, fields) in [
         ("/admin/unblock", vec![("domain", "spam.example")]),
         (

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{ActorKind, Handle, Role};
+use unionhall_domain::{ActorKind, Handle, Permission, Role};
 use unionhall_federation::actors::{create_group, NewGroup};
 use unionhall_federation::{activities::follow, policy};
 use unionhall_members::Principal;
@@ -54,6 +54,10 @@ struct GroupLine {
     union: bool,
     /// Servers following it (hosts), and how many accounts there are.
     followers: Vec<String>,
+    /// Whether the viewer's role there opens its accounts page and audit log
+    /// (running the instance does not: they are the group's own).
+    manages_roles: bool,
+    reads_audit: bool,
 }
 
 struct ReportLine {
@@ -132,7 +136,19 @@ async fn admin_page(
             .map(|f| f.follower.to_string())
             .collect();
         followers.sort();
+        let handle = g.handle.clone().unwrap_or_default();
+        let (manages_roles, reads_audit) = match state.members.group(&handle).await {
+            Ok(group) => (
+                principal
+                    .require(&group, Permission::ManageRoles, "")
+                    .is_ok(),
+                principal.require(&group, Permission::ViewAudit, "").is_ok(),
+            ),
+            Err(_) => (false, false),
+        };
         groups.push(GroupLine {
+            manages_roles,
+            reads_audit,
             handle: g.handle.unwrap_or_default(),
             name: g.name,
             union: g.kind == ActorKind::Union,

@@ -98,6 +98,8 @@ struct ChartPage {
     untalked_total: usize,
     department: String,
     tests: Vec<TestBars>,
+    /// Whether the viewer has a record here, and so a list of their own.
+    own_list: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -134,6 +136,12 @@ pub(crate) async fn chart(
     };
     let days = unionhall_members::chart::window(days)?;
     let chart: Chart = state.members.chart(&principal, &chapter, days).await?;
+    let own_list = match principal.member_id {
+        Some(me) => unionhall_store::members::get(&state.store, &chapter.ap_id, me)
+            .await?
+            .is_some(),
+        None => false,
+    };
     let department = form.department.trim().to_owned();
     let untalked_total = chart.never_talked_to.len();
     let (leaders, leaders_more) = cap(chart.leaders, &department);
@@ -177,6 +185,7 @@ pub(crate) async fn chart(
             untalked_total,
             department,
             tests,
+            own_list,
         },
     )
 }
