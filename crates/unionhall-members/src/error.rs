@@ -22,10 +22,13 @@ pub enum Error {
     /// An invitation that expired or was used already.
     #[error("{0}")]
     Gone(String),
-    #[error("too many failed logins for this account; try again in {retry_after_seconds} seconds")]
+    #[error(
+        "too many failed logins for this account; try again in {}",
+        in_words(*retry_after_seconds)
+    )]
     TooManyAttempts { retry_after_seconds: u64 },
     /// Every slot for password hashing is taken: come back shortly.
-    #[error("too many logins at once; try again in {retry_after_seconds} seconds")]
+    #[error("too many logins at once; try again in {}", in_words(*retry_after_seconds))]
     Busy { retry_after_seconds: u64 },
     /// A CSV file that cannot be imported; nothing was changed.
     #[error("line {line}: {message}")]
@@ -55,3 +58,34 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A wait as people say it: "40 seconds", "15 minutes", "2 hours".
+pub fn in_words(seconds: u64) -> String {
+    let (n, unit) = match seconds {
+        0..=90 => (seconds.max(1), "second"),
+        91..=5400 => (seconds.div_ceil(60), "minute"),
+        _ => (seconds.div_ceil(3600), "hour"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_said_in_minutes_and_hours_not_seconds() {
+        assert_eq!(in_words(1), "1 second");
+        assert_eq!(in_words(45), "45 seconds");
+        assert_eq!(in_words(900), "15 minutes");
+        assert_eq!(in_words(61 * 60), "61 minutes");
+        assert_eq!(in_words(3 * 3600), "3 hours");
+        assert_eq!(
+            Error::TooManyAttempts {
+                retry_after_seconds: 900
+            }
+            .to_string(),
+            "too many failed logins for this account; try again in 15 minutes"
+        );
+    }
+}

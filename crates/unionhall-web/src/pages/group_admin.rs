@@ -128,6 +128,41 @@ struct Entry {
     detail: String,
 }
 
+/// What an audit entry's code means, in the words of the people who read
+/// the log; a code this version does not know is shown as it is.
+fn audit_words(code: &str) -> String {
+    let words = match code {
+        "assignment.changed" => "changed who talks to whom",
+        "assignments.viewed" => "looked at the assignments",
+        "assignments.viewed_own" => "looked at their own list",
+        "chart.exported" => "downloaded the workplace chart",
+        "chart.viewed" => "looked at the workplace chart",
+        "invite.accepted" => "accepted an invitation",
+        "invite.created" => "made an invitation",
+        "member.created" => "added a member record",
+        "member.erased" => "erased a member record",
+        "member.updated" => "changed a member record",
+        "member.viewed" => "opened a member record",
+        "member.viewed_own" => "opened their own record",
+        "one_on_one.recorded" => "logged a conversation",
+        "relationship.created" => "recorded a relationship",
+        "relationship.removed" => "removed a relationship",
+        "relationships.viewed" => "looked at relationships",
+        "role.changed" => "changed a role",
+        "roster.exported" => "downloaded the roster",
+        "roster.imported" => "imported into the roster",
+        "roster.viewed" => "looked at the roster",
+        "structure_test.created" => "planned a structure test",
+        "structure_test.deleted" => "deleted a structure test",
+        "structure_test.recorded" => "recorded structure test answers",
+        "structure_test.suggestion_confirmed" => "confirmed a suggested assessment",
+        "structure_test.viewed" => "opened a structure test",
+        "structure_tests.viewed" => "looked at the structure tests",
+        other => other,
+    };
+    words.to_owned()
+}
+
 pub(crate) async fn audit(
     State(state): State<AppState>,
     Caller(principal): Caller,
@@ -142,7 +177,7 @@ pub(crate) async fn audit(
         .map(|e| Entry {
             at: date(e.at),
             who: e.username,
-            action: e.action,
+            action: audit_words(&e.action),
             subject: e.subject,
             detail: e.detail,
         })
