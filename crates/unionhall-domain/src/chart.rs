@@ -150,7 +150,10 @@ impl StructureTest {
         }
         self.date = self.date.trim().to_owned();
         if !is_iso_date(&self.date) {
-            return Err(DomainError::invalid("date", "must be a date as YYYY-MM-DD"));
+            return Err(DomainError::invalid(
+                "date",
+                "is required: the day of the test, as YYYY-MM-DD (it covers who is on the roster by then)",
+            ));
         }
         let mut departments: Vec<String> = Vec::new();
         for d in std::mem::take(&mut self.departments) {
@@ -183,6 +186,22 @@ impl StructureTest {
 
     pub fn took_part(&self, member: i64) -> bool {
         self.participants.binary_search(&member).is_ok()
+    }
+
+    /// Until when (Unix ms) someone added to the roster counts as part of the
+    /// workforce it tests: the end of its day, or when it was planned if
+    /// that was later (a roster typed in after the test still counts the
+    /// people who were there). Someone hired after both is not counted.
+    pub fn workforce_until(&self, planned_at: i64) -> i64 {
+        const DAY_MS: i64 = 24 * 3600 * 1000;
+        let end_of_day = day_number(&self.date).map_or(i64::MAX, |day| (day + 1) * DAY_MS);
+        end_of_day.max(planned_at)
+    }
+
+    /// Whether the test covers a record added to the roster at `added_at`
+    /// (Unix ms), for a test planned at `planned_at`.
+    pub fn covers_at(&self, record: &MemberRecord, added_at: i64, planned_at: i64) -> bool {
+        self.covers(record) && added_at < self.workforce_until(planned_at)
     }
 }
 
@@ -244,6 +263,8 @@ pub struct ChartPerson<'a> {
     pub assigned: bool,
     /// The date of their latest one-on-one, `YYYY-MM-DD`, if any.
     pub last_talk: Option<&'a str>,
+    /// When their record was added to the roster (Unix ms).
+    pub added_at: i64,
 }
 
 /// The figures of one department, one shift or the whole workplace.
@@ -346,9 +367,10 @@ impl<T: Default> Groups<T> {
 
 /// Computes the chart: `today` is `YYYY-MM-DD`, a one-on-one counts as recent
 /// when its date is within `window_days` days before today (inclusive), not after.
+/// `tests` are (id, test, when it was planned in Unix ms).
 pub fn chart(
     people: &[ChartPerson<'_>],
-    tests: &[(i64, &StructureTest)],
+    tests: &[(i64, &StructureTest, i64)],
     today: &str,
     window_days: u32,
 ) -> Result<ChartFigures> {
@@ -400,7 +422,7 @@ pub fn chart(
     total.coverage_percent = percent(total.covered, total.headcount);
     let tests = tests
         .iter()
-        .map(|(id, test)| test_figures(*id, test, people))
+        .map(|(id, test, planned_at)| test_figures(*id, test, *planned_at, people))
         .collect();
     Ok(ChartFigures {
         today: today.to_owned(),
@@ -414,13 +436,21 @@ pub fn chart(
     })
 }
 
-fn test_figures(id: i64, test: &StructureTest, people: &[ChartPerson<'_>]) -> TestFigures {
+fn test_figures(
+    id: i64,
+    test: &StructureTest,
+    planned_at: i64,
+    people: &[ChartPerson<'_>],
+) -> TestFigures {
     #[derive(Default)]
     struct Count(u32, u32);
     let mut total = Count::default();
     let mut departments: Groups<Count> = Groups::new();
     let mut shifts: Groups<Count> = Groups::new();
-    for p in people.iter().filter(|p| test.covers(p.record)) {
+    for p in people
+        .iter()
+        .filter(|p| test.covers_at(p.record, p.added_at, planned_at))
+    {
         let took = u32::from(test.took_part(p.id));
         for c in [
             &mut total,
@@ -584,24 +614,28 @@ mod tests {
                 record: &records[0],
                 assigned: false,
                 last_talk: Some("2026-11-20"),
+                added_at: 0,
             },
             ChartPerson {
                 id: 2,
                 record: &records[1],
                 assigned: true,
                 last_talk: Some("2026-11-01"),
+                added_at: 0,
             },
             ChartPerson {
                 id: 3,
                 record: &records[2],
                 assigned: true,
                 last_talk: Some("2026-11-26"),
+                added_at: 0,
             },
             ChartPerson {
                 id: 4,
                 record: &records[3],
                 assigned: true,
                 last_talk: None,
+                added_at: 0,
             },
         ];
         let test = StructureTest {
@@ -610,7 +644,7 @@ mod tests {
             departments: vec!["Packing".into()],
             participants: vec![1],
         };
-        let chart = chart(&people, &[(9, &test)], "2026-11-26", 14).unwrap();
+        let chart = chart(&people, &[(9, &test, 0)], "2026-11-26", 14).unwrap();
         assert_eq!(chart.total.headcount, 4);
         assert_eq!(chart.total.assessed, 3);
         assert_eq!(chart.total.spread, [1, 0, 1, 0, 1]);
@@ -650,8 +684,41 @@ mod tests {
             record: &record,
             assigned: true,
             last_talk: Some(date),
+            added_at: 0,
         }];
         chart(&people, &[], "2026-11-26", 14).unwrap()
+    }
+
+    #[test]
+    fn a_structure_test_covers_the_workforce_of_its_day_not_later_hires() {
+        const DAY_MS: i64 = 24 * 3600 * 1000;
+        let test = StructureTest {
+            title: "Petition".into(),
+            date: "2026-11-26".into(),
+            departments: vec![],
+            participants: vec![],
+        };
+        let day = day_number("2026-11-26").unwrap() * DAY_MS;
+        let someone = person("Packing", "", None);
+        // Planned the week before: everyone on the roster by the end of the day.
+        let planned = day - 7 * DAY_MS;
+        assert!(test.covers_at(&someone, day + DAY_MS - 1, planned));
+        assert!(
+            !test.covers_at(&someone, day + DAY_MS, planned),
+            "hired after"
+        );
+        // Entered a month later: the roster as it stood then still counts.
+        let later = day + 30 * DAY_MS;
+        assert!(test.covers_at(&someone, later - 1, later));
+        assert!(!test.covers_at(&someone, later + 1, later));
+        assert!(StructureTest {
+            date: String::new(),
+            ..test
+        }
+        .validated()
+        .unwrap_err()
+        .to_string()
+        .contains("the day of the test"));
     }
 
     #[test]

@@ -95,9 +95,13 @@ impl Members {
                 record: &m.record,
                 assigned: assignments.contains_key(&m.id),
                 last_talk: last_talk.get(&m.id).map(String::as_str),
+                added_at: m.created_at,
             })
             .collect();
-        let test_refs: Vec<(i64, &StructureTest)> = tests.iter().map(|t| (t.id, &t.test)).collect();
+        let test_refs: Vec<(i64, &StructureTest, i64)> = tests
+            .iter()
+            .map(|t| (t.id, &t.test, t.created_at))
+            .collect();
         let figures = chart(&people, &test_refs, today, window_days)?;
         let by_id: HashMap<i64, &crate::roster::Member> =
             roster.iter().map(|m| (m.id, m)).collect();
@@ -317,6 +321,7 @@ mod tests {
                 record,
                 assigned: i == 0,
                 last_talk: Some("2026-11-20"),
+                added_at: 0,
             })
             .collect();
         let test = StructureTest {
@@ -325,7 +330,7 @@ mod tests {
             departments: vec![],
             participants: vec![2],
         };
-        let figures = chart(&people, &[(7, &test)], "2026-11-26", 30).unwrap();
+        let figures = chart(&people, &[(7, &test, 0)], "2026-11-26", 30).unwrap();
         let chart = Chart {
             today: figures.today,
             window_days: figures.window_days,

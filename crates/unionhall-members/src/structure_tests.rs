@@ -174,7 +174,11 @@ impl Members {
         let saved = self.open_test(&row)?;
         let covered = roster
             .iter()
-            .filter(|m| saved.test.covers(&m.record))
+            .filter(|m| {
+                saved
+                    .test
+                    .covers_at(&m.record, m.created_at, saved.created_at)
+            })
             .map(|m| {
                 let took_part = saved.test.took_part(m.id);
                 TestedMember {

@@ -187,6 +187,21 @@ async fn an_organizer_links_assigns_runs_a_test_and_reads_the_chart_from_the_pag
     )
     .await;
 
+    // A test needs its day: without one it is refused in words, not dated today.
+    let undated = form(
+        &olga,
+        "/chapters/bakers/tests",
+        &[
+            ("csrf", csrf.clone()),
+            ("title", "Petition".into()),
+            ("date", String::new()),
+        ],
+    )
+    .await;
+    assert_eq!(undated.status(), StatusCode::BAD_REQUEST);
+    let page = undated.text().await.unwrap();
+    assert!(page.contains("the day of the test"), "{page}");
+
     // A structure test for Packing; Ada took part, Rosa did not.
     let planned = form(
         &olga,
@@ -327,6 +342,31 @@ async fn an_organizer_links_assigns_runs_a_test_and_reads_the_chart_from_the_pag
     assert_eq!(removed.status(), StatusCode::SEE_OTHER);
     let (_, page) = member_page(&olga, &format!("/chapters/bakers/members/{bo}")).await;
     assert!(page.contains("No relationship recorded yet."));
+
+    // A test of a past day, entered now, counts the roster as it stands; a
+    // coworker hired after that is not in it.
+    let past = form(
+        &olga,
+        "/chapters/bakers/tests",
+        &[
+            ("csrf", csrf.clone()),
+            ("title", "Petition last month".into()),
+            ("date", "2026-11-01".into()),
+            ("departments", "Packing".into()),
+        ],
+    )
+    .await;
+    let past_page = past.headers()["location"].to_str().unwrap().to_owned();
+    add(
+        &olga,
+        json!({"name": "Dee Newhire", "department": "Packing"}),
+    )
+    .await;
+    let (_, page) = member_page(&olga, &past_page).await;
+    assert!(
+        page.contains("0 of 2") && !page.contains("Dee Newhire"),
+        "{page}"
+    );
 }
 
 /// In Chromium at phone width: the chart of a few dozen coworkers reads

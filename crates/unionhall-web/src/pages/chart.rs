@@ -566,7 +566,6 @@ struct TestsPage {
     layout: Layout,
     handle: String,
     tests: Vec<SavedTest>,
-    today: String,
 }
 
 pub(crate) async fn tests(
@@ -582,7 +581,6 @@ pub(crate) async fn tests(
             layout: Layout::member(&state, &principal),
             handle,
             tests,
-            today: unionhall_members::chart::today(),
         },
     )
 }
