@@ -673,12 +673,18 @@ async fn an_organizer_announces_a_strike_and_moves_it_through_its_statuses() {
         .trim_start_matches("/strikes/")
         .trim_end_matches("/manage")
         .to_owned();
-    let set = |status: &'static str, text: &'static str| {
+    let send = |status: &'static str, text: &'static str, confirmed: &'static str| {
         olga.request(Method::POST, &format!("/strikes/{id}/status"))
             .header("accept", HTML)
-            .form(&[("csrf", csrf.as_str()), ("status", status), ("text", text)])
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("status", status),
+                ("text", text),
+                ("confirmed", confirmed),
+            ])
             .send()
     };
+    let set = |status: &'static str, text: &'static str| send(status, text, "");
     let on = set("on_strike", "We walked out at 6am").await.unwrap();
     assert_eq!(on.status().as_u16(), 303, "post, then redirect");
     let to = on.headers()["location"].to_str().unwrap().to_owned();
@@ -692,7 +698,24 @@ async fn an_organizer_announces_a_strike_and_moves_it_through_its_statuses() {
     // A move the lifecycle does not allow is refused too.
     let refused = set("announced", "").await.unwrap();
     assert_eq!(refused.status().as_u16(), 400);
-    let settled = set("settled", "Won a 7% raise").await.unwrap();
+    // Settling cannot be undone: a page asks first, and asking changes nothing.
+    let asked = set("settled", "Won a 7% raise").await.unwrap();
+    assert_eq!(asked.status().as_u16(), 200);
+    let question = asked.text().await.unwrap();
+    assert_self_contained(&question);
+    assert!(
+        question.contains("Settle the strike at Acme Bakeries?")
+            && question.contains("cannot be reopened")
+            && question.contains("Won a 7% raise")
+            && question.contains("name=\"confirmed\" value=\"yes\""),
+        "{question}"
+    );
+    let (_, text) = member_page(&olga, &to).await;
+    assert!(
+        text.contains("On strike"),
+        "still on strike until confirmed"
+    );
+    let settled = send("settled", "Won a 7% raise", "yes").await.unwrap();
     assert_eq!(settled.status().as_u16(), 303);
     let (_, text) = member_page(&olga, &to).await;
     assert!(text.contains("Strike settled") && text.contains("no longer changes"));

@@ -176,10 +176,19 @@ async fn a_body_admits_chapters_and_they_answer_its_action_from_the_pages() {
     )
     .await;
     assert_eq!(status, 404, "B has no action of its own to decide");
-    let (status, _, _) = submit(
+    // Asked first: calling it off tells every chapter and cannot be undone.
+    let (status, question, _) = submit(
         &ophelia,
         &format!("/actions/{id}/status"),
         &[("status", "called_off")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(question.contains("Yes, call it off"), "{question}");
+    let (status, _, _) = submit(
+        &ophelia,
+        &format!("/actions/{id}/status"),
+        &[("status", "called_off"), ("confirmed", "yes")],
     )
     .await;
     assert_eq!(status, 303);

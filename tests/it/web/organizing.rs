@@ -66,7 +66,11 @@ async fn an_organizer_adds_picket_shifts_to_a_strike() {
     let (status, _, _) = submit(
         &olga,
         &status_path,
-        &[("status", "ended"), ("text", "Back to work")],
+        &[
+            ("status", "ended"),
+            ("text", "Back to work"),
+            ("confirmed", "yes"),
+        ],
     )
     .await;
     assert_eq!(status, 303);

@@ -235,12 +235,15 @@ pub async fn propose(
 }
 
 /// Confirms an action after its deadline, or calls it off.
-pub async fn set_status(
+/// Whether `by` may move the body's action `id` to `next` now, changing
+/// nothing (a page asks before the change): the action, the body and the
+/// status it would have.
+pub async fn check_decision(
     data: &Data,
     by: &Authority,
     id: i64,
     next: ActionStatus,
-) -> Result<ActionRow> {
+) -> Result<(ActionRow, ActorRow, ActionStatus)> {
     let (row, body) = local_action(data, id).await?;
     authorize(
         by,
@@ -252,6 +255,16 @@ pub async fn set_status(
     let status = row
         .status
         .move_to(next, action.decision_deadline, now_millis())?;
+    Ok((row, body, status))
+}
+
+pub async fn set_status(
+    data: &Data,
+    by: &Authority,
+    id: i64,
+    next: ActionStatus,
+) -> Result<ActionRow> {
+    let (row, body, status) = check_decision(data, by, id, next).await?;
     let mut tx = data.store.begin_write().await?;
     actions::set_status(&mut tx, row.id, status).await?;
     let row = actions::by_ap_id(&mut tx, &row.ap_id)

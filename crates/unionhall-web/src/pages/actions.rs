@@ -347,6 +347,9 @@ pub(crate) async fn answer(
 pub(crate) struct StatusForm {
     csrf: String,
     status: String,
+    /// "yes" when sent from the confirmation page.
+    #[serde(default)]
+    confirmed: String,
 }
 
 pub(crate) async fn set_status(
@@ -358,6 +361,32 @@ pub(crate) async fn set_status(
     let principal = caller.check_form(&form.csrf)?.clone();
     let data = state.federation_data();
     let next = ActionStatus::parse(&form.status)?;
+    // Confirming or calling off tells every chapter in the body and cannot be
+    // taken back: asked first.
+    if !super::confirm::confirmed(&form.confirmed) {
+        if let Err(err) = actions_fed::check_decision(&data, &principal.authority(), id, next).await
+        {
+            let problem = Some(super::on_the_form(AppError::from(err))?);
+            let page = action_page(&state, &principal, id, None, problem).await?;
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+        let page = action_page(&state, &principal, id, None, None).await?;
+        let (question, yes) = match next {
+            ActionStatus::CalledOff => ("Call off", "Yes, call it off"),
+            _ => ("Confirm", "Yes, confirm it"),
+        };
+        return super::confirm::ask(&super::confirm::Confirm {
+            layout: Layout::member(&state, &principal),
+            question: format!("{question} {}?", page.title),
+            consequence:
+                "Every chapter of the body is told at once, and this cannot be taken back.",
+            quoted: String::new(),
+            action: format!("/actions/{id}/status"),
+            fields: vec![("status", form.status.clone())],
+            yes: yes.to_owned(),
+            back: format!("/actions/{id}"),
+        });
+    }
     match actions_fed::set_status(&data, &principal.authority(), id, next).await {
         Ok(_) => Ok(Redirect::to(&format!("/actions/{id}?done=decided")).into_response()),
         Err(err) => {

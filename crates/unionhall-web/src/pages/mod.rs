@@ -33,6 +33,7 @@ mod campaigns;
 mod chapter;
 mod chart;
 mod compose;
+mod confirm;
 pub(crate) mod errors;
 mod form;
 mod group_admin;

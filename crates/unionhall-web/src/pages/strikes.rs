@@ -2,6 +2,7 @@
 //! which becomes a call people pledge to), and moving it through its statuses
 //! with a word to followers each time.
 
+use super::confirm;
 use super::date;
 use super::form::{self, Field};
 use super::layout::{render, Layout};
@@ -304,6 +305,9 @@ pub(crate) struct StatusForm {
     status: String,
     #[serde(default)]
     text: String,
+    /// "yes" when sent from the confirmation page.
+    #[serde(default)]
+    confirmed: String,
 }
 
 pub(crate) async fn set_status(
@@ -319,6 +323,34 @@ pub(crate) async fn set_status(
         "" => None,
         s => Some(StrikeStatus::parse(s)?),
     };
+    // Settling or ending cannot be undone and tells every follower: asked
+    // first, once the move itself would be accepted.
+    if let Some(last) = next.filter(|n| n.is_final()) {
+        let (row, _) = strikes_fed::local_strike(&state.federation_data(), id).await?;
+        if let Err(err) = row.status.move_to(last, &form.text) {
+            let problem = Some(AppError::from(err).to_string());
+            let page = manage_page(&state, &principal, id, problem, None).await?;
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+        if !confirm::confirmed(&form.confirmed) {
+            let employer = record_of(&row)?.employer;
+            let act = match last {
+                StrikeStatus::Settled => "Settle the strike",
+                _ => "End the strike",
+            };
+            return confirm::ask(&confirm::Confirm {
+                layout: Layout::member(&state, &principal),
+                question: format!("{act} at {employer}?"),
+                consequence: "Every chapter following yours is told at once, and a strike that \
+                    is over cannot be reopened: announce a new one if it starts again.",
+                quoted: form.text.clone(),
+                action: format!("/strikes/{id}/status"),
+                fields: vec![("status", form.status.clone()), ("text", form.text.clone())],
+                yes: format!("Yes, {}", act.to_lowercase()),
+                back: format!("/strikes/{id}/manage"),
+            });
+        }
+    }
     match strikes_fed::advance(
         &state.federation_data(),
         &principal.authority(),
