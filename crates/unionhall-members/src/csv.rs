@@ -1,6 +1,8 @@
 //! The roster as CSV, for the spreadsheets organizers already use: export, edit,
 //! import back. Import is all or nothing: one bad line and nothing changes, and
-//! the error names the line and the field.
+//! the error names the line and the column. A line that updates a record
+//! changes only the columns the file has: a file of names and shifts leaves
+//! phones, notes and assessments as they were.
 //!
 //! Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 //! `@`, tab or carriage return) are written with a leading `'`, which spreadsheets
@@ -10,7 +12,7 @@
 use crate::audit;
 use crate::principal::{Group, Principal};
 use crate::{Error, Members, Result};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use unionhall_domain::{Assessment, DuesStanding, MemberRecord, Permission};
 use unionhall_store::members as rows;
 
@@ -86,12 +88,44 @@ pub fn write(members: &[crate::roster::Member]) -> Result<String> {
     String::from_utf8(bytes).map_err(|err| Error::Internal(err.to_string()))
 }
 
-/// One parsed line: the id it names (if any) and the validated record.
+/// One parsed line: the id it names (if any), the validated record (columns
+/// the file lacks left empty) and the columns the file has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportRow {
     pub line: u64,
     pub id: Option<i64>,
     pub record: MemberRecord,
+    pub columns: Vec<&'static str>,
+}
+
+impl ImportRow {
+    /// `existing` with the columns of this line written over it.
+    pub fn merged_into(&self, existing: &MemberRecord) -> Result<MemberRecord> {
+        let mut merged = existing.clone();
+        let new = &self.record;
+        for column in &self.columns {
+            match *column {
+                "name" => merged.name = new.name.clone(),
+                "phone" => merged.phone = new.phone.clone(),
+                "email" => merged.email = new.email.clone(),
+                "workplace" => merged.workplace = new.workplace.clone(),
+                "department" => merged.department = new.department.clone(),
+                "shift" => merged.shift = new.shift.clone(),
+                "job_title" => merged.job_title = new.job_title.clone(),
+                "committee" => merged.committee = new.committee.clone(),
+                "organizing_role" => merged.organizing_role = new.organizing_role.clone(),
+                "assessment" => merged.assessment = new.assessment,
+                "dues" => merged.dues = new.dues,
+                "tags" => merged.tags = new.tags.clone(),
+                "notes" => merged.notes = new.notes.clone(),
+                _ => {}
+            }
+        }
+        merged.validated().map_err(|err| Error::Csv {
+            line: self.line,
+            message: err.to_string(),
+        })
+    }
 }
 
 /// Parses and validates a whole file. Columns may come in any order; `name` is
@@ -148,22 +182,39 @@ pub fn read(text: &str) -> Result<Vec<ImportRow>> {
                 .unwrap_or_default()
         };
         let bad = |message: String| Error::Csv { line, message };
+        let in_column = |column: &str, message: String| Error::Csv {
+            line,
+            message: format!("column \"{column}\": {message}"),
+        };
         let id = match cell("id").trim() {
             "" => None,
             text => Some(
                 text.parse::<i64>()
-                    .map_err(|_| bad(format!("id {text:?} is not a number")))?,
+                    .map_err(|_| in_column("id", format!("{text:?} is not a number")))?,
             ),
         };
         let assessment = match cell("assessment").trim() {
             "" => None,
             text => Some(
                 text.parse::<u8>()
-                    .map_err(|_| bad("assessment must be a number from 1 to 5".into()))
-                    .and_then(|n| Assessment::new(n).map_err(|err| bad(err.to_string())))?,
+                    .map_err(|_| {
+                        in_column(
+                            "assessment",
+                            format!("{text:?} is not a number from 1 to 5"),
+                        )
+                    })
+                    .and_then(|n| {
+                        Assessment::new(n).map_err(|_| {
+                            in_column(
+                                "assessment",
+                                format!("{text:?} is not a number from 1 to 5"),
+                            )
+                        })
+                    })?,
             ),
         };
-        let dues = DuesStanding::parse(&cell("dues")).map_err(|err| bad(err.to_string()))?;
+        let dues =
+            DuesStanding::parse(&cell("dues")).map_err(|err| in_column("dues", err.to_string()))?;
         let parsed = MemberRecord {
             name: cell("name"),
             phone: cell("phone"),
@@ -181,10 +232,15 @@ pub fn read(text: &str) -> Result<Vec<ImportRow>> {
         }
         .validated()
         .map_err(|err| bad(err.to_string()))?;
+        let columns = COLUMNS
+            .into_iter()
+            .filter(|c| *c != "id" && seen.contains(*c))
+            .collect();
         out.push(ImportRow {
             line,
             id,
             record: parsed,
+            columns,
         });
     }
     Ok(out)
@@ -227,10 +283,11 @@ impl Members {
     ) -> Result<ImportSummary> {
         principal.require(chapter, Permission::EditRoster, "change the roster")?;
         let lines = read(text)?;
-        let existing: HashSet<i64> = rows::of_chapter(&self.store, &chapter.ap_id)
+        let existing: HashMap<i64, MemberRecord> = self
+            .open_roster(chapter)
             .await?
-            .iter()
-            .map(|row| row.id)
+            .into_iter()
+            .map(|m| (m.id, m.record))
             .collect();
         let mut summary = ImportSummary {
             created: 0,
@@ -238,9 +295,10 @@ impl Members {
         };
         let mut tx = self.store.begin_write().await?;
         for line in &lines {
-            match line.id.filter(|id| existing.contains(id)) {
-                Some(id) => {
-                    let sealed = self.seal_record(id, &line.record)?;
+            match line.id.and_then(|id| existing.get(&id).map(|r| (id, r))) {
+                Some((id, record)) => {
+                    let merged = line.merged_into(record)?;
+                    let sealed = self.seal_record(id, &merged)?;
                     rows::update(&mut tx, &chapter.ap_id, id, &sealed).await?;
                     summary.updated += 1;
                 }
@@ -315,7 +373,7 @@ mod tests {
         let err = read("name,assessment\nAda,2\nBo,7\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "line 3: assessment must be a number from 1 to 5"
+            "line 3: column \"assessment\": \"7\" is not a number from 1 to 5"
         );
         let err = read("name,email\nAda,nope\n").unwrap_err();
         assert!(err.to_string().starts_with("line 2: email"), "{err}");
