@@ -61,13 +61,24 @@ fn assert_self_contained(html: &str) {
             "<table{tag}> cannot be focused"
         );
     }
-    for attribute in ["href=\"", "src=\"", "action=\""] {
-        for value in html.split(attribute).skip(1) {
-            let target = value.split('"').next().unwrap();
-            assert!(
-                target.starts_with('/') || target.starts_with('#'),
-                "{attribute}{target} leaves the instance"
-            );
+    // Nothing is loaded from elsewhere and no form posts elsewhere; the one
+    // kind of link out is a plain one that tells the other site nothing
+    // (a chapter's own fund page).
+    for tag in html.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap();
+        for attribute in ["href=\"", "src=\"", "action=\""] {
+            for value in tag.split(attribute).skip(1) {
+                let target = value.split('"').next().unwrap();
+                let local = target.starts_with('/') || target.starts_with('#');
+                let plain_link_out = tag.starts_with("a ")
+                    && attribute == "href=\""
+                    && target.starts_with("https://")
+                    && tag.contains("rel=\"noopener noreferrer\"");
+                assert!(
+                    local || plain_link_out,
+                    "{attribute}{target} leaves the instance"
+                );
+            }
         }
     }
 }
@@ -311,6 +322,45 @@ async fn an_organizer_posts_a_call_and_errors_sit_next_to_their_field() {
     let (_, board) = member_page(&olga, "/?done=posted").await;
     assert!(board.contains("Picket at the depot"));
     assert!(board.contains("0 of 12 people") || board.contains("No pledges yet."));
+
+    // A donation call: amount, currency and the chapter's own fund page.
+    let csrf = csrf_field(&member_page(&olga, "/chapters/bakers/calls/new").await.1);
+    let no_currency = submit(vec![
+        ("csrf", csrf.clone()),
+        ("kind", "donation".into()),
+        ("title", "Strike fund".into()),
+        ("amount", "5,000".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(no_currency.status().as_u16(), 400);
+    let text = no_currency.text().await.unwrap();
+    assert!(text.contains("id=\"currency-error\""), "{text}");
+    let donation = submit(vec![
+        ("csrf", csrf),
+        ("kind", "donation".into()),
+        ("title", "Strike fund".into()),
+        ("amount", "5,000".into()),
+        ("currency", "usd".into()),
+        ("fund_url", "https://fund.example/bakers-strike".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(donation.status().as_u16(), 303);
+    let (_, board) = member_page(&olga, "/").await;
+    assert_self_contained(&board);
+    assert!(
+        board.contains("Pledged so far: 0.00 USD of 5000.00 USD.")
+            || board.contains("No pledges yet."),
+        "{board}"
+    );
+    assert!(board.contains("Amount (USD)"), "{board}");
+    assert!(
+        board.contains(
+            "<a href=\"https://fund.example/bakers-strike\" rel=\"noopener noreferrer\">"
+        ),
+        "{board}"
+    );
 
     // A member may pledge but not post: the form is refused, as a page.
     let (status, text) = member_page(&sam, "/chapters/bakers/calls/new").await;

@@ -20,6 +20,8 @@ pub(crate) struct CallView {
     pub deadline: Option<String>,
     pub progress: String,
     pub currency: String,
+    /// The calling chapter's own fund page, if any.
+    pub fund_url: String,
     pub pledge_forms: Vec<PledgeForm>,
 }
 
@@ -108,6 +110,8 @@ pub(crate) async fn call_view(
             cents % 100,
             record.goal.currency
         )
+        .trim_end()
+        .to_owned()
     };
     match record.goal.amount {
         Some(goal) => parts.push(format!(
@@ -146,6 +150,7 @@ pub(crate) async fn call_view(
         deadline: record.deadline.map(date),
         progress,
         currency: record.goal.currency.clone(),
+        fund_url: record.goal.fund_url.clone(),
         pledge_forms,
     })
 }
