@@ -408,3 +408,80 @@ async fn the_admin_pastes_a_block_list_and_an_unreadable_one_is_refused_whole() 
     assert!(page.contains("href=\"/api/v1/admin/federation/blocks.csv\""));
     a.stop().await;
 }
+
+#[tokio::test]
+async fn an_organizer_corrects_a_record_and_an_admin_erases_one_after_confirming() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Admin, "ada").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let (status, _, location) = submit(
+        &olga,
+        "/chapters/bakers/members/new",
+        &[
+            ("name", "Rosa Parks"),
+            ("department", "Ovens"),
+            ("assessment", "3"),
+            ("dues", "behind"),
+            ("tags", "leader, nights"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let member = location.unwrap();
+    let (_, page) = member_page(&olga, &member).await;
+    assert!(
+        page.contains("leader, nights") && page.contains("behind"),
+        "{page}"
+    );
+    assert!(page.contains("Correct this record") && !page.contains("/erase"));
+
+    // The form starts from the record; a mistake is shown next to its field
+    // and changes nothing.
+    let (status, form) = member_page(&olga, &format!("{member}/edit")).await;
+    assert_eq!(status, 200);
+    assert_self_contained(&form);
+    assert!(
+        form.contains("value=\"Rosa Parks\"")
+            && form.contains("<option value=\"behind\" selected>")
+    );
+    let fields = |assessment: &'static str| {
+        [
+            ("name", "Rosa Parks"),
+            ("department", "Ovens"),
+            ("assessment", assessment),
+            ("dues", "paid"),
+            ("tags", "leader"),
+        ]
+    };
+    let (status, text, _) = submit(&olga, &format!("{member}/edit"), &fields("9")).await;
+    assert_eq!(status, 400);
+    assert!(text.contains("id=\"assessment-error\""), "{text}");
+    let (status, _, to) = submit(&olga, &format!("{member}/edit"), &fields("1")).await;
+    assert_eq!((status, to.as_deref()), (303, Some(member.as_str())));
+    let (_, page) = member_page(&olga, &member).await;
+    assert!(page.contains("<dt>Assessment</dt><dd>1</dd>"), "{page}");
+    assert!(page.contains("<dt>Dues</dt><dd>paid</dd>") && !page.contains("nights"));
+
+    // Only an admin erases, and only after saying yes.
+    let (status, _, _) = submit(&olga, &format!("{member}/erase"), &[]).await;
+    assert_eq!(status, 403);
+    let (_, page) = member_page(&ada, &member).await;
+    assert!(page.contains(&format!("action=\"{member}/erase\"")));
+    let (status, question, _) = submit(&ada, &format!("{member}/erase"), &[]).await;
+    assert_eq!(status, 200);
+    assert!(
+        question.contains("Erase the record of Rosa Parks?")
+            && question.contains("cannot be undone")
+    );
+    assert_eq!(
+        member_page(&ada, &member).await.0,
+        200,
+        "asking erased nothing"
+    );
+    let (status, _, to) = submit(&ada, &format!("{member}/erase"), &[("confirmed", "yes")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(to.as_deref(), Some("/chapters/bakers/roster?erased=1"));
+    assert_eq!(member_page(&ada, &member).await.0, 404);
+    a.stop().await;
+}

@@ -39,6 +39,7 @@ mod form;
 mod group_admin;
 mod home;
 pub(crate) mod layout;
+mod member_form;
 mod people;
 mod roster;
 mod strikes;
@@ -65,9 +66,17 @@ pub fn router() -> Router<AppState> {
         .route("/chapters/{handle}/roster", get(roster::roster))
         .route(
             "/chapters/{handle}/members/new",
-            get(roster::new_member).post(roster::add_member),
+            get(member_form::new_member).post(member_form::add_member),
         )
         .route("/chapters/{handle}/members/{id}", get(roster::member))
+        .route(
+            "/chapters/{handle}/members/{id}/edit",
+            get(member_form::edit_form).post(member_form::edit),
+        )
+        .route(
+            "/chapters/{handle}/members/{id}/erase",
+            axum::routing::post(member_form::erase),
+        )
         .route(
             "/chapters/{handle}/members/{id}/one-on-ones",
             axum::routing::post(roster::log_talk),

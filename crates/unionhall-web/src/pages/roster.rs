@@ -3,7 +3,6 @@
 //! conversation. Everything goes through the members service, which checks the
 //! role and writes the audit log; nothing of it is ever federated.
 
-use super::form::{self, Field};
 use super::layout::{render, Layout};
 use crate::auth::{Caller, FormCaller};
 use crate::{AppError, AppState};
@@ -13,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{Assessment, DuesStanding, MemberRecord, OneOnOne};
+use unionhall_domain::{Assessment, OneOnOne};
 use unionhall_members::roster::Filter;
 
 #[derive(Template)]
@@ -170,6 +169,8 @@ struct MemberPage {
     problem: Option<String>,
     /// Relationships and the committee member responsible (pages/chart.rs).
     chart: super::chart::MemberChart,
+    /// Whether the viewer may erase records (member_form.rs asks first).
+    can_erase: bool,
 }
 
 async fn member_page(
@@ -215,6 +216,9 @@ async fn member_page(
         today: chrono::Utc::now().format("%Y-%m-%d").to_string(),
         problem,
         chart,
+        can_erase: principal
+            .require(&chapter, unionhall_domain::Permission::EraseMember, "")
+            .is_ok(),
     })
 }
 
@@ -264,149 +268,6 @@ pub(crate) async fn log_talk(
         Ok(_) => Ok(Redirect::to(&format!("/chapters/{handle}/members/{id}")).into_response()),
         Err(AppError::Invalid { message, .. }) => {
             let page = member_page(&state, &principal, handle, id, Some(message)).await?;
-            render(StatusCode::BAD_REQUEST, &page)
-        }
-        Err(other) => Err(other),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "member_form.html")]
-struct NewMemberPage {
-    layout: Layout,
-    handle: String,
-    fields: Vec<Field>,
-    notes: String,
-    problem: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-pub(crate) struct MemberForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    phone: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    workplace: String,
-    #[serde(default)]
-    department: String,
-    #[serde(default)]
-    shift: String,
-    #[serde(default)]
-    job_title: String,
-    #[serde(default)]
-    committee: String,
-    #[serde(default)]
-    assessment: String,
-    #[serde(default)]
-    notes: String,
-}
-
-fn new_member_page(
-    layout: Layout,
-    handle: String,
-    form: &MemberForm,
-    problem: Option<(String, String)>,
-) -> NewMemberPage {
-    let field =
-        |name, label, value: &str| form::field(problem.as_ref(), name, label, "text", value);
-    NewMemberPage {
-        layout,
-        handle,
-        fields: vec![
-            field("name", "Name", &form.name),
-            field("phone", "Phone", &form.phone),
-            field("email", "Email", &form.email),
-            field("workplace", "Workplace", &form.workplace),
-            field("department", "Department", &form.department),
-            field("shift", "Shift", &form.shift),
-            field("job_title", "Job", &form.job_title),
-            field("committee", "Committee", &form.committee),
-            field(
-                "assessment",
-                "Assessment (1 strong supporter to 5 opposed)",
-                &form.assessment,
-            ),
-        ],
-        notes: form.notes.clone(),
-        problem: problem.map(|(_, m)| m),
-    }
-}
-
-pub(crate) async fn new_member(
-    State(state): State<AppState>,
-    Caller(principal): Caller,
-    Path(handle): Path<String>,
-) -> Result<Response, AppError> {
-    let chapter = state.members.chapter(&handle).await?;
-    principal.require(
-        &chapter,
-        unionhall_domain::Permission::EditRoster,
-        "change the roster",
-    )?;
-    let page = new_member_page(
-        Layout::member(&state, &principal),
-        handle,
-        &MemberForm::default(),
-        None,
-    );
-    render(StatusCode::OK, &page)
-}
-
-pub(crate) async fn add_member(
-    State(state): State<AppState>,
-    caller: FormCaller,
-    Path(handle): Path<String>,
-    Form(form): Form<MemberForm>,
-) -> Result<Response, AppError> {
-    let principal = caller.check_form(&form.csrf)?.clone();
-    let chapter = state.members.chapter(&handle).await?;
-    let assessment = match form.assessment.trim() {
-        "" => Ok(None),
-        n => n
-            .parse::<u8>()
-            .map_err(|_| {
-                unionhall_domain::DomainError::invalid("assessment", "must be a number from 1 to 5")
-            })
-            .and_then(Assessment::new)
-            .map(Some),
-    };
-    let created = match assessment {
-        Ok(assessment) => {
-            let record = MemberRecord {
-                name: form.name.clone(),
-                phone: form.phone.clone(),
-                email: form.email.clone(),
-                workplace: form.workplace.clone(),
-                department: form.department.clone(),
-                shift: form.shift.clone(),
-                job_title: form.job_title.clone(),
-                committee: form.committee.clone(),
-                organizing_role: String::new(),
-                assessment,
-                dues: DuesStanding::Unknown,
-                tags: Vec::new(),
-                notes: form.notes.clone(),
-            };
-            state
-                .members
-                .create(&principal, &chapter, record)
-                .await
-                .map_err(AppError::from)
-        }
-        Err(err) => Err(AppError::from(err)),
-    };
-    match created {
-        Ok(member) => {
-            Ok(Redirect::to(&format!("/chapters/{handle}/members/{}", member.id)).into_response())
-        }
-        Err(AppError::Invalid { field, message }) => {
-            let layout = Layout::member(&state, &principal);
-            let page = new_member_page(layout, handle, &form, Some((field, message)));
             render(StatusCode::BAD_REQUEST, &page)
         }
         Err(other) => Err(other),
