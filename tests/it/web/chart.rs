@@ -367,6 +367,33 @@ async fn an_organizer_links_assigns_runs_a_test_and_reads_the_chart_from_the_pag
         page.contains("0 of 2") && !page.contains("Dee Newhire"),
         "{page}"
     );
+    // Deleted from its page, after a question.
+    assert!(page.contains(&format!("action=\"{past_page}/delete\"")));
+    let asked = form(
+        &olga,
+        &format!("{past_page}/delete"),
+        &[("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    assert!(asked
+        .text()
+        .await
+        .unwrap()
+        .contains("Delete the structure test"));
+    assert_eq!(
+        member_page(&olga, &past_page).await.0,
+        200,
+        "asking deleted nothing"
+    );
+    let deleted = form(
+        &olga,
+        &format!("{past_page}/delete"),
+        &[("csrf", csrf.clone()), ("confirmed", "yes".into())],
+    )
+    .await;
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(member_page(&olga, &past_page).await.0, 404);
 }
 
 /// In Chromium at phone width: the chart of a few dozen coworkers reads

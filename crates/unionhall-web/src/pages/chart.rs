@@ -761,3 +761,41 @@ pub(crate) async fn confirm(
         .await?;
     Ok(Redirect::to(&format!("/chapters/{handle}/tests/{id}")).into_response())
 }
+
+#[derive(Deserialize)]
+pub(crate) struct DeleteTestForm {
+    csrf: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// Deletes a structure test and who took part, once confirmed.
+pub(crate) async fn delete_test(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path((handle, id)): Path<(String, i64)>,
+    Form(form): Form<DeleteTestForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let chapter = state.members.chapter(&handle).await?;
+    principal.require(&chapter, Permission::EditRoster, "change structure tests")?;
+    if !super::confirm::confirmed(&form.confirmed) {
+        let test = state.members.test(&principal, &chapter, id).await?;
+        return super::confirm::ask(&super::confirm::Confirm {
+            layout: Layout::member(&state, &principal),
+            question: format!(
+                "Delete the structure test \u{201c}{}\u{201d}?",
+                test.saved.test.title
+            ),
+            consequence: "The test and the record of who took part are deleted for good; \
+                assessments it suggested and you confirmed stay as they are.",
+            quoted: String::new(),
+            action: format!("/chapters/{handle}/tests/{id}/delete"),
+            fields: Vec::new(),
+            yes: "Yes, delete it".into(),
+            back: format!("/chapters/{handle}/tests/{id}"),
+        });
+    }
+    state.members.delete_test(&principal, &chapter, id).await?;
+    Ok(Redirect::to(&format!("/chapters/{handle}/tests")).into_response())
+}

@@ -109,6 +109,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/chapters/{handle}/tests/{id}", get(chart::test))
         .route(
+            "/chapters/{handle}/tests/{id}/delete",
+            axum::routing::post(chart::delete_test),
+        )
+        .route(
             "/chapters/{handle}/tests/{id}/participation",
             axum::routing::post(chart::participation),
         )
