@@ -329,7 +329,7 @@ async fn an_organizer_posts_a_call_and_errors_sit_next_to_their_field() {
         ("csrf", csrf.clone()),
         ("kind", "donation".into()),
         ("title", "Strike fund".into()),
-        ("amount", "5,000".into()),
+        ("amount", "5000".into()),
     ])
     .await
     .unwrap();
@@ -340,7 +340,7 @@ async fn an_organizer_posts_a_call_and_errors_sit_next_to_their_field() {
         ("csrf", csrf),
         ("kind", "donation".into()),
         ("title", "Strike fund".into()),
-        ("amount", "5,000".into()),
+        ("amount", "5000".into()),
         ("currency", "usd".into()),
         ("fund_url", "https://fund.example/bakers-strike".into()),
     ])

@@ -51,7 +51,7 @@ pub(crate) struct Fields {
     address: String,
     #[serde(default)]
     people: String,
-    /// Money asked for, as people write it ("500", "1,250.50").
+    /// Money asked for, as people write it ("500", "1250.50").
     #[serde(default)]
     amount: String,
     #[serde(default)]
@@ -164,11 +164,12 @@ fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
                 .ok_or_else(|| invalid("deadline", "a date such as 2026-12-24"))?,
         ),
     };
-    let amount = match fields.amount.trim().replace(',', "").as_str() {
+    let amount = match fields.amount.trim() {
         "" => None,
-        text => {
-            Some(cents(text).ok_or_else(|| invalid("amount", "an amount such as 500 or 1250.50"))?)
-        }
+        text => Some(
+            super::form::cents(text)
+                .ok_or_else(|| invalid("amount", "an amount such as 500 or 1250.50"))?,
+        ),
     };
     let currency = fields.currency.trim().to_ascii_uppercase();
     // Pledges to a donation call are amounts: they need its currency.
@@ -200,33 +201,4 @@ fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
             fund_url: fields.fund_url.trim().to_owned(),
         },
     })
-}
-
-/// "1250.5" as 125050 (hundredths); at most two decimals, more than zero.
-fn cents(text: &str) -> Option<u64> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty() || fraction.len() > 2 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let whole: u64 = whole.parse().ok()?;
-    let fraction: u64 = format!("{fraction:0<2}").parse().ok()?;
-    whole
-        .checked_mul(100)?
-        .checked_add(fraction)
-        .filter(|c| *c > 0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cents;
-
-    #[test]
-    fn amounts_are_read_as_people_write_them() {
-        assert_eq!(cents("500"), Some(50_000));
-        assert_eq!(cents("1250.5"), Some(125_050));
-        assert_eq!(cents("0.99"), Some(99));
-        for bad in ["", "0", "1.234", "-5", "ten", ".5"] {
-            assert_eq!(cents(bad), None, "{bad}");
-        }
-    }
 }

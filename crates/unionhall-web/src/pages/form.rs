@@ -57,3 +57,36 @@ pub(crate) fn date_time(field: &str, text: &str) -> Result<Option<i64>, crate::A
             }),
     }
 }
+
+/// A sum as people type it ("20", "20.5", "$20,05"), in hundredths of the
+/// currency; at most two decimals (a comma may stand for the point), more
+/// than zero. None when it cannot be read.
+pub(crate) fn cents(text: &str) -> Option<u64> {
+    let text = text.trim().trim_start_matches(['$', '€', '£']);
+    let (whole, fraction) = text.split_once(['.', ',']).unwrap_or((text, ""));
+    if whole.is_empty() || fraction.len() > 2 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u64 = whole.parse().ok()?;
+    let fraction: u64 = format!("{fraction:0<2}").parse().ok()?;
+    whole
+        .checked_mul(100)?
+        .checked_add(fraction)
+        .filter(|c| *c > 0)
+}
+
+#[cfg(test)]
+mod money_tests {
+    use super::cents;
+
+    #[test]
+    fn sums_read_as_people_type_them() {
+        assert_eq!(cents("20"), Some(2000));
+        assert_eq!(cents("20.5"), Some(2050));
+        assert_eq!(cents("$20,05"), Some(2005));
+        assert_eq!(cents("1250.50"), Some(125_050));
+        for bad in ["", "0", "abc", "1.234", "-5", ".5", "5,000"] {
+            assert_eq!(cents(bad), None, "{bad:?}");
+        }
+    }
+}
