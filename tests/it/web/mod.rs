@@ -237,6 +237,41 @@ async fn a_member_pledges_in_one_tap_to_a_call_from_another_instance() {
     let (_, _, on_a) = page(&a, "/actors/bakers").await;
     assert!(on_a.contains("1 of 20 people"), "{on_a}");
 
+    // The card says what Rosa pledged, and she can take it back: the total
+    // on A goes down again.
+    assert!(
+        thanked.contains("You pledged: I&#39;ll be there."),
+        "{thanked}"
+    );
+    let taken_back = rosa
+        .request(Method::POST, &format!("/calls/{id_on_b}/pledge"))
+        .header("accept", HTML)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("chapter", "millers"),
+            ("kind", "withdraw"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken_back.status().as_u16(), 303);
+    assert_eq!(taken_back.headers()["location"], "/?done=withdrawn");
+    let (_, board) = member_page(&rosa, "/?done=withdrawn").await;
+    assert!(
+        board.contains("Taken back") && !board.contains("You pledged"),
+        "{board}"
+    );
+    wait_for("A to count millers' pledge taken back", 10, || async {
+        calls::by_id(&a.store, id_on_a)
+            .await
+            .unwrap()
+            .unwrap()
+            .pledged
+            .people
+            == 0
+    })
+    .await;
+
     // A form from elsewhere (no CSRF field) is refused, as a page.
     let forged = rosa
         .request(Method::POST, &format!("/calls/{id_on_b}/pledge"))

@@ -68,6 +68,7 @@ fn flash(done: Option<&str>) -> Option<String> {
             "Thank you: your pledge is counted, and your chapter's total is on its way.".into(),
         ),
         "joined" => Some("Joined: the invitation's role is added to your account.".into()),
+        "withdrawn" => Some("Taken back: your chapter's total is told without it.".into()),
         "posted" => {
             Some("Posted: the call is on its way to everyone who follows the chapter.".into())
         }
@@ -178,7 +179,9 @@ async fn board(
     let board = crate::board::load(store, principal, &chapters, &filter).await?;
     let mut open = Vec::new();
     for (row, _) in &board.calls {
-        open.push(call_view(store, &mut names, row, &pledge_as).await?);
+        let mut view = call_view(store, &mut names, row, &pledge_as).await?;
+        view.mine = own_pledges(state, principal, row).await?;
+        open.push(view);
     }
     let mut on = Vec::new();
     for (row, _) in &board.strikes {
@@ -225,6 +228,42 @@ async fn board(
     )
 }
 
+/// What the viewer pledged to `call`, through which chapter: the card says
+/// so, and offers to take it back.
+async fn own_pledges(
+    state: &AppState,
+    principal: &Principal,
+    call: &unionhall_store::calls::CallRow,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut out = Vec::new();
+    let record = unionhall_federation::activities::call::record_of(call)?;
+    for (chapter, pledge) in
+        unionhall_store::calls::pledges_of_account(&state.store, call.id, principal.account_id)
+            .await?
+    {
+        let Some(handle) = unionhall_store::actors::by_ap_id(&state.store, &chapter)
+            .await?
+            .and_then(|a| a.handle)
+        else {
+            continue;
+        };
+        let what = match pledge.kind.as_str() {
+            "attend" => "I'll be there".to_owned(),
+            "give" => format!(
+                "give {}.{:02} {}",
+                pledge.amount / 100,
+                pledge.amount % 100,
+                record.goal.currency
+            )
+            .trim_end()
+            .to_owned(),
+            _ => "I did it".to_owned(),
+        };
+        out.push((handle, what));
+    }
+    Ok(out)
+}
+
 #[derive(Deserialize)]
 pub(crate) struct PledgeForm {
     csrf: String,
@@ -249,6 +288,10 @@ pub(crate) async fn pledge(
         "give" => Pledge::Give {
             amount: cents(&form.amount)?,
         },
+        "withdraw" => {
+            crate::api::pledge_as(&state, principal, id, &form.chapter, None).await?;
+            return Ok(Redirect::to("/?done=withdrawn").into_response());
+        }
         _ => {
             return Err(AppError::Invalid {
                 field: "kind".into(),

@@ -23,6 +23,9 @@ pub(crate) struct CallView {
     /// The calling chapter's own fund page, if any.
     pub fund_url: String,
     pub pledge_forms: Vec<PledgeForm>,
+    /// The viewer's own pledges: (through which chapter, what), set by the
+    /// board.
+    pub mine: Vec<(String, String)>,
 }
 
 /// One button of a call: "I'll be there", "Give", "I did it", for one of the
@@ -152,6 +155,7 @@ pub(crate) async fn call_view(
         currency: record.goal.currency.clone(),
         fund_url: record.goal.fund_url.clone(),
         pledge_forms,
+        mine: Vec::new(),
     })
 }
 
