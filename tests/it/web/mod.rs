@@ -15,7 +15,7 @@ use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
 use crate::members::{browser, csrf_field, join, join_instance_admin, Account};
 use reqwest::Method;
-use unionhall_domain::{CallForSupport, CallKind, Goal, Role};
+use unionhall_domain::{CallForSupport, CallKind, CallStatus, Goal, Role};
 use unionhall_federation::activities::call::publish_call;
 use unionhall_federation::activities::Audience;
 use unionhall_store::calls;
@@ -357,6 +357,40 @@ async fn an_organizer_posts_a_call_and_errors_sit_next_to_their_field() {
     let (_, board) = member_page(&olga, "/?done=posted").await;
     assert!(board.contains("Picket at the depot"));
     assert!(board.contains("0 of 12 people") || board.contains("No pledges yet."));
+    // Closed from its card, after a question: withdrawn, it is off the board.
+    let call_id = all[0].id;
+    assert!(board.contains(&format!("action=\"/calls/{call_id}/status\"")));
+    let csrf = csrf_field(&board);
+    let close = |confirmed: &'static str| {
+        olga.request(Method::POST, &format!("/calls/{call_id}/status"))
+            .header("accept", HTML)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("status", "withdrawn"),
+                ("confirmed", confirmed),
+            ])
+            .send()
+    };
+    let asked = close("").await.unwrap();
+    assert_eq!(asked.status().as_u16(), 200);
+    assert!(asked
+        .text()
+        .await
+        .unwrap()
+        .contains("Withdraw \u{201c}Picket at the depot\u{201d}?"));
+    assert_eq!(
+        calls::all(&a.store).await.unwrap()[0].status,
+        CallStatus::Open
+    );
+    let closed = close("yes").await.unwrap();
+    assert_eq!(closed.status().as_u16(), 303);
+    assert_eq!(
+        calls::all(&a.store).await.unwrap()[0].status,
+        CallStatus::Withdrawn
+    );
+    // A member may not close it.
+    let sam_board = member_page(&sam, "/").await.1;
+    assert!(!sam_board.contains("/status\""));
 
     // A donation call: amount, currency and the chapter's own fund page.
     let csrf = csrf_field(&member_page(&olga, "/chapters/bakers/calls/new").await.1);

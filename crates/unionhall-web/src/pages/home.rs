@@ -69,6 +69,7 @@ fn flash(done: Option<&str>) -> Option<String> {
         ),
         "joined" => Some("Joined: the invitation's role is added to your account.".into()),
         "withdrawn" => Some("Taken back: your chapter's total is told without it.".into()),
+        "closed" => Some("Done: every chapter following yours is told.".into()),
         "posted" => {
             Some("Posted: the call is on its way to everyone who follows the chapter.".into())
         }
@@ -181,6 +182,10 @@ async fn board(
     for (row, _) in &board.calls {
         let mut view = call_view(store, &mut names, row, &pledge_as).await?;
         view.mine = own_pledges(state, principal, row).await?;
+        view.manage = row.is_local
+            && compose_for
+                .iter()
+                .any(|handle| state.urls.actor(handle) == row.author);
         open.push(view);
     }
     let mut on = Vec::new();
@@ -309,4 +314,66 @@ fn cents(text: &str) -> Result<u64, AppError> {
         field: "amount".into(),
         message: "amount: a sum such as 20 or 20.50".into(),
     })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CallStatusForm {
+    csrf: String,
+    status: String,
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// Closes one of the chapter's calls (met, or withdrawn), once confirmed:
+/// every follower is told and it takes no more pledges unless met.
+pub(crate) async fn close_call(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<CallStatusForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let next = match form.status.as_str() {
+        "met" => unionhall_domain::CallStatus::Met,
+        "withdrawn" => unionhall_domain::CallStatus::Withdrawn,
+        _ => {
+            return Err(AppError::Invalid {
+                field: "status".into(),
+                message: "status: met or withdrawn".into(),
+            })
+        }
+    };
+    let data = state.federation_data();
+    let (row, _) = unionhall_federation::activities::call::local_call(&data, id).await?;
+    let chapter = state.members.group_by_id(&row.author).await?;
+    principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    if !super::confirm::confirmed(&form.confirmed) {
+        let title = unionhall_federation::activities::call::record_of(&row)?.title;
+        let (question, consequence, yes) = match next {
+            unionhall_domain::CallStatus::Met => (
+                format!("Mark \u{201c}{title}\u{201d} as met?"),
+                "Every chapter following yours is told the goal is reached; pledges still count.",
+                "Yes, it is met",
+            ),
+            _ => (
+                format!("Withdraw \u{201c}{title}\u{201d}?"),
+                "Every chapter following yours is told it is withdrawn; it takes no more pledges, \
+                 and this cannot be undone.",
+                "Yes, withdraw it",
+            ),
+        };
+        return super::confirm::ask(&super::confirm::Confirm {
+            layout: Layout::member(&state, &principal),
+            question,
+            consequence,
+            quoted: String::new(),
+            action: format!("/calls/{id}/status"),
+            fields: vec![("status", form.status.clone())],
+            yes: yes.into(),
+            back: "/".into(),
+        });
+    }
+    unionhall_federation::activities::call::set_status(&data, &principal.authority(), id, next)
+        .await?;
+    Ok(Redirect::to("/?done=closed").into_response())
 }

@@ -59,6 +59,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/calls/{id}/pledge", axum::routing::post(home::pledge))
+        .route("/calls/{id}/status", axum::routing::post(home::close_call))
         .route(
             "/chapters/{handle}/calls/new",
             get(compose::form).post(compose::submit),

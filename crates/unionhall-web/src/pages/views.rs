@@ -26,6 +26,8 @@ pub(crate) struct CallView {
     /// The viewer's own pledges: (through which chapter, what), set by the
     /// board.
     pub mine: Vec<(String, String)>,
+    /// The viewer may close it (met, withdrawn): set by the board.
+    pub manage: bool,
 }
 
 /// One button of a call: "I'll be there", "Give", "I did it", for one of the
@@ -156,6 +158,7 @@ pub(crate) async fn call_view(
         fund_url: record.goal.fund_url.clone(),
         pledge_forms,
         mine: Vec::new(),
+        manage: false,
     })
 }
 
