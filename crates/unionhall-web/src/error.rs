@@ -186,9 +186,9 @@ impl From<unionhall_federation::Error> for AppError {
 impl From<unionhall_domain::DomainError> for AppError {
     fn from(err: unionhall_domain::DomainError) -> Self {
         match err {
-            unionhall_domain::DomainError::Invalid { field, .. } => Self::Invalid {
+            unionhall_domain::DomainError::Invalid { field, reason } => Self::Invalid {
                 field: field.to_owned(),
-                message: err.to_string(),
+                message: format!("{}: {reason}", field_words(field)),
             },
             other => Self::BadRequest {
                 code: "invalid",
@@ -232,5 +232,52 @@ impl From<unionhall_members::Error> for AppError {
                 Self::Internal(other.to_string())
             }
         }
+    }
+}
+
+/// A field as people call it in messages ("Picket lines: ...", not
+/// "picket_lines ..."); one this list does not know, with its underscores
+/// made spaces.
+fn field_words(field: &str) -> String {
+    let words = match field {
+        "assignee" => "Committee member",
+        "by" => "Who",
+        "decision_deadline" => "Decision deadline",
+        "dues_standing" => "Dues",
+        "ends_at" => "Ends",
+        "fund_url" => "Fund page",
+        "goal" => "Goal",
+        "next_step_due" => "Next step due",
+        "picket_lines" => "Picket lines",
+        "place" => "Where",
+        "starts_at" => "Starts",
+        other => {
+            let spaced = other.replace('_', " ");
+            let mut chars = spaced.chars();
+            return match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => spaced,
+            };
+        }
+    };
+    words.to_owned()
+}
+
+#[cfg(test)]
+mod field_words_tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_rule_names_its_field_in_words() {
+        let err = AppError::from(unionhall_domain::DomainError::invalid(
+            "picket_lines",
+            "a shift ends after it starts",
+        ));
+        assert_eq!(
+            err.to_string(),
+            "Picket lines: a shift ends after it starts"
+        );
+        assert_eq!(field_words("next_step_due"), "Next step due");
+        assert_eq!(field_words("employer"), "Employer");
     }
 }

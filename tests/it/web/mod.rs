@@ -332,11 +332,12 @@ async fn an_organizer_posts_a_call_and_errors_sit_next_to_their_field() {
     .await
     .unwrap();
     assert_eq!(bad_date.status().as_u16(), 400);
-    assert!(bad_date
-        .text()
-        .await
-        .unwrap()
-        .contains("id=\"deadline-error\""));
+    let text = bad_date.text().await.unwrap();
+    assert!(text.contains("id=\"deadline-error\""));
+    assert!(
+        text.contains("Until: a date such as 2026-12-24"),
+        "in the form's words"
+    );
     assert!(
         calls::all(&a.store).await.unwrap().is_empty(),
         "nothing posted"

@@ -137,21 +137,23 @@ pub(crate) async fn submit(
 
 /// The call the form describes; what cannot be read names its field.
 fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
+    // `field` places the message next to its input; the words name it as
+    // the form does.
     let invalid = |field: &str, message: &str| AppError::Invalid {
         field: field.into(),
-        message: format!("{field}: {message}"),
+        message: message.to_owned(),
     };
     let kind = CallKind::ALL
         .into_iter()
         .find(|k| k.as_str() == fields.kind)
-        .ok_or_else(|| invalid("kind", "choose one of the kinds listed"))?;
+        .ok_or_else(|| invalid("kind", "What kind of support: choose one of those listed"))?;
     let people = match fields.people.trim() {
         "" => None,
         n => Some(
             n.parse::<u32>()
                 .ok()
                 .filter(|n| *n > 0)
-                .ok_or_else(|| invalid("goal", "people needed is a whole number, 1 or more"))?,
+                .ok_or_else(|| invalid("goal", "People needed: a whole number, 1 or more"))?,
         ),
     };
     let deadline = match fields.deadline.trim() {
@@ -161,14 +163,14 @@ fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
                 .ok()
                 .and_then(|d| d.and_hms_opt(23, 59, 59))
                 .map(|t| t.and_utc().timestamp_millis())
-                .ok_or_else(|| invalid("deadline", "a date such as 2026-12-24"))?,
+                .ok_or_else(|| invalid("deadline", "Until: a date such as 2026-12-24"))?,
         ),
     };
     let amount = match fields.amount.trim() {
         "" => None,
         text => Some(
             super::form::cents(text)
-                .ok_or_else(|| invalid("amount", "an amount such as 500 or 1250.50"))?,
+                .ok_or_else(|| invalid("amount", "Amount: a sum such as 500 or 1250.50"))?,
         ),
     };
     let currency = fields.currency.trim().to_ascii_uppercase();
@@ -178,7 +180,7 @@ fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
     {
         return Err(invalid(
             "currency",
-            "the currency's three-letter code, such as USD, EUR or GBP",
+            "Currency: its three-letter code, such as USD, EUR or GBP",
         ));
     }
     let address = fields.address.trim();
