@@ -105,6 +105,14 @@ impl Browser {
         answer["value"].clone()
     }
 
+    /// Renders pages as for `media` ("print"; "" for the screen again), by
+    /// Chromium's DevTools protocol.
+    pub async fn emulate_media(&self, media: &str) {
+        let body = json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": media}});
+        self.call(reqwest::Method::POST, "goog/cdp/execute", Some(body))
+            .await;
+    }
+
     pub async fn goto(&self, url: &Url) {
         self.call(
             reqwest::Method::POST,

@@ -135,6 +135,18 @@ async fn in_a_real_browser_an_organizer_runs_a_strike_answers_an_action_and_keep
     shot("member").await;
     browser.goto(&a.at("/chapters/bakers/roster")).await;
     shot("roster").await;
+    // On paper: the list, without the top bar or the forms.
+    browser.emulate_media("print").await;
+    let printed = browser
+        .script(
+            "return [getComputedStyle(document.querySelector('header.top')).display, \
+             getComputedStyle(document.querySelector('main form')).display, \
+             getComputedStyle(document.querySelector('main')).display];",
+        )
+        .await;
+    assert_eq!(printed, serde_json::json!(["none", "none", "block"]));
+    shot("roster-print").await;
+    browser.emulate_media("").await;
     // A blocked server, so the admin page has an "Unblock" button drawn as a
     // link: readable (AA contrast, 4.5:1) against what is behind it.
     unionhall_federation::policy::block(&a.data, "spam.example", "spam")
