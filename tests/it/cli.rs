@@ -14,6 +14,25 @@ pub(crate) fn unionhall(dir: &std::path::Path) -> Command {
     cmd
 }
 
+/// Starts the server with `-c config` in `dir` and `env`, once it has said
+/// where it serves; its further output is drained. Killed when dropped.
+fn serve_with(dir: &std::path::Path, config: &str, env: &[(&str, String)]) -> KillOnDrop {
+    let mut cmd = unionhall(dir);
+    cmd.args(["-c", config])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = KillOnDrop(cmd.spawn().unwrap());
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .starts_with("Unionhall serving"));
+    std::thread::spawn(move || for _ in lines {});
+    child
+}
+
 pub(crate) fn run(cmd: &mut Command) -> (Output, String) {
     let output = cmd.output().expect("run unionhall");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -455,21 +474,7 @@ async fn a_killed_server_delivers_after_restart_what_was_published_before() {
         ),
     )
     .unwrap();
-    let start_a = || {
-        let mut cmd = unionhall(dir.path());
-        cmd.args(["-c", "a.toml"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = cmd.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        assert!(lines
-            .next()
-            .unwrap()
-            .unwrap()
-            .starts_with("Unionhall serving"));
-        std::thread::spawn(move || for _ in lines {});
-        child
-    };
+    let start_a = || serve_with(dir.path(), "a.toml", &[]);
     let cli = |args: &[&str]| {
         let (output, stderr) = run(unionhall(dir.path()).args(["-c", "a.toml"]).args(args));
         assert!(output.status.success(), "{args:?}: {stderr}");
@@ -484,12 +489,12 @@ async fn a_killed_server_delivers_after_restart_what_was_published_before() {
     let (c_addr, c_db) = (c.addr, c.stop().await);
 
     cli(&["chapter", "post", "bakers", "Strike vote passed"]);
-    a.kill().unwrap();
-    a.wait().unwrap();
+    a.0.kill().unwrap();
+    a.0.wait().unwrap();
 
     let c = respawn_instance_at(c_addr, c_db).await;
     // Killed even if the test fails: it would go on using a dropped database.
-    let a = KillOnDrop(start_a());
+    let a = start_a();
     let store = c.store.clone();
     // A row the killed process had claimed stays claimed until its claim runs
     // out (`claim_lease_seconds`, 9 by default), then the new process sends it.
@@ -555,22 +560,8 @@ async fn a_live_process_keeps_its_claims_and_a_killed_ones_are_taken_over_in_sec
         ),
     )
     .unwrap();
-    let start = |listen: String| {
-        let mut cmd = unionhall(dir.path());
-        cmd.args(["-c", "a.toml"])
-            .env("UNIONHALL_HTTP__LISTEN", listen)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child = cmd.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        assert!(lines
-            .next()
-            .unwrap()
-            .unwrap()
-            .starts_with("Unionhall serving"));
-        std::thread::spawn(move || for _ in lines {});
-        KillOnDrop(child)
-    };
+    let start =
+        |listen: String| serve_with(dir.path(), "a.toml", &[("UNIONHALL_HTTP__LISTEN", listen)]);
     let cli = |args: &[&str]| {
         let (output, stderr) = run(unionhall(dir.path()).args(["-c", "a.toml"]).args(args));
         assert!(output.status.success(), "{args:?}: {stderr}");
@@ -752,12 +743,7 @@ async fn old_finished_rows_are_pruned_by_the_command_and_by_the_server() {
         tx.commit().await.unwrap();
     }
     seed_prunable_rows(&store, &activity).await;
-    let mut server = unionhall(dir.path());
-    server
-        .args(["-c", "a.toml"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    let server = KillOnDrop(server.spawn().unwrap());
+    let server = serve_with(dir.path(), "a.toml", &[]);
     wait_for("the server to prune on its own", 30, || async {
         seeded_rows_left(&store).await == kept
     })
@@ -789,18 +775,7 @@ async fn healthcheck_says_whether_the_server_on_the_listen_address_is_ready() {
     let (output, stderr) = run_beside_servers(check()).await;
     assert_one_line_failure(&output, &stderr, "not ready");
 
-    let mut server = unionhall(dir.path());
-    server
-        .args(["-c", "a.toml"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut server = KillOnDrop(server.spawn().unwrap());
-    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
-    assert!(lines
-        .next()
-        .unwrap()
-        .unwrap()
-        .starts_with("Unionhall serving"));
+    let mut server = serve_with(dir.path(), "a.toml", &[]);
     let (output, stderr) = run_beside_servers(check()).await;
     assert!(output.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("ready: http://127.0.0.2:"));
