@@ -129,7 +129,7 @@ async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
     assert_eq!(status, 403);
 
     // Rosa is invited to log in and see her own record.
-    let (_, roster) = member_page(&ada, "/chapters/bakers/roster").await;
+    let (_, roster) = member_page(&ada, "/chapters/bakers/roster?q=Rosa").await;
     let member = roster
         .split("href=\"")
         .map(|rest| rest.split('"').next().unwrap())
@@ -354,6 +354,21 @@ async fn the_roster_comes_in_pages_that_keep_the_filters() {
         200
     );
     assert!(!first.contains("Previous page"));
+    // The way to the rest is on the page itself (it was inside <title>).
+    let content = first.split("<main id=\"main\">").nth(1).unwrap();
+    assert!(content.contains(">Next page</a>"), "{first}");
+    // Sorted by the columns organizers use; the order stays in the pages'
+    // addresses.
+    let (_, newest) = member_page(&olga, "/chapters/bakers/roster?sort=newest").await;
+    let at = |page: &str, name: &str| page.find(name).unwrap_or(usize::MAX);
+    assert!(
+        at(&newest, "Worker 449") < at(&newest, "Worker 448"),
+        "{newest}"
+    );
+    assert!(newest.contains("sort=newest&#38;page=2"), "{newest}");
+    assert!(newest.contains("<strong>newest first</strong>"));
+    let (_, by_department) = member_page(&olga, "/chapters/bakers/roster?sort=department").await;
+    assert!(at(&by_department, "Worker 003") < at(&by_department, "Worker 001"));
     let (_, last) = member_page(&olga, "/chapters/bakers/roster?page=3").await;
     assert!(last.contains("401–450 of 450 shown") && !last.contains("Next page"));
     // A page past the end shows the last one.

@@ -27,7 +27,18 @@ struct RosterPage {
     /// Addresses of the previous and next pages, with the same filters.
     previous: Option<String>,
     next: Option<String>,
+    /// (address, words, chosen) of each order the list can take.
+    sorts: Vec<(String, &'static str, bool)>,
 }
+
+/// The orders organizers use, by key: (key, words).
+const SORTS: [(&str, &str); 5] = [
+    ("name", "name"),
+    ("department", "department"),
+    ("shift", "shift"),
+    ("assessment", "assessment"),
+    ("newest", "newest first"),
+];
 
 struct Row {
     id: i64,
@@ -56,6 +67,9 @@ pub(crate) struct FilterForm {
     assessment: String,
     #[serde(default)]
     committee: String,
+    /// One of [`SORTS`]' keys; by name when empty or unknown.
+    #[serde(default)]
+    sort: String,
 }
 
 fn some(text: &str) -> Option<String> {
@@ -85,7 +99,29 @@ pub(crate) async fn roster(
         tag: None,
         text: some(&form.q),
     };
-    let members = state.members.list(&principal, &chapter, &filter).await?;
+    let mut members = state.members.list(&principal, &chapter, &filter).await?;
+    let sort = SORTS
+        .iter()
+        .map(|(key, _)| *key)
+        .find(|key| *key == form.sort)
+        .unwrap_or("name");
+    let text_key = |text: &str| text.trim().to_lowercase();
+    match sort {
+        "department" => members
+            .sort_by_cached_key(|m| (text_key(&m.record.department), text_key(&m.record.name))),
+        "shift" => {
+            members.sort_by_cached_key(|m| (text_key(&m.record.shift), text_key(&m.record.name)))
+        }
+        // Unassessed last, then 1 (strongest) to 5.
+        "assessment" => members.sort_by_cached_key(|m| {
+            (
+                m.record.assessment.map_or(u8::MAX, Assessment::get),
+                text_key(&m.record.name),
+            )
+        }),
+        "newest" => members.sort_by_key(|m| std::cmp::Reverse((m.created_at, m.id))),
+        _ => members.sort_by_cached_key(|m| (text_key(&m.record.name), m.id)),
+    }
     let total = members.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = form.page.unwrap_or(1).clamp(1, pages);
@@ -99,7 +135,11 @@ pub(crate) async fn roster(
             (first + PER_PAGE).min(total)
         )
     };
-    let link = |to: usize| page_link(&handle, &form, to);
+    let link = |to: usize| page_link(&handle, &form, sort, to);
+    let sorts = SORTS
+        .iter()
+        .map(|(key, words)| (page_link(&handle, &form, key, 1), *words, *key == sort))
+        .collect();
     let (previous, next) = (
         (page > 1).then(|| link(page - 1)),
         (page < pages).then(|| link(page + 1)),
@@ -134,12 +174,13 @@ pub(crate) async fn roster(
             shown,
             previous,
             next,
+            sorts,
         },
     )
 }
 
-/// The roster's address at `page`, keeping the filters.
-fn page_link(handle: &str, form: &FilterForm, page: usize) -> String {
+/// The roster's address at `page` in the order `sort`, keeping the filters.
+fn page_link(handle: &str, form: &FilterForm, sort: &str, page: usize) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (key, value) in [
         ("q", &form.q),
@@ -151,6 +192,9 @@ fn page_link(handle: &str, form: &FilterForm, page: usize) -> String {
         if !value.trim().is_empty() {
             query.append_pair(key, value);
         }
+    }
+    if sort != "name" {
+        query.append_pair("sort", sort);
     }
     query.append_pair("page", &page.to_string());
     format!("/chapters/{handle}/roster?{}", query.finish())
