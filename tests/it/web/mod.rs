@@ -49,6 +49,14 @@ async fn member_page(account: &Account, path: &str) -> (u16, String) {
 fn assert_self_contained(html: &str) {
     assert!(html.len() < 100_000, "{} bytes", html.len());
     assert_labelled(html);
+    // The title is words only: markup put in the title block shows nowhere
+    // (the roster's page links and the erase form once were).
+    let title = html
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .expect("a title");
+    assert!(!title.contains('<'), "markup in <title>: {title}");
     // A keyboard reaches the content first, and can scroll every table
     // (they scroll sideways on a phone).
     assert!(

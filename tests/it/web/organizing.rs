@@ -482,6 +482,7 @@ async fn an_organizer_corrects_a_record_and_an_admin_erases_one_after_confirming
     let (status, _, _) = submit(&olga, &format!("{member}/erase"), &[]).await;
     assert_eq!(status, 403);
     let (_, page) = member_page(&ada, &member).await;
+    assert_self_contained(&page);
     assert!(page.contains(&format!("action=\"{member}/erase\"")));
     let (status, question, _) = submit(&ada, &format!("{member}/erase"), &[]).await;
     assert_eq!(status, 200);
