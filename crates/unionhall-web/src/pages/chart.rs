@@ -136,12 +136,7 @@ pub(crate) async fn chart(
     };
     let days = unionhall_members::chart::window(days)?;
     let chart: Chart = state.members.chart(&principal, &chapter, days).await?;
-    let own_list = match principal.member_id {
-        Some(me) => unionhall_store::members::get(&state.store, &chapter.ap_id, me)
-            .await?
-            .is_some(),
-        None => false,
-    };
+    let own_list = super::home::has_own_record(&state, &principal, &chapter.ap_id).await?;
     let department = form.department.trim().to_owned();
     let untalked_total = chart.never_talked_to.len();
     let (leaders, leaders_more) = cap(chart.leaders, &department);

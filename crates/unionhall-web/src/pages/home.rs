@@ -129,20 +129,33 @@ async fn chapters_allowing(
     out
 }
 
+/// Whether `chapter`'s roster holds the caller's own member record (and so
+/// a list of coworkers they talk to).
+pub(crate) async fn has_own_record(
+    state: &AppState,
+    principal: &Principal,
+    chapter: &Url,
+) -> Result<bool, AppError> {
+    Ok(match principal.member_id {
+        Some(me) => unionhall_store::members::get(&state.store, chapter, me)
+            .await?
+            .is_some(),
+        None => false,
+    })
+}
+
 /// The chapters whose roster holds the caller's own member record.
 async fn own_record_in(state: &AppState, principal: &Principal) -> Result<Vec<String>, AppError> {
-    let Some(me) = principal.member_id else {
+    if principal.member_id.is_none() {
         return Ok(Vec::new());
-    };
+    }
     let mut out = Vec::new();
     for (id, _) in &principal.roles {
         let Ok(group) = state.members.group_by_id(id).await else {
             continue;
         };
         if group.kind == ActorKind::Chapter
-            && unionhall_store::members::get(&state.store, &group.ap_id, me)
-                .await?
-                .is_some()
+            && has_own_record(state, principal, &group.ap_id).await?
         {
             out.push(group.handle);
         }
@@ -255,13 +268,9 @@ async fn own_pledges(
         let what = match pledge.kind.as_str() {
             "attend" => "I'll be there".to_owned(),
             "give" => format!(
-                "give {}.{:02} {}",
-                pledge.amount / 100,
-                pledge.amount % 100,
-                record.goal.currency
-            )
-            .trim_end()
-            .to_owned(),
+                "give {}",
+                super::views::money(pledge.amount, &record.goal.currency)
+            ),
             _ => "I did it".to_owned(),
         };
         out.push((handle, what));

@@ -95,6 +95,13 @@ pub(crate) fn pledge_kinds(record: &CallForSupport) -> Vec<(&'static str, &'stat
     kinds
 }
 
+/// A sum in hundredths, with its currency if it has one: "20.50 USD".
+pub(crate) fn money(cents: i64, currency: &str) -> String {
+    format!("{}.{:02} {currency}", cents / 100, cents % 100)
+        .trim_end()
+        .to_owned()
+}
+
 pub(crate) async fn call_view(
     store: &Store,
     names: &mut Names,
@@ -108,16 +115,7 @@ pub(crate) async fn call_view(
         None if row.pledged.people > 0 => parts.push(format!("{} people", row.pledged.people)),
         None => {}
     }
-    let money = |cents: i64| {
-        format!(
-            "{}.{:02} {}",
-            cents / 100,
-            cents % 100,
-            record.goal.currency
-        )
-        .trim_end()
-        .to_owned()
-    };
+    let money = |cents: i64| money(cents, &record.goal.currency);
     match record.goal.amount {
         Some(goal) => parts.push(format!(
             "{} of {}",
