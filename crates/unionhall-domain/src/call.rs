@@ -4,7 +4,7 @@
 //! their own instance and only their chapter's totals (counts and amounts, never
 //! names) travel to the calling chapter.
 
-use crate::{DomainError, Result};
+use crate::{DomainError, Result, Zone};
 use serde::{Deserialize, Serialize};
 
 /// What a call asks for.
@@ -117,6 +117,16 @@ impl CallStatus {
         }
     }
 
+    /// How people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "Open",
+            Self::Met => "Met",
+            Self::Withdrawn => "Withdrawn",
+            Self::Closed => "Closed",
+        }
+    }
+
     /// Whether pledges are still taken.
     pub fn takes_pledges(self) -> bool {
         matches!(self, Self::Open | Self::Met)
@@ -164,6 +174,10 @@ pub struct CallForSupport {
     pub deadline: Option<i64>,
     #[serde(default)]
     pub goal: Goal,
+    /// The zone its chapter posted it in, where its times are read: a member
+    /// anywhere sees the time on the clocks where it happens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<Zone>,
 }
 
 impl CallForSupport {
@@ -184,13 +198,13 @@ impl CallForSupport {
         }
         if let (Some(start), Some(end)) = (self.starts_at, self.ends_at) {
             if end < start {
-                return Err(DomainError::invalid("ends_at", "is before starts_at"));
+                return Err(DomainError::invalid("ends_at", "is before it starts"));
             }
         }
         if self.ends_at.is_some() && self.starts_at.is_none() {
             return Err(DomainError::invalid(
                 "starts_at",
-                "is required with ends_at",
+                "is needed when it has an end",
             ));
         }
         if let Some(place) = &mut self.place {
@@ -315,6 +329,7 @@ mod tests {
             ends_at: Some(2_000),
             deadline: None,
             goal: Goal::default(),
+            time_zone: None,
         }
     }
 

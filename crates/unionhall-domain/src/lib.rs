@@ -19,6 +19,7 @@ mod member;
 mod policy;
 mod role;
 mod strike;
+mod zone;
 
 pub use action::{ActionAnswer, ActionStatus, CoordinatedAction};
 pub use actor_kind::ActorKind;
@@ -37,3 +38,4 @@ pub use member::{Assessment, DuesStanding, MemberRecord, OneOnOne};
 pub use policy::{normalize_domain, FederationMode, FederationPolicy};
 pub use role::{Permission, Role};
 pub use strike::{PicketLine, Shift, Strike, StrikeStatus};
+pub use zone::Zone;

@@ -131,6 +131,10 @@ pub struct Strike {
     /// The strike fund's own page.
     #[serde(default)]
     pub fund_url: String,
+    /// The zone its chapter announced it in: its times and shifts are read
+    /// there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<crate::Zone>,
 }
 
 impl Strike {
@@ -257,6 +261,7 @@ mod tests {
                 shifts: vec![shift],
             }],
             fund_url: String::new(),
+            time_zone: None,
         };
         let ok = strike(Shift {
             starts_at: 0,

@@ -25,6 +25,7 @@ pub mod csv;
 mod error;
 pub mod keys;
 mod links;
+mod pledgers;
 pub mod principal;
 pub mod recovery;
 pub mod relationships;
@@ -35,6 +36,7 @@ pub use second_factor::TotpSetup;
 pub mod rotation;
 
 pub use error::{Error, Result};
+pub use pledgers::Pledger;
 pub use principal::{Group, Principal, TokenScope, Via};
 
 use crypto::sealing::Keyring;

@@ -331,3 +331,34 @@ pub async fn pledges_of_account(
         })
         .collect()
 }
+
+/// Who pledged through one chapter toward one call: (account id, username,
+/// pledge), oldest first. Local accounts only: pledges never leave the
+/// instance by name.
+pub async fn pledgers(
+    store: &Store,
+    call_id: i64,
+    chapter: &Url,
+) -> Result<Vec<(i64, String, PledgeRow)>> {
+    sqlx::query(
+        "SELECT p.account_id, a.username, p.kind, p.amount FROM pledges p \
+         JOIN accounts a ON a.id = p.account_id \
+         WHERE p.call_id = $1 AND p.chapter = $2 ORDER BY p.created_at, a.username",
+    )
+    .bind(call_id)
+    .bind(chapter.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.try_get("account_id")?,
+            row.try_get("username")?,
+            PledgeRow {
+                kind: row.try_get("kind")?,
+                amount: row.try_get("amount")?,
+            },
+        ))
+    })
+    .collect()
+}

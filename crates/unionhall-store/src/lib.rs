@@ -40,6 +40,7 @@ pub mod reports;
 pub mod retention;
 mod rows;
 pub mod strikes;
+pub mod time_zones;
 pub mod unions;
 mod url_mask;
 

@@ -346,6 +346,11 @@ struct AccountPage {
     /// (group handle, role, whether the role manages the group's people).
     roles: Vec<(String, String, bool)>,
     has_record: bool,
+    /// The zone times are shown in, and the one the account chose ("" for
+    /// its chapter's).
+    zone: &'static str,
+    own_zone: String,
+    zone_names: Vec<&'static str>,
     /// Why the last change of password was refused.
     problem: Option<String>,
 }
@@ -353,11 +358,14 @@ struct AccountPage {
 async fn account_page(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
+    axum::extract::Query(done): axum::extract::Query<crate::pages::form::Done>,
 ) -> Result<Response, AppError> {
     let Some(principal) = caller else {
         return Ok(Redirect::to("/login").into_response());
     };
-    render_account(&state, &principal, StatusCode::OK, None).await
+    let flash = (done.done.as_deref() == Some("time-zone"))
+        .then(|| "Done: your time zone is saved.".to_owned());
+    render_account(&state, &principal, StatusCode::OK, None, flash).await
 }
 
 async fn render_account(
@@ -365,6 +373,7 @@ async fn render_account(
     principal: &unionhall_members::Principal,
     status: StatusCode,
     problem: Option<String>,
+    flash: Option<String>,
 ) -> Result<Response, AppError> {
     let mut roles = Vec::new();
     for (group, role) in &principal.roles {
@@ -374,11 +383,20 @@ async fn render_account(
         }
     }
     roles.sort();
+    let own_zone = unionhall_store::time_zones::of_account(&state.store, principal.account_id)
+        .await?
+        .own
+        .unwrap_or_default();
     let page = AccountPage {
-        layout: Layout::member(state, principal),
+        layout: Layout::member(state, principal).with_flash(flash),
         username: principal.username.clone(),
         roles,
         has_record: principal.member_id.is_some(),
+        zone: crate::pages::zones::of_reader(state, Some(principal))
+            .await?
+            .name(),
+        own_zone,
+        zone_names: crate::pages::zones::names(),
         problem,
     };
     protected(status, &page, Vec::new())
@@ -422,7 +440,7 @@ async fn change_password(
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
                 _ => return Err(err),
             };
-            render_account(&state, &principal, status, Some(err.to_string())).await
+            render_account(&state, &principal, status, Some(err.to_string()), None).await
         }
     }
 }

@@ -48,7 +48,7 @@ async fn call(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: RequestHead,
-) -> Result<ActivityJson, AppError> {
+) -> Result<axum::response::Response, AppError> {
     let ap_id = own_url(&state, &format!("/calls/{id}"));
     let not_found = || AppError::NotFound(format!("no call {id}"));
     let mut conn = state.store.acquire().await?;
@@ -57,6 +57,12 @@ async fn call(
         .filter(|c| c.is_local)
         .ok_or_else(not_found)?;
     drop(conn);
+    if crate::activity_json::is_browser(&request.headers) {
+        // A person following a link (a feed, a post on Mastodon): the page,
+        // which checks who may read it.
+        let page = format!("/call/{}", row.id);
+        return Ok(axum::response::Redirect::to(&page).into_response());
+    }
     if row.deleted_at.is_some() {
         return Err(AppError::Gone(format!("{ap_id} was deleted")));
     }
@@ -69,7 +75,7 @@ async fn call(
     if !row.audience.is_public() {
         authorize(&state, &request, &audience_of(&document.0)).await?;
     }
-    Ok(document)
+    Ok(document.into_response())
 }
 
 /// A campaign: public. A browser is sent to its page.
@@ -101,11 +107,12 @@ async fn campaign(
     )
 }
 
-/// A strike: public.
+/// A strike: public. A browser is sent to its page.
 async fn strike(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<ActivityJson, AppError> {
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, AppError> {
     let ap_id = own_url(&state, &format!("/strikes/{id}"));
     let not_found = || AppError::NotFound(format!("no strike {id}"));
     let mut conn = state.store.acquire().await?;
@@ -113,15 +120,20 @@ async fn strike(
         .await?
         .filter(|s| s.is_local)
         .ok_or_else(not_found)?;
+    if crate::activity_json::is_browser(&headers) {
+        let page = format!("/strike/{}", row.id);
+        return Ok(axum::response::Redirect::to(&page).into_response());
+    }
     if row.deleted_at.is_some() {
         return Err(AppError::Gone(format!("{ap_id} was deleted")));
     }
     let author = unionhall_store::actors::by_ap_id(&state.store, &row.author)
         .await?
         .ok_or_else(not_found)?;
-    ActivityJson::with_context(
+    Ok(ActivityJson::with_context(
         &unionhall_federation::activities::strike::strike_json(&mut conn, &row, &author).await?,
-    )
+    )?
+    .into_response())
 }
 
 /// Public activities to anyone; the others (follows and their answers) only to

@@ -34,6 +34,7 @@ fn a_call(title: &str) -> CallForSupport {
             currency: "USD".into(),
             fund_url: "https://fund.example/bakers".into(),
         },
+        time_zone: None,
     }
 }
 
@@ -165,6 +166,7 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
             starts_at: None,
             picket_lines: Vec::new(),
             fund_url: String::new(),
+            time_zone: None,
         },
     )
     .await

@@ -10,6 +10,7 @@ mod demo;
 mod in_the_browser;
 mod network;
 mod organizing;
+mod times;
 
 use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
@@ -126,6 +127,7 @@ async fn post_call(instance: &TestInstance, handle: &str, title: &str, people: u
             people: Some(people),
             ..Goal::default()
         },
+        time_zone: None,
     };
     publish_call(
         &instance.data,

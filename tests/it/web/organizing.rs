@@ -35,7 +35,10 @@ async fn an_organizer_adds_picket_shifts_to_a_strike() {
     )
     .await;
     assert_eq!(status, 400);
-    assert!(text.contains("a start and an end"), "{text}");
+    assert!(
+        text.contains("Starts: needs a date and a time, such as 2026-12-01T06:00"),
+        "{text}"
+    );
     for (address, starts, ends) in [
         ("Gate 3", "2026-12-01T06:00", "2026-12-01T10:00"),
         ("Gate 3", "2026-12-01T10:00", "2026-12-01T14:00"),

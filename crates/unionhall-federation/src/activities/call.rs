@@ -18,7 +18,8 @@ use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::UpdateType;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_domain::{
-    ActorKind, Authority, CallForSupport, CallStatus, Goal, Permission, Place, Pledge, PledgeTotals,
+    ActorKind, Authority, CallForSupport, CallStatus, Goal, Permission, Place, Pledge,
+    PledgeTotals, Zone,
 };
 use unionhall_store::actors::ActorRow;
 use unionhall_store::calls::{self, CallRow, CallWrite, PledgeRow, Totals};
@@ -127,6 +128,7 @@ pub fn call_json(row: &CallRow, author: &ActorRow) -> Result<CallJson> {
             longitude: p.longitude,
         }),
         deadline: call.deadline.and_then(rfc3339),
+        timezone: call.time_zone.map(|z| z.name().to_owned()),
         goal: GoalJson {
             people: call.goal.people,
             amount: call.goal.amount,
@@ -274,7 +276,10 @@ pub async fn publish_call(
         "post for this chapter",
     )
     .await?;
-    let call = call.validated()?;
+    let mut call = call.validated()?;
+    if call.time_zone.is_none() {
+        call.time_zone = super::time::zone_of(&data.store, &author.ap_id).await?;
+    }
     let mut tx = data.store.begin_write().await?;
     if let Audience::Union(body) = &audience {
         if !unionhall_store::unions::is_admitted(
@@ -374,7 +379,10 @@ pub async fn edit_call(
         Permission::PostForGroup,
         "post for this chapter",
     )?;
-    let call = call.validated()?;
+    let mut call = call.validated()?;
+    if call.time_zone.is_none() {
+        call.time_zone = record_of(&row)?.time_zone;
+    }
     let status = row.status;
     change(data, &row, &author, &call, status).await
 }
@@ -636,6 +644,9 @@ pub(crate) async fn receive_call(
                 .map(Url::to_string)
                 .unwrap_or_default(),
         },
+        // A zone we do not know is left out: its times are then shown in
+        // the reader's zone, still right, only not on the local clocks.
+        time_zone: call.timezone.as_deref().and_then(|n| Zone::parse(n).ok()),
     }
     .validated()?;
     let status = CallStatus::parse(&call.call_status)?;

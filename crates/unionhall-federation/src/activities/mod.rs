@@ -29,8 +29,8 @@ pub mod union;
 
 pub use audience::Audience;
 pub(crate) use lookup::{local_group, resolve};
-pub use time::rfc3339;
 pub(crate) use time::{parse_time, published_or_now};
+pub use time::{rfc3339, zone_of};
 
 use crate::{Data, Error, Result};
 use unionhall_domain::{Authority, Permission};

@@ -112,6 +112,7 @@ pub async fn strike_json(
         workplace: strike.workplace.clone(),
         demands: strike.demands.clone(),
         start_time: strike.starts_at.and_then(rfc3339),
+        timezone: strike.time_zone.map(|z| z.name().to_owned()),
         outcome: row.outcome.clone(),
         fund_url: Url::parse(&strike.fund_url).ok(),
         shifts,
@@ -219,6 +220,7 @@ fn shift_call(
             fund_url: strike.fund_url.clone(),
             ..Goal::default()
         },
+        time_zone: strike.time_zone,
     }
 }
 
@@ -239,7 +241,10 @@ pub async fn announce_strike(
         "post for this chapter",
     )
     .await?;
-    let strike = strike.validated()?;
+    let mut strike = strike.validated()?;
+    if strike.time_zone.is_none() {
+        strike.time_zone = super::time::zone_of(&data.store, &author.ap_id).await?;
+    }
     let ap_id = data.urls.new_strike_id();
     let history = [StrikeUpdate {
         status: StrikeStatus::Announced,
@@ -476,6 +481,11 @@ pub(crate) async fn receive_strike(
             .as_ref()
             .map(Url::to_string)
             .unwrap_or_default(),
+        // An unknown zone is left out, as for calls.
+        time_zone: json
+            .timezone
+            .as_deref()
+            .and_then(|n| unionhall_domain::Zone::parse(n).ok()),
     }
     .validated()?;
     let history = json

@@ -31,3 +31,15 @@ pub(crate) fn published_or_now(published: &Option<String>) -> i64 {
         _ => now,
     }
 }
+
+/// The zone a local group posts in, when one was set and can be read: what a
+/// call or strike it posts carries, so that readers anywhere see its times on
+/// the clocks where it happens.
+pub async fn zone_of(
+    store: &unionhall_store::Store,
+    group: &url::Url,
+) -> Result<Option<unionhall_domain::Zone>> {
+    Ok(unionhall_store::time_zones::of_group(store, group)
+        .await?
+        .and_then(|name| unionhall_domain::Zone::parse(&name).ok()))
+}

@@ -79,6 +79,10 @@ pub struct CallJson {
     pub location: Option<PlaceJson>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
+    /// The IANA zone its times are read in (`Europe/Paris`), as Mobilizon
+    /// sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
     #[serde(default)]
     pub goal: GoalJson,
     #[serde(default)]

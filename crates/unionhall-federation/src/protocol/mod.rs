@@ -46,6 +46,8 @@ pub fn context() -> serde_json::Value {
             "callKind": "uh:callKind",
             "callStatus": "uh:callStatus",
             "deadline": { "@id": "uh:deadline", "@type": "xsd:dateTime" },
+            // The IANA zone an event's times are read in, as Mobilizon names it.
+            "timezone": "http://joinmobilizon.org/ns#timezone",
             "goal": "uh:goal",
             "pledged": "uh:pledged",
             "call": { "@id": "uh:call", "@type": "@id" },

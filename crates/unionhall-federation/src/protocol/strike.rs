@@ -37,6 +37,10 @@ pub struct StrikeJson {
     pub demands: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
+    /// The IANA zone its times are read in (`Europe/Paris`), as Mobilizon
+    /// sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub outcome: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,6 +4,8 @@ use crate::html::escape;
 
 pub struct Entry {
     pub id: String,
+    /// Where a person reads it: its page here (a call's, a strike's), or its id.
+    pub link: String,
     pub title: String,
     /// Unix milliseconds.
     pub updated: i64,
@@ -43,7 +45,7 @@ pub fn render(feed: &Feed<'_>) -> String {
             escape(&entry.id),
             escape(&entry.title),
             time(entry.updated),
-            escape(&entry.id),
+            escape(&entry.link),
             escape(&entry.html),
         ));
     }
@@ -59,6 +61,7 @@ mod tests {
     fn entries_are_escaped() {
         let entries = [Entry {
             id: "https://a.example/posts/1".into(),
+            link: "https://a.example/call/1?a=1&b=2".into(),
             title: "Picket & <rally>".into(),
             updated: 0,
             html: "<p>Come</p>".into(),
@@ -75,5 +78,6 @@ mod tests {
         );
         assert!(xml.contains("<content type=\"html\">&lt;p&gt;Come&lt;/p&gt;</content>"));
         assert!(xml.contains("<updated>1970-01-01T00:00:00Z</updated>"));
+        assert!(xml.contains("href=\"https://a.example/call/1?a=1&amp;b=2\""));
     }
 }

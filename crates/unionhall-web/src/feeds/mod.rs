@@ -49,6 +49,7 @@ async fn atom_feed(
         if post.public {
             entries.push(atom::Entry {
                 id: post.ap_id.to_string(),
+                link: post.ap_id.to_string(),
                 title: format!("Update from {}", actor.name),
                 updated: post.updated_at.unwrap_or(post.published_at),
                 html: post.content,
@@ -60,6 +61,7 @@ async fn atom_feed(
             let object = call::call_json(&row, &actor)?;
             entries.push(atom::Entry {
                 id: row.ap_id.to_string(),
+                link: page_url(&state, &format!("/call/{}", row.id)),
                 title: object.name,
                 updated: row.updated_at,
                 html: object.content,
@@ -72,6 +74,7 @@ async fn atom_feed(
             let object = strike::strike_json(&mut conn, &row, &actor).await?;
             entries.push(atom::Entry {
                 id: row.ap_id.to_string(),
+                link: page_url(&state, &format!("/strike/{}", row.id)),
                 title: object.name,
                 updated: row.updated_at,
                 html: object.content,
@@ -116,7 +119,7 @@ async fn calendar(
             summary: object.name,
             location: record.place.map(|p| p.address).unwrap_or_default(),
             description: strip_tags(&object.content),
-            url: row.ap_id.to_string(),
+            url: page_url(&state, &format!("/call/{}", row.id)),
             cancelled: matches!(row.status, CallStatus::Withdrawn | CallStatus::Closed),
         });
     }
@@ -171,7 +174,7 @@ async fn my_calendar(
             summary: format!("{}: {}", record.kind.label(), record.title),
             location: record.place.map(|p| p.address).unwrap_or_default(),
             description: record.details,
-            url: row.ap_id.to_string(),
+            url: page_url(&state, &format!("/call/{}", row.id)),
             cancelled: matches!(row.status, CallStatus::Withdrawn | CallStatus::Closed),
         });
     }
@@ -203,7 +206,7 @@ async fn my_calendar(
             summary: record.title,
             location: record.place.map(|p| p.address).unwrap_or_default(),
             description: record.commitment,
-            url: row.ap_id.to_string(),
+            url: page_url(&state, &format!("/actions/{}", row.id)),
             cancelled: row.status == ActionStatus::CalledOff,
         });
     }
@@ -229,4 +232,12 @@ fn strip_tags(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
+}
+
+/// The address of one of this server's pages: what feeds and calendars link
+/// to, so that a person lands on a page and not on ActivityPub JSON.
+fn page_url(state: &AppState, path: &str) -> String {
+    let mut url = state.config.public_url.clone();
+    url.set_path(path);
+    url.to_string()
 }

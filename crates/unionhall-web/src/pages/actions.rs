@@ -1,7 +1,6 @@
 //! Coordinated actions from the browser: a body's officers propose one and
 //! decide it; member chapters answer it; everyone logged in sees the tally.
 
-use super::date;
 use super::form::Done;
 use super::form::{self, Field};
 use super::layout::{render, Layout};
@@ -16,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use unionhall_domain::{
-    ActionAnswer, ActionStatus, ActorKind, CoordinatedAction, Permission, Place,
+    ActionAnswer, ActionStatus, ActorKind, CoordinatedAction, Permission, Place, Zone,
 };
 use unionhall_federation::activities::action as actions_fed;
 use unionhall_members::Principal;
@@ -27,6 +26,8 @@ use unionhall_store::{actions, now_millis, unions};
 struct ActionForm {
     layout: Layout,
     handle: String,
+    /// The zone the body posts in: the form's times are read there.
+    zone: &'static str,
     fields: Vec<Field>,
     problem: Option<String>,
 }
@@ -52,6 +53,7 @@ pub(crate) struct Fields {
 fn action_form(
     layout: Layout,
     handle: String,
+    zone: Zone,
     f: &Fields,
     problem: Option<(String, String)>,
 ) -> ActionForm {
@@ -60,6 +62,7 @@ fn action_form(
     ActionForm {
         layout,
         handle,
+        zone: zone.name(),
         fields: vec![
             field("title", "What (a short title)", "text", &f.title),
             field("details", "Details", "textarea", &f.details),
@@ -82,7 +85,9 @@ fn action_form(
     }
 }
 
-async fn proposer(state: &AppState, principal: &Principal, handle: &str) -> Result<(), AppError> {
+/// Checks the caller may propose for the body; its zone, which the form's
+/// times are read in.
+async fn proposer(state: &AppState, principal: &Principal, handle: &str) -> Result<Zone, AppError> {
     let body = state.members.group(handle).await?;
     if body.kind != ActorKind::Union {
         return Err(AppError::NotFound(format!("@{handle} is not a union body")));
@@ -92,7 +97,7 @@ async fn proposer(state: &AppState, principal: &Principal, handle: &str) -> Resu
         Permission::PostForGroup,
         "propose actions for this body",
     )?;
-    Ok(())
+    super::zones::of_group(state, &body.ap_id).await
 }
 
 pub(crate) async fn new_form(
@@ -100,11 +105,11 @@ pub(crate) async fn new_form(
     Caller(principal): Caller,
     Path(handle): Path<String>,
 ) -> Result<Response, AppError> {
-    proposer(&state, &principal, &handle).await?;
+    let zone = proposer(&state, &principal, &handle).await?;
     let layout = Layout::member(&state, &principal);
     render(
         StatusCode::OK,
-        &action_form(layout, handle, &Fields::default(), None),
+        &action_form(layout, handle, zone, &Fields::default(), None),
     )
 }
 
@@ -115,8 +120,8 @@ pub(crate) async fn propose(
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&fields.csrf)?.clone();
-    proposer(&state, &principal, &handle).await?;
-    let proposed = match action_of(&fields) {
+    let zone = proposer(&state, &principal, &handle).await?;
+    let proposed = match action_of(&fields, zone) {
         Ok(action) => actions_fed::propose(
             &state.federation_data(),
             &principal.authority(),
@@ -131,15 +136,15 @@ pub(crate) async fn propose(
         Ok(row) => Ok(Redirect::to(&format!("/actions/{}?done=proposed", row.id)).into_response()),
         Err(AppError::Invalid { field, message }) => {
             let layout = Layout::member(&state, &principal);
-            let page = action_form(layout, handle, &fields, Some((field, message)));
+            let page = action_form(layout, handle, zone, &fields, Some((field, message)));
             render(StatusCode::BAD_REQUEST, &page)
         }
         Err(other) => Err(other),
     }
 }
 
-fn action_of(f: &Fields) -> Result<CoordinatedAction, AppError> {
-    let moment = form::date_time;
+fn action_of(f: &Fields, zone: Zone) -> Result<CoordinatedAction, AppError> {
+    let moment = |field, text: &str| form::date_time(zone, field, text);
     let decision_deadline = moment("deadline", &f.deadline)?.ok_or_else(|| AppError::Invalid {
         field: "deadline".into(),
         message: "deadline: when chapters must have answered".into(),
@@ -202,6 +207,7 @@ async fn action_page(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no action {id}")))?;
     let record = actions_fed::record_of(&row)?;
+    let zone = super::zones::of_reader(state, Some(principal)).await?;
     let status = row.status;
     let now = now_millis();
     let mut conn = store.acquire().await?;
@@ -257,8 +263,8 @@ async fn action_page(
         details: record.details,
         commitment: record.commitment,
         place: record.place.map(|p| p.address).unwrap_or_default(),
-        starts: record.starts_at.map(date).unwrap_or_default(),
-        deadline: date(record.decision_deadline),
+        starts: record.starts_at.map(|t| zone.show(t)).unwrap_or_default(),
+        deadline: zone.show(record.decision_deadline),
         tally: tally_line(&tally),
         answers,
         decide,

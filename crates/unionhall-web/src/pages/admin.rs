@@ -156,6 +156,7 @@ async fn admin_page(
         });
     }
     let (mode, blocked, allowed) = unionhall_store::policy::load(store).await?;
+    let zone = super::zones::of_reader(state, Some(principal)).await?;
     let reports = unionhall_store::reports::list(store, 50)
         .await?
         .into_iter()
@@ -165,7 +166,7 @@ async fn admin_page(
             from: r.reporter.host_str().unwrap_or_default().to_owned(),
             content: r.content,
             objects: r.objects.iter().map(ToString::to_string).collect(),
-            at: super::date(r.received_at),
+            at: zone.show(r.received_at),
         })
         .collect();
     let settings = vec![

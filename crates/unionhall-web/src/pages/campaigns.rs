@@ -4,7 +4,6 @@
 //! A campaign's page is `/campaign/{number}`: `/campaigns/{uuid}` is its
 //! ActivityPub id, which a browser opening it is sent on from.
 
-use super::date;
 use super::form::Done;
 use super::form::{self, Field};
 use super::layout::{render, Layout};
@@ -183,10 +182,11 @@ async fn campaign_page(
         Some(principal) => Layout::member(state, principal),
         None => Layout::visitor(state),
     };
+    let zone = super::zones::of_reader(state, principal).await?;
     let updates = posts::of_campaign(&state.store, &row.ap_id)
         .await?
         .iter()
-        .map(|p| (date(p.published_at), crate::html::text_of(&p.content)))
+        .map(|p| (zone.show(p.published_at), crate::html::text_of(&p.content)))
         .collect();
     Ok(CampaignPage {
         layout: layout.with_flash(flash_text),

@@ -30,6 +30,8 @@ struct ChapterPage {
 pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Response, AppError> {
     let store = &state.store;
     let mut names = Names::default();
+    // Visitors read each time on the clocks where it happens.
+    let zone = None;
     let mut open = Vec::new();
     for row in calls::all(store).await? {
         // Only what the chapter made public is shown to anyone who asks.
@@ -40,12 +42,12 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
         {
             continue;
         }
-        open.push(call_view(store, &mut names, &row, &[]).await?);
+        open.push(call_view(store, &mut names, &row, &[], zone).await?);
     }
     let mut on = Vec::new();
     for row in strikes::all(store).await? {
         if row.author == actor.ap_id && row.deleted_at.is_none() && !row.status.is_final() {
-            on.push(strike_view(store, &mut names, &row).await?);
+            on.push(strike_view(store, &mut names, &row, zone).await?);
         }
     }
     let mut shown = Vec::new();

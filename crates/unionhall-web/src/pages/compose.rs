@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{CallForSupport, CallKind, Goal, Permission, Place};
+use unionhall_domain::{CallForSupport, CallKind, Goal, Permission, Place, Zone};
 use unionhall_federation::activities::call as calls_fed;
 use unionhall_federation::activities::Audience;
 
@@ -21,6 +21,8 @@ struct CallForm {
     handle: String,
     kinds: Vec<KindOption>,
     form: Fields,
+    /// The zone the chapter posts in: the form's times are read there.
+    zone: &'static str,
     problem: Option<Problem>,
     /// The field the problem is about ("" when none).
     field: String,
@@ -59,6 +61,11 @@ pub(crate) struct Fields {
     /// The chapter's own fund page: Unionhall takes no payments.
     #[serde(default)]
     fund_url: String,
+    /// Wall-clock times in the chapter's zone, as `datetime-local` sends them.
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
     #[serde(default)]
     deadline: String,
 }
@@ -81,9 +88,11 @@ pub(crate) async fn form(
 ) -> Result<Response, AppError> {
     let chapter = state.members.chapter(&handle).await?;
     principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let zone = super::zones::of_group(&state, &chapter.ap_id).await?;
     let page = CallForm {
         layout: Layout::member(&state, &principal),
         handle,
+        zone: zone.name(),
         kinds: kinds("picket"),
         form: Fields {
             kind: "picket".into(),
@@ -103,7 +112,9 @@ pub(crate) async fn submit(
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&fields.csrf)?.clone();
-    let posted = match call_of(&fields) {
+    let chapter = state.members.chapter(&handle).await?;
+    let zone = super::zones::of_group(&state, &chapter.ap_id).await?;
+    let posted = match call_of(&fields, zone) {
         Ok(call) => calls_fed::publish_call(
             &state.federation_data(),
             &principal.authority(),
@@ -121,6 +132,7 @@ pub(crate) async fn submit(
             let page = CallForm {
                 layout: Layout::member(&state, &principal),
                 handle,
+                zone: zone.name(),
                 kinds: kinds(&fields.kind),
                 problem: Some(Problem {
                     message: message.clone(),
@@ -135,8 +147,9 @@ pub(crate) async fn submit(
     }
 }
 
-/// The call the form describes; what cannot be read names its field.
-fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
+/// The call the form describes, its times read in the chapter's `zone`; what
+/// cannot be read names its field.
+fn call_of(fields: &Fields, zone: Zone) -> Result<CallForSupport, AppError> {
     // `field` places the message next to its input; the words name it as
     // the form does.
     let invalid = |field: &str, message: &str| AppError::Invalid {
@@ -156,14 +169,17 @@ fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
                 .ok_or_else(|| invalid("goal", "People needed: a whole number, 1 or more"))?,
         ),
     };
+    let moment = |field: &'static str, text: &str| match text.trim() {
+        "" => Ok(None),
+        text => zone.local_to_millis(field, text).map(Some),
+    };
+    let starts_at = moment("starts_at", &fields.starts_at)?;
+    let ends_at = moment("ends_at", &fields.ends_at)?;
     let deadline = match fields.deadline.trim() {
         "" => None,
-        d => Some(
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(23, 59, 59))
-                .map(|t| t.and_utc().timestamp_millis())
-                .ok_or_else(|| invalid("deadline", "Until: a date such as 2026-12-24"))?,
+        day => Some(
+            zone.end_of_day_millis("deadline", day)
+                .map_err(|_| invalid("deadline", "Until: a date such as 2026-12-24"))?,
         ),
     };
     let amount = match fields.amount.trim() {
@@ -193,8 +209,8 @@ fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
             latitude: None,
             longitude: None,
         }),
-        starts_at: None,
-        ends_at: None,
+        starts_at,
+        ends_at,
         deadline,
         goal: Goal {
             people,
@@ -202,5 +218,6 @@ fn call_of(fields: &Fields) -> Result<CallForSupport, AppError> {
             currency,
             fund_url: fields.fund_url.trim().to_owned(),
         },
+        time_zone: Some(zone),
     })
 }

@@ -43,18 +43,17 @@ pub(crate) fn field(
     }
 }
 
-/// What a `datetime-local` input sends (`2026-12-01T06:00`, read as UTC), as
-/// Unix milliseconds; None when left empty. A mistake names its field.
-pub(crate) fn date_time(field: &str, text: &str) -> Result<Option<i64>, crate::AppError> {
+/// What a `datetime-local` input sends (`2026-12-01T06:00`), read on the
+/// clocks of `zone`, as Unix milliseconds; None when left empty. A mistake
+/// names its field.
+pub(crate) fn date_time(
+    zone: unionhall_domain::Zone,
+    field: &'static str,
+    text: &str,
+) -> Result<Option<i64>, crate::AppError> {
     match text.trim() {
         "" => Ok(None),
-        t => chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
-            .ok()
-            .map(|t| Some(t.and_utc().timestamp_millis()))
-            .ok_or_else(|| crate::AppError::Invalid {
-                field: field.into(),
-                message: format!("{field}: a date and time such as 2026-12-01T06:00"),
-            }),
+        t => Ok(Some(zone.local_to_millis(field, t)?)),
     }
 }
 

@@ -2,17 +2,16 @@
 //! The members service checks the roles (an admin cannot demote the last one
 //! who can manage the group) and writes every change to the audit log.
 
-use super::date;
 use super::layout::{render, Layout};
 use crate::auth::{Caller, FormCaller};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::Role;
+use unionhall_domain::{Permission, Role};
 use unionhall_members::Principal;
 
 #[derive(Template)]
@@ -23,6 +22,10 @@ struct PeoplePage {
     people: Vec<Person>,
     /// Roles the caller may give here.
     roles: Vec<&'static str>,
+    /// The zone the group posts in, which its admins may change.
+    time_zone: &'static str,
+    sets_zone: bool,
+    zone_names: Vec<&'static str>,
     problem: Option<String>,
 }
 
@@ -41,6 +44,11 @@ async fn people_page(
 ) -> Result<PeoplePage, AppError> {
     let group = state.members.group(&handle).await?;
     let rows = state.members.roles(principal, &group).await?;
+    let zone = super::zones::of_reader(state, Some(principal)).await?;
+    let group_zone = super::zones::of_group(state, &group.ap_id).await?;
+    let sets_zone = principal
+        .require(&group, Permission::ManageRoles, "")
+        .is_ok();
     let mine = principal.role_in(&group);
     let roles = Role::ALL
         .into_iter()
@@ -55,11 +63,14 @@ async fn people_page(
             .map(|r| Person {
                 username: r.username,
                 role: r.role,
-                since: date(r.granted_at),
+                since: zone.show(r.granted_at),
             })
             .collect(),
         roles,
         problem,
+        time_zone: group_zone.name(),
+        sets_zone,
+        zone_names: super::zones::names(),
     })
 }
 
@@ -67,8 +78,11 @@ pub(crate) async fn people(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(handle): Path<String>,
+    Query(done): Query<super::form::Done>,
 ) -> Result<Response, AppError> {
-    let page = people_page(&state, &principal, handle, None, None).await?;
+    let flash = (done.done.as_deref() == Some("time-zone"))
+        .then(|| "Done: the time zone is set.".to_owned());
+    let page = people_page(&state, &principal, handle, flash, None).await?;
     render(StatusCode::OK, &page)
 }
 
@@ -158,6 +172,7 @@ fn audit_words(code: &str) -> String {
         "structure_test.suggestion_confirmed" => "confirmed a suggested assessment",
         "structure_test.viewed" => "opened a structure test",
         "structure_tests.viewed" => "looked at the structure tests",
+        "pledges.viewed" => "looked at who pledged to a call",
         other => other,
     };
     words.to_owned()
@@ -169,13 +184,14 @@ pub(crate) async fn audit(
     Path(handle): Path<String>,
 ) -> Result<Response, AppError> {
     let group = state.members.group(&handle).await?;
+    let zone = super::zones::of_reader(&state, Some(&principal)).await?;
     let entries = state
         .members
         .audit_log(&principal, &group, 300)
         .await?
         .into_iter()
         .map(|e| Entry {
-            at: date(e.at),
+            at: zone.show(e.at),
             who: e.username,
             action: audit_words(&e.action),
             subject: e.subject,

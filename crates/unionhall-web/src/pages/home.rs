@@ -109,7 +109,7 @@ async fn landing(state: &AppState) -> Result<Response, AppError> {
 }
 
 /// The handles of the caller's chapters whose role allows `permission`.
-async fn chapters_allowing(
+pub(crate) async fn chapters_allowing(
     state: &AppState,
     principal: &Principal,
     permission: Permission,
@@ -185,6 +185,7 @@ async fn board(
 ) -> Result<Response, AppError> {
     let store = &state.store;
     let mut names = Names::default();
+    let zone = super::zones::of_reader(state, Some(principal)).await?;
     let pledge_as = chapters_allowing(state, principal, Permission::Pledge).await;
     let compose_for = chapters_allowing(state, principal, Permission::PostForGroup).await;
 
@@ -193,7 +194,7 @@ async fn board(
     let board = crate::board::load(store, principal, &chapters, &filter).await?;
     let mut open = Vec::new();
     for (row, _) in &board.calls {
-        let mut view = call_view(store, &mut names, row, &pledge_as).await?;
+        let mut view = call_view(store, &mut names, row, &pledge_as, Some(zone)).await?;
         view.mine = own_pledges(state, principal, row).await?;
         view.manage = row.is_local
             && compose_for
@@ -203,7 +204,7 @@ async fn board(
     }
     let mut on = Vec::new();
     for (row, _) in &board.strikes {
-        let mut view = strike_view(store, &mut names, row).await?;
+        let mut view = strike_view(store, &mut names, row, Some(zone)).await?;
         view.manage = row.is_local
             && compose_for
                 .iter()
@@ -248,7 +249,7 @@ async fn board(
 
 /// What the viewer pledged to `call`, through which chapter: the card says
 /// so, and offers to take it back.
-async fn own_pledges(
+pub(crate) async fn own_pledges(
     state: &AppState,
     principal: &Principal,
     call: &unionhall_store::calls::CallRow,
@@ -285,6 +286,9 @@ pub(crate) struct PledgeForm {
     kind: String,
     #[serde(default)]
     amount: String,
+    /// "call" when the form is on the call's own page: back there after.
+    #[serde(default)]
+    back: String,
 }
 
 /// One tap: the member's pledge through one of their chapters, then back to
@@ -304,7 +308,7 @@ pub(crate) async fn pledge(
         },
         "withdraw" => {
             crate::api::pledge_as(&state, principal, id, &form.chapter, None).await?;
-            return Ok(Redirect::to("/?done=withdrawn").into_response());
+            return Ok(Redirect::to(&back_to(&form.back, id, "withdrawn")).into_response());
         }
         _ => {
             return Err(AppError::Invalid {
@@ -314,7 +318,15 @@ pub(crate) async fn pledge(
         }
     };
     crate::api::pledge_as(&state, principal, id, &form.chapter, Some(pledge)).await?;
-    Ok(Redirect::to("/?done=pledged").into_response())
+    Ok(Redirect::to(&back_to(&form.back, id, "pledged")).into_response())
+}
+
+/// Where a pledge form goes back to: the call's page or the board.
+fn back_to(back: &str, id: i64, done: &str) -> String {
+    match back {
+        "call" => format!("/call/{id}?done={done}"),
+        _ => format!("/?done={done}"),
+    }
 }
 
 /// The amount of a pledge, as its currency's smallest unit.

@@ -9,6 +9,10 @@
 //! - `chapter.rs`: a chapter's public page (what a visitor or a Mastodon user
 //!   clicking through sees);
 //! - `compose.rs`: posting a call for support, with errors next to the field;
+//! - `event_pages.rs`: a call's and a strike's own page (local or received),
+//!   with who of the chapter is coming for its organizers;
+//! - `zones.rs`: which time zone a page shows times in; setting a chapter's
+//!   and an account's;
 //! - `strikes.rs`: announcing a strike and moving it through its statuses;
 //! - `unions.rs`: a union body's page (member chapters, applications, its
 //!   actions) and a chapter's bodies (apply, leave);
@@ -35,7 +39,8 @@ mod chart;
 mod compose;
 mod confirm;
 pub(crate) mod errors;
-mod form;
+mod event_pages;
+pub(crate) mod form;
 mod group_admin;
 mod home;
 pub(crate) mod layout;
@@ -45,6 +50,7 @@ mod roster;
 mod strikes;
 mod unions;
 mod views;
+pub(crate) mod zones;
 
 use crate::AppState;
 use axum::http::header;
@@ -58,6 +64,8 @@ const STYLESHEET: &str = include_str!("../../static/unionhall.css");
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
+        .route("/call/{id}", get(event_pages::call))
+        .route("/strike/{id}", get(event_pages::strike))
         .route("/calls/{id}/pledge", axum::routing::post(home::pledge))
         .route("/calls/{id}/status", axum::routing::post(home::close_call))
         .route(
@@ -166,6 +174,8 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{handle}/people", get(group_admin::people))
         .route("/groups/{handle}/roles", post(group_admin::set_role))
         .route("/groups/{handle}/audit", get(group_admin::audit))
+        .route("/account/time-zone", post(zones::set_for_account))
+        .route("/groups/{handle}/time-zone", post(zones::set_for_group))
         .route("/admin", get(admin::page))
         .route("/admin/follow", axum::routing::post(admin::follow))
         .route(
@@ -190,13 +200,6 @@ pub fn router() -> Router<AppState> {
                 )
             }),
         )
-}
-
-/// A Unix-milliseconds time as a date people read (UTC).
-pub(crate) fn date(millis: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(millis)
-        .map(|t| t.format("%a %-d %b %Y, %H:%M UTC").to_string())
-        .unwrap_or_default()
 }
 
 /// What a form shows next to itself when what it asked for failed: what the

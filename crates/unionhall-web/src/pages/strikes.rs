@@ -3,7 +3,6 @@
 //! with a word to followers each time.
 
 use super::confirm;
-use super::date;
 use super::form::{self, Field};
 use super::layout::{render, Layout};
 use crate::auth::{Caller, FormCaller};
@@ -14,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{Permission, PicketLine, Place, Shift, Strike, StrikeStatus};
+use unionhall_domain::{Permission, PicketLine, Place, Shift, Strike, StrikeStatus, Zone};
 use unionhall_federation::activities::strike::{self as strikes_fed, history_of, record_of};
 use unionhall_members::Principal;
 
@@ -23,6 +22,8 @@ use unionhall_members::Principal;
 struct StrikeForm {
     layout: Layout,
     handle: String,
+    /// The zone the chapter posts in: the form's times are read there.
+    zone: &'static str,
     fields: Vec<Field>,
     problem: Option<String>,
 }
@@ -54,6 +55,7 @@ pub(crate) struct Fields {
 fn strike_form(
     layout: Layout,
     handle: String,
+    zone: Zone,
     f: &Fields,
     problem: Option<(String, String)>,
 ) -> StrikeForm {
@@ -62,6 +64,7 @@ fn strike_form(
     StrikeForm {
         layout,
         handle,
+        zone: zone.name(),
         fields: vec![
             field("employer", "Employer", "text", &f.employer),
             field("workplace", "Workplace", "text", &f.workplace),
@@ -109,9 +112,11 @@ pub(crate) async fn form(
 ) -> Result<Response, AppError> {
     let chapter = state.members.chapter(&handle).await?;
     principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
+    let zone = super::zones::of_group(&state, &chapter.ap_id).await?;
     let page = strike_form(
         Layout::member(&state, &principal),
         handle,
+        zone,
         &Fields::default(),
         None,
     );
@@ -125,7 +130,9 @@ pub(crate) async fn announce(
     Form(fields): Form<Fields>,
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&fields.csrf)?.clone();
-    let announced = match strike_of(&fields) {
+    let chapter = state.members.chapter(&handle).await?;
+    let zone = super::zones::of_group(&state, &chapter.ap_id).await?;
+    let announced = match strike_of(&fields, zone) {
         Ok(strike) => strikes_fed::announce_strike(
             &state.federation_data(),
             &principal.authority(),
@@ -146,29 +153,31 @@ pub(crate) async fn announce(
                 field
             };
             let layout = Layout::member(&state, &principal);
-            let page = strike_form(layout, handle, &fields, Some((field, message)));
+            let page = strike_form(layout, handle, zone, &fields, Some((field, message)));
             render(StatusCode::BAD_REQUEST, &page)
         }
         Err(other) => Err(other),
     }
 }
 
-fn strike_of(f: &Fields) -> Result<Strike, AppError> {
+/// The strike the form describes, its times read on the clocks of `zone`.
+fn strike_of(f: &Fields, zone: Zone) -> Result<Strike, AppError> {
     let invalid = |field: &str, message: &str| AppError::Invalid {
         field: field.into(),
         message: format!("{field}: {message}"),
     };
-    let day = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
+    let day = |field: &'static str, text: &str| -> Result<Option<i64>, AppError> {
         match text.trim() {
             "" => Ok(None),
-            d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| Some(t.and_utc().timestamp_millis()))
-                .ok_or_else(|| invalid(field, "a date such as 2026-12-01")),
+            d => {
+                if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+                    return Err(invalid(field, "a date such as 2026-12-01"));
+                }
+                Ok(Some(zone.local_to_millis(field, &format!("{d}T00:00"))?))
+            }
         }
     };
-    let moment = form::date_time;
+    let moment = |field, text: &str| form::date_time(zone, field, text);
     let mut picket_lines = Vec::new();
     let address = f.picket_address.trim();
     if !address.is_empty() {
@@ -206,6 +215,7 @@ fn strike_of(f: &Fields) -> Result<Strike, AppError> {
         starts_at: day("starts", &f.starts)?,
         picket_lines,
         fund_url: f.fund_url.trim().to_owned(),
+        time_zone: Some(zone),
     })
 }
 
@@ -220,6 +230,8 @@ struct ManagePage {
     next: Vec<(&'static str, &'static str)>,
     history: Vec<String>,
     picket_lines: Vec<super::views::PicketLineView>,
+    /// The zone new shifts are read in.
+    zone: &'static str,
     problem: Option<String>,
 }
 
@@ -234,6 +246,7 @@ async fn manage_page(
     let group = state.members.group_by_id(&row.author).await?;
     principal.require(&group, Permission::PostForGroup, "post for this chapter")?;
     let status = row.status;
+    let zone = zone_of_strike(state, &row).await?;
     let next = StrikeStatus::ALL
         .into_iter()
         .filter(|n| status.move_to(*n, "outcome").is_ok())
@@ -248,16 +261,17 @@ async fn manage_page(
             } else {
                 format!(": {}", h.text)
             };
-            format!("{} · {}{text}", date(h.at), h.status.label())
+            format!("{} · {}{text}", zone.show(h.at), h.status.label())
         })
         .collect();
     let mut names = super::views::Names::default();
-    let view = super::views::strike_view(&state.store, &mut names, &row).await?;
+    let view = super::views::strike_view(&state.store, &mut names, &row, Some(zone)).await?;
     Ok(ManagePage {
         layout: Layout::member(state, principal).with_flash(flash),
         id,
         employer: record_of(&row)?.employer,
         picket_lines: view.picket_lines,
+        zone: zone.name(),
         status: status.label(),
         next,
         history,
@@ -392,8 +406,9 @@ pub(crate) async fn add_shift(
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&form.csrf)?.clone();
     manage_page(&state, &principal, id, None, None).await?;
-    // Either time missing or unreadable gets the same answer here.
-    let moment = |field, text| form::date_time(field, text).ok().flatten();
+    let (row, _) = strikes_fed::local_strike(&state.federation_data(), id).await?;
+    let zone = zone_of_strike(&state, &row).await?;
+    let moment = |field, text: &str| form::date_time(zone, field, text);
     let shift = match (
         form.address.trim().is_empty(),
         moment("starts", &form.starts),
@@ -401,11 +416,12 @@ pub(crate) async fn add_shift(
         form.needed.trim().parse::<u32>().ok().filter(|n| *n > 0),
     ) {
         (true, ..) => Err("Where: the picket line's address.".to_owned()),
-        (_, None, ..) | (_, _, None, _) => {
+        (_, Err(err), ..) | (_, _, Err(err), _) => Err(err.to_string()),
+        (_, Ok(None), ..) | (_, _, Ok(None), _) => {
             Err("When: a start and an end, such as 2026-12-01T06:00.".to_owned())
         }
         (_, _, _, None) => Err("People needed: a whole number, 1 or more.".to_owned()),
-        (false, Some(starts_at), Some(ends_at), Some(needed)) => Ok(Shift {
+        (false, Ok(Some(starts_at)), Ok(Some(ends_at)), Some(needed)) => Ok(Shift {
             starts_at,
             ends_at,
             needed,
@@ -429,5 +445,17 @@ pub(crate) async fn add_shift(
             let page = manage_page(&state, &principal, id, Some(problem), None).await?;
             render(StatusCode::BAD_REQUEST, &page)
         }
+    }
+}
+
+/// The zone a strike's times are read in: the one it was announced in, else
+/// its chapter's now.
+async fn zone_of_strike(
+    state: &AppState,
+    row: &unionhall_store::strikes::StrikeRow,
+) -> Result<Zone, AppError> {
+    match record_of(row)?.time_zone {
+        Some(zone) => Ok(zone),
+        None => super::zones::of_group(state, &row.author).await,
     }
 }

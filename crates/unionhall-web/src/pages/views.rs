@@ -1,10 +1,10 @@
 //! What the templates show of calls, strikes and posts: plain strings, already
 //! worded for people.
 
-use super::date;
+use super::zones::event_time;
 use crate::AppError;
 use std::collections::HashMap;
-use unionhall_domain::{CallForSupport, CallKind, Strike};
+use unionhall_domain::{CallForSupport, CallKind, Place, Strike, Zone};
 use unionhall_federation::activities::{call, strike};
 use unionhall_store::calls::CallRow;
 use unionhall_store::strikes::StrikeRow;
@@ -17,6 +17,11 @@ pub(crate) struct CallView {
     pub kind: &'static str,
     pub chapter: String,
     pub details: String,
+    /// When it happens, on the clocks where it does (and the reader's).
+    pub when: Option<String>,
+    /// Where, and a map of it (OpenStreetMap, no script needed).
+    pub place: String,
+    pub map_url: Option<String>,
     pub deadline: Option<String>,
     pub progress: String,
     pub currency: String,
@@ -50,7 +55,23 @@ pub(crate) struct StrikeView {
 
 pub(crate) struct PicketLineView {
     pub place: String,
+    pub map_url: Option<String>,
     pub shifts: Vec<String>,
+}
+
+/// A map of a place on OpenStreetMap: at its coordinates when it has them,
+/// else a search for its address. None when there is nothing to look up.
+pub(crate) fn map_url(place: &Place) -> Option<String> {
+    if let (Some(lat), Some(lon)) = (place.latitude, place.longitude) {
+        return Some(format!(
+            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+        ));
+    }
+    let address = place.address.trim();
+    (!address.is_empty()).then(|| {
+        let query: String = url::form_urlencoded::byte_serialize(address.as_bytes()).collect();
+        format!("https://www.openstreetmap.org/search?query={query}")
+    })
 }
 
 /// Names of actors by id, looked up once per page.
@@ -107,6 +128,7 @@ pub(crate) async fn call_view(
     names: &mut Names,
     row: &CallRow,
     pledge_as: &[String],
+    reader: Option<Zone>,
 ) -> Result<CallView, AppError> {
     let record = call::record_of(row)?;
     let mut parts = Vec::new();
@@ -150,7 +172,18 @@ pub(crate) async fn call_view(
         kind: record.kind.label(),
         chapter: names.of(store, &row.author).await?,
         details: record.details.clone(),
-        deadline: record.deadline.map(date),
+        when: record
+            .starts_at
+            .map(|start| event_time(start, record.ends_at, record.time_zone, reader)),
+        place: record
+            .place
+            .as_ref()
+            .map(|p| p.address.clone())
+            .unwrap_or_default(),
+        map_url: record.place.as_ref().and_then(map_url),
+        deadline: record
+            .deadline
+            .map(|d| record.time_zone.or(reader).unwrap_or_default().show(d)),
         progress,
         currency: record.goal.currency.clone(),
         fund_url: record.goal.fund_url.clone(),
@@ -164,6 +197,7 @@ pub(crate) async fn strike_view(
     store: &Store,
     names: &mut Names,
     row: &StrikeRow,
+    reader: Option<Zone>,
 ) -> Result<StrikeView, AppError> {
     let record: Strike = strike::record_of(row)?;
     let status = row.status;
@@ -178,10 +212,15 @@ pub(crate) async fn strike_view(
             .iter()
             .map(|line| PicketLineView {
                 place: line.place.address.clone(),
+                map_url: map_url(&line.place),
                 shifts: line
                     .shifts
                     .iter()
-                    .map(|s| format!("{}: {} people needed", date(s.starts_at), s.needed))
+                    .map(|s| {
+                        let when =
+                            event_time(s.starts_at, Some(s.ends_at), record.time_zone, reader);
+                        format!("{when}: {} people needed", s.needed)
+                    })
                     .collect(),
             })
             .collect(),

@@ -260,6 +260,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
                 ],
             }],
             fund_url: String::new(),
+            time_zone: None,
         },
     )
     .await?;
@@ -289,6 +290,7 @@ async fn seed(nodes: &[Node]) -> Result<()> {
                 people: Some(40),
                 ..Goal::default()
             },
+            time_zone: None,
         },
         unionhall_federation::activities::Audience::Public,
     )

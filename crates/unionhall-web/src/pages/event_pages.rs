@@ -1,0 +1,276 @@
+//! A call's and a strike's own page, local or received: everything the object
+//! carries (when on the clocks where it happens, where with a map, details,
+//! goal and progress, the fund, shifts, demands, history), the reader's pledge
+//! and, for the chapter's own organizers, who of their members is coming.
+//! Feeds, calendars, board cards and the objects' ActivityPub ids (opened in a
+//! browser) lead here.
+
+use super::home::{chapters_allowing, own_pledges};
+use super::layout::{render, Layout};
+use super::views::{call_view, strike_view, CallView, Names, StrikeView};
+use crate::auth::MaybeCaller;
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use unionhall_domain::Permission;
+use unionhall_federation::activities::{call as calls_fed, strike as strikes_fed};
+use unionhall_members::{Pledger, Principal};
+use unionhall_store::{calls, strikes};
+
+#[derive(Template)]
+#[template(path = "call.html")]
+struct CallPage {
+    layout: Layout,
+    call: CallView,
+    status: &'static str,
+    takes_pledges: bool,
+    /// The strike a picket shift belongs to: (page, employer).
+    strike: Option<(String, String)>,
+    /// The calling chapter's page when it is on this server; else its
+    /// address (`@strikers@elsewhere.example`), shown as text.
+    chapter_page: Option<String>,
+    chapter_address: String,
+    compose_many: bool,
+    /// Per chapter of the reader's they may see the roster of, who pledged:
+    /// (name on their record or "", account, what they pledged).
+    coming: Vec<(String, Vec<SheetLine>)>,
+}
+
+/// A line of the sign-in sheet: the name on the record (or ""), the account,
+/// what they pledged.
+type SheetLine = (String, String, String);
+
+#[derive(Template)]
+#[template(path = "strike.html")]
+struct StrikePage {
+    layout: Layout,
+    strike: StrikeView,
+    workplace: String,
+    starts: Option<String>,
+    demands: Vec<String>,
+    details: String,
+    outcome: String,
+    fund_url: String,
+    /// Its picket shifts, each a call of its own: (page, when and where).
+    shifts: Vec<(String, String)>,
+    history: Vec<String>,
+}
+
+/// A call: public ones to anyone, the others to the accounts they are meant
+/// for (`board::Readers`); to anyone else it does not exist.
+pub(crate) async fn call(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(id): Path<i64>,
+    Query(done): Query<super::form::Done>,
+) -> Result<Response, AppError> {
+    let not_found = || AppError::NotFound(format!("no call {id}"));
+    let row = calls::by_id(&state.store, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let readable = match &caller {
+        Some(p) => crate::board::Readers::of(&state.store, p)
+            .await?
+            .may_read(&row),
+        None => row.audience.is_public(),
+    };
+    if !readable {
+        return Err(not_found());
+    }
+    if row.deleted_at.is_some() {
+        return Err(AppError::Gone(format!("call {id} was deleted")));
+    }
+    let zone = match &caller {
+        Some(p) => Some(super::zones::of_reader(&state, Some(p)).await?),
+        None => None,
+    };
+    let mut names = Names::default();
+    let takes_pledges = row.status.takes_pledges();
+    let pledge_as = match (&caller, takes_pledges) {
+        (Some(p), true) => chapters_allowing(&state, p, Permission::Pledge).await,
+        _ => Vec::new(),
+    };
+    let mut view = call_view(&state.store, &mut names, &row, &pledge_as, zone).await?;
+    let mut coming = Vec::new();
+    if let Some(principal) = &caller {
+        view.mine = own_pledges(&state, principal, &row).await?;
+        view.manage =
+            row.is_local && takes_pledges && may_post_for(&state, principal, &row.author).await;
+        let currency = calls_fed::record_of(&row)?.goal.currency;
+        coming = who_is_coming(&state, principal, row.id)
+            .await?
+            .into_iter()
+            .map(|(chapter, people)| {
+                let lines = people
+                    .into_iter()
+                    .map(|p| {
+                        let what = match p.kind.as_str() {
+                            "attend" => "coming".to_owned(),
+                            "give" => format!("gives {}", super::views::money(p.amount, &currency)),
+                            _ => "did it".to_owned(),
+                        };
+                        (p.name.unwrap_or_default(), p.username, what)
+                    })
+                    .collect();
+                (chapter, lines)
+            })
+            .collect();
+    }
+    let strike = match &row.strike {
+        Some(ap_id) => {
+            let mut conn = state.store.acquire().await?;
+            match strikes::by_ap_id(&mut conn, ap_id).await? {
+                Some(s) => Some((
+                    format!("/strike/{}", s.id),
+                    strikes_fed::record_of(&s)?.employer,
+                )),
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let (chapter_page, chapter_address) = chapter_link(&state, &row.author).await?;
+    let flash = match done.done.as_deref() {
+        Some("pledged") => Some("Done: your pledge is counted.".to_owned()),
+        Some("withdrawn") => Some("Done: your pledge is taken back.".to_owned()),
+        _ => None,
+    };
+    let layout = match &caller {
+        Some(p) => Layout::member(&state, p),
+        None => Layout::visitor(&state),
+    };
+    render(
+        StatusCode::OK,
+        &CallPage {
+            layout: layout.with_flash(flash),
+            status: row.status.label(),
+            takes_pledges,
+            strike,
+            chapter_page,
+            chapter_address,
+            compose_many: pledge_as.len() > 1,
+            coming,
+            call: view,
+        },
+    )
+}
+
+async fn may_post_for(state: &AppState, principal: &Principal, group: &url::Url) -> bool {
+    match state.members.group_by_id(group).await {
+        Ok(group) => principal
+            .role_in(&group)
+            .is_some_and(|r| r.allows(Permission::PostForGroup)),
+        Err(_) => false,
+    }
+}
+
+/// For each chapter whose roster the reader may see: who of its members
+/// pledged (nobody else's chapters, and nothing that left the instance).
+async fn who_is_coming(
+    state: &AppState,
+    principal: &Principal,
+    call_id: i64,
+) -> Result<Vec<(String, Vec<Pledger>)>, AppError> {
+    let mut out = Vec::new();
+    for handle in chapters_allowing(state, principal, Permission::ViewRoster).await {
+        let chapter = state.members.chapter(&handle).await?;
+        let people = state
+            .members
+            .who_is_coming(principal, &chapter, call_id)
+            .await?;
+        out.push((handle, people));
+    }
+    Ok(out)
+}
+
+/// A chapter's page when it is ours, and its fediverse address. Pages link
+/// only within this server: a remote chapter is named, not linked.
+async fn chapter_link(
+    state: &AppState,
+    author: &url::Url,
+) -> Result<(Option<String>, String), AppError> {
+    let actor = unionhall_store::actors::by_ap_id(&state.store, author).await?;
+    let host = author.host_str().unwrap_or_default();
+    Ok(match actor {
+        Some(a) if a.is_local => {
+            let handle = a.handle.unwrap_or_default();
+            (
+                Some(format!("/actors/{handle}")),
+                format!("@{handle}@{host}"),
+            )
+        }
+        Some(a) => (None, format!("@{}@{host}", a.preferred_username)),
+        None => (None, host.to_owned()),
+    })
+}
+
+/// A strike: public, as strikes are.
+pub(crate) async fn strike(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let row = strikes::by_id(&state.store, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no strike {id}")))?;
+    if row.deleted_at.is_some() {
+        return Err(AppError::Gone(format!("strike {id} was deleted")));
+    }
+    let zone = match &caller {
+        Some(p) => Some(super::zones::of_reader(&state, Some(p)).await?),
+        None => None,
+    };
+    let record = strikes_fed::record_of(&row)?;
+    let there = record.time_zone.or(zone).unwrap_or_default();
+    let mut names = Names::default();
+    let view = strike_view(&state.store, &mut names, &row, zone).await?;
+    let mut conn = state.store.acquire().await?;
+    let shift_rows = calls::shifts_of(&mut conn, &row.ap_id).await?;
+    drop(conn);
+    let mut shifts = Vec::new();
+    for shift in &shift_rows {
+        if shift.deleted_at.is_some() {
+            continue;
+        }
+        let call = calls_fed::record_of(shift)?;
+        let when = call
+            .starts_at
+            .map(|s| super::zones::event_time(s, call.ends_at, call.time_zone, zone))
+            .unwrap_or_default();
+        let place = call.place.map(|p| p.address).unwrap_or_default();
+        shifts.push((format!("/call/{}", shift.id), format!("{when}, {place}")));
+    }
+    let history = strikes_fed::history_of(&row)?
+        .iter()
+        .rev()
+        .map(|h| {
+            let text = if h.text.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", h.text)
+            };
+            format!("{} · {}{text}", there.show(h.at), h.status.label())
+        })
+        .collect();
+    let layout = match &caller {
+        Some(p) => Layout::member(&state, p),
+        None => Layout::visitor(&state),
+    };
+    render(
+        StatusCode::OK,
+        &StrikePage {
+            layout,
+            strike: view,
+            workplace: record.workplace,
+            starts: record.starts_at.map(|t| there.form_date(t)),
+            demands: record.demands,
+            details: record.details,
+            outcome: row.outcome.clone(),
+            fund_url: record.fund_url,
+            shifts,
+            history,
+        },
+    )
+}

@@ -1,0 +1,272 @@
+//! Times people can trust, and a page for every call and strike: a chapter's
+//! time zone, a picket posted in local time read at the same wall-clock time
+//! on another instance, the call's and strike's own pages, and who of the
+//! chapter is coming, for its organizers only.
+
+use super::{assert_self_contained, member_page, page, post_call, submit, HTML};
+use crate::federation::{create_chapter, follow_and_wait};
+use crate::helpers::{fresh_database, spawn_instance_on, wait_for};
+use crate::members::{browser, join};
+use unionhall_domain::Role;
+use unionhall_store::calls;
+
+/// The first `/call/N` link of a page.
+fn call_link(html: &str) -> String {
+    let start = html.find("href=\"/call/").expect("a link to a call") + "href=\"".len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_picket_posted_in_new_york_time_reads_the_same_on_another_instance() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Admin, "ada").await;
+    let sam = join(&b, "millers", Role::Member, "sam").await;
+
+    // The bakers' admin sets their zone; a name that is no zone changes nothing.
+    let (status, text, _) = submit(
+        &ada,
+        "/groups/bakers/time-zone",
+        &[("time_zone", "Mars/Base")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(text.contains("is not a time zone"), "{text}");
+    let (status, _, location) = submit(
+        &ada,
+        "/groups/bakers/time-zone",
+        &[("time_zone", "America/New_York")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, people) = member_page(&ada, &location.unwrap()).await;
+    assert!(
+        people.contains("<strong>America/New_York</strong>"),
+        "{people}"
+    );
+    assert!(people.contains("Done: the time zone is set."));
+    // A member of the chapter may not change it.
+    let member = join(&a, "bakers", Role::Member, "morgan").await;
+    let (status, ..) = submit(&member, "/groups/bakers/time-zone", &[("time_zone", "UTC")]).await;
+    assert_eq!(status, 403);
+
+    // The form says which clocks its times are on; 02:30 on the morning
+    // clocks go forward does not exist there, and is refused next to its field.
+    let (_, form) = member_page(&ada, "/chapters/bakers/calls/new").await;
+    assert!(form.contains("America/New_York time"), "{form}");
+    let picket = |starts: &'static str| {
+        vec![
+            ("kind", "picket"),
+            ("title", "Picket at gate 3"),
+            ("address", "Gate 3, 40 River Road"),
+            ("people", "10"),
+            ("starts_at", starts),
+            ("ends_at", "2026-03-08T09:00"),
+        ]
+    };
+    let (status, text, _) = submit(
+        &ada,
+        "/chapters/bakers/calls/new",
+        &picket("2026-03-08T02:30"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(text.contains("id=\"starts_at-error\""), "{text}");
+    assert!(text.contains("clocks skip"), "{text}");
+    assert!(
+        text.contains("value=\"2026-03-08T02:30\""),
+        "what was typed is kept"
+    );
+    let (status, ..) = submit(
+        &ada,
+        "/chapters/bakers/calls/new",
+        &picket("2026-03-08T06:00"),
+    )
+    .await;
+    assert_eq!(status, 303);
+
+    // On the wire: UTC times and the zone they were posted in.
+    let call = calls::all(&a.store).await.unwrap().pop().unwrap();
+    let json: serde_json::Value = browser()
+        .get(call.ap_id.clone())
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["startTime"], "2026-03-08T10:00:00.000Z", "06:00 EDT");
+    assert_eq!(json["timezone"], "America/New_York");
+
+    // Sam reads in Berlin time: the picket is at 06:00 on the clocks at the
+    // gate, and 11:00 on his.
+    let (status, _, location) = submit(
+        &sam,
+        "/account/time-zone",
+        &[("time_zone", "Europe/Berlin")],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/account?done=time-zone"))
+    );
+    let (_, account) = member_page(&sam, "/account").await;
+    assert!(account.contains("<strong>Europe/Berlin</strong>"));
+    wait_for("the call to reach B", 10, || async {
+        member_page(&sam, "/").await.1.contains("Picket at gate 3")
+    })
+    .await;
+    let (_, board) = member_page(&sam, "/").await;
+    let there = "Sun 8 Mar 2026, 06:00 to 09:00 EDT";
+    let his = "(your time: Sun 8 Mar 2026, 11:00 to 14:00 CET)";
+    assert!(board.contains(there) && board.contains(his), "{board}");
+    assert!(board.contains("Where:</strong> Gate 3, 40 River Road"));
+
+    // The card leads to the call's own page, with the map a link away.
+    let link = call_link(&board);
+    let (status, call_page) = member_page(&sam, &link).await;
+    assert_eq!(status, 200);
+    assert_self_contained(&call_page);
+    assert!(
+        call_page.contains(there) && call_page.contains(his),
+        "{call_page}"
+    );
+    assert!(call_page
+        .contains("href=\"https://www.openstreetmap.org/search?query=Gate+3%2C+40+River+Road\""));
+    assert!(call_page.contains("0 of 10 people") || call_page.contains("No pledges yet"));
+
+    // Pledging from the page comes back to it, and it says so.
+    let (status, _, location) = submit(
+        &sam,
+        &format!("/calls/{}/pledge", &link["/call/".len()..]),
+        &[("chapter", "millers"), ("kind", "attend"), ("back", "call")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let location = location.unwrap();
+    assert_eq!(location, format!("{link}?done=pledged"));
+    let (_, call_page) = member_page(&sam, &location).await;
+    assert!(call_page.contains("Done: your pledge is counted."));
+    assert!(
+        call_page.contains("You pledged: I&#39;ll be there"),
+        "{call_page}"
+    );
+
+    // A person following the call's id from elsewhere gets its page, and the
+    // chapter's calendar links there too.
+    let response = browser()
+        .get(call.ap_id.clone())
+        .header("accept", HTML)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    let to = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, format!("/call/{}", call.id));
+    let (status, _, visitor_page) = page(&a, &to).await;
+    assert_eq!(status, 200);
+    assert!(
+        visitor_page.contains(there),
+        "a visitor reads the chapter's own clocks"
+    );
+    let (_, _, calendar) = page(&a, "/actors/bakers/calendar.ics").await;
+    assert!(
+        calendar.contains(&format!("URL:{}", a.at(&to))),
+        "{calendar}"
+    );
+}
+
+#[tokio::test]
+async fn organizers_see_who_of_their_chapter_is_coming_and_no_one_else_does() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let sam = join(&a, "bakers", Role::Member, "sam").await;
+    let tess = join(&a, "bakers", Role::Member, "tess").await;
+    let id = post_call(&a, "bakers", "Turn out for the hearing", 20).await;
+    for who in [&sam, &tess] {
+        let (status, ..) = submit(
+            who,
+            &format!("/calls/{id}/pledge"),
+            &[("chapter", "bakers"), ("kind", "attend")],
+        )
+        .await;
+        assert_eq!(status, 303);
+    }
+
+    let (status, sheet) = member_page(&olga, &format!("/call/{id}")).await;
+    assert_eq!(status, 200);
+    assert_self_contained(&sheet);
+    assert!(sheet.contains("Who is coming from @bakers"), "{sheet}");
+    assert!(sheet.contains("<td>sam</td>") && sheet.contains("<td>tess</td>"));
+    assert!(sheet.contains("2 pledged"));
+
+    // A member sees the total, not the names; a visitor the same.
+    let (_, seen) = member_page(&sam, &format!("/call/{id}")).await;
+    assert!(!seen.contains("Who is coming") && !seen.contains("<td>tess</td>"));
+    assert!(seen.contains("2 of 20 people"), "{seen}");
+    let (status, _, visited) = page(&a, &format!("/call/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(!visited.contains("tess") && !visited.contains("I'll be there"));
+
+    // Each look is in the audit log.
+    let admin = join(&a, "bakers", Role::Admin, "ada").await;
+    let (_, audit) = member_page(&admin, "/groups/bakers/audit").await;
+    assert!(audit.contains("looked at who pledged to a call"), "{audit}");
+
+    // A call nobody posted is not there.
+    let (status, ..) = page(&a, "/call/9999").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_strike_has_a_page_with_its_demands_shifts_and_history() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Admin, "ada").await;
+    submit(
+        &ada,
+        "/groups/bakers/time-zone",
+        &[("time_zone", "Europe/Berlin")],
+    )
+    .await;
+    let (status, _, location) = submit(
+        &ada,
+        "/chapters/bakers/strikes/new",
+        &[
+            ("employer", "Big Bread"),
+            ("demands", "A contract\nSafe staffing"),
+            ("picket_address", "Gate 3"),
+            ("shift_starts", "2026-12-01T06:00"),
+            ("shift_ends", "2026-12-01T10:00"),
+            ("shift_needed", "4"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let id = location.unwrap().split('/').nth(2).unwrap().to_owned();
+    let (status, _, strike) = page(&a, &format!("/strike/{id}")).await;
+    assert_eq!(status, 200);
+    assert_self_contained(&strike);
+    assert!(strike.contains("<li>A contract</li>") && strike.contains("<li>Safe staffing</li>"));
+    assert!(
+        strike.contains("Tue 1 Dec 2026, 06:00 to 10:00 CET, Gate 3"),
+        "{strike}"
+    );
+    assert!(strike.contains("Strike announced"), "its history");
+    // The shift is a call with a page of its own.
+    let shift = call_link(&strike);
+    let (status, _, shift_page) = page(&a, &shift).await;
+    assert_eq!(status, 200);
+    assert!(
+        shift_page.contains(&format!("href=\"/strike/{id}\"")),
+        "{shift_page}"
+    );
+    // The board's card links to the strike's page.
+    let (_, board) = member_page(&ada, "/").await;
+    assert!(board.contains(&format!("href=\"/strike/{id}\"")));
+}
