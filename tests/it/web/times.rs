@@ -104,6 +104,15 @@ async fn a_picket_posted_in_new_york_time_reads_the_same_on_another_instance() {
 
     // Sam reads in Berlin time: the picket is at 06:00 on the clocks at the
     // gate, and 11:00 on his.
+    let (status, text, _) =
+        submit(&sam, "/account/time-zone", &[("time_zone", "Nowhere/Land")]).await;
+    assert_eq!(status, 400);
+    assert!(text.contains("is not a time zone"), "{text}");
+    let (_, account) = member_page(&sam, "/account").await;
+    assert!(
+        account.contains("<strong>UTC</strong> time, your chapter"),
+        "unchanged: {account}"
+    );
     let (status, _, location) = submit(
         &sam,
         "/account/time-zone",

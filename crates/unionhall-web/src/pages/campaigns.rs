@@ -170,18 +170,10 @@ async fn campaign_page(
         None => false,
     };
     let may_post = match (principal, row.is_local) {
-        (Some(principal), true) => match state.members.group_by_id(&row.author).await {
-            Ok(group) => principal
-                .role_in(&group)
-                .is_some_and(|r| r.allows(Permission::PostForGroup)),
-            Err(_) => false,
-        },
+        (Some(principal), true) => super::home::may_post_for(state, principal, &row.author).await,
         _ => false,
     };
-    let layout = match principal {
-        Some(principal) => Layout::member(state, principal),
-        None => Layout::visitor(state),
-    };
+    let layout = Layout::of(state, principal);
     let zone = super::zones::of_reader(state, principal).await?;
     let updates = posts::of_campaign(&state.store, &row.ap_id)
         .await?

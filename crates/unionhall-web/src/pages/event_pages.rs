@@ -5,7 +5,7 @@
 //! Feeds, calendars, board cards and the objects' ActivityPub ids (opened in a
 //! browser) lead here.
 
-use super::home::{chapters_allowing, own_pledges};
+use super::home::{chapters_allowing, may_post_for, own_pledges};
 use super::layout::{render, Layout};
 use super::views::{call_view, strike_view, CallView, Names, StrikeView};
 use crate::auth::MaybeCaller;
@@ -25,7 +25,6 @@ struct CallPage {
     layout: Layout,
     call: CallView,
     status: &'static str,
-    takes_pledges: bool,
     /// The strike a picket shift belongs to: (page, employer).
     strike: Option<(String, String)>,
     /// The calling chapter's page when it is on this server; else its
@@ -82,10 +81,7 @@ pub(crate) async fn call(
     if row.deleted_at.is_some() {
         return Err(AppError::Gone(format!("call {id} was deleted")));
     }
-    let zone = match &caller {
-        Some(p) => Some(super::zones::of_reader(&state, Some(p)).await?),
-        None => None,
-    };
+    let zone = super::zones::of_account(&state, caller.as_ref()).await?;
     let mut names = Names::default();
     let takes_pledges = row.status.takes_pledges();
     let pledge_as = match (&caller, takes_pledges) {
@@ -98,7 +94,7 @@ pub(crate) async fn call(
         view.mine = own_pledges(&state, principal, &row).await?;
         view.manage =
             row.is_local && takes_pledges && may_post_for(&state, principal, &row.author).await;
-        let currency = calls_fed::record_of(&row)?.goal.currency;
+        let currency = view.currency.clone();
         coming = who_is_coming(&state, principal, row.id)
             .await?
             .into_iter()
@@ -137,16 +133,12 @@ pub(crate) async fn call(
         Some("withdrawn") => Some("Done: your pledge is taken back.".to_owned()),
         _ => None,
     };
-    let layout = match &caller {
-        Some(p) => Layout::member(&state, p),
-        None => Layout::visitor(&state),
-    };
+    let layout = Layout::of(&state, caller.as_ref());
     render(
         StatusCode::OK,
         &CallPage {
             layout: layout.with_flash(flash),
             status: row.status.label(),
-            takes_pledges,
             strike,
             chapter_page,
             chapter_address,
@@ -155,15 +147,6 @@ pub(crate) async fn call(
             call: view,
         },
     )
-}
-
-async fn may_post_for(state: &AppState, principal: &Principal, group: &url::Url) -> bool {
-    match state.members.group_by_id(group).await {
-        Ok(group) => principal
-            .role_in(&group)
-            .is_some_and(|r| r.allows(Permission::PostForGroup)),
-        Err(_) => false,
-    }
 }
 
 /// For each chapter whose roster the reader may see: who of its members
@@ -218,10 +201,7 @@ pub(crate) async fn strike(
     if row.deleted_at.is_some() {
         return Err(AppError::Gone(format!("strike {id} was deleted")));
     }
-    let zone = match &caller {
-        Some(p) => Some(super::zones::of_reader(&state, Some(p)).await?),
-        None => None,
-    };
+    let zone = super::zones::of_account(&state, caller.as_ref()).await?;
     let record = strikes_fed::record_of(&row)?;
     let there = record.time_zone.or(zone).unwrap_or_default();
     let mut names = Names::default();
@@ -242,22 +222,8 @@ pub(crate) async fn strike(
         let place = call.place.map(|p| p.address).unwrap_or_default();
         shifts.push((format!("/call/{}", shift.id), format!("{when}, {place}")));
     }
-    let history = strikes_fed::history_of(&row)?
-        .iter()
-        .rev()
-        .map(|h| {
-            let text = if h.text.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", h.text)
-            };
-            format!("{} · {}{text}", there.show(h.at), h.status.label())
-        })
-        .collect();
-    let layout = match &caller {
-        Some(p) => Layout::member(&state, p),
-        None => Layout::visitor(&state),
-    };
+    let history = super::views::history_lines(&row, there)?;
+    let layout = Layout::of(&state, caller.as_ref());
     render(
         StatusCode::OK,
         &StrikePage {

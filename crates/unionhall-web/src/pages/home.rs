@@ -129,6 +129,16 @@ pub(crate) async fn chapters_allowing(
     out
 }
 
+/// Whether the caller may publish for `group` (post, close its calls).
+pub(crate) async fn may_post_for(state: &AppState, principal: &Principal, group: &Url) -> bool {
+    match state.members.group_by_id(group).await {
+        Ok(group) => principal
+            .role_in(&group)
+            .is_some_and(|r| r.allows(Permission::PostForGroup)),
+        Err(_) => false,
+    }
+}
+
 /// Whether `chapter`'s roster holds the caller's own member record (and so
 /// a list of coworkers they talk to).
 pub(crate) async fn has_own_record(

@@ -43,6 +43,14 @@ impl Layout {
         }
     }
 
+    /// A page that anyone may read: the member's layout when logged in.
+    pub fn of(state: &AppState, principal: Option<&Principal>) -> Self {
+        match principal {
+            Some(principal) => Self::member(state, principal),
+            None => Self::visitor(state),
+        }
+    }
+
     pub fn with_flash(mut self, flash: Option<String>) -> Self {
         self.flash = flash;
         self

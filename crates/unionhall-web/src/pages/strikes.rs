@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use unionhall_domain::{Permission, PicketLine, Place, Shift, Strike, StrikeStatus, Zone};
-use unionhall_federation::activities::strike::{self as strikes_fed, history_of, record_of};
+use unionhall_federation::activities::strike::{self as strikes_fed, record_of};
 use unionhall_members::Principal;
 
 #[derive(Template)]
@@ -252,18 +252,7 @@ async fn manage_page(
         .filter(|n| status.move_to(*n, "outcome").is_ok())
         .map(|n| (n.as_str(), button(n)))
         .collect();
-    let history = history_of(&row)?
-        .iter()
-        .rev()
-        .map(|h| {
-            let text = if h.text.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", h.text)
-            };
-            format!("{} · {}{text}", zone.show(h.at), h.status.label())
-        })
-        .collect();
+    let history = super::views::history_lines(&row, zone)?;
     let mut names = super::views::Names::default();
     let view = super::views::strike_view(&state.store, &mut names, &row, Some(zone)).await?;
     Ok(ManagePage {

@@ -226,3 +226,19 @@ pub(crate) async fn strike_view(
             .collect(),
     })
 }
+
+/// A strike's history, newest first, one line each: "when · status: word".
+pub(crate) fn history_lines(row: &StrikeRow, zone: Zone) -> Result<Vec<String>, AppError> {
+    Ok(strike::history_of(row)?
+        .iter()
+        .rev()
+        .map(|h| {
+            let text = if h.text.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", h.text)
+            };
+            format!("{} · {}{text}", zone.show(h.at), h.status.label())
+        })
+        .collect())
+}

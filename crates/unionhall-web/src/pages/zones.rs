@@ -19,15 +19,26 @@ pub(crate) async fn of_reader(
     state: &AppState,
     principal: Option<&Principal>,
 ) -> Result<Zone, AppError> {
+    Ok(of_account(state, principal).await?.unwrap_or_default())
+}
+
+/// A logged-in reader's zone (theirs, else their chapter's, else UTC); None
+/// for a visitor, whose zone is not known.
+pub(crate) async fn of_account(
+    state: &AppState,
+    principal: Option<&Principal>,
+) -> Result<Option<Zone>, AppError> {
     let Some(principal) = principal else {
-        return Ok(Zone::UTC);
+        return Ok(None);
     };
     let zones = time_zones::of_account(&state.store, principal.account_id).await?;
-    Ok(zones
-        .own
-        .or(zones.chapter)
-        .and_then(|name| Zone::parse(&name).ok())
-        .unwrap_or_default())
+    Ok(Some(
+        zones
+            .own
+            .or(zones.chapter)
+            .and_then(|name| Zone::parse(&name).ok())
+            .unwrap_or_default(),
+    ))
 }
 
 /// The zone a local chapter or body posts in (UTC until its admins set one).
