@@ -19,6 +19,7 @@ mod member;
 mod policy;
 mod role;
 mod strike;
+pub mod vocabulary;
 mod zone;
 
 pub use action::{ActionAnswer, ActionStatus, CoordinatedAction};

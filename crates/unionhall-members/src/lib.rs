@@ -30,6 +30,7 @@ pub mod principal;
 pub mod recovery;
 pub mod relationships;
 pub mod roster;
+pub mod roster_view;
 mod second_factor;
 pub mod structure_tests;
 pub use second_factor::TotpSetup;

@@ -148,6 +148,30 @@ pub async fn get(store: &Store, chapter: &Url, id: i64) -> Result<Option<MemberR
     .transpose()
 }
 
+/// A record, locked (on PostgreSQL) for a rewrite in the caller's transaction,
+/// so that a change made from what it holds loses no one else's.
+pub async fn get_for_update(
+    conn: &mut AnyConnection,
+    chapter: &Url,
+    id: i64,
+) -> Result<Option<MemberRow>> {
+    let lock = if crate::rows::is_postgres(conn) {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    sqlx::query(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM members WHERE id = $1 AND chapter = $2{lock}"
+    ))
+    .bind(id)
+    .bind(chapter.as_str())
+    .fetch_optional(conn)
+    .await?
+    .as_ref()
+    .map(member_from_row)
+    .transpose()
+}
+
 /// A record by id alone, for its own member's account.
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<MemberRow>> {
     sqlx::query(&format!(
@@ -313,4 +337,20 @@ pub async fn member_of_one_on_one(conn: &mut AnyConnection, id: i64) -> Result<i
             .await?
             .try_get(0)?,
     )
+}
+
+/// Every one-on-one of a chapter's members, for the roster's "last
+/// conversation" order (the date is sealed, so they are opened to sort).
+pub async fn one_on_ones_of_chapter(store: &Store, chapter: &Url) -> Result<Vec<OneOnOneRow>> {
+    sqlx::query(
+        "SELECT o.id, o.member_id, o.key_id, o.sealed, o.created_at \
+         FROM one_on_ones o JOIN members m ON m.id = o.member_id \
+         WHERE m.chapter = $1",
+    )
+    .bind(chapter.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(one_on_one_from_row)
+    .collect()
 }

@@ -10,6 +10,7 @@ mod demo;
 mod in_the_browser;
 mod network;
 mod organizing;
+mod roster;
 mod times;
 
 use crate::federation::{create_chapter, follow_and_wait};

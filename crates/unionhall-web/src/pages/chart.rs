@@ -431,7 +431,7 @@ pub(crate) struct AssignOneForm {
     assignee: String,
 }
 
-fn assignee(value: &str) -> Result<Option<i64>, AppError> {
+pub(crate) fn assignee(value: &str) -> Result<Option<i64>, AppError> {
     match value.trim() {
         "" => Ok(None),
         n => n.parse().map(Some).map_err(|_| AppError::Invalid {

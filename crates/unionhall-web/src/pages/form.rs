@@ -18,6 +18,26 @@ pub(crate) struct Field {
     pub value: String,
     pub invalid: bool,
     pub message: String,
+    /// The words already in use, offered in a list, with a box beside it
+    /// (`{name}_new`, holding `other`) for a new one; none for a plain input.
+    pub choices: Vec<String>,
+    pub other: String,
+}
+
+impl Field {
+    /// This field as a choice among `choices` or a new word `other`, when
+    /// there is anything to choose from.
+    pub fn choosing(self, choices: &[String], other: &str) -> Self {
+        Self {
+            choices: choices.to_vec(),
+            other: other.to_owned(),
+            ..self
+        }
+    }
+
+    pub fn is_chosen(&self, choice: &str) -> bool {
+        self.other.trim().is_empty() && choice.eq_ignore_ascii_case(self.value.trim())
+    }
 }
 
 /// A field of a form, marked invalid if `problem` (field, message) is about it.
@@ -40,6 +60,8 @@ pub(crate) fn field(
         value: value.to_owned(),
         invalid,
         message,
+        choices: Vec::new(),
+        other: String::new(),
     }
 }
 

@@ -155,6 +155,7 @@ fn audit_words(code: &str) -> String {
         "invite.created" => "made an invitation",
         "member.created" => "added a member record",
         "member.erased" => "erased a member record",
+        "member.tagged" => "tagged member records",
         "member.updated" => "changed a member record",
         "member.viewed" => "opened a member record",
         "member.viewed_own" => "opened their own record",

@@ -16,7 +16,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{Assessment, DomainError, DuesStanding, MemberRecord, Permission};
+use unionhall_domain::{
+    vocabulary, Assessment, DomainError, DuesStanding, MemberRecord, Permission,
+};
+use unionhall_members::roster_view::Vocabulary;
 
 #[derive(Template)]
 #[template(path = "member_form.html")]
@@ -47,8 +50,13 @@ pub(crate) struct MemberForm {
     workplace: String,
     #[serde(default)]
     department: String,
+    /// A department not among the chapter's yet.
+    #[serde(default)]
+    department_new: String,
     #[serde(default)]
     shift: String,
+    #[serde(default)]
+    shift_new: String,
     #[serde(default)]
     job_title: String,
     #[serde(default)]
@@ -73,7 +81,9 @@ impl MemberForm {
             email: record.email.clone(),
             workplace: record.workplace.clone(),
             department: record.department.clone(),
+            department_new: String::new(),
             shift: record.shift.clone(),
+            shift_new: String::new(),
             job_title: record.job_title.clone(),
             committee: record.committee.clone(),
             assessment: record
@@ -87,8 +97,17 @@ impl MemberForm {
     }
 
     /// The record the form describes, over `base` (what the form does not
-    /// show is kept from it).
-    fn record(&self, base: MemberRecord) -> Result<MemberRecord, AppError> {
+    /// show is kept from it). A department or shift typed anew takes the
+    /// chapter's spelling when it already has the word.
+    fn record(&self, base: MemberRecord, known: &Vocabulary) -> Result<MemberRecord, AppError> {
+        let pick = |chosen: &str, typed: &str, known: &[String]| {
+            let word = if typed.trim().is_empty() {
+                chosen
+            } else {
+                typed
+            };
+            vocabulary::in_known_spelling(word, known)
+        };
         let assessment = match self.assessment.trim() {
             "" => None,
             n => Some(
@@ -106,8 +125,8 @@ impl MemberForm {
             phone: self.phone.clone(),
             email: self.email.clone(),
             workplace: self.workplace.clone(),
-            department: self.department.clone(),
-            shift: self.shift.clone(),
+            department: pick(&self.department, &self.department_new, &known.departments),
+            shift: pick(&self.shift, &self.shift_new, &known.shifts),
             job_title: self.job_title.clone(),
             committee: self.committee.clone(),
             assessment,
@@ -132,7 +151,7 @@ fn page(
     layout: Layout,
     handle: String,
     (heading, action, button): (String, String, &'static str),
-    form: &MemberForm,
+    (form, known): (&MemberForm, &Vocabulary),
     problem: Option<(String, String)>,
 ) -> MemberFormPage {
     let field =
@@ -149,8 +168,9 @@ fn page(
             field("phone", "Phone", &form.phone),
             field("email", "Email", &form.email),
             field("workplace", "Workplace", &form.workplace),
-            field("department", "Department", &form.department),
-            field("shift", "Shift", &form.shift),
+            field("department", "Department", &form.department)
+                .choosing(&known.departments, &form.department_new),
+            field("shift", "Shift", &form.shift).choosing(&known.shifts, &form.shift_new),
             field("job_title", "Job", &form.job_title),
             field("committee", "Committee", &form.committee),
             field(
@@ -209,13 +229,14 @@ pub(crate) async fn new_member(
 ) -> Result<Response, AppError> {
     let chapter = state.members.chapter(&handle).await?;
     principal.require(&chapter, Permission::EditRoster, "change the roster")?;
+    let known = state.members.vocabulary(&principal, &chapter).await?;
     let heading = adding(&handle);
     let form = MemberForm::default();
     let page = page(
         Layout::member(&state, &principal),
         handle,
         heading,
-        &form,
+        (&form, &known),
         None,
     );
     render(StatusCode::OK, &page)
@@ -229,7 +250,8 @@ pub(crate) async fn add_member(
 ) -> Result<Response, AppError> {
     let principal = caller.check_form(&form.csrf)?.clone();
     let chapter = state.members.chapter(&handle).await?;
-    let created = match form.record(MemberRecord::default()) {
+    let known = state.members.vocabulary(&principal, &chapter).await?;
+    let created = match form.record(MemberRecord::default(), &known) {
         Ok(record) => state
             .members
             .create(&principal, &chapter, record)
@@ -247,7 +269,7 @@ pub(crate) async fn add_member(
                 Layout::member(&state, &principal),
                 handle,
                 heading,
-                &form,
+                (&form, &known),
                 problem,
             )
         }),
@@ -262,13 +284,14 @@ pub(crate) async fn edit_form(
     let chapter = state.members.chapter(&handle).await?;
     principal.require(&chapter, Permission::EditRoster, "change the roster")?;
     let file = state.members.get(&principal, &chapter, id).await?;
+    let known = state.members.vocabulary(&principal, &chapter).await?;
     let record = file.member.record;
     let heading = editing(&handle, id, &record.name);
     let page = page(
         Layout::member(&state, &principal),
         handle,
         heading,
-        &MemberForm::of(&record),
+        (&MemberForm::of(&record), &known),
         None,
     );
     render(StatusCode::OK, &page)
@@ -283,7 +306,8 @@ pub(crate) async fn edit(
     let principal = caller.check_form(&form.csrf)?.clone();
     let chapter = state.members.chapter(&handle).await?;
     let before = state.members.get(&principal, &chapter, id).await?.member;
-    let saved = match form.record(before.record.clone()) {
+    let known = state.members.vocabulary(&principal, &chapter).await?;
+    let saved = match form.record(before.record.clone(), &known) {
         Ok(record) => state
             .members
             .update(&principal, &chapter, id, record)
@@ -299,7 +323,7 @@ pub(crate) async fn edit(
                 Layout::member(&state, &principal),
                 handle,
                 heading,
-                &form,
+                (&form, &known),
                 problem,
             )
         }),

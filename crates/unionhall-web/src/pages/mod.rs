@@ -22,6 +22,7 @@
 //!   campaigns of other chapters;
 //! - `roster.rs`: the roster for organizers (list and filters, a member's page
 //!   with the one-on-one log, adding members, logging conversations);
+//! - `roster_selected.rs`: assigning or tagging the records ticked on it;
 //! - `people.rs`: importing a roster from CSV, and invitations;
 //! - `group_admin.rs`: a group's accounts and roles, and its audit log;
 //! - `chart.rs`: the workplace chart, a committee member's own list,
@@ -47,6 +48,7 @@ pub(crate) mod layout;
 mod member_form;
 mod people;
 mod roster;
+mod roster_selected;
 mod strikes;
 mod unions;
 mod views;
@@ -73,6 +75,10 @@ pub fn router() -> Router<AppState> {
             get(compose::form).post(compose::submit),
         )
         .route("/chapters/{handle}/roster", get(roster::roster))
+        .route(
+            "/chapters/{handle}/roster/selected",
+            axum::routing::post(roster_selected::act_on_selected),
+        )
         .route(
             "/chapters/{handle}/members/new",
             get(member_form::new_member).post(member_form::add_member),

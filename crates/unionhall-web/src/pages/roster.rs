@@ -12,8 +12,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
+use std::collections::HashMap;
+use unionhall_domain::Permission;
 use unionhall_domain::{Assessment, OneOnOne};
 use unionhall_members::roster::Filter;
+use unionhall_members::roster_view::Vocabulary;
 
 #[derive(Template)]
 #[template(path = "roster.html")]
@@ -29,14 +32,25 @@ struct RosterPage {
     next: Option<String>,
     /// (address, words, chosen) of each order the list can take.
     sorts: Vec<(String, &'static str, bool)>,
+    /// The chapter's departments and shifts, for the filter's choices.
+    vocabulary: Vocabulary,
+    /// (id, name) of the committee members, for assigning the checked.
+    committee: Vec<(i64, String)>,
+    /// Whether the viewer may change records (tick, assign, tag).
+    can_edit: bool,
+    /// This very page's address, where the bulk form comes back to.
+    here: String,
+    done: Option<String>,
 }
 
 /// The orders organizers use, by key: (key, words).
-const SORTS: [(&str, &str); 5] = [
+const SORTS: [(&str, &str); 7] = [
     ("name", "name"),
     ("department", "department"),
     ("shift", "shift"),
     ("assessment", "assessment"),
+    ("last_conversation", "last conversation, longest ago first"),
+    ("assigned", "assigned to"),
     ("newest", "newest first"),
 ];
 
@@ -46,6 +60,10 @@ struct Row {
     /// Department, shift, committee: what tells coworkers apart at a glance.
     line: String,
     assessment: Option<u8>,
+    /// The committee member responsible for them, if any.
+    assigned: String,
+    /// "last talked 2026-11-02" or "never talked to", when sorted by it.
+    talk: String,
 }
 
 /// Members listed on one page of the roster: a 5,000-member workplace stays
@@ -70,6 +88,11 @@ pub(crate) struct FilterForm {
     /// One of [`SORTS`]' keys; by name when empty or unknown.
     #[serde(default)]
     sort: String,
+    /// After the bulk form: "assigned" or "tagged", and how many changed.
+    #[serde(default)]
+    done: String,
+    #[serde(default)]
+    changed: usize,
 }
 
 fn some(text: &str) -> Option<String> {
@@ -99,12 +122,27 @@ pub(crate) async fn roster(
         tag: None,
         text: some(&form.q),
     };
-    let mut members = state.members.list(&principal, &chapter, &filter).await?;
     let sort = SORTS
         .iter()
         .map(|(key, _)| *key)
         .find(|key| *key == form.sort)
         .unwrap_or("name");
+    let view = state
+        .members
+        .roster_view(&principal, &chapter, &filter, sort == "last_conversation")
+        .await?;
+    let name_of: HashMap<i64, &str> = view
+        .committee
+        .iter()
+        .map(|(id, name)| (*id, name.as_str()))
+        .collect();
+    let assigned = |id: i64| {
+        view.assignments
+            .get(&id)
+            .and_then(|a| name_of.get(a).copied())
+            .unwrap_or("")
+    };
+    let mut members = view.members;
     let text_key = |text: &str| text.trim().to_lowercase();
     match sort {
         "department" => members
@@ -119,6 +157,20 @@ pub(crate) async fn roster(
                 text_key(&m.record.name),
             )
         }),
+        // Never talked to first (an empty date sorts first), then the oldest.
+        "last_conversation" => members.sort_by_cached_key(|m| {
+            (
+                view.last_conversations
+                    .get(&m.id)
+                    .cloned()
+                    .unwrap_or_default(),
+                text_key(&m.record.name),
+            )
+        }),
+        // By the committee member's name; no one assigned first.
+        "assigned" => {
+            members.sort_by_cached_key(|m| (text_key(assigned(m.id)), text_key(&m.record.name)))
+        }
         "newest" => members.sort_by_key(|m| std::cmp::Reverse((m.created_at, m.id))),
         _ => members.sort_by_cached_key(|m| (text_key(&m.record.name), m.id)),
     }
@@ -156,14 +208,30 @@ pub(crate) async fn roster(
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(" · ");
+            let talk = match (sort, view.last_conversations.get(&m.id)) {
+                ("last_conversation", Some(date)) => format!("last talked {date}"),
+                ("last_conversation", None) => "never talked to".to_owned(),
+                _ => String::new(),
+            };
             Row {
                 id: m.id,
                 name: r.name.clone(),
                 line,
                 assessment: r.assessment.map(Assessment::get),
+                assigned: assigned(m.id).to_owned(),
+                talk,
             }
         })
         .collect();
+    let done = match form.done.as_str() {
+        "assigned" => Some(format!("{} record(s) reassigned.", form.changed)),
+        "tagged" => Some(format!("{} record(s) tagged.", form.changed)),
+        _ => None,
+    };
+    let here = link(page);
+    let can_edit = principal
+        .require(&chapter, Permission::EditRoster, "")
+        .is_ok();
     render(
         StatusCode::OK,
         &RosterPage {
@@ -175,6 +243,11 @@ pub(crate) async fn roster(
             previous,
             next,
             sorts,
+            vocabulary: view.vocabulary,
+            committee: view.committee,
+            can_edit,
+            here,
+            done,
         },
     )
 }
