@@ -279,3 +279,96 @@ async fn a_strike_has_a_page_with_its_demands_shifts_and_history() {
     let (_, board) = member_page(&ada, "/").await;
     assert!(board.contains(&format!("href=\"/strike/{id}\"")));
 }
+
+#[tokio::test]
+async fn an_organizer_corrects_a_pickets_time_and_members_elsewhere_read_the_new_one() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Admin, "ada").await;
+    let sam = join(&b, "millers", Role::Member, "sam").await;
+    let (status, ..) = submit(
+        &ada,
+        "/groups/bakers/time-zone",
+        &[("time_zone", "America/Chicago")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let picket = |starts: &'static str, address: &'static str| {
+        vec![
+            ("kind", "picket"),
+            ("title", "Picket at the depot"),
+            ("address", address),
+            ("people", "12"),
+            ("starts_at", starts),
+            ("ends_at", "2026-12-14T10:00"),
+        ]
+    };
+    let (status, ..) = submit(
+        &ada,
+        "/chapters/bakers/calls/new",
+        &picket("2026-12-14T07:00", "Depot gate"),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let id = calls::all(&a.store).await.unwrap().pop().unwrap().id;
+
+    // The call's page leads to the form, filled on the chapter's clocks.
+    let (_, call_page) = member_page(&ada, &format!("/call/{id}")).await;
+    assert!(call_page.contains(&format!("href=\"/calls/{id}/edit\"")));
+    let (status, form) = member_page(&ada, &format!("/calls/{id}/edit")).await;
+    assert_eq!(status, 200);
+    assert_self_contained(&form);
+    assert!(
+        form.contains("value=\"2026-12-14T07:00\"") && form.contains("America/Chicago time"),
+        "{form}"
+    );
+    // A mistake is shown next to its field and changes nothing.
+    let mut wrong = picket("2026-12-14T06:00", "North gate");
+    wrong[3] = ("people", "none");
+    let (status, text, _) = submit(&ada, &format!("/calls/{id}/edit"), &wrong).await;
+    assert_eq!(status, 400);
+    assert!(text.contains("id=\"goal-error\""), "{text}");
+    // Members may not correct it.
+    let morgan = join(&a, "bakers", Role::Member, "morgan").await;
+    let (status, ..) = submit(
+        &morgan,
+        &format!("/calls/{id}/edit"),
+        &picket("2026-12-14T06:00", "North gate"),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (status, _, to) = submit(
+        &ada,
+        &format!("/calls/{id}/edit"),
+        &picket("2026-12-14T06:00", "North gate"),
+    )
+    .await;
+    assert_eq!(
+        (status, to.as_deref()),
+        (303, Some(format!("/call/{id}?done=corrected").as_str()))
+    );
+    let (_, call_page) = member_page(&ada, &to.unwrap()).await;
+    assert!(call_page.contains("the call is corrected"), "{call_page}");
+    // Sam, on the other instance, reads the new time and place.
+    let new_time = "Mon 14 Dec 2026, 06:00 to 10:00 CST";
+    wait_for("the correction to reach B", 10, || async {
+        member_page(&sam, "/").await.1.contains(new_time)
+    })
+    .await;
+    let (_, board) = member_page(&sam, "/").await;
+    assert!(board.contains("North gate") && !board.contains("Depot gate"));
+    // A withdrawn call is no longer corrected.
+    let (status, ..) = submit(
+        &ada,
+        &format!("/calls/{id}/status"),
+        &[("status", "withdrawn"), ("confirmed", "yes")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, _) = member_page(&ada, &format!("/calls/{id}/edit")).await;
+    assert_eq!(status, 409);
+}

@@ -1,5 +1,6 @@
-//! Posting a call for support from the browser: a form that keeps what was
-//! typed and puts the error next to the field it is about.
+//! Posting a call for support from the browser, and correcting one: a form
+//! that keeps what was typed and puts the error next to the field it is
+//! about. A correction goes to everyone the call went to (an Update).
 
 use super::layout::{render, Layout};
 use crate::auth::{Caller, FormCaller};
@@ -19,6 +20,8 @@ use unionhall_federation::activities::Audience;
 struct CallForm {
     layout: Layout,
     handle: String,
+    /// (heading, where the form goes, its button).
+    purpose: (&'static str, String, &'static str),
     kinds: Vec<KindOption>,
     form: Fields,
     /// The zone the chapter posts in: the form's times are read there.
@@ -91,6 +94,7 @@ pub(crate) async fn form(
     let zone = super::zones::of_group(&state, &chapter.ap_id).await?;
     let page = CallForm {
         layout: Layout::member(&state, &principal),
+        purpose: posting(&handle),
         handle,
         zone: zone.name(),
         kinds: kinds("picket"),
@@ -131,6 +135,143 @@ pub(crate) async fn submit(
         Err(AppError::Invalid { field, message }) => {
             let page = CallForm {
                 layout: Layout::member(&state, &principal),
+                purpose: posting(&handle),
+                handle,
+                zone: zone.name(),
+                kinds: kinds(&fields.kind),
+                problem: Some(Problem {
+                    message: message.clone(),
+                }),
+                field,
+                field_message: message,
+                form: fields,
+            };
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn posting(handle: &str) -> (&'static str, String, &'static str) {
+    (
+        "New call for support",
+        format!("/chapters/{handle}/calls/new"),
+        "Post the call",
+    )
+}
+
+fn correcting(id: i64) -> (&'static str, String, &'static str) {
+    (
+        "Correct the call",
+        format!("/calls/{id}/edit"),
+        "Save and tell everyone",
+    )
+}
+
+impl Fields {
+    /// The form filled from a call, its times on the clocks of `zone`.
+    fn of(call: &CallForSupport, zone: Zone) -> Self {
+        let money = |cents: u64| {
+            if cents % 100 == 0 {
+                (cents / 100).to_string()
+            } else {
+                format!("{}.{:02}", cents / 100, cents % 100)
+            }
+        };
+        Self {
+            csrf: String::new(),
+            kind: call.kind.as_str().to_owned(),
+            title: call.title.clone(),
+            details: call.details.clone(),
+            address: call
+                .place
+                .as_ref()
+                .map(|p| p.address.clone())
+                .unwrap_or_default(),
+            people: call.goal.people.map(|n| n.to_string()).unwrap_or_default(),
+            amount: call.goal.amount.map(money).unwrap_or_default(),
+            currency: call.goal.currency.clone(),
+            fund_url: call.goal.fund_url.clone(),
+            starts_at: call
+                .starts_at
+                .map(|t| zone.form_value(t))
+                .unwrap_or_default(),
+            ends_at: call.ends_at.map(|t| zone.form_value(t)).unwrap_or_default(),
+            deadline: call.deadline.map(|t| zone.form_date(t)).unwrap_or_default(),
+        }
+    }
+}
+
+/// A local call that can still be corrected, with its chapter's handle and
+/// the zone its times are in; refused to anyone who may not post for it.
+async fn correctable(
+    state: &AppState,
+    principal: &unionhall_members::Principal,
+    id: i64,
+) -> Result<(CallForSupport, String, Zone), AppError> {
+    let (row, author) = calls_fed::local_call(&state.federation_data(), id).await?;
+    let chapter = state.members.group_by_id(&author.ap_id).await?;
+    principal.require(
+        &chapter,
+        Permission::PostForGroup,
+        "correct this chapter's calls",
+    )?;
+    if !row.status.takes_pledges() {
+        return Err(AppError::Conflict(format!(
+            "this call is {}: it can no longer be corrected",
+            row.status.label()
+        )));
+    }
+    let call = calls_fed::record_of(&row)?;
+    let zone = match call.time_zone {
+        Some(zone) => zone,
+        None => super::zones::of_group(state, &author.ap_id).await?,
+    };
+    Ok((call, chapter.handle.clone(), zone))
+}
+
+pub(crate) async fn edit_form(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (call, handle, zone) = correctable(&state, &principal, id).await?;
+    let page = CallForm {
+        layout: Layout::member(&state, &principal),
+        purpose: correcting(id),
+        handle,
+        zone: zone.name(),
+        kinds: kinds(call.kind.as_str()),
+        form: Fields::of(&call, zone),
+        problem: None,
+        field: String::new(),
+        field_message: String::new(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(id): Path<i64>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&fields.csrf)?.clone();
+    let (_, handle, zone) = correctable(&state, &principal, id).await?;
+    let saved = match call_of(&fields, zone) {
+        Ok(call) => {
+            calls_fed::edit_call(&state.federation_data(), &principal.authority(), id, call)
+                .await
+                .map_err(AppError::from)
+        }
+        Err(err) => Err(err),
+    };
+    match saved {
+        Ok(_) => Ok(Redirect::to(&format!("/call/{id}?done=corrected")).into_response()),
+        Err(AppError::Invalid { field, message }) => {
+            let page = CallForm {
+                layout: Layout::member(&state, &principal),
+                purpose: correcting(id),
                 handle,
                 zone: zone.name(),
                 kinds: kinds(&fields.kind),

@@ -131,6 +131,9 @@ pub(crate) async fn call(
     let flash = match done.done.as_deref() {
         Some("pledged") => Some("Done: your pledge is counted.".to_owned()),
         Some("withdrawn") => Some("Done: your pledge is taken back.".to_owned()),
+        Some("corrected") => {
+            Some("Done: the call is corrected, and its followers are told.".to_owned())
+        }
         _ => None,
     };
     let layout = Layout::of(&state, caller.as_ref());

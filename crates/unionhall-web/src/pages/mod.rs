@@ -8,7 +8,8 @@
 //!   chapters for visitors;
 //! - `chapter.rs`: a chapter's public page (what a visitor or a Mastodon user
 //!   clicking through sees);
-//! - `compose.rs`: posting a call for support, with errors next to the field;
+//! - `compose.rs`: posting and correcting a call for support, with errors next
+//!   to the field;
 //! - `event_pages.rs`: a call's and a strike's own page (local or received),
 //!   with who of the chapter is coming for its organizers;
 //! - `zones.rs`: which time zone a page shows times in; setting a chapter's
@@ -70,6 +71,10 @@ pub fn router() -> Router<AppState> {
         .route("/strike/{id}", get(event_pages::strike))
         .route("/calls/{id}/pledge", axum::routing::post(home::pledge))
         .route("/calls/{id}/status", axum::routing::post(home::close_call))
+        .route(
+            "/calls/{id}/edit",
+            get(compose::edit_form).post(compose::edit),
+        )
         .route(
             "/chapters/{handle}/calls/new",
             get(compose::form).post(compose::submit),
