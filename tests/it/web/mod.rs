@@ -516,19 +516,12 @@ async fn two_instances_follow_post_and_pledge_all_from_the_pages() {
     let text = typo.text().await.unwrap();
     assert!(text.contains("Could not follow") && text.contains("value=\"not a handle\""));
     // A second chapter, and the invitation for its first admin.
-    let created = bo
-        .request(Method::POST, "/admin/chapters")
-        .header("accept", HTML)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("handle", "ovens"),
-            ("name", "Oven workers"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status().as_u16(), 200);
-    let text = created.text().await.unwrap();
+    let (text, _) = submit_for_invitation(
+        &bo,
+        "/admin/chapters",
+        &[("handle", "ovens"), ("name", "Oven workers")],
+    )
+    .await;
     assert!(text.contains("/invite/uhi_"), "{text}");
     assert!(text.contains("href=\"/actors/ovens\""));
 
@@ -874,6 +867,41 @@ async fn submit(
         .get("location")
         .map(|l| l.to_str().unwrap().to_owned());
     (status, response.text().await.unwrap(), location)
+}
+
+/// Posts a form that makes an invitation and follows its redirect the way a
+/// browser does, with the cookie that carries the link across it: the page
+/// that shows the link, and where the redirect went.
+async fn submit_for_invitation(
+    account: &Account,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (String, String) {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf", account.csrf.as_str()));
+    let response = account
+        .request(Method::POST, path)
+        .header("accept", HTML)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303, "post/redirect/get");
+    let to = response.headers()["location"].to_str().unwrap().to_owned();
+    let carried = crate::members::set_cookie(&response, "unionhall_new_invite")
+        .expect("the link rides in a cookie");
+    assert!(!to.contains("uhi_"), "the secret stays out of the address");
+    let shown = account
+        .request(Method::GET, &to)
+        .header("accept", HTML)
+        .header("cookie", format!("unionhall_new_invite={carried}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status().as_u16(), 200);
+    let cleared = crate::members::set_cookie(&shown, "unionhall_new_invite");
+    assert_eq!(cleared.as_deref(), Some(""), "shown once, then cleared");
+    (shown.text().await.unwrap(), to)
 }
 
 async fn page_of(instance: &TestInstance, path: &str) -> (u16, String) {

@@ -2,7 +2,7 @@
 //! strike, a roster imported from a spreadsheet, an invitation tied to a member
 //! record, roles and the audit log, and the admin's federation controls.
 
-use super::{assert_self_contained, member_page, page_of, submit};
+use super::{assert_self_contained, member_page, page_of, submit, submit_for_invitation};
 use crate::federation::create_chapter;
 use crate::helpers::{fresh_database, spawn_instance_on};
 use crate::members::{accept, join, join_instance_admin, set_cookie, PASSWORD};
@@ -158,13 +158,16 @@ async fn an_admin_imports_the_roster_and_invites_a_member_to_their_record() {
     let id = invite_page.rsplit('=').next().unwrap();
     assert!(form.contains(&format!("value=\"{id}\"")));
     assert!(form.contains("value=\"admin\""), "an admin may make admins");
-    let (status, text, _) = submit(
+    let (text, shown_at) = submit_for_invitation(
         &ada,
         "/groups/bakers/invites",
         &[("role", "member"), ("member_id", id)],
     )
     .await;
-    assert_eq!(status, 201);
+    // Reloading the page makes no second invitation and shows no link.
+    let (status, again) = member_page(&ada, &shown_at).await;
+    assert_eq!(status, 200);
+    assert!(!again.contains("/invite/uhi_") && again.contains("shown only once"));
     let start = text.find("<code>").unwrap() + "<code>".len();
     let link: url::Url = text[start..].split('<').next().unwrap().parse().unwrap();
     let joined = accept(&link, "rosa", PASSWORD).await;
@@ -254,7 +257,7 @@ async fn the_admin_page_runs_federation_and_creates_a_union_body() {
     assert_eq!(status, 403);
     assert!(a.members.group("ovens").await.is_err());
 
-    let (status, _, _) = submit(
+    let (text, _) = submit_for_invitation(
         &ada,
         "/admin/chapters",
         &[
@@ -264,7 +267,8 @@ async fn the_admin_page_runs_federation_and_creates_a_union_body() {
         ],
     )
     .await;
-    assert_eq!(status, 200);
+    assert!(text.contains("Union body @foodunion created."), "{text}");
+    assert!(text.contains("/invite/uhi_"), "{text}");
     let body = a.members.group("foodunion").await.unwrap();
     assert_eq!(body.kind, unionhall_domain::ActorKind::Union);
 

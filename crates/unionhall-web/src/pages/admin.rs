@@ -5,11 +5,12 @@
 //! from other servers, the deliveries given up, and the instance's settings.
 
 use super::layout::{render, Layout};
+use super::shown_once;
 use crate::auth::{Caller, FormCaller};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -71,6 +72,9 @@ struct ReportLine {
 #[derive(Deserialize)]
 pub(crate) struct Shown {
     done: Option<String>,
+    /// After creating a group: its handle (its first invitation's link rides
+    /// in a cookie, shown_once.rs).
+    created: Option<String>,
     /// After an import of a block list: what it did.
     blocked: Option<usize>,
     already: Option<usize>,
@@ -81,8 +85,12 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Query(shown): Query<Shown>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     principal.require_instance_admin(WHAT)?;
+    if let Some(handle) = &shown.created {
+        return created(&state, &principal, handle, &headers).await;
+    }
     let flash = match shown.done.as_deref() {
         Some("follow") => Some("Follow sent: it counts once the other server accepts.".into()),
         Some("block") => Some("Blocked, at once.".into()),
@@ -101,6 +109,35 @@ pub(crate) async fn page(
     };
     let page = admin_page(&state, &principal, flash, None, String::new(), None).await?;
     render(StatusCode::OK, &page)
+}
+
+/// The admin page after a group was made: its name, and once, the link
+/// that lets its first admin in.
+async fn created(
+    state: &AppState,
+    principal: &Principal,
+    handle: &str,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let group = state.members.group(handle).await?;
+    let what = match group.kind {
+        ActorKind::Union => "Union body",
+        _ => "Chapter",
+    };
+    let link = match shown_once::token(headers) {
+        Some(token) => Some(crate::api::invite_url(state, &token)?.to_string()),
+        None => None,
+    };
+    let flash = if link.is_some() {
+        format!("{what} @{handle} created.")
+    } else {
+        format!(
+            "{what} @{handle} created. Its first invitation was shown once; make another from \
+             its people page if it was lost."
+        )
+    };
+    let page = admin_page(state, principal, Some(flash), None, String::new(), link).await?;
+    Ok(shown_once::shown(state, render(StatusCode::OK, &page)?))
 }
 
 async fn admin_page(
@@ -248,7 +285,7 @@ pub(crate) async fn create_chapter(
     caller: FormCaller,
     Form(form): Form<ChapterForm>,
 ) -> Result<Response, AppError> {
-    let principal = admin_form(&caller, &form.csrf)?.clone();
+    admin_form(&caller, &form.csrf)?;
     let handle = Handle::parse(form.handle.trim())?;
     let name = form.name.trim();
     if name.is_empty() {
@@ -257,9 +294,9 @@ pub(crate) async fn create_chapter(
             message: "name: the chapter needs a name".into(),
         });
     }
-    let (kind, first_role, what) = match form.kind.as_str() {
-        "union" => (ActorKind::Union, Role::Officer, "Union body"),
-        _ => (ActorKind::Chapter, Role::Admin, "Chapter"),
+    let (kind, first_role) = match form.kind.as_str() {
+        "union" => (ActorKind::Union, Role::Officer),
+        _ => (ActorKind::Chapter, Role::Admin),
     };
     let data = state.federation_data();
     create_group(
@@ -279,11 +316,8 @@ pub(crate) async fn create_chapter(
         .members
         .create_invite(None, &group, first_role, None)
         .await?;
-    // Shown in this answer only (not in an address a browser's history keeps).
-    let link = crate::api::invite_url(&state, &invite.token)?.to_string();
-    let flash = Some(format!("{what} @{} created.", handle.as_str()));
-    let page = admin_page(&state, &principal, flash, None, String::new(), Some(link)).await?;
-    render(StatusCode::OK, &page)
+    let to = format!("/admin?created={}", handle.as_str());
+    Ok(shown_once::redirect(&state, &to, &invite.token))
 }
 
 #[derive(Deserialize)]

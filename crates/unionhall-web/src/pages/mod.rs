@@ -31,6 +31,8 @@
 //!   structure tests;
 //! - `admin.rs`: following chapters elsewhere, creating chapters, blocking
 //!   servers, deliveries given up;
+//! - `shown_once.rs`: a new invitation's link carried across the redirect
+//!   after the form that made it, in a cookie, shown once;
 //! - `errors.rs`: 403, 404 and 500 as pages that say what to do, for browsers.
 
 mod actions;
@@ -50,6 +52,7 @@ mod member_form;
 mod people;
 mod roster;
 mod roster_selected;
+mod shown_once;
 mod strikes;
 mod unions;
 mod views;

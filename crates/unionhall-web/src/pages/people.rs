@@ -3,11 +3,12 @@
 //! a chapter or body with a role, optionally as the owner of a member record.
 
 use super::layout::{render, Layout};
+use super::shown_once;
 use crate::auth::{Caller, FormCaller};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -131,6 +132,9 @@ fn label(role: Role) -> &'static str {
 #[derive(Deserialize, Default)]
 pub(crate) struct ForMember {
     member: Option<i64>,
+    /// "made" after the form made an invitation (its link rides in a
+    /// cookie, shown_once.rs).
+    done: Option<String>,
 }
 
 async fn invite_page(
@@ -163,9 +167,22 @@ pub(crate) async fn invite_form(
     Caller(principal): Caller,
     Path(handle): Path<String>,
     Query(for_member): Query<ForMember>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let page = invite_page(&state, &principal, handle, for_member.member, None, None).await?;
-    render(StatusCode::OK, &page)
+    let made = for_member.done.as_deref() == Some("made");
+    let link = match shown_once::token(&headers).filter(|_| made) {
+        Some(token) => Some(crate::api::invite_url(&state, &token)?.to_string()),
+        None => None,
+    };
+    let mut page = invite_page(&state, &principal, handle, for_member.member, None, None).await?;
+    if made && link.is_none() {
+        page.layout = page.layout.with_flash(Some(
+            "The invitation was made; its link is shown only once. If it was lost, make another."
+                .into(),
+        ));
+    }
+    page.link = link;
+    Ok(shown_once::shown(&state, render(StatusCode::OK, &page)?))
 }
 
 #[derive(Deserialize)]
@@ -203,9 +220,11 @@ pub(crate) async fn invite(
     };
     match made {
         Ok((invite, member_id)) => {
-            let link = crate::api::invite_url(&state, &invite.token)?.to_string();
-            let page = invite_page(&state, &principal, handle, member_id, Some(link), None).await?;
-            render(StatusCode::CREATED, &page)
+            let member = member_id
+                .map(|id| format!("&member={id}"))
+                .unwrap_or_default();
+            let to = format!("/groups/{handle}/invites?done=made{member}");
+            Ok(shown_once::redirect(&state, &to, &invite.token))
         }
         Err(problem) => {
             let page = invite_page(&state, &principal, handle, None, None, Some(problem)).await?;
