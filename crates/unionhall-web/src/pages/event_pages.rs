@@ -91,7 +91,7 @@ pub(crate) async fn call(
     let mut view = call_view(&state.store, &mut names, &row, &pledge_as, zone).await?;
     let mut coming = Vec::new();
     if let Some(principal) = &caller {
-        view.mine = own_pledges(&state, principal, &row).await?;
+        view.set_mine(own_pledges(&state, principal, &row).await?);
         view.manage =
             row.is_local && takes_pledges && may_post_for(&state, principal, &row.author).await;
         let currency = view.currency.clone();

@@ -205,7 +205,7 @@ async fn board(
     let mut open = Vec::new();
     for (row, _) in &board.calls {
         let mut view = call_view(store, &mut names, row, &pledge_as, Some(zone)).await?;
-        view.mine = own_pledges(state, principal, row).await?;
+        view.set_mine(own_pledges(state, principal, row).await?);
         view.manage = row.is_local
             && compose_for
                 .iter()

@@ -35,6 +35,16 @@ pub(crate) struct CallView {
     pub manage: bool,
 }
 
+impl CallView {
+    /// Sets the viewer's own pledges. Through a chapter they pledged with,
+    /// the card offers "Take it back" instead of the same button again.
+    pub fn set_mine(&mut self, mine: Vec<(String, String)>) {
+        self.pledge_forms
+            .retain(|form| !mine.iter().any(|(chapter, _)| *chapter == form.chapter));
+        self.mine = mine;
+    }
+}
+
 /// One button of a call: "I'll be there", "Give", "I did it", for one of the
 /// caller's chapters.
 pub(crate) struct PledgeForm {
