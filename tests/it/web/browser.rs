@@ -123,6 +123,18 @@ impl Browser {
         self.wait_for_document().await;
     }
 
+    /// Loads the current page again, as the browser's reload button does.
+    pub async fn reload(&self) {
+        self.script("window.__unionhallOldPage = true;").await;
+        self.call(reqwest::Method::POST, "refresh", Some(json!({})))
+            .await;
+        let script = "return window.__unionhallOldPage === undefined \
+                      && document.readyState === 'complete';";
+        if !self.until_true(script).await {
+            panic!("reloading loaded no new page");
+        }
+    }
+
     /// Waits until the current page has loaded. chromedriver usually answers
     /// a navigation only then, but not always right after a window resize (a
     /// CI run once read an empty page source straight after one).
@@ -213,6 +225,37 @@ impl Browser {
         if !self.until_true(script).await {
             panic!("submitting {css} loaded no new page");
         }
+    }
+
+    /// axe-core's serious and critical findings on the current page, each as
+    /// "rule: element, element (help)"; empty when there are none. axe-core
+    /// comes from npm (tests/browser, installed by `.ci/run`); it is handed
+    /// to the page by WebDriver, which the page's script policy does not
+    /// govern. Without it the check says so and passes, unless
+    /// UNIONHALL_TEST_BROWSER=1.
+    pub async fn accessibility_problems(&self) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/browser/node_modules/axe-core/axe.min.js");
+        let Ok(axe) = std::fs::read_to_string(&path) else {
+            if std::env::var("UNIONHALL_TEST_BROWSER").as_deref() == Ok("1") {
+                panic!("axe-core is missing: (cd tests/browser && npm ci)");
+            }
+            eprintln!("accessibility not checked: (cd tests/browser && npm ci) to check it");
+            return Vec::new();
+        };
+        let script = format!(
+            "{axe}\n;return axe.run(document, {{resultTypes: ['violations']}}).then((r) => \
+             r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')\
+             .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ') \
+             + ' (' + v.help + ')'));"
+        );
+        let found = self.script(&script).await;
+        found
+            .as_array()
+            .expect("axe answers a list")
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect()
     }
 
     /// Saves a PNG of the page at `width` x `height` to target/screenshots/.

@@ -1,6 +1,7 @@
 //! In headless Chromium: an organizer announces a strike and moves its status,
 //! answers a coordinated action of the chapter's union body, adds a member and
-//! logs a one-on-one; screenshots of those pages at phone and desktop width.
+//! logs a one-on-one; screenshots of those pages at phone and desktop width,
+//! each checked by axe-core.
 
 use super::browser::Browser;
 use crate::federation::create_chapter;
@@ -54,13 +55,7 @@ async fn in_a_real_browser_an_organizer_runs_a_strike_answers_an_action_and_keep
     .await
     .unwrap();
     let browser = Browser::start().await;
-    let shot = |name: &'static str| {
-        let browser = &browser;
-        async move {
-            browser.screenshot(name, PHONE.0, PHONE.1).await;
-            browser.screenshot(name, DESKTOP.0, DESKTOP.1).await;
-        }
-    };
+    let shot = |name: &'static str| look(&browser, name);
 
     // Ada joins as the chapter's admin.
     let link = crate::members::invite_link(&a, "bakers", Role::Admin).await;
@@ -161,6 +156,19 @@ async fn in_a_real_browser_an_organizer_runs_a_strike_answers_an_action_and_keep
     );
     shot("admin").await;
     browser.quit().await;
+}
+
+/// Screenshots of the current page at phone and desktop width, each checked
+/// by axe-core: no serious or critical finding at either width.
+pub(super) async fn look(browser: &Browser, name: &str) {
+    for (width, height) in [PHONE, DESKTOP] {
+        browser.screenshot(name, width, height).await;
+        let problems = browser.accessibility_problems().await;
+        assert!(
+            problems.is_empty(),
+            "{name} at {width} px wide: {problems:#?}"
+        );
+    }
 }
 
 /// The contrast ratio (WCAG) of the first link-styled button in the page's

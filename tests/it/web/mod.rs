@@ -10,6 +10,7 @@ mod demo;
 mod in_the_browser;
 mod network;
 mod organizing;
+mod picket_in_the_browser;
 mod roster;
 mod times;
 

@@ -1,0 +1,171 @@
+//! In headless Chromium, across two instances: an organizer in Chicago posts
+//! a picket in her own clocks' time, reloads (nothing is posted twice),
+//! imports a roster, pages through it and corrects a record; a member on
+//! another instance reads the picket at the same wall-clock time, pledges
+//! and takes the pledge back. Every page checked by axe-core.
+
+use super::browser::Browser;
+use super::in_the_browser::look;
+use crate::federation::{create_chapter, follow_and_wait};
+use crate::helpers::{fresh_database, spawn_instance_on, wait_for};
+use crate::members::{invite_link, PASSWORD};
+use unionhall_domain::Role;
+use unionhall_store::calls;
+
+/// Joins through an invitation in the browser (each instance keeps its own
+/// session cookie).
+async fn join_in_browser(browser: &Browser, link: &url::Url, username: &str) {
+    browser.goto(link).await;
+    browser.type_into("#username", username).await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.submit("form[action^='/invite/'] button").await;
+    assert_eq!(browser.url().await.path(), "/");
+}
+
+#[tokio::test]
+async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_instance() {
+    if !Browser::available() {
+        return;
+    }
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    let browser = Browser::start().await;
+
+    // The check can fail: a button with no name is a critical finding.
+    browser.goto(&a.at("/")).await;
+    browser
+        .script("document.body.insertAdjacentHTML('beforeend', '<button></button>');")
+        .await;
+    let found = browser.accessibility_problems().await;
+    if std::env::var("UNIONHALL_TEST_BROWSER").as_deref() == Ok("1") {
+        assert!(
+            found.iter().any(|p| p.starts_with("button-name")),
+            "{found:?}"
+        );
+    }
+
+    // Ada runs the bakers in Chicago.
+    join_in_browser(
+        &browser,
+        &invite_link(&a, "bakers", Role::Admin).await,
+        "ada",
+    )
+    .await;
+    browser.goto(&a.at("/groups/bakers/people")).await;
+    browser.clear("#time_zone").await;
+    browser.type_into("#time_zone", "America/Chicago").await;
+    browser
+        .submit("form[action='/groups/bakers/time-zone'] button")
+        .await;
+    assert!(browser
+        .source()
+        .await
+        .contains("<strong>America/Chicago</strong>"));
+
+    // A 6am picket, typed on her clocks.
+    browser.goto(&a.at("/chapters/bakers/calls/new")).await;
+    assert!(browser.source().await.contains("America/Chicago time"));
+    browser.type_into("#title", "Picket at the depot").await;
+    browser
+        .type_into("#address", "North gate, 9 Canal St")
+        .await;
+    browser.type_into("#people", "12").await;
+    browser
+        .script(
+            "document.querySelector('#starts_at').value = '2026-12-14T06:00';\
+             document.querySelector('#ends_at').value = '2026-12-14T10:00';",
+        )
+        .await;
+    look(&browser, "call-form").await;
+    browser
+        .submit("form[action='/chapters/bakers/calls/new'] button")
+        .await;
+    assert_eq!(browser.url().await.path(), "/");
+    // Reloading the page the form led to posts nothing again.
+    browser.reload().await;
+    assert_eq!(calls::all(&a.store).await.unwrap().len(), 1);
+
+    // A roster pasted from a spreadsheet; reloading imports no one twice.
+    let mut csv = String::from("name,department\n");
+    for n in 0..205 {
+        csv.push_str(&format!("Worker {n:03},Loading\n"));
+    }
+    browser.goto(&a.at("/chapters/bakers/import")).await;
+    browser
+        .script(&format!(
+            "document.querySelector('#text').value = {};",
+            serde_json::to_string(&csv).unwrap()
+        ))
+        .await;
+    browser
+        .submit("form[action='/chapters/bakers/import'] button")
+        .await;
+    browser.reload().await;
+    browser.goto(&a.at("/chapters/bakers/roster")).await;
+    let roster = browser.source().await;
+    assert!(roster.contains("1–200 of 205 shown"), "{roster}");
+    // The rest is a link away.
+    browser.submit("nav a[href*='page=2']").await;
+    let second = browser.source().await;
+    assert!(second.contains("201–205 of 205 shown"), "{second}");
+    look(&browser, "roster-page-2").await;
+
+    // A record corrected from its page.
+    browser.submit("ul.cards li a").await;
+    browser.submit("a[href$='/edit']").await;
+    look(&browser, "member-edit").await;
+    browser.clear("#job_title").await;
+    browser.type_into("#job_title", "Forklift driver").await;
+    browser.submit("form[action$='/edit'] button").await;
+    let member = browser.source().await;
+    assert!(
+        member.contains("<dt>Job</dt><dd>Forklift driver</dd>"),
+        "{member}"
+    );
+
+    // Sam, a miller on the other instance, reads it on the clocks at the
+    // gate and on his own (UTC).
+    join_in_browser(
+        &browser,
+        &invite_link(&b, "millers", Role::Member).await,
+        "sam",
+    )
+    .await;
+    wait_for("the picket to reach B", 10, || async {
+        !calls::all(&b.store).await.unwrap().is_empty()
+    })
+    .await;
+    browser.goto(&b.at("/")).await;
+    look(&browser, "board-elsewhere").await;
+    browser.submit("a[href^='/call/']").await;
+    let page = browser.source().await;
+    assert!(
+        page.contains("Mon 14 Dec 2026, 06:00 to 10:00 CST")
+            && page.contains("your time: Mon 14 Dec 2026, 12:00 to 16:00 UTC")
+            && page.contains("North gate, 9 Canal St"),
+        "{page}"
+    );
+    look(&browser, "call-page").await;
+
+    // He pledges, and the page says what he pledged; he takes it back.
+    browser.submit("form.pledge button").await;
+    let pledged = browser.source().await;
+    assert!(pledged.contains("You pledged: I'll be there"), "{pledged}");
+    assert!(
+        !pledged.contains("<button>I'll be there</button>"),
+        "not twice"
+    );
+    look(&browser, "call-pledged").await;
+    browser.submit(".pledged button").await;
+    let taken_back = browser.source().await;
+    assert!(
+        taken_back.contains("Done: your pledge is taken back.")
+            && !taken_back.contains("You pledged")
+            && taken_back.contains("<button>I'll be there</button>"),
+        "{taken_back}"
+    );
+    browser.quit().await;
+}
