@@ -172,7 +172,7 @@ impl Fields {
     /// The form filled from a call, its times on the clocks of `zone`.
     fn of(call: &CallForSupport, zone: Zone) -> Self {
         let money = |cents: u64| {
-            if cents % 100 == 0 {
+            if cents.is_multiple_of(100) {
                 (cents / 100).to_string()
             } else {
                 format!("{}.{:02}", cents / 100, cents % 100)
