@@ -52,7 +52,28 @@ impl Members {
         with_conversations: bool,
     ) -> Result<RosterView> {
         principal.require(chapter, Permission::ViewRoster, "see the roster")?;
-        let everyone = self.open_roster(chapter).await?;
+        // Records and conversations are opened on two blocking threads at
+        // once: on a 5,000-member roster each is tens of milliseconds of
+        // decryption, which would otherwise add up (docs/benchmarks.md).
+        let member_rows = rows::of_chapter(&self.store, &chapter.ap_id).await?;
+        let talk_rows = if with_conversations {
+            rows::one_on_ones_of_chapter(&self.store, &chapter.ap_id).await?
+        } else {
+            Vec::new()
+        };
+        let this = self.clone();
+        let talks = tokio::task::spawn_blocking(move || this.latest_dates(&talk_rows));
+        let this = self.clone();
+        let records = tokio::task::spawn_blocking(move || {
+            member_rows
+                .iter()
+                .map(|row| this.open_member(row))
+                .collect::<Result<Vec<Member>>>()
+        });
+        let (talks, records) = tokio::join!(talks, records);
+        let joined = |err: tokio::task::JoinError| Error::Internal(err.to_string());
+        let last_conversations = talks.map_err(joined)??;
+        let everyone = records.map_err(joined)??;
         let vocabulary = Vocabulary::of(&everyone);
         let committee = everyone
             .iter()
@@ -63,16 +84,6 @@ impl Members {
             .into_iter()
             .filter(|m| filter.matches(&m.record))
             .collect();
-        let mut last_conversations = HashMap::new();
-        if with_conversations {
-            for row in rows::one_on_ones_of_chapter(&self.store, &chapter.ap_id).await? {
-                let date = self.open_one_on_one(&row)?.entry.date;
-                let latest = last_conversations.entry(row.member_id).or_default();
-                if date > *latest {
-                    *latest = date;
-                }
-            }
-        }
         let mut tx = self.store.begin_write().await?;
         let assignments = self.load_assignments(&mut tx, chapter, false).await?;
         audit::record(
@@ -92,6 +103,22 @@ impl Members {
             vocabulary,
             last_conversations,
         })
+    }
+
+    /// Member id -> the date of their latest one-on-one among `talks`.
+    fn latest_dates(
+        &self,
+        talks: &[unionhall_store::members::OneOnOneRow],
+    ) -> Result<HashMap<i64, String>> {
+        let mut latest: HashMap<i64, String> = HashMap::new();
+        for row in talks {
+            let date = self.open_one_on_one(row)?.entry.date;
+            let known = latest.entry(row.member_id).or_default();
+            if date > *known {
+                *known = date;
+            }
+        }
+        Ok(latest)
     }
 
     /// The departments and shifts the chapter's records use, for the add and
