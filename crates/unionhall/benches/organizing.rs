@@ -1,14 +1,19 @@
-//! The workplace chart benchmark: `cargo bench --bench chart`.
+//! The organizers' pages benchmark: `cargo bench --bench organizing`.
 //!
 //! Seeds one chapter with a 5,000-member workplace (imported as CSV; 3,000
 //! one-on-ones, every shift assigned, a structure test covering two
-//! departments), then prints, as medians of 7 runs:
+//! departments) and a picket of theirs with pledges through 50 other
+//! chapters and 10 of their own members, then prints, as medians of 7 runs:
 //! - the ceiling: opening the 5,000 sealed records (the roster list through the
 //!   members service), which the chart cannot avoid;
 //! - the chart computed by the members service (opening records, one-on-ones,
 //!   assignments and tests, and counting);
 //! - the chart page over HTTP (authentication, the chart, rendering), its size;
-//! - the chart as JSON and as CSV over HTTP, and their sizes.
+//! - the chart as JSON and as CSV over HTTP, and their sizes;
+//! - one page of the roster over HTTP, in three orders (last conversation
+//!   opens the 3,000 one-on-ones too);
+//! - the picket's page over HTTP as its organizer sees it (with who of the
+//!   chapter is coming).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark: any failure aborts the run
 
@@ -19,6 +24,9 @@ use unionhall_members::roster::Filter;
 const MEMBERS: usize = 5_000;
 const TALKS: usize = 3_000;
 const RUNS: usize = 7;
+/// Other chapters pledging to the picket, and the chapter's own members.
+const PLEDGING_CHAPTERS: usize = 50;
+const OWN_PLEDGERS: usize = 10;
 const DEPARTMENTS: [&str; 8] = [
     "Packing",
     "Ovens",
@@ -233,11 +241,17 @@ async fn bench() {
             (median(times), size)
         }
     };
+    let call_id = seed_picket(&members, &data, &chapter).await;
+    let call_path: &'static str = Box::leak(format!("/call/{call_id}").into_boxed_str());
     let (page, page_size) = measure("/chapters/works/chart").await;
+    let (by_name, roster_size) = measure("/chapters/works/roster?page=3").await;
+    let (by_department, _) = measure("/chapters/works/roster?sort=department&page=3").await;
+    let (by_talk, _) = measure("/chapters/works/roster?sort=last_conversation").await;
+    let (call_page, call_size) = measure(call_path).await;
     let (json, json_size) = measure("/api/v1/chapters/works/chart").await;
     let (csv_time, csv_size) = measure("/api/v1/chapters/works/chart.csv").await;
 
-    println!("chart benchmark: {MEMBERS} members, {TALKS} one-on-ones, 3 shifts assigned, 1 structure test");
+    println!("organizing benchmark: {MEMBERS} members, {TALKS} one-on-ones, 3 shifts assigned, 1 structure test");
     println!("| what | figure |");
     println!("| --- | --- |");
     println!(
@@ -267,8 +281,111 @@ async fn bench() {
         ms(csv_time),
         csv_size as f64 / 1024.0
     );
+    println!(
+        "| a roster page (200 of 5,000) by name over HTTP | {} ({:.1} KB) |",
+        ms(by_name),
+        roster_size as f64 / 1024.0
+    );
+    println!(
+        "| a roster page by department over HTTP | {} |",
+        ms(by_department)
+    );
+    println!(
+        "| a roster page by last conversation over HTTP | {} |",
+        ms(by_talk)
+    );
+    println!(
+        "| the picket's page, {PLEDGING_CHAPTERS} chapters' and {OWN_PLEDGERS} own members' pledges, over HTTP | {} ({:.1} KB) |",
+        ms(call_page),
+        call_size as f64 / 1024.0
+    );
+    println!(
+        "| ratio: roster page by name / ceiling | {:.2} |",
+        by_name.as_secs_f64() / median(ceiling.clone()).as_secs_f64()
+    );
     assert!(page_size < 100 * 1024, "the page is {page_size} bytes");
 
     let _ = stop.send(());
     let _ = task.await;
+}
+
+/// A picket of the chapter's, with an Attend pledge through each of
+/// [`PLEDGING_CHAPTERS`] other chapters (one account each) and from
+/// [`OWN_PLEDGERS`] of the chapter's own members; its id.
+async fn seed_picket(
+    members: &unionhall_members::Members,
+    data: &unionhall_federation::Data,
+    chapter: &unionhall_members::Group,
+) -> i64 {
+    use unionhall_domain::{Authority, CallForSupport, CallKind, Goal, Pledge};
+    use unionhall_federation::activities::{call, Audience};
+    let posted = call::publish_call(
+        data,
+        &Authority::Operator,
+        &chapter.handle,
+        CallForSupport {
+            kind: CallKind::Picket,
+            title: "Picket at the works gate".into(),
+            details: "Bring a thermos.".into(),
+            place: None,
+            starts_at: None,
+            ends_at: None,
+            deadline: None,
+            goal: Goal {
+                people: Some(200),
+                ..Goal::default()
+            },
+            time_zone: None,
+        },
+        Audience::Public,
+    )
+    .await
+    .unwrap();
+    let password = "a long benchmark password";
+    let mut pledgers = Vec::new();
+    for n in 0..PLEDGING_CHAPTERS {
+        let handle = format!("local{n:02}");
+        unionhall_federation::actors::create_group(
+            data,
+            unionhall_federation::actors::NewGroup {
+                kind: ActorKind::Chapter,
+                handle: Handle::parse(&handle).unwrap(),
+                name: format!("Local {n}"),
+                summary: String::new(),
+                manually_approves_followers: false,
+            },
+        )
+        .await
+        .unwrap();
+        pledgers.push((handle.clone(), format!("steward{n:02}")));
+    }
+    for n in 0..OWN_PLEDGERS {
+        pledgers.push((chapter.handle.clone(), format!("coworker{n:02}")));
+    }
+    for (handle, username) in pledgers {
+        let group = members.chapter(&handle).await.unwrap();
+        let invite = members
+            .create_invite(None, &group, Role::Member, None)
+            .await
+            .unwrap();
+        let account = members
+            .accept_invite(&invite.token, &username, password)
+            .await
+            .unwrap();
+        let row = unionhall_store::actors::by_ap_id(&data.store, &group.ap_id)
+            .await
+            .unwrap()
+            .unwrap();
+        call::pledge(
+            data,
+            &Authority::Operator,
+            posted.id,
+            &row,
+            account,
+            Some(Pledge::Attend),
+        )
+        .await
+        .unwrap();
+    }
+    posted.id
 }
