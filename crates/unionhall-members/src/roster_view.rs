@@ -6,7 +6,7 @@
 use crate::assignments::AssignmentMap;
 use crate::audit;
 use crate::principal::{Group, Principal};
-use crate::roster::{Filter, Member};
+use crate::roster::{off_the_runtime, Filter, Member};
 use crate::{Error, Members, Result};
 use std::collections::HashMap;
 use unionhall_domain::{is_committee_member, vocabulary, Permission};
@@ -55,25 +55,11 @@ impl Members {
         // Records and conversations are opened on two blocking threads at
         // once: on a 5,000-member roster each is tens of milliseconds of
         // decryption, which would otherwise add up (docs/benchmarks.md).
-        let member_rows = rows::of_chapter(&self.store, &chapter.ap_id).await?;
-        let talk_rows = if with_conversations {
-            rows::one_on_ones_of_chapter(&self.store, &chapter.ap_id).await?
-        } else {
-            Vec::new()
-        };
-        let this = self.clone();
-        let talks = tokio::task::spawn_blocking(move || this.latest_dates(&talk_rows));
-        let this = self.clone();
-        let records = tokio::task::spawn_blocking(move || {
-            member_rows
-                .iter()
-                .map(|row| this.open_member(row))
-                .collect::<Result<Vec<Member>>>()
-        });
-        let (talks, records) = tokio::join!(talks, records);
-        let joined = |err: tokio::task::JoinError| Error::Internal(err.to_string());
-        let last_conversations = talks.map_err(joined)??;
-        let everyone = records.map_err(joined)??;
+        let (everyone, last_conversations) = tokio::join!(
+            self.open_roster(chapter),
+            self.latest_conversations(chapter, with_conversations)
+        );
+        let (everyone, last_conversations) = (everyone?, last_conversations?);
         let vocabulary = Vocabulary::of(&everyone);
         let committee = everyone
             .iter()
@@ -86,15 +72,7 @@ impl Members {
             .collect();
         let mut tx = self.store.begin_write().await?;
         let assignments = self.load_assignments(&mut tx, chapter, false).await?;
-        audit::record(
-            &mut tx,
-            principal.into(),
-            chapter,
-            "roster.viewed",
-            String::new(),
-            format!("{} records listed", members.len()),
-        )
-        .await?;
+        Self::record_listing(&mut tx, principal, chapter, members.len()).await?;
         unionhall_store::commit(tx).await?;
         Ok(RosterView {
             members,
@@ -105,20 +83,30 @@ impl Members {
         })
     }
 
-    /// Member id -> the date of their latest one-on-one among `talks`.
-    fn latest_dates(
+    /// Member id -> the date of their latest one-on-one, for the chapter's
+    /// records; empty when not `wanted`.
+    async fn latest_conversations(
         &self,
-        talks: &[unionhall_store::members::OneOnOneRow],
+        chapter: &Group,
+        wanted: bool,
     ) -> Result<HashMap<i64, String>> {
-        let mut latest: HashMap<i64, String> = HashMap::new();
-        for row in talks {
-            let date = self.open_one_on_one(row)?.entry.date;
-            let known = latest.entry(row.member_id).or_default();
-            if date > *known {
-                *known = date;
-            }
+        if !wanted {
+            return Ok(HashMap::new());
         }
-        Ok(latest)
+        let talks = rows::one_on_ones_of_chapter(&self.store, &chapter.ap_id).await?;
+        let this = self.clone();
+        off_the_runtime(move || {
+            let mut latest: HashMap<i64, String> = HashMap::new();
+            for row in &talks {
+                let date = this.open_one_on_one(row)?.entry.date;
+                let known = latest.entry(row.member_id).or_default();
+                if date > *known {
+                    *known = date;
+                }
+            }
+            Ok(latest)
+        })
+        .await
     }
 
     /// The departments and shifts the chapter's records use, for the add and

@@ -36,6 +36,35 @@ struct Problem {
     message: String,
 }
 
+impl CallForm {
+    /// The form for `purpose` (posting or correcting), holding `form`, with
+    /// `problem` (field, message) next to its field when the server refused it.
+    fn new(
+        layout: Layout,
+        purpose: (&'static str, String, &'static str),
+        handle: String,
+        zone: Zone,
+        form: Fields,
+        problem: Option<(String, String)>,
+    ) -> Self {
+        let refused = problem.is_some();
+        let (field, field_message) = problem.unwrap_or_default();
+        Self {
+            layout,
+            purpose,
+            handle,
+            zone: zone.name(),
+            kinds: kinds(&form.kind),
+            form,
+            problem: refused.then(|| Problem {
+                message: field_message.clone(),
+            }),
+            field,
+            field_message,
+        }
+    }
+}
+
 struct KindOption {
     value: &'static str,
     label: &'static str,
@@ -92,20 +121,18 @@ pub(crate) async fn form(
     let chapter = state.members.chapter(&handle).await?;
     principal.require(&chapter, Permission::PostForGroup, "post for this chapter")?;
     let zone = super::zones::of_group(&state, &chapter.ap_id).await?;
-    let page = CallForm {
-        layout: Layout::member(&state, &principal),
-        purpose: posting(&handle),
-        handle,
-        zone: zone.name(),
-        kinds: kinds("picket"),
-        form: Fields {
-            kind: "picket".into(),
-            ..Fields::default()
-        },
-        problem: None,
-        field: String::new(),
-        field_message: String::new(),
+    let form = Fields {
+        kind: "picket".into(),
+        ..Fields::default()
     };
+    let page = CallForm::new(
+        Layout::member(&state, &principal),
+        posting(&handle),
+        handle,
+        zone,
+        form,
+        None,
+    );
     render(StatusCode::OK, &page)
 }
 
@@ -133,19 +160,14 @@ pub(crate) async fn submit(
     match posted {
         Ok(_) => Ok(Redirect::to("/?done=posted").into_response()),
         Err(AppError::Invalid { field, message }) => {
-            let page = CallForm {
-                layout: Layout::member(&state, &principal),
-                purpose: posting(&handle),
+            let page = CallForm::new(
+                Layout::member(&state, &principal),
+                posting(&handle),
                 handle,
-                zone: zone.name(),
-                kinds: kinds(&fields.kind),
-                problem: Some(Problem {
-                    message: message.clone(),
-                }),
-                field,
-                field_message: message,
-                form: fields,
-            };
+                zone,
+                fields,
+                Some((field, message)),
+            );
             render(StatusCode::BAD_REQUEST, &page)
         }
         Err(other) => Err(other),
@@ -236,17 +258,14 @@ pub(crate) async fn edit_form(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let (call, handle, zone) = correctable(&state, &principal, id).await?;
-    let page = CallForm {
-        layout: Layout::member(&state, &principal),
-        purpose: correcting(id),
+    let page = CallForm::new(
+        Layout::member(&state, &principal),
+        correcting(id),
         handle,
-        zone: zone.name(),
-        kinds: kinds(call.kind.as_str()),
-        form: Fields::of(&call, zone),
-        problem: None,
-        field: String::new(),
-        field_message: String::new(),
-    };
+        zone,
+        Fields::of(&call, zone),
+        None,
+    );
     render(StatusCode::OK, &page)
 }
 
@@ -269,19 +288,14 @@ pub(crate) async fn edit(
     match saved {
         Ok(_) => Ok(Redirect::to(&format!("/call/{id}?done=corrected")).into_response()),
         Err(AppError::Invalid { field, message }) => {
-            let page = CallForm {
-                layout: Layout::member(&state, &principal),
-                purpose: correcting(id),
+            let page = CallForm::new(
+                Layout::member(&state, &principal),
+                correcting(id),
                 handle,
-                zone: zone.name(),
-                kinds: kinds(&fields.kind),
-                problem: Some(Problem {
-                    message: message.clone(),
-                }),
-                field,
-                field_message: message,
-                form: fields,
-            };
+                zone,
+                fields,
+                Some((field, message)),
+            );
             render(StatusCode::BAD_REQUEST, &page)
         }
         Err(other) => Err(other),
