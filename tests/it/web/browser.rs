@@ -123,6 +123,16 @@ impl Browser {
         self.wait_for_document().await;
     }
 
+    /// Joins through the invitation at `link` as `username` (each instance
+    /// keeps its own session cookie) and lands on the board.
+    pub async fn accept_invitation(&self, link: &Url, username: &str) {
+        self.goto(link).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", crate::members::PASSWORD).await;
+        self.submit("form[action^='/invite/'] button").await;
+        assert_eq!(self.url().await.path(), "/", "{}", self.source().await);
+    }
+
     /// Loads the current page again, as the browser's reload button does.
     pub async fn reload(&self) {
         self.script("window.__unionhallOldPage = true;").await;

@@ -685,18 +685,7 @@ async fn in_a_real_browser_a_call_is_posted_and_pledged_to_across_instances() {
 
     // Olga joins bakers on A through her invitation, and lands on the board.
     let link = crate::members::invite_link(&a, "bakers", Role::Organizer).await;
-    browser.goto(&link).await;
-    browser.type_into("#username", "olga").await;
-    browser
-        .type_into("#password", crate::members::PASSWORD)
-        .await;
-    browser.submit("form button").await;
-    assert_eq!(
-        browser.url().await.path(),
-        "/",
-        "{}",
-        browser.source().await
-    );
+    browser.accept_invitation(&link, "olga").await;
     assert!(browser
         .source()
         .await
@@ -722,12 +711,7 @@ async fn in_a_real_browser_a_call_is_posted_and_pledged_to_across_instances() {
 
     // Sam, a member of millers on B, pledges with one tap.
     let link = crate::members::invite_link(&b, "millers", Role::Member).await;
-    browser.goto(&link).await;
-    browser.type_into("#username", "sam_b").await;
-    browser
-        .type_into("#password", crate::members::PASSWORD)
-        .await;
-    browser.submit("form button").await;
+    browser.accept_invitation(&link, "sam_b").await;
     let mut seen = false;
     for _ in 0..100 {
         browser.goto(&b.at("/")).await;
@@ -849,6 +833,19 @@ async fn an_organizer_announces_a_strike_and_moves_it_through_its_statuses() {
     assert!(text.contains("Strike settled") && text.contains("no longer changes"));
 }
 
+/// Posts a page's form as `account`, with its session's CSRF token.
+async fn post_form(account: &Account, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf", account.csrf.as_str()));
+    account
+        .request(Method::POST, path)
+        .header("accept", HTML)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Posts a page's form as `account`, with its session's CSRF token: the status,
 /// the page and where it sends the browser.
 async fn submit(
@@ -856,15 +853,7 @@ async fn submit(
     path: &str,
     fields: &[(&str, &str)],
 ) -> (u16, String, Option<String>) {
-    let mut form: Vec<(&str, &str)> = fields.to_vec();
-    form.push(("csrf", account.csrf.as_str()));
-    let response = account
-        .request(Method::POST, path)
-        .header("accept", HTML)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(account, path, fields).await;
     let status = response.status().as_u16();
     let location = response
         .headers()
@@ -881,15 +870,7 @@ async fn submit_for_invitation(
     path: &str,
     fields: &[(&str, &str)],
 ) -> (String, String) {
-    let mut form: Vec<(&str, &str)> = fields.to_vec();
-    form.push(("csrf", account.csrf.as_str()));
-    let response = account
-        .request(Method::POST, path)
-        .header("accept", HTML)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(account, path, fields).await;
     assert_eq!(response.status().as_u16(), 303, "post/redirect/get");
     let to = response.headers()["location"].to_str().unwrap().to_owned();
     let carried = crate::members::set_cookie(&response, "unionhall_new_invite")

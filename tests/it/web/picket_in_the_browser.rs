@@ -8,19 +8,9 @@ use super::browser::Browser;
 use super::in_the_browser::look;
 use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for};
-use crate::members::{invite_link, PASSWORD};
+use crate::members::invite_link;
 use unionhall_domain::Role;
 use unionhall_store::calls;
-
-/// Joins through an invitation in the browser (each instance keeps its own
-/// session cookie).
-async fn join_in_browser(browser: &Browser, link: &url::Url, username: &str) {
-    browser.goto(link).await;
-    browser.type_into("#username", username).await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.submit("form[action^='/invite/'] button").await;
-    assert_eq!(browser.url().await.path(), "/");
-}
 
 #[tokio::test]
 async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_instance() {
@@ -48,12 +38,9 @@ async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_
     }
 
     // Ada runs the bakers in Chicago.
-    join_in_browser(
-        &browser,
-        &invite_link(&a, "bakers", Role::Admin).await,
-        "ada",
-    )
-    .await;
+    browser
+        .accept_invitation(&invite_link(&a, "bakers", Role::Admin).await, "ada")
+        .await;
     browser.goto(&a.at("/groups/bakers/people")).await;
     browser.clear("#time_zone").await;
     browser.type_into("#time_zone", "America/Chicago").await;
@@ -128,12 +115,9 @@ async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_
 
     // Sam, a miller on the other instance, reads it on the clocks at the
     // gate and on his own (UTC).
-    join_in_browser(
-        &browser,
-        &invite_link(&b, "millers", Role::Member).await,
-        "sam",
-    )
-    .await;
+    browser
+        .accept_invitation(&invite_link(&b, "millers", Role::Member).await, "sam")
+        .await;
     wait_for("the picket to reach B", 10, || async {
         !calls::all(&b.store).await.unwrap().is_empty()
     })
