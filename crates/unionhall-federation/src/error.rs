@@ -106,6 +106,10 @@ impl From<activitypub_federation::error::Error> for Error {
                 Some(refused) => Self::Forbidden(refused.to_string()),
                 None => Self::Remote(format!("fetching failed: {err}")),
             },
+            // Our signed-fetch middleware's own refusal says what happened.
+            Lib::ReqwestMiddleware(reqwest_middleware::Error::Middleware(err)) => {
+                Self::Remote(err.to_string())
+            }
             Lib::ReqwestMiddleware(err) => match Refused::find_in(&err) {
                 Some(refused) => Self::Forbidden(refused.to_string()),
                 None => Self::Remote(format!("fetching failed: {err}")),

@@ -40,6 +40,7 @@ pub mod protocol;
 mod recent;
 mod settings;
 pub mod signatures;
+mod signed_fetch;
 pub mod urls;
 pub mod vault;
 mod webfinger;
@@ -110,7 +111,7 @@ impl FederationData {
 }
 
 /// Builds the library configuration, creating the instance actor (whose key signs
-/// our fetches) on first start. `sealer` (the member-data key ring) seals our
+/// our fetches, `signed_fetch.rs`) on first start. `sealer` (the member-data key ring) seals our
 /// actors' private keys at rest; keys an older release left in plain text are
 /// sealed here.
 pub async fn configure(
@@ -145,7 +146,16 @@ pub async fn configure(
         guard,
     }));
     let url_verifier = policy::PolicyVerifier { data: data.clone() };
-    let client = data.client.clone();
+    let key = signatures::Signer::default().key(
+        instance.0.ap_id.as_str(),
+        instance.0.private_key_pem.as_deref().unwrap_or_default(),
+    )?;
+    let client = reqwest_middleware::ClientBuilder::new(data.client.clone())
+        .with(signed_fetch::SignedFetches::new(
+            instance.0.public_key_id.clone(),
+            key,
+        ))
+        .build();
     // "debug" in the library means: http, explicit ports and private addresses
     // are allowed, which pinned peers need. Our own guard still checks every
     // request then (scheme, address, every redirect hop).
@@ -156,13 +166,9 @@ pub async fn configure(
         .debug(relaxed)
         .allow_http_urls(relaxed)
         .request_timeout(settings.request_timeout)
-        .client(client.into())
+        // Its GETs are signed by our own middleware, not by the library.
+        .client(client)
         .http_fetch_limit(50)
-        .signed_fetch_actor(&instance)
-        // Signed GETs cover `host` and `date` (as Mastodon's authorized fetch
-        // requires), so that a fetch signed for one server cannot be replayed
-        // to another; we require the same of every request we accept.
-        .http_signature_compat(true)
         .url_verifier(Box::new(url_verifier))
         .build()
         .await

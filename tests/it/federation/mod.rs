@@ -17,7 +17,9 @@ mod keys;
 mod moderation;
 mod outbound_guard;
 mod policy;
+mod reach;
 mod shared_limits;
+pub(crate) mod stand_in;
 mod trust;
 
 use crate::helpers::TestInstance;

@@ -5,5 +5,5 @@
 mod sign;
 mod verify;
 
-pub use sign::{sign, signed_post_headers, signed_post_headers_at, Signer};
+pub use sign::{sign, signed_get_headers, signed_post_headers, signed_post_headers_at, Signer};
 pub use verify::{verify_digest, SignatureHeader, Verifier};

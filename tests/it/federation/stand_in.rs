@@ -1,0 +1,299 @@
+//! A stand-in for another fediverse server: one actor with its own RSA key,
+//! served the way Mastodon serves one, an inbox that records what it is sent
+//! and answers a Follow with an Accept, and (in authorized-fetch mode) signed
+//! GETs required as Mastodon requires them: covering `(request-target)`,
+//! `host` and `date`, checked with the `rsa` crate, independently of the
+//! signer under test.
+
+use crate::helpers::{host_name, test_client};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use rsa::pkcs8::DecodePublicKey;
+use rsa::{Pkcs1v15Sign, RsaPublicKey};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use unionhall_federation::signatures::{signed_post_headers_at, Signer};
+use url::Url;
+
+#[derive(Clone)]
+pub struct StandIn(Arc<Shared>);
+
+/// How it answers GETs of its actor.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Fetching {
+    /// To anyone, as most servers do.
+    Open,
+    /// Only to GETs signed as Mastodon's authorized fetch requires.
+    SignedOnly,
+    /// To no one (a server that blocks ours): 401 whatever the signature.
+    Refused,
+}
+
+pub struct Shared {
+    pub base: Url,
+    pub actor: Url,
+    pub key_id: String,
+    name: String,
+    actor_type: String,
+    private_pem: String,
+    public_pem: String,
+    fetching: Fetching,
+    /// Every activity its inbox was sent, in order.
+    received: Mutex<Vec<Value>>,
+    /// Every GET of its actor: the status it answered, and why when it refused.
+    fetches: Mutex<Vec<(u16, String)>>,
+    client: reqwest::Client,
+}
+
+impl std::ops::Deref for StandIn {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl StandIn {
+    /// Starts one on `ip` (127.0.0.x) and a free port, with actor `name` of
+    /// type `actor_type`, answering GETs of its actor as `fetching` says.
+    pub async fn start(ip: &str, name: &str, actor_type: &str, fetching: Fetching) -> Self {
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base =
+            Url::parse(&format!("http://{}:{}", host_name(addr.ip()), addr.port())).expect("url");
+        let actor = base.join(&format!("/users/{name}")).expect("url");
+        let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+        let stand_in = StandIn(Arc::new(Shared {
+            key_id: format!("{actor}#main-key"),
+            base,
+            actor,
+            name: name.to_owned(),
+            actor_type: actor_type.to_owned(),
+            private_pem: keys.private_key,
+            public_pem: keys.public_key,
+            fetching,
+            received: Mutex::default(),
+            fetches: Mutex::default(),
+            client: test_client(),
+        }));
+        let app = Router::new()
+            .route("/.well-known/webfinger", get(webfinger))
+            .route("/users/{name}", get(actor_document))
+            .route("/users/{name}/inbox", post(inbox))
+            .with_state(stand_in.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        stand_in
+    }
+
+    /// `@name@host:port`, for WebFinger.
+    pub fn acct(&self) -> String {
+        format!(
+            "@{}@{}:{}",
+            self.name,
+            self.base.host_str().unwrap_or_default(),
+            self.base.port().unwrap_or(80)
+        )
+    }
+
+    pub fn received(&self) -> Vec<Value> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn received_of_type(&self, kind: &str) -> Vec<Value> {
+        self.received()
+            .into_iter()
+            .filter(|a| a["type"] == kind)
+            .collect()
+    }
+
+    /// What each GET of the actor was answered: (status, reason).
+    pub fn fetches(&self) -> Vec<(u16, String)> {
+        self.fetches.lock().unwrap().clone()
+    }
+
+    /// POSTs `activity` to `inbox`, signed with its own key; the status.
+    pub async fn send(&self, inbox: &Url, activity: &Value) -> (u16, String) {
+        let body = serde_json::to_vec(activity).expect("json");
+        let key = Signer::default()
+            .key(self.actor.as_str(), &self.private_pem)
+            .expect("key");
+        let headers = signed_post_headers_at(&key, &self.key_id, inbox, &body, SystemTime::now())
+            .expect("sign");
+        let response = self
+            .client
+            .post(inbox.clone())
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        (
+            response.status().as_u16(),
+            response.text().await.unwrap_or_default(),
+        )
+    }
+
+    /// Checks a GET's signature as Mastodon's authorized fetch does.
+    async fn check_signed_get(&self, path: &str, headers: &HeaderMap) -> Result<(), String> {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .ok_or(format!("no {name} header"))
+        };
+        let signature = header("signature")?;
+        let fields: std::collections::HashMap<&str, &str> = signature
+            .split("\",")
+            .filter_map(|part| part.split_once('='))
+            .map(|(k, v)| (k.trim(), v.trim_matches('"')))
+            .collect();
+        let covered: Vec<&str> = fields
+            .get("headers")
+            .ok_or("no headers")?
+            .split(' ')
+            .collect();
+        for required in ["(request-target)", "host", "date"] {
+            if !covered.contains(&required) {
+                return Err(format!("the signature does not cover {required}"));
+            }
+        }
+        let date = httpdate::parse_http_date(&header("date")?).map_err(|e| e.to_string())?;
+        let age = SystemTime::now()
+            .duration_since(date)
+            .unwrap_or_else(|ahead| ahead.duration());
+        if age > Duration::from_secs(300) {
+            return Err("Date too far from now".into());
+        }
+        let mut lines = Vec::new();
+        for name in &covered {
+            let value = match *name {
+                "(request-target)" => format!("get {path}"),
+                other => header(other)?,
+            };
+            lines.push(format!("{name}: {value}"));
+        }
+        let key_id =
+            Url::parse(fields.get("keyId").ok_or("no keyId")?).map_err(|e| e.to_string())?;
+        let signer: Value = self
+            .client
+            .get(key_id.clone())
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        let pem = signer["publicKey"]["publicKeyPem"]
+            .as_str()
+            .ok_or("the signer has no publicKeyPem")?;
+        let key = RsaPublicKey::from_public_key_pem(pem).map_err(|e| e.to_string())?;
+        let signature = base64::engine::general_purpose::STANDARD
+            .decode(fields.get("signature").ok_or("no signature")?)
+            .map_err(|e| e.to_string())?;
+        key.verify(
+            Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(lines.join("\n").as_bytes()),
+            &signature,
+        )
+        .map_err(|_| "the signature does not verify".to_owned())
+    }
+
+    fn actor_json(&self) -> Value {
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": self.actor,
+            "type": self.actor_type,
+            "preferredUsername": self.name,
+            "name": format!("{} (stand-in)", self.name),
+            "inbox": format!("{}/inbox", self.actor),
+            "outbox": format!("{}/outbox", self.actor),
+            "followers": format!("{}/followers", self.actor),
+            "publicKey": {"id": self.key_id, "owner": self.actor, "publicKeyPem": self.public_pem},
+        })
+    }
+}
+
+async fn webfinger(State(s): State<StandIn>) -> Json<Value> {
+    Json(json!({
+        "subject": format!("acct:{}", s.acct().trim_start_matches('@')),
+        "links": [{"rel": "self", "type": "application/activity+json", "href": s.actor}],
+    }))
+}
+
+async fn actor_document(
+    State(s): State<StandIn>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> (StatusCode, [(&'static str, &'static str); 1], Json<Value>) {
+    let kind = [("content-type", "application/activity+json")];
+    if name != s.name {
+        return (StatusCode::NOT_FOUND, kind, Json(json!({})));
+    }
+    let verdict = match s.fetching {
+        Fetching::Open => Ok(()),
+        Fetching::SignedOnly => {
+            s.check_signed_get(&format!("/users/{name}"), &headers)
+                .await
+        }
+        Fetching::Refused => Err("this server does not talk to yours".to_owned()),
+    };
+    if let Err(reason) = verdict {
+        s.fetches.lock().unwrap().push((401, reason.clone()));
+        return (
+            StatusCode::UNAUTHORIZED,
+            kind,
+            Json(json!({"error": reason})),
+        );
+    }
+    s.fetches.lock().unwrap().push((200, String::new()));
+    (StatusCode::OK, kind, Json(s.actor_json()))
+}
+
+async fn inbox(State(s): State<StandIn>, Json(activity): Json<Value>) -> StatusCode {
+    s.received.lock().unwrap().push(activity.clone());
+    if activity["type"] == "Follow" {
+        tokio::spawn(async move { accept(s, activity).await });
+    }
+    StatusCode::ACCEPTED
+}
+
+/// Answers a Follow with an Accept, at the follower's inbox.
+async fn accept(s: StandIn, follow: Value) {
+    let Some(follower) = follow["actor"].as_str() else {
+        return;
+    };
+    let Ok(follower) = s
+        .client
+        .get(follower)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+    else {
+        return;
+    };
+    let follower: Value = follower.json().await.unwrap_or_default();
+    let Some(inbox) = follower["inbox"].as_str().and_then(|i| Url::parse(i).ok()) else {
+        return;
+    };
+    let accept = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#accepts/{}", s.actor, uuid_ish()),
+        "type": "Accept",
+        "actor": s.actor,
+        "object": follow,
+    });
+    s.send(&inbox, &accept).await;
+}
+
+fn uuid_ish() -> u128 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos()
+}
