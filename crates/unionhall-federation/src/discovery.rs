@@ -27,8 +27,10 @@ pub fn parse_resource(resource: &str) -> Result<Resource<'_>> {
     if resource.starts_with("http://") || resource.starts_with("https://") {
         return Ok(Resource::Url(url::Url::parse(resource)?));
     }
-    Err(Error::BadRequest(format!(
-        "resource {resource:?} must be acct:name@domain or an actor URL"
+    // mailto:, did:, anything else: a resource we do not serve (RFC 7033
+    // section 4.2: 404), not a malformed request.
+    Err(Error::NotFound(format!(
+        "no resource {resource:?} here: this server answers for acct:name@domain and actor URLs"
     )))
 }
 

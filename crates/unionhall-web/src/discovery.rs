@@ -1,8 +1,11 @@
-//! WebFinger, NodeInfo and host-meta.
+//! WebFinger, NodeInfo and host-meta. All public documents, answered with
+//! `Access-Control-Allow-Origin: *` (RFC 7033 section 5 requires it of
+//! WebFinger), errors included, so that browser-based clients and lookup
+//! tools can read them.
 
 use crate::{AppError, AppState};
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{header, HeaderValue};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -14,6 +17,10 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/.well-known/host-meta", get(host_meta))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
 }
 
 #[derive(Deserialize)]

@@ -35,15 +35,27 @@ async fn webfinger_nodeinfo_and_content_negotiation() {
         instance["links"][0]["href"],
         a.data.urls.instance_actor().as_str()
     );
+    // A resource we do not serve is not found, whatever its scheme; only a
+    // malformed acct: is a bad request. Every answer may be read by a page in
+    // a browser (RFC 7033 section 5).
     for (resource, status) in [
+        (format!("acct:bakers@{domain}"), 200),
         ("acct:nobody@".to_owned() + &domain, 404),
         ("acct:bakers@elsewhere.example".into(), 404),
-        ("bakers".into(), 400),
+        (format!("mailto:bakers@{domain}"), 404),
+        ("did:example:123".into(), 404),
+        ("bakers".into(), 404),
+        ("acct:bakers".into(), 400),
     ] {
         let mut url = a.at("/.well-known/webfinger");
         url.query_pairs_mut().append_pair("resource", &resource);
         let response = a.client.get(url).send().await.unwrap();
         assert_eq!(response.status().as_u16(), status, "{resource}");
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "*",
+            "{resource}"
+        );
     }
 
     // Servers get ActivityPub JSON, without any private key.
