@@ -246,6 +246,7 @@ impl Object for DbActor {
             .ok_or_else(|| {
                 Error::BadRequest(format!("{} has no usable RSA public key", json.id))
             })?;
+        let username = json.username();
         let shared_inbox = json.endpoints.and_then(|e| e.shared_inbox);
         if let Some(shared) = &shared_inbox {
             // Else one server could have us deliver everything for its actors
@@ -265,8 +266,8 @@ impl Object for DbActor {
             kind: ActorKind::Remote,
             ap_type: json.kind,
             handle: None,
-            name: json.name.unwrap_or_else(|| json.preferred_username.clone()),
-            preferred_username: json.preferred_username,
+            name: json.name.unwrap_or_else(|| username.clone()),
+            preferred_username: username,
             summary: json.summary.unwrap_or_default(),
             inbox: json.inbox,
             shared_inbox,

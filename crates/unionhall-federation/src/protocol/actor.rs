@@ -9,9 +9,12 @@ use url::Url;
 #[serde(rename_all = "camelCase")]
 pub struct ActorJson {
     /// Group, Application, Person, Service, Organization.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "super::lenient::type_name")]
     pub kind: String,
     pub id: Url,
+    /// Optional in ActivityPub: relays, bridges and service actors may have
+    /// none (see [`ActorJson::username`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub preferred_username: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -33,6 +36,21 @@ pub struct ActorJson {
     /// The human-readable page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<Url>,
+}
+
+impl ActorJson {
+    /// The name it goes by: its `preferredUsername`, else the last segment of
+    /// its id (`https://relay.example/actor` is "actor").
+    pub fn username(&self) -> String {
+        if !self.preferred_username.is_empty() {
+            return self.preferred_username.clone();
+        }
+        self.id
+            .path_segments()
+            .and_then(|mut segments| segments.rfind(|s| !s.is_empty()))
+            .unwrap_or_else(|| self.id.host_str().unwrap_or_default())
+            .to_owned()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

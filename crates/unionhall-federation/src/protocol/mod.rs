@@ -10,12 +10,13 @@ pub mod activities;
 pub mod actor;
 pub mod call;
 pub mod campaign;
+pub mod lenient;
 pub mod note;
 pub mod strike;
 
 pub use activities::{
     Accept, ActivityObject, Announce, Create, Delete, Flag, Follow, InboxActivity, Join, Leave,
-    Reject, Undo, Update,
+    Like, Reject, TentativeAccept, Undo, Update,
 };
 pub use actor::{ActorJson, Endpoints};
 pub use call::{CallJson, PledgeTotalJson};
@@ -79,7 +80,8 @@ pub fn context() -> serde_json::Value {
 }
 
 /// Accepts a single value or an array for properties servers send either way
-/// (`to`, `cc`), and `null` for none.
+/// (`to`, `cc`), and `null` for none. Every spelling of the public collection
+/// (`Public`, `as:Public`) is read as its full IRI.
 pub(crate) mod one_or_many {
     use serde::{Deserialize, Deserializer};
     use url::Url;
@@ -88,14 +90,23 @@ pub(crate) mod one_or_many {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum OneOrMany {
-            One(Url),
-            Many(Vec<Url>),
+            One(String),
+            Many(Vec<String>),
         }
-        Ok(match Option::<OneOrMany>::deserialize(d)? {
+        let addresses = match Option::<OneOrMany>::deserialize(d)? {
             None => Vec::new(),
-            Some(OneOrMany::One(url)) => vec![url],
-            Some(OneOrMany::Many(urls)) => urls,
-        })
+            Some(OneOrMany::One(address)) => vec![address],
+            Some(OneOrMany::Many(addresses)) => addresses,
+        };
+        addresses
+            .iter()
+            .map(|address| {
+                let address = super::lenient::public_alias(address).unwrap_or(address);
+                Url::parse(address).map_err(|err| {
+                    serde::de::Error::custom(format!("{address:?} is not a URL: {err}"))
+                })
+            })
+            .collect()
     }
 }
 

@@ -8,7 +8,7 @@ use url::Url;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NoteJson {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "super::lenient::type_name")]
     pub kind: String,
     pub id: Url,
     pub attributed_to: Url,

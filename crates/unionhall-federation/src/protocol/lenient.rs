@@ -1,0 +1,186 @@
+//! Shapes other servers send that mean what ours mean, read as ours: a `type`
+//! given as an array (`["Note"]`, ActivityPods' `["foaf:Person", "Person"]`),
+//! an `attributedTo` given as a list or an embedded object (PeerTube lists a
+//! person and a channel), and the public collection written `Public` or
+//! `as:Public` (JSON-LD compact forms) or over `http:`. Lenient only in form:
+//! whoever an object is attributed to must still be on the server of the
+//! activity's actor (the trust rules of `activities/` refuse it otherwise).
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use super::PUBLIC;
+
+/// Every type we act on, activities and objects alike: in a `type` array, the
+/// first of these is the one we read it as.
+const KNOWN_TYPES: &[&str] = &[
+    "Follow",
+    "Accept",
+    "TentativeAccept",
+    "Reject",
+    "Undo",
+    "Create",
+    "Update",
+    "Delete",
+    "Join",
+    "Leave",
+    "Announce",
+    "Flag",
+    "Like",
+    "Dislike",
+    "Note",
+    "Page",
+    "Article",
+    "Event",
+    "Question",
+    "Person",
+    "Group",
+    "Application",
+    "Service",
+    "Organization",
+    "Tombstone",
+];
+
+/// The one type name of `types`: itself if a string, else the first known type
+/// in the array, else its first string.
+pub fn one_type(types: &Value) -> Option<&str> {
+    match types {
+        Value::String(name) => Some(name),
+        Value::Array(names) => {
+            let names = || names.iter().filter_map(Value::as_str);
+            names()
+                .find(|name| KNOWN_TYPES.contains(name))
+                .or_else(|| names().next())
+        }
+        _ => None,
+    }
+}
+
+/// `type` as a string or an array, for the structs whose type is a `String`.
+pub fn type_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let value = Value::deserialize(d)?;
+    one_type(&value)
+        .map(str::to_owned)
+        .ok_or_else(|| serde::de::Error::custom("\"type\" must be a string or an array of strings"))
+}
+
+/// The full IRI of the public collection for any way of writing it.
+pub fn public_alias(address: &str) -> Option<&'static str> {
+    matches!(
+        address,
+        "Public" | "as:Public" | "http://www.w3.org/ns/activitystreams#Public"
+    )
+    .then_some(PUBLIC)
+}
+
+/// Rewrites `activity` (and the objects it carries, however deep) into the
+/// shapes our structs read: one `type`, one `attributedTo` (of those listed,
+/// the one on the activity's actor's server). True if anything changed.
+pub fn normalize(activity: &mut Value) -> bool {
+    let actor_host = id_of(activity.get("actor"))
+        .and_then(|id| url::Url::parse(id).ok())
+        .and_then(|url| url.host_str().map(str::to_owned));
+    normalize_object(activity, actor_host.as_deref())
+}
+
+fn normalize_object(object: &mut Value, actor_host: Option<&str>) -> bool {
+    let Some(fields) = object.as_object_mut() else {
+        return false;
+    };
+    let mut changed = false;
+    if let Some(types @ Value::Array(_)) = fields.get("type") {
+        if let Some(one) = one_type(types).map(str::to_owned) {
+            fields.insert("type".into(), Value::String(one));
+            changed = true;
+        }
+    }
+    if let Some(authors) = fields.get("attributedTo").filter(|a| !a.is_string()) {
+        if let Some(author) = author_among(authors, actor_host) {
+            fields.insert("attributedTo".into(), Value::String(author));
+            changed = true;
+        }
+    }
+    if let Some(inner) = fields.get_mut("object") {
+        changed |= normalize_object(inner, actor_host);
+    }
+    changed
+}
+
+/// Of an `attributedTo` list (or one embedded object), the author on the
+/// actor's server, else the first (which the trust rules will then refuse).
+fn author_among(authors: &Value, actor_host: Option<&str>) -> Option<String> {
+    let ids: Vec<&str> = match authors {
+        Value::Array(items) => items.iter().filter_map(|a| id_of(Some(a))).collect(),
+        one => id_of(Some(one)).into_iter().collect(),
+    };
+    let on_actors_server = |id: &&&str| {
+        let host = url::Url::parse(id).ok();
+        host.as_ref().and_then(|u| u.host_str()) == actor_host
+    };
+    ids.iter()
+        .find(on_actors_server)
+        .or(ids.first())
+        .map(|id| (*id).to_owned())
+}
+
+/// A reference's id: the string itself, or an embedded object's `id`.
+fn id_of(reference: Option<&Value>) -> Option<&str> {
+    match reference? {
+        Value::String(id) => Some(id),
+        Value::Object(fields) => fields.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_type_array_is_read_as_its_first_known_type() {
+        assert_eq!(one_type(&json!(["foaf:Person", "Person"])), Some("Person"));
+        assert_eq!(
+            one_type(&json!(["Note", "apods:Notification"])),
+            Some("Note")
+        );
+        assert_eq!(one_type(&json!(["x:Thing"])), Some("x:Thing"));
+        assert_eq!(one_type(&json!(3)), None);
+    }
+
+    #[test]
+    fn the_author_is_the_one_on_the_actors_server() {
+        let mut create = json!({
+            "type": ["Create"], "actor": "https://tube.example/accounts/ana",
+            "object": {"type": "Video", "attributedTo": [
+                {"type": "Group", "id": "https://other.example/c/chan"},
+                {"type": "Person", "id": "https://tube.example/accounts/ana"}
+            ]}
+        });
+        assert!(normalize(&mut create));
+        assert_eq!(create["type"], "Create");
+        assert_eq!(
+            create["object"]["attributedTo"],
+            "https://tube.example/accounts/ana"
+        );
+        let mut embedded = json!({"type": "Create", "actor": "https://a.example/u/x",
+            "object": {"attributedTo": {"type": "Person", "id": "https://b.example/u/y"}}});
+        assert!(normalize(&mut embedded));
+        // No author on the actor's server: the first, for the trust rules to refuse.
+        assert_eq!(embedded["object"]["attributedTo"], "https://b.example/u/y");
+        let mut plain = json!({"type": "Like", "actor": "https://a.example/u/x", "object": "https://b.example/o"});
+        assert!(!normalize(&mut plain));
+    }
+
+    #[test]
+    fn every_spelling_of_public_is_public() {
+        for alias in [
+            "Public",
+            "as:Public",
+            "http://www.w3.org/ns/activitystreams#Public",
+        ] {
+            assert_eq!(public_alias(alias), Some(PUBLIC));
+        }
+        assert_eq!(public_alias("https://a.example/followers"), None);
+    }
+}
