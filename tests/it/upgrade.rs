@@ -52,6 +52,8 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     // 20261205000025_time_zones
     "DROP TABLE group_time_zones",
     "ALTER TABLE accounts DROP COLUMN time_zone",
+    // 20261206000026_interactions
+    "DROP TABLE interactions",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -72,7 +74,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 13,
+        later, 14,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();

@@ -1,5 +1,6 @@
-//! Floods of reports (`Flag`) and follows: each costs an admin's attention or a
-//! fetch and an Accept, so each is limited per remote actor and per remote
+//! Floods of reports (`Flag`), follows and joins of our calls' events: each
+//! costs an admin's attention, or a fetch, an Accept and (for a join) an
+//! Update of the call to everyone, so each is limited per remote actor and per remote
 //! domain (the registrable domain: a server cannot multiply its allowance with
 //! subdomains), per hour.
 //!
@@ -24,6 +25,8 @@ const WINDOW_MS: i64 = 3_600_000;
 pub enum Flood {
     Reports,
     Follows,
+    /// Joins (or Accepts) of our calls from elsewhere on the fediverse.
+    Joins,
 }
 
 impl Flood {
@@ -31,6 +34,7 @@ impl Flood {
         match self {
             Self::Reports => "reports",
             Self::Follows => "follows",
+            Self::Joins => "joins",
         }
     }
 }
@@ -42,6 +46,8 @@ pub struct FloodLimits {
     pub reports_per_domain: u32,
     pub follows_per_actor: u32,
     pub follows_per_domain: u32,
+    pub joins_per_actor: u32,
+    pub joins_per_domain: u32,
 }
 
 impl Default for FloodLimits {
@@ -51,6 +57,8 @@ impl Default for FloodLimits {
             reports_per_domain: 20,
             follows_per_actor: 20,
             follows_per_domain: 100,
+            joins_per_actor: 10,
+            joins_per_domain: 50,
         }
     }
 }
@@ -76,6 +84,7 @@ impl FloodGate {
                 self.limits.follows_per_actor,
                 self.limits.follows_per_domain,
             ),
+            Flood::Joins => (self.limits.joins_per_actor, self.limits.joins_per_domain),
         };
         let domain = registrable_domain(actor.host_str().unwrap_or_default());
         (

@@ -14,7 +14,7 @@
 //! (about a sixth of the inbox's time) to spare a rare redelivery one
 //! signature check.
 
-use crate::activities::{follow, receive, relay, report, union};
+use crate::activities::{follow, interaction, receive, relay, report, union};
 use crate::authentication::{parse_signature, verify_signer, SignedRequest};
 use crate::flood::Flood;
 use crate::protocol::InboxActivity;
@@ -133,6 +133,10 @@ pub(crate) fn check_schemes<'a>(
 }
 
 async fn dispatch(activity: InboxActivity, raw: &[u8], data: &Data) -> Result<()> {
+    // Likes, boosts and joins of our objects, by anyone: counted, not named.
+    if let Some(done) = interaction::receive(&activity, data).await {
+        return done;
+    }
     match activity {
         InboxActivity::Follow(a) => follow::receive_follow(a, data).await,
         InboxActivity::Accept(a) => follow::receive_accept(a, data).await,
@@ -145,5 +149,7 @@ async fn dispatch(activity: InboxActivity, raw: &[u8], data: &Data) -> Result<()
         InboxActivity::Leave(a) => union::receive_leave(a, data).await,
         InboxActivity::Announce(a) => relay::receive_announce(a, data).await,
         InboxActivity::Flag(a) => report::receive_flag(a, data).await,
+        // A maybe that answers none of our calls, a like of nothing of ours.
+        InboxActivity::TentativeAccept(_) | InboxActivity::Like(_) => Ok(()),
     }
 }

@@ -29,6 +29,7 @@ pub mod follows;
 pub mod inbox_seen;
 pub mod instance;
 pub mod instance_admins;
+pub mod interactions;
 pub mod members;
 pub mod objects;
 pub mod outbox;

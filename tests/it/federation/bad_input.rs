@@ -121,7 +121,7 @@ async fn refused_requests_get_a_reason_and_change_nothing() {
         ("malformed JSON", b"{\"type\": \"Follow\", ".to_vec(), Some(by(&mallory)), 400, "not an activity"),
         ("JSON without an id", br#"{"type": "Follow"}"#.to_vec(), Some(by(&mallory)), 400, "not an activity"),
         ("unknown activity type",
-            json!({"type": "Like", "id": id("l1"), "actor": mallory.ap_id, "object": chapter.ap_id}).to_string().into_bytes(),
+            json!({"type": "Move", "id": id("l1"), "actor": mallory.ap_id, "object": chapter.ap_id}).to_string().into_bytes(),
             Some(by(&mallory)), 400, "unsupported activity type"),
         ("wrong field type",
             json!({"type": "Follow", "id": id("f2"), "actor": mallory.ap_id, "object": 42}).to_string().into_bytes(),

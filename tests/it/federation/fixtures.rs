@@ -3,7 +3,7 @@
 
 use unionhall_federation::protocol::{ActivityObject, ActorJson, InboxActivity};
 
-fn fixture(path: &str) -> String {
+pub(crate) fn fixture(path: &str) -> String {
     let full = format!(
         "{}/../../tests/it/fixtures/{path}",
         env!("CARGO_MANIFEST_DIR")

@@ -8,7 +8,7 @@ mod delivery;
 mod discovery;
 mod fedify;
 mod fetch;
-mod fixtures;
+pub(crate) mod fixtures;
 mod following;
 mod group_commit;
 mod healing;

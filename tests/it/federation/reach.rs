@@ -3,9 +3,12 @@
 
 use super::create_chapter;
 use super::stand_in::{Fetching, StandIn};
-use crate::helpers::{fresh_database, spawn_instance_on, wait_for};
-use serde_json::json;
-use unionhall_store::follows;
+use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
+use serde_json::{json, Value};
+use unionhall_domain::{Audience, Authority, CallForSupport, CallKind, CallStatus, Goal, Role};
+use unionhall_federation::activities::call;
+use unionhall_store::calls::{self, CallRow};
+use unionhall_store::{follows, interactions};
 
 #[tokio::test]
 async fn a_server_that_requires_signed_fetches_follows_a_chapter_and_is_followed_back() {
@@ -77,4 +80,296 @@ async fn a_refused_fetch_is_reported_as_refused_with_its_status() {
         "{refused}"
     );
     a.stop().await;
+}
+
+/// A public picket of the chapter "bakers" of `a`, posted by its operator.
+async fn bakers_picket(a: &TestInstance) -> CallRow {
+    let picket = CallForSupport {
+        kind: CallKind::Picket,
+        title: "Picket the bakery gate".into(),
+        details: "Bring water.".into(),
+        place: None,
+        starts_at: Some(4_102_444_800_000),
+        ends_at: Some(4_102_452_000_000),
+        deadline: None,
+        goal: Goal {
+            people: Some(15),
+            amount: None,
+            currency: String::new(),
+            fund_url: String::new(),
+        },
+        time_zone: None,
+    };
+    call::publish_call(
+        &a.data,
+        &Authority::Operator,
+        "bakers",
+        picket,
+        Audience::Public,
+    )
+    .await
+    .unwrap()
+}
+
+async fn people_pledged(a: &TestInstance, call: &CallRow) -> i64 {
+    calls::by_id(&a.store, call.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .pledged
+        .people
+}
+
+async fn wait_for_people(a: &TestInstance, call: &CallRow, people: i64) {
+    let (store, id) = (a.store.clone(), call.id);
+    wait_for(&format!("{people} people pledged"), 20, || {
+        let store = store.clone();
+        async move {
+            calls::by_id(&store, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .pledged
+                .people
+                == people
+        }
+    })
+    .await;
+}
+
+/// A captured fixture with its ids replaced by the test's.
+fn shaped(path: &str, replacements: &[(&str, &str)]) -> Value {
+    let mut text = crate::federation::fixtures::fixture(path);
+    for (from, to) in replacements {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn a_mobilizon_user_joins_a_picket_is_accepted_counted_kept_posted_and_leaves() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let picket = bakers_picket(&a).await;
+    let mobilizon = StandIn::start("127.0.0.7", "admin", "Person", Fetching::Open).await;
+    let (actor, event) = (mobilizon.actor.to_string(), picket.ap_id.to_string());
+
+    // As Mobilizon sends it (mobilizon/join_event.json, ids replaced).
+    let join = shaped(
+        "mobilizon/join_event.json",
+        &[
+            (
+                "http://mobilizon2.test/@admin/join/event/1",
+                &format!("{actor}/join/event/1"),
+            ),
+            ("http://mobilizon2.test/@admin", &actor),
+            ("http://mobilizon.test/events/some-uuid", &event),
+        ],
+    );
+    let (status, body) = mobilizon.send(&a.at("/inbox"), &join).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(people_pledged(&a, &picket).await, 1);
+    // Answered as Mobilizon waits for: an Accept of its Join, from the chapter.
+    wait_for("the Accept of the Join", 20, || {
+        let mobilizon = mobilizon.clone();
+        async move { !mobilizon.received_of_type("Accept").is_empty() }
+    })
+    .await;
+    let accept = &mobilizon.received_of_type("Accept")[0];
+    assert_eq!(accept["object"]["type"], "Join");
+    assert_eq!(accept["object"]["id"], join["id"]);
+    // The same Join again counts once.
+    mobilizon.send(&a.at("/inbox"), &join).await;
+    assert_eq!(people_pledged(&a, &picket).await, 1);
+
+    // The one who joined hears when the picket changes (here: it is met).
+    call::set_status(&a.data, &Authority::Operator, picket.id, CallStatus::Met)
+        .await
+        .unwrap();
+    wait_for("the call's Update at the participant", 20, || {
+        let mobilizon = mobilizon.clone();
+        async move {
+            mobilizon
+                .received_of_type("Update")
+                .iter()
+                .any(|u| u["object"]["callStatus"] == "met")
+        }
+    })
+    .await;
+    // Nobody is named in what it is sent: the total, not the joiner.
+    for update in mobilizon.received_of_type("Update") {
+        assert!(!update.to_string().contains(&actor), "{update}");
+    }
+
+    // It leaves (mobilizon/leave_event.json: the fixture reuses the Join's
+    // id; a Leave sent for real has its own).
+    let leave = shaped(
+        "mobilizon/leave_event.json",
+        &[
+            (
+                "http://mobilizon2.test/@admin/join/event/1",
+                &format!("{actor}/leave/event/1"),
+            ),
+            ("http://mobilizon2.test/@admin", &actor),
+            ("http://mobilizon.test/events/some-uuid", &event),
+        ],
+    );
+    let (status, body) = mobilizon.send(&a.at("/inbox"), &leave).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(people_pledged(&a, &picket).await, 0);
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn friendica_attendance_counts_and_is_taken_back_and_only_counts_are_shown() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let picket = bakers_picket(&a).await;
+    let friendica = StandIn::start("127.0.0.7", "ana", "Person", Fetching::Open).await;
+    let (ana, ben) = (friendica.actor_of("ana"), friendica.actor_of("ben"));
+    // Friendica answers an event with Accept ("going") or TentativeAccept
+    // ("maybe") of the event itself.
+    let going = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{ana}/activity/1"), "type": "Accept", "actor": ana,
+        "object": picket.ap_id, "to": [picket.author]});
+    let maybe = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{ben}/activity/2"), "type": "TentativeAccept", "actor": ben,
+        "object": {"id": picket.ap_id, "type": "Event"}});
+    assert_eq!(
+        friendica.send_as("ana", &a.at("/inbox"), &going).await.0,
+        202
+    );
+    assert_eq!(
+        friendica.send_as("ben", &a.at("/inbox"), &maybe).await.0,
+        202
+    );
+    assert_eq!(people_pledged(&a, &picket).await, 2);
+
+    // The organizer sees the fediverse's share as a count; no one is named.
+    let page = organizer_page(&a, &format!("/call/{}", picket.id)).await;
+    assert!(
+        page.contains("2 people from elsewhere on the fediverse"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(ana.as_str()) && !page.contains("/users/ben"),
+        "{page}"
+    );
+
+    // Ana takes it back with an Undo of her Accept.
+    let undo = json!({"id": format!("{ana}/activity/3"), "type": "Undo", "actor": ana,
+        "object": going});
+    assert_eq!(
+        friendica.send_as("ana", &a.at("/inbox"), &undo).await.0,
+        202
+    );
+    wait_for_people(&a, &picket, 1).await;
+    // And someone else's Undo of Ben's changes nothing.
+    let forged = json!({"id": format!("{ana}/activity/4"), "type": "Undo", "actor": ana,
+        "object": maybe});
+    assert_eq!(
+        friendica.send_as("ana", &a.at("/inbox"), &forged).await.0,
+        202
+    );
+    assert_eq!(people_pledged(&a, &picket).await, 1);
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_flood_of_joins_from_one_domain_is_bounded() {
+    let a = crate::helpers::spawn_configured_instance_on(
+        "127.0.0.2",
+        fresh_database().await,
+        &[("UNIONHALL_FEDERATION__JOINS_PER_DOMAIN_PER_HOUR", "3")],
+    )
+    .await;
+    create_chapter(&a, "bakers").await;
+    let picket = bakers_picket(&a).await;
+    let flood = StandIn::start("127.0.0.7", "n0", "Person", Fetching::Open).await;
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let who = flood.actor_of(&format!("n{n}"));
+        let join = json!({"id": format!("{who}/join"), "type": "Join", "actor": who,
+            "object": picket.ap_id});
+        statuses.push(
+            flood
+                .send_as(&format!("n{n}"), &a.at("/inbox"), &join)
+                .await
+                .0,
+        );
+    }
+    assert_eq!(statuses, [202, 202, 202, 429, 429]);
+    assert_eq!(people_pledged(&a, &picket).await, 3);
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn likes_and_boosts_by_anyone_are_counted_and_taken_back() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let picket = bakers_picket(&a).await;
+    let mastodon = StandIn::start("127.0.0.7", "felix", "Person", Fetching::Open).await;
+    let felix = mastodon.actor.to_string();
+    let like = shaped(
+        "mastodon/like.json",
+        &[
+            ("https://mastodon.madrid/users/felix", &felix),
+            ("https://ds9.lemmy.ml/post/147", picket.ap_id.as_str()),
+        ],
+    );
+    let boost = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{felix}/statuses/1/activity"), "type": "Announce", "actor": felix,
+        "object": picket.ap_id, "to": ["https://www.w3.org/ns/activitystreams#Public"]});
+    for activity in [&like, &like, &boost] {
+        let (status, body) = mastodon.send(&a.at("/inbox"), activity).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    let counts = |a: &TestInstance| {
+        let (store, id) = (a.store.clone(), picket.ap_id.clone());
+        async move {
+            interactions::counts(&store, std::slice::from_ref(&id))
+                .await
+                .unwrap()
+                .remove(&id)
+                .unwrap_or_default()
+        }
+    };
+    let now = counts(&a).await;
+    assert_eq!((now.likes, now.shares), (1, 1));
+    // Likes are not pledges.
+    assert_eq!(people_pledged(&a, &picket).await, 0);
+    let page = organizer_page(&a, &format!("/call/{}", picket.id)).await;
+    assert!(
+        page.contains("Shared once, liked once on the fediverse"),
+        "{page}"
+    );
+
+    let undo = shaped(
+        "mastodon/undo_like.json",
+        &[
+            (
+                "https://mastodon.madrid/users/felix#likes/212341",
+                like["id"].as_str().unwrap(),
+            ),
+            ("https://mastodon.madrid/users/felix", &felix),
+            ("https://ds9.lemmy.ml/post/147", picket.ap_id.as_str()),
+        ],
+    );
+    let (status, body) = mastodon.send(&a.at("/inbox"), &undo).await;
+    assert_eq!(status, 202, "{body}");
+    let now = counts(&a).await;
+    assert_eq!((now.likes, now.shares), (0, 1));
+    a.stop().await;
+}
+
+/// A page of `a` as an organizer of "bakers" sees it.
+async fn organizer_page(a: &TestInstance, path: &str) -> String {
+    let organizer = crate::members::join(a, "bakers", Role::Organizer, "organizer-rosa").await;
+    let response = organizer
+        .request(reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.unwrap()
 }

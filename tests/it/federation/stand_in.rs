@@ -1,5 +1,6 @@
-//! A stand-in for another fediverse server: one actor with its own RSA key,
-//! served the way Mastodon serves one, an inbox that records what it is sent
+//! A stand-in for another fediverse server: actors with their own RSA key
+//! (any name under `/users/` is one, all sharing the key), served the way
+//! Mastodon serves one, an inbox that records what it is sent
 //! and answers a Follow with an Accept, and (in authorized-fetch mode) signed
 //! GETs required as Mastodon requires them: covering `(request-target)`,
 //! `host` and `date`, checked with the `rsa` crate, independently of the
@@ -37,7 +38,6 @@ pub enum Fetching {
 pub struct Shared {
     pub base: Url,
     pub actor: Url,
-    pub key_id: String,
     name: String,
     actor_type: String,
     private_pem: String,
@@ -68,7 +68,6 @@ impl StandIn {
         let actor = base.join(&format!("/users/{name}")).expect("url");
         let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
         let stand_in = StandIn(Arc::new(Shared {
-            key_id: format!("{actor}#main-key"),
             base,
             actor,
             name: name.to_owned(),
@@ -115,14 +114,27 @@ impl StandIn {
         self.fetches.lock().unwrap().clone()
     }
 
-    /// POSTs `activity` to `inbox`, signed with its own key; the status.
+    /// Its actor called `name`.
+    pub fn actor_of(&self, name: &str) -> Url {
+        self.base.join(&format!("/users/{name}")).expect("url")
+    }
+
+    /// POSTs `activity` to `inbox` as its main actor, signed; the status and
+    /// the answer's body.
     pub async fn send(&self, inbox: &Url, activity: &Value) -> (u16, String) {
+        self.send_as(&self.name, inbox, activity).await
+    }
+
+    /// POSTs `activity` to `inbox` as its actor `name`, signed.
+    pub async fn send_as(&self, name: &str, inbox: &Url, activity: &Value) -> (u16, String) {
         let body = serde_json::to_vec(activity).expect("json");
+        let actor = self.actor_of(name);
         let key = Signer::default()
-            .key(self.actor.as_str(), &self.private_pem)
+            .key(actor.as_str(), &self.private_pem)
             .expect("key");
-        let headers = signed_post_headers_at(&key, &self.key_id, inbox, &body, SystemTime::now())
-            .expect("sign");
+        let key_id = format!("{actor}#main-key");
+        let headers =
+            signed_post_headers_at(&key, &key_id, inbox, &body, SystemTime::now()).expect("sign");
         let response = self
             .client
             .post(inbox.clone())
@@ -204,17 +216,18 @@ impl StandIn {
         .map_err(|_| "the signature does not verify".to_owned())
     }
 
-    fn actor_json(&self) -> Value {
+    fn actor_json(&self, name: &str) -> Value {
+        let actor = self.actor_of(name);
         json!({
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": self.actor,
+            "id": actor,
             "type": self.actor_type,
-            "preferredUsername": self.name,
-            "name": format!("{} (stand-in)", self.name),
-            "inbox": format!("{}/inbox", self.actor),
-            "outbox": format!("{}/outbox", self.actor),
-            "followers": format!("{}/followers", self.actor),
-            "publicKey": {"id": self.key_id, "owner": self.actor, "publicKeyPem": self.public_pem},
+            "preferredUsername": name,
+            "name": format!("{name} (stand-in)"),
+            "inbox": format!("{actor}/inbox"),
+            "outbox": format!("{actor}/outbox"),
+            "followers": format!("{actor}/followers"),
+            "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": self.public_pem},
         })
     }
 }
@@ -232,9 +245,6 @@ async fn actor_document(
     headers: HeaderMap,
 ) -> (StatusCode, [(&'static str, &'static str); 1], Json<Value>) {
     let kind = [("content-type", "application/activity+json")];
-    if name != s.name {
-        return (StatusCode::NOT_FOUND, kind, Json(json!({})));
-    }
     let verdict = match s.fetching {
         Fetching::Open => Ok(()),
         Fetching::SignedOnly => {
@@ -252,7 +262,7 @@ async fn actor_document(
         );
     }
     s.fetches.lock().unwrap().push((200, String::new()));
-    (StatusCode::OK, kind, Json(s.actor_json()))
+    (StatusCode::OK, kind, Json(s.actor_json(&name)))
 }
 
 async fn inbox(State(s): State<StandIn>, Json(activity): Json<Value>) -> StatusCode {

@@ -23,7 +23,7 @@ use unionhall_domain::{
 };
 use unionhall_store::actors::ActorRow;
 use unionhall_store::calls::{self, CallRow, CallWrite, PledgeRow, Totals};
-use unionhall_store::{actors as store_actors, follows, now_millis, Connection};
+use unionhall_store::{actors as store_actors, follows, interactions, now_millis, Connection};
 use url::Url;
 
 fn totals_of(t: Totals) -> TotalsJson {
@@ -202,6 +202,15 @@ async fn send_call(
     };
     object.cc.extend(bodies.iter().cloned());
     inboxes.extend(relay::remote_body_inboxes(conn, data, &bodies).await?);
+    // Whoever joined it from elsewhere on the fediverse hears when it moves,
+    // is met or is called off.
+    if public {
+        for inbox in interactions::joined_inboxes(conn, &row.ap_id).await? {
+            if !inboxes.contains(&inbox) {
+                inboxes.push(inbox);
+            }
+        }
+    }
     let id = data.urls.new_activity_id();
     let (to, cc) = (object.to.clone(), object.cc.clone());
     let object = ActivityObject::Call(Box::new(object));
@@ -579,18 +588,27 @@ fn pledge_sentence(chapter: &str, totals: PledgeTotals, currency: &str) -> Strin
     }
 }
 
-/// Adds up every chapter's totals for one of our calls, stores the running total
-/// and sends the call's Update to its audience.
+/// Adds up every chapter's totals for one of our calls and the people who
+/// joined it from elsewhere on the fediverse (`interaction.rs`), stores the
+/// running total and sends the call's Update to its audience.
 async fn publish_running_total(conn: &mut Connection, data: &Data, call: &CallRow) -> Result<()> {
+    let from_the_fediverse =
+        interactions::count(conn, &call.ap_id, interactions::Kind::Join).await?;
     let total = calls::chapter_totals(conn, call.id)
         .await?
         .into_iter()
         // Saturating: no set of chapters' figures wraps the total around.
-        .fold(Totals::default(), |t, (_, c)| Totals {
-            people: t.people.saturating_add(c.people.max(0)),
-            amount: t.amount.saturating_add(c.amount.max(0)),
-            actions: t.actions.saturating_add(c.actions.max(0)),
-        });
+        .fold(
+            Totals {
+                people: from_the_fediverse,
+                ..Totals::default()
+            },
+            |t, (_, c)| Totals {
+                people: t.people.saturating_add(c.people.max(0)),
+                amount: t.amount.saturating_add(c.amount.max(0)),
+                actions: t.actions.saturating_add(c.actions.max(0)),
+            },
+        );
     calls::set_pledged(conn, call.id, total).await?;
     let row = calls::by_ap_id(conn, &call.ap_id)
         .await?
@@ -599,6 +617,26 @@ async fn publish_running_total(conn: &mut Connection, data: &Data, call: &CallRo
         .await?
         .ok_or_else(|| Error::Internal("the call's chapter is gone".into()))?;
     send_call(conn, data, &row, &author, false).await
+}
+
+/// [`publish_running_total`] of our call `ap_id`, after a join from elsewhere
+/// on the fediverse came or went.
+pub(crate) async fn publish_running_total_of(
+    conn: &mut Connection,
+    data: &Data,
+    ap_id: &Url,
+) -> Result<()> {
+    let call = calls::by_ap_id(conn, ap_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no call {ap_id} here")))?;
+    publish_running_total(conn, data, &call).await
+}
+
+/// How many joined one of our calls from elsewhere on the fediverse (Mobilizon,
+/// Friendica, ...): the one line of the breakdown that is no chapter.
+pub async fn from_the_fediverse(data: &Data, ap_id: &Url) -> Result<i64> {
+    let mut conn = data.store.acquire().await?;
+    Ok(interactions::count(&mut conn, ap_id, interactions::Kind::Join).await?)
 }
 
 /// The per-chapter breakdown of one of our calls: (chapter id, its totals).

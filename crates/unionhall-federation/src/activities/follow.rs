@@ -204,7 +204,7 @@ fn check_answered_follow(answer: &Answered, answering: &Url) -> Result<()> {
     match answer {
         Answered::Follow(follow) => same_actor(&follow.object, answering, "answer a follow"),
         Answered::Join(join) => same_actor(&join.object, answering, "answer a join"),
-        Answered::Id(_) => Ok(()),
+        Answered::Id(_) | Answered::Object { .. } => Ok(()),
     }
 }
 

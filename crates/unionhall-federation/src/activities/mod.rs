@@ -18,6 +18,7 @@ pub mod call;
 pub mod campaign;
 mod envelope;
 pub mod follow;
+pub mod interaction;
 pub mod lookup;
 pub mod post;
 pub mod receive;

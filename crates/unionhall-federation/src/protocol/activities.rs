@@ -8,7 +8,7 @@ use super::one_or_many_ser;
 use super::strike::StrikeJson;
 use activitypub_federation::kinds::activity::{
     AcceptType, AnnounceType, CreateType, DeleteType, FlagType, FollowType, JoinType, LeaveType,
-    RejectType, UndoType, UpdateType,
+    LikeType, RejectType, TentativeAcceptType, UndoType, UpdateType,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
@@ -43,13 +43,15 @@ pub type Join = ActorRequest<JoinType>;
 pub type Leave = ActorRequest<LeaveType>;
 
 /// What an Accept or Reject answers: a Follow or a Join, embedded (Mastodon,
-/// Lemmy, us) or by id.
+/// Lemmy, us) or by id; or an event itself, embedded or by id (Friendica's
+/// attendance: an Accept or TentativeAccept of the Event).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Answered {
     Follow(Follow),
     Join(Join),
     Id(Url),
+    Object { id: Url },
 }
 
 impl Answered {
@@ -57,7 +59,7 @@ impl Answered {
         match self {
             Self::Follow(request) => &request.id,
             Self::Join(request) => &request.id,
-            Self::Id(id) => id,
+            Self::Id(id) | Self::Object { id } => id,
         }
     }
 }
@@ -76,6 +78,20 @@ pub struct Answer<K> {
 
 pub type Accept = Answer<AcceptType>;
 pub type Reject = Answer<RejectType>;
+/// "Maybe": Friendica's answer to an event, counted like an Accept.
+pub type TentativeAccept = Answer<TentativeAcceptType>;
+
+/// A like of an object (Mastodon's favourite), by id or embedded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Like {
+    #[serde(rename = "type")]
+    pub kind: LikeType,
+    pub id: Url,
+    pub actor: Url,
+    #[serde(deserialize_with = "super::id_or_object::deserialize")]
+    pub object: Url,
+}
 
 /// A union body relaying a member chapter's activity to every member (FEP-1b12):
 /// the activity is embedded.
@@ -93,13 +109,27 @@ pub struct Announce {
     pub cc: Vec<Url>,
 }
 
-/// What an Undo takes back. Only follows matter to us; anything else (a Like, an
-/// Announce) is acknowledged and changes nothing.
+/// What an Undo takes back: a Follow, or anything else by its id (a Like, an
+/// Announce, a Join or Accept of an event: `activities/interaction.rs`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum UndoObject {
     Follow(Follow),
     Other(serde_json::Value),
+}
+
+impl UndoObject {
+    /// The id of what is taken back, if it names one.
+    pub fn id(&self) -> Option<Url> {
+        match self {
+            Self::Follow(follow) => Some(follow.id.clone()),
+            Self::Other(serde_json::Value::String(id)) => Url::parse(id).ok(),
+            Self::Other(other) => other
+                .get("id")
+                .and_then(|id| id.as_str())
+                .and_then(|id| Url::parse(id).ok()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -229,17 +259,32 @@ pub enum InboxActivity {
     Leave(Leave),
     Announce(Announce),
     Flag(Flag),
+    Like(Like),
+    TentativeAccept(TentativeAccept),
 }
 
 /// The activity types an inbox accepts, for error messages and FEDERATION.md.
 pub const INBOX_TYPES: &[&str] = &[
-    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Join", "Leave", "Announce",
+    "Follow",
+    "Accept",
+    "TentativeAccept",
+    "Reject",
+    "Undo",
+    "Create",
+    "Update",
+    "Delete",
+    "Join",
+    "Leave",
+    "Announce",
+    "Like",
+    "Flag",
 ];
 
 impl<'de> Deserialize<'de> for InboxActivity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let value = serde_json::Value::deserialize(d)?;
+        let mut value = serde_json::Value::deserialize(d)?;
+        super::lenient::normalize(&mut value);
         let kind = value
             .get("type")
             .and_then(|t| t.as_str())
@@ -271,7 +316,25 @@ impl InboxActivity {
     /// Reads the JSON text of an activity straight into its type. The inbox
     /// reads every activity it is sent; through a `Value` first (as
     /// `Deserialize` has to, to see the type) it cost twice as much.
+    ///
+    /// What fails to read as sent is read again in the shapes of `lenient.rs`
+    /// (a `type` array, a list of authors), if it has any; else the first
+    /// error stands.
     pub fn from_json(body: &[u8]) -> serde_json::Result<Self> {
+        let as_sent = Self::from_json_as_sent(body);
+        if as_sent.is_ok() {
+            return as_sent;
+        }
+        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return as_sent;
+        };
+        if !super::lenient::normalize(&mut value) {
+            return as_sent;
+        }
+        serde_json::from_value(value)
+    }
+
+    fn from_json_as_sent(body: &[u8]) -> serde_json::Result<Self> {
         use serde::de::Error;
         #[derive(Deserialize)]
         struct Typed<'a> {
@@ -298,6 +361,8 @@ impl InboxActivity {
             "Leave" => json.read().map(Self::Leave),
             "Announce" => json.read().map(Self::Announce),
             "Flag" => json.read().map(Self::Flag),
+            "Like" => json.read().map(Self::Like),
+            "TentativeAccept" => json.read().map(Self::TentativeAccept),
             other => {
                 return Err(format!(
                     "unsupported activity type {other:?}; this inbox accepts {}",
@@ -323,6 +388,8 @@ impl InboxActivity {
             Self::Leave(a) => &a.id,
             Self::Announce(a) => &a.id,
             Self::Flag(a) => &a.id,
+            Self::Like(a) => &a.id,
+            Self::TentativeAccept(a) => &a.id,
         }
     }
 
@@ -339,6 +406,8 @@ impl InboxActivity {
             Self::Leave(a) => &a.actor,
             Self::Announce(a) => &a.actor,
             Self::Flag(a) => &a.actor,
+            Self::Like(a) => &a.actor,
+            Self::TentativeAccept(a) => &a.actor,
         }
     }
 }

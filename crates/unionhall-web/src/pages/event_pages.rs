@@ -35,6 +35,10 @@ struct CallPage {
     /// Per chapter of the reader's they may see the roster of, who pledged:
     /// (name on their record or "", account, what they pledged).
     coming: Vec<(String, Vec<SheetLine>)>,
+    /// For the calling chapter's organizers: what the rest of the fediverse
+    /// did with the call ("3 people joined from elsewhere on the fediverse",
+    /// "shared 14 times, liked 30 times"), counts only.
+    reach: Vec<String>,
 }
 
 /// A line of the sign-in sheet: the name on the record (or ""), the account,
@@ -90,10 +94,14 @@ pub(crate) async fn call(
     };
     let mut view = call_view(&state.store, &mut names, &row, &pledge_as, zone).await?;
     let mut coming = Vec::new();
+    let mut reach = Vec::new();
     if let Some(principal) = &caller {
         view.set_mine(own_pledges(&state, principal, &row).await?);
-        view.manage =
-            row.is_local && takes_pledges && may_post_for(&state, principal, &row.author).await;
+        let organizer = row.is_local && may_post_for(&state, principal, &row.author).await;
+        view.manage = organizer && takes_pledges;
+        if organizer {
+            reach = reach_of(&state, &row.ap_id).await?;
+        }
         let currency = view.currency.clone();
         coming = who_is_coming(&state, principal, row.id)
             .await?
@@ -147,9 +155,45 @@ pub(crate) async fn call(
             chapter_address,
             compose_many: pledge_as.len() > 1,
             coming,
+            reach,
             call: view,
         },
     )
+}
+
+/// What the rest of the fediverse did with one of our objects, in words:
+/// counts only, never who.
+async fn reach_of(state: &AppState, ap_id: &url::Url) -> Result<Vec<String>, AppError> {
+    let counts = unionhall_store::interactions::counts(&state.store, std::slice::from_ref(ap_id))
+        .await?
+        .remove(ap_id)
+        .unwrap_or_default();
+    let times = |n: i64| {
+        if n == 1 {
+            "once".to_owned()
+        } else {
+            format!("{n} times")
+        }
+    };
+    let mut lines = Vec::new();
+    if counts.joins > 0 {
+        let who = if counts.joins == 1 {
+            "1 person".to_owned()
+        } else {
+            format!("{} people", counts.joins)
+        };
+        lines.push(format!(
+            "{who} from elsewhere on the fediverse (Mobilizon, Friendica and others) said they will be there; counted in the progress above."
+        ));
+    }
+    if counts.shares > 0 || counts.likes > 0 {
+        lines.push(format!(
+            "Shared {}, liked {} on the fediverse.",
+            times(counts.shares),
+            times(counts.likes)
+        ));
+    }
+    Ok(lines)
 }
 
 /// For each chapter whose roster the reader may see: who of its members

@@ -92,6 +92,8 @@ pub struct FederationSettings {
     pub reports_per_domain_per_hour: u32,
     pub follows_per_actor_per_hour: u32,
     pub follows_per_domain_per_hour: u32,
+    pub joins_per_actor_per_hour: u32,
+    pub joins_per_domain_per_hour: u32,
     pub max_pledged_people: u64,
     pub max_pledged_amount: u64,
 }
@@ -265,6 +267,8 @@ impl Settings {
                 reports_per_domain: f.reports_per_domain_per_hour,
                 follows_per_actor: f.follows_per_actor_per_hour,
                 follows_per_domain: f.follows_per_domain_per_hour,
+                joins_per_actor: f.joins_per_actor_per_hour,
+                joins_per_domain: f.joins_per_domain_per_hour,
             },
             max_pledged: unionhall_federation::PledgeBounds {
                 people: f.max_pledged_people,

@@ -1,0 +1,240 @@
+//! What anyone on the fediverse does with our objects: likes and boosts of a
+//! call, strike or post (counted: "shared 14 times, liked 30 times"), and "I'll
+//! be there" to a call's event: Mobilizon's `Join` (answered with an
+//! `Accept`, as Mobilizon expects), Friendica's `Accept` or `TentativeAccept`
+//! of the event. A join counts toward the call's people as a pledge from the
+//! fediverse and brings the call's later Updates to the one who joined;
+//! `Leave`, `Reject` or `Undo` takes it back.
+//!
+//! Only counts are ever shown or federated: who liked, shared or joined is
+//! kept only to take it back and to send a joiner the call's Updates.
+//! Joins are limited per actor and per domain (`flood.rs`), and one actor
+//! counts once per object and kind however often it repeats itself.
+
+use super::{call, first_time, wake};
+use crate::delivery::enqueue_to;
+use crate::flood::Flood;
+use crate::protocol::activities::{Answer, Answered};
+use crate::protocol::{Accept, InboxActivity, Join};
+use crate::{Data, Error, Result};
+use activitypub_federation::kinds::activity::AcceptType;
+use unionhall_store::actors as store_actors;
+use unionhall_store::interactions::{self, Kind};
+use unionhall_store::objects::{self, Kind as ObjectKind};
+use unionhall_store::{calls, Connection};
+use url::Url;
+
+/// What one received activity does with one of our objects.
+enum Interaction<'a> {
+    Add {
+        kind: Kind,
+        object: Url,
+        /// A Join is answered with an Accept.
+        join: Option<&'a Join>,
+    },
+    Remove {
+        kind: Kind,
+        object: Url,
+    },
+    /// An Undo of something, by that thing's id.
+    Undo {
+        activity: Url,
+    },
+}
+
+/// Handles `activity` if it is an interaction with one of our objects: None if
+/// it is not (a Follow, an Accept of our Follow, a chapter's Join of a body).
+pub async fn receive(activity: &InboxActivity, data: &Data) -> Option<Result<()>> {
+    let interaction = interaction_of(activity, data).await?;
+    let (id, actor) = (activity.id(), activity.actor());
+    Some(apply(data, id, actor, interaction).await)
+}
+
+async fn interaction_of<'a>(activity: &'a InboxActivity, data: &Data) -> Option<Interaction<'a>> {
+    let ours = |object: &Url| data.urls.is_local(object).then(|| object.clone());
+    match activity {
+        InboxActivity::Like(like) => Some(Interaction::Add {
+            kind: Kind::Like,
+            // A like of something not ours is taken and changes nothing.
+            object: like.object.clone(),
+            join: None,
+        }),
+        InboxActivity::Announce(announce) => {
+            let object = match &announce.object {
+                serde_json::Value::String(id) => Url::parse(id).ok(),
+                _ => None,
+            }?;
+            ours(&object).map(|object| Interaction::Add {
+                kind: Kind::Share,
+                object,
+                join: None,
+            })
+        }
+        InboxActivity::Join(join) => is_call(data, &join.object).await.then(|| Interaction::Add {
+            kind: Kind::Join,
+            object: join.object.clone(),
+            join: Some(join),
+        }),
+        InboxActivity::Accept(answer) => {
+            event_answer(data, &answer.object)
+                .await
+                .map(|object| Interaction::Add {
+                    kind: Kind::Join,
+                    object,
+                    join: None,
+                })
+        }
+        InboxActivity::TentativeAccept(answer) => {
+            event_answer(data, &answer.object)
+                .await
+                .map(|object| Interaction::Add {
+                    kind: Kind::Join,
+                    object,
+                    join: None,
+                })
+        }
+        InboxActivity::Leave(leave) => {
+            is_call(data, &leave.object)
+                .await
+                .then(|| Interaction::Remove {
+                    kind: Kind::Join,
+                    object: leave.object.clone(),
+                })
+        }
+        InboxActivity::Reject(answer) => {
+            event_answer(data, &answer.object)
+                .await
+                .map(|object| Interaction::Remove {
+                    kind: Kind::Join,
+                    object,
+                })
+        }
+        InboxActivity::Undo(undo) => match &undo.object {
+            crate::protocol::activities::UndoObject::Follow(_) => None,
+            other => other.id().map(|activity| Interaction::Undo { activity }),
+        },
+        _ => None,
+    }
+}
+
+/// The call an Accept, TentativeAccept or Reject answers, if it answers one of
+/// our calls itself (not a Follow or a Join).
+async fn event_answer(data: &Data, answered: &Answered) -> Option<Url> {
+    match answered {
+        Answered::Id(id) | Answered::Object { id } => is_call(data, id).await.then(|| id.clone()),
+        Answered::Follow(_) | Answered::Join(_) => None,
+    }
+}
+
+/// Whether `id` is one of our own calls (the events one can join).
+async fn is_call(data: &Data, id: &Url) -> bool {
+    if !data.urls.is_local(id) {
+        return false;
+    }
+    let Ok(mut conn) = data.store.acquire().await else {
+        return false;
+    };
+    matches!(
+        objects::owner_of(&mut conn, id).await,
+        Ok(Some(owner)) if owner.kind == ObjectKind::Call && owner.is_local
+    )
+}
+
+async fn apply(data: &Data, id: &Url, actor: &Url, interaction: Interaction<'_>) -> Result<()> {
+    if let Interaction::Add {
+        kind: Kind::Join, ..
+    } = interaction
+    {
+        data.floods.check(&data.store, Flood::Joins, actor).await?;
+    }
+    let mut tx = data.store.begin_write().await?;
+    let changed = match &interaction {
+        Interaction::Add { kind, object, join } => {
+            let Some(owner) = objects::owner_of(&mut tx, object).await? else {
+                return Ok(()); // not ours, or gone: nothing to count
+            };
+            if !owner.is_local {
+                return Ok(());
+            }
+            if *kind == Kind::Join {
+                check_joinable(&mut tx, object).await?;
+            }
+            if !first_time(&mut tx, id, actor).await? {
+                return Ok(());
+            }
+            let added = interactions::add(&mut tx, object, *kind, actor, id).await?;
+            if let Some(join) = join {
+                answer_join(&mut tx, data, &owner.author, join).await?;
+            }
+            added.then(|| (object.clone(), *kind))
+        }
+        Interaction::Remove { kind, object } => {
+            if !first_time(&mut tx, id, actor).await? {
+                return Ok(());
+            }
+            interactions::remove(&mut tx, object, *kind, actor)
+                .await?
+                .then(|| (object.clone(), *kind))
+        }
+        Interaction::Undo { activity } => {
+            if !first_time(&mut tx, id, actor).await? {
+                return Ok(());
+            }
+            interactions::remove_by_activity(&mut tx, activity, actor).await?
+        }
+    };
+    if let Some((object, Kind::Join)) = &changed {
+        call::publish_running_total_of(&mut tx, data, object).await?;
+    }
+    unionhall_store::commit(tx).await?;
+    if matches!(
+        interaction,
+        Interaction::Add {
+            kind: Kind::Join,
+            ..
+        }
+    ) && changed.is_some()
+    {
+        data.floods.spend(&data.store, Flood::Joins, actor).await?;
+    }
+    if changed.is_some() {
+        tracing::debug!(%actor, "an interaction with one of our objects counted");
+        wake(data);
+    }
+    Ok(())
+}
+
+/// A call can be joined by anyone only if it is public and still takes
+/// pledges; otherwise the join is refused with the reason.
+async fn check_joinable(conn: &mut Connection, object: &Url) -> Result<()> {
+    let call = calls::by_ap_id(conn, object)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no call {object} here")))?;
+    if call.audience != unionhall_domain::Audience::Public {
+        return Err(Error::NotFound(format!("no public call {object} here")));
+    }
+    if call.deleted_at.is_some() || !call.status.takes_pledges() {
+        return Err(Error::Conflict(format!(
+            "this call is {}: it takes no more pledges",
+            call.status.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Mobilizon waits for the organizer's Accept of a participant's Join.
+async fn answer_join(conn: &mut Connection, data: &Data, author: &Url, join: &Join) -> Result<()> {
+    let chapter = store_actors::by_ap_id_in(conn, author)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("the chapter {author} is gone")))?;
+    let joiner = store_actors::by_ap_id_in(conn, &join.actor)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("{} was not cached", join.actor)))?;
+    let accept: Accept = Answer {
+        kind: AcceptType::Accept,
+        id: data.urls.new_activity_id(),
+        actor: chapter.ap_id.clone(),
+        object: Answered::Join(join.clone()),
+    };
+    enqueue_to(conn, data, &chapter, &accept.id, &accept, &joiner).await
+}

@@ -1,0 +1,163 @@
+//! Likes, shares and joins of our objects by anyone on the fediverse (the
+//! federation crate's `activities/interaction.rs`): one row per actor, object
+//! and kind, so that a repeat changes nothing and an Undo takes back exactly
+//! what its actor did. Only counts leave this module for pages and the wire.
+
+use crate::rows::url;
+use crate::{Result, Store};
+use sqlx::{AnyConnection, Row};
+use url::Url;
+
+/// What was done with an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Like,
+    Share,
+    /// "I'll be there": a Join, Accept or TentativeAccept of a call's event.
+    Join,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Like => "like",
+            Self::Share => "share",
+            Self::Join => "join",
+        }
+    }
+
+    fn parse(word: &str) -> Option<Self> {
+        match word {
+            "like" => Some(Self::Like),
+            "share" => Some(Self::Share),
+            "join" => Some(Self::Join),
+            _ => None,
+        }
+    }
+}
+
+/// How many of each an object has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub likes: i64,
+    pub shares: i64,
+    pub joins: i64,
+}
+
+/// Records that `actor` did `kind` with `object` by `activity`. False if it
+/// had already (a repeat, or the same done again by another activity).
+pub async fn add(
+    conn: &mut AnyConnection,
+    object: &Url,
+    kind: Kind,
+    actor: &Url,
+    activity: &Url,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO interactions (object, kind, actor, activity, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object, kind, actor) DO NOTHING",
+    )
+    .bind(object.as_str())
+    .bind(kind.as_str())
+    .bind(actor.as_str())
+    .bind(activity.as_str())
+    .bind(crate::now_millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Takes back `actor`'s `kind` of `object`. True if there was one.
+pub async fn remove(
+    conn: &mut AnyConnection,
+    object: &Url,
+    kind: Kind,
+    actor: &Url,
+) -> Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM interactions WHERE object = $1 AND kind = $2 AND actor = $3")
+            .bind(object.as_str())
+            .bind(kind.as_str())
+            .bind(actor.as_str())
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Takes back what `actor` did by `activity` (an Undo names the activity):
+/// the object and kind it was, if any.
+pub async fn remove_by_activity(
+    conn: &mut AnyConnection,
+    activity: &Url,
+    actor: &Url,
+) -> Result<Option<(Url, Kind)>> {
+    let row = sqlx::query(
+        "DELETE FROM interactions WHERE activity = $1 AND actor = $2 RETURNING object, kind",
+    )
+    .bind(activity.as_str())
+    .bind(actor.as_str())
+    .fetch_optional(conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let kind: String = row.try_get("kind")?;
+    let object = url(&row, "object")?;
+    Ok(Kind::parse(&kind).map(|kind| (object, kind)))
+}
+
+pub async fn count(conn: &mut AnyConnection, object: &Url, kind: Kind) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM interactions WHERE object = $1 AND kind = $2",
+    )
+    .bind(object.as_str())
+    .bind(kind.as_str())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The counts of each of `objects` (those with none are left out).
+pub async fn counts(
+    store: &Store,
+    objects: &[Url],
+) -> Result<std::collections::HashMap<Url, Counts>> {
+    let mut counts = std::collections::HashMap::new();
+    if objects.is_empty() {
+        return Ok(counts);
+    }
+    let sql = format!(
+        "SELECT object, kind, COUNT(*) AS n FROM interactions WHERE object IN ({}) \
+         GROUP BY object, kind",
+        crate::rows::params(1, objects.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for object in objects {
+        query = query.bind(object.as_str());
+    }
+    for row in query.fetch_all(store.pool()).await? {
+        let object = url(&row, "object")?;
+        let kind: String = row.try_get("kind")?;
+        let n: i64 = row.try_get("n")?;
+        let entry: &mut Counts = counts.entry(object).or_default();
+        match Kind::parse(&kind) {
+            Some(Kind::Like) => entry.likes = n,
+            Some(Kind::Share) => entry.shares = n,
+            Some(Kind::Join) => entry.joins = n,
+            None => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// The inboxes of those who joined `object` (shared inboxes once each), for
+/// the call's later Updates: the actors as cached, those unknown left out.
+pub async fn joined_inboxes(conn: &mut AnyConnection, object: &Url) -> Result<Vec<Url>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) AS inbox FROM interactions i \
+         JOIN actors a ON a.ap_id = i.actor WHERE i.object = $1 AND i.kind = 'join'",
+    )
+    .bind(object.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| url(row, "inbox")).collect()
+}
