@@ -101,3 +101,111 @@ fn activities_from_mastodon_lemmy_and_mobilizon_parse_reports_included() {
         }
     }
 }
+
+/// The shapes `protocol/lenient.rs` reads, each from a captured document.
+#[test]
+fn lenient_shapes_from_captured_documents_parse() {
+    use unionhall_federation::protocol::{lenient, NoteJson, PUBLIC};
+    let parse = |path: &str| -> serde_json::Value { serde_json::from_str(&fixture(path)).unwrap() };
+    let activity = |value: &serde_json::Value| {
+        InboxActivity::from_json(value.to_string().as_bytes())
+            .unwrap_or_else(|e| panic!("{e}\n{value}"))
+    };
+
+    // Kroeg embeds the whole author (an actor) in attributedTo.
+    let kroeg = parse("kroeg/create_note_embedded_attributed_to.json");
+    let InboxActivity::Create(create) = activity(&kroeg) else {
+        panic!("not a Create")
+    };
+    let ActivityObject::Note(note) = create.object else {
+        panic!("not a note")
+    };
+    assert_eq!(note.attributed_to.as_str(), "https://puckipedia.com/");
+    assert_eq!(note.to[0].as_str(), PUBLIC);
+
+    // PeerTube lists the account and its channel; sent by the account, the
+    // account is the author.
+    let video = parse("peertube/video.json");
+    let account = video["attributedTo"][0]["id"].as_str().unwrap().to_owned();
+    let create = serde_json::json!({"type": "Create", "id": format!("{}/create", video["id"].as_str().unwrap()),
+        "actor": account, "object": video});
+    let InboxActivity::Create(create) = activity(&create) else {
+        panic!("not a Create")
+    };
+    let ActivityObject::Note(video) = create.object else {
+        panic!("not read as a text object")
+    };
+    assert_eq!(video.attributed_to.as_str(), account);
+
+    // Fedify's compact form writes the public collection `as:Public`.
+    let compact: NoteJson =
+        serde_json::from_str(&fixture("fedify/compact_note_as_public.json")).unwrap();
+    assert_eq!(compact.to[0].as_str(), PUBLIC);
+
+    // ActivityPods types things with arrays.
+    for (path, kind) in [
+        ("activitypods/actor_type_array.json", "Person"),
+        ("activitypods/notification_note_type_array.json", "Note"),
+    ] {
+        assert_eq!(
+            lenient::one_type(&parse(path)["type"]),
+            Some(kind),
+            "{path}"
+        );
+    }
+
+    // Gancio's instance actor, and the same without preferredUsername (a
+    // relay's or a bridge's may have none).
+    let gancio = parse("gancio/actor.json");
+    let actor: ActorJson = serde_json::from_value(gancio.clone()).unwrap();
+    assert_eq!(
+        (actor.kind.as_str(), actor.username()),
+        ("Application", "gancio".into())
+    );
+    let mut nameless = gancio;
+    nameless
+        .as_object_mut()
+        .unwrap()
+        .remove("preferredUsername");
+    let actor: ActorJson = serde_json::from_value(nameless).unwrap();
+    assert_eq!(actor.username(), "gancio");
+}
+
+/// Likes, boosts, their Undos and a Mobilizon participant's Join and Leave.
+#[test]
+fn interactions_from_mastodon_and_mobilizon_parse() {
+    for (path, kind) in [
+        ("mastodon/like.json", "Like"),
+        ("mastodon/undo_like.json", "Undo"),
+        ("mastodon/announce.json", "Announce"),
+        ("mastodon/undo_announce.json", "Undo"),
+        ("mobilizon/join_event.json", "Join"),
+        ("mobilizon/leave_event.json", "Leave"),
+        ("gancio/create_event.json", "Create"),
+    ] {
+        let text = fixture(path);
+        let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let activity =
+            InboxActivity::from_json(text.as_bytes()).unwrap_or_else(|err| panic!("{path}: {err}"));
+        assert_eq!(
+            activity.id().as_str(),
+            raw["id"].as_str().unwrap(),
+            "{path}"
+        );
+        match (&activity, kind) {
+            (InboxActivity::Like(like), "Like") => {
+                assert_eq!(like.object.as_str(), raw["object"].as_str().unwrap())
+            }
+            (InboxActivity::Undo(undo), "Undo") => assert_eq!(
+                undo.object.id().map(|id| id.to_string()).as_deref(),
+                raw["object"]["id"].as_str(),
+                "{path}"
+            ),
+            (InboxActivity::Announce(_), "Announce")
+            | (InboxActivity::Join(_), "Join")
+            | (InboxActivity::Leave(_), "Leave")
+            | (InboxActivity::Create(_), "Create") => {}
+            other => panic!("{path} parsed as {other:?}"),
+        }
+    }
+}

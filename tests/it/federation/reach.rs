@@ -373,3 +373,84 @@ async fn organizer_page(a: &TestInstance, path: &str) -> String {
     assert_eq!(response.status(), 200, "{path}");
     response.text().await.unwrap()
 }
+
+#[tokio::test]
+async fn shapes_other_servers_send_are_read_and_an_author_must_still_be_the_sender() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let peer = StandIn::start("127.0.0.7", "dockers", "Group", Fetching::Open).await;
+    unionhall_federation::activities::follow::follow_remote(&a.data, &peer.acct())
+        .await
+        .unwrap();
+    let (store, target) = (a.store.clone(), peer.actor.clone());
+    wait_for("our follow to be accepted", 20, || {
+        let (store, target) = (store.clone(), target.clone());
+        async move { follows::is_following(&store, &target).await.unwrap() }
+    })
+    .await;
+    let actor = peer.actor.to_string();
+    let create = |n: u32, note: Value| {
+        json!({"id": format!("{actor}/activities/{n}"), "type": ["Create"], "actor": actor,
+            "to": ["Public"], "object": note})
+    };
+    let note = |n: u32, attributed: Value, to: &str| {
+        json!({"id": format!("{actor}/notes/{n}"), "type": ["Note"], "attributedTo": attributed,
+            "content": format!("<p>Dock strike day {n}</p>"), "to": [to]})
+    };
+    // PeerTube's list of account and channel; Kroeg's embedded author;
+    // Fedify's compact `as:Public`.
+    let shapes = [
+        create(
+            1,
+            note(
+                1,
+                json!([{"type": "Group", "id": "http://elsewhere.example/c"}, {"type": "Group", "id": actor}]),
+                "Public",
+            ),
+        ),
+        create(
+            2,
+            note(
+                2,
+                json!({"type": "Group", "id": actor, "name": "Dockers"}),
+                "as:Public",
+            ),
+        ),
+        create(
+            3,
+            note(
+                3,
+                json!(actor),
+                "http://www.w3.org/ns/activitystreams#Public",
+            ),
+        ),
+    ];
+    for shape in &shapes {
+        let (status, body) = peer.send(&a.at("/inbox"), shape).await;
+        assert_eq!(status, 202, "{body}\n{shape}");
+    }
+    let posts = unionhall_store::posts::by_author(&a.store, &peer.actor)
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 3);
+    assert!(
+        posts.iter().all(|p| p.public),
+        "every spelling of Public is public"
+    );
+
+    // Lenient in form only: a note attributed to someone on another server
+    // is still refused, however it is written.
+    let theirs = create(
+        4,
+        note(4, json!([{"id": "http://elsewhere.example/u/x"}]), "Public"),
+    );
+    let (status, body) = peer.send(&a.at("/inbox"), &theirs).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        unionhall_store::posts::by_author(&a.store, &peer.actor)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    a.stop().await;
+}

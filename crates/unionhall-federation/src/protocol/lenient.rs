@@ -75,15 +75,14 @@ pub fn public_alias(address: &str) -> Option<&'static str> {
 
 /// Rewrites `activity` (and the objects it carries, however deep) into the
 /// shapes our structs read: one `type`, one `attributedTo` (of those listed,
-/// the one on the activity's actor's server). True if anything changed.
+/// the activity's actor itself, else one on its server). True if anything
+/// changed.
 pub fn normalize(activity: &mut Value) -> bool {
-    let actor_host = id_of(activity.get("actor"))
-        .and_then(|id| url::Url::parse(id).ok())
-        .and_then(|url| url.host_str().map(str::to_owned));
-    normalize_object(activity, actor_host.as_deref())
+    let actor = id_of(activity.get("actor")).and_then(|id| url::Url::parse(id).ok());
+    normalize_object(activity, actor.as_ref())
 }
 
-fn normalize_object(object: &mut Value, actor_host: Option<&str>) -> bool {
+fn normalize_object(object: &mut Value, actor: Option<&url::Url>) -> bool {
     let Some(fields) = object.as_object_mut() else {
         return false;
     };
@@ -95,30 +94,33 @@ fn normalize_object(object: &mut Value, actor_host: Option<&str>) -> bool {
         }
     }
     if let Some(authors) = fields.get("attributedTo").filter(|a| !a.is_string()) {
-        if let Some(author) = author_among(authors, actor_host) {
+        if let Some(author) = author_among(authors, actor) {
             fields.insert("attributedTo".into(), Value::String(author));
             changed = true;
         }
     }
     if let Some(inner) = fields.get_mut("object") {
-        changed |= normalize_object(inner, actor_host);
+        changed |= normalize_object(inner, actor);
     }
     changed
 }
 
-/// Of an `attributedTo` list (or one embedded object), the author on the
+/// Of an `attributedTo` list (or one embedded object): the actor itself if
+/// listed (PeerTube lists the account and its channel), else one on the
 /// actor's server, else the first (which the trust rules will then refuse).
-fn author_among(authors: &Value, actor_host: Option<&str>) -> Option<String> {
+fn author_among(authors: &Value, actor: Option<&url::Url>) -> Option<String> {
     let ids: Vec<&str> = match authors {
         Value::Array(items) => items.iter().filter_map(|a| id_of(Some(a))).collect(),
         one => id_of(Some(one)).into_iter().collect(),
     };
-    let on_actors_server = |id: &&&str| {
-        let host = url::Url::parse(id).ok();
-        host.as_ref().and_then(|u| u.host_str()) == actor_host
-    };
+    let host = |id: &str| url::Url::parse(id).ok()?.host_str().map(str::to_owned);
+    let actor_host = actor.and_then(|a| a.host_str());
     ids.iter()
-        .find(on_actors_server)
+        .find(|id| actor.is_some_and(|a| a.as_str() == **id))
+        .or_else(|| {
+            ids.iter()
+                .find(|id| actor_host.is_some() && host(id).as_deref() == actor_host)
+        })
         .or(ids.first())
         .map(|id| (*id).to_owned())
 }
@@ -149,11 +151,11 @@ mod tests {
     }
 
     #[test]
-    fn the_author_is_the_one_on_the_actors_server() {
+    fn the_author_is_the_actor_if_listed_else_one_on_its_server() {
         let mut create = json!({
             "type": ["Create"], "actor": "https://tube.example/accounts/ana",
             "object": {"type": "Video", "attributedTo": [
-                {"type": "Group", "id": "https://other.example/c/chan"},
+                {"type": "Group", "id": "https://tube.example/c/chan"},
                 {"type": "Person", "id": "https://tube.example/accounts/ana"}
             ]}
         });
@@ -168,6 +170,13 @@ mod tests {
         assert!(normalize(&mut embedded));
         // No author on the actor's server: the first, for the trust rules to refuse.
         assert_eq!(embedded["object"]["attributedTo"], "https://b.example/u/y");
+        let mut same_server = json!({"type": "Create", "actor": "https://a.example/u/x",
+            "object": {"attributedTo": ["https://b.example/u/y", "https://a.example/u/z"]}});
+        assert!(normalize(&mut same_server));
+        assert_eq!(
+            same_server["object"]["attributedTo"],
+            "https://a.example/u/z"
+        );
         let mut plain = json!({"type": "Like", "actor": "https://a.example/u/x", "object": "https://b.example/o"});
         assert!(!normalize(&mut plain));
     }
