@@ -1,7 +1,9 @@
 //! Who signed a request: the HTTP signature checks shared by inboxes (signed
-//! POSTs) and by fetches of non-public objects (signed GETs).
+//! POSTs) and by fetches of non-public objects (signed GETs), for draft-cavage
+//! signatures and RFC 9421 ones alike.
 
 use crate::actors::DbActor;
+use crate::signatures::rfc9421::{self, Rfc9421Signature};
 use crate::signatures::SignatureHeader;
 use crate::{Data, Error, Result};
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -26,20 +28,63 @@ pub struct SignedRequest<'a> {
     pub headers: &'a HeaderMap,
 }
 
-/// The refusals that need neither the database nor the network: a Signature
-/// header that parses, a Date (or `created`) inside the window, and the headers
-/// a request of this kind must cover.
-pub fn parse_signature(request: &SignedRequest<'_>) -> Result<SignatureHeader> {
+/// A request's signature, of either kind.
+pub enum RequestSignature {
+    /// `Signature: keyId=...,headers=...` (draft-cavage, Mastodon).
+    Cavage(SignatureHeader),
+    /// `Signature-Input` and `Signature` (RFC 9421, Fedify, Mastodon 4.5).
+    Rfc9421(Rfc9421Signature),
+}
+
+impl RequestSignature {
+    /// The actor whose key signed: the key id without its fragment.
+    pub fn key_owner(&self) -> Result<Url> {
+        match self {
+            Self::Cavage(signature) => signature.key_owner(),
+            Self::Rfc9421(signature) => signature.key_owner(),
+        }
+    }
+
+    /// Checks the body against the digest the signature covers (`Digest`, or
+    /// RFC 9421's `Content-Digest`).
+    pub fn verify_body(&self, headers: &HeaderMap, body: &[u8]) -> Result<()> {
+        match self {
+            Self::Cavage(_) => crate::signatures::verify_digest(headers, body),
+            Self::Rfc9421(_) => rfc9421::verify_content_digest(headers, body),
+        }
+    }
+}
+
+/// The signer a request names, if its signature can be read at all (for
+/// rate limits; anything else is refused later, with a reason).
+pub fn claimed_signer(headers: &HeaderMap) -> Option<Url> {
+    if headers.contains_key("signature-input") {
+        return Rfc9421Signature::parse(headers).ok()?.key_owner().ok();
+    }
+    let value = headers.get("signature")?.to_str().ok()?;
+    SignatureHeader::parse(value).ok()?.key_owner().ok()
+}
+
+/// The refusals that need neither the database nor the network: a signature
+/// that parses, a Date (or `created`) inside the window, and what a request of
+/// this kind must cover.
+pub fn parse_signature(request: &SignedRequest<'_>) -> Result<RequestSignature> {
     let headers = request.headers;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    if headers.contains_key("signature-input") {
+        let signature = Rfc9421Signature::parse(headers)?;
+        signature.check_covers(request.method, now)?;
+        let created = signature.created.unwrap_or_default().max(0) as u64;
+        check_window(SystemTime::UNIX_EPOCH + Duration::from_secs(created))?;
+        return Ok(RequestSignature::Rfc9421(signature));
+    }
     let Some(signature) = headers.get("signature") else {
-        let hint = if headers.contains_key("signature-input") {
-            "; RFC 9421 signatures are not accepted yet, sign with draft-cavage (rsa-sha256 or hs2019)"
-        } else {
-            ""
-        };
-        return Err(Error::Unauthorized(format!(
-            "requests must carry an HTTP Signature header{hint}"
-        )));
+        return Err(Error::Unauthorized(
+            "requests must be signed: an HTTP Signature (draft-cavage) or RFC 9421 Signature-Input and Signature".into(),
+        ));
     };
     let signature = signature
         .to_str()
@@ -57,16 +102,12 @@ pub fn parse_signature(request: &SignedRequest<'_>) -> Result<SignatureHeader> {
     } else {
         return Err(Error::Unauthorized("the request has no Date header".into()));
     }
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
     if request.method.eq_ignore_ascii_case("post") {
         signature.check_covers_post(now)?;
     } else {
         signature.check_covers_get(now)?;
     }
-    Ok(signature)
+    Ok(RequestSignature::Cavage(signature))
 }
 
 fn check_window(date: SystemTime) -> Result<()> {
@@ -75,7 +116,8 @@ fn check_window(date: SystemTime) -> Result<()> {
         || date.duration_since(now).is_ok_and(|ahead| ahead > MAX_SKEW)
     {
         return Err(Error::Unauthorized(
-            "the Date header is outside the accepted window (12 hours back, 1 hour ahead)".into(),
+            "the Date (or created time) is outside the accepted window (12 hours back, 1 hour ahead)"
+                .into(),
         ));
     }
     Ok(())
@@ -87,21 +129,36 @@ fn check_window(date: SystemTime) -> Result<()> {
 pub async fn verify_signer(
     data: &Data,
     request: &SignedRequest<'_>,
-    signature: &SignatureHeader,
+    signature: &RequestSignature,
 ) -> Result<DbActor> {
     let domain = data.urls.domain();
-    check_host(
-        request.headers,
-        signature,
-        &domain,
-        data.urls.base().scheme(),
-    )?;
-    let message = signature.signing_string(
-        request.method,
-        request.path_and_query,
-        request.headers,
-        &domain,
-    )?;
+    let message = match signature {
+        RequestSignature::Cavage(signature) => {
+            check_host(
+                request.headers,
+                signature,
+                &domain,
+                data.urls.base().scheme(),
+            )?;
+            signature.signing_string(
+                request.method,
+                request.path_and_query,
+                request.headers,
+                &domain,
+            )?
+        }
+        // Rebuilt with our own address for the request: a signature made
+        // for another server's URL does not verify here.
+        RequestSignature::Rfc9421(signature) => {
+            let target = Url::parse(&format!(
+                "{}://{domain}{}",
+                data.urls.base().scheme(),
+                request.path_and_query
+            ))
+            .map_err(|_| Error::BadRequest("unreadable request target".into()))?;
+            signature.base(request.method, &target, request.headers)?
+        }
+    };
     let owner = signature.key_owner()?;
     let actor_id: ObjectId<DbActor> = owner.clone().into();
     let actor = match data.recent.actors.get(&owner) {
@@ -162,13 +219,35 @@ fn verifies(
     data: &Data,
     actor: &DbActor,
     message: &str,
-    signature: &SignatureHeader,
+    signature: &RequestSignature,
 ) -> Result<bool> {
-    data.verifier.verify(
-        &actor.0.public_key_pem,
-        message.as_bytes(),
-        &signature.signature,
-    )
+    let (bytes, ed25519_key_id) = match signature {
+        RequestSignature::Cavage(signature) => (&signature.signature, None),
+        RequestSignature::Rfc9421(signature) => {
+            // Ed25519 is the actor's FEP-521a assertion key, named by its id;
+            // anything else, its RSA key.
+            let ed25519 = signature.alg.as_deref() == Some(rfc9421::ALG_ED25519)
+                || (signature.alg.is_none()
+                    && actor.0.assertion_key_id.as_deref() == Some(signature.key_id.as_str()));
+            (&signature.signature, ed25519.then_some(&signature.key_id))
+        }
+    };
+    let Some(key_id) = ed25519_key_id else {
+        return data
+            .verifier
+            .verify(&actor.0.public_key_pem, message.as_bytes(), bytes);
+    };
+    if actor.0.assertion_key_id.as_deref() != Some(key_id.as_str()) {
+        return Ok(false);
+    }
+    let key = actor
+        .0
+        .assertion_public_key
+        .as_deref()
+        .and_then(crate::integrity::decode_multibase_key)
+        .ok_or_else(|| Error::Unauthorized("the signer has no usable Ed25519 key".into()))?;
+    let key = aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::ED25519, key);
+    Ok(key.verify(message.as_bytes(), bytes).is_ok())
 }
 
 /// A non-public object is served to a signed request from a server in its

@@ -18,7 +18,6 @@ use crate::activities::{follow, interaction, receive, relay, report, union};
 use crate::authentication::{parse_signature, verify_signer, SignedRequest};
 use crate::flood::Flood;
 use crate::protocol::InboxActivity;
-use crate::signatures::verify_digest;
 use crate::{Data, Error, Result};
 use activitypub_federation::protocol::verification::verify_domains_match;
 use reqwest::header::HeaderMap;
@@ -44,7 +43,7 @@ pub async fn receive(data: &Data, request: InboxRequest<'_>) -> Result<()> {
     // else is done for it, its key fetched least of all.
     let signer = signature.key_owner()?;
     crate::policy::check(data, &signer).await?;
-    verify_digest(request.headers, request.body)?;
+    signature.verify_body(request.headers, request.body)?;
     let activity = parse_activity(request.body)?;
     check_ids(data, &activity)?;
     if &signer != activity.actor() {

@@ -15,7 +15,6 @@
 //! for a while, so forged signatures naming made-up actors cannot make the server
 //! fetch-storm anyone.
 
-use crate::signatures::SignatureHeader;
 use crate::{Error, Result};
 use reqwest::header::HeaderMap;
 use std::collections::HashMap;
@@ -118,9 +117,7 @@ fn too_many(whom: String, wait_seconds: u64) -> Error {
 /// The host of the signature's key owner, if the request has a readable
 /// `Signature` header (anything else is refused later, with a reason).
 fn signer_host(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get("signature")?.to_str().ok()?;
-    let signature = SignatureHeader::parse(value).ok()?;
-    let owner = signature.key_owner().ok()?;
+    let owner = crate::authentication::claimed_signer(headers)?;
     owner.host_str().map(str::to_ascii_lowercase)
 }
 

@@ -2,13 +2,17 @@
 //! with a chapter (FEDERATION.md, "Other servers").
 
 use super::create_chapter;
-use super::stand_in::{Fetching, StandIn};
+use super::stand_in::{Fetching, Signing, StandIn};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
+use aws_lc_rs::signature::Ed25519KeyPair;
 use serde_json::{json, Value};
+use std::time::SystemTime;
 use unionhall_domain::{Audience, Authority, CallForSupport, CallKind, CallStatus, Goal, Role};
 use unionhall_federation::activities::call;
+use unionhall_federation::signatures::rfc9421;
 use unionhall_store::calls::{self, CallRow};
 use unionhall_store::{follows, interactions};
+use url::Url;
 
 #[tokio::test]
 async fn a_server_that_requires_signed_fetches_follows_a_chapter_and_is_followed_back() {
@@ -447,6 +451,71 @@ async fn shapes_other_servers_send_are_read_and_an_author_must_still_be_the_send
     assert_eq!(status, 403, "{body}");
     assert_eq!(
         unionhall_store::posts::by_author(&a.store, &peer.actor)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn rfc_9421_signatures_are_accepted_with_rsa_and_ed25519_and_a_wrong_one_is_not() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let peer = StandIn::start("127.0.0.7", "fedi", "Person", Fetching::Open).await;
+    let follow = |n: u32, who: &str| {
+        let actor = peer.actor_of(who);
+        json!({"id": format!("{actor}#follows/{n}"), "type": "Follow", "actor": actor,
+            "object": bakers.ap_id})
+    };
+    for (n, (who, signing)) in [
+        ("rsa", Signing::Rfc9421Rsa),
+        ("ed", Signing::Rfc9421Ed25519),
+        ("cavage", Signing::Cavage),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (status, body) = peer
+            .send_signed(who, &a.at("/inbox"), &follow(n as u32, who), signing)
+            .await;
+        assert_eq!(status, 202, "{signing:?}: {body}");
+    }
+    let followers = follows::followers_of(&a.store, &bakers.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(followers.len(), 3);
+
+    // Signed for another server: the target URI differs, nothing verifies.
+    let elsewhere = Url::parse("http://uh-127-0-0-3.test:1/inbox").unwrap();
+    let body = serde_json::to_vec(&follow(9, "replayer")).unwrap();
+    let actor = peer.actor_of("replayer");
+    let key = Ed25519KeyPair::from_pkcs8(peer.ed25519_pkcs8()).unwrap();
+    let created = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let headers = rfc9421::signed_headers(
+        rfc9421::SigningKey::Ed25519(&key),
+        &format!("{actor}#ed25519-key"),
+        "POST",
+        &elsewhere,
+        Some(&body),
+        created,
+    )
+    .unwrap();
+    let response = a
+        .client
+        .post(a.at("/inbox"))
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        follows::followers_of(&a.store, &bakers.ap_id)
             .await
             .unwrap()
             .len(),

@@ -7,6 +7,7 @@
 //! signer under test.
 
 use crate::helpers::{host_name, test_client};
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -18,11 +19,23 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use unionhall_federation::signatures::{signed_post_headers_at, Signer};
+use unionhall_federation::integrity;
+use unionhall_federation::signatures::{rfc9421, signed_post_headers_at, Signer};
 use url::Url;
 
 #[derive(Clone)]
 pub struct StandIn(Arc<Shared>);
+
+/// How it signs what it sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signing {
+    /// draft-cavage `rsa-sha256`, as Mastodon.
+    Cavage,
+    /// RFC 9421 with its RSA key (`rsa-v1_5-sha256`), as Fedify.
+    Rfc9421Rsa,
+    /// RFC 9421 with its Ed25519 key.
+    Rfc9421Ed25519,
+}
 
 /// How it answers GETs of its actor.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -42,6 +55,8 @@ pub struct Shared {
     actor_type: String,
     private_pem: String,
     public_pem: String,
+    /// PKCS#8 of its Ed25519 key, published as a FEP-521a Multikey.
+    ed25519: Vec<u8>,
     fetching: Fetching,
     /// Every activity its inbox was sent, in order.
     received: Mutex<Vec<Value>>,
@@ -74,6 +89,10 @@ impl StandIn {
             actor_type: actor_type.to_owned(),
             private_pem: keys.private_key,
             public_pem: keys.public_key,
+            ed25519: Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new())
+                .expect("ed25519")
+                .as_ref()
+                .to_vec(),
             fetching,
             received: Mutex::default(),
             fetches: Mutex::default(),
@@ -114,6 +133,11 @@ impl StandIn {
         self.fetches.lock().unwrap().clone()
     }
 
+    /// The PKCS#8 of its actors' Ed25519 key.
+    pub fn ed25519_pkcs8(&self) -> &[u8] {
+        &self.ed25519
+    }
+
     /// Its actor called `name`.
     pub fn actor_of(&self, name: &str) -> Url {
         self.base.join(&format!("/users/{name}")).expect("url")
@@ -127,17 +151,59 @@ impl StandIn {
 
     /// POSTs `activity` to `inbox` as its actor `name`, signed.
     pub async fn send_as(&self, name: &str, inbox: &Url, activity: &Value) -> (u16, String) {
+        self.send_signed(name, inbox, activity, Signing::Cavage)
+            .await
+    }
+
+    /// POSTs `activity` to `inbox` as its actor `name`, signed as `signing`
+    /// says.
+    pub async fn send_signed(
+        &self,
+        name: &str,
+        inbox: &Url,
+        activity: &Value,
+        signing: Signing,
+    ) -> (u16, String) {
         let body = serde_json::to_vec(activity).expect("json");
         let actor = self.actor_of(name);
-        let key = Signer::default()
+        let rsa = Signer::default()
             .key(actor.as_str(), &self.private_pem)
             .expect("key");
-        let key_id = format!("{actor}#main-key");
-        let headers =
-            signed_post_headers_at(&key, &key_id, inbox, &body, SystemTime::now()).expect("sign");
+        let ed25519 = Ed25519KeyPair::from_pkcs8(&self.ed25519).expect("ed25519");
+        let created = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let headers = match signing {
+            Signing::Cavage => signed_post_headers_at(
+                &rsa,
+                &format!("{actor}#main-key"),
+                inbox,
+                &body,
+                SystemTime::now(),
+            ),
+            Signing::Rfc9421Rsa => rfc9421::signed_headers(
+                rfc9421::SigningKey::Rsa(&rsa),
+                &format!("{actor}#main-key"),
+                "POST",
+                inbox,
+                Some(&body),
+                created,
+            ),
+            Signing::Rfc9421Ed25519 => rfc9421::signed_headers(
+                rfc9421::SigningKey::Ed25519(&ed25519),
+                &format!("{actor}#ed25519-key"),
+                "POST",
+                inbox,
+                Some(&body),
+                created,
+            ),
+        }
+        .expect("sign");
         let response = self
             .client
             .post(inbox.clone())
+            .header("content-type", "application/activity+json")
             .headers(headers)
             .body(body)
             .send()
@@ -228,6 +294,12 @@ impl StandIn {
             "outbox": format!("{actor}/outbox"),
             "followers": format!("{actor}/followers"),
             "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": self.public_pem},
+            "assertionMethod": [{
+                "id": format!("{actor}#ed25519-key"), "type": "Multikey", "controller": actor,
+                "publicKeyMultibase": integrity::multibase_key(
+                    Ed25519KeyPair::from_pkcs8(&self.ed25519).expect("ed25519").public_key().as_ref()
+                ),
+            }],
         })
     }
 }
