@@ -52,8 +52,9 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     // 20261205000025_time_zones
     "DROP TABLE group_time_zones",
     "ALTER TABLE accounts DROP COLUMN time_zone",
-    // 20261206000026_interactions
+    // 20261206000026_reach
     "DROP TABLE interactions",
+    "DROP TABLE peer_signatures",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).

@@ -35,6 +35,15 @@ pub fn generate_key() -> Result<(String, String)> {
     Ok((multibase_key(pair.public_key().as_ref()), private))
 }
 
+/// A private key as stored (base64 PKCS#8), ready to sign with: proofs, and
+/// RFC 9421 signatures of deliveries.
+pub fn signing_key(private_key: &str) -> Result<Ed25519KeyPair> {
+    let pkcs8 = base64::engine::general_purpose::STANDARD
+        .decode(private_key)
+        .map_err(|_| Error::Internal("an Ed25519 key of ours is not base64".into()))?;
+    key_pair(&pkcs8)
+}
+
 fn key_pair(pkcs8: &[u8]) -> Result<Ed25519KeyPair> {
     Ed25519KeyPair::from_pkcs8(pkcs8)
         .or_else(|_| Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8))
@@ -115,10 +124,7 @@ fn options(document: &Map<String, Value>, key_id: &str, created: &str) -> Value 
 /// JSON object. `created` is to the second: verifiers re-serialise it, and some
 /// (Temporal's `Instant`) drop trailing zeros of fractions.
 pub fn sign(document: &mut Value, key_id: &str, private_key: &str, created: i64) -> Result<()> {
-    let pkcs8 = base64::engine::general_purpose::STANDARD
-        .decode(private_key)
-        .map_err(|_| Error::Internal("an Ed25519 key of ours is not base64".into()))?;
-    let pair = key_pair(&pkcs8)?;
+    let pair = signing_key(private_key)?;
     let created = chrono::DateTime::from_timestamp_millis(created)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -98,6 +98,9 @@ pub struct FederationShared {
     pub recent: recent::InboxCaches,
     /// Opens our actors' private keys, sealed at rest, where they sign.
     pub vault: vault::KeyVault,
+    /// How each peer takes our signatures, learned by knocking
+    /// (`delivery/knock.rs`).
+    pub knocks: Arc<delivery::knock::Knocks>,
 }
 
 pub type Data = activitypub_federation::config::Data<FederationData>;
@@ -144,6 +147,7 @@ pub async fn configure(
         recent: recent::InboxCaches::default(),
         vault,
         guard,
+        knocks: Arc::default(),
     }));
     let url_verifier = policy::PolicyVerifier { data: data.clone() };
     let key = signatures::Signer::default().key(

@@ -33,6 +33,7 @@ pub mod interactions;
 pub mod members;
 pub mod objects;
 pub mod outbox;
+pub mod peer_signatures;
 pub mod peers;
 pub mod policy;
 pub mod posts;

@@ -8,6 +8,7 @@
 //! and another process sends those rows again. Delivery is at least once; the
 //! receiver drops a repeat by its activity id.
 
+pub mod knock;
 mod peer_limit;
 pub mod retry;
 mod signing;

@@ -14,7 +14,8 @@
 //! `delivery_expiry`.
 
 use super::peer_limit::{without_holding_up_others, PeerLimits};
-use super::signing::{Job, Signatures};
+use super::knock::Scheme;
+use super::signing::{Job, SenderKeys, Signatures};
 use crate::outbound_guard::Refused;
 use crate::signatures::Signer;
 use crate::{Error, FederationData, Result};
@@ -35,10 +36,9 @@ const ROUNDS_PROBED_AT_BASE: i64 = 15;
 /// Outcomes recorded per transaction at most.
 const RECORD_BATCH: usize = 512;
 
-/// An activity ready to send: the sender's key and the exact bytes.
+/// An activity ready to send: the sender's keys and the exact bytes.
 struct Outgoing {
-    key_id: String,
-    key: Arc<aws_lc_rs::signature::RsaKeyPair>,
+    keys: Arc<SenderKeys>,
     body: Bytes,
 }
 
@@ -118,6 +118,9 @@ async fn run(data: FederationData, mut shutdown: watch::Receiver<bool>) -> Resul
         worker: worker_name(),
         held: std::sync::Mutex::new(HashSet::new()),
     });
+    if let Err(err) = shared.data.knocks.load(&shared.data.store).await {
+        tracing::warn!("reading how peers take our signatures failed: {err}");
+    }
     let in_flight = settings.delivery_concurrency.max(1);
     // Requests on the wire at once, over all peers.
     let slots = Arc::new(Semaphore::new(in_flight));
@@ -237,18 +240,15 @@ async fn load_bodies(
             let key = sender_key(shared, &actor).await?;
             senders.insert(actor.clone(), key);
         }
-        let (key_id, key) = senders[&actor].clone();
+        let keys = senders[&actor].clone();
         let body = Bytes::from(body.into_bytes());
-        cache.insert(id, Arc::new(Outgoing { key_id, key, body }));
+        cache.insert(id, Arc::new(Outgoing { keys, body }));
     }
     Ok(())
 }
 
-/// The key id and parsed private key of a local sender.
-async fn sender_key(
-    shared: &Shared,
-    actor_id: &str,
-) -> Result<(String, Arc<aws_lc_rs::signature::RsaKeyPair>)> {
+/// The parsed private keys of a local sender, with their ids.
+async fn sender_key(shared: &Shared, actor_id: &str) -> Result<Arc<SenderKeys>> {
     let url =
         Url::parse(actor_id).map_err(|err| Error::Internal(format!("sender {actor_id}: {err}")))?;
     let actor = actors::by_ap_id(&shared.data.store, &url)
@@ -259,10 +259,18 @@ async fn sender_key(
         .private_key_pem
         .as_deref()
         .ok_or_else(|| Error::Internal(format!("{actor_id} has no private key")))?;
-    Ok((
-        actor.public_key_id.clone(),
-        shared.signer.key(actor_id, pem)?,
-    ))
+    let ed25519 = match (&actor.assertion_key_id, &actor.assertion_private_key) {
+        (Some(key_id), Some(private)) => Some((
+            key_id.clone(),
+            Arc::new(crate::integrity::signing_key(private)?),
+        )),
+        _ => None,
+    };
+    Ok(Arc::new(SenderKeys {
+        rsa_key_id: actor.public_key_id.clone(),
+        rsa: shared.signer.key(actor_id, pem)?,
+        ed25519,
+    }))
 }
 
 /// One attempt at one delivery: first the peer's turn, then a slot on the wire,
@@ -291,7 +299,7 @@ async fn deliver(
     let (Some(_turn), Ok(slot)) = (peer.turn().await, slots.acquire().await) else {
         return retry_later(shared, row, "delivery slots closed".into(), Wait::PeerDown);
     };
-    match attempt(shared, row, outgoing, slot).await {
+    match attempt(shared, row, outgoing, slot, slots).await {
         Ok(()) => {
             peer.answered();
             Outcome::Delivered
@@ -325,6 +333,7 @@ async fn attempt(
     row: &Claimed,
     entry: Option<Arc<Outgoing>>,
     slot: SemaphorePermit<'_>,
+    slots: &Semaphore,
 ) -> Result<(), Attempt> {
     // Not loaded (a database hiccup): try again later rather than give up.
     let Some(entry) = entry else {
@@ -341,30 +350,81 @@ async fn attempt(
         .guard
         .check_url(&inbox)
         .map_err(|refused| Attempt::Refused(refused.to_string()))?;
+    let knocks = &shared.data.knocks;
+    let schemes = knocks.order(&row.host, entry.keys.ed25519.is_some());
+    let remembered = schemes.len() == 1;
+    let mut slot = Some(slot);
+    let mut refused = None;
+    for (n, &scheme) in schemes.iter().enumerate() {
+        let slot = match slot.take() {
+            Some(slot) => slot,
+            None => slots
+                .acquire()
+                .await
+                .map_err(|_| Attempt::Failed("delivery slots closed".into()))?,
+        };
+        match knock(shared, &entry, &inbox, scheme, slot).await {
+            Ok(()) => {
+                if knocks.learned(&row.host, scheme) {
+                    knocks.write(&shared.data.store, &row.host, scheme).await;
+                }
+                return Ok(());
+            }
+            // Refused for its signature, perhaps: the next scheme, if any.
+            Err((Attempt::Refused(error) | Attempt::Failed(error), Some(status)))
+                if matches!(status, 400 | 401) && n + 1 < schemes.len() =>
+            {
+                tracing::debug!(peer = %row.host, scheme = scheme.as_str(), status, "knocked again with another signature: {error}");
+                refused = Some(error);
+            }
+            Err((error, status)) => {
+                // The one it took before no longer does: knock afresh next time.
+                if remembered && status == Some(401) {
+                    knocks.forget(&row.host);
+                }
+                return Err(error);
+            }
+        }
+    }
+    Err(Attempt::Failed(refused.unwrap_or_else(|| "no signature scheme to try".into())))
+}
+
+/// One request of a delivery, signed with `scheme`: the error and the status
+/// it came with, if the peer answered.
+async fn knock(
+    shared: &Shared,
+    entry: &Outgoing,
+    inbox: &Url,
+    scheme: Scheme,
+    slot: SemaphorePermit<'_>,
+) -> Result<(), (Attempt, Option<u16>)> {
     let headers = shared
         .signatures
         .sign(Job {
-            key: entry.key.clone(),
-            key_id: entry.key_id.clone(),
+            keys: entry.keys.clone(),
+            scheme,
             inbox: inbox.clone(),
             body: entry.body.clone(),
         })
         .await
-        .ok_or_else(|| Attempt::Failed("no signing thread took it".into()))?
-        .map_err(|err| Attempt::Refused(err.to_string()))?;
+        .ok_or_else(|| (Attempt::Failed("no signing thread took it".into()), None))?
+        .map_err(|err| (Attempt::Refused(err.to_string()), None))?;
     let request = shared
         .client
-        .post(inbox)
+        .post(inbox.clone())
         .headers(headers)
         .body(entry.body.clone())
         .send();
     let response = without_holding_up_others(request, slot)
         .await
-        .map_err(|err| match Refused::find_in(&err) {
-            // A name that resolves to a private address: given up, like a literal one.
-            Some(refused) => Attempt::Refused(refused.to_string()),
-            None if err.is_timeout() && !err.is_connect() => Attempt::Slow(format!("{err}")),
-            None => Attempt::Failed(format!("{err}")),
+        .map_err(|err| {
+            let attempt = match Refused::find_in(&err) {
+                // A name that resolves to a private address: given up, like a literal one.
+                Some(refused) => Attempt::Refused(refused.to_string()),
+                None if err.is_timeout() && !err.is_connect() => Attempt::Slow(format!("{err}")),
+                None => Attempt::Failed(format!("{err}")),
+            };
+            (attempt, None)
         })?;
     let status = response.status();
     if status.is_success() {
@@ -384,13 +444,14 @@ async fn attempt(
     let error = format!("{status}: {text}");
     // 401 is retried too: the peer may hold our old key after a rotation, and
     // fetches the new one when its copy has aged.
-    if status == reqwest::StatusCode::TOO_EARLY {
-        Err(Attempt::NotYet(error))
+    let attempt = if status == reqwest::StatusCode::TOO_EARLY {
+        Attempt::NotYet(error)
     } else if status.is_client_error() && !matches!(status.as_u16(), 401 | 408 | 429) {
-        Err(Attempt::Refused(error))
+        Attempt::Refused(error)
     } else {
-        Err(Attempt::Failed(error))
-    }
+        Attempt::Failed(error)
+    };
+    Err((attempt, Some(status.as_u16())))
 }
 
 /// Exponential back-off from `retry_base`, capped at `retry_max`.

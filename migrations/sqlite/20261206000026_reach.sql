@@ -11,3 +11,12 @@ CREATE TABLE interactions (
     PRIMARY KEY (object, kind, actor)
 );
 CREATE INDEX interactions_by_activity ON interactions (activity);
+
+-- How each peer takes our signed deliveries (delivery/knock.rs): the scheme
+-- that last worked (rfc9421-ed25519, rfc9421-rsa or cavage) and when it was
+-- learned, so that a restart does not knock on every door twice again.
+CREATE TABLE peer_signatures (
+    host           TEXT PRIMARY KEY NOT NULL,
+    scheme         TEXT NOT NULL,
+    learned_at     BIGINT NOT NULL
+);
