@@ -523,3 +523,84 @@ async fn rfc_9421_signatures_are_accepted_with_rsa_and_ed25519_and_a_wrong_one_i
     );
     a.stop().await;
 }
+
+#[tokio::test]
+async fn each_peer_is_knocked_on_until_it_takes_a_signature_and_then_sent_only_that() {
+    use Signing::{Cavage, Rfc9421Ed25519 as Ed25519, Rfc9421Rsa as Rsa};
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    // An older Mastodon, a Mastodon that verifies RFC 9421 with RSA only,
+    // and one that takes Ed25519 (Fedify, Unionhall).
+    let peers = [
+        (
+            StandIn::start("127.0.0.7", "old", "Person", Fetching::Open).await,
+            vec![Cavage],
+        ),
+        (
+            StandIn::start("127.0.0.8", "new", "Person", Fetching::Open).await,
+            vec![Rsa, Cavage],
+        ),
+        (
+            StandIn::start("127.0.0.9", "ed", "Person", Fetching::Open).await,
+            vec![Ed25519, Rsa, Cavage],
+        ),
+    ];
+    for (peer, takes) in &peers {
+        peer.takes_only(takes);
+        let follow = json!({"id": format!("{}#follows/1", peer.actor), "type": "Follow",
+            "actor": peer.actor, "object": bakers.ap_id});
+        assert_eq!(peer.send(&a.at("/inbox"), &follow).await.0, 202);
+    }
+    for (peer, _) in &peers {
+        let peer = peer.clone();
+        wait_for("the Accept", 20, move || {
+            let peer = peer.clone();
+            async move { !peer.received_of_type("Accept").is_empty() }
+        })
+        .await;
+    }
+    let first_knocks: Vec<Vec<(Option<Signing>, u16)>> =
+        peers.iter().map(|(p, _)| p.knocks()).collect();
+    assert_eq!(
+        first_knocks,
+        [
+            vec![(Some(Ed25519), 401), (Some(Rsa), 401), (Some(Cavage), 202)],
+            vec![(Some(Ed25519), 401), (Some(Rsa), 202)],
+            vec![(Some(Ed25519), 202)],
+        ]
+    );
+
+    // Then each is sent what it took, once.
+    unionhall_federation::activities::post::publish_note(&a.data, "bakers", "Picket at 6")
+        .await
+        .unwrap();
+    for (peer, _) in &peers {
+        let peer = peer.clone();
+        wait_for("the Create", 20, move || {
+            let peer = peer.clone();
+            async move { !peer.received_of_type("Create").is_empty() }
+        })
+        .await;
+    }
+    let second: Vec<(Option<Signing>, u16)> = peers
+        .iter()
+        .map(|(p, _)| *p.knocks().last().unwrap())
+        .collect();
+    assert_eq!(
+        second,
+        [(Some(Cavage), 202), (Some(Rsa), 202), (Some(Ed25519), 202)]
+    );
+    for (peer, knocks) in peers.iter().map(|(p, _)| p).zip(&first_knocks) {
+        assert_eq!(
+            peer.knocks().len(),
+            knocks.len() + 1,
+            "one request for the Create"
+        );
+    }
+    // And a restart remembers it.
+    let remembered = unionhall_store::peer_signatures::all(&a.store)
+        .await
+        .unwrap();
+    assert_eq!(remembered.len(), 3, "{remembered:?}");
+    a.stop().await;
+}

@@ -62,6 +62,10 @@ pub struct Shared {
     received: Mutex<Vec<Value>>,
     /// Every GET of its actor: the status it answered, and why when it refused.
     fetches: Mutex<Vec<(u16, String)>>,
+    /// The signatures its inbox takes (all, unless told otherwise).
+    takes: Mutex<Vec<Signing>>,
+    /// Every POST to its inbox: how it was signed, and the status answered.
+    knocks: Mutex<Vec<(Option<Signing>, u16)>>,
     client: reqwest::Client,
 }
 
@@ -96,6 +100,12 @@ impl StandIn {
             fetching,
             received: Mutex::default(),
             fetches: Mutex::default(),
+            takes: Mutex::new(vec![
+                Signing::Cavage,
+                Signing::Rfc9421Rsa,
+                Signing::Rfc9421Ed25519,
+            ]),
+            knocks: Mutex::default(),
             client: test_client(),
         }));
         let app = Router::new()
@@ -126,6 +136,17 @@ impl StandIn {
             .into_iter()
             .filter(|a| a["type"] == kind)
             .collect()
+    }
+
+    /// From now on, its inbox takes only requests signed one of these ways
+    /// (401 for the others, as a server that does not speak them answers).
+    pub fn takes_only(&self, signings: &[Signing]) {
+        *self.takes.lock().unwrap() = signings.to_vec();
+    }
+
+    /// How each POST to its inbox was signed, and what it answered.
+    pub fn knocks(&self) -> Vec<(Option<Signing>, u16)> {
+        self.knocks.lock().unwrap().clone()
     }
 
     /// What each GET of the actor was answered: (status, reason).
@@ -337,12 +358,37 @@ async fn actor_document(
     (StatusCode::OK, kind, Json(s.actor_json(&name)))
 }
 
-async fn inbox(State(s): State<StandIn>, Json(activity): Json<Value>) -> StatusCode {
+/// How a request was signed, by its headers (the inbox does not check the
+/// signature itself: what is tested is which way we sign).
+fn signing_of(headers: &HeaderMap) -> Option<Signing> {
+    match headers.get("signature-input").and_then(|v| v.to_str().ok()) {
+        Some(input) if input.contains("alg=\"ed25519\"") => Some(Signing::Rfc9421Ed25519),
+        Some(_) => Some(Signing::Rfc9421Rsa),
+        None => headers.contains_key("signature").then_some(Signing::Cavage),
+    }
+}
+
+async fn inbox(
+    State(s): State<StandIn>,
+    headers: HeaderMap,
+    Json(activity): Json<Value>,
+) -> StatusCode {
+    let signing = signing_of(&headers);
+    let taken = signing.is_some_and(|signing| s.takes.lock().unwrap().contains(&signing));
+    let status = if taken {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    s.knocks.lock().unwrap().push((signing, status.as_u16()));
+    if !taken {
+        return status;
+    }
     s.received.lock().unwrap().push(activity.clone());
     if activity["type"] == "Follow" {
         tokio::spawn(async move { accept(s, activity).await });
     }
-    StatusCode::ACCEPTED
+    status
 }
 
 /// Answers a Follow with an Accept, at the follower's inbox.

@@ -63,7 +63,9 @@ impl Knocks {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Scheme, i64)>> {
-        self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.known
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The schemes to try with `host`, in order: the remembered one alone,
@@ -108,7 +110,8 @@ impl Knocks {
 
     /// Writes down what `host` took, for the next run.
     pub async fn write(&self, store: &Store, host: &str, scheme: Scheme) {
-        if let Err(err) = peer_signatures::remember(store, host, scheme.as_str(), now_millis()).await
+        if let Err(err) =
+            peer_signatures::remember(store, host, scheme.as_str(), now_millis()).await
         {
             tracing::warn!(%host, "remembering how the peer takes signatures failed: {err}");
         }

@@ -57,13 +57,22 @@ impl Job {
             .map(|d| d.as_secs() as i64)
             .unwrap_or_default();
         let rfc9421 = |key: rfc9421::SigningKey<'_>, key_id: &str| {
-            let mut headers =
-                rfc9421::signed_headers(key, key_id, "POST", &self.inbox, Some(&self.body), created)?;
+            let mut headers = rfc9421::signed_headers(
+                key,
+                key_id,
+                "POST",
+                &self.inbox,
+                Some(&self.body),
+                created,
+            )?;
             headers.insert(
                 "content-type",
                 HeaderValue::from_static("application/activity+json"),
             );
-            headers.insert("accept", HeaderValue::from_static("application/activity+json"));
+            headers.insert(
+                "accept",
+                HeaderValue::from_static("application/activity+json"),
+            );
             Ok(headers)
         };
         match self.scheme {

@@ -13,8 +13,8 @@
 //! deliveries are tried again after `request_timeout`. Deliveries expire after
 //! `delivery_expiry`.
 
-use super::peer_limit::{without_holding_up_others, PeerLimits};
 use super::knock::Scheme;
+use super::peer_limit::{without_holding_up_others, PeerLimits};
 use super::signing::{Job, SenderKeys, Signatures};
 use crate::outbound_guard::Refused;
 use crate::signatures::Signer;
@@ -386,7 +386,9 @@ async fn attempt(
             }
         }
     }
-    Err(Attempt::Failed(refused.unwrap_or_else(|| "no signature scheme to try".into())))
+    Err(Attempt::Failed(
+        refused.unwrap_or_else(|| "no signature scheme to try".into()),
+    ))
 }
 
 /// One request of a delivery, signed with `scheme`: the error and the status
