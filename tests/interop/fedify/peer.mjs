@@ -22,6 +22,10 @@
 //   Reject  -> {"event":"rejected","actor":...,"object":<the Follow's id>}
 //   Undo(Follow) -> {"event":"unfollowed-by","actor":...}
 //   any other activity -> {"event":"activity","type":...,"id":...,"actor":...}
+// and how every request was signed:
+//   a POST it sends -> {"event":"sent","url":...,"signed":"RFC 9421"|"draft-cavage","status":...}
+//   a POST it gets  -> {"event":"knocked","signed":...,"alg":<RFC 9421 alg or null>,"status":...}
+//   a GET of its actor -> {"event":"fetched","signed":...,"status":...}
 // any failure -> {"event":"error","message":...}; the peer keeps running.
 //
 // Environment:
@@ -36,6 +40,8 @@
 //   FEDIFY_PEER_ACCEPT_STYLE=as-received|tutorial  how the Accept embeds the
 //       Follow it answers: as received (actor as an id), or as Fedify's
 //       tutorial code leaves it (actor as the fetched actor object)
+//   FEDIFY_PEER_AUTHORIZED_FETCH=1  its actor is served only to signed GETs
+//       that Fedify verifies (Mastodon's "authorized fetch"), 401 otherwise
 
 import http from "node:http";
 import readline from "node:readline";
@@ -110,6 +116,7 @@ if (!["as-received", "tutorial"].includes(acceptStyle)) {
   process.exit(2);
 }
 const preferSharedInbox = (process.env.FEDIFY_PEER_SHARED_INBOX || "1") !== "0";
+const authorizedFetch = process.env.FEDIFY_PEER_AUTHORIZED_FETCH === "1";
 const keyKinds = process.env.FEDIFY_PEER_KEYS || "rsa+ed25519";
 if (!["rsa", "rsa+ed25519"].includes(keyKinds)) {
   process.stderr.write(`unknown FEDIFY_PEER_KEYS: ${keyKinds}\n`);
@@ -171,6 +178,10 @@ globalThis.fetch = async function fetchAndReport(input, init) {
   const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
   const sent = method === "POST" && input instanceof Request ? input.clone().text().catch(() => "") : null;
   const response = await loopbackFetch(input, init);
+  if (method === "POST") {
+    const url = input instanceof Request ? input.url : String(input);
+    emit({ event: "sent", url, signed: signatureKind(headers), status: response.status });
+  }
   if (method === "POST" && response.status >= 300) {
     let body = "";
     try {
@@ -179,7 +190,7 @@ globalThis.fetch = async function fetchAndReport(input, init) {
       // unreadable body
     }
     const url = input instanceof Request ? input.url : String(input);
-    const signed = headers.has("signature-input") ? "RFC 9421" : headers.has("signature") ? "draft-cavage" : "unsigned";
+    const signed = signatureKind(headers);
     process.stderr.write(
       `[fedify-peer] POST ${url} (${signed}) -> ${response.status}: ${body.slice(0, 2000)}\n` +
         `[fedify-peer]   request headers: ${JSON.stringify(Object.fromEntries(headers))}\n` +
@@ -188,6 +199,18 @@ globalThis.fetch = async function fetchAndReport(input, init) {
   }
   return response;
 };
+
+/** How a request was signed, by its headers. */
+function signatureKind(headers) {
+  return headers.has("signature-input") ? "RFC 9421" : headers.has("signature") ? "draft-cavage" : "unsigned";
+}
+
+/** The alg parameter of an RFC 9421 Signature-Input, if any. */
+function rfc9421Alg(headers) {
+  const input = headers.get("signature-input");
+  const match = input == null ? null : /;alg="([^"]+)"/.exec(input);
+  return match ? match[1] : null;
+}
 
 // --- state -------------------------------------------------------------------
 
@@ -233,6 +256,7 @@ federation
       assertionMethods: keys.map((key) => key.multikey),
     });
   })
+  .authorize(async (ctx) => !authorizedFetch || (await ctx.getSignedKey()) != null)
   .mapHandle((_ctx, username) => (username === IDENTIFIER ? IDENTIFIER : null))
   .setKeyPairsDispatcher(async (_ctx, identifier) => {
     if (identifier !== IDENTIFIER) return [];
@@ -510,6 +534,16 @@ server = http.createServer(async (req, res) => {
       onNotAcceptable: () =>
         new Response("Not Acceptable\n", { status: 406, headers: { "Content-Type": "text/plain" } }),
     });
+    if (req.method === "POST") {
+      emit({
+        event: "knocked",
+        signed: signatureKind(request.headers),
+        alg: rfc9421Alg(request.headers),
+        status: response.status,
+      });
+    } else if (req.method === "GET" && new URL(request.url).pathname === `/users/${IDENTIFIER}`) {
+      emit({ event: "fetched", signed: signatureKind(request.headers), status: response.status });
+    }
     const body = Buffer.from(await response.arrayBuffer());
     const headers = {};
     response.headers.forEach((value, name) => {

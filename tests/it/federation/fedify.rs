@@ -18,6 +18,8 @@ struct Peer {
     child: Child,
     stdin: ChildStdin,
     events: Receiver<Value>,
+    /// Every event read so far, in order.
+    seen: Vec<Value>,
     actor: String,
 }
 
@@ -34,6 +36,8 @@ impl Peer {
             .current_dir(dir)
             // Fedify's documented Accept embeds the whole follower actor.
             .env("FEDIFY_PEER_ACCEPT_STYLE", "tutorial")
+            // Its actor only to signed GETs, as Mastodon's authorized fetch.
+            .env("FEDIFY_PEER_AUTHORIZED_FETCH", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -53,6 +57,7 @@ impl Peer {
             child,
             stdin,
             events,
+            seen: Vec::new(),
             actor: String::new(),
         };
         let ready = peer.expect("ready");
@@ -74,12 +79,27 @@ impl Peer {
                 .events
                 .recv_timeout(left)
                 .unwrap_or_else(|_| panic!("the Fedify peer never said {name:?}"));
+            self.seen.push(event.clone());
             match event["event"].as_str() {
                 Some(e) if e == name => return event,
                 Some("error") => panic!("the Fedify peer failed: {event}"),
                 _ => {}
             }
         }
+    }
+}
+
+impl Peer {
+    /// Every event called `name` said so far.
+    fn all(&mut self, name: &str) -> Vec<Value> {
+        while let Ok(event) = self.events.try_recv() {
+            self.seen.push(event);
+        }
+        self.seen
+            .iter()
+            .filter(|e| e["event"] == name)
+            .cloned()
+            .collect()
     }
 }
 
@@ -183,6 +203,40 @@ async fn a_fedify_peer_and_a_chapter_follow_and_verify_each_other() {
     assert!(received[0]
         .content
         .contains("Solidarity from the Fedify side"));
+
+    // Both ways over RFC 9421, each first knock taken: Fedify's (RSA) by
+    // Unionhall, Unionhall's (the chapter's Ed25519 key) by Fedify.
+    let ours = uh.url.as_str().trim_end_matches('/').to_owned();
+    let sent: Vec<Value> = peer
+        .all("sent")
+        .into_iter()
+        .filter(|e| e["url"].as_str().unwrap_or_default().starts_with(&ours))
+        .collect();
+    assert!(!sent.is_empty());
+    for event in &sent {
+        assert_eq!(event["signed"], "RFC 9421", "{event}");
+        assert!(
+            event["status"].as_u64().unwrap() < 300,
+            "a fallback: {event}"
+        );
+    }
+    let knocked = peer.all("knocked");
+    assert!(knocked.len() >= 3, "{knocked:?}");
+    for event in &knocked {
+        assert_eq!(event["signed"], "RFC 9421", "{event}");
+        assert_eq!(event["alg"], "ed25519", "{event}");
+        assert!(
+            event["status"].as_u64().unwrap() < 300,
+            "a fallback: {event}"
+        );
+    }
+    // It serves its actor only to signed GETs, and verified ours.
+    let fetched = peer.all("fetched");
+    assert!(!fetched.is_empty());
+    for event in &fetched {
+        assert_eq!(event["status"], 200, "{event}");
+        assert_ne!(event["signed"], "unsigned", "{event}");
+    }
 
     drop(peer);
     uh.stop().await;
