@@ -5,7 +5,9 @@
 //!   deliveries use (aws-lc-rs), on all cores;
 //! - fan-out: one activity to 10,000 distinct inboxes through the durable queue,
 //!   from the commit that queues it to the last delivery recorded, and its ratio
-//!   to the signing ceiling (every inbox needs its own signature);
+//!   to the signing ceiling (every inbox needs its own signature), signed with
+//!   RSA (draft-cavage, what every peer takes) and again with Ed25519 (RFC
+//!   9421, for peers that take it), beside the Ed25519 signing ceiling;
 //! - what a reader sees meanwhile: the chapter's actor fetched every 20 ms
 //!   during the fan-out, against the same when idle;
 //! - per-peer throughput to one peer that answers after 150 ms;
@@ -29,8 +31,10 @@ use std::time::{Duration, Instant};
 
 mod support;
 use support::{
-    answer_202, host_name, instance, new_chapter, rss_kib, signing_ceiling, whole_message,
+    answer_202, ed25519_signing_ceiling, host_name, instance, new_chapter, rss_kib,
+    signing_ceiling, whole_message,
 };
+use unionhall_federation::delivery::knock::Scheme;
 
 const INBOXES: usize = 10_000;
 const RECEIVER_HOSTS: u8 = 20;
@@ -263,6 +267,7 @@ async fn sender() {
         return;
     }
     let (ceiling, cores) = signing_ceiling();
+    let ed25519_ceiling = ed25519_signing_ceiling();
 
     let mut child = Command::new(std::env::current_exe().expect("exe"))
         .env("UH_BENCH_ROLE", "receivers")
@@ -299,6 +304,15 @@ async fn sender() {
                 .expect("url")
         })
         .collect();
+    // Each peer as known to take one signature scheme (as if learned by an
+    // earlier knock, `delivery/knock.rs`): RSA first, as every peer takes.
+    let take = |scheme: Scheme| {
+        for a in &addrs {
+            let host = format!("{}:{}", host_name(a.ip()), a.port());
+            data.knocks.learned(&host, scheme);
+        }
+    };
+    take(Scheme::Cavage);
     let queue = |n: usize, inboxes: Vec<url::Url>| {
         let (data, store, chapter) = (data.clone(), store.clone(), chapter.clone());
         async move {
@@ -335,7 +349,7 @@ async fn sender() {
     let hwm_before = rss_kib("VmHWM:");
     let cpu_before = (cpu_seconds("self"), cpu_seconds(&child.id().to_string()));
     let start = Instant::now();
-    queue(0, inboxes).await;
+    queue(0, inboxes.clone()).await;
     let queued = start.elapsed();
     let fanout = queued + wait_delivered(&store, INBOXES as i64).await;
     let busy_latency = probe.stop();
@@ -343,6 +357,15 @@ async fn sender() {
     let fanout_peak = rss_kib("VmHWM:").saturating_sub(hwm_before.max(idle_rss));
     let sender_cpu = cpu_seconds("self") - cpu_before.0;
     let receivers_cpu = cpu_seconds(&child.id().to_string()) - cpu_before.1;
+
+    // The same fan-out to peers that take Ed25519 RFC 9421 signatures.
+    take(Scheme::Rfc9421Ed25519);
+    let cpu_before = cpu_seconds("self");
+    let start = Instant::now();
+    queue(1, inboxes).await;
+    let ed25519_fanout = start.elapsed() + wait_delivered(&store, 2 * INBOXES as i64).await;
+    let ed25519_cpu = cpu_seconds("self") - cpu_before;
+    take(Scheme::Cavage);
 
     // One slow peer, many activities.
     let slow_inbox: url::Url = format!(
@@ -357,7 +380,7 @@ async fn sender() {
         queue(n, vec![slow_inbox.clone()]).await;
     }
     let slow_time =
-        start.elapsed() + wait_delivered(&store, (INBOXES + SLOW_ACTIVITIES) as i64).await;
+        start.elapsed() + wait_delivered(&store, (2 * INBOXES + SLOW_ACTIVITIES) as i64).await;
 
     let _ = stop.send(());
     let _ = server.await;
@@ -391,6 +414,21 @@ async fn sender() {
     );
     println!(
         "    another chapter's note published meanwhile: {busy_write_latency} (idle: {idle_write_latency})"
+    );
+    let ed25519_rate = INBOXES as f64 / ed25519_fanout.as_secs_f64();
+    println!(
+        "  signing ceiling (aws-lc-rs, Ed25519, {cores} threads):  {ed25519_ceiling:>9.0} signatures/s"
+    );
+    println!(
+        "  the same fan-out signed with Ed25519 (RFC 9421):  {:>6.2} s  ({ed25519_rate:.0} deliveries/s, {:.2}x the RSA fan-out, {:.1}% of the Ed25519 ceiling)",
+        ed25519_fanout.as_secs_f64(),
+        ed25519_rate / rate,
+        100.0 * ed25519_rate / ed25519_ceiling
+    );
+    println!(
+        "    CPU per delivery: sender {:.0} µs (signing alone {:.1} µs)",
+        ed25519_cpu * 1e6 / INBOXES as f64,
+        cores as f64 * 1e6 / ed25519_ceiling,
     );
     println!(
         "  one peer 150 ms away, {SLOW_ACTIVITIES} activities:        {:>6.2} s  ({:.0} activities/s)",

@@ -106,6 +106,36 @@ pub fn signing_ceiling() -> (f64, usize) {
     (total as f64 / start.elapsed().as_secs_f64(), threads)
 }
 
+/// Ed25519 signatures per second with aws-lc-rs on all cores (RFC 9421
+/// deliveries to peers that take them).
+pub fn ed25519_signing_ceiling() -> f64 {
+    use aws_lc_rs::signature::Ed25519KeyPair;
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new()).expect("key");
+    let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("key");
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let message = vec![b'x'; 200];
+    let start = Instant::now();
+    let total: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (key, message) = (&key, &message);
+                scope.spawn(move || {
+                    let mut n = 0;
+                    while start.elapsed() < Duration::from_secs(2) {
+                        std::hint::black_box(key.sign(message));
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).sum()
+    });
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
 pub fn activitypub_keys() -> String {
     activitypub_federation::http_signatures::generate_actor_keypair()
         .expect("keypair")
