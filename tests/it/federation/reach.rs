@@ -249,16 +249,24 @@ async fn friendica_attendance_counts_and_is_taken_back_and_only_counts_are_shown
     );
     assert_eq!(people_pledged(&a, &picket).await, 2);
 
-    // The organizer sees the fediverse's share as a count; no one is named.
-    let page = organizer_page(&a, &format!("/call/{}", picket.id)).await;
+    // The organizer sees the fediverse's share as a count, on the page and
+    // in the API; no one is named.
+    let rosa = crate::members::join(&a, "bakers", Role::Organizer, "organizer-rosa").await;
+    let page = page_as(&rosa, &format!("/call/{}", picket.id)).await;
     assert!(
         page.contains("2 people from elsewhere on the fediverse"),
         "{page}"
     );
-    assert!(
-        !page.contains(ana.as_str()) && !page.contains("/users/ben"),
-        "{page}"
-    );
+    let (status, api) = rosa.get(&format!("/api/v1/calls/{}", picket.id)).await;
+    assert_eq!(status, 200, "{api}");
+    assert_eq!(api["reach"]["from_the_fediverse"], 2, "{api}");
+    assert_eq!(api["pledged"]["people"], 2, "{api}");
+    for seen in [&page, &api.to_string()] {
+        assert!(
+            !seen.contains(ana.as_str()) && !seen.contains("/users/ben"),
+            "{seen}"
+        );
+    }
 
     // Ana takes it back with an Undo of her Accept.
     let undo = json!({"id": format!("{ana}/activity/3"), "type": "Undo", "actor": ana,
@@ -342,11 +350,40 @@ async fn likes_and_boosts_by_anyone_are_counted_and_taken_back() {
     assert_eq!((now.likes, now.shares), (1, 1));
     // Likes are not pledges.
     assert_eq!(people_pledged(&a, &picket).await, 0);
-    let page = organizer_page(&a, &format!("/call/{}", picket.id)).await;
+    // A strike's boosts are counted alike, for its organizers to see.
+    let strike = unionhall_federation::activities::strike::announce_strike(
+        &a.data,
+        &Authority::Operator,
+        "bakers",
+        unionhall_domain::Strike {
+            employer: "Big Bread".into(),
+            workplace: "Plant 2".into(),
+            demands: vec!["A contract".into()],
+            details: String::new(),
+            starts_at: None,
+            picket_lines: Vec::new(),
+            fund_url: String::new(),
+            time_zone: None,
+        },
+    )
+    .await
+    .unwrap();
+    let boost_strike = json!({"id": format!("{felix}/statuses/2/activity"), "type": "Announce",
+        "actor": felix, "object": strike.ap_id});
+    assert_eq!(mastodon.send(&a.at("/inbox"), &boost_strike).await.0, 202);
+
+    let rosa = crate::members::join(&a, "bakers", Role::Organizer, "organizer-rosa").await;
+    let page = page_as(&rosa, &format!("/call/{}", picket.id)).await;
     assert!(
         page.contains("Shared once, liked once on the fediverse"),
         "{page}"
     );
+    let page = page_as(&rosa, &format!("/strike/{}", strike.id)).await;
+    assert!(
+        page.contains("Shared once, liked 0 times on the fediverse"),
+        "{page}"
+    );
+    assert!(!page.contains(&felix), "{page}");
 
     let undo = shaped(
         "mastodon/undo_like.json",
@@ -366,10 +403,9 @@ async fn likes_and_boosts_by_anyone_are_counted_and_taken_back() {
     a.stop().await;
 }
 
-/// A page of `a` as an organizer of "bakers" sees it.
-async fn organizer_page(a: &TestInstance, path: &str) -> String {
-    let organizer = crate::members::join(a, "bakers", Role::Organizer, "organizer-rosa").await;
-    let response = organizer
+/// A page of `a` as `account` sees it.
+async fn page_as(account: &crate::members::Account, path: &str) -> String {
+    let response = account
         .request(reqwest::Method::GET, path)
         .send()
         .await

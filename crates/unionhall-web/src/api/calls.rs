@@ -69,9 +69,25 @@ struct CallView {
     /// Our own calls: each pledging chapter's totals.
     #[serde(skip_serializing_if = "Option::is_none")]
     breakdown: Option<Vec<ChapterTotals>>,
+    /// Our own calls: what the rest of the fediverse did with it, counts only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reach: Option<ReachView>,
 }
 
-fn view(row: CallRow, breakdown: Option<Vec<(Url, Totals)>>) -> Result<CallView, AppError> {
+/// Counts, never who: people who joined from elsewhere on the fediverse
+/// (included in `pledged.people`), boosts and likes.
+#[derive(Serialize)]
+struct ReachView {
+    from_the_fediverse: i64,
+    shared: i64,
+    liked: i64,
+}
+
+fn view(
+    row: CallRow,
+    breakdown: Option<Vec<(Url, Totals)>>,
+    reach: Option<unionhall_store::interactions::Counts>,
+) -> Result<CallView, AppError> {
     Ok(CallView {
         call: calls_fed::record_of(&row)?,
         id: row.id,
@@ -90,6 +106,11 @@ fn view(row: CallRow, breakdown: Option<Vec<(Url, Totals)>>) -> Result<CallView,
                     totals: totals.into(),
                 })
                 .collect()
+        }),
+        reach: reach.map(|counts| ReachView {
+            from_the_fediverse: counts.joins,
+            shared: counts.shares,
+            liked: counts.likes,
         }),
     })
 }
@@ -154,7 +175,10 @@ async fn create(
         audience,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(view(row, Some(Vec::new()))?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(view(row, Some(Vec::new()), None)?),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -183,7 +207,7 @@ async fn list(
         {
             continue;
         }
-        let view = view(row, None)?;
+        let view = view(row, None, None)?;
         if query
             .kind
             .as_deref()
@@ -202,12 +226,20 @@ async fn show(
     Path(id): Path<i64>,
 ) -> Result<Json<CallView>, AppError> {
     let row = readable_call(&state, &principal, id).await?;
-    let breakdown = if row.is_local {
-        Some(calls_fed::breakdown(&state.federation_data(), id).await?)
+    let (breakdown, reach) = if row.is_local {
+        let counts =
+            unionhall_store::interactions::counts(&state.store, std::slice::from_ref(&row.ap_id))
+                .await?
+                .remove(&row.ap_id)
+                .unwrap_or_default();
+        (
+            Some(calls_fed::breakdown(&state.federation_data(), id).await?),
+            Some(counts),
+        )
     } else {
-        None
+        (None, None)
     };
-    Ok(Json(view(row, breakdown)?))
+    Ok(Json(view(row, breakdown, reach)?))
 }
 
 async fn edit(
@@ -218,7 +250,7 @@ async fn edit(
 ) -> Result<Json<CallView>, AppError> {
     let row =
         calls_fed::edit_call(&state.federation_data(), &principal.authority(), id, call).await?;
-    Ok(Json(view(row, None)?))
+    Ok(Json(view(row, None, None)?))
 }
 
 #[derive(Deserialize)]
@@ -236,7 +268,7 @@ async fn set_status(
     let status = CallStatus::parse(&body.status)?;
     let row =
         calls_fed::set_status(&state.federation_data(), &principal.authority(), id, status).await?;
-    Ok(Json(view(row, None)?))
+    Ok(Json(view(row, None, None)?))
 }
 
 /// The caller pledges through one of their chapters; the answer is that

@@ -59,6 +59,8 @@ struct StrikePage {
     /// Its picket shifts, each a call of its own: (page, when and where).
     shifts: Vec<(String, String)>,
     history: Vec<String>,
+    /// For its chapter's organizers: how often it was shared and liked.
+    reach: Vec<String>,
 }
 
 /// A call: public ones to anyone, the others to the accounts they are meant
@@ -270,6 +272,12 @@ pub(crate) async fn strike(
         shifts.push((format!("/call/{}", shift.id), format!("{when}, {place}")));
     }
     let history = super::views::history_lines(&row, there)?;
+    let reach = match &caller {
+        Some(principal) if row.is_local && may_post_for(&state, principal, &row.author).await => {
+            reach_of(&state, &row.ap_id).await?
+        }
+        _ => Vec::new(),
+    };
     let layout = Layout::of(&state, caller.as_ref());
     render(
         StatusCode::OK,
@@ -284,6 +292,7 @@ pub(crate) async fn strike(
             fund_url: record.fund_url,
             shifts,
             history,
+            reach,
         },
     )
 }
