@@ -2,10 +2,12 @@
 //! a picket in her own clocks' time, reloads (nothing is posted twice),
 //! imports a roster, pages through it and corrects a record; a member on
 //! another instance reads the picket at the same wall-clock time, pledges
-//! and takes the pledge back. Every page checked by axe-core.
+//! and takes the pledge back; someone on Mobilizon joins it, and the
+//! organizer sees the count. Every page checked by axe-core.
 
 use super::browser::Browser;
 use super::in_the_browser::look;
+use crate::federation::stand_in::{Fetching, StandIn};
 use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for};
 use crate::members::invite_link;
@@ -151,5 +153,36 @@ async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_
             && taken_back.contains("<button>I'll be there</button>"),
         "{taken_back}"
     );
+
+    // Someone on Mobilizon says they will be there; Ada, back on her own
+    // instance, sees the fediverse's share counted, and no one named.
+    let mobilizon = StandIn::start("127.0.0.7", "lea", "Person", Fetching::Open).await;
+    let call = calls::all(&a.store).await.unwrap().remove(0);
+    let join = serde_json::json!({"id": format!("{}/join/1", mobilizon.actor), "type": "Join",
+        "actor": mobilizon.actor, "object": call.ap_id});
+    assert_eq!(mobilizon.send(&a.at("/inbox"), &join).await.0, 202);
+    let (store, id) = (a.store.clone(), call.id);
+    wait_for("the join counted and the pledge taken back", 20, || {
+        let store = store.clone();
+        async move {
+            calls::by_id(&store, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .pledged
+                .people
+                == 1
+        }
+    })
+    .await;
+    browser.goto(&a.at(&format!("/call/{}", call.id))).await;
+    let reach = browser.source().await;
+    assert!(
+        reach.contains("1 person from elsewhere on the fediverse")
+            && reach.contains("1 of 12 people")
+            && !reach.contains("/users/lea"),
+        "{reach}"
+    );
+    look(&browser, "call-reach").await;
     browser.quit().await;
 }

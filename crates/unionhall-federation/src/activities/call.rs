@@ -629,6 +629,10 @@ pub(crate) async fn publish_running_total_of(
     let call = calls::by_ap_id(conn, ap_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no call {ap_id} here")))?;
+    // A deleted call is not brought back by someone leaving it.
+    if call.deleted_at.is_some() {
+        return Ok(());
+    }
     publish_running_total(conn, data, &call).await
 }
 

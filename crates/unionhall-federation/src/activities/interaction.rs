@@ -53,10 +53,10 @@ pub async fn receive(activity: &InboxActivity, data: &Data) -> Option<Result<()>
 async fn interaction_of<'a>(activity: &'a InboxActivity, data: &Data) -> Option<Interaction<'a>> {
     let ours = |object: &Url| data.urls.is_local(object).then(|| object.clone());
     match activity {
-        InboxActivity::Like(like) => Some(Interaction::Add {
+        // A like of something not ours is not one: taken, and nothing changes.
+        InboxActivity::Like(like) => ours(&like.object).map(|object| Interaction::Add {
             kind: Kind::Like,
-            // A like of something not ours is taken and changes nothing.
-            object: like.object.clone(),
+            object,
             join: None,
         }),
         InboxActivity::Announce(announce) => {
@@ -147,15 +147,24 @@ async fn apply(data: &Data, id: &Url, actor: &Url, interaction: Interaction<'_>)
     {
         data.floods.check(&data.store, Flood::Joins, actor).await?;
     }
+    // Whose the object is, read before the write lock is taken: a like of
+    // an id of ours that names nothing costs no write.
+    let owner = match &interaction {
+        Interaction::Add { object, .. } => {
+            let mut conn = data.store.acquire().await?;
+            match objects::owner_of(&mut conn, object).await? {
+                Some(owner) if owner.is_local => Some(owner),
+                _ => return Ok(()), // not ours, or gone: nothing to count
+            }
+        }
+        _ => None,
+    };
     let mut tx = data.store.begin_write().await?;
     let changed = match &interaction {
         Interaction::Add { kind, object, join } => {
-            let Some(owner) = objects::owner_of(&mut tx, object).await? else {
-                return Ok(()); // not ours, or gone: nothing to count
+            let Some(owner) = &owner else {
+                return Ok(()); // read above for every Add
             };
-            if !owner.is_local {
-                return Ok(());
-            }
             if *kind == Kind::Join {
                 check_joinable(&mut tx, object).await?;
             }
@@ -198,7 +207,8 @@ async fn apply(data: &Data, id: &Url, actor: &Url, interaction: Interaction<'_>)
         data.floods.spend(&data.store, Flood::Joins, actor).await?;
     }
     if changed.is_some() {
-        tracing::debug!(%actor, "an interaction with one of our objects counted");
+        // Not who: only that it was counted.
+        tracing::debug!("an interaction with one of our objects counted");
         wake(data);
     }
     Ok(())
