@@ -154,10 +154,19 @@ pub async fn configure(
         instance.0.ap_id.as_str(),
         instance.0.private_key_pem.as_deref().unwrap_or_default(),
     )?;
+    let ed25519 = match (
+        &instance.0.assertion_key_id,
+        &instance.0.assertion_private_key,
+    ) {
+        (Some(id), Some(private)) => Some((id.clone(), Arc::new(integrity::signing_key(private)?))),
+        _ => None,
+    };
     let client = reqwest_middleware::ClientBuilder::new(data.client.clone())
         .with(signed_fetch::SignedFetches::new(
             instance.0.public_key_id.clone(),
             key,
+            ed25519,
+            data.knocks.clone(),
         ))
         .build();
     // "debug" in the library means: http, explicit ports and private addresses

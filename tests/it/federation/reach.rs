@@ -19,6 +19,8 @@ async fn a_server_that_requires_signed_fetches_follows_a_chapter_and_is_followed
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
     let bakers = create_chapter(&a, "bakers").await;
     let strict = StandIn::start("127.0.0.7", "dockers", "Group", Fetching::SignedOnly).await;
+    // As a Mastodon before 4.5: draft-cavage only, for its inbox too.
+    strict.takes_only(&[Signing::Cavage]);
 
     // It insists: an unsigned GET of its actor is refused.
     let unsigned = a.client.get(strict.actor.clone()).send().await.unwrap();
@@ -633,10 +635,47 @@ async fn each_peer_is_knocked_on_until_it_takes_a_signature_and_then_sent_only_t
             "one request for the Create"
         );
     }
-    // And a restart remembers it.
-    let remembered = unionhall_store::peer_signatures::all(&a.store)
+    // Fetches from each are signed as it takes our deliveries; one that
+    // stops taking RFC 9421 is asked again with draft-cavage.
+    for (peer, _) in &peers {
+        activitypub_federation::fetch::fetch_object_http::<_, Value>(&peer.actor, &a.data)
+            .await
+            .unwrap();
+    }
+    let fetched: Vec<Option<Signing>> = peers
+        .iter()
+        .map(|(p, _)| p.gets().last().unwrap().0)
+        .collect();
+    assert_eq!(fetched, [Some(Cavage), Some(Rsa), Some(Ed25519)]);
+    peers[2].0.takes_only(&[Cavage]);
+    activitypub_federation::fetch::fetch_object_http::<_, Value>(&peers[2].0.actor, &a.data)
         .await
         .unwrap();
-    assert_eq!(remembered.len(), 3, "{remembered:?}");
+    let gets = peers[2].0.gets();
+    assert_eq!(
+        gets[gets.len() - 2..],
+        [(Some(Ed25519), 401), (Some(Cavage), 200)]
+    );
+    peers[2].0.takes_only(&[Ed25519, Rsa, Cavage]);
+
+    // A restart remembers what each took: one request each again.
+    let a = crate::helpers::respawn_instance_at(a.addr, a.stop().await).await;
+    unionhall_federation::activities::post::publish_note(&a.data, "bakers", "Picket at 7")
+        .await
+        .unwrap();
+    for (peer, knocks) in peers.iter().map(|(p, _)| p).zip(&first_knocks) {
+        let (peer, expected) = (peer.clone(), knocks.len() + 2);
+        wait_for("the second Create", 20, move || {
+            let peer = peer.clone();
+            async move { peer.knocks().len() >= expected }
+        })
+        .await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for ((peer, _), knocks) in peers.iter().zip(&first_knocks) {
+        let all = peer.knocks();
+        assert_eq!(all.len(), knocks.len() + 2, "{all:?}");
+        assert_eq!(all.last(), knocks.last(), "{all:?}");
+    }
     a.stop().await;
 }

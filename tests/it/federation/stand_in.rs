@@ -66,6 +66,8 @@ pub struct Shared {
     takes: Mutex<Vec<Signing>>,
     /// Every POST to its inbox: how it was signed, and the status answered.
     knocks: Mutex<Vec<(Option<Signing>, u16)>>,
+    /// Every GET of an actor: how it was signed, and the status answered.
+    gets: Mutex<Vec<(Option<Signing>, u16)>>,
     client: reqwest::Client,
 }
 
@@ -106,6 +108,7 @@ impl StandIn {
                 Signing::Rfc9421Ed25519,
             ]),
             knocks: Mutex::default(),
+            gets: Mutex::default(),
             client: test_client(),
         }));
         let app = Router::new()
@@ -138,10 +141,17 @@ impl StandIn {
             .collect()
     }
 
-    /// From now on, its inbox takes only requests signed one of these ways
-    /// (401 for the others, as a server that does not speak them answers).
+    /// From now on, its inbox (and, unless it insists on draft-cavage GETs
+    /// or refuses all, its actors) takes only requests signed one of these
+    /// ways (401 for the others, as a server that does not speak them
+    /// answers).
     pub fn takes_only(&self, signings: &[Signing]) {
         *self.takes.lock().unwrap() = signings.to_vec();
+    }
+
+    /// How each GET of its actors was signed, and what it answered.
+    pub fn gets(&self) -> Vec<(Option<Signing>, u16)> {
+        self.gets.lock().unwrap().clone()
     }
 
     /// How each POST to its inbox was signed, and what it answered.
@@ -338,14 +348,22 @@ async fn actor_document(
     headers: HeaderMap,
 ) -> (StatusCode, [(&'static str, &'static str); 1], Json<Value>) {
     let kind = [("content-type", "application/activity+json")];
+    let signing = signing_of(&headers);
     let verdict = match s.fetching {
-        Fetching::Open => Ok(()),
+        Fetching::Open
+            if signing.is_none_or(|signing| s.takes.lock().unwrap().contains(&signing)) =>
+        {
+            Ok(())
+        }
+        Fetching::Open => Err("not a signature this server takes".to_owned()),
         Fetching::SignedOnly => {
             s.check_signed_get(&format!("/users/{name}"), &headers)
                 .await
         }
         Fetching::Refused => Err("this server does not talk to yours".to_owned()),
     };
+    let status = if verdict.is_ok() { 200 } else { 401 };
+    s.gets.lock().unwrap().push((signing, status));
     if let Err(reason) = verdict {
         s.fetches.lock().unwrap().push((401, reason.clone()));
         return (
