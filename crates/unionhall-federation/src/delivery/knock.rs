@@ -2,8 +2,9 @@
 //! trying and remembered.
 //!
 //! A peer we have not met is sent an RFC 9421 signature first, made with the
-//! sender's Ed25519 key (a fraction of an RSA signature's cost, and what
-//! Fedify and Unionhall take); on 401 or 400 the same delivery is signed again
+//! sender's Ed25519 key (a fraction of an RSA signature's cost; Unionhall
+//! verifies it, Fedify 2.3.6 takes the delivery on its integrity proof made
+//! with the same key); on 401 or 400 the same delivery is signed again
 //! with RFC 9421 and RSA (Mastodon 4.5), then with draft-cavage (every
 //! server). The first that is taken is remembered for the peer, in memory and
 //! in the database (`peer_signatures`), and used alone from then on: for
