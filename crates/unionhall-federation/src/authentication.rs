@@ -70,10 +70,7 @@ pub fn claimed_signer(headers: &HeaderMap) -> Option<Url> {
 /// this kind must cover.
 pub fn parse_signature(request: &SignedRequest<'_>) -> Result<RequestSignature> {
     let headers = request.headers;
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::signatures::unix_now();
     if headers.contains_key("signature-input") {
         let signature = Rfc9421Signature::parse(headers)?;
         signature.check_covers(request.method, now)?;

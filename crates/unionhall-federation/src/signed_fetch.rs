@@ -16,7 +16,7 @@
 //! the status, and fails with that reason instead of a parse error.
 
 use crate::delivery::knock::{Knocks, Scheme};
-use crate::signatures::{rfc9421, signed_get_headers};
+use crate::signatures::{rfc9421, signed_get_headers, unix_now};
 use crate::{Error, Result};
 use aws_lc_rs::signature::{Ed25519KeyPair, RsaKeyPair};
 use reqwest::{Method, Request, Response, StatusCode};
@@ -102,13 +102,6 @@ impl SignedFetches {
         request.headers_mut().extend(headers);
         Ok(())
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
 }
 
 fn refused(status: StatusCode) -> bool {

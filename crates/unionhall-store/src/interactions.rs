@@ -116,33 +116,21 @@ pub async fn count(conn: &mut AnyConnection, object: &Url, kind: Kind) -> Result
     .await?)
 }
 
-/// The counts of each of `objects` (those with none are left out).
-pub async fn counts(
-    store: &Store,
-    objects: &[Url],
-) -> Result<std::collections::HashMap<Url, Counts>> {
-    let mut counts = std::collections::HashMap::new();
-    if objects.is_empty() {
-        return Ok(counts);
-    }
-    let sql = format!(
-        "SELECT object, kind, COUNT(*) AS n FROM interactions WHERE object IN ({}) \
-         GROUP BY object, kind",
-        crate::rows::params(1, objects.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for object in objects {
-        query = query.bind(object.as_str());
-    }
-    for row in query.fetch_all(store.pool()).await? {
-        let object = url(&row, "object")?;
+/// The counts of one object (zero each if it has none).
+pub async fn counts_of(store: &Store, object: &Url) -> Result<Counts> {
+    let rows =
+        sqlx::query("SELECT kind, COUNT(*) AS n FROM interactions WHERE object = $1 GROUP BY kind")
+            .bind(object.as_str())
+            .fetch_all(store.pool())
+            .await?;
+    let mut counts = Counts::default();
+    for row in rows {
         let kind: String = row.try_get("kind")?;
         let n: i64 = row.try_get("n")?;
-        let entry: &mut Counts = counts.entry(object).or_default();
         match Kind::parse(&kind) {
-            Some(Kind::Like) => entry.likes = n,
-            Some(Kind::Share) => entry.shares = n,
-            Some(Kind::Join) => entry.joins = n,
+            Some(Kind::Like) => counts.likes = n,
+            Some(Kind::Share) => counts.shares = n,
+            Some(Kind::Join) => counts.joins = n,
             None => {}
         }
     }

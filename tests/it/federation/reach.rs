@@ -6,7 +6,6 @@ use super::stand_in::{Fetching, Signing, StandIn};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
 use aws_lc_rs::signature::Ed25519KeyPair;
 use serde_json::{json, Value};
-use std::time::SystemTime;
 use unionhall_domain::{Audience, Authority, CallForSupport, CallKind, CallStatus, Goal, Role};
 use unionhall_federation::activities::call;
 use unionhall_federation::signatures::rfc9421;
@@ -340,13 +339,7 @@ async fn likes_and_boosts_by_anyone_are_counted_and_taken_back() {
     }
     let counts = |a: &TestInstance| {
         let (store, id) = (a.store.clone(), picket.ap_id.clone());
-        async move {
-            interactions::counts(&store, std::slice::from_ref(&id))
-                .await
-                .unwrap()
-                .remove(&id)
-                .unwrap_or_default()
-        }
+        async move { interactions::counts_of(&store, &id).await.unwrap() }
     };
     let now = counts(&a).await;
     assert_eq!((now.likes, now.shares), (1, 1));
@@ -530,10 +523,7 @@ async fn rfc_9421_signatures_are_accepted_with_rsa_and_ed25519_and_a_wrong_one_i
     let body = serde_json::to_vec(&follow(9, "replayer")).unwrap();
     let actor = peer.actor_of("replayer");
     let key = Ed25519KeyPair::from_pkcs8(peer.ed25519_pkcs8()).unwrap();
-    let created = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let created = unionhall_federation::signatures::unix_now();
     let headers = rfc9421::signed_headers(
         rfc9421::SigningKey::Ed25519(&key),
         &format!("{actor}#ed25519-key"),

@@ -201,10 +201,7 @@ impl StandIn {
             .key(actor.as_str(), &self.private_pem)
             .expect("key");
         let ed25519 = Ed25519KeyPair::from_pkcs8(&self.ed25519).expect("ed25519");
-        let created = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
+        let created = unionhall_federation::signatures::unix_now();
         let headers = match signing {
             Signing::Cavage => signed_post_headers_at(
                 &rsa,

@@ -75,24 +75,15 @@ async fn interaction_of<'a>(activity: &'a InboxActivity, data: &Data) -> Option<
             object: join.object.clone(),
             join: Some(join),
         }),
-        InboxActivity::Accept(answer) => {
-            event_answer(data, &answer.object)
-                .await
-                .map(|object| Interaction::Add {
-                    kind: Kind::Join,
-                    object,
-                    join: None,
-                })
-        }
-        InboxActivity::TentativeAccept(answer) => {
-            event_answer(data, &answer.object)
-                .await
-                .map(|object| Interaction::Add {
-                    kind: Kind::Join,
-                    object,
-                    join: None,
-                })
-        }
+        // Friendica: going, or maybe; both count.
+        InboxActivity::Accept(Answer { object, .. })
+        | InboxActivity::TentativeAccept(Answer { object, .. }) => event_answer(data, object)
+            .await
+            .map(|object| Interaction::Add {
+                kind: Kind::Join,
+                object,
+                join: None,
+            }),
         InboxActivity::Leave(leave) => {
             is_call(data, &leave.object)
                 .await

@@ -11,11 +11,11 @@
 //! is waiting, one or more.
 
 use super::knock::Scheme;
-use crate::signatures::{rfc9421, signed_post_headers};
+use crate::signatures::{add_activity_json_headers, rfc9421, signed_post_headers, unix_now};
 use crate::{Error, Result};
 use aws_lc_rs::signature::{Ed25519KeyPair, RsaKeyPair};
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use url::Url;
@@ -52,10 +52,7 @@ impl Job {
     /// The headers that sign this delivery. CPU-bound: an RSA signature is
     /// about a third of a millisecond, an Ed25519 one a few microseconds.
     pub fn signed_headers(&self) -> Result<HeaderMap> {
-        let created = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default();
+        let created = unix_now();
         let rfc9421 = |key: rfc9421::SigningKey<'_>, key_id: &str| {
             let mut headers = rfc9421::signed_headers(
                 key,
@@ -65,14 +62,7 @@ impl Job {
                 Some(&self.body),
                 created,
             )?;
-            headers.insert(
-                "content-type",
-                HeaderValue::from_static("application/activity+json"),
-            );
-            headers.insert(
-                "accept",
-                HeaderValue::from_static("application/activity+json"),
-            );
+            add_activity_json_headers(&mut headers);
             Ok(headers)
         };
         match self.scheme {

@@ -7,5 +7,8 @@ pub mod rfc9421;
 mod sign;
 mod verify;
 
-pub use sign::{sign, signed_get_headers, signed_post_headers, signed_post_headers_at, Signer};
+pub use sign::{
+    add_activity_json_headers, sign, signed_get_headers, signed_post_headers,
+    signed_post_headers_at, unix_now, Signer,
+};
 pub use verify::{verify_digest, SignatureHeader, Verifier};

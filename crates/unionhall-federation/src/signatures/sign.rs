@@ -88,6 +88,12 @@ pub fn signed_post_headers_at(
     headers.insert("date", header_value(&date)?);
     headers.insert("digest", header_value(&digest)?);
     headers.insert("signature", header_value(&header)?);
+    add_activity_json_headers(&mut headers);
+    Ok(headers)
+}
+
+/// `Content-Type` and `Accept` of a delivery, whichever way it is signed.
+pub fn add_activity_json_headers(headers: &mut HeaderMap) {
     headers.insert(
         "content-type",
         HeaderValue::from_static("application/activity+json"),
@@ -96,7 +102,15 @@ pub fn signed_post_headers_at(
         "accept",
         HeaderValue::from_static("application/activity+json"),
     );
-    Ok(headers)
+}
+
+/// Now, in Unix seconds: a signature's `created`, and what `expires` is
+/// compared with.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
 }
 
 /// The `Host`, `Date` and `Signature` headers of a signed GET of `url` asking

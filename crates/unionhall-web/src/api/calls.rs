@@ -227,11 +227,7 @@ async fn show(
 ) -> Result<Json<CallView>, AppError> {
     let row = readable_call(&state, &principal, id).await?;
     let (breakdown, reach) = if row.is_local {
-        let counts =
-            unionhall_store::interactions::counts(&state.store, std::slice::from_ref(&row.ap_id))
-                .await?
-                .remove(&row.ap_id)
-                .unwrap_or_default();
+        let counts = unionhall_store::interactions::counts_of(&state.store, &row.ap_id).await?;
         (
             Some(calls_fed::breakdown(&state.federation_data(), id).await?),
             Some(counts),

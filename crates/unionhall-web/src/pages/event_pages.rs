@@ -166,10 +166,7 @@ pub(crate) async fn call(
 /// What the rest of the fediverse did with one of our objects, in words:
 /// counts only, never who.
 async fn reach_of(state: &AppState, ap_id: &url::Url) -> Result<Vec<String>, AppError> {
-    let counts = unionhall_store::interactions::counts(&state.store, std::slice::from_ref(ap_id))
-        .await?
-        .remove(ap_id)
-        .unwrap_or_default();
+    let counts = unionhall_store::interactions::counts_of(&state.store, ap_id).await?;
     let times = |n: i64| {
         if n == 1 {
             "once".to_owned()
