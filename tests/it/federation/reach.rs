@@ -669,3 +669,49 @@ async fn each_peer_is_knocked_on_until_it_takes_a_signature_and_then_sent_only_t
     }
     a.stop().await;
 }
+
+#[tokio::test]
+async fn joins_of_calls_that_are_not_open_to_everyone_are_refused_and_change_nothing() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let picket = bakers_picket(&a).await;
+    let for_followers = call::publish_call(
+        &a.data,
+        &Authority::Operator,
+        "bakers",
+        call::record_of(&picket).unwrap(),
+        Audience::Followers,
+    )
+    .await
+    .unwrap();
+    let peer = StandIn::start("127.0.0.7", "eve", "Person", Fetching::Open).await;
+    let join = |n: u32, object: &Url| {
+        json!({"id": format!("{}/join/{n}", peer.actor), "type": "Join",
+            "actor": peer.actor, "object": object})
+    };
+    // A call for the chapter's followers is not one anyone may join: 404.
+    let (status, body) = peer
+        .send(&a.at("/inbox"), &join(1, &for_followers.ap_id))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(people_pledged(&a, &for_followers).await, 0);
+    // A withdrawn call takes no more pledges: 409. (A met one still does.)
+    call::set_status(
+        &a.data,
+        &Authority::Operator,
+        picket.id,
+        CallStatus::Withdrawn,
+    )
+    .await
+    .unwrap();
+    let (status, body) = peer.send(&a.at("/inbox"), &join(2, &picket.ap_id)).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(people_pledged(&a, &picket).await, 0);
+    // Neither is answered, and nothing is kept to be taken back.
+    assert!(peer.received_of_type("Accept").is_empty());
+    let counts = interactions::counts_of(&a.store, &picket.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(counts.joins, 0);
+    a.stop().await;
+}
