@@ -407,16 +407,28 @@ impl RecordingProxy {
 
 /// Every log line of this process at debug level, while this value lives,
 /// captured for a test to search (the privacy scenario searches them for member
-/// data and secrets). None if another subscriber was installed first (TEST_LOG).
-/// When dropped, logging is switched off again: under `cargo test` the other
-/// tests of the process would otherwise pay for debug logging.
+/// data and secrets; others, for what an operator is told). None if another
+/// subscriber was installed first (TEST_LOG). One capture serves the whole
+/// process (a global subscriber is set once), each value reading from where
+/// it started; when the last is dropped, logging is switched off again: under
+/// `cargo test` the other tests of the process would otherwise pay for debug
+/// logging.
 pub struct LogCapture {
+    capture: &'static Capture,
+    start: usize,
+}
+
+struct Capture {
     buffer: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
     filter: tracing_subscriber::reload::Handle<
         tracing_subscriber::EnvFilter,
         tracing_subscriber::Registry,
     >,
+    /// Captures alive: logging is on while there is one.
+    live: std::sync::Mutex<usize>,
 }
+
+static CAPTURE: std::sync::OnceLock<Option<Capture>> = std::sync::OnceLock::new();
 
 struct CaptureWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
@@ -432,11 +444,30 @@ impl std::io::Write for CaptureWriter {
 
 impl LogCapture {
     pub fn install() -> Option<Self> {
+        let capture = CAPTURE.get_or_init(Capture::install).as_ref()?;
+        let mut live = capture.live.lock().unwrap();
+        *live += 1;
+        let _ = capture
+            .filter
+            .modify(|f| *f = tracing_subscriber::EnvFilter::new("debug"));
+        Some(Self {
+            capture,
+            start: capture.buffer.lock().unwrap().len(),
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.capture.buffer.lock().unwrap()[self.start..]).into_owned()
+    }
+}
+
+impl Capture {
+    fn install() -> Option<Self> {
         use tracing_subscriber::layer::SubscriberExt;
         let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let shared = buffer.clone();
         let (filter, handle) =
-            tracing_subscriber::reload::Layer::new(tracing_subscriber::EnvFilter::new("debug"));
+            tracing_subscriber::reload::Layer::new(tracing_subscriber::EnvFilter::new("off"));
         let subscriber = tracing_subscriber::registry().with(filter).with(
             tracing_subscriber::fmt::layer()
                 .with_ansi(false)
@@ -446,18 +477,20 @@ impl LogCapture {
         Some(Self {
             buffer,
             filter: handle,
+            live: std::sync::Mutex::new(0),
         })
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.buffer.lock().unwrap()).into_owned()
     }
 }
 
 impl Drop for LogCapture {
     fn drop(&mut self) {
-        let _ = self
-            .filter
-            .modify(|f| *f = tracing_subscriber::EnvFilter::new("off"));
+        let mut live = self.capture.live.lock().unwrap();
+        *live -= 1;
+        if *live == 0 {
+            let _ = self
+                .capture
+                .filter
+                .modify(|f| *f = tracing_subscriber::EnvFilter::new("off"));
+        }
     }
 }

@@ -55,6 +55,9 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     // 20261206000026_reach
     "DROP TABLE interactions",
     "DROP TABLE peer_signatures",
+    // 20261207000027_groups
+    "DROP TABLE peer_software",
+    "DROP TABLE replies",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -75,7 +78,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 14,
+        later, 15,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();

@@ -167,6 +167,7 @@ impl DbActor {
     pub fn to_json(&self, urls: &Urls) -> ActorJson {
         let row = &self.0;
         let handle = row.handle.as_deref();
+        let is_group = matches!(row.kind, ActorKind::Chapter | ActorKind::Union);
         ActorJson {
             kind: row.ap_type.clone(),
             id: row.ap_id.clone(),
@@ -187,6 +188,9 @@ impl DbActor {
                 _ => None,
             },
             manually_approves_followers: Some(row.manually_approves_followers),
+            attributed_to: is_group
+                .then(|| serde_json::json!(crate::group_posts::moderators_of(&row.ap_id))),
+            posting_restricted_to_mods: is_group.then_some(true),
             url: Some(row.ap_id.clone()),
         }
     }

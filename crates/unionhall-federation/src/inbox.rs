@@ -149,6 +149,8 @@ async fn dispatch(activity: InboxActivity, raw: &[u8], data: &Data) -> Result<()
         InboxActivity::Announce(a) => relay::receive_announce(a, data).await,
         InboxActivity::Flag(a) => report::receive_flag(a, data).await,
         // A maybe that answers none of our calls, a like of nothing of ours.
-        InboxActivity::TentativeAccept(_) | InboxActivity::Like(_) => Ok(()),
+        InboxActivity::TentativeAccept(_) | InboxActivity::Like(_) | InboxActivity::Dislike(_) => {
+            Ok(())
+        }
     }
 }

@@ -42,31 +42,14 @@ pub async fn actor_id(data: &Data, acct: &str) -> Result<Url> {
     let mut url = Url::parse(&format!("{scheme}://{domain}/.well-known/webfinger"))?;
     url.query_pairs_mut()
         .append_pair("resource", &format!("acct:{acct}"));
-    crate::policy::check(data, &url).await?;
-    data.guard
-        .check_url(&url)
-        .map_err(|refused| Error::Forbidden(refused.to_string()))?;
-
-    let failed = |why: String| Error::Remote(format!("WebFinger lookup of {acct} failed: {why}"));
-    let mut response = data
-        .client
-        .get(url)
-        .header("accept", "application/jrd+json, application/json")
-        .send()
-        .await
-        .map_err(|err| failed(err.to_string()))?;
-    if !response.status().is_success() {
-        return Err(failed(format!("the server answered {}", response.status())));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
-        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(failed("the answer is too large".into()));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let answer: Answer =
-        serde_json::from_slice(&body).map_err(|err| failed(format!("unreadable answer: {err}")))?;
+    let answer: Answer = crate::http_client::get_small_json(
+        data,
+        &url,
+        "application/jrd+json, application/json",
+        MAX_ANSWER_BYTES,
+        &format!("WebFinger lookup of {acct}"),
+    )
+    .await?;
     answer
         .links
         .into_iter()
@@ -78,5 +61,9 @@ pub async fn actor_id(data: &Data, acct: &str) -> Result<Url> {
                 })
         })
         .and_then(|link| link.href)
-        .ok_or_else(|| failed("no ActivityPub actor in the answer".into()))
+        .ok_or_else(|| {
+            Error::Remote(format!(
+                "WebFinger lookup of {acct} failed: no ActivityPub actor in the answer"
+            ))
+        })
 }

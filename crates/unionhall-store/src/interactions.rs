@@ -1,4 +1,4 @@
-//! Likes, shares and joins of our objects by anyone on the fediverse (the
+//! Likes, dislikes, shares and joins of our objects by anyone on the fediverse (the
 //! federation crate's `activities/interaction.rs`): one row per actor, object
 //! and kind, so that a repeat changes nothing and an Undo takes back exactly
 //! what its actor did. Only counts leave this module for pages and the wire.
@@ -12,6 +12,8 @@ use url::Url;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Like,
+    /// A downvote (Lemmy's `Dislike`).
+    Dislike,
     Share,
     /// "I'll be there": a Join, Accept or TentativeAccept of a call's event.
     Join,
@@ -21,6 +23,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Like => "like",
+            Self::Dislike => "dislike",
             Self::Share => "share",
             Self::Join => "join",
         }
@@ -29,6 +32,7 @@ impl Kind {
     fn parse(word: &str) -> Option<Self> {
         match word {
             "like" => Some(Self::Like),
+            "dislike" => Some(Self::Dislike),
             "share" => Some(Self::Share),
             "join" => Some(Self::Join),
             _ => None,
@@ -40,6 +44,7 @@ impl Kind {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub likes: i64,
+    pub dislikes: i64,
     pub shares: i64,
     pub joins: i64,
 }
@@ -129,6 +134,7 @@ pub async fn counts_of(store: &Store, object: &Url) -> Result<Counts> {
         let n: i64 = row.try_get("n")?;
         match Kind::parse(&kind) {
             Some(Kind::Like) => counts.likes = n,
+            Some(Kind::Dislike) => counts.dislikes = n,
             Some(Kind::Share) => counts.shares = n,
             Some(Kind::Join) => counts.joins = n,
             None => {}

@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::json;
 use unionhall_federation::actors::DbActor;
+use unionhall_federation::group_posts;
 use unionhall_store::actors::{self as store_actors, ActorRow};
 use unionhall_store::{follows, outbox};
 
@@ -21,6 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/actors/{handle}/outbox", get(outbox_collection))
         .route("/actors/{handle}/followers", get(followers_collection))
         .route("/actors/{handle}/members", get(members_collection))
+        .route("/actors/{handle}/voice", get(voice))
+        .route("/actors/{handle}/moderators", get(moderators_collection))
 }
 
 /// Items shown in an outbox: the newest ones, enough for a server to backfill.
@@ -94,6 +97,39 @@ async fn outbox_collection(
         "type": "OrderedCollection",
         "totalItems": total,
         "orderedItems": items,
+    })))
+}
+
+/// The group's voice (`group_posts.rs`): the author of what it publishes,
+/// for servers that read groups as Lemmy does. A browser gets the group's page.
+async fn voice(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let row = local_actor(&state, &handle).await?;
+    if !wants_activity_json(&headers) {
+        return Ok(axum::response::Redirect::to(row.ap_id.as_str()).into_response());
+    }
+    let voice = group_posts::voice_json(&DbActor(row), &state.urls);
+    Ok(ActivityJson::with_context(&voice)
+        .unwrap_or(ActivityJson(serde_json::Value::Null))
+        .into_response())
+}
+
+/// A group's moderators, as Lemmy reads them: its voice alone. The people
+/// who organize it are never named.
+async fn moderators_collection(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> Result<ActivityJson, AppError> {
+    let row = local_actor(&state, &handle).await?;
+    Ok(ActivityJson(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": group_posts::moderators_of(&row.ap_id),
+        "type": "OrderedCollection",
+        "totalItems": 1,
+        "orderedItems": [group_posts::voice_of(&row.ap_id)],
     })))
 }
 

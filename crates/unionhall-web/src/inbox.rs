@@ -53,10 +53,7 @@ async fn inbox(
             ),
             &parts.headers,
         )
-        .inspect_err(|err| {
-            metrics::counter!("unionhall_inbox_activities_total", "outcome" => refusal_reason(err))
-                .increment(1);
-        })?;
+        .inspect_err(|err| refused(err))?;
     if let Some(handle) = handle {
         crate::actors::local_actor(&state, &handle).await?;
     }
@@ -75,13 +72,21 @@ async fn inbox(
         body: &bytes,
     };
     let outcome = receive(&data, request).await;
-    let label = match &outcome {
-        Ok(()) => "accepted",
-        Err(err) => refusal_reason(err),
-    };
-    metrics::counter!("unionhall_inbox_activities_total", "outcome" => label).increment(1);
+    match &outcome {
+        Ok(()) => metrics::counter!("unionhall_inbox_activities_total", "outcome" => "accepted")
+            .increment(1),
+        Err(err) => refused(err),
+    }
     outcome?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Counts a refusal and logs it with its reason: a peer's administrator
+/// asking why their server's activity was not taken finds the answer here.
+fn refused(err: &unionhall_federation::Error) {
+    let outcome = refusal_reason(err);
+    metrics::counter!("unionhall_inbox_activities_total", "outcome" => outcome).increment(1);
+    tracing::info!(outcome, reason = %err, "the inbox refused an activity");
 }
 
 /// A refusal's reason as a metrics label: a fixed word, never the message.

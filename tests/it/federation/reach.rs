@@ -88,7 +88,7 @@ async fn a_refused_fetch_is_reported_as_refused_with_its_status() {
 }
 
 /// A public picket of the chapter "bakers" of `a`, posted by its operator.
-async fn bakers_picket(a: &TestInstance) -> CallRow {
+pub(crate) async fn bakers_picket(a: &TestInstance) -> CallRow {
     let picket = CallForSupport {
         kind: CallKind::Picket,
         title: "Picket the bakery gate".into(),
@@ -116,7 +116,7 @@ async fn bakers_picket(a: &TestInstance) -> CallRow {
     .unwrap()
 }
 
-async fn people_pledged(a: &TestInstance, call: &CallRow) -> i64 {
+pub(crate) async fn people_pledged(a: &TestInstance, call: &CallRow) -> i64 {
     calls::by_id(&a.store, call.id)
         .await
         .unwrap()
@@ -125,7 +125,7 @@ async fn people_pledged(a: &TestInstance, call: &CallRow) -> i64 {
         .people
 }
 
-async fn wait_for_people(a: &TestInstance, call: &CallRow, people: i64) {
+pub(crate) async fn wait_for_people(a: &TestInstance, call: &CallRow, people: i64) {
     let (store, id) = (a.store.clone(), call.id);
     wait_for(&format!("{people} people pledged"), 20, || {
         let store = store.clone();
@@ -143,7 +143,7 @@ async fn wait_for_people(a: &TestInstance, call: &CallRow, people: i64) {
 }
 
 /// A captured fixture with its ids replaced by the test's.
-fn shaped(path: &str, replacements: &[(&str, &str)]) -> Value {
+pub(crate) fn shaped(path: &str, replacements: &[(&str, &str)]) -> Value {
     let mut text = crate::federation::fixtures::fixture(path);
     for (from, to) in replacements {
         text = text.replace(from, to);
@@ -399,7 +399,7 @@ async fn likes_and_boosts_by_anyone_are_counted_and_taken_back() {
 }
 
 /// A page of `a` as `account` sees it.
-async fn page_as(account: &crate::members::Account, path: &str) -> String {
+pub(crate) async fn page_as(account: &crate::members::Account, path: &str) -> String {
     let response = account
         .request(reqwest::Method::GET, path)
         .send()

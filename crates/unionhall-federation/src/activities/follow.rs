@@ -109,6 +109,9 @@ pub async fn receive_follow(follow: Follow, data: &Data) -> Result<()> {
         .await?
         .ok_or_else(|| Error::Internal(format!("{} was not cached", follow.actor)))?;
     let auto_accept = !local.manually_approves_followers;
+    // Before anything is sent to it: whether its server reads groups as
+    // Lemmy does (`group_posts.rs`).
+    crate::software::learn(data, &follow.actor).await;
     let mut tx = data.store.begin_write().await?;
     // Checked again where the follow is written: the inbox's copy of the
     // blocks may be a second old, and a block must not be raced.

@@ -1,5 +1,6 @@
-//! What anyone on the fediverse does with our objects: likes and boosts of a
-//! call, strike or post (counted: "shared 14 times, liked 30 times"), and "I'll
+//! What anyone on the fediverse does with our objects: likes, Lemmy's
+//! dislikes and boosts of a call, strike or post (counted: "shared 14 times,
+//! liked 30 times"), and "I'll
 //! be there" to a call's event: Mobilizon's `Join` (answered with an
 //! `Accept`, as Mobilizon expects), Friendica's `Accept` or `TentativeAccept`
 //! of the event. A join counts toward the call's people as a pledge from the
@@ -56,6 +57,11 @@ async fn interaction_of<'a>(activity: &'a InboxActivity, data: &Data) -> Option<
         // A like of something not ours is not one: taken, and nothing changes.
         InboxActivity::Like(like) => ours(&like.object).map(|object| Interaction::Add {
             kind: Kind::Like,
+            object,
+            join: None,
+        }),
+        InboxActivity::Dislike(dislike) => ours(&dislike.object).map(|object| Interaction::Add {
+            kind: Kind::Dislike,
             object,
             join: None,
         }),

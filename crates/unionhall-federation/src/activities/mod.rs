@@ -23,6 +23,7 @@ pub mod lookup;
 pub mod post;
 pub mod receive;
 pub mod relay;
+pub mod reply;
 pub mod report;
 pub mod strike;
 mod time;

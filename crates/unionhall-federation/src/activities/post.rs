@@ -90,6 +90,8 @@ pub fn note_of(post: &Post) -> NoteJson {
         published: super::rfc3339(post.published_at),
         to: public,
         cc: Vec::new(),
+        in_reply_to: None,
+        audience: None,
         campaign: post.campaign.clone(),
     }
 }
@@ -122,8 +124,16 @@ fn is_public(note: &NoteJson) -> bool {
 /// A note arrives (Create or Update): kept if this instance follows its author.
 pub(crate) async fn receive_note(data: &Data, id: &Url, actor: &Url, note: NoteJson) -> Result<()> {
     check_note(&note, actor)?;
+    if let Some(target) = &note.in_reply_to {
+        if let Some(object) = super::reply::thread_of(data, target).await? {
+            return super::reply::receive(data, id, actor, note, &object).await;
+        }
+    }
     // Only what this instance asked for: posts of actors it follows.
     let followed = is_following(data, actor).await?;
+    if !followed {
+        refuse_posts_in_our_groups(data, &note).await?;
+    }
     // A campaign link counts only to a campaign on the author's own server.
     let campaign = note
         .campaign
@@ -153,6 +163,26 @@ pub(crate) async fn receive_note(data: &Data, id: &Url, actor: &Url, note: NoteJ
             note_id
         ))),
     }
+}
+
+/// A post made in one of our groups from outside (a Lemmy user posting in
+/// what Lemmy shows as a community) is refused, and says why: a chapter's
+/// group carries what its organizers publish, and its actor says so
+/// (`postingRestrictedToMods`). Replies to what it published are taken.
+async fn refuse_posts_in_our_groups(data: &Data, note: &NoteJson) -> Result<()> {
+    let addressed = note.to.iter().chain(&note.cc).chain(&note.audience);
+    for address in addressed.filter(|a| data.urls.is_local(a)) {
+        if let Some(group) = store_actors::by_ap_id(&data.store, address).await? {
+            if group.is_local && group.handle.is_some() {
+                return Err(Error::Forbidden(format!(
+                    "only the organizers of {} post in it: it carries what the chapter \
+                     publishes; reply to one of its posts instead",
+                    group.name
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn is_following(data: &Data, actor: &Url) -> Result<bool> {

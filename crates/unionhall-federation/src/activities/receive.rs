@@ -130,9 +130,11 @@ pub async fn receive_delete(delete: Delete, data: &Data) -> Result<()> {
         }
     }
     if first_time(&mut tx, &delete.id, &delete.actor).await? {
-        if let Some(owner) = owner {
-            objects::delete(&mut tx, owner.kind, target, &delete.actor).await?;
-        }
+        match owner {
+            Some(owner) => objects::delete(&mut tx, owner.kind, target, &delete.actor).await?,
+            // A reply to one of ours, taken back by its author.
+            None => unionhall_store::replies::delete(&mut tx, target, &delete.actor).await?,
+        };
     }
     unionhall_store::commit(tx).await?;
     Ok(())

@@ -14,6 +14,7 @@ pub mod retry;
 mod signing;
 pub mod worker;
 
+use crate::group_posts::{self, Form};
 use crate::protocol::context;
 use crate::vault::KeyVault;
 use crate::{Error, FederationShared, Result};
@@ -51,11 +52,25 @@ pub async fn enqueue<A: Serialize>(
         .and_then(|t| t.as_str())
         .unwrap_or_default()
         .to_owned();
-    let remote: Vec<Url> = inboxes
+    let mut remote: Vec<Url> = inboxes
         .iter()
         .filter(|i| !urls.is_local(i))
         .cloned()
         .collect();
+    // Followers on group-aware servers get the group's form of a post
+    // (`group_posts.rs`), everyone else the activity as it is.
+    let group_aware = group_aware_inboxes(conn, &mut remote).await?;
+    let announced = match group_aware.is_empty() {
+        true => None,
+        false => match group_posts::form_of(actor, &json) {
+            Form::AsIs => {
+                remote.extend(group_aware);
+                None
+            }
+            Form::Announce(announce) => Some((announce, group_aware)),
+            Form::Nothing => None,
+        },
+    };
     let stored = OutboundActivity {
         ap_id: id.clone(),
         actor: actor.ap_id.clone(),
@@ -64,7 +79,41 @@ pub async fn enqueue<A: Serialize>(
         public,
     };
     outbox::enqueue(conn, &stored, &remote).await?;
+    if let Some((announce, inboxes)) = announced {
+        let json = envelope(&data.vault, actor, &announce)?;
+        let stored = OutboundActivity {
+            ap_id: activity_id(&json)?,
+            actor: actor.ap_id.clone(),
+            ap_type: group_posts::STORED_AS.into(),
+            body: json.to_string(),
+            public,
+        };
+        outbox::enqueue(conn, &stored, &inboxes).await?;
+    }
     Ok(())
+}
+
+/// Takes out of `inboxes` those on group-aware servers (`group_posts.rs`),
+/// which read what our groups send in another form, and returns them.
+async fn group_aware_inboxes(conn: &mut Connection, inboxes: &mut Vec<Url>) -> Result<Vec<Url>> {
+    let hosts: Vec<String> = inboxes.iter().map(outbox::host_of).collect();
+    let aware =
+        unionhall_store::peer_software::running(conn, &hosts, group_posts::GROUP_AWARE).await?;
+    if aware.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (group_aware, others) = std::mem::take(inboxes)
+        .into_iter()
+        .partition(|inbox| aware.contains(&outbox::host_of(inbox)));
+    *inboxes = others;
+    Ok(group_aware)
+}
+
+fn activity_id(json: &serde_json::Value) -> Result<Url> {
+    json.get("id")
+        .and_then(|id| id.as_str())
+        .and_then(|id| Url::parse(id).ok())
+        .ok_or_else(|| Error::Internal("an activity we built has no id".into()))
 }
 
 /// An activity as `actor` sends it: with the JSON-LD context and the actor's

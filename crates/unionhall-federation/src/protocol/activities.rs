@@ -7,8 +7,8 @@ use super::note::NoteJson;
 use super::one_or_many_ser;
 use super::strike::StrikeJson;
 use activitypub_federation::kinds::activity::{
-    AcceptType, AnnounceType, CreateType, DeleteType, FlagType, FollowType, JoinType, LeaveType,
-    LikeType, RejectType, TentativeAcceptType, UndoType, UpdateType,
+    AcceptType, AnnounceType, CreateType, DeleteType, DislikeType, FlagType, FollowType, JoinType,
+    LeaveType, LikeType, RejectType, TentativeAcceptType, UndoType, UpdateType,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
@@ -81,17 +81,21 @@ pub type Reject = Answer<RejectType>;
 /// "Maybe": Friendica's answer to an event, counted like an Accept.
 pub type TentativeAccept = Answer<TentativeAcceptType>;
 
-/// A like of an object (Mastodon's favourite), by id or embedded.
+/// A vote on an object, by id or embedded: a `Like` (Mastodon's favourite,
+/// Lemmy's upvote) or a `Dislike` (Lemmy's downvote).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Like {
+pub struct Vote<K> {
     #[serde(rename = "type")]
-    pub kind: LikeType,
+    pub kind: K,
     pub id: Url,
     pub actor: Url,
     #[serde(deserialize_with = "super::id_or_object::deserialize")]
     pub object: Url,
 }
+
+pub type Like = Vote<LikeType>;
+pub type Dislike = Vote<DislikeType>;
 
 /// A union body relaying a member chapter's activity to every member (FEP-1b12):
 /// the activity is embedded.
@@ -260,6 +264,7 @@ pub enum InboxActivity {
     Announce(Announce),
     Flag(Flag),
     Like(Like),
+    Dislike(Dislike),
     TentativeAccept(TentativeAccept),
 }
 
@@ -277,6 +282,7 @@ pub const INBOX_TYPES: &[&str] = &[
     "Leave",
     "Announce",
     "Like",
+    "Dislike",
     "Flag",
 ];
 
@@ -362,6 +368,7 @@ impl InboxActivity {
             "Announce" => json.read().map(Self::Announce),
             "Flag" => json.read().map(Self::Flag),
             "Like" => json.read().map(Self::Like),
+            "Dislike" => json.read().map(Self::Dislike),
             "TentativeAccept" => json.read().map(Self::TentativeAccept),
             other => {
                 return Err(format!(
@@ -389,6 +396,7 @@ impl InboxActivity {
             Self::Announce(a) => &a.id,
             Self::Flag(a) => &a.id,
             Self::Like(a) => &a.id,
+            Self::Dislike(a) => &a.id,
             Self::TentativeAccept(a) => &a.id,
         }
     }
@@ -407,6 +415,7 @@ impl InboxActivity {
             Self::Announce(a) => &a.actor,
             Self::Flag(a) => &a.actor,
             Self::Like(a) => &a.actor,
+            Self::Dislike(a) => &a.actor,
             Self::TentativeAccept(a) => &a.actor,
         }
     }

@@ -33,6 +33,13 @@ pub struct ActorJson {
     pub assertion_method: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manually_approves_followers: Option<bool>,
+    /// A group's moderators collection (Lemmy's use, FEP-1b12): ours names
+    /// the group's voice (`group_posts.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributed_to: Option<serde_json::Value>,
+    /// Lemmy: only the moderators post in the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posting_restricted_to_mods: Option<bool>,
     /// The human-readable page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<Url>,

@@ -64,6 +64,17 @@ pub fn type_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         .ok_or_else(|| serde::de::Error::custom("\"type\" must be a string or an array of strings"))
 }
 
+/// An optional reference (`audience`) given as an id, an embedded object or a
+/// list of either: the first id, or None where there is none to read.
+pub fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<url::Url>, D::Error> {
+    let value = Option::<Value>::deserialize(d)?;
+    let first = match &value {
+        Some(Value::Array(items)) => items.first(),
+        other => other.as_ref(),
+    };
+    Ok(id_of(first).and_then(|id| url::Url::parse(id).ok()))
+}
+
 /// The full IRI of the public collection for any way of writing it.
 pub fn public_alias(address: &str) -> Option<&'static str> {
     matches!(

@@ -15,8 +15,8 @@ pub mod note;
 pub mod strike;
 
 pub use activities::{
-    Accept, ActivityObject, Announce, Create, Delete, Flag, Follow, InboxActivity, Join, Leave,
-    Like, Reject, TentativeAccept, Undo, Update,
+    Accept, ActivityObject, Announce, Create, Delete, Dislike, Flag, Follow, InboxActivity, Join,
+    Leave, Like, Reject, TentativeAccept, Undo, Update,
 };
 pub use actor::{ActorJson, Endpoints};
 pub use call::{CallJson, PledgeTotalJson};
@@ -41,6 +41,8 @@ pub fn context() -> serde_json::Value {
         "https://w3id.org/security/multikey/v1",
         {
             "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            // Lemmy's: only a group's moderators post in it (group_posts.rs).
+            "postingRestrictedToMods": "https://join-lemmy.org/ns#postingRestrictedToMods",
             "uh": NAMESPACE,
             "xsd": "http://www.w3.org/2001/XMLSchema#",
             "PledgeTotal": "uh:PledgeTotal",

@@ -22,6 +22,16 @@ pub struct NoteJson {
     pub to: Vec<Url>,
     #[serde(default, with = "super::one_or_many_ser")]
     pub cc: Vec<Url>,
+    /// A reply (a Lemmy comment, a Mastodon reply): what it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<Url>,
+    /// FEP-1b12: the group it was posted in (Lemmy's community).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::lenient::first_id"
+    )]
+    pub audience: Option<Url>,
     /// A campaign update: the campaign it belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<Url>,

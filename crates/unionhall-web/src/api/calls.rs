@@ -81,12 +81,17 @@ struct ReachView {
     from_the_fediverse: i64,
     shared: i64,
     liked: i64,
+    /// Lemmy's downvotes.
+    disliked: i64,
+    /// Replies from the fediverse (shown to the chapter's members on the
+    /// call's page).
+    replies: i64,
 }
 
 fn view(
     row: CallRow,
     breakdown: Option<Vec<(Url, Totals)>>,
-    reach: Option<unionhall_store::interactions::Counts>,
+    reach: Option<(unionhall_store::interactions::Counts, i64)>,
 ) -> Result<CallView, AppError> {
     Ok(CallView {
         call: calls_fed::record_of(&row)?,
@@ -107,10 +112,12 @@ fn view(
                 })
                 .collect()
         }),
-        reach: reach.map(|counts| ReachView {
+        reach: reach.map(|(counts, replies)| ReachView {
             from_the_fediverse: counts.joins,
             shared: counts.shares,
             liked: counts.likes,
+            disliked: counts.dislikes,
+            replies,
         }),
     })
 }
@@ -228,9 +235,12 @@ async fn show(
     let row = readable_call(&state, &principal, id).await?;
     let (breakdown, reach) = if row.is_local {
         let counts = unionhall_store::interactions::counts_of(&state.store, &row.ap_id).await?;
+        let replies = unionhall_store::replies::to(&state.store, &row.ap_id, 0)
+            .await?
+            .0;
         (
             Some(calls_fed::breakdown(&state.federation_data(), id).await?),
-            Some(counts),
+            Some((counts, replies)),
         )
     } else {
         (None, None)

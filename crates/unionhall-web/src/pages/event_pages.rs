@@ -5,7 +5,7 @@
 //! Feeds, calendars, board cards and the objects' ActivityPub ids (opened in a
 //! browser) lead here.
 
-use super::home::{chapters_allowing, may_post_for, own_pledges};
+use super::home::{chapters_allowing, is_member_of, may_post_for, own_pledges};
 use super::layout::{render, Layout};
 use super::views::{call_view, strike_view, CallView, Names, StrikeView};
 use crate::auth::MaybeCaller;
@@ -39,6 +39,10 @@ struct CallPage {
     /// did with the call ("3 people joined from elsewhere on the fediverse",
     /// "shared 14 times, liked 30 times"), counts only.
     reach: Vec<String>,
+    /// For the calling chapter's members: replies from the fediverse (a
+    /// Lemmy comment, a Mastodon reply), as (who, when, text), oldest first,
+    /// and how many there are in all.
+    replies: (i64, Vec<(String, String, String)>),
 }
 
 /// A line of the sign-in sheet: the name on the record (or ""), the account,
@@ -97,7 +101,11 @@ pub(crate) async fn call(
     let mut view = call_view(&state.store, &mut names, &row, &pledge_as, zone).await?;
     let mut coming = Vec::new();
     let mut reach = Vec::new();
+    let mut replies = (0, Vec::new());
     if let Some(principal) = &caller {
+        if row.is_local && is_member_of(&state, principal, &row.author).await {
+            replies = replies_to(&state, &row.ap_id, zone.unwrap_or_default()).await?;
+        }
         view.set_mine(own_pledges(&state, principal, &row).await?);
         let organizer = row.is_local && may_post_for(&state, principal, &row.author).await;
         view.manage = organizer && takes_pledges;
@@ -158,6 +166,7 @@ pub(crate) async fn call(
             compose_many: pledge_as.len() > 1,
             coming,
             reach,
+            replies,
             call: view,
         },
     )
@@ -185,14 +194,48 @@ async fn reach_of(state: &AppState, ap_id: &url::Url) -> Result<Vec<String>, App
             "{who} from elsewhere on the fediverse (Mobilizon, Friendica and others) said they will be there; counted in the progress above."
         ));
     }
-    if counts.shares > 0 || counts.likes > 0 {
-        lines.push(format!(
-            "Shared {}, liked {} on the fediverse.",
+    if counts.shares > 0 || counts.likes > 0 || counts.dislikes > 0 {
+        let mut line = format!(
+            "Shared {}, liked {}",
             times(counts.shares),
             times(counts.likes)
-        ));
+        );
+        if counts.dislikes > 0 {
+            line.push_str(&format!(", voted down {}", times(counts.dislikes)));
+        }
+        lines.push(line + " on the fediverse.");
     }
     Ok(lines)
+}
+
+/// Most replies shown on a page.
+const MOST_REPLIES: i64 = 100;
+
+/// The replies to one of our objects, as its chapter's members see them: who
+/// (their fediverse address), when (in the reader's zone), the text.
+async fn replies_to(
+    state: &AppState,
+    ap_id: &url::Url,
+    zone: unionhall_domain::Zone,
+) -> Result<(i64, Vec<(String, String, String)>), AppError> {
+    let (total, replies) = unionhall_store::replies::to(&state.store, ap_id, MOST_REPLIES).await?;
+    let mut shown = Vec::new();
+    for reply in replies {
+        let who = match unionhall_store::actors::by_ap_id(&state.store, &reply.author).await? {
+            Some(actor) if !actor.preferred_username.is_empty() => format!(
+                "@{}@{}",
+                actor.preferred_username,
+                reply.author.host_str().unwrap_or_default()
+            ),
+            _ => reply.author.to_string(),
+        };
+        shown.push((
+            who,
+            zone.show(reply.published_at),
+            crate::html::text_of(&reply.content),
+        ));
+    }
+    Ok((total, shown))
 }
 
 /// For each chapter whose roster the reader may see: who of its members

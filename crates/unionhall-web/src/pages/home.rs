@@ -139,6 +139,14 @@ pub(crate) async fn may_post_for(state: &AppState, principal: &Principal, group:
     }
 }
 
+/// Whether the caller has any role in `group` (a member at least).
+pub(crate) async fn is_member_of(state: &AppState, principal: &Principal, group: &Url) -> bool {
+    match state.members.group_by_id(group).await {
+        Ok(group) => principal.role_in(&group).is_some(),
+        Err(_) => false,
+    }
+}
+
 /// Whether `chapter`'s roster holds the caller's own member record (and so
 /// a list of coworkers they talk to).
 pub(crate) async fn has_own_record(

@@ -1,0 +1,218 @@
+//! Group-aware servers (FEDERATION.md, "Group-aware servers"): a Lemmy user
+//! following a chapter sees its calls, strikes and updates as posts, votes
+//! and comments on them, and cannot post in it; a Lemmy-shaped peer checks
+//! everything it is sent as the real Lemmy 1.0 did.
+
+use super::create_chapter;
+use super::lemmy_peer::LemmyPeer;
+use super::reach::{bakers_picket, page_as, wait_for_people};
+use super::stand_in::{Fetching, StandIn};
+use crate::helpers::{fresh_database, spawn_instance_on, wait_for, LogCapture, TestInstance};
+use serde_json::{json, Value};
+use unionhall_domain::{Authority, Role};
+use unionhall_federation::activities::{post, strike};
+use unionhall_store::{interactions, replies};
+use url::Url;
+
+/// A Lemmy user follows `group` of `a` and waits for the Accept.
+async fn lemmy_follows(lemmy: &LemmyPeer, a: &TestInstance, group: &Url) {
+    let (status, body) = lemmy.follow("lemmyadmin", group, &a.at("/inbox")).await;
+    assert_eq!(status, 202, "{body}");
+    wait_for("the chapter's Accept at Lemmy", 20, || {
+        let (lemmy, group) = (lemmy.clone(), group.clone());
+        async move { lemmy.follows(&group) }
+    })
+    .await;
+}
+
+/// Waits until Lemmy shows `count` posts, and returns them.
+async fn lemmy_posts(lemmy: &LemmyPeer, count: usize) -> Vec<Value> {
+    wait_for(&format!("{count} posts shown on Lemmy"), 20, || {
+        let lemmy = lemmy.clone();
+        async move { lemmy.posts().len() >= count || !lemmy.refusals().is_empty() }
+    })
+    .await;
+    assert_eq!(lemmy.refusals(), Vec::<String>::new());
+    lemmy.posts().into_values().collect()
+}
+
+fn strike_at_the_bakery() -> unionhall_domain::Strike {
+    unionhall_domain::Strike {
+        employer: "Big Bread".into(),
+        workplace: "Plant 2".into(),
+        demands: vec!["Safe staffing".into()],
+        details: String::new(),
+        starts_at: None,
+        picket_lines: Vec::new(),
+        fund_url: String::new(),
+        time_zone: None,
+    }
+}
+
+#[tokio::test]
+async fn a_lemmy_user_following_a_chapter_sees_its_calls_strikes_and_updates_as_posts_that_follow_pledges(
+) {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    lemmy_follows(&lemmy, &a, &bakers.ap_id).await;
+
+    let picket = bakers_picket(&a).await;
+    strike::announce_strike(
+        &a.data,
+        &Authority::Operator,
+        "bakers",
+        strike_at_the_bakery(),
+    )
+    .await
+    .unwrap();
+    post::publish_note(
+        &a.data,
+        "bakers",
+        "Thank you all\n\nWe won the first round.",
+    )
+    .await
+    .unwrap();
+    let posts = lemmy_posts(&lemmy, 3).await;
+    let of_type = |kind: &str| {
+        posts
+            .iter()
+            .find(|p| p["type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} among {posts:?}"))
+            .clone()
+    };
+    let call = of_type("Event");
+    assert_eq!(call["id"], picket.ap_id.as_str());
+    assert_eq!(call["name"], "Picket: Picket the bakery gate");
+    assert!(
+        call["content"].as_str().unwrap().contains("0 of 15"),
+        "{call}"
+    );
+    let strike = posts
+        .iter()
+        .find(|p| p["strikeStatus"].is_string())
+        .expect("the strike");
+    assert_eq!(strike["type"], "Page");
+    // A campaign update is a Note to everyone else: a named Page to Lemmy.
+    let update = posts
+        .iter()
+        .find(|p| p["content"].as_str().unwrap_or("").contains("first round"))
+        .expect("the update");
+    assert_eq!(update["type"], "Page");
+    assert_eq!(update["name"], "Thank you all");
+    // Every one announced by the chapter, by its voice, never by a member.
+    let voice = format!("{}/voice", bakers.ap_id);
+    for announce in lemmy.received().iter().filter(|a| a["type"] == "Announce") {
+        assert_eq!(announce["actor"], bakers.ap_id.as_str());
+        assert_eq!(announce["object"]["actor"], voice.as_str());
+    }
+
+    // Someone elsewhere on the fediverse says they will come: the post on
+    // Lemmy follows.
+    let mobilizon = StandIn::start("127.0.0.7", "admin", "Person", Fetching::Open).await;
+    let join = json!({"id": format!("{}/join/1", mobilizon.actor), "type": "Join",
+        "actor": mobilizon.actor, "object": picket.ap_id});
+    assert_eq!(mobilizon.send(&a.at("/inbox"), &join).await.0, 202);
+    wait_for_people(&a, &picket, 1).await;
+    wait_for("the post updated on Lemmy", 20, || {
+        let (lemmy, id) = (lemmy.clone(), picket.ap_id.to_string());
+        async move {
+            lemmy.posts()[&id]["content"]
+                .as_str()
+                .unwrap_or("")
+                .contains("1 of 15")
+        }
+    })
+    .await;
+    assert_eq!(lemmy.refusals(), Vec::<String>::new());
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn lemmy_votes_and_comments_are_counted_comments_shown_to_members_and_posts_in_a_chapter_refused(
+) {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    lemmy_follows(&lemmy, &a, &bakers.ap_id).await;
+    let picket = bakers_picket(&a).await;
+    let user = lemmy.user("lemmyadmin");
+    let inbox = a.at("/inbox");
+    let on_the_picket = |name: &str| {
+        let mut vote = lemmy.captured(name, &bakers.ap_id);
+        vote["object"] = json!(picket.ap_id);
+        vote
+    };
+
+    // An upvote and a downvote, as Lemmy sends them, then the upvote undone.
+    let like = on_the_picket("Like-ref.json");
+    assert_eq!(lemmy.send(&user, &inbox, &like).await.0, 202);
+    let dislike = on_the_picket("Dislike-ref.json");
+    let (status, body) = lemmy.send(&user, &inbox, &dislike).await;
+    assert_eq!(status, 202, "{body}");
+    let counts = interactions::counts_of(&a.store, &picket.ap_id)
+        .await
+        .unwrap();
+    assert_eq!((counts.likes, counts.dislikes), (1, 1));
+    let undo = json!({"id": format!("{user}/undo/{}", 1), "type": "Undo", "actor": user,
+        "object": like, "audience": bakers.ap_id});
+    assert_eq!(lemmy.send(&user, &inbox, &undo).await.0, 202);
+    let counts = interactions::counts_of(&a.store, &picket.ap_id)
+        .await
+        .unwrap();
+    assert_eq!((counts.likes, counts.dislikes), (0, 1));
+
+    // A comment on the call: kept once, however often it comes.
+    let mut comment = lemmy.captured("Create-Note.json", &bakers.ap_id);
+    comment["object"]["inReplyTo"] = json!(picket.ap_id);
+    comment["object"]["content"] = json!("<p>See you at the <b>gate</b></p>");
+    for _ in 0..2 {
+        let (status, body) = lemmy.send(&user, &inbox, &comment).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    let (total, kept) = replies::to(&a.store, &picket.ap_id, 10).await.unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(kept[0].author, user);
+    // Shown to the chapter's members, on the call's page, as text.
+    let member = crate::members::join(&a, "bakers", Role::Member, "member-ana").await;
+    let page = page_as(&member, &format!("/call/{}", picket.id)).await;
+    assert!(page.contains("Replies from the fediverse (1)"), "{page}");
+    assert!(page.contains("See you at the gate"), "{page}");
+    // Not to members of another chapter.
+    create_chapter(&a, "dockers").await;
+    let other = crate::members::join(&a, "dockers", Role::Member, "member-ben").await;
+    let page = page_as(&other, &format!("/call/{}", picket.id)).await;
+    assert!(!page.contains("See you at the gate"), "{page}");
+    // Never sent on: Lemmy got no copy of its own comment from the chapter.
+    let from_chapter = lemmy.received();
+    assert!(
+        !from_chapter
+            .iter()
+            .any(|a| a.to_string().contains("See you at")),
+        "{from_chapter:?}"
+    );
+    // Taken back by its author.
+    let comment_id = comment["object"]["id"].as_str().unwrap().to_owned();
+    let delete = json!({"id": format!("{user}/delete/1"), "type": "Delete", "actor": user,
+        "object": comment_id});
+    assert_eq!(lemmy.send(&user, &inbox, &delete).await.0, 202);
+    assert_eq!(replies::to(&a.store, &picket.ap_id, 10).await.unwrap().0, 0);
+
+    // A post of its own in the chapter, as a Lemmy user makes one in a
+    // community: refused, with the reason, and logged.
+    let logs = LogCapture::install().expect("no other log subscriber (unset TEST_LOG)");
+    let post = lemmy.captured("Create-Page.json", &bakers.ap_id);
+    let (status, body) = lemmy.send(&user, &bakers.inbox, &post).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.contains("only the organizers of Chapter bakers post in it"),
+        "{body}"
+    );
+    let logged = logs.text();
+    assert!(
+        logged.contains("the inbox refused an activity")
+            && logged.contains("only the organizers of Chapter bakers"),
+        "{logged}"
+    );
+    a.stop().await;
+}
