@@ -154,6 +154,35 @@ pub fn form_of(group: &ActorRow, activity: &Value) -> Form {
     }
 }
 
+/// One of the group's Creates as its outbox lists it: as the group's
+/// Announce, of the post by its voice where it is a post (what group-aware
+/// servers read on first sight of the group; Unionhall's backfill reads the
+/// object's id from either), of the Create itself otherwise, so that every
+/// item has one shape.
+pub fn outbox_item(group: &ActorRow, create: &Value) -> Value {
+    match form_of(group, create) {
+        Form::Announce(announce) => announce,
+        Form::AsIs | Form::Nothing => {
+            let id = create
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|id| Url::parse(id).ok())
+                .map(|id| under(&id, "announce"));
+            let public = !group.manually_approves_followers && is_public(create);
+            let mut json = self::announce(
+                group,
+                id.unwrap_or_else(|| group.ap_id.clone()),
+                create.clone(),
+                public,
+            );
+            if let Some(create) = json["object"].as_object_mut() {
+                create.remove("@context");
+            }
+            json
+        }
+    }
+}
+
 fn is_public(value: &Value) -> bool {
     ["to", "cc"].iter().any(|field| match value.get(*field) {
         Some(Value::String(s)) => s == PUBLIC,

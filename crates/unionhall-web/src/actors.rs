@@ -80,15 +80,12 @@ async fn outbox_collection(
     let row = local_actor(&state, &handle).await?;
     let (total, bodies) =
         outbox::recent_public(&state.store, &row.ap_id, "Create", OUTBOX_ITEMS).await?;
+    // Each Create as the group's Announce of it: the one shape Lemmy reads
+    // (group_posts.rs), and Unionhall's backfill takes it too.
     let items: Vec<serde_json::Value> = bodies
         .iter()
         .filter_map(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-        .map(|mut v| {
-            if let Some(o) = v.as_object_mut() {
-                o.remove("@context");
-            }
-            v
-        })
+        .map(|create| group_posts::outbox_item(&row, &create))
         .collect();
     let urls = &state.urls;
     Ok(ActivityJson(json!({

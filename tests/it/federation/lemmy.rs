@@ -216,3 +216,98 @@ async fn lemmy_votes_and_comments_are_counted_comments_shown_to_members_and_post
     );
     a.stop().await;
 }
+
+#[tokio::test]
+async fn a_chapter_that_approves_its_followers_is_a_private_community_that_works_for_those_approved(
+) {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let quiet = unionhall_federation::actors::create_group(
+        &a.data,
+        unionhall_federation::actors::NewGroup {
+            kind: unionhall_domain::ActorKind::Chapter,
+            handle: unionhall_domain::Handle::parse("bakers").unwrap(),
+            name: "Quiet Committee".into(),
+            summary: String::new(),
+            manually_approves_followers: true,
+        },
+    )
+    .await
+    .unwrap();
+    // Lemmy reads `manuallyApprovesFollowers` as a private community.
+    let group: Value = a
+        .client
+        .get(quiet.ap_id.clone())
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(group["manuallyApprovesFollowers"], true);
+    assert_eq!(group["postingRestrictedToMods"], true);
+
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    let user = lemmy.user("lemmyadmin");
+    let (status, body) = lemmy
+        .follow("lemmyadmin", &quiet.ap_id, &a.at("/inbox"))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    // Nothing published reaches a follower not yet approved.
+    bakers_picket(&a).await;
+    super::wait_until_queue_empty(&a).await;
+    assert!(!lemmy.follows(&quiet.ap_id));
+    assert!(lemmy.posts().is_empty());
+
+    unionhall_federation::activities::follow::answer_follower(
+        &a.data,
+        "bakers",
+        &user,
+        unionhall_federation::activities::follow::Decision::Accept,
+    )
+    .await
+    .unwrap();
+    wait_for("the Accept once approved", 20, || {
+        let (lemmy, group) = (lemmy.clone(), quiet.ap_id.clone());
+        async move { lemmy.follows(&group) }
+    })
+    .await;
+    // Once approved, it reads what came before from the outbox, and what
+    // is published next arrives: posts addressed to the community alone, as
+    // Lemmy requires of a private one (the peer checks).
+    let second = bakers_picket(&a).await;
+    let posts = lemmy_posts(&lemmy, 2).await;
+    let newest = posts
+        .iter()
+        .find(|p| p["id"] == second.ap_id.as_str())
+        .expect("the second picket");
+    assert_eq!(newest["to"], json!([quiet.ap_id]));
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn what_a_chapter_published_before_a_lemmy_user_followed_it_is_read_from_its_outbox() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let picket = bakers_picket(&a).await;
+    strike::announce_strike(
+        &a.data,
+        &Authority::Operator,
+        "bakers",
+        strike_at_the_bakery(),
+    )
+    .await
+    .unwrap();
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    lemmy_follows(&lemmy, &a, &bakers.ap_id).await;
+    let posts = lemmy_posts(&lemmy, 2).await;
+    assert!(
+        posts.iter().any(|p| p["id"] == picket.ap_id.as_str()),
+        "{posts:?}"
+    );
+    assert!(
+        posts.iter().any(|p| p["strikeStatus"].is_string()),
+        "{posts:?}"
+    );
+    a.stop().await;
+}

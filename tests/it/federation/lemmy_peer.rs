@@ -369,6 +369,33 @@ impl LemmyPeer {
         Ok(())
     }
 
+    /// What Lemmy does on first sight of a community: reads its outbox, a
+    /// collection of the community's Announces (anything else in it and the
+    /// whole collection is unreadable to Lemmy), and shows each post.
+    async fn read_outbox(&self, group: &Url) -> Result<(), String> {
+        let community = self.fetch(group.as_str()).await?;
+        let outbox = community["outbox"]
+            .as_str()
+            .ok_or("a community without outbox")?;
+        let outbox = self.fetch(outbox).await?;
+        let items = outbox["orderedItems"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(other) = items.iter().find(|i| i["type"] != "Announce") {
+            return Err(format!(
+                "the outbox holds a {} (Lemmy reads only Announces)",
+                other["type"]
+            ));
+        }
+        for item in items.iter().rev() {
+            if ["Create", "Update"].contains(&item["object"]["type"].as_str().unwrap_or("")) {
+                self.take_announce(item).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Answers a Follow of one of its communities with an Accept, and
     /// remembers where the follower takes deliveries.
     async fn accept(&self, follow: Value) {
@@ -488,9 +515,11 @@ async fn inbox(
         }
         "Accept" => {
             if let Some(group) = activity["actor"].as_str().and_then(|g| Url::parse(g).ok()) {
-                s.following.lock().unwrap().push(group);
+                s.following.lock().unwrap().push(group.clone());
+                s.read_outbox(&group).await
+            } else {
+                Ok(())
             }
-            Ok(())
         }
         "Announce" => s.take_announce(&activity).await,
         "Create" | "Update" => Err(format!(

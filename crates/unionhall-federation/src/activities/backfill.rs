@@ -137,17 +137,25 @@ async fn items_of(data: &Data, chapter: &Url, collection: Value) -> Result<Vec<V
     Ok(inline(&first).unwrap_or_default())
 }
 
-/// Stores one outbox item if it is a Create by the chapter whose object can
-/// still be fetched; false for anything else.
+/// Stores one outbox item if it is a Create by the chapter (bare, or as the
+/// chapter's Announce of it, the form group-aware servers read: see
+/// `group_posts.rs`) whose object can still be fetched; false for anything
+/// else. Only the object's id is taken from the item: the object is read
+/// from the chapter's server as it now is.
 async fn take(data: &Data, chapter: &Url, item: &Value) -> Result<bool> {
-    if item.get("type").and_then(Value::as_str) != Some("Create")
-        || url_field(item, "actor").as_ref() != Some(chapter)
-    {
-        return Ok(false);
-    }
-    let id = url_field(item, "id").ok_or_else(|| Error::Remote("a Create without id".into()))?;
+    let kind = |v: &Value| v.get("type").and_then(Value::as_str).map(str::to_owned);
+    let by_chapter = url_field(item, "actor").as_ref() == Some(chapter);
+    let create = match kind(item).as_deref() {
+        Some("Create") if by_chapter => item,
+        Some("Announce") if by_chapter => match item.get("object") {
+            Some(inner) if kind(inner).as_deref() == Some("Create") => inner,
+            _ => return Ok(false),
+        },
+        _ => return Ok(false),
+    };
+    let id = url_field(create, "id").ok_or_else(|| Error::Remote("a Create without id".into()))?;
     verify_domains_match(&id, chapter)?;
-    let object_id = match item.get("object") {
+    let object_id = match create.get("object") {
         Some(Value::String(url)) => Url::parse(url).ok(),
         Some(object) => url_field(object, "id"),
         None => None,
