@@ -2,14 +2,16 @@
 
 use crate::{DomainError, Result};
 
-/// Local actors are chapters, industrial union bodies (both ActivityPub `Group`s)
-/// and the one instance actor (`Application`); everything fetched from elsewhere is
-/// `Remote`, whatever its ActivityPub type.
+/// Local actors are chapters, industrial union bodies (both ActivityPub `Group`s),
+/// the one instance actor (`Application`) and the one reader (`Service`: what
+/// follows communities on group-aware servers, which take no `Application`);
+/// everything fetched from elsewhere is `Remote`, whatever its ActivityPub type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActorKind {
     Chapter,
     Union,
     Instance,
+    Reader,
     Remote,
 }
 
@@ -19,6 +21,7 @@ impl ActorKind {
             Self::Chapter => "chapter",
             Self::Union => "union",
             Self::Instance => "instance",
+            Self::Reader => "reader",
             Self::Remote => "remote",
         }
     }
@@ -28,6 +31,7 @@ impl ActorKind {
             "chapter" => Ok(Self::Chapter),
             "union" => Ok(Self::Union),
             "instance" => Ok(Self::Instance),
+            "reader" => Ok(Self::Reader),
             "remote" => Ok(Self::Remote),
             other => Err(DomainError::UnknownActorKind(other.to_owned())),
         }
@@ -38,6 +42,7 @@ impl ActorKind {
         match self {
             Self::Chapter | Self::Union => "Group",
             Self::Instance => "Application",
+            Self::Reader => "Service",
             Self::Remote => "Person",
         }
     }
@@ -53,6 +58,7 @@ mod tests {
             ActorKind::Chapter,
             ActorKind::Union,
             ActorKind::Instance,
+            ActorKind::Reader,
             ActorKind::Remote,
         ] {
             assert_eq!(ActorKind::parse(kind.as_str()), Ok(kind));

@@ -111,7 +111,7 @@ impl Role {
         match kind {
             ActorKind::Chapter => self != Self::Officer,
             ActorKind::Union => self == Self::Officer,
-            ActorKind::Instance | ActorKind::Remote => false,
+            ActorKind::Instance | ActorKind::Reader | ActorKind::Remote => false,
         }
     }
 

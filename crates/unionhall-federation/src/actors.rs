@@ -112,6 +112,40 @@ pub async fn ensure_instance_actor(
     }
 }
 
+/// The reader (`Service` at `/actor/reader`): follows communities on
+/// group-aware servers for all of this instance's members, as the instance
+/// actor follows chapters (Lemmy takes no follow from an `Application`, and
+/// delivers only to servers with a person-like follower). It stands for no
+/// one, and names no one. Created when first needed.
+pub async fn ensure_reader_actor(store: &Store, urls: &Urls, vault: &KeyVault) -> Result<ActorRow> {
+    let id = urls.reader_actor();
+    if let Some(row) = store_actors::by_ap_id(store, &id).await? {
+        return Ok(row);
+    }
+    let domain = urls.domain();
+    let row = new_local_row(
+        ActorKind::Reader,
+        id.clone(),
+        None,
+        "reader".into(),
+        format!("Readers at {domain}"),
+        format!("Follows communities for the members of {domain}, as one: it names no one."),
+        urls.shared_inbox(),
+        None,
+        true,
+        urls,
+    )
+    .await?;
+    match store_actors::insert_local(store, &row, &seal_keys(vault, &row)?).await {
+        Ok(()) => Ok(row),
+        // Another process created it at the same moment: use theirs.
+        Err(unionhall_store::Error::Conflict(_)) => store_actors::by_ap_id(store, &id)
+            .await?
+            .ok_or_else(|| Error::Internal("the reader vanished".into())),
+        Err(other) => Err(other.into()),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn new_local_row(
     kind: ActorKind,
@@ -175,7 +209,10 @@ impl DbActor {
             name: Some(row.name.clone()),
             summary: (!row.summary.is_empty()).then(|| row.summary.clone()),
             inbox: row.inbox.clone(),
-            outbox: handle.map(|h| urls.outbox(h)),
+            outbox: match row.kind {
+                ActorKind::Reader => Some(urls.reader_outbox()),
+                _ => handle.map(|h| urls.outbox(h)),
+            },
             followers: row.followers_url.clone(),
             endpoints: Some(Endpoints {
                 shared_inbox: row.shared_inbox.clone(),

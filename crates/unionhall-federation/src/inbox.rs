@@ -14,7 +14,7 @@
 //! (about a sixth of the inbox's time) to spare a rare redelivery one
 //! signature check.
 
-use crate::activities::{follow, interaction, receive, relay, report, union};
+use crate::activities::{community, follow, interaction, receive, relay, report, union};
 use crate::authentication::{parse_signature, verify_signer, SignedRequest};
 use crate::flood::Flood;
 use crate::protocol::InboxActivity;
@@ -146,6 +146,11 @@ async fn dispatch(activity: InboxActivity, raw: &[u8], data: &Data) -> Result<()
         InboxActivity::Delete(a) => receive::receive_delete(a, data).await,
         InboxActivity::Join(a) => union::receive_join(a, data).await,
         InboxActivity::Leave(a) => union::receive_leave(a, data).await,
+        // From a community we follow on a group-aware server: its members'
+        // posts. From anyone else: a union body relaying (or refused).
+        InboxActivity::Announce(a) if community::is_followed(data, &a.actor).await? => {
+            community::receive_announce(a, data).await
+        }
         InboxActivity::Announce(a) => relay::receive_announce(a, data).await,
         InboxActivity::Flag(a) => report::receive_flag(a, data).await,
         // A maybe that answers none of our calls, a like of nothing of ours.

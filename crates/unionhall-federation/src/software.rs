@@ -40,6 +40,20 @@ pub(crate) async fn learn(data: &Data, actor: &Url) {
     }
 }
 
+/// Whether the server of `actor` reads groups as Lemmy does (found out now,
+/// unless known).
+pub(crate) async fn is_group_aware(data: &Data, actor: &Url) -> Result<bool> {
+    learn(data, actor).await;
+    known_group_aware(data, actor).await
+}
+
+/// Whether the server of `actor` is known to read groups as Lemmy does
+/// (without asking it).
+pub(crate) async fn known_group_aware(data: &Data, actor: &Url) -> Result<bool> {
+    let known = peer_software::of(&data.store, &host_of(actor)).await?;
+    Ok(known.is_some_and(|(name, _)| crate::group_posts::GROUP_AWARE.contains(&name.as_str())))
+}
+
 #[derive(Deserialize)]
 struct Links {
     links: Vec<Link>,

@@ -56,6 +56,15 @@ impl Urls {
         self.join("/actor/inbox")
     }
 
+    /// The reader: follows communities on group-aware servers.
+    pub fn reader_actor(&self) -> Url {
+        self.join("/actor/reader")
+    }
+
+    pub fn reader_outbox(&self) -> Url {
+        self.join("/actor/reader/outbox")
+    }
+
     /// Time-ordered (UUIDv7): receivers, and our own outbox and queue, add
     /// them to their indexes in order instead of at random places (an inbox
     /// on SQLite took 30% more of them per second). An activity is made when

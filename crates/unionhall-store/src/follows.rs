@@ -127,6 +127,8 @@ pub async fn follower_inboxes(conn: &mut AnyConnection, local_actor: &Url) -> Re
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Following {
     pub target: Url,
+    /// Which of our actors follows it (the instance actor, or the reader).
+    pub follower: Url,
     pub follow_id: Url,
     pub accepted: bool,
     pub inbox: Url,
@@ -239,7 +241,7 @@ pub async fn remove_following(conn: &mut AnyConnection, target: &Url) -> Result<
 
 pub async fn following(store: &Store) -> Result<Vec<Following>> {
     sqlx::query(
-        "SELECT f.target, f.follow_id, f.accepted_at, a.inbox, a.shared_inbox \
+        "SELECT f.target, f.follower, f.follow_id, f.accepted_at, a.inbox, a.shared_inbox \
          FROM following f JOIN actors a ON a.ap_id = f.target ORDER BY f.created_at",
     )
     .fetch_all(store.pool())
@@ -248,12 +250,28 @@ pub async fn following(store: &Store) -> Result<Vec<Following>> {
     .map(|row| {
         Ok(Following {
             target: url(row, "target")?,
+            follower: url(row, "follower")?,
             follow_id: url(row, "follow_id")?,
             accepted: row.try_get::<Option<i64>, _>("accepted_at")?.is_some(),
             inbox: url(row, "inbox")?,
             shared_inbox: opt_url(row, "shared_inbox")?,
         })
     })
+    .collect()
+}
+
+/// The actors `follower` follows, accepted only (the communities the reader
+/// follows, say).
+pub async fn followed_by(store: &Store, follower: &Url) -> Result<Vec<Url>> {
+    sqlx::query(
+        "SELECT target FROM following WHERE follower = $1 AND accepted_at IS NOT NULL \
+         ORDER BY created_at",
+    )
+    .bind(follower.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| url(row, "target"))
     .collect()
 }
 

@@ -18,6 +18,8 @@ use unionhall_store::{follows, outbox};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/actor", get(instance_actor))
+        .route("/actor/reader", get(reader_actor))
+        .route("/actor/reader/outbox", get(reader_outbox))
         .route("/actors/{handle}", get(actor))
         .route("/actors/{handle}/outbox", get(outbox_collection))
         .route("/actors/{handle}/followers", get(followers_collection))
@@ -59,6 +61,27 @@ async fn instance_actor(
         ),
     )
     .into_response())
+}
+
+/// The reader (`Service`), once the instance has followed a community on a
+/// group-aware server through it.
+async fn reader_actor(State(state): State<AppState>) -> Result<ActivityJson, AppError> {
+    let row = store_actors::by_ap_id(&state.store, &state.urls.reader_actor())
+        .await?
+        .ok_or_else(|| AppError::NotFound("this instance follows no community".into()))?;
+    Ok(actor_json(&state, row))
+}
+
+/// The reader publishes nothing; Lemmy requires a person-like actor to have
+/// an outbox all the same.
+async fn reader_outbox(State(state): State<AppState>) -> ActivityJson {
+    ActivityJson(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": state.urls.reader_outbox(),
+        "type": "OrderedCollection",
+        "totalItems": 0,
+        "orderedItems": [],
+    }))
 }
 
 async fn actor(

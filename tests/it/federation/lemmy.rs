@@ -311,3 +311,88 @@ async fn what_a_chapter_published_before_a_lemmy_user_followed_it_is_read_from_i
     );
     a.stop().await;
 }
+
+/// `a` follows the community `name` of `lemmy`, and waits for the Accept.
+async fn follow_community(a: &TestInstance, lemmy: &LemmyPeer, name: &str) -> Url {
+    let community = unionhall_federation::activities::follow::follow_remote(
+        &a.data,
+        &lemmy.community_acct(name),
+    )
+    .await
+    .unwrap()
+    .ap_id;
+    wait_for("the community's Accept", 20, || {
+        let (store, community) = (a.store.clone(), community.clone());
+        async move {
+            unionhall_store::follows::is_following(&store, &community)
+                .await
+                .unwrap()
+        }
+    })
+    .await;
+    community
+}
+
+#[tokio::test]
+async fn a_chapters_members_see_the_posts_of_a_lemmy_community_on_their_board() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    let workers = follow_community(&a, &lemmy, "workers").await;
+    // Followed by the reader, a Service with an outbox (the peer refuses an
+    // Application, as Lemmy does), for all members at once.
+    let follow = lemmy
+        .received()
+        .into_iter()
+        .find(|a| a["type"] == "Follow")
+        .expect("the Follow");
+    assert_eq!(follow["actor"], a.at("/actor/reader").as_str());
+    assert_eq!(lemmy.refusals(), Vec::<String>::new());
+
+    // A post there is announced twice (the Create, then the bare Page): kept
+    // once, as the community's.
+    let post = lemmy
+        .post_in_community("lemmyadmin", "workers", "Solidarity with the Acme bakers")
+        .await;
+    let kept = unionhall_store::posts::by_author(&a.store, &workers)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].ap_id, post);
+    assert_eq!(kept[0].updated_at, None, "the second Announce changed it");
+
+    let member = crate::members::join(&a, "bakers", Role::Member, "member-ana").await;
+    let board = page_as(&member, "/").await;
+    assert!(
+        board.contains("From communities this server follows"),
+        "{board}"
+    );
+    assert!(board.contains("Solidarity with the Acme bakers"), "{board}");
+    assert!(board.contains("!workers@"), "{board}");
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_community_cannot_pass_off_a_post_made_elsewhere_as_its_own() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    let workers = follow_community(&a, &lemmy, "workers").await;
+    // A post in another community (nobody here follows it)...
+    let elsewhere = lemmy
+        .post_in_community("lemmyadmin", "bosses", "Union busting tips")
+        .await;
+    // ...announced by the followed one as if it were made there: the post,
+    // read from its server, says otherwise.
+    let mut announce = lemmy.captured("Announce-Page.json", &workers);
+    announce["actor"] = json!(workers);
+    announce["object"] = json!({"id": elsewhere, "type": "Page",
+        "attributedTo": lemmy.user("lemmyadmin"), "to": [workers], "name": "Union busting tips"});
+    let (status, body) = lemmy.send(&workers, &a.at("/inbox"), &announce).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("was not posted in"), "{body}");
+    let kept = unionhall_store::posts::by_author(&a.store, &workers)
+        .await
+        .unwrap();
+    assert!(kept.is_empty(), "{kept:?}");
+    a.stop().await;
+}

@@ -45,8 +45,8 @@ pub struct Shared {
     posts: Mutex<BTreeMap<String, Value>>,
     /// Communities elsewhere whose Accept of its users' follows came.
     following: Mutex<Vec<Url>>,
-    /// The inboxes of those following its own communities.
-    followers: Mutex<Vec<Url>>,
+    /// Those following its own communities: (community, their inbox).
+    followers: Mutex<Vec<(Url, Url)>>,
     /// What it serves at `/post/{n}`.
     objects: Mutex<BTreeMap<String, Value>>,
 }
@@ -218,7 +218,14 @@ impl LemmyPeer {
         bare["cc"] = json!([format!("{group}/followers")]);
         bare["object"] = page;
         bare["object"]["actor"] = json!(self.user(user));
-        let inboxes = self.followers.lock().unwrap().clone();
+        let inboxes: Vec<Url> = self
+            .followers
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(followed, _)| followed == &group)
+            .map(|(_, inbox)| inbox.clone())
+            .collect();
         for inbox in inboxes {
             for activity in [&announce, &bare] {
                 let (status, body) = self.send(&group, &inbox, activity).await;
@@ -396,24 +403,41 @@ impl LemmyPeer {
         Ok(())
     }
 
-    /// Answers a Follow of one of its communities with an Accept, and
-    /// remembers where the follower takes deliveries.
-    async fn accept(&self, follow: Value) {
-        let Some(follower) = follow["actor"].as_str() else {
-            return;
-        };
-        let Ok(actor) = self.fetch(follower).await else {
-            return;
-        };
+    /// Takes a Follow of one of its communities as Lemmy does: only from a
+    /// person-like actor with an outbox (Lemmy refuses an `Application`),
+    /// answered with an Accept; remembers where the follower takes
+    /// deliveries (its shared inbox, if it has one).
+    async fn take_follow(&self, follow: &Value) -> Result<(), String> {
+        let follower = follow["actor"].as_str().ok_or("a Follow without actor")?;
+        let actor = self.fetch(follower).await?;
+        let kind = actor["type"].as_str().unwrap_or("");
+        if !["Person", "Service", "Organization"].contains(&kind) {
+            return Err(format!("a {kind} cannot follow a community"));
+        }
+        if actor["outbox"].as_str().is_none() || actor["preferredUsername"].as_str().is_none() {
+            return Err(format!("{follower} has no outbox or preferredUsername"));
+        }
         let inbox = actor["endpoints"]["sharedInbox"]
             .as_str()
             .or(actor["inbox"].as_str())
-            .and_then(|i| Url::parse(i).ok());
-        let (Some(inbox), Some(group)) = (inbox, follow["object"].as_str()) else {
-            return;
-        };
-        let group = Url::parse(group).expect("url");
-        self.followers.lock().unwrap().push(inbox.clone());
+            .and_then(|i| Url::parse(i).ok())
+            .ok_or("the follower has no inbox")?;
+        let group = follow["object"]
+            .as_str()
+            .and_then(|g| Url::parse(g).ok())
+            .ok_or("a Follow of nothing")?;
+        self.followers
+            .lock()
+            .unwrap()
+            .push((group.clone(), inbox.clone()));
+        let (s, follow) = (self.clone(), follow.clone());
+        tokio::spawn(async move { s.accept(follow, group, inbox).await });
+        Ok(())
+    }
+
+    /// Answers a Follow of one of its communities with an Accept.
+    async fn accept(&self, follow: Value, group: Url, inbox: Url) {
+        let follower = follow["actor"].clone();
         let accept = json!({
             "@context": ["https://join-lemmy.org/context.json", "https://www.w3.org/ns/activitystreams"],
             "id": format!("{}/activities/accept/{}", self.base_str(), unique()),
@@ -508,11 +532,7 @@ async fn inbox(
     }
     s.received.lock().unwrap().push(activity.clone());
     let verdict = match activity["type"].as_str().unwrap_or("") {
-        "Follow" => {
-            let s = s.clone();
-            tokio::spawn(async move { s.accept(activity).await });
-            Ok(())
-        }
+        "Follow" => s.take_follow(&activity).await,
         "Accept" => {
             if let Some(group) = activity["actor"].as_str().and_then(|g| Url::parse(g).ok()) {
                 s.following.lock().unwrap().push(group.clone());

@@ -139,8 +139,8 @@ async fn items_of(data: &Data, chapter: &Url, collection: Value) -> Result<Vec<V
 
 /// Stores one outbox item if it is a Create by the chapter (bare, or as the
 /// chapter's Announce of it, the form group-aware servers read: see
-/// `group_posts.rs`) whose object can still be fetched; false for anything
-/// else. Only the object's id is taken from the item: the object is read
+/// `group_posts.rs`; a Lemmy community's Announce of its member's post)
+/// whose object can still be fetched; false for anything else. Only the object's id is taken from the item: the object is read
 /// from the chapter's server as it now is.
 async fn take(data: &Data, chapter: &Url, item: &Value) -> Result<bool> {
     let kind = |v: &Value| v.get("type").and_then(Value::as_str).map(str::to_owned);
@@ -162,6 +162,10 @@ async fn take(data: &Data, chapter: &Url, item: &Value) -> Result<bool> {
     }
     .ok_or_else(|| Error::Remote(format!("{id} names no object")))?;
     verify_domains_match(&object_id, chapter)?;
+    // A community's post: its author is one of the community's members.
+    if super::community::is_followed(data, chapter).await? {
+        return super::community::take(data, chapter, &id, &object_id).await;
+    }
     // As it is now, not as it was created; a deleted one is gone (an error).
     let data = data.reset_request_count();
     let current = fetch_json(&data, &object_id).await?;

@@ -31,17 +31,15 @@ pub async fn follow_remote(data: &Data, target: &str) -> Result<ActorRow> {
             target.ap_id
         )));
     }
-    let instance = ensure_instance_actor(&data.store, &data.urls, &data.vault)
-        .await?
-        .0;
+    let follower = follower_for(data, &target.ap_id).await?;
     let follow = Follow::new(
         data.urls.new_activity_id(),
-        instance.ap_id.clone(),
+        follower.ap_id.clone(),
         target.ap_id.clone(),
     );
     let mut tx = data.store.begin_write().await?;
-    follows::insert_following(&mut tx, &target.ap_id, &instance.ap_id, &follow.id).await?;
-    enqueue_to(&mut tx, data, &instance, &follow.id, &follow, &target).await?;
+    follows::insert_following(&mut tx, &target.ap_id, &follower.ap_id, &follow.id).await?;
+    enqueue_to(&mut tx, data, &follower, &follow.id, &follow, &target).await?;
     unionhall_store::commit(tx).await?;
     wake(data);
     Ok(target)
@@ -60,26 +58,38 @@ pub async fn unfollow_remote(data: &Data, target: &str) -> Result<ActorRow> {
             target.ap_id
         )));
     };
-    let instance = ensure_instance_actor(&data.store, &data.urls, &data.vault)
-        .await?
-        .0;
+    let follower = match store_actors::by_ap_id(&data.store, &current.follower).await? {
+        Some(row) if row.is_local => row,
+        _ => follower_for(data, &target.ap_id).await?,
+    };
     let undo = Undo {
         kind: UndoType::Undo,
         id: data.urls.new_activity_id(),
-        actor: instance.ap_id.clone(),
+        actor: follower.ap_id.clone(),
         object: UndoObject::Follow(Follow::new(
             current.follow_id,
-            instance.ap_id.clone(),
+            follower.ap_id.clone(),
             target.ap_id.clone(),
         )),
     };
     let mut tx = data.store.begin_write().await?;
     follows::remove_following(&mut tx, &target.ap_id).await?;
-    enqueue_to(&mut tx, data, &instance, &undo.id, &undo, &target).await?;
+    enqueue_to(&mut tx, data, &follower, &undo.id, &undo, &target).await?;
     unionhall_store::commit(tx).await?;
     data.recent.following.forget(&target.ap_id);
     wake(data);
     Ok(target)
+}
+
+/// Who of ours follows `target`: the instance actor, or on a group-aware
+/// server (a Lemmy community), the reader, an actor such servers deliver to.
+async fn follower_for(data: &Data, target: &Url) -> Result<ActorRow> {
+    if crate::software::is_group_aware(data, target).await? {
+        return crate::actors::ensure_reader_actor(&data.store, &data.urls, &data.vault).await;
+    }
+    Ok(ensure_instance_actor(&data.store, &data.urls, &data.vault)
+        .await?
+        .0)
 }
 
 /// The local chapter or body a Follow or Undo names, or 404.

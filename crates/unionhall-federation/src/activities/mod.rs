@@ -16,6 +16,7 @@ mod audience;
 pub mod backfill;
 pub mod call;
 pub mod campaign;
+pub mod community;
 mod envelope;
 pub mod follow;
 pub mod interaction;

@@ -15,7 +15,7 @@ use axum::Form;
 use serde::Deserialize;
 use unionhall_domain::{ActorKind, Permission, Pledge};
 use unionhall_members::Principal;
-use unionhall_store::actors;
+use unionhall_store::{actors, follows, posts};
 use url::Url;
 
 #[derive(Template)]
@@ -52,6 +52,9 @@ struct Board {
     strikes: Vec<StrikeView>,
     actions: Vec<ActionView>,
     updates: Vec<String>,
+    /// Posts of the communities this server follows on Lemmy and other
+    /// group-aware servers: (community's address, when, text), newest first.
+    community_posts: Vec<(String, String, String)>,
 }
 
 struct ActionView {
@@ -243,6 +246,7 @@ async fn board(
         });
     }
     let updates = board.campaign_updates;
+    let community_posts = community_posts(state, zone).await?;
 
     render(
         StatusCode::OK,
@@ -261,8 +265,48 @@ async fn board(
                 .iter()
                 .map(|p| crate::html::text_of(&p.content))
                 .collect(),
+            community_posts,
         },
     )
+}
+
+/// Most posts shown of each followed community.
+const MOST_COMMUNITY_POSTS: usize = 10;
+
+/// The newest posts of the communities this server follows (through its
+/// reader) on Lemmy and other group-aware servers.
+async fn community_posts(
+    state: &AppState,
+    zone: unionhall_domain::Zone,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    let store = &state.store;
+    let mut out = Vec::new();
+    for community in follows::followed_by(store, &state.urls.reader_actor()).await? {
+        let address = match unionhall_store::actors::by_ap_id(store, &community).await? {
+            Some(actor) => format!(
+                "!{}@{}",
+                actor.preferred_username,
+                community.host_str().unwrap_or_default()
+            ),
+            None => community.to_string(),
+        };
+        for post in posts::by_author(store, &community)
+            .await?
+            .into_iter()
+            .take(MOST_COMMUNITY_POSTS)
+        {
+            out.push((
+                post.published_at,
+                (
+                    address.clone(),
+                    zone.show(post.published_at),
+                    crate::html::text_of(&post.content),
+                ),
+            ));
+        }
+    }
+    out.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(out.into_iter().map(|(_, shown)| shown).collect())
 }
 
 /// What the viewer pledged to `call`, through which chapter: the card says
