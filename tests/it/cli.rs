@@ -416,7 +416,7 @@ async fn two_instances_from_the_readme_follow_each_other_with_the_cli() {
         (
             1,
             &["federation", "follow", "bakers"][..],
-            "neither @handle@domain nor a URL",
+            "neither @handle@domain, !community@domain nor a URL",
         ),
         (
             0,

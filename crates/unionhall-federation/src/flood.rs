@@ -27,6 +27,9 @@ pub enum Flood {
     Follows,
     /// Joins (or Accepts) of our calls from elsewhere on the fediverse.
     Joins,
+    /// Replies to our objects (Lemmy comments, Mastodon replies): each is
+    /// kept, so an actor or a server may not fill the database with them.
+    Replies,
 }
 
 impl Flood {
@@ -35,6 +38,7 @@ impl Flood {
             Self::Reports => "reports",
             Self::Follows => "follows",
             Self::Joins => "joins",
+            Self::Replies => "replies",
         }
     }
 }
@@ -48,6 +52,8 @@ pub struct FloodLimits {
     pub follows_per_domain: u32,
     pub joins_per_actor: u32,
     pub joins_per_domain: u32,
+    pub replies_per_actor: u32,
+    pub replies_per_domain: u32,
 }
 
 impl Default for FloodLimits {
@@ -59,6 +65,8 @@ impl Default for FloodLimits {
             follows_per_domain: 100,
             joins_per_actor: 10,
             joins_per_domain: 50,
+            replies_per_actor: 30,
+            replies_per_domain: 300,
         }
     }
 }
@@ -85,6 +93,10 @@ impl FloodGate {
                 self.limits.follows_per_domain,
             ),
             Flood::Joins => (self.limits.joins_per_actor, self.limits.joins_per_domain),
+            Flood::Replies => (
+                self.limits.replies_per_actor,
+                self.limits.replies_per_domain,
+            ),
         };
         let domain = registrable_domain(actor.host_str().unwrap_or_default());
         (

@@ -53,7 +53,7 @@ async fn inbox(
             ),
             &parts.headers,
         )
-        .inspect_err(|err| refused(err))?;
+        .inspect_err(refused)?;
     if let Some(handle) = handle {
         crate::actors::local_actor(&state, &handle).await?;
     }

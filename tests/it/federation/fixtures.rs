@@ -209,3 +209,48 @@ fn interactions_from_mastodon_and_mobilizon_parse() {
         }
     }
 }
+
+#[test]
+fn what_lemmy_1_0_sends_parses_with_what_we_rely_on() {
+    for path in [
+        "Follow-ref.json",
+        "Undo-Follow.json",
+        "Create-Page.json",
+        "Create-Note.json",
+        "Like-ref.json",
+        "Dislike-ref.json",
+        "Announce-Create-Page.json",
+        "Announce-Page.json",
+    ] {
+        let path = format!("lemmy-1.0/{path}");
+        let text = fixture(&path);
+        let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let activity =
+            InboxActivity::from_json(text.as_bytes()).unwrap_or_else(|err| panic!("{path}: {err}"));
+        assert_eq!(activity.actor().as_str(), raw["actor"].as_str().unwrap());
+        match activity {
+            InboxActivity::Dislike(vote) => {
+                assert_eq!(vote.object.as_str(), raw["object"].as_str().unwrap())
+            }
+            InboxActivity::Create(create) => match create.object {
+                ActivityObject::Note(note) => {
+                    assert_eq!(note.id.as_str(), raw["object"]["id"].as_str().unwrap());
+                    assert_eq!(
+                        note.in_reply_to.map(|u| u.to_string()).as_deref(),
+                        raw["object"]["inReplyTo"].as_str()
+                    );
+                    assert_eq!(
+                        note.audience.map(|u| u.to_string()).as_deref(),
+                        raw["object"]["audience"].as_str()
+                    );
+                }
+                other => panic!("{path}: read as {other:?}"),
+            },
+            InboxActivity::Follow(_)
+            | InboxActivity::Undo(_)
+            | InboxActivity::Like(_)
+            | InboxActivity::Announce(_) => {}
+            other => panic!("{path} parsed as {other:?}"),
+        }
+    }
+}

@@ -396,3 +396,27 @@ async fn a_community_cannot_pass_off_a_post_made_elsewhere_as_its_own() {
     assert!(kept.is_empty(), "{kept:?}");
     a.stop().await;
 }
+
+#[tokio::test]
+async fn a_flood_of_comments_from_one_lemmy_user_is_bounded() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let picket = bakers_picket(&a).await;
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    let user = lemmy.user("lemmyadmin");
+    let mut statuses = Vec::new();
+    for n in 0..31 {
+        let mut comment = lemmy.captured("Create-Note.json", &bakers.ap_id);
+        comment["object"]["id"] = json!(format!("{}/comment/{n}", lemmy.base));
+        comment["object"]["inReplyTo"] = json!(picket.ap_id);
+        statuses.push(lemmy.send(&user, &a.at("/inbox"), &comment).await.0);
+    }
+    // federation.replies_per_actor_per_hour (30): the 31st is refused.
+    assert!(statuses[..30].iter().all(|s| *s == 202), "{statuses:?}");
+    assert_eq!(statuses[30], 429);
+    assert_eq!(
+        replies::to(&a.store, &picket.ap_id, 100).await.unwrap().0,
+        30
+    );
+    a.stop().await;
+}

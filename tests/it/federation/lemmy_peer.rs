@@ -104,10 +104,10 @@ impl LemmyPeer {
         self.base.join(&format!("/c/{name}")).expect("url")
     }
 
-    /// `@name@host:port` of one of its communities, for WebFinger.
+    /// `!name@host:port` of one of its communities, as Lemmy writes it.
     pub fn community_acct(&self, name: &str) -> String {
         format!(
-            "@{name}@{}:{}",
+            "!{name}@{}:{}",
             self.base.host_str().unwrap_or_default(),
             self.base.port().unwrap_or(80)
         )

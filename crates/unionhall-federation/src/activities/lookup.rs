@@ -23,10 +23,11 @@ pub async fn resolve(data: &Data, target: &str) -> Result<DbActor> {
         let id: ObjectId<DbActor> = ObjectId::parse(target)?;
         return id.dereference(data).await;
     }
-    let acct = target.trim_start_matches('@');
+    // `!name@domain` is how Lemmy writes a community's address.
+    let acct = target.trim_start_matches(['@', '!']);
     if acct.split('@').count() != 2 || acct.split('@').any(str::is_empty) {
         return Err(Error::BadRequest(format!(
-            "{target:?} is neither @handle@domain nor a URL"
+            "{target:?} is neither @handle@domain, !community@domain nor a URL"
         )));
     }
     let id: ObjectId<DbActor> = crate::webfinger::actor_id(data, acct).await?.into();

@@ -1,11 +1,12 @@
 //! Replies from anywhere on the fediverse to our calls, strikes and posts: a
 //! Lemmy comment on a call it shows as a post, a Mastodon reply. Each is kept
 //! under the object it answers (a comment on a comment, under the same one),
-//! counted, and shown to the chapter's own members on the object's page. It
-//! is never sent on: a chapter's followers get what the chapter says, not
+//! counted, and shown to the chapter's own members on the object's page,
+//! limited per actor and per domain an hour (`flood.rs`). It is never sent on: a chapter's followers get what the chapter says, not
 //! what strangers answer.
 
 use super::first_time;
+use crate::flood::Flood;
 use crate::protocol::NoteJson;
 use crate::{Data, Result};
 use unionhall_store::objects;
@@ -42,10 +43,18 @@ pub(crate) async fn receive(
         content: note.content.unwrap_or_default(),
         published_at: super::published_or_now(&note.published),
     };
+    data.floods
+        .check(&data.store, Flood::Replies, actor)
+        .await?;
     let mut tx = data.store.begin_write().await?;
-    if first_time(&mut tx, id, actor).await? && replies::upsert(&mut tx, object, &reply).await? {
+    let kept =
+        first_time(&mut tx, id, actor).await? && replies::upsert(&mut tx, object, &reply).await?;
+    unionhall_store::commit(tx).await?;
+    if kept {
+        data.floods
+            .spend(&data.store, Flood::Replies, actor)
+            .await?;
         tracing::debug!("a reply to one of our objects kept");
     }
-    unionhall_store::commit(tx).await?;
     Ok(())
 }

@@ -305,7 +305,7 @@ async fn community_posts(
             ));
         }
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|post| std::cmp::Reverse(post.0));
     Ok(out.into_iter().map(|(_, shown)| shown).collect())
 }
 

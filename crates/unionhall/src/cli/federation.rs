@@ -10,7 +10,8 @@ use unionhall_store::{deliveries, follows, posts};
 
 #[derive(Debug, Subcommand)]
 pub enum FederationCommand {
-    /// Follow a remote chapter for this instance's members: @handle@domain or URL.
+    /// Follow a remote chapter for this instance's members: @handle@domain or
+    /// URL (a Lemmy community: !name@domain).
     Follow { target: String },
     /// Stop following a remote chapter.
     Unfollow { target: String },

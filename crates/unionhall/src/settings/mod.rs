@@ -94,6 +94,8 @@ pub struct FederationSettings {
     pub follows_per_domain_per_hour: u32,
     pub joins_per_actor_per_hour: u32,
     pub joins_per_domain_per_hour: u32,
+    pub replies_per_actor_per_hour: u32,
+    pub replies_per_domain_per_hour: u32,
     pub max_pledged_people: u64,
     pub max_pledged_amount: u64,
 }
@@ -269,6 +271,8 @@ impl Settings {
                 follows_per_domain: f.follows_per_domain_per_hour,
                 joins_per_actor: f.joins_per_actor_per_hour,
                 joins_per_domain: f.joins_per_domain_per_hour,
+                replies_per_actor: f.replies_per_actor_per_hour,
+                replies_per_domain: f.replies_per_domain_per_hour,
             },
             max_pledged: unionhall_federation::PledgeBounds {
                 people: f.max_pledged_people,
