@@ -313,7 +313,7 @@ async fn what_a_chapter_published_before_a_lemmy_user_followed_it_is_read_from_i
 }
 
 /// `a` follows the community `name` of `lemmy`, and waits for the Accept.
-async fn follow_community(a: &TestInstance, lemmy: &LemmyPeer, name: &str) -> Url {
+pub(crate) async fn follow_community(a: &TestInstance, lemmy: &LemmyPeer, name: &str) -> Url {
     let community = unionhall_federation::activities::follow::follow_remote(
         &a.data,
         &lemmy.community_acct(name),

@@ -14,7 +14,7 @@ mod group_commit;
 mod healing;
 mod inbox_pressure;
 mod keys;
-mod lemmy;
+pub(crate) mod lemmy;
 pub(crate) mod lemmy_peer;
 mod moderation;
 mod outbound_guard;

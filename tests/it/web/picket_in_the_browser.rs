@@ -3,10 +3,14 @@
 //! imports a roster, pages through it and corrects a record; a member on
 //! another instance reads the picket at the same wall-clock time, pledges
 //! and takes the pledge back; someone on Mobilizon joins it, and the
-//! organizer sees the count. Every page checked by axe-core.
+//! organizer sees the count; someone on Lemmy comments on it, and she reads
+//! the comment, and the posts of a Lemmy community her server follows on her
+//! board. Every page checked by axe-core.
 
 use super::browser::Browser;
 use super::in_the_browser::look;
+use crate::federation::lemmy::follow_community;
+use crate::federation::lemmy_peer::LemmyPeer;
 use crate::federation::stand_in::{Fetching, StandIn};
 use crate::federation::{create_chapter, follow_and_wait};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for};
@@ -184,5 +188,37 @@ async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_
         "{reach}"
     );
     look(&browser, "call-reach").await;
+
+    // On Lemmy, someone comments on the picket; the bakers' server follows
+    // a labor community there. Ada reads both, and the comment names the
+    // server it came from, not anyone here.
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    let mut comment = lemmy.captured("Create-Note.json", &a.data.urls.actor("bakers"));
+    comment["object"]["inReplyTo"] = serde_json::json!(call.ap_id);
+    let commenter = lemmy.user("lemmyadmin");
+    assert_eq!(
+        lemmy.send(&commenter, &a.at("/inbox"), &comment).await.0,
+        202
+    );
+    browser.goto(&a.at(&format!("/call/{}", call.id))).await;
+    let replies = browser.source().await;
+    assert!(
+        replies.contains("Replies from the fediverse (1)")
+            && replies.contains("See you at the gate!"),
+        "{replies}"
+    );
+    look(&browser, "call-replies").await;
+    follow_community(&a, &lemmy, "workers").await;
+    lemmy
+        .post_in_community("lemmyadmin", "workers", "Solidarity with the depot pickets")
+        .await;
+    browser.goto(&a.at("/")).await;
+    let board = browser.source().await;
+    assert!(
+        board.contains("From communities this server follows")
+            && board.contains("Solidarity with the depot pickets"),
+        "{board}"
+    );
+    look(&browser, "board-communities").await;
     browser.quit().await;
 }
