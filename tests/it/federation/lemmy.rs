@@ -369,6 +369,54 @@ async fn a_chapters_members_see_the_posts_of_a_lemmy_community_on_their_board() 
     );
     assert!(board.contains("Solidarity with the Acme bakers"), "{board}");
     assert!(board.contains("!workers@"), "{board}");
+
+    // Edited there: read again. A vote passed on: changes nothing.
+    lemmy
+        .edit_post(
+            "lemmyadmin",
+            "workers",
+            &post,
+            "<p>Picket moved to gate 4</p>",
+        )
+        .await;
+    let kept = unionhall_store::posts::by_ap_id(&a.store, &post)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(kept.content.contains("gate 4"), "{}", kept.content);
+    let mut vote = lemmy.captured("Like-ref.json", &workers);
+    vote["object"] = json!(post);
+    let announced_vote = json!({"id": format!("{workers}/announce/like/1"), "type": "Announce",
+        "actor": workers, "to": [workers], "object": vote});
+    assert_eq!(
+        lemmy
+            .send(&workers, &a.at("/inbox"), &announced_vote)
+            .await
+            .0,
+        202
+    );
+    // Deleted there: gone here.
+    lemmy.delete_post("lemmyadmin", "workers", &post).await;
+    let kept = unionhall_store::posts::by_author(&a.store, &workers)
+        .await
+        .unwrap();
+    assert!(kept.is_empty(), "{kept:?}");
+
+    // Unfollowed: by the reader, which followed.
+    unionhall_federation::activities::follow::unfollow_remote(&a.data, workers.as_str())
+        .await
+        .unwrap();
+    wait_for("the Undo at Lemmy", 20, || {
+        let lemmy = lemmy.clone();
+        async move { lemmy.received().iter().any(|r| r["type"] == "Undo") }
+    })
+    .await;
+    let undo = lemmy
+        .received()
+        .into_iter()
+        .find(|r| r["type"] == "Undo")
+        .unwrap();
+    assert_eq!(undo["actor"], a.at("/actor/reader").as_str());
     a.stop().await;
 }
 

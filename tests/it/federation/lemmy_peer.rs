@@ -218,21 +218,59 @@ impl LemmyPeer {
         bare["cc"] = json!([format!("{group}/followers")]);
         bare["object"] = page;
         bare["object"]["actor"] = json!(self.user(user));
+        self.announce(&group, &announce).await;
+        self.announce(&group, &bare).await;
+        id
+    }
+
+    /// Its user `user` edits post `id` in `community`, which announces the
+    /// Update.
+    pub async fn edit_post(&self, user: &str, community: &str, id: &Url, content: &str) {
+        let n = id.path().rsplit('/').next().unwrap_or_default().to_owned();
+        let page = {
+            let mut objects = self.objects.lock().unwrap();
+            let page = objects.get_mut(&n).expect("a post of this peer");
+            page["content"] = json!(content);
+            page.clone()
+        };
+        self.announce_activity(user, community, "Update", page)
+            .await;
+    }
+
+    /// Its user `user` deletes post `id` (no longer served), and `community`
+    /// announces the Delete.
+    pub async fn delete_post(&self, user: &str, community: &str, id: &Url) {
+        let n = id.path().rsplit('/').next().unwrap_or_default().to_owned();
+        self.objects.lock().unwrap().remove(&n);
+        self.announce_activity(user, community, "Delete", json!(id))
+            .await;
+    }
+
+    async fn announce_activity(&self, user: &str, community: &str, kind: &str, object: Value) {
+        let group = self.community(community);
+        let inner = json!({"id": format!("{}/activities/{kind}/{}", self.base_str(), unique()),
+            "type": kind, "actor": self.user(user), "to": [group, PUBLIC], "cc": [],
+            "audience": group, "object": object});
+        let announce = json!({"id": format!("{}/activities/announce/{}", self.base_str(), unique()),
+            "type": "Announce", "actor": group, "to": [group, PUBLIC],
+            "cc": [format!("{group}/followers")], "object": inner});
+        self.announce(&group, &announce).await;
+    }
+
+    /// `community` sends `activity` to those following it.
+    async fn announce(&self, community: &Url, activity: &Value) {
         let inboxes: Vec<Url> = self
             .followers
             .lock()
             .unwrap()
             .iter()
-            .filter(|(followed, _)| followed == &group)
+            .filter(|(followed, _)| followed == community)
             .map(|(_, inbox)| inbox.clone())
             .collect();
         for inbox in inboxes {
-            for activity in [&announce, &bare] {
-                let (status, body) = self.send(&group, &inbox, activity).await;
-                assert!(status < 300, "{inbox}: {status} {body}");
-            }
+            let (status, body) = self.send(community, &inbox, activity).await;
+            assert!(status < 300, "{inbox}: {status} {body}");
         }
-        id
     }
 
     fn base_str(&self) -> &str {
@@ -518,7 +556,12 @@ async fn empty_collection() -> impl IntoResponse {
 async fn object(State(s): State<LemmyPeer>, Path(n): Path<String>) -> axum::response::Response {
     match s.objects.lock().unwrap().get(&n).cloned() {
         Some(object) => activity_json(object).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
+        // As Lemmy answers for a deleted post.
+        None => (
+            StatusCode::GONE,
+            activity_json(json!({"type": "Tombstone", "id": s.base.join(&format!("/post/{n}")).expect("url")})),
+        )
+            .into_response(),
     }
 }
 

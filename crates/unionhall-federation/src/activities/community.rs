@@ -178,8 +178,13 @@ fn read_post(object: &Value, post: &Url, community: &Url) -> Result<Post> {
 /// A Delete announced by `community`: the post is taken away once its own
 /// server no longer serves it (a community cannot take away what is there).
 async fn forget_if_gone(data: &Data, community: &Url, activity: &Url, post: &Url) -> Result<()> {
+    // Gone: 410, a Tombstone, or JSON that is not the post (an error).
     let gone = match fetch_object_http::<_, Value>(post, &data.reset_request_count()).await {
-        Ok(_) => false,
+        Ok(answer) => {
+            let object = answer.object;
+            object.get("type").and_then(Value::as_str) == Some("Tombstone")
+                || object.get("id").and_then(Value::as_str) != Some(post.as_str())
+        }
         Err(activitypub_federation::error::Error::ObjectDeleted(_))
         | Err(activitypub_federation::error::Error::NotFound) => true,
         Err(err) => return Err(err.into()),
