@@ -132,9 +132,15 @@ pub fn form_of(group: &ActorRow, activity: &Value) -> Form {
             }
             // Lemmy shows a group that approves its followers as a private
             // community, and refuses what such a community addresses to the
-            // public: its posts go to the group (its followers) alone.
-            let public =
-                !group.manually_approves_followers && (is_public(activity) || is_public(o));
+            // public: its posts go to the group (its followers) alone. In any
+            // other it refuses what is not public, and has no followers-only
+            // post: such a post is not sent to it.
+            let private = group.manually_approves_followers;
+            let public = is_public(activity) || is_public(o);
+            if !private && !public {
+                return Form::Nothing;
+            }
+            let public = !private;
             let post = post_of(group, o, public);
             let inner = voiced(group, kind, ids.1, post, public);
             Form::Announce(announce(group, ids.0, inner, public))

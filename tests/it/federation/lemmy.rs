@@ -5,12 +5,12 @@
 
 use super::create_chapter;
 use super::lemmy_peer::LemmyPeer;
-use super::reach::{bakers_picket, page_as, wait_for_people};
+use super::reach::{bakers_picket, bakers_picket_call, page_as, wait_for_people};
 use super::stand_in::{Fetching, StandIn};
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, LogCapture, TestInstance};
 use serde_json::{json, Value};
-use unionhall_domain::{Authority, Role};
-use unionhall_federation::activities::{post, strike};
+use unionhall_domain::{Audience, Authority, Role};
+use unionhall_federation::activities::{call, post, strike};
 use unionhall_store::{interactions, replies};
 use url::Url;
 
@@ -100,6 +100,20 @@ async fn a_lemmy_user_following_a_chapter_sees_its_calls_strikes_and_updates_as_
         .expect("the update");
     assert_eq!(update["type"], "Page");
     assert_eq!(update["name"], "Thank you all");
+    // A followers-only call has no place in a public community: not sent.
+    let mut quiet = bakers_picket_call();
+    quiet.title = "Followers only".into();
+    call::publish_call(
+        &a.data,
+        &Authority::Operator,
+        "bakers",
+        quiet,
+        Audience::Followers,
+    )
+    .await
+    .unwrap();
+    super::wait_until_queue_empty(&a).await;
+    assert_eq!(lemmy.posts().len(), 3);
     // Every one announced by the chapter, by its voice, never by a member.
     let voice = format!("{}/voice", bakers.ap_id);
     for announce in lemmy.received().iter().filter(|a| a["type"] == "Announce") {

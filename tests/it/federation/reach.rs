@@ -89,7 +89,20 @@ async fn a_refused_fetch_is_reported_as_refused_with_its_status() {
 
 /// A public picket of the chapter "bakers" of `a`, posted by its operator.
 pub(crate) async fn bakers_picket(a: &TestInstance) -> CallRow {
-    let picket = CallForSupport {
+    call::publish_call(
+        &a.data,
+        &Authority::Operator,
+        "bakers",
+        bakers_picket_call(),
+        Audience::Public,
+    )
+    .await
+    .unwrap()
+}
+
+/// The picket `bakers_picket` posts.
+pub(crate) fn bakers_picket_call() -> CallForSupport {
+    CallForSupport {
         kind: CallKind::Picket,
         title: "Picket the bakery gate".into(),
         details: "Bring water.".into(),
@@ -104,16 +117,7 @@ pub(crate) async fn bakers_picket(a: &TestInstance) -> CallRow {
             fund_url: String::new(),
         },
         time_zone: None,
-    };
-    call::publish_call(
-        &a.data,
-        &Authority::Operator,
-        "bakers",
-        picket,
-        Audience::Public,
-    )
-    .await
-    .unwrap()
+    }
 }
 
 pub(crate) async fn people_pledged(a: &TestInstance, call: &CallRow) -> i64 {
