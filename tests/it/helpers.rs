@@ -271,6 +271,16 @@ pub async fn spawn_guarded_instance_on(ip: &str, db: TestDb) -> TestInstance {
 }
 
 /// An instance on `ip` with settings of its own, as `UNIONHALL_*` variables.
+/// [`respawn_instance_at`] with settings of its own.
+pub async fn respawn_configured_instance_at(
+    addr: std::net::SocketAddr,
+    db: TestDb,
+    extra: &[(&str, &str)],
+) -> TestInstance {
+    let listener = std::net::TcpListener::bind(addr).expect("bind the old address again");
+    spawn_with(listener, db, None, true, extra).await
+}
+
 pub async fn spawn_configured_instance_on(
     ip: &str,
     db: TestDb,

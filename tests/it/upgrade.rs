@@ -58,6 +58,9 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     // 20261207000027_groups
     "DROP TABLE peer_software",
     "DROP TABLE replies",
+    // 20261207000028_mail
+    "DROP TABLE account_emails",
+    "DROP TABLE mail_queue",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -78,7 +81,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 15,
+        later, 16,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();

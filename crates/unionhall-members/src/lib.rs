@@ -22,6 +22,7 @@ pub mod audit;
 pub mod chart;
 pub mod crypto;
 pub mod csv;
+pub mod email;
 mod error;
 pub mod keys;
 mod links;
@@ -55,6 +56,8 @@ pub struct Policy {
     /// Failed logins allowed per account within `login_window_minutes`.
     pub login_max_failures: u32,
     pub login_window_minutes: u64,
+    /// Mail is sent (`[email]` is set): links point here. None: no mail.
+    pub mail: Option<email::MailPolicy>,
 }
 
 /// The members service. Cheap to clone.

@@ -1,5 +1,5 @@
 //! Key rotation: re-sealing everything (records, second-factor secrets, account
-//! links, actors' private keys) still sealed with an old key under the
+//! links and email addresses, actors' private keys) still sealed with an old key under the
 //! current one, in batches, each batch one transaction. Safe to stop and run
 //! again: the key id on each row says what is left.
 
@@ -14,7 +14,7 @@ pub struct Rotated {
     pub members: u64,
     pub one_on_ones: u64,
     pub second_factors: u64,
-    /// Which record an account is.
+    /// Which record an account is, and accounts' email addresses.
     pub account_links: u64,
     /// The private keys of chapters, bodies and the instance actor.
     pub actor_keys: u64,
@@ -37,6 +37,7 @@ impl Members {
             SealedTable::StructureTests,
             SealedTable::AccountLinks,
             SealedTable::ActorKeys,
+            SealedTable::AccountEmails,
         ] {
             loop {
                 let mut tx = self.store.begin_write().await?;
@@ -61,6 +62,7 @@ impl Members {
                         SealedTable::ActorKeys => unionhall_store::actors::keys_context(
                             &unionhall_store::actors::actor_of_keys(&mut tx, *id).await?,
                         ),
+                        SealedTable::AccountEmails => crate::email::address_context(*id),
                     };
                     let plain = self
                         .keyring
@@ -75,7 +77,9 @@ impl Members {
                     SealedTable::Members => done.members += count,
                     SealedTable::OneOnOnes => done.one_on_ones += count,
                     SealedTable::Totp => done.second_factors += count,
-                    SealedTable::AccountLinks => done.account_links += count,
+                    SealedTable::AccountLinks | SealedTable::AccountEmails => {
+                        done.account_links += count
+                    }
                     SealedTable::ActorKeys => done.actor_keys += count,
                     SealedTable::Relationships
                     | SealedTable::Assignments

@@ -10,6 +10,7 @@
 //! `TEXT`, `BLOB`/`BYTEA`. Flags are nullable timestamps (`accepted_at`), which also
 //! say when.
 
+pub mod account_emails;
 pub mod account_links;
 pub mod account_resets;
 pub mod accounts;
@@ -30,6 +31,7 @@ pub mod inbox_seen;
 pub mod instance;
 pub mod instance_admins;
 pub mod interactions;
+pub mod mail_queue;
 pub mod members;
 pub mod objects;
 pub mod outbox;

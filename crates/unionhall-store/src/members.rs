@@ -271,6 +271,8 @@ pub enum SealedTable {
     AccountLinks,
     /// The private keys of local actors.
     ActorKeys,
+    /// Accounts' email addresses; the id is the account's.
+    AccountEmails,
 }
 
 impl SealedTable {
@@ -284,6 +286,14 @@ impl SealedTable {
             Self::StructureTests => "structure_tests",
             Self::AccountLinks => "account_links",
             Self::ActorKeys => "actor_keys",
+            Self::AccountEmails => "account_emails",
+        }
+    }
+
+    fn id_column(self) -> &'static str {
+        match self {
+            Self::AccountEmails => "account_id",
+            _ => "id",
         }
     }
 }
@@ -296,8 +306,9 @@ pub async fn sealed_with_other_keys(
     limit: i64,
 ) -> Result<Vec<(i64, Sealed)>> {
     sqlx::query(&format!(
-        "SELECT id, key_id, sealed FROM {} WHERE key_id <> $1 ORDER BY id LIMIT $2",
-        table.name()
+        "SELECT {id} AS id, key_id, sealed FROM {} WHERE key_id <> $1 ORDER BY {id} LIMIT $2",
+        table.name(),
+        id = table.id_column(),
     ))
     .bind(current_key)
     .bind(limit)
@@ -317,8 +328,9 @@ pub async fn reseal(
     sealed: &Sealed,
 ) -> Result<()> {
     sqlx::query(&format!(
-        "UPDATE {} SET key_id = $2, sealed = $3 WHERE id = $1",
-        table.name()
+        "UPDATE {} SET key_id = $2, sealed = $3 WHERE {} = $1",
+        table.name(),
+        table.id_column(),
     ))
     .bind(id)
     .bind(&sealed.key_id)

@@ -351,8 +351,16 @@ struct AccountPage {
     zone: &'static str,
     own_zone: String,
     zone_names: Vec<&'static str>,
-    /// Why the last change of password was refused.
+    /// Why the last change of password (or of address) was refused.
     problem: Option<String>,
+    /// Whether this server sends mail at all.
+    email_on: bool,
+    /// The account's address ("" for none) and its state: "none",
+    /// "unconfirmed", "confirmed" or "bouncing" (with the server's reason).
+    email: String,
+    email_state: &'static str,
+    bounce_reason: String,
+    email_problem: Option<String>,
 }
 
 async fn account_page(
@@ -363,18 +371,36 @@ async fn account_page(
     let Some(principal) = caller else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let flash = (done.done.as_deref() == Some("time-zone"))
-        .then(|| "Done: your time zone is saved.".to_owned());
+    let flash = match done.done.as_deref() {
+        Some("time-zone") => Some("Done: your time zone is saved.".to_owned()),
+        Some("email") => Some(
+            "Done: a link to confirm the address is on its way to it. It works for 48 hours."
+                .to_owned(),
+        ),
+        Some("email-removed") => Some("Done: your email address is removed.".to_owned()),
+        _ => None,
+    };
     render_account(&state, &principal, StatusCode::OK, None, flash).await
 }
 
-async fn render_account(
+/// Why a change on the account page was refused, shown in its section.
+pub(crate) enum Problem {
+    Password(String),
+    Email(String),
+}
+
+pub(crate) async fn render_account(
     state: &AppState,
     principal: &unionhall_members::Principal,
     status: StatusCode,
-    problem: Option<String>,
+    problem: Option<Problem>,
     flash: Option<String>,
 ) -> Result<Response, AppError> {
+    let (problem, email_problem) = match problem {
+        Some(Problem::Password(p)) => (Some(p), None),
+        Some(Problem::Email(p)) => (None, Some(p)),
+        None => (None, None),
+    };
     let mut roles = Vec::new();
     for (group, role) in &principal.roles {
         if let Ok(group) = state.members.group_by_id(group).await {
@@ -387,6 +413,13 @@ async fn render_account(
         .await?
         .own
         .unwrap_or_default();
+    use unionhall_members::email::EmailState;
+    let (email, email_state, bounce_reason) = match state.members.email_of(principal).await? {
+        EmailState::None => (String::new(), "none", String::new()),
+        EmailState::Unconfirmed(a) => (a, "unconfirmed", String::new()),
+        EmailState::Confirmed(a) => (a, "confirmed", String::new()),
+        EmailState::Bouncing { address, reason } => (address, "bouncing", reason),
+    };
     let page = AccountPage {
         layout: Layout::member(state, principal).with_flash(flash),
         username: principal.username.clone(),
@@ -398,6 +431,11 @@ async fn render_account(
         own_zone,
         zone_names: crate::pages::zones::names(),
         problem,
+        email_on: state.members.email_on(),
+        email,
+        email_state,
+        bounce_reason,
+        email_problem,
     };
     protected(status, &page, Vec::new())
 }
@@ -440,7 +478,8 @@ async fn change_password(
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
                 _ => return Err(err),
             };
-            render_account(&state, &principal, status, Some(err.to_string()), None).await
+            let problem = Problem::Password(err.to_string());
+            render_account(&state, &principal, status, Some(problem), None).await
         }
     }
 }

@@ -12,6 +12,7 @@ mod auth;
 mod board;
 pub mod client_ip;
 mod discovery;
+mod email_pages;
 mod error;
 mod feeds;
 mod health;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(objects::router())
         .merge(account_pages::router())
         .merge(reset_pages::router())
+        .merge(email_pages::router())
         .merge(api::router())
         .merge(feeds::router())
         .merge(metrics::router())

@@ -16,6 +16,8 @@
 //!   when scraped, so every process reports the same figure (use `max()`, not
 //!   `sum()`, across processes); `unionhall_db_connections{state}`: this
 //!   process's pool;
+//! - `unionhall_mail_queue{state}` (waiting, sent, failed: from the shared
+//!   database) and `unionhall_mail_total{kind,outcome}` (the mail crate);
 //! - `unionhall_build_info{version}` and the `process_*` gauges (`process.rs`).
 //!
 //! Every family has a `# HELP` line, and the counters an operator alerts on
@@ -115,6 +117,14 @@ fn describe() {
         "Age of the oldest waiting delivery, shared database (max() across processes)"
     );
     describe_gauge!(
+        "unionhall_mail_queue",
+        "Mail waiting, sent and given up, in the shared database (max() across processes)"
+    );
+    describe_counter!(
+        "unionhall_mail_total",
+        "Mail send attempts by this process, by kind and outcome (sent, retried, refused, expired)"
+    );
+    describe_gauge!(
         "unionhall_db_connections",
         "This process's database connections, idle and in use"
     );
@@ -202,6 +212,10 @@ async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     metrics::gauge!("unionhall_deliveries_dead").set(health.dead as f64);
     metrics::gauge!("unionhall_delivery_oldest_pending_seconds")
         .set(health.oldest_pending_age_ms as f64 / 1000.0);
+    let mail = unionhall_store::mail_queue::stats(&state.store).await?;
+    metrics::gauge!("unionhall_mail_queue", "state" => "waiting").set(mail.waiting as f64);
+    metrics::gauge!("unionhall_mail_queue", "state" => "sent").set(mail.sent as f64);
+    metrics::gauge!("unionhall_mail_queue", "state" => "failed").set(mail.failed as f64);
     let pool = state.store.pool_use();
     metrics::gauge!("unionhall_db_connections", "state" => "idle").set(pool.idle as f64);
     metrics::gauge!("unionhall_db_connections", "state" => "in_use").set(pool.in_use as f64);

@@ -39,7 +39,12 @@ pub struct Shared {
     /// Failed logins per client address (the members service counts them per
     /// username): ten times what one username may fail, in the same window.
     pub(crate) login_limiter: Arc<crate::login_limit::LoginLimiter>,
+    /// Requests for a reset link by mail per client address: a few an hour.
+    pub(crate) reset_limiter: Arc<crate::login_limit::LoginLimiter>,
 }
+
+/// Requests for a reset link by mail one client address may make an hour.
+const RESET_REQUESTS_PER_HOUR: u32 = 5;
 
 impl AppState {
     pub fn new(
@@ -53,8 +58,13 @@ impl AppState {
             policy.login_max_failures.saturating_mul(10),
             std::time::Duration::from_secs(policy.login_window_minutes.saturating_mul(60)),
         ));
+        let reset_limiter = Arc::new(crate::login_limit::LoginLimiter::new(
+            RESET_REQUESTS_PER_HOUR,
+            std::time::Duration::from_secs(3600),
+        ));
         Self(Arc::new(Shared {
             login_limiter,
+            reset_limiter,
             members,
             store,
             urls: unionhall_federation::urls::Urls::new(config.public_url.clone()),

@@ -120,8 +120,18 @@ impl Application {
         );
         let backfills = unionhall_federation::activities::backfill::spawn_runner(
             self.state.federation_data(),
-            workers_stopped,
+            workers_stopped.clone(),
         );
+        let mail = match self.settings.mail_settings()? {
+            Some(mail) => Some(unionhall_mail::worker::spawn(
+                self.store.clone(),
+                self.state.members.clone(),
+                unionhall_mail::Mailer::new(&mail).map_err(|err| Error::Config(err.to_string()))?,
+                mail,
+                workers_stopped,
+            )),
+            None => None,
+        };
         let router = unionhall_web::router(self.state);
         // The peer address reaches handlers (the inbox limits clients by it).
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -146,6 +156,10 @@ impl Application {
         // A backfill cut short is taken up again when its lease ends.
         let _ = tokio::time::timeout(grace, backfills).await;
         let _ = tokio::time::timeout(grace, pruning).await;
+        // A message cut short is sent again once its lease ends.
+        if let Some(mail) = mail {
+            let _ = tokio::time::timeout(grace, mail).await;
+        }
         self.store.close().await;
         outcome
     }

@@ -8,12 +8,26 @@ use unionhall_store::deliveries::QueueHealth;
 pub async fn run(settings: &Settings, json: bool, max_wait_minutes: i64) -> Result<()> {
     let store = crate::startup::open_store(settings).await?;
     let health = unionhall_store::deliveries::health(&store).await?;
+    let mail = unionhall_store::mail_queue::stats(&store).await?;
     let now = unionhall_store::now_millis();
     let attention = needs_attention(&health, max_wait_minutes);
     if json {
-        println!("{}", as_json(&health, now, &attention));
+        let mut shown = as_json(&health, now, &attention);
+        shown["mail"] = json!({"waiting": mail.waiting, "sent": mail.sent, "failed": mail.failed});
+        println!("{shown}");
     } else {
         print_text(&health, now);
+        println!(
+            "mail waiting {}, sent {}, given up {}{}",
+            mail.waiting,
+            mail.sent,
+            mail.failed,
+            if settings.email.server.is_empty() {
+                " (email is off)"
+            } else {
+                ""
+            }
+        );
     }
     if attention.is_empty() {
         Ok(())

@@ -11,6 +11,7 @@ use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 use url::Url;
 
 pub const DEFAULT_TOML: &str = include_str!("../../../../config/default.toml");
@@ -27,6 +28,24 @@ pub struct Settings {
     pub federation: FederationSettings,
     pub members: MembersSettings,
     pub retention: RetentionSettings,
+    pub email: EmailSettings,
+}
+
+/// `[email]`: off while `server` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub server: String,
+    pub port: u16,
+    /// `starttls`, `tls` or `none`.
+    pub security: String,
+    pub username: String,
+    /// Secret: printed only masked.
+    pub password: String,
+    pub from: String,
+    pub retry_base_seconds: u64,
+    pub expiry_hours: u64,
+    pub poll_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -215,6 +234,7 @@ impl Settings {
                 "setting `members.key_file`: give a key file, or the key in `members.key`".into(),
             ));
         }
+        self.mail_settings()?;
         let r = &self.retention;
         for (key, value) in [
             ("delivered_days", r.delivered_days),
@@ -238,7 +258,6 @@ impl Settings {
 
     /// What the federation crate needs, in its own types.
     pub fn federation(&self) -> unionhall_federation::FederationSettings {
-        use std::time::Duration;
         let f = &self.federation;
         unionhall_federation::FederationSettings {
             public_url: self.instance.public_url.clone(),
@@ -281,6 +300,46 @@ impl Settings {
         }
     }
 
+    /// `[email]`, checked: None while `server` is empty (mail is off).
+    pub fn mail_settings(&self) -> Result<Option<unionhall_mail::MailSettings>> {
+        let e = &self.email;
+        if e.server.trim().is_empty() {
+            return Ok(None);
+        }
+        let bad =
+            |key: &str, reason: &str| Error::Config(format!("setting `email.{key}`: {reason}"));
+        let security = unionhall_mail::Security::parse(&e.security)
+            .ok_or_else(|| bad("security", "must be starttls, tls or none"))?;
+        if e.from.trim().is_empty() {
+            return Err(bad("from", "give the address mail comes from, e.g. \"Bakers Local 12 <unionhall@bakers.example>\""));
+        }
+        for (key, value) in [
+            ("port", u64::from(e.port)),
+            ("retry_base_seconds", e.retry_base_seconds),
+            ("expiry_hours", e.expiry_hours),
+            ("poll_ms", e.poll_ms),
+        ] {
+            if value == 0 {
+                return Err(bad(key, "must be at least 1"));
+            }
+        }
+        let settings = unionhall_mail::MailSettings {
+            server: e.server.trim().to_owned(),
+            port: e.port,
+            security,
+            username: e.username.clone(),
+            password: e.password.clone(),
+            from: e.from.trim().to_owned(),
+            retry_base: Duration::from_secs(e.retry_base_seconds),
+            expiry: Duration::from_secs(e.expiry_hours * 3600),
+            poll: Duration::from_millis(e.poll_ms),
+        };
+        // The sender and server are checked now, not at the first mail.
+        unionhall_mail::Mailer::new(&settings)
+            .map_err(|err| Error::Config(format!("setting {err}")))?;
+        Ok(Some(settings))
+    }
+
     /// How long finished rows are kept before pruning.
     pub fn retention_ages(&self) -> unionhall_store::retention::Ages {
         const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -311,6 +370,10 @@ impl Settings {
             invite_hours: m.invite_hours,
             login_max_failures: m.login_max_failures,
             login_window_minutes: m.login_window_minutes,
+            mail: (!self.email.server.is_empty()).then(|| unionhall_members::email::MailPolicy {
+                public_url: self.instance.public_url.clone(),
+                instance_name: self.instance.name.clone(),
+            }),
         }
     }
 
@@ -323,6 +386,9 @@ impl Settings {
         }
         if !shown.http.metrics_token.is_empty() {
             shown.http.metrics_token = "********".into();
+        }
+        if !shown.email.password.is_empty() {
+            shown.email.password = "********".into();
         }
         toml::to_string_pretty(&shown)
             .map_err(|err| Error::Config(format!("cannot print settings: {err}")))

@@ -1,0 +1,124 @@
+//! One connection setting to the mail server, and the sending of one message:
+//! plain text and HTML, its Message-ID the queue's id (the same on every
+//! attempt), nothing added (no tracking, no rewritten links).
+
+use crate::{Error, MailSettings, Result, Security};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::time::Duration;
+use unionhall_members::email::Mail;
+
+/// How long one conversation with the mail server may take.
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a message was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Try again later: the server is down, busy, or said 4xx.
+    Temporary(String),
+    /// Never: the server said 5xx. `address` when it refused the recipient.
+    Permanent { reason: String, address: bool },
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(settings: &MailSettings) -> Result<Self> {
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .map_err(|err| Error::Config(format!("from {:?}: {err}", settings.from)))?;
+        let server = settings.server.as_str();
+        let builder = match settings.security {
+            Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(server),
+            Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(server),
+            Security::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+                server,
+            )),
+        }
+        .map_err(|err| Error::Config(format!("server {server:?}: {err}")))?;
+        let mut builder = builder.port(settings.port).timeout(Some(SEND_TIMEOUT));
+        if !settings.username.is_empty() {
+            builder = builder.credentials(Credentials::new(
+                settings.username.clone(),
+                settings.password.clone(),
+            ));
+        }
+        Ok(Self {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    /// Sends `mail` as message `id`.
+    pub async fn send(&self, id: &str, mail: &Mail) -> std::result::Result<(), Refusal> {
+        let message = self.message(id, mail)?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(err) if err.is_permanent() => {
+                let code = err.status().map(|c| c.to_string()).unwrap_or_default();
+                Err(Refusal::Permanent {
+                    // 550 to 553: no such mailbox, not accepted, bad address.
+                    address: ["550", "551", "553"].contains(&code.as_str()),
+                    reason: err.to_string(),
+                })
+            }
+            Err(err) => Err(Refusal::Temporary(err.to_string())),
+        }
+    }
+
+    fn message(&self, id: &str, mail: &Mail) -> std::result::Result<Message, Refusal> {
+        let to: Mailbox = mail.to.parse().map_err(|err| Refusal::Permanent {
+            reason: format!("the address cannot be mailed to: {err}"),
+            address: true,
+        })?;
+        let domain = self.from.email.domain().to_owned();
+        Message::builder()
+            .message_id(Some(format!("<{id}@{domain}>")))
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject.clone())
+            .header(AutoSubmitted)
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(mail.text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(mail.html.clone()),
+                    ),
+            )
+            .map_err(|err| Refusal::Permanent {
+                reason: format!("the message cannot be built: {err}"),
+                address: false,
+            })
+    }
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): no vacation replies to us.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> std::result::Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".into())
+    }
+}

@@ -1,0 +1,402 @@
+//! Email for accounts: an account's own address (sealed like the roster,
+//! confirmed by a link mailed to it), the password reset its holder asks for
+//! themself, and the messages this crate writes into the durable mail queue
+//! (`unionhall_store::mail_queue`), sealed whole. The unionhall-mail crate
+//! sends them; nothing here talks to a mail server.
+//!
+//! A message goes only to the account holder's own confirmed address (the
+//! confirmation link excepted, which goes to the address being confirmed)
+//! and names no one else.
+
+use crate::crypto::secrets;
+use crate::{Error, Members, Principal, Result};
+use serde::{Deserialize, Serialize};
+use unionhall_store::account_emails::{self, EmailRow};
+use unionhall_store::accounts as store;
+use unionhall_store::mail_queue::{self, QueuedMail};
+use unionhall_store::{account_resets, now_millis, Connection};
+use url::Url;
+
+const CONFIRM_PREFIX: &str = "uhc_";
+const RESET_PREFIX: &str = "uhr_";
+/// How long a confirmation link works.
+const CONFIRM_HOURS: i64 = 48;
+/// How long a reset link asked for by mail works: short, as it travels by mail.
+const RESET_MINUTES: i64 = 60;
+/// Reset mails one account is sent an hour at most; more requests are
+/// answered the same way and send nothing.
+const RESETS_PER_HOUR: i64 = 3;
+/// Confirmation mails one account may have sent an hour: setting addresses
+/// over and over must not turn this server into a mailer of strangers.
+const CONFIRMS_PER_HOUR: i64 = 3;
+/// Longest address taken (RFC 5321's limit on a path).
+const MAX_ADDRESS: usize = 254;
+
+/// Mail is on: where links point, and how the instance is named in them.
+#[derive(Debug, Clone)]
+pub struct MailPolicy {
+    pub public_url: Url,
+    pub instance_name: String,
+}
+
+/// One message, as queued (sealed) and as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// An account's address, as its holder sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailState {
+    None,
+    /// Waiting for its holder to follow the link mailed to it.
+    Unconfirmed(String),
+    Confirmed(String),
+    /// The mail server refused it for good.
+    Bouncing {
+        address: String,
+        reason: String,
+    },
+}
+
+/// `address` as typed, if it reads as one mail can be sent to.
+pub fn check_address(address: &str) -> Result<String> {
+    let address = address.trim();
+    let bad = |reason: &str| Error::Invalid {
+        field: "email",
+        reason: reason.into(),
+    };
+    if address.len() > MAX_ADDRESS {
+        return Err(bad("is longer than 254 characters"));
+    }
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return Err(bad(
+            "needs an @ between name and domain, as in ada@example.org",
+        ));
+    };
+    let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"@".contains(c);
+    if local.is_empty() || local.len() > 64 || local.chars().any(forbidden) {
+        return Err(bad("has a name part that mail cannot be sent to"));
+    }
+    let labels_ok = domain
+        .split('.')
+        .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    if !domain.contains('.') || !labels_ok {
+        return Err(bad("needs a domain such as example.org after the @"));
+    }
+    Ok(address.to_owned())
+}
+
+pub(crate) fn address_context(account_id: i64) -> String {
+    format!("account_email:{account_id}")
+}
+
+fn mail_context(id: &str) -> String {
+    format!("mail:{id}")
+}
+
+impl Members {
+    /// Whether this instance sends mail (an `[email]` section is set).
+    pub fn email_on(&self) -> bool {
+        self.policy.mail.is_some()
+    }
+
+    /// The caller's own address and its state.
+    pub async fn email_of(&self, principal: &Principal) -> Result<EmailState> {
+        let mut conn = self.store.acquire().await?;
+        let Some(row) = account_emails::of_account(&mut conn, principal.account_id).await? else {
+            return Ok(EmailState::None);
+        };
+        let address = self.open_address(&row)?;
+        Ok(match (&row.bounced_at, &row.confirmed_at) {
+            (Some(_), _) => EmailState::Bouncing {
+                address,
+                reason: row.bounce_reason.unwrap_or_default(),
+            },
+            (None, Some(_)) => EmailState::Confirmed(address),
+            (None, None) => EmailState::Unconfirmed(address),
+        })
+    }
+
+    /// Sets the caller's address (empty: removes it). It is used once its
+    /// holder follows the confirmation link mailed to it.
+    pub async fn set_email(&self, principal: &Principal, address: &str) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        if address.trim().is_empty() {
+            account_emails::remove(&mut tx, principal.account_id).await?;
+            unionhall_store::commit(tx).await?;
+            return Ok(());
+        }
+        let Some(mail) = &self.policy.mail else {
+            return Err(Error::Conflict(
+                "this server sends no email: ask its operator to set it up".into(),
+            ));
+        };
+        let address = check_address(address)?;
+        let now = now_millis();
+        let sent =
+            mail_queue::count_since(&mut tx, principal.account_id, "confirm", now - 3_600_000)
+                .await?;
+        if sent >= CONFIRMS_PER_HOUR {
+            return Err(Error::Conflict(
+                "an address was set three times this hour already: try again in an hour".into(),
+            ));
+        }
+        let token = secrets::new_secret(CONFIRM_PREFIX)?;
+        let sealed = self
+            .keyring
+            .seal(&address_context(principal.account_id), address.as_bytes())?;
+        account_emails::set(
+            &mut tx,
+            principal.account_id,
+            &sealed,
+            &secrets::hash_secret(&token),
+            now + CONFIRM_HOURS * 3_600_000,
+            now,
+        )
+        .await?;
+        let link = link(&mail.public_url, &format!("/email/confirm/{token}"));
+        let confirm = texts::confirm(&mail.instance_name, &principal.username, &address, &link);
+        self.queue_mail(&mut tx, Some(principal.account_id), "confirm", &confirm)
+            .await?;
+        unionhall_store::commit(tx).await?;
+        tracing::info!(
+            username = principal.username,
+            "email address set, to be confirmed"
+        );
+        Ok(())
+    }
+
+    /// Follows a confirmation link: the address is the account's, confirmed.
+    /// Returns the account's username.
+    pub async fn confirm_email(&self, token: &str) -> Result<String> {
+        let unknown = || Error::NotFound("no such link: set your address again".into());
+        if !token.starts_with(CONFIRM_PREFIX) {
+            return Err(unknown());
+        }
+        let hash = secrets::hash_secret(token);
+        let row = account_emails::by_confirm_hash(&self.store, &hash)
+            .await?
+            .ok_or_else(unknown)?;
+        if row.confirm_expires_at.is_none_or(|at| at <= now_millis()) {
+            return Err(Error::Gone(
+                "this link has expired: set your address again".into(),
+            ));
+        }
+        let account = store::account_by_id(&self.store, row.account_id)
+            .await?
+            .ok_or_else(|| Error::Gone("that account is gone".into()))?;
+        let mut tx = self.store.begin_write().await?;
+        if !account_emails::confirm(&mut tx, &hash, now_millis()).await? {
+            return Err(Error::Gone("this link has been used already".into()));
+        }
+        unionhall_store::commit(tx).await?;
+        tracing::info!(username = account.username, "email address confirmed");
+        Ok(account.username)
+    }
+
+    /// Someone who forgot their password asks for a reset link by mail. The
+    /// answer is the same whatever happens (an unknown username, no confirmed
+    /// address, too many asks this hour): only the address's holder learns
+    /// anything, by mail. The link works once, for an hour, and ends no
+    /// session until it is used.
+    pub async fn request_reset(&self, username: &str) -> Result<()> {
+        let Some(mail) = &self.policy.mail else {
+            return Err(Error::Conflict(
+                "this server sends no email: ask its operator for a reset link".into(),
+            ));
+        };
+        let Some(account) = store::account_by_username(&self.store, username.trim()).await? else {
+            return Ok(());
+        };
+        let mut tx = self.store.begin_write().await?;
+        let usable = account_emails::of_account(&mut tx, account.id)
+            .await?
+            .filter(|row| row.confirmed_at.is_some() && row.bounced_at.is_none());
+        let Some(row) = usable else {
+            return Ok(());
+        };
+        let since = now_millis() - 3_600_000;
+        if mail_queue::count_since(&mut tx, account.id, "reset", since).await? >= RESETS_PER_HOUR {
+            tracing::info!(
+                username = account.username,
+                "reset mail not sent: asked too often"
+            );
+            return Ok(());
+        }
+        let token = secrets::new_secret(RESET_PREFIX)?;
+        let now = now_millis();
+        account_resets::replace(
+            &mut tx,
+            &secrets::hash_secret(&token),
+            &account_resets::ResetRow {
+                account_id: account.id,
+                remove_second_factor: false,
+                expires_at: now + RESET_MINUTES * 60_000,
+            },
+            now,
+        )
+        .await?;
+        let address = self.open_address(&row)?;
+        let link = link(&mail.public_url, &format!("/reset/{token}"));
+        let reset = texts::reset(&mail.instance_name, &account.username, &address, &link);
+        self.queue_mail(&mut tx, Some(account.id), "reset", &reset)
+            .await?;
+        unionhall_store::commit(tx).await?;
+        tracing::info!(username = account.username, "reset link mailed");
+        Ok(())
+    }
+
+    /// A queued message, opened for sending.
+    pub fn open_mail(&self, queued: &QueuedMail) -> Result<Mail> {
+        let json = self
+            .keyring
+            .open(&mail_context(&queued.id), &queued.sealed)?;
+        serde_json::from_slice(&json)
+            .map_err(|err| Error::Crypto(format!("mail {} is unreadable: {err}", queued.id)))
+    }
+
+    /// Writes `mail` into the queue inside the caller's transaction, sealed.
+    pub(crate) async fn queue_mail(
+        &self,
+        conn: &mut Connection,
+        account_id: Option<i64>,
+        kind: &str,
+        mail: &Mail,
+    ) -> Result<()> {
+        let id = format!("{}.{kind}", secrets::new_secret("")?);
+        let json = serde_json::to_vec(mail).map_err(|err| Error::Internal(err.to_string()))?;
+        let sealed = self.keyring.seal(&mail_context(&id), &json)?;
+        mail_queue::enqueue(conn, &id, account_id, kind, &sealed).await?;
+        Ok(())
+    }
+
+    fn open_address(&self, row: &EmailRow) -> Result<String> {
+        let bytes = self
+            .keyring
+            .open(&address_context(row.account_id), &row.sealed)?;
+        String::from_utf8(bytes).map_err(|err| Error::Crypto(err.to_string()))
+    }
+}
+
+fn link(base: &Url, path: &str) -> String {
+    let mut url = base.clone();
+    url.set_path(path);
+    url.to_string()
+}
+
+/// The words of each message, in plain text and simple HTML.
+mod texts {
+    use super::Mail;
+
+    fn escape(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    }
+
+    /// Plain text paragraphs (the link on a line of its own) and the same as
+    /// HTML, the link made a link.
+    fn both(paragraphs: &[String], link: &str) -> (String, String) {
+        let text = paragraphs.join("\n\n").replace("{link}", link);
+        let html = paragraphs
+            .iter()
+            .map(|p| {
+                let p = escape(p);
+                let link = escape(link);
+                format!(
+                    "<p>{}</p>",
+                    p.replace("{link}", &format!("<a href=\"{link}\">{link}</a>"))
+                        .replace('\n', "<br>")
+                )
+            })
+            .collect::<String>();
+        (
+            text,
+            format!("<!doctype html><html><body>{html}</body></html>"),
+        )
+    }
+
+    pub fn confirm(instance: &str, username: &str, address: &str, link: &str) -> Mail {
+        let (text, html) = both(
+            &[
+                format!(
+                    "Someone (you, we hope) asked {instance} to send mail for the account \
+                     {username} to this address."
+                ),
+                "To confirm that it is yours, open this link within 48 hours:\n{link}".into(),
+                "If it was not you, ignore this mail: nothing else will be sent here.".into(),
+            ],
+            link,
+        );
+        Mail {
+            to: address.into(),
+            subject: format!("Confirm your email address for {instance}"),
+            text,
+            html,
+        }
+    }
+
+    pub fn reset(instance: &str, username: &str, address: &str, link: &str) -> Mail {
+        let (text, html) = both(
+            &[
+                format!(
+                    "Someone asked to reset the password of the account {username} on {instance}."
+                ),
+                "To set a new password, open this link within an hour. It works once:\n{link}"
+                    .into(),
+                "If it was not you, ignore this mail: your password stays as it is.".into(),
+            ],
+            link,
+        );
+        Mail {
+            to: address.into(),
+            subject: format!("Reset your password on {instance}"),
+            text,
+            html,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_where_they_are_typed() {
+        assert_eq!(
+            check_address("  ada@example.org ").unwrap(),
+            "ada@example.org"
+        );
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@localhost",
+            "a da@example.org",
+            "ada@exa mple.org",
+            "<ada@example.org>",
+            "ada@example..org",
+        ] {
+            assert!(check_address(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_link_is_a_link_in_html_and_a_line_of_its_own_in_text() {
+        let mail = texts::reset(
+            "Local 12",
+            "ada",
+            "ada@example.org",
+            "https://a.example/reset/uhr_x",
+        );
+        assert!(mail.text.contains("\nhttps://a.example/reset/uhr_x\n"));
+        assert!(mail
+            .html
+            .contains("<a href=\"https://a.example/reset/uhr_x\">"));
+    }
+}

@@ -1,0 +1,167 @@
+//! Email, where people touch it: an account's own address (set on the
+//! account page, confirmed by the link mailed to it), and "forgot your
+//! password?" for someone logged out. With email off (no `[email]`), the
+//! pages say so and send nothing.
+
+use crate::account_pages::{form_page, protected, render_account, Problem};
+use crate::auth::{self, FormCaller};
+use crate::pages::layout::Layout;
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account/email", post(set_email))
+        .route("/email/confirm/{token}", get(confirm))
+        .route("/forgot", get(forgot_page).post(forgot))
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// Sets (or, empty, removes) the caller's address; a link to confirm it is
+/// mailed to it.
+async fn set_email(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    match state.members.set_email(&principal, &form.email).await {
+        Ok(()) if form.email.trim().is_empty() => {
+            Ok(Redirect::to("/account?done=email-removed#email").into_response())
+        }
+        Ok(()) => Ok(Redirect::to("/account?done=email#email").into_response()),
+        Err(err) => {
+            let err = AppError::from(err);
+            let status = match &err {
+                AppError::Invalid { .. } | AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                _ => return Err(err),
+            };
+            let problem = Problem::Email(err.to_string());
+            render_account(&state, &principal, status, Some(problem), None).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email_confirmed.html")]
+struct ConfirmedPage {
+    layout: Layout,
+    /// The account whose address it now is; None when the link does not work.
+    username: Option<String>,
+    problem: Option<String>,
+}
+
+/// The link mailed to an address: following it confirms the address.
+async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let (status, username, problem) = match state.members.confirm_email(&token).await {
+        Ok(username) => (StatusCode::OK, Some(username), None),
+        Err(err) => {
+            let err = AppError::from(err);
+            let status = match &err {
+                AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Gone(_) => StatusCode::GONE,
+                _ => return Err(err),
+            };
+            (status, None, Some(err.to_string()))
+        }
+    };
+    let page = ConfirmedPage {
+        layout: Layout::visitor(&state),
+        username,
+        problem,
+    };
+    protected(status, &page, Vec::new())
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage {
+    layout: Layout,
+    form_token: String,
+    email_on: bool,
+    /// The request was taken (the same answer whatever became of it).
+    asked: bool,
+    problem: Option<String>,
+}
+
+async fn forgot_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    form_page(&state, &headers, StatusCode::OK, |t| ForgotPage {
+        layout: Layout::visitor(&state),
+        form_token: t.to_owned(),
+        email_on: state.members.email_on(),
+        asked: false,
+        problem: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    #[serde(default)]
+    csrf: String,
+    username: String,
+}
+
+/// Asks for a reset link by mail. The answer is the same whether or not the
+/// account exists or has an address; one client may ask a few times an hour.
+async fn forgot(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    headers: HeaderMap,
+    Form(form): Form<ForgotForm>,
+) -> Result<Response, AppError> {
+    auth::check_form_token(&headers, &form.csrf)?;
+    let ip = crate::client_ip::client_ip(&extensions, &headers, &state.config.trusted_proxies);
+    let (status, asked, problem) = match ip.and_then(|ip| state.reset_limiter.check(ip)) {
+        Some(wait) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            false,
+            Some(format!(
+                "too many requests from here; try again in {} minutes",
+                wait.as_secs().div_ceil(60)
+            )),
+        ),
+        None => {
+            if let Some(ip) = ip {
+                state.reset_limiter.failed(ip);
+            }
+            match state.members.request_reset(&form.username).await {
+                Ok(()) => (StatusCode::OK, true, None),
+                Err(err) => {
+                    let err = AppError::from(err);
+                    match &err {
+                        AppError::Conflict(_) => {
+                            (StatusCode::CONFLICT, false, Some(err.to_string()))
+                        }
+                        _ => return Err(err),
+                    }
+                }
+            }
+        }
+    };
+    form_page(&state, &headers, status, |t| ForgotPage {
+        layout: Layout::visitor(&state),
+        form_token: t.to_owned(),
+        email_on: state.members.email_on(),
+        asked,
+        problem,
+    })
+}

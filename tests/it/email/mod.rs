@@ -1,0 +1,334 @@
+//! Email against a real SMTP server (aiosmtpd): an address confirmed by the
+//! link mailed to it, a forgotten password reset by mail, a mail server that
+//! is down or refuses an address, a crash between commit and send, and an
+//! instance without `[email]`, where nothing breaks.
+
+mod smtp;
+
+use crate::federation::create_chapter;
+use crate::helpers::{
+    fresh_database, respawn_configured_instance_at, spawn_configured_instance_on,
+    spawn_instance_on, wait_for, TestInstance,
+};
+use crate::members::{browser, csrf_field, join, login_form, set_cookie, Account, PASSWORD};
+use reqwest::{Method, StatusCode};
+use smtp::{Received, SmtpServer};
+use unionhall_domain::Role;
+
+async fn instance_mailing_through(smtp: &SmtpServer, extra: &[(&str, &str)]) -> TestInstance {
+    let mut settings: Vec<(&str, String)> = smtp.settings();
+    settings.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    spawn_configured_instance_on("127.0.0.2", fresh_database().await, &settings).await
+}
+
+/// Posts the account page's address form; the status and the page.
+async fn set_address(account: &Account, address: &str) -> (StatusCode, String) {
+    let response = account
+        .request(Method::POST, "/account/email")
+        .form(&[("csrf", account.csrf.as_str()), ("email", address)])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+/// Waits until `smtp` holds `count` messages, and returns them.
+async fn mails(smtp: &SmtpServer, count: usize) -> Vec<Received> {
+    wait_for(
+        &format!("{count} mail(s) at the SMTP server"),
+        20,
+        || async { smtp.received().len() >= count },
+    )
+    .await;
+    smtp.received()
+}
+
+/// Asks for a reset link for `username`, logged out, as a browser does.
+async fn forgot(instance: &TestInstance, username: &str) -> (StatusCode, String) {
+    let client = browser();
+    let page = client.get(instance.at("/forgot")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let cookie = set_cookie(&page, "uh_form").expect("a form cookie");
+    let csrf = csrf_field(&page.text().await.unwrap());
+    let response = client
+        .post(instance.at("/forgot"))
+        .header("cookie", format!("uh_form={cookie}"))
+        .form(&[("csrf", csrf.as_str()), ("username", username)])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+/// Ada, a member with a confirmed address.
+async fn ada_with_an_address(instance: &TestInstance, smtp: &SmtpServer) -> Account {
+    create_chapter(instance, "bakers").await;
+    let ada = join(instance, "bakers", Role::Member, "ada").await;
+    let (status, page) = set_address(&ada, "ada@example.org").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let confirm = &mails(smtp, 1).await[0];
+    let link = confirm.link("http://").expect("a confirmation link");
+    let page = browser().get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    ada
+}
+
+#[tokio::test]
+async fn a_member_confirms_her_address_and_resets_a_forgotten_password_by_mail() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Member, "ada").await;
+    let ben = join(&a, "bakers", Role::Member, "ben-the-baker").await;
+
+    // Her address: a confirmation link goes to it, and only to it.
+    let (status, _) = set_address(&ada, "ada@example.org").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let confirm = &mails(&smtp, 1).await[0];
+    assert_eq!(confirm.header("To").as_deref(), Some("ada@example.org"));
+    assert!(confirm
+        .header("Subject")
+        .unwrap()
+        .starts_with("Confirm your email address"));
+    assert_eq!(
+        confirm.header("Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
+    let link = confirm
+        .link(a.at("/email/confirm/").as_str())
+        .expect("the link");
+    let account_page = crate::federation::reach::page_as(&ada, "/account").await;
+    assert!(
+        account_page.contains("waiting for you to follow the link"),
+        "{account_page}"
+    );
+    let confirmed = browser().get(&link).send().await.unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    assert!(confirmed
+        .text()
+        .await
+        .unwrap()
+        .contains("the address is confirmed"));
+    let again = browser().get(&link).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND, "a link works once");
+
+    // She forgets her password: the same answer for her, for someone without
+    // an address, and for no one at all; mail only for her.
+    let (status, answer) = forgot(&a, "ada").await;
+    assert_eq!(status, StatusCode::OK);
+    for other in ["ben-the-baker", "nobody-here"] {
+        let (status, other_answer) = forgot(&a, other).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(strip_tokens(&other_answer), strip_tokens(&answer));
+    }
+    let reset = &mails(&smtp, 2).await[1];
+    assert_eq!(reset.header("To").as_deref(), Some("ada@example.org"));
+    assert!(reset
+        .header("Subject")
+        .unwrap()
+        .starts_with("Reset your password"));
+    let link = reset
+        .link(a.at("/reset/").as_str())
+        .expect("the reset link");
+    // Her old password works until the link is used.
+    assert_eq!(
+        login_form(&a.url, "ada", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let client = browser();
+    let page = client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let cookie = set_cookie(&page, "uh_form").unwrap();
+    let csrf = csrf_field(&page.text().await.unwrap());
+    let used = client
+        .post(&link)
+        .header("cookie", format!("uh_form={cookie}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("password", "a brand new password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status(), StatusCode::OK);
+    assert_eq!(
+        login_form(&a.url, "ada", "a brand new password")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        client.get(&link).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Nothing anyone was mailed names another member.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let all = smtp.received();
+    assert_eq!(all.len(), 2, "nothing for ben (no address) or for no one");
+    for mail in &all {
+        assert!(!mail.text().contains("ben-the-baker"), "{}", mail.raw);
+    }
+    drop(ben);
+    a.stop().await;
+}
+
+/// A page with its one-time form token taken out, to compare answers.
+fn strip_tokens(page: &str) -> String {
+    page.lines()
+        .filter(|l| !l.contains("name=\"csrf\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn a_bad_address_is_refused_where_it_is_typed_and_nothing_is_sent() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Member, "ada").await;
+    let (status, page) = set_address(&ada, "ada@localhost").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("needs a domain such as example.org"),
+        "{page}"
+    );
+    assert_eq!(
+        unionhall_store::mail_queue::stats(&a.store).await.unwrap(),
+        Default::default()
+    );
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn mail_waits_for_a_mail_server_that_is_down_and_arrives_once() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let mut smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    let _ada = ada_with_an_address(&a, &smtp).await;
+    smtp.stop();
+    let (status, _) = forgot(&a, "ada").await;
+    assert_eq!(status, StatusCode::OK);
+    // Tried, refused (connection refused), waiting to be tried again.
+    let store = a.store.clone();
+    wait_for("a failed attempt", 20, || {
+        let store = store.clone();
+        async move { sqlx_attempts(&store).await > 0 }
+    })
+    .await;
+    smtp.resume().await;
+    let all = mails(&smtp, 2).await;
+    assert!(all[1]
+        .header("Subject")
+        .unwrap()
+        .starts_with("Reset your password"));
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(smtp.received().len(), 2, "sent once");
+    let stats = unionhall_store::mail_queue::stats(&a.store).await.unwrap();
+    assert_eq!((stats.waiting, stats.sent, stats.failed), (0, 2, 0));
+    a.stop().await;
+}
+
+/// Attempts made on waiting mail so far.
+async fn sqlx_attempts(store: &unionhall_store::Store) -> i64 {
+    let mut conn = store.acquire().await.unwrap();
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COALESCE(MAX(attempts), 0) FROM mail_queue WHERE sent_at IS NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_mail_written_before_a_crash_is_sent_once_after_the_restart() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    // A queue looked at once an hour: the request's mail is committed, not sent.
+    let slow = [("UNIONHALL_EMAIL__POLL_MS", "3600000")];
+    let a = instance_mailing_through(&smtp, &slow).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Member, "ada").await;
+    let (status, _) = set_address(&ada, "ada@example.org").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let addr = a.addr;
+    let db = a.stop().await;
+    assert!(smtp.received().is_empty());
+    let settings: Vec<(&str, String)> = smtp.settings();
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a = respawn_configured_instance_at(addr, db, &settings).await;
+    mails(&smtp, 1).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(smtp.received().len(), 1, "sent once");
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn an_address_the_mail_server_refuses_is_shown_as_bouncing_and_not_retried() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Member, "ada").await;
+    let (status, _) = set_address(&ada, "bounce-ada@example.org").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let store = a.store.clone();
+    wait_for("the mail given up", 20, || {
+        let store = store.clone();
+        async move {
+            unionhall_store::mail_queue::stats(&store)
+                .await
+                .unwrap()
+                .failed
+                == 1
+        }
+    })
+    .await;
+    let page = crate::federation::reach::page_as(&ada, "/account").await;
+    assert!(
+        page.contains("the mail server refuses this address"),
+        "{page}"
+    );
+    assert!(smtp.received().is_empty());
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn without_email_the_pages_say_so_and_nothing_breaks() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Member, "ada").await;
+    let page = crate::federation::reach::page_as(&ada, "/account").await;
+    assert!(page.contains("This server sends no email"), "{page}");
+    let (status, page) = set_address(&ada, "ada@example.org").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("this server sends no email"), "{page}");
+    let forgot_page = browser()
+        .get(a.at("/forgot"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        forgot_page.contains("This server sends no email"),
+        "{forgot_page}"
+    );
+    a.stop().await;
+}
