@@ -61,6 +61,10 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     // 20261207000028_mail
     "DROP TABLE account_emails",
     "DROP TABLE mail_queue",
+    // 20261207000029_reminders
+    "DROP TABLE mail_reminders",
+    "DROP TABLE mail_preferences",
+    "DROP TABLE unsubscribe_links",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -81,7 +85,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 16,
+        later, 17,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();

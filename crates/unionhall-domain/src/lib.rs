@@ -15,6 +15,7 @@ mod campaign;
 mod chart;
 mod error;
 mod handle;
+pub mod ical;
 mod member;
 mod policy;
 mod role;

@@ -53,6 +53,11 @@ pub async fn round(
     mailer: &Mailer,
     settings: &MailSettings,
 ) -> unionhall_store::Result<()> {
+    // Reminders due now join the queue first (each once, whichever process
+    // gets there first: the members crate records them with their mail).
+    if let Err(err) = members.queue_reminders().await {
+        tracing::warn!("reminders could not be queued: {err}");
+    }
     loop {
         let lease_until = now_millis() + LEASE.as_millis() as i64;
         let claimed = mail_queue::claim(store, BATCH, lease_until).await?;

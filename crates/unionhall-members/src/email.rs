@@ -46,6 +46,12 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// An event to add to a calendar, as iCalendar text (attached as `.ics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// The one-click link that stops mail of this kind (RFC 8058).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<String>,
 }
 
 /// An account's address, as its holder sees it.
@@ -274,7 +280,7 @@ impl Members {
         Ok(())
     }
 
-    fn open_address(&self, row: &EmailRow) -> Result<String> {
+    pub(crate) fn open_address(&self, row: &EmailRow) -> Result<String> {
         let bytes = self
             .keyring
             .open(&address_context(row.account_id), &row.sealed)?;
@@ -282,14 +288,14 @@ impl Members {
     }
 }
 
-fn link(base: &Url, path: &str) -> String {
+pub(crate) fn link(base: &Url, path: &str) -> String {
     let mut url = base.clone();
     url.set_path(path);
     url.to_string()
 }
 
 /// The words of each message, in plain text and simple HTML.
-mod texts {
+pub(crate) mod texts {
     use super::Mail;
 
     fn escape(s: &str) -> String {
@@ -338,6 +344,8 @@ mod texts {
             subject: format!("Confirm your email address for {instance}"),
             text,
             html,
+            calendar: None,
+            unsubscribe: None,
         }
     }
 
@@ -358,7 +366,58 @@ mod texts {
             subject: format!("Reset your password on {instance}"),
             text,
             html,
+            calendar: None,
+            unsubscribe: None,
         }
+    }
+
+    /// A reminder before what its reader pledged to come to: when (in their
+    /// zone, named), where, and the call's page. Nobody else is named.
+    pub fn reminder(
+        instance: &str,
+        address: &str,
+        title: &str,
+        when: &str,
+        place: &str,
+        page: &str,
+        stop: &str,
+    ) -> Mail {
+        let mut lines = vec![
+            format!("You said you will be there: {title}."),
+            format!("When: {when}"),
+        ];
+        if !place.is_empty() {
+            lines.push(format!("Where: {place}"));
+        }
+        let lines = lines.join("\n");
+        let (text, html) = both(
+            &[
+                lines,
+                "The call, and how to take your pledge back if you cannot come:\n{link}".into(),
+                format!(
+                    "The event is attached for your calendar. This reminder comes from {instance} \
+                     because you pledged to come."
+                ),
+            ],
+            page,
+        );
+        let (stop_text, stop_html) = both(&["No more reminders:\n{link}".into()], stop);
+        let html = html.replace("</body>", &format!("{}</body>", inner(&stop_html)));
+        Mail {
+            to: address.into(),
+            subject: format!("Reminder: {title}, {when}"),
+            text: format!("{text}\n\n{stop_text}"),
+            html,
+            calendar: None,
+            unsubscribe: Some(stop.to_owned()),
+        }
+    }
+
+    /// What is between `<body>` and `</body>`.
+    fn inner(html: &str) -> &str {
+        let start = html.find("<body>").map_or(0, |i| i + "<body>".len());
+        let end = html.rfind("</body>").unwrap_or(html.len());
+        &html[start..end]
     }
 }
 

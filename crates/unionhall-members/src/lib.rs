@@ -30,6 +30,7 @@ mod pledgers;
 pub mod principal;
 pub mod recovery;
 pub mod relationships;
+pub mod reminders;
 pub mod roster;
 pub mod roster_view;
 mod second_factor;

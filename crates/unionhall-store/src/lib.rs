@@ -32,6 +32,7 @@ pub mod instance;
 pub mod instance_admins;
 pub mod interactions;
 pub mod mail_queue;
+pub mod mail_reminders;
 pub mod members;
 pub mod objects;
 pub mod outbox;

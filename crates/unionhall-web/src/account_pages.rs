@@ -361,6 +361,8 @@ struct AccountPage {
     email_state: &'static str,
     bounce_reason: String,
     email_problem: Option<String>,
+    /// Reminders before what the account pledged to come to.
+    reminders: bool,
 }
 
 async fn account_page(
@@ -378,6 +380,7 @@ async fn account_page(
                 .to_owned(),
         ),
         Some("email-removed") => Some("Done: your email address is removed.".to_owned()),
+        Some("reminders") => Some("Done: your choice of reminders is saved.".to_owned()),
         _ => None,
     };
     render_account(&state, &principal, StatusCode::OK, None, flash).await
@@ -436,6 +439,7 @@ pub(crate) async fn render_account(
         email_state,
         bounce_reason,
         email_problem,
+        reminders: state.members.reminders_on(principal).await?,
     };
     protected(status, &page, Vec::new())
 }

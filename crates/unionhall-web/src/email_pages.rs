@@ -20,6 +20,81 @@ pub fn router() -> Router<AppState> {
         .route("/account/email", post(set_email))
         .route("/email/confirm/{token}", get(confirm))
         .route("/forgot", get(forgot_page).post(forgot))
+        .route("/account/reminders", post(set_reminders))
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe_page).post(unsubscribe),
+        )
+}
+
+#[derive(Deserialize)]
+struct RemindersForm {
+    csrf: String,
+    /// Present (checked) for on.
+    #[serde(default)]
+    reminders: Option<String>,
+}
+
+async fn set_reminders(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Form(form): Form<RemindersForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    state
+        .members
+        .set_reminders(&principal, form.reminders.is_some())
+        .await?;
+    Ok(Redirect::to("/account?done=reminders#reminders").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "unsubscribe.html")]
+struct UnsubscribePage<'a> {
+    layout: Layout,
+    token: &'a str,
+    done: bool,
+    problem: Option<String>,
+}
+
+/// The page behind a mail's "no more reminders" link, for a person: one
+/// button. The mail program's own button posts to the same address.
+async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let page = UnsubscribePage {
+        layout: Layout::visitor(&state),
+        token: &token,
+        done: false,
+        problem: None,
+    };
+    protected(StatusCode::OK, &page, Vec::new())
+}
+
+/// One click (RFC 8058): the link itself is the credential, so no form token
+/// or session is asked for; a mail program posts `List-Unsubscribe=One-Click`.
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let (status, done, problem) = match state.members.unsubscribe(&token).await {
+        Ok(_) => (StatusCode::OK, true, None),
+        Err(err) => {
+            let err = AppError::from(err);
+            match &err {
+                AppError::NotFound(_) => (StatusCode::NOT_FOUND, false, Some(err.to_string())),
+                _ => return Err(err),
+            }
+        }
+    };
+    let page = UnsubscribePage {
+        layout: Layout::visitor(&state),
+        token: &token,
+        done,
+        problem,
+    };
+    protected(status, &page, Vec::new())
 }
 
 #[derive(Deserialize)]

@@ -332,3 +332,116 @@ async fn without_email_the_pages_say_so_and_nothing_breaks() {
     );
     a.stop().await;
 }
+
+/// A picket of "bakers" starting `in_ms` from now, two hours long.
+async fn picket_in(instance: &TestInstance, in_ms: i64) -> unionhall_store::calls::CallRow {
+    let starts_at = unionhall_store::now_millis() + in_ms;
+    let mut picket = crate::federation::reach::bakers_picket_call();
+    picket.starts_at = Some(starts_at);
+    picket.ends_at = Some(starts_at + 2 * 3_600_000);
+    picket.place = Some(unionhall_domain::Place {
+        address: "Gate 3, 100 Mill Road".into(),
+        latitude: None,
+        longitude: None,
+    });
+    unionhall_federation::activities::call::publish_call(
+        &instance.data,
+        &unionhall_domain::Authority::Operator,
+        "bakers",
+        picket,
+        unionhall_domain::Audience::Public,
+    )
+    .await
+    .unwrap()
+}
+
+async fn pledge_to_come(account: &Account, call_id: i64) {
+    let (status, body) = account
+        .call(
+            Method::PUT,
+            &format!("/api/v1/calls/{call_id}/pledges/bakers"),
+            Some(serde_json::json!({"kind": "attend"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_member_who_pledged_is_reminded_in_her_own_zone_with_the_event_and_stops_with_one_click()
+{
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    let ada = ada_with_an_address(&a, &smtp).await;
+    let ben = join(&a, "bakers", Role::Member, "ben-the-baker").await;
+    let zone = ada
+        .request(Method::POST, "/account/time-zone")
+        .form(&[
+            ("csrf", ada.csrf.as_str()),
+            ("time_zone", "America/Chicago"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(zone.status().is_redirection());
+
+    // A picket in an hour: both say they will come; Ada (with an address)
+    // is reminded once, the nearest reminder only.
+    let picket = picket_in(&a, 3_600_000).await;
+    pledge_to_come(&ada, picket.id).await;
+    pledge_to_come(&ben, picket.id).await;
+    let reminder = mails(&smtp, 2).await.remove(1);
+    let record = unionhall_federation::activities::call::record_of(&picket).unwrap();
+    let chicago = unionhall_domain::Zone::parse("America/Chicago")
+        .unwrap()
+        .show_span(record.starts_at.unwrap(), record.ends_at);
+    let subject = reminder.header("Subject").unwrap();
+    assert!(
+        subject.starts_with("Reminder: Picket: Picket the bakery gate"),
+        "{subject}"
+    );
+    assert!(subject.contains(&chicago), "{subject} in {chicago}");
+    assert_eq!(reminder.header("To").as_deref(), Some("ada@example.org"));
+    let text = reminder.text();
+    assert!(text.contains("Where: Gate 3, 100 Mill Road"), "{text}");
+    assert!(text.contains(&format!("/call/{}", picket.id)), "{text}");
+    // The event for her calendar.
+    assert!(text.contains("Content-Type: text/calendar"), "{text}");
+    assert!(
+        text.contains("BEGIN:VEVENT") && text.contains("LOCATION:Gate 3"),
+        "{text}"
+    );
+    // No one else named.
+    assert!(!text.contains("ben-the-baker"), "{text}");
+    // One-click unsubscribe, as RFC 8058 has it.
+    let stop = reminder.header("List-Unsubscribe").unwrap();
+    assert_eq!(
+        reminder.header("List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(smtp.received().len(), 2, "reminded once");
+
+    // Her mail program's button: one POST, no cookie, no form.
+    let stop = stop
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned();
+    let stopped = browser()
+        .post(&stop)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stopped.status(), StatusCode::OK);
+    let page = crate::federation::reach::page_as(&ada, "/account").await;
+    assert!(!page.contains("value=\"on\" checked"), "{page}");
+    let second = picket_in(&a, 3_600_000).await;
+    pledge_to_come(&ada, second.id).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(smtp.received().len(), 2, "no more reminders");
+    a.stop().await;
+}

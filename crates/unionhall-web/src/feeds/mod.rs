@@ -8,7 +8,8 @@
 //! opens nothing else.
 
 mod atom;
-mod ical;
+
+use unionhall_domain::ical;
 
 use crate::{AppError, AppState};
 use axum::extract::{Path, State};

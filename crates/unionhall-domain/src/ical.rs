@@ -1,5 +1,5 @@
 //! iCalendar (RFC 5545), written by hand: escaped text, UTC times, lines folded
-//! at 75 octets, CRLF line ends.
+//! at 75 octets, CRLF line ends. The calendar feeds and reminder mails use it.
 
 pub struct Event {
     pub uid: String,

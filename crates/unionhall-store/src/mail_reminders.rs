@@ -1,0 +1,119 @@
+//! Reminders before pickets (migration 29): which were queued, what each
+//! account wants mailed, and the one-click unsubscribe links in the mail.
+
+use crate::{Result, Store};
+use sqlx::{AnyConnection, Row};
+
+/// A pledge to come to a call that has not been withdrawn or closed: what a
+/// reminder is about. `record` is the call as its chapter wrote it (JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coming {
+    pub account_id: i64,
+    pub call_id: i64,
+    pub record: String,
+    pub status: String,
+}
+
+/// Every pledge to come to a call that still stands.
+pub async fn coming(store: &Store) -> Result<Vec<Coming>> {
+    sqlx::query(
+        "SELECT DISTINCT p.account_id, c.id, c.record, c.status FROM pledges p \
+         JOIN calls c ON c.id = p.call_id \
+         WHERE p.kind = 'attend' AND c.deleted_at IS NULL AND c.status IN ('open', 'met')",
+    )
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Coming {
+            account_id: row.try_get(0)?,
+            call_id: row.try_get(1)?,
+            record: row.try_get(2)?,
+            status: row.try_get(3)?,
+        })
+    })
+    .collect()
+}
+
+/// Records reminder `kind` for the account and call: false if it was already.
+pub async fn record(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    call_id: i64,
+    kind: &str,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO mail_reminders (account_id, call_id, kind, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id, call_id, kind) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(call_id)
+    .bind(kind)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Whether the account wants reminders (yes unless it said no).
+pub async fn wants_reminders(conn: &mut AnyConnection, account_id: i64) -> Result<bool> {
+    let row = sqlx::query("SELECT reminders FROM mail_preferences WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<i64, _>(0)? != 0,
+        None => true,
+    })
+}
+
+pub async fn set_reminders(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    on: bool,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO mail_preferences (account_id, reminders, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id) DO UPDATE SET reminders = excluded.reminders, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(account_id)
+    .bind(i64::from(on))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores an unsubscribe link's secret hash for `account_id` and `what`.
+pub async fn add_unsubscribe(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    account_id: i64,
+    what: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO unsubscribe_links (token_hash, account_id, what, created_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(account_id)
+    .bind(what)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whose link it is, and what it turns off.
+pub async fn unsubscribe_of(store: &Store, token_hash: &str) -> Result<Option<(i64, String)>> {
+    sqlx::query("SELECT account_id, what FROM unsubscribe_links WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(store.pool())
+        .await?
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .transpose()
+}
