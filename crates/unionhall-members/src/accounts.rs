@@ -165,6 +165,43 @@ impl Members {
         role: Role,
         member_id: Option<i64>,
     ) -> Result<NewInvite> {
+        self.invite_with(by, group, role, member_id, None).await
+    }
+
+    /// [`Members::create_invite`], and the link mailed to `address` (given by
+    /// whoever invites; the only mail ever sent to an address not confirmed),
+    /// queued in the invitation's transaction.
+    pub async fn invite_by_mail(
+        &self,
+        by: Option<&Principal>,
+        group: &Group,
+        role: Role,
+        member_id: Option<i64>,
+        address: &str,
+    ) -> Result<NewInvite> {
+        self.invite_with(by, group, role, member_id, Some(address))
+            .await
+    }
+
+    async fn invite_with(
+        &self,
+        by: Option<&Principal>,
+        group: &Group,
+        role: Role,
+        member_id: Option<i64>,
+        address: Option<&str>,
+    ) -> Result<NewInvite> {
+        let address = match address {
+            Some(address) => {
+                if !self.email_on() {
+                    return Err(Error::Conflict(
+                        "this server sends no email: give the link yourself".into(),
+                    ));
+                }
+                Some(crate::email::check_address(address)?)
+            }
+            None => None,
+        };
         match by {
             Some(principal) => {
                 let mine = principal
@@ -220,6 +257,10 @@ impl Members {
             format!("role {role}")
         };
         audit::record(&mut tx, who, group, "invite.created", String::new(), detail).await?;
+        if let Some(address) = &address {
+            self.queue_invitation(&mut tx, group, role, &token, expires_at, address)
+                .await?;
+        }
         unionhall_store::commit(tx).await?;
         Ok(NewInvite {
             token,

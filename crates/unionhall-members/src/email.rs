@@ -256,6 +256,32 @@ impl Members {
         Ok(())
     }
 
+    /// The invitation `token` to `group`, mailed to `address`.
+    pub(crate) async fn queue_invitation(
+        &self,
+        conn: &mut Connection,
+        group: &crate::Group,
+        role: unionhall_domain::Role,
+        token: &str,
+        expires_at: i64,
+        address: &str,
+    ) -> Result<()> {
+        let Some(mail) = &self.policy.mail else {
+            return Ok(());
+        };
+        let link = link(&mail.public_url, &format!("/invite/{token}"));
+        let days = ((expires_at - now_millis()) / 86_400_000).max(1);
+        let invitation = texts::invitation(
+            &mail.instance_name,
+            &group.handle,
+            role.as_str(),
+            days,
+            address,
+            &link,
+        );
+        self.queue_mail(conn, None, "invite", &invitation).await
+    }
+
     /// A queued message, opened for sending.
     pub fn open_mail(&self, queued: &QueuedMail) -> Result<Mail> {
         let json = self
@@ -364,6 +390,35 @@ pub(crate) mod texts {
         Mail {
             to: address.into(),
             subject: format!("Reset your password on {instance}"),
+            text,
+            html,
+            calendar: None,
+            unsubscribe: None,
+        }
+    }
+
+    pub fn invitation(
+        instance: &str,
+        group: &str,
+        role: &str,
+        days: i64,
+        address: &str,
+        link: &str,
+    ) -> Mail {
+        let (text, html) = both(
+            &[
+                format!("You are invited to join @{group} on {instance}, as a {role}."),
+                format!(
+                    "To choose a username and password, open this link within {days} day(s). \
+                     It works once:\n{{link}}"
+                ),
+                "If you did not expect this, ignore this mail: nothing happens without you.".into(),
+            ],
+            link,
+        );
+        Mail {
+            to: address.into(),
+            subject: format!("You are invited to @{group} on {instance}"),
             text,
             html,
             calendar: None,

@@ -446,3 +446,58 @@ async fn a_member_who_pledged_is_reminded_in_her_own_zone_with_the_event_and_sto
     assert_eq!(smtp.received().len(), 2, "no more reminders");
     a.stop().await;
 }
+
+#[tokio::test]
+async fn an_organizer_mails_an_invitation_and_the_invited_person_signs_up_with_it() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    create_chapter(&a, "bakers").await;
+    let omar = join(&a, "bakers", Role::Organizer, "organizer-omar").await;
+    let invite = |email: &'static str| {
+        let omar = &omar;
+        async move {
+            let response = omar
+                .request(Method::POST, "/groups/bakers/invites")
+                .form(&[
+                    ("csrf", omar.csrf.as_str()),
+                    ("role", "member"),
+                    ("email", email),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (status, response.text().await.unwrap())
+        }
+    };
+    let (status, page) = invite("nia@example").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("needs a domain"), "{page}");
+
+    let (status, _) = invite("nia@example.org").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mail = &mails(&smtp, 1).await[0];
+    assert_eq!(mail.header("To").as_deref(), Some("nia@example.org"));
+    assert!(mail
+        .header("Subject")
+        .unwrap()
+        .contains("invited to @bakers"));
+    assert!(
+        !mail.text().contains("organizer-omar"),
+        "who invited is not said"
+    );
+    let link = mail
+        .link(a.at("/invite/").as_str())
+        .expect("the invitation link");
+    let signed_up =
+        crate::members::accept(&reqwest::Url::parse(&link).unwrap(), "nia", PASSWORD).await;
+    assert_eq!(signed_up.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        login_form(&a.url, "nia", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    a.stop().await;
+}

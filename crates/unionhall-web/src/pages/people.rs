@@ -106,6 +106,8 @@ struct InvitePage {
     member_id: String,
     link: Option<String>,
     problem: Option<String>,
+    /// This server sends mail: the form offers to mail the invitation.
+    email_on: bool,
 }
 
 /// The roles the caller may hand out in `group`, as (value, label).
@@ -133,7 +135,7 @@ fn label(role: Role) -> &'static str {
 pub(crate) struct ForMember {
     member: Option<i64>,
     /// "made" after the form made an invitation (its link rides in a
-    /// cookie, shown_once.rs).
+    /// cookie, shown_once.rs); "mailed" when it was mailed too.
     done: Option<String>,
 }
 
@@ -159,6 +161,7 @@ async fn invite_page(
         member_id: member_id.map(|id| id.to_string()).unwrap_or_default(),
         link,
         problem,
+        email_on: state.members.email_on(),
     })
 }
 
@@ -169,7 +172,8 @@ pub(crate) async fn invite_form(
     Query(for_member): Query<ForMember>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let made = for_member.done.as_deref() == Some("made");
+    let mailed = for_member.done.as_deref() == Some("mailed");
+    let made = mailed || for_member.done.as_deref() == Some("made");
     let link = match shown_once::token(&headers).filter(|_| made) {
         Some(token) => Some(crate::api::invite_url(&state, &token)?.to_string()),
         None => None,
@@ -179,6 +183,11 @@ pub(crate) async fn invite_form(
         page.layout = page.layout.with_flash(Some(
             "The invitation was made; its link is shown only once. If it was lost, make another."
                 .into(),
+        ));
+    }
+    if mailed {
+        page.layout = page.layout.with_flash(Some(
+            "Done: the invitation is on its way to the address you gave.".into(),
         ));
     }
     page.link = link;
@@ -191,6 +200,9 @@ pub(crate) struct InviteForm {
     role: String,
     #[serde(default)]
     member_id: String,
+    /// Mail the invitation here (optional).
+    #[serde(default)]
+    email: String,
 }
 
 pub(crate) async fn invite(
@@ -208,13 +220,27 @@ pub(crate) async fn invite(
             .map(Some)
             .map_err(|_| "Member record: its number, or nothing.".to_owned()),
     };
+    let address = form.email.trim();
     let made = match (Role::parse(&form.role), member_id) {
-        (Ok(role), Ok(member_id)) => state
-            .members
-            .create_invite(Some(&principal), &group, role, member_id)
-            .await
-            .map(|invite| (invite, member_id))
-            .map_err(|err| AppError::from(err).to_string()),
+        (Ok(role), Ok(member_id)) => {
+            let invite = match address {
+                "" => {
+                    state
+                        .members
+                        .create_invite(Some(&principal), &group, role, member_id)
+                        .await
+                }
+                address => {
+                    state
+                        .members
+                        .invite_by_mail(Some(&principal), &group, role, member_id, address)
+                        .await
+                }
+            };
+            invite
+                .map(|invite| (invite, member_id))
+                .map_err(|err| AppError::from(err).to_string())
+        }
         (Err(err), _) => Err(AppError::from(err).to_string()),
         (_, Err(problem)) => Err(problem),
     };
@@ -223,7 +249,8 @@ pub(crate) async fn invite(
             let member = member_id
                 .map(|id| format!("&member={id}"))
                 .unwrap_or_default();
-            let to = format!("/groups/{handle}/invites?done=made{member}");
+            let done = if address.is_empty() { "made" } else { "mailed" };
+            let to = format!("/groups/{handle}/invites?done={done}{member}");
             Ok(shown_once::redirect(&state, &to, &invite.token))
         }
         Err(problem) => {
