@@ -24,3 +24,12 @@ CREATE TABLE unsubscribe_links (
     what           TEXT NOT NULL,
     created_at     BIGINT NOT NULL
 );
+
+-- What each account that pledged to come last knew of a call (its times,
+-- place and status), so that a change is mailed to them once.
+CREATE TABLE mail_call_states (
+    account_id     BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    call_id        BIGINT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    seen           TEXT NOT NULL,
+    PRIMARY KEY (account_id, call_id)
+);

@@ -65,6 +65,7 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP TABLE mail_reminders",
     "DROP TABLE mail_preferences",
     "DROP TABLE unsubscribe_links",
+    "DROP TABLE mail_call_states",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).

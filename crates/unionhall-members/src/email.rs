@@ -426,21 +426,30 @@ pub(crate) mod texts {
         }
     }
 
-    /// A reminder before what its reader pledged to come to: when (in their
-    /// zone, named), where, and the call's page. Nobody else is named.
-    pub fn reminder(
+    /// About a call its reader pledged to come to (`headline`: "Reminder",
+    /// "Changed", "Met", "Called off"): when (in their zone, named), where,
+    /// and the call's page. Nobody else is named.
+    #[allow(clippy::too_many_arguments)]
+    pub fn about_call(
         instance: &str,
         address: &str,
+        headline: &str,
         title: &str,
         when: &str,
         place: &str,
         page: &str,
         stop: &str,
     ) -> Mail {
-        let mut lines = vec![
-            format!("You said you will be there: {title}."),
-            format!("When: {when}"),
-        ];
+        let first = match headline {
+            "Called off" => format!("Called off: {title}. You need not come."),
+            "Met" => format!("{title} has the people it asked for. You are still expected."),
+            "Changed" => format!("{title} has changed. You said you will be there."),
+            _ => format!("You said you will be there: {title}."),
+        };
+        let mut lines = vec![first];
+        if !when.is_empty() {
+            lines.push(format!("When: {when}"));
+        }
         if !place.is_empty() {
             lines.push(format!("Where: {place}"));
         }
@@ -460,7 +469,7 @@ pub(crate) mod texts {
         let html = html.replace("</body>", &format!("{}</body>", inner(&stop_html)));
         Mail {
             to: address.into(),
-            subject: format!("Reminder: {title}, {when}"),
+            subject: format!("{headline}: {title}, {when}"),
             text: format!("{text}\n\n{stop_text}"),
             html,
             calendar: None,

@@ -3,21 +3,42 @@
 //! the event as an `.ics` attachment and a one-click way to stop them
 //! (`List-Unsubscribe`, RFC 8058). Each is sent once: the nearest window it
 //! falls in is mailed and every wider one counted as done, in the transaction
-//! that queues the mail. Only to a confirmed address that does not bounce,
-//! and never naming who else is coming.
+//! that queues the mail. A change is mailed at once (the next round of the
+//! mail worker): the time or place moved, the call met, withdrawn, closed or
+//! deleted; what each person last knew of a call is kept to tell them each
+//! change once, whatever server the call is on. Only to a confirmed address
+//! that does not bounce, and never naming who else is coming.
 
 use crate::crypto::secrets;
 use crate::email::texts;
 use crate::{Error, Members, Principal, Result};
 use unionhall_domain::{ical, CallForSupport, Zone};
 use unionhall_store::mail_reminders::{self, Coming};
-use unionhall_store::{account_emails, now_millis};
+use unionhall_store::{account_emails, now_millis, Connection};
 
 /// The windows before a start in which a reminder is due, nearest first:
 /// (kind, hours before the start).
 const WINDOWS: [(&str, i64); 2] = [("soon", 2), ("day", 24)];
 
 const UNSUBSCRIBE_PREFIX: &str = "uhu_";
+
+/// What a mail about a call says.
+#[derive(Clone, Copy)]
+enum Notice {
+    /// It is soon.
+    Reminder,
+    /// "Changed", "Met" or "Called off".
+    Change(&'static str),
+}
+
+impl Notice {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Reminder => "reminder",
+            Self::Change(_) => "call_changed",
+        }
+    }
+}
 
 impl Members {
     /// Queues every reminder now due; how many mails were queued.
@@ -31,18 +52,65 @@ impl Members {
             let Ok(call) = serde_json::from_str::<CallForSupport>(&coming.record) else {
                 continue;
             };
-            let Some(starts_at) = call.starts_at.filter(|at| *at > now) else {
+            if self.tell_of_change(&coming, &call, now).await? {
+                queued += 1;
+            }
+            let standing = !coming.deleted && matches!(coming.status.as_str(), "open" | "met");
+            let Some(starts_at) = call.starts_at.filter(|at| *at > now && standing) else {
                 continue;
             };
             let due = WINDOWS
                 .iter()
                 .position(|(_, hours)| starts_at - now <= hours * 3_600_000);
             if let Some(nearest) = due {
-                if self.remind(&coming, &call, starts_at, nearest, now).await? {
+                if self.remind(&coming, &call, nearest, now).await? {
                     queued += 1;
                 }
             }
         }
+        Ok(queued)
+    }
+
+    /// Mails the change to a call someone pledged to come to, if there is one
+    /// they have not been told of. True if a mail was queued.
+    async fn tell_of_change(
+        &self,
+        coming: &Coming,
+        call: &CallForSupport,
+        now: i64,
+    ) -> Result<bool> {
+        let place = call
+            .place
+            .as_ref()
+            .map(|p| p.address.as_str())
+            .unwrap_or("");
+        let ended = coming.deleted || matches!(coming.status.as_str(), "withdrawn" | "closed");
+        let state = format!(
+            "{:?}|{:?}|{place}|{}",
+            call.starts_at,
+            call.ends_at,
+            if ended { "off" } else { coming.status.as_str() }
+        );
+        let mut tx = self.store.begin_write().await?;
+        let Some(before) =
+            mail_reminders::swap_seen(&mut tx, coming.account_id, coming.call_id, &state).await?
+        else {
+            unionhall_store::commit(tx).await?;
+            return Ok(false);
+        };
+        let (was, status_was) = before.rsplit_once('|').unwrap_or((&before, ""));
+        let (is, status) = state.rsplit_once('|').unwrap_or((&state, ""));
+        let headline = match () {
+            () if status == "off" && status_was != "off" => "Called off",
+            () if status != "off" && was != is => "Changed",
+            () if status_was == "open" && status == "met" => "Met",
+            // Open again after being met, say: nothing they must know.
+            () => return Ok(unionhall_store::commit(tx).await.map(|()| false)?),
+        };
+        let queued = self
+            .mail_about(&mut tx, coming, call, now, Notice::Change(headline))
+            .await?;
+        unionhall_store::commit(tx).await?;
         Ok(queued)
     }
 
@@ -52,13 +120,9 @@ impl Members {
         &self,
         coming: &Coming,
         call: &CallForSupport,
-        starts_at: i64,
         nearest: usize,
         now: i64,
     ) -> Result<bool> {
-        let Some(mail) = &self.policy.mail else {
-            return Ok(false);
-        };
         let (account_id, call_id) = (coming.account_id, coming.call_id);
         let mut tx = self.store.begin_write().await?;
         let mut new = false;
@@ -66,12 +130,34 @@ impl Members {
             let first = mail_reminders::record(&mut tx, account_id, call_id, kind, now).await?;
             new |= first && index == nearest;
         }
-        let address = account_emails::of_account(&mut tx, account_id)
+        let queued = new
+            && self
+                .mail_about(&mut tx, coming, call, now, Notice::Reminder)
+                .await?;
+        unionhall_store::commit(tx).await?;
+        Ok(queued)
+    }
+
+    /// Queues, in the caller's transaction, `notice` about `call` to the
+    /// account that pledged to come, if it has a confirmed address that does
+    /// not bounce and wants them. True if a mail was queued.
+    async fn mail_about(
+        &self,
+        tx: &mut Connection,
+        coming: &Coming,
+        call: &CallForSupport,
+        now: i64,
+        notice: Notice,
+    ) -> Result<bool> {
+        let Some(mail) = &self.policy.mail else {
+            return Ok(false);
+        };
+        let (account_id, call_id) = (coming.account_id, coming.call_id);
+        let address = account_emails::of_account(tx, account_id)
             .await?
             .filter(|row| row.confirmed_at.is_some() && row.bounced_at.is_none());
-        let wanted = mail_reminders::wants_reminders(&mut tx, account_id).await?;
-        let (true, true, Some(address)) = (new, wanted, address) else {
-            unionhall_store::commit(tx).await?;
+        let wanted = mail_reminders::wants_reminders(tx, account_id).await?;
+        let (true, Some(address)) = (wanted, address) else {
             return Ok(false);
         };
         let address = self.open_address(&address)?;
@@ -83,7 +169,7 @@ impl Members {
             .unwrap_or_default();
         let token = secrets::new_secret(UNSUBSCRIBE_PREFIX)?;
         mail_reminders::add_unsubscribe(
-            &mut tx,
+            tx,
             &secrets::hash_secret(&token),
             account_id,
             "reminders",
@@ -91,41 +177,50 @@ impl Members {
         )
         .await?;
         let page = crate::email::link(&mail.public_url, &format!("/call/{call_id}"));
-        let when = zone.show_span(starts_at, call.ends_at);
+        let stop = crate::email::link(&mail.public_url, &format!("/unsubscribe/{token}"));
+        let when = call
+            .starts_at
+            .map(|start| zone.show_span(start, call.ends_at))
+            .unwrap_or_default();
         let title = format!("{}: {}", call.kind.label(), call.title);
         let place = call
             .place
             .as_ref()
             .map(|p| p.address.clone())
             .unwrap_or_default();
-        let event = ical::Event {
-            uid: format!(
-                "call-{call_id}@{}",
-                mail.public_url.host_str().unwrap_or_default()
-            ),
-            stamp: now,
-            starts_at,
-            ends_at: call.ends_at,
-            summary: title.clone(),
-            location: place.clone(),
-            description: call.details.clone(),
-            url: page.clone(),
-            cancelled: false,
+        let headline = match notice {
+            Notice::Reminder => "Reminder",
+            Notice::Change(headline) => headline,
         };
-        let stop = crate::email::link(&mail.public_url, &format!("/unsubscribe/{token}"));
-        let mut reminder = texts::reminder(
+        let mut message = texts::about_call(
             &mail.instance_name,
             &address,
+            headline,
             &title,
             &when,
             &place,
             &page,
             &stop,
         );
-        reminder.calendar = Some(ical::render(&title, &[event]));
-        self.queue_mail(&mut tx, Some(account_id), "reminder", &reminder)
+        if let Some(starts_at) = call.starts_at {
+            let event = ical::Event {
+                uid: format!(
+                    "call-{call_id}@{}",
+                    mail.public_url.host_str().unwrap_or_default()
+                ),
+                stamp: now,
+                starts_at,
+                ends_at: call.ends_at,
+                summary: title.clone(),
+                location: place,
+                description: call.details.clone(),
+                url: page,
+                cancelled: headline == "Called off",
+            };
+            message.calendar = Some(ical::render(&title, &[event]));
+        }
+        self.queue_mail(tx, Some(account_id), notice.kind(), &message)
             .await?;
-        unionhall_store::commit(tx).await?;
         Ok(true)
     }
 

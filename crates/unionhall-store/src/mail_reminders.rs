@@ -4,22 +4,23 @@
 use crate::{Result, Store};
 use sqlx::{AnyConnection, Row};
 
-/// A pledge to come to a call that has not been withdrawn or closed: what a
-/// reminder is about. `record` is the call as its chapter wrote it (JSON).
+/// A pledge to come to a call: what a reminder or a notice of a change is
+/// about. `record` is the call as its chapter wrote it (JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coming {
     pub account_id: i64,
     pub call_id: i64,
     pub record: String,
     pub status: String,
+    pub deleted: bool,
 }
 
-/// Every pledge to come to a call that still stands.
+/// Every pledge to come, whatever became of its call.
 pub async fn coming(store: &Store) -> Result<Vec<Coming>> {
     sqlx::query(
-        "SELECT DISTINCT p.account_id, c.id, c.record, c.status FROM pledges p \
-         JOIN calls c ON c.id = p.call_id \
-         WHERE p.kind = 'attend' AND c.deleted_at IS NULL AND c.status IN ('open', 'met')",
+        "SELECT DISTINCT p.account_id, c.id, c.record, c.status, \
+         CASE WHEN c.deleted_at IS NULL THEN 0 ELSE 1 END AS deleted FROM pledges p \
+         JOIN calls c ON c.id = p.call_id WHERE p.kind = 'attend'",
     )
     .fetch_all(store.pool())
     .await?
@@ -30,6 +31,7 @@ pub async fn coming(store: &Store) -> Result<Vec<Coming>> {
             call_id: row.try_get(1)?,
             record: row.try_get(2)?,
             status: row.try_get(3)?,
+            deleted: row.try_get::<i64, _>(4)? != 0,
         })
     })
     .collect()
@@ -54,6 +56,52 @@ pub async fn record(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Records what the account now knows of the call. Returns what it knew
+/// before if that was different (a change to tell it of), None on first
+/// sight or no change; of two processes seeing one change, one gets it.
+pub async fn swap_seen(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    call_id: i64,
+    seen: &str,
+) -> Result<Option<String>> {
+    let old: Option<String> = sqlx::query_scalar(
+        "SELECT seen FROM mail_call_states WHERE account_id = $1 AND call_id = $2",
+    )
+    .bind(account_id)
+    .bind(call_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match old {
+        None => {
+            sqlx::query(
+                "INSERT INTO mail_call_states (account_id, call_id, seen) VALUES ($1, $2, $3) \
+                 ON CONFLICT (account_id, call_id) DO NOTHING",
+            )
+            .bind(account_id)
+            .bind(call_id)
+            .bind(seen)
+            .execute(conn)
+            .await?;
+            Ok(None)
+        }
+        Some(old) if old == seen => Ok(None),
+        Some(old) => {
+            let done = sqlx::query(
+                "UPDATE mail_call_states SET seen = $3 \
+                 WHERE account_id = $1 AND call_id = $2 AND seen = $4",
+            )
+            .bind(account_id)
+            .bind(call_id)
+            .bind(seen)
+            .bind(&old)
+            .execute(conn)
+            .await?;
+            Ok((done.rows_affected() > 0).then_some(old))
+        }
+    }
 }
 
 /// Whether the account wants reminders (yes unless it said no).

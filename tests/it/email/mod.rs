@@ -501,3 +501,67 @@ async fn an_organizer_mails_an_invitation_and_the_invited_person_signs_up_with_i
     );
     a.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_who_pledged_is_told_at_once_when_the_picket_moves_and_when_it_is_called_off() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    let ada = ada_with_an_address(&a, &smtp).await;
+    // In three days: no reminder yet.
+    let picket = picket_in(&a, 3 * 24 * 3_600_000).await;
+    pledge_to_come(&ada, picket.id).await;
+    let store = a.store.clone();
+    wait_for("the pledge seen by the mail worker", 20, || {
+        let store = store.clone();
+        async move {
+            let mut conn = store.acquire().await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_call_states")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+                == 1
+        }
+    })
+    .await;
+
+    // Moved a day later: told at once, with the new time.
+    let mut moved = unionhall_federation::activities::call::record_of(&picket).unwrap();
+    let later = moved.starts_at.unwrap() + 24 * 3_600_000;
+    moved.starts_at = Some(later);
+    moved.ends_at = Some(later + 2 * 3_600_000);
+    unionhall_federation::activities::call::edit_call(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        picket.id,
+        moved.clone(),
+    )
+    .await
+    .unwrap();
+    let changed = mails(&smtp, 2).await.remove(1);
+    let subject = changed.header("Subject").unwrap();
+    let when = unionhall_domain::Zone::default().show_span(later, moved.ends_at);
+    assert!(
+        subject.starts_with("Changed: Picket: Picket the bakery gate"),
+        "{subject}"
+    );
+    assert!(subject.contains(&when), "{subject} has {when}");
+
+    // Called off: told once, the calendar's event cancelled.
+    unionhall_federation::activities::call::set_status(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        picket.id,
+        unionhall_domain::CallStatus::Withdrawn,
+    )
+    .await
+    .unwrap();
+    let off = mails(&smtp, 3).await.remove(2);
+    assert!(off.header("Subject").unwrap().starts_with("Called off:"));
+    assert!(off.text().contains("STATUS:CANCELLED"));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(smtp.received().len(), 3, "each change told once");
+    a.stop().await;
+}
