@@ -78,7 +78,10 @@ fn check_config_prints_the_settings_in_effect_with_secrets_masked() {
         .env(
             "UNIONHALL_DATABASE__URL",
             "postgres://uh:hunter2@db.example/uh",
-        ));
+        )
+        .env("UNIONHALL_EMAIL__SERVER", "smtp.example.org")
+        .env("UNIONHALL_EMAIL__FROM", "Bakers <uh@bakers.example>")
+        .env("UNIONHALL_EMAIL__PASSWORD", "smtp-hunter3"));
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Bakers Local 12"), "{stdout}");
@@ -87,6 +90,22 @@ fn check_config_prints_the_settings_in_effect_with_secrets_masked() {
         "{stdout}"
     );
     assert!(!stdout.contains("hunter2"), "{stdout}");
+    assert!(stdout.contains("smtp.example.org"), "{stdout}");
+    assert!(!stdout.contains("smtp-hunter3"), "{stdout}");
+}
+
+#[test]
+fn an_email_section_mail_cannot_be_sent_with_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, stderr) = run(unionhall(dir.path())
+        .arg("check-config")
+        .env("UNIONHALL_EMAIL__SERVER", "smtp.example.org")
+        .env("UNIONHALL_EMAIL__SECURITY", "maybe"));
+    assert_one_line_failure(&output, &stderr, "email.security");
+    let (output, stderr) = run(unionhall(dir.path())
+        .arg("check-config")
+        .env("UNIONHALL_EMAIL__SERVER", "smtp.example.org"));
+    assert_one_line_failure(&output, &stderr, "email.from");
 }
 
 #[test]
