@@ -9,10 +9,13 @@ CREATE TABLE mail_reminders (
     PRIMARY KEY (account_id, call_id, kind)
 );
 
--- What each account wants mailed; no row: the defaults (reminders on).
+-- What each account wants mailed; no row: the defaults (all on).
+-- `reminders`: before, and changes to, what it pledged to come to;
+-- `pledges`: new pledges to its chapters' calls, for organizers.
 CREATE TABLE mail_preferences (
     account_id     BIGINT PRIMARY KEY NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     reminders      BIGINT NOT NULL,
+    pledges        BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL
 );
 
@@ -31,5 +34,17 @@ CREATE TABLE mail_call_states (
     account_id     BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     call_id        BIGINT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
     seen           TEXT NOT NULL,
+    PRIMARY KEY (account_id, call_id)
+);
+
+-- What each organizer was last told of a call's pledges, and when: new
+-- pledges are told grouped, at most once an hour per call.
+CREATE TABLE mail_pledges_told (
+    account_id     BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    call_id        BIGINT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    people         BIGINT NOT NULL,
+    amount         BIGINT NOT NULL,
+    actions        BIGINT NOT NULL,
+    told_at        BIGINT NOT NULL,
     PRIMARY KEY (account_id, call_id)
 );

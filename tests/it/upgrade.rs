@@ -66,6 +66,7 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP TABLE mail_preferences",
     "DROP TABLE unsubscribe_links",
     "DROP TABLE mail_call_states",
+    "DROP TABLE mail_pledges_told",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).

@@ -58,6 +58,9 @@ pub async fn round(
     if let Err(err) = members.queue_reminders().await {
         tracing::warn!("reminders could not be queued: {err}");
     }
+    if let Err(err) = members.queue_pledge_notices().await {
+        tracing::warn!("notices of new pledges could not be queued: {err}");
+    }
     loop {
         let lease_until = now_millis() + LEASE.as_millis() as i64;
         let claimed = mail_queue::claim(store, BATCH, lease_until).await?;

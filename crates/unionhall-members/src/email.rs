@@ -477,6 +477,69 @@ pub(crate) mod texts {
         }
     }
 
+    /// New pledges to a chapter's call, for its organizers: how many more
+    /// since the last notice, and where it stands. Counts only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_pledges(
+        instance: &str,
+        address: &str,
+        title: &str,
+        more: [i64; 3],
+        now: [i64; 3],
+        call: &unionhall_domain::CallForSupport,
+        page: &str,
+        stop: &str,
+    ) -> Mail {
+        let money = |cents: i64| {
+            let currency = &call.goal.currency;
+            format!("{}.{:02} {currency}", cents / 100, cents % 100)
+                .trim_end()
+                .to_owned()
+        };
+        let mut since = Vec::new();
+        if more[0] > 0 {
+            since.push(format!("{} more people said they will come", more[0]));
+        }
+        if more[1] > 0 {
+            since.push(format!("{} more pledged", money(more[1])));
+        }
+        if more[2] > 0 {
+            since.push(format!("{} more actions pledged", more[2]));
+        }
+        let mut standing = vec![match call.goal.people {
+            Some(goal) => format!("{} of {goal} people", now[0]),
+            None => format!("{} people", now[0]),
+        }];
+        if now[1] > 0 || call.goal.amount.is_some() {
+            standing.push(match call.goal.amount {
+                Some(goal) => format!("{} of {}", money(now[1]), money(goal as i64)),
+                None => money(now[1]),
+            });
+        }
+        if now[2] > 0 {
+            standing.push(format!("{} actions", now[2]));
+        }
+        let (text, html) = both(
+            &[
+                format!("New pledges to {title}: {}.", since.join(", ")),
+                format!("It now has {}.", standing.join(", ")),
+                "Who pledged is on the call's page, for each chapter's own organizers:\n{link}"
+                    .into(),
+                format!("This comes from {instance} because you organize the chapter that made the call."),
+            ],
+            page,
+        );
+        let (stop_text, stop_html) = both(&["No more pledge notices:\n{link}".into()], stop);
+        Mail {
+            to: address.into(),
+            subject: format!("New pledges: {title}"),
+            text: format!("{text}\n\n{stop_text}"),
+            html: html.replace("</body>", &format!("{}</body>", inner(&stop_html))),
+            calendar: None,
+            unsubscribe: Some(stop.to_owned()),
+        }
+    }
+
     /// What is between `<body>` and `</body>`.
     fn inner(html: &str) -> &str {
         let start = html.find("<body>").map_or(0, |i| i + "<body>".len());

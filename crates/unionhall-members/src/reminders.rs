@@ -13,14 +13,14 @@ use crate::crypto::secrets;
 use crate::email::texts;
 use crate::{Error, Members, Principal, Result};
 use unionhall_domain::{ical, CallForSupport, Zone};
-use unionhall_store::mail_reminders::{self, Coming};
+use unionhall_store::mail_reminders::{self, Coming, Preference};
 use unionhall_store::{account_emails, now_millis, Connection};
 
 /// The windows before a start in which a reminder is due, nearest first:
 /// (kind, hours before the start).
 const WINDOWS: [(&str, i64); 2] = [("soon", 2), ("day", 24)];
 
-const UNSUBSCRIBE_PREFIX: &str = "uhu_";
+pub(crate) const UNSUBSCRIBE_PREFIX: &str = "uhu_";
 
 /// What a mail about a call says.
 #[derive(Clone, Copy)]
@@ -156,7 +156,7 @@ impl Members {
         let address = account_emails::of_account(tx, account_id)
             .await?
             .filter(|row| row.confirmed_at.is_some() && row.bounced_at.is_none());
-        let wanted = mail_reminders::wants_reminders(tx, account_id).await?;
+        let wanted = mail_reminders::wants(tx, account_id, Preference::Reminders).await?;
         let (true, Some(address)) = (wanted, address) else {
             return Ok(false);
         };
@@ -224,16 +224,21 @@ impl Members {
         Ok(true)
     }
 
-    /// Whether the caller gets reminders before what they pledged to come to.
-    pub async fn reminders_on(&self, principal: &Principal) -> Result<bool> {
+    /// Whether the caller gets mail of kind `what`.
+    pub async fn mail_wanted(&self, principal: &Principal, what: Preference) -> Result<bool> {
         let mut conn = self.store.acquire().await?;
-        Ok(mail_reminders::wants_reminders(&mut conn, principal.account_id).await?)
+        Ok(mail_reminders::wants(&mut conn, principal.account_id, what).await?)
     }
 
-    /// Turns the caller's reminders on or off.
-    pub async fn set_reminders(&self, principal: &Principal, on: bool) -> Result<()> {
+    /// Turns the caller's mail of kind `what` on or off.
+    pub async fn set_mail_wanted(
+        &self,
+        principal: &Principal,
+        what: Preference,
+        on: bool,
+    ) -> Result<()> {
         let mut tx = self.store.begin_write().await?;
-        mail_reminders::set_reminders(&mut tx, principal.account_id, on, now_millis()).await?;
+        mail_reminders::set(&mut tx, principal.account_id, what, on, now_millis()).await?;
         unionhall_store::commit(tx).await?;
         Ok(())
     }
@@ -249,8 +254,9 @@ impl Members {
             mail_reminders::unsubscribe_of(&self.store, &secrets::hash_secret(token))
                 .await?
                 .ok_or_else(unknown)?;
+        let preference = Preference::parse(&what).ok_or_else(unknown)?;
         let mut tx = self.store.begin_write().await?;
-        mail_reminders::set_reminders(&mut tx, account_id, false, now_millis()).await?;
+        mail_reminders::set(&mut tx, account_id, preference, false, now_millis()).await?;
         unionhall_store::commit(tx).await?;
         tracing::info!(account_id, what, "unsubscribed by link");
         Ok(what)

@@ -104,32 +104,119 @@ pub async fn swap_seen(
     }
 }
 
-/// Whether the account wants reminders (yes unless it said no).
-pub async fn wants_reminders(conn: &mut AnyConnection, account_id: i64) -> Result<bool> {
-    let row = sqlx::query("SELECT reminders FROM mail_preferences WHERE account_id = $1")
-        .bind(account_id)
-        .fetch_optional(conn)
-        .await?;
+/// A kind of mail each account may turn off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preference {
+    /// Before, and changes to, what it pledged to come to.
+    Reminders,
+    /// New pledges to its chapters' calls (organizers).
+    Pledges,
+}
+
+impl Preference {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reminders => "reminders",
+            Self::Pledges => "pledges",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "reminders" => Some(Self::Reminders),
+            "pledges" => Some(Self::Pledges),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the account wants `what` (yes unless it said no).
+pub async fn wants(conn: &mut AnyConnection, account_id: i64, what: Preference) -> Result<bool> {
+    let row = sqlx::query(&format!(
+        "SELECT {} FROM mail_preferences WHERE account_id = $1",
+        what.as_str()
+    ))
+    .bind(account_id)
+    .fetch_optional(conn)
+    .await?;
     Ok(match row {
         Some(row) => row.try_get::<i64, _>(0)? != 0,
         None => true,
     })
 }
 
-pub async fn set_reminders(
+/// Turns `what` on or off for the account (the other kinds keep theirs).
+pub async fn set(
     conn: &mut AnyConnection,
     account_id: i64,
+    what: Preference,
     on: bool,
     now: i64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO mail_preferences (account_id, reminders, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id) DO UPDATE SET reminders = excluded.reminders, \
-         updated_at = excluded.updated_at",
+        "INSERT INTO mail_preferences (account_id, reminders, pledges, updated_at) \
+         VALUES ($1, 1, 1, $2) ON CONFLICT (account_id) DO NOTHING",
     )
+    .bind(account_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE mail_preferences SET {} = $2, updated_at = $3 WHERE account_id = $1",
+        what.as_str()
+    ))
     .bind(account_id)
     .bind(i64::from(on))
     .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What an organizer was last told of a call's pledges (people, amount,
+/// actions), and when.
+pub async fn pledges_told(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    call_id: i64,
+) -> Result<Option<([i64; 3], i64)>> {
+    sqlx::query(
+        "SELECT people, amount, actions, told_at FROM mail_pledges_told \
+         WHERE account_id = $1 AND call_id = $2",
+    )
+    .bind(account_id)
+    .bind(call_id)
+    .fetch_optional(conn)
+    .await?
+    .map(|row| {
+        Ok((
+            [row.try_get(0)?, row.try_get(1)?, row.try_get(2)?],
+            row.try_get(3)?,
+        ))
+    })
+    .transpose()
+}
+
+/// Records what an organizer now knows of a call's pledges, told at `told_at`.
+pub async fn set_pledges_told(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    call_id: i64,
+    totals: [i64; 3],
+    told_at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO mail_pledges_told (account_id, call_id, people, amount, actions, told_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, call_id) DO UPDATE SET \
+         people = excluded.people, amount = excluded.amount, actions = excluded.actions, \
+         told_at = excluded.told_at",
+    )
+    .bind(account_id)
+    .bind(call_id)
+    .bind(totals[0])
+    .bind(totals[1])
+    .bind(totals[2])
+    .bind(told_at)
     .execute(conn)
     .await?;
     Ok(())

@@ -361,8 +361,10 @@ struct AccountPage {
     email_state: &'static str,
     bounce_reason: String,
     email_problem: Option<String>,
-    /// Reminders before what the account pledged to come to.
+    /// Mail about what the account pledged to come to.
     reminders: bool,
+    /// Notices of new pledges to its chapters' calls.
+    pledges: bool,
 }
 
 async fn account_page(
@@ -380,7 +382,7 @@ async fn account_page(
                 .to_owned(),
         ),
         Some("email-removed") => Some("Done: your email address is removed.".to_owned()),
-        Some("reminders") => Some("Done: your choice of reminders is saved.".to_owned()),
+        Some("mail") => Some("Done: your choice of mail is saved.".to_owned()),
         _ => None,
     };
     render_account(&state, &principal, StatusCode::OK, None, flash).await
@@ -417,6 +419,7 @@ pub(crate) async fn render_account(
         .own
         .unwrap_or_default();
     use unionhall_members::email::EmailState;
+    use unionhall_store::mail_reminders::Preference;
     let (email, email_state, bounce_reason) = match state.members.email_of(principal).await? {
         EmailState::None => (String::new(), "none", String::new()),
         EmailState::Unconfirmed(a) => (a, "unconfirmed", String::new()),
@@ -439,7 +442,14 @@ pub(crate) async fn render_account(
         email_state,
         bounce_reason,
         email_problem,
-        reminders: state.members.reminders_on(principal).await?,
+        reminders: state
+            .members
+            .mail_wanted(principal, Preference::Reminders)
+            .await?,
+        pledges: state
+            .members
+            .mail_wanted(principal, Preference::Pledges)
+            .await?,
     };
     protected(status, &page, Vec::new())
 }

@@ -20,32 +20,37 @@ pub fn router() -> Router<AppState> {
         .route("/account/email", post(set_email))
         .route("/email/confirm/{token}", get(confirm))
         .route("/forgot", get(forgot_page).post(forgot))
-        .route("/account/reminders", post(set_reminders))
+        .route("/account/mail", post(set_mail_wanted))
         .route(
             "/unsubscribe/{token}",
             get(unsubscribe_page).post(unsubscribe),
         )
 }
 
+/// The account page's choice of mail: a checkbox is present when checked.
 #[derive(Deserialize)]
-struct RemindersForm {
+struct MailForm {
     csrf: String,
-    /// Present (checked) for on.
     #[serde(default)]
     reminders: Option<String>,
+    #[serde(default)]
+    pledges: Option<String>,
 }
 
-async fn set_reminders(
+async fn set_mail_wanted(
     State(state): State<AppState>,
     caller: FormCaller,
-    Form(form): Form<RemindersForm>,
+    Form(form): Form<MailForm>,
 ) -> Result<Response, AppError> {
+    use unionhall_store::mail_reminders::Preference;
     let principal = caller.check_form(&form.csrf)?.clone();
-    state
-        .members
-        .set_reminders(&principal, form.reminders.is_some())
-        .await?;
-    Ok(Redirect::to("/account?done=reminders#reminders").into_response())
+    for (what, on) in [
+        (Preference::Reminders, form.reminders.is_some()),
+        (Preference::Pledges, form.pledges.is_some()),
+    ] {
+        state.members.set_mail_wanted(&principal, what, on).await?;
+    }
+    Ok(Redirect::to("/account?done=mail#mail").into_response())
 }
 
 #[derive(Template)]
@@ -57,8 +62,7 @@ struct UnsubscribePage<'a> {
     problem: Option<String>,
 }
 
-/// The page behind a mail's "no more reminders" link, for a person: one
-/// button. The mail program's own button posts to the same address.
+/// The page behind a mail's "no more ..." link, for a person: one button. The mail program's own button posts to the same address.
 async fn unsubscribe_page(
     State(state): State<AppState>,
     Path(token): Path<String>,

@@ -439,7 +439,14 @@ async fn a_member_who_pledged_is_reminded_in_her_own_zone_with_the_event_and_sto
         .unwrap();
     assert_eq!(stopped.status(), StatusCode::OK);
     let page = crate::federation::reach::page_as(&ada, "/account").await;
-    assert!(!page.contains("value=\"on\" checked"), "{page}");
+    assert!(
+        page.contains("name=\"reminders\" type=\"checkbox\" value=\"on\">"),
+        "reminders unchecked: {page}"
+    );
+    assert!(
+        page.contains("name=\"pledges\" type=\"checkbox\" value=\"on\" checked>"),
+        "pledge notices kept: {page}"
+    );
     let second = picket_in(&a, 3_600_000).await;
     pledge_to_come(&ada, second.id).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
@@ -563,5 +570,93 @@ async fn a_member_who_pledged_is_told_at_once_when_the_picket_moves_and_when_it_
     assert!(off.text().contains("STATUS:CANCELLED"));
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(smtp.received().len(), 3, "each change told once");
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn an_organizer_hears_of_new_pledges_grouped_and_in_counts_only() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    create_chapter(&a, "bakers").await;
+    let omar = join(&a, "bakers", Role::Organizer, "organizer-omar").await;
+    assert_eq!(
+        set_address(&omar, "omar@example.org").await.0,
+        StatusCode::SEE_OTHER
+    );
+    let confirm = &mails(&smtp, 1).await[0];
+    let link = confirm.link("http://").unwrap();
+    assert_eq!(
+        browser().get(&link).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let picket = picket_in(&a, 3 * 24 * 3_600_000).await;
+    let store = a.store.clone();
+    wait_for("the call seen by the mail worker", 20, || {
+        let store = store.clone();
+        async move {
+            let mut conn = store.acquire().await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_pledges_told")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+                == 1
+        }
+    })
+    .await;
+
+    let ada = join(&a, "bakers", Role::Member, "ada").await;
+    pledge_to_come(&ada, picket.id).await;
+    let notice = mails(&smtp, 2).await.remove(1);
+    assert_eq!(notice.header("To").as_deref(), Some("omar@example.org"));
+    assert!(notice
+        .header("Subject")
+        .unwrap()
+        .starts_with("New pledges: Picket: Picket the bakery gate"));
+    let text = notice.text();
+    assert!(text.contains("1 more people said they will come"), "{text}");
+    assert!(text.contains("1 of 15 people"), "{text}");
+    assert!(!text.contains("ada"), "no one named: {text}");
+    assert!(notice.header("List-Unsubscribe").is_some());
+
+    // More within the hour: grouped into the next notice, not sent now.
+    let ben = join(&a, "bakers", Role::Member, "ben-the-baker").await;
+    pledge_to_come(&ben, picket.id).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(smtp.received().len(), 2, "grouped");
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn the_api_shows_and_changes_what_is_mailed() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Member, "ada").await;
+    let (status, mail) = ada.get("/api/v1/me/mail").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        mail,
+        serde_json::json!({"email_on": false, "email": null, "reminders": true, "pledges": true})
+    );
+    let (status, mail) = ada
+        .call(
+            Method::PUT,
+            "/api/v1/me/mail",
+            Some(serde_json::json!({"reminders": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mail["reminders"], false);
+    assert_eq!(mail["pledges"], true);
+    let (status, answer) = ada
+        .call(
+            Method::PUT,
+            "/api/v1/me/mail",
+            Some(serde_json::json!({"email": "ada@example.org"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     a.stop().await;
 }

@@ -13,6 +13,7 @@ mod calls;
 mod campaigns;
 mod chart;
 mod groups;
+mod mail;
 mod me;
 mod moderation;
 mod roster;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
             }),
         )
         .merge(me::router())
+        .merge(mail::router())
         .merge(moderation::router())
         .merge(blocklists::router())
         .merge(actions::router())

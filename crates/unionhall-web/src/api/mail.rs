@@ -1,0 +1,100 @@
+//! `/api/v1/me/mail`: the caller's own address and what is mailed to them,
+//! as on the account page.
+
+use super::ApiJson;
+use crate::auth::Caller;
+use crate::{AppError, AppState};
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use unionhall_members::email::EmailState;
+use unionhall_members::Principal;
+use unionhall_store::mail_reminders::Preference;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/me/mail", get(show).put(change))
+}
+
+#[derive(Serialize)]
+struct MailView {
+    /// Whether this server sends mail at all.
+    email_on: bool,
+    /// The address, if any: `unconfirmed`, `confirmed` or `bouncing`.
+    email: Option<AddressView>,
+    reminders: bool,
+    pledges: bool,
+}
+
+#[derive(Serialize)]
+struct AddressView {
+    address: String,
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refused_because: Option<String>,
+}
+
+async fn view(state: &AppState, principal: &Principal) -> Result<MailView, AppError> {
+    let members = &state.members;
+    let email = match members.email_of(principal).await? {
+        EmailState::None => None,
+        EmailState::Unconfirmed(address) => Some(AddressView {
+            address,
+            state: "unconfirmed",
+            refused_because: None,
+        }),
+        EmailState::Confirmed(address) => Some(AddressView {
+            address,
+            state: "confirmed",
+            refused_because: None,
+        }),
+        EmailState::Bouncing { address, reason } => Some(AddressView {
+            address,
+            state: "bouncing",
+            refused_because: Some(reason),
+        }),
+    };
+    Ok(MailView {
+        email_on: members.email_on(),
+        email,
+        reminders: members
+            .mail_wanted(principal, Preference::Reminders)
+            .await?,
+        pledges: members.mail_wanted(principal, Preference::Pledges).await?,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<MailView>, AppError> {
+    Ok(Json(view(&state, &principal).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailChange {
+    /// A new address (a confirmation link is mailed to it); "" removes it.
+    email: Option<String>,
+    reminders: Option<bool>,
+    pledges: Option<bool>,
+}
+
+async fn change(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiJson(change): ApiJson<MailChange>,
+) -> Result<Json<MailView>, AppError> {
+    if let Some(address) = &change.email {
+        state.members.set_email(&principal, address).await?;
+    }
+    for (what, on) in [
+        (Preference::Reminders, change.reminders),
+        (Preference::Pledges, change.pledges),
+    ] {
+        if let Some(on) = on {
+            state.members.set_mail_wanted(&principal, what, on).await?;
+        }
+    }
+    Ok(Json(view(&state, &principal).await?))
+}
