@@ -12,7 +12,7 @@ mod backup;
 // The command line as an admin uses it: config layers, bad input, start and stop.
 mod cli;
 // Mail through a real SMTP server: confirmations, resets, failures.
-mod email;
+pub(crate) mod email;
 // Real instances on loopback following, delivering, refusing bad input.
 mod federation;
 // Accounts, roles, the roster, encryption at rest and the privacy capture test.

@@ -4,7 +4,7 @@
 //! instance without `[email]`, where nothing breaks.
 
 mod privacy;
-mod smtp;
+pub(crate) mod smtp;
 
 use crate::federation::create_chapter;
 use crate::helpers::{

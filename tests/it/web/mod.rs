@@ -8,6 +8,7 @@ mod browser;
 mod chart;
 mod demo;
 mod in_the_browser;
+mod mail_in_the_browser;
 mod network;
 mod organizing;
 mod picket_in_the_browser;
