@@ -11,11 +11,14 @@ CREATE TABLE mail_reminders (
 
 -- What each account wants mailed; no row: the defaults (all on).
 -- `reminders`: before, and changes to, what it pledged to come to;
--- `pledges`: new pledges to its chapters' calls, for organizers.
+-- `pledges`: new pledges to its chapters' calls, for organizers;
+-- `news`: new calls and strikes of its chapters, their bodies and the
+-- campaigns it follows (0 off, 1 at once, 2 a daily digest).
 CREATE TABLE mail_preferences (
     account_id     BIGINT PRIMARY KEY NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     reminders      BIGINT NOT NULL,
     pledges        BIGINT NOT NULL,
+    news           BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL
 );
 
@@ -47,4 +50,11 @@ CREATE TABLE mail_pledges_told (
     actions        BIGINT NOT NULL,
     told_at        BIGINT NOT NULL,
     PRIMARY KEY (account_id, call_id)
+);
+
+-- Up to when each account was told the news, and when it was last mailed.
+CREATE TABLE mail_news (
+    account_id     BIGINT PRIMARY KEY NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    told_until     BIGINT NOT NULL,
+    told_at        BIGINT NOT NULL
 );

@@ -67,6 +67,7 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP TABLE unsubscribe_links",
     "DROP TABLE mail_call_states",
     "DROP TABLE mail_pledges_told",
+    "DROP TABLE mail_news",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).

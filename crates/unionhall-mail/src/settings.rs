@@ -40,4 +40,7 @@ pub struct MailSettings {
     pub expiry: Duration,
     /// How often the queue is looked at.
     pub poll: Duration,
+    /// How often what is due (reminders, changes, pledge notices, news) is
+    /// looked for.
+    pub scan: Duration,
 }

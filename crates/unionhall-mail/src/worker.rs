@@ -31,9 +31,14 @@ pub fn spawn(
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let mut scanned: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 return;
+            }
+            if scanned.is_none_or(|at| at.elapsed() >= settings.scan) {
+                scanned = Some(std::time::Instant::now());
+                queue_due(&members).await;
             }
             if let Err(err) = round(&store, &members, &mailer, &settings).await {
                 tracing::warn!("the mail queue could not be read: {err}");
@@ -46,6 +51,21 @@ pub fn spawn(
     })
 }
 
+/// Queues what has become due: reminders and changes, notices of new
+/// pledges, news (each once, whichever process gets there first: the members
+/// crate records each with its mail).
+async fn queue_due(members: &Members) {
+    if let Err(err) = members.queue_reminders().await {
+        tracing::warn!("reminders could not be queued: {err}");
+    }
+    if let Err(err) = members.queue_pledge_notices().await {
+        tracing::warn!("notices of new pledges could not be queued: {err}");
+    }
+    if let Err(err) = members.queue_news().await {
+        tracing::warn!("news could not be queued: {err}");
+    }
+}
+
 /// One round: everything due, claimed and sent.
 pub async fn round(
     store: &Store,
@@ -53,14 +73,6 @@ pub async fn round(
     mailer: &Mailer,
     settings: &MailSettings,
 ) -> unionhall_store::Result<()> {
-    // Reminders due now join the queue first (each once, whichever process
-    // gets there first: the members crate records them with their mail).
-    if let Err(err) = members.queue_reminders().await {
-        tracing::warn!("reminders could not be queued: {err}");
-    }
-    if let Err(err) = members.queue_pledge_notices().await {
-        tracing::warn!("notices of new pledges could not be queued: {err}");
-    }
     loop {
         let lease_until = now_millis() + LEASE.as_millis() as i64;
         let claimed = mail_queue::claim(store, BATCH, lease_until).await?;

@@ -540,6 +540,39 @@ pub(crate) mod texts {
         }
     }
 
+    /// News: what is new from the reader's chapters, their bodies and the
+    /// campaigns they follow, each with its page.
+    pub fn news(instance: &str, address: &str, daily: bool, items: &[String], stop: &str) -> Mail {
+        let mut paragraphs = vec![if daily {
+            format!("What is new on {instance} since yesterday:")
+        } else {
+            format!("New on {instance}:")
+        }];
+        paragraphs.extend(items.iter().cloned());
+        paragraphs.push(
+            "This comes to you from your chapters, their union bodies and the campaigns you follow."
+                .into(),
+        );
+        let (text, html) = both(&paragraphs, "");
+        let (stop_text, stop_html) = both(&["No more news by mail:\n{link}".into()], stop);
+        let count = items.len();
+        Mail {
+            to: address.into(),
+            subject: if daily {
+                format!("News from {instance}: {count} new")
+            } else {
+                format!(
+                    "New on {instance}: {}",
+                    items[0].lines().next().unwrap_or_default()
+                )
+            },
+            text: format!("{text}\n\n{stop_text}"),
+            html: html.replace("</body>", &format!("{}</body>", inner(&stop_html))),
+            calendar: None,
+            unsubscribe: Some(stop.to_owned()),
+        }
+    }
+
     /// What is between `<body>` and `</body>`.
     fn inner(html: &str) -> &str {
         let start = html.find("<body>").map_or(0, |i| i + "<body>".len());

@@ -26,6 +26,7 @@ pub mod email;
 mod error;
 pub mod keys;
 mod links;
+pub mod news;
 pub mod pledge_notices;
 mod pledgers;
 pub mod principal;

@@ -130,12 +130,12 @@ pub async fn bounced(
     Ok(())
 }
 
-/// Every address, sealed, for re-sealing under a new key.
-pub async fn all(store: &Store) -> Result<Vec<EmailRow>> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM account_emails"))
-        .fetch_all(store.pool())
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+/// The accounts with a confirmed address that does not bounce.
+pub async fn confirmed_accounts(store: &Store) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT account_id FROM account_emails \
+         WHERE confirmed_at IS NOT NULL AND bounced_at IS NULL ORDER BY account_id",
+    )
+    .fetch_all(store.pool())
+    .await?)
 }

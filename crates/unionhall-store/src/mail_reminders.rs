@@ -111,6 +111,8 @@ pub enum Preference {
     Reminders,
     /// New pledges to its chapters' calls (organizers).
     Pledges,
+    /// News (`news_choice` says how often; off is 0).
+    News,
 }
 
 impl Preference {
@@ -118,6 +120,7 @@ impl Preference {
         match self {
             Self::Reminders => "reminders",
             Self::Pledges => "pledges",
+            Self::News => "news",
         }
     }
 
@@ -125,6 +128,7 @@ impl Preference {
         match word {
             "reminders" => Some(Self::Reminders),
             "pledges" => Some(Self::Pledges),
+            "news" => Some(Self::News),
             _ => None,
         }
     }
@@ -145,6 +149,63 @@ pub async fn wants(conn: &mut AnyConnection, account_id: i64, what: Preference) 
     })
 }
 
+/// How often the account wants news: 0 never, 1 at once, 2 a daily digest
+/// (the default).
+pub async fn news_choice(conn: &mut AnyConnection, account_id: i64) -> Result<i64> {
+    let row = sqlx::query("SELECT news FROM mail_preferences WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get(0)?,
+        None => 2,
+    })
+}
+
+pub async fn set_news_choice(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    choice: i64,
+    now: i64,
+) -> Result<()> {
+    set(conn, account_id, Preference::News, choice != 0, now).await?;
+    sqlx::query("UPDATE mail_preferences SET news = $2 WHERE account_id = $1")
+        .bind(account_id)
+        .bind(choice)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Up to when the account was told the news, and when it was last mailed.
+pub async fn news_told(conn: &mut AnyConnection, account_id: i64) -> Result<Option<(i64, i64)>> {
+    sqlx::query("SELECT told_until, told_at FROM mail_news WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(conn)
+        .await?
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .transpose()
+}
+
+pub async fn set_news_told(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    told_until: i64,
+    told_at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO mail_news (account_id, told_until, told_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id) DO UPDATE SET told_until = excluded.told_until, \
+         told_at = excluded.told_at",
+    )
+    .bind(account_id)
+    .bind(told_until)
+    .bind(told_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Turns `what` on or off for the account (the other kinds keep theirs).
 pub async fn set(
     conn: &mut AnyConnection,
@@ -154,8 +215,8 @@ pub async fn set(
     now: i64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO mail_preferences (account_id, reminders, pledges, updated_at) \
-         VALUES ($1, 1, 1, $2) ON CONFLICT (account_id) DO NOTHING",
+        "INSERT INTO mail_preferences (account_id, reminders, pledges, news, updated_at) \
+         VALUES ($1, 1, 1, 2, $2) ON CONFLICT (account_id) DO NOTHING",
     )
     .bind(account_id)
     .bind(now)

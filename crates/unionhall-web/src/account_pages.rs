@@ -365,6 +365,8 @@ struct AccountPage {
     reminders: bool,
     /// Notices of new pledges to its chapters' calls.
     pledges: bool,
+    /// News: off, at_once or daily.
+    news: &'static str,
 }
 
 async fn account_page(
@@ -450,6 +452,7 @@ pub(crate) async fn render_account(
             .members
             .mail_wanted(principal, Preference::Pledges)
             .await?,
+        news: state.members.news_choice(principal).await?.as_str(),
     };
     protected(status, &page, Vec::new())
 }

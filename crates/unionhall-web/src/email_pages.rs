@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use unionhall_members::news::NewsChoice;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,6 +36,9 @@ struct MailForm {
     reminders: Option<String>,
     #[serde(default)]
     pledges: Option<String>,
+    /// off, at_once or daily.
+    #[serde(default)]
+    news: String,
 }
 
 async fn set_mail_wanted(
@@ -50,6 +54,11 @@ async fn set_mail_wanted(
     ] {
         state.members.set_mail_wanted(&principal, what, on).await?;
     }
+    let news = NewsChoice::parse(&form.news).ok_or_else(|| AppError::Invalid {
+        field: "news".into(),
+        message: "news: choose off, at once or daily".into(),
+    })?;
+    state.members.set_news_choice(&principal, news).await?;
     Ok(Redirect::to("/account?done=mail#mail").into_response())
 }
 

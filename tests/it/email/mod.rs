@@ -638,7 +638,8 @@ async fn the_api_shows_and_changes_what_is_mailed() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         mail,
-        serde_json::json!({"email_on": false, "email": null, "reminders": true, "pledges": true})
+        serde_json::json!({"email_on": false, "email": null, "reminders": true, "pledges": true,
+            "news": "daily"})
     );
     let (status, mail) = ada
         .call(
@@ -658,5 +659,67 @@ async fn the_api_shows_and_changes_what_is_mailed() {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn news_of_the_chapter_comes_at_once_to_who_asked_and_only_what_is_public() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    let ada = ada_with_an_address(&a, &smtp).await;
+    let (status, mail) = ada
+        .call(
+            Method::PUT,
+            "/api/v1/me/mail",
+            Some(serde_json::json!({"news": "at_once", "reminders": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mail}");
+    assert_eq!(mail["news"], "at_once");
+    let store = a.store.clone();
+    wait_for("ada seen by the news", 20, || {
+        let store = store.clone();
+        async move {
+            let mut conn = store.acquire().await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_news")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+                == 1
+        }
+    })
+    .await;
+
+    // A followers-only call stays on the board; a public one is news.
+    let mut quiet = crate::federation::reach::bakers_picket_call();
+    quiet.title = "Only for followers".into();
+    unionhall_federation::activities::call::publish_call(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        "bakers",
+        quiet,
+        unionhall_domain::Audience::Followers,
+    )
+    .await
+    .unwrap();
+    let picket = picket_in(&a, 3 * 24 * 3_600_000).await;
+    let news = mails(&smtp, 2).await.remove(1);
+    let text = news.text();
+    assert!(
+        news.header("Subject").unwrap().starts_with("New on"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Picket: Picket the bakery gate (@bakers@"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("/call/{}", picket.id)), "{text}");
+    assert!(!text.contains("Only for followers"), "{text}");
+    assert!(news.header("List-Unsubscribe").is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(smtp.received().len(), 2, "told once");
     a.stop().await;
 }

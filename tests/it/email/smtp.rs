@@ -90,6 +90,7 @@ impl SmtpServer {
             ),
             ("UNIONHALL_EMAIL__RETRY_BASE_SECONDS", "1".into()),
             ("UNIONHALL_EMAIL__POLL_MS", "100".into()),
+            ("UNIONHALL_EMAIL__SCAN_SECONDS", "1".into()),
         ]
     }
 

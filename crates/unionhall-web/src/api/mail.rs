@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use unionhall_members::email::EmailState;
+use unionhall_members::news::NewsChoice;
 use unionhall_members::Principal;
 use unionhall_store::mail_reminders::Preference;
 
@@ -24,6 +25,8 @@ struct MailView {
     email: Option<AddressView>,
     reminders: bool,
     pledges: bool,
+    /// off, at_once or daily.
+    news: &'static str,
 }
 
 #[derive(Serialize)]
@@ -61,6 +64,7 @@ async fn view(state: &AppState, principal: &Principal) -> Result<MailView, AppEr
             .mail_wanted(principal, Preference::Reminders)
             .await?,
         pledges: members.mail_wanted(principal, Preference::Pledges).await?,
+        news: members.news_choice(principal).await?.as_str(),
     })
 }
 
@@ -78,6 +82,7 @@ struct MailChange {
     email: Option<String>,
     reminders: Option<bool>,
     pledges: Option<bool>,
+    news: Option<String>,
 }
 
 async fn change(
@@ -95,6 +100,13 @@ async fn change(
         if let Some(on) = on {
             state.members.set_mail_wanted(&principal, what, on).await?;
         }
+    }
+    if let Some(news) = &change.news {
+        let choice = NewsChoice::parse(news).ok_or_else(|| AppError::Invalid {
+            field: "news".into(),
+            message: "news: off, at_once or daily".into(),
+        })?;
+        state.members.set_news_choice(&principal, choice).await?;
     }
     Ok(Json(view(&state, &principal).await?))
 }

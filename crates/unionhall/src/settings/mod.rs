@@ -46,6 +46,7 @@ pub struct EmailSettings {
     pub retry_base_seconds: u64,
     pub expiry_hours: u64,
     pub poll_ms: u64,
+    pub scan_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -318,6 +319,7 @@ impl Settings {
             ("retry_base_seconds", e.retry_base_seconds),
             ("expiry_hours", e.expiry_hours),
             ("poll_ms", e.poll_ms),
+            ("scan_seconds", e.scan_seconds),
         ] {
             if value == 0 {
                 return Err(bad(key, "must be at least 1"));
@@ -333,6 +335,7 @@ impl Settings {
             retry_base: Duration::from_secs(e.retry_base_seconds),
             expiry: Duration::from_secs(e.expiry_hours * 3600),
             poll: Duration::from_millis(e.poll_ms),
+            scan: Duration::from_secs(e.scan_seconds),
         };
         // The sender and server are checked now, not at the first mail.
         unionhall_mail::Mailer::new(&settings)

@@ -1,0 +1,224 @@
+//! News by mail: the new public calls and strikes of the member's chapters,
+//! the union bodies those chapters belong to, and the chapters of the
+//! campaigns the member follows, at once or as a daily digest (the member's
+//! choice; a daily digest unless they chose otherwise), with one-click
+//! unsubscribe. Only what anyone may read goes in it: a followers-only or
+//! chapters-only call stays on the board. What each account was told up to
+//! is kept (`mail_news`); an account is first told of what comes after.
+
+use crate::crypto::secrets;
+use crate::email::{link, texts};
+use crate::{Members, Principal, Result};
+use std::collections::BTreeSet;
+use unionhall_domain::{Audience, CallForSupport, Strike};
+use unionhall_store::mail_reminders::{self, Preference};
+use unionhall_store::{account_emails, accounts, calls, campaigns, now_millis, strikes, unions};
+use url::Url;
+
+/// A daily digest is mailed at most this often.
+const DAY_MS: i64 = 24 * 3_600_000;
+
+/// How often news is mailed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewsChoice {
+    Off,
+    AtOnce,
+    Daily,
+}
+
+impl NewsChoice {
+    fn from_stored(value: i64) -> Self {
+        match value {
+            0 => Self::Off,
+            1 => Self::AtOnce,
+            _ => Self::Daily,
+        }
+    }
+
+    fn stored(self) -> i64 {
+        match self {
+            Self::Off => 0,
+            Self::AtOnce => 1,
+            Self::Daily => 2,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::AtOnce => "at_once",
+            Self::Daily => "daily",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "off" => Some(Self::Off),
+            "at_once" => Some(Self::AtOnce),
+            "daily" => Some(Self::Daily),
+            _ => None,
+        }
+    }
+}
+
+/// One piece of news: when, what, its page.
+struct Item {
+    published_at: i64,
+    line: String,
+}
+
+impl Members {
+    pub async fn news_choice(&self, principal: &Principal) -> Result<NewsChoice> {
+        let mut conn = self.store.acquire().await?;
+        let stored = mail_reminders::news_choice(&mut conn, principal.account_id).await?;
+        Ok(NewsChoice::from_stored(stored))
+    }
+
+    pub async fn set_news_choice(&self, principal: &Principal, choice: NewsChoice) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        mail_reminders::set_news_choice(
+            &mut tx,
+            principal.account_id,
+            choice.stored(),
+            now_millis(),
+        )
+        .await?;
+        unionhall_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Queues the news due now; how many mails were queued.
+    pub async fn queue_news(&self) -> Result<usize> {
+        let Some(mail) = &self.policy.mail else {
+            return Ok(0);
+        };
+        let now = now_millis();
+        let mut queued = 0;
+        let accounts = account_emails::confirmed_accounts(&self.store).await?;
+        if accounts.is_empty() {
+            return Ok(0);
+        }
+        let all_calls = calls::all(&self.store).await?;
+        let all_strikes = strikes::all(&self.store).await?;
+        for account_id in accounts {
+            let mut tx = self.store.begin_write().await?;
+            let choice =
+                NewsChoice::from_stored(mail_reminders::news_choice(&mut tx, account_id).await?);
+            let told = mail_reminders::news_told(&mut tx, account_id).await?;
+            let Some((told_until, told_at)) = told else {
+                mail_reminders::set_news_told(&mut tx, account_id, now, now).await?;
+                unionhall_store::commit(tx).await?;
+                continue;
+            };
+            let due = match choice {
+                NewsChoice::Off => false,
+                NewsChoice::AtOnce => true,
+                NewsChoice::Daily => now - told_at >= DAY_MS,
+            };
+            if !due {
+                unionhall_store::commit(tx).await?;
+                continue;
+            }
+            let groups = self.news_sources(account_id).await?;
+            let base = &mail.public_url;
+            let mut items: Vec<Item> = Vec::new();
+            for call in &all_calls {
+                let fresh = call.published_at > told_until && call.deleted_at.is_none();
+                if !fresh || call.audience != Audience::Public || !groups.contains(&call.author) {
+                    continue;
+                }
+                if let Ok(record) = serde_json::from_str::<CallForSupport>(&call.record) {
+                    items.push(Item {
+                        published_at: call.published_at,
+                        line: format!(
+                            "{}: {} ({})\n{}",
+                            record.kind.label(),
+                            record.title,
+                            address_of(&call.author),
+                            link(base, &format!("/call/{}", call.id))
+                        ),
+                    });
+                }
+            }
+            for strike in &all_strikes {
+                let fresh = strike.published_at > told_until && strike.deleted_at.is_none();
+                if !fresh || !groups.contains(&strike.author) {
+                    continue;
+                }
+                if let Ok(record) = serde_json::from_str::<Strike>(&strike.record) {
+                    items.push(Item {
+                        published_at: strike.published_at,
+                        line: format!(
+                            "On strike: {}, {} ({})\n{}",
+                            record.employer,
+                            record.workplace,
+                            address_of(&strike.author),
+                            link(base, &format!("/strike/{}", strike.id))
+                        ),
+                    });
+                }
+            }
+            if items.is_empty() {
+                unionhall_store::commit(tx).await?;
+                continue;
+            }
+            items.sort_by_key(|item| item.published_at);
+            let newest = items.iter().map(|i| i.published_at).max().unwrap_or(now);
+            mail_reminders::set_news_told(&mut tx, account_id, newest, now).await?;
+            let Some(row) = account_emails::of_account(&mut tx, account_id).await? else {
+                unionhall_store::commit(tx).await?;
+                continue;
+            };
+            let address = self.open_address(&row)?;
+            let token = secrets::new_secret(crate::reminders::UNSUBSCRIBE_PREFIX)?;
+            mail_reminders::add_unsubscribe(
+                &mut tx,
+                &secrets::hash_secret(&token),
+                account_id,
+                Preference::News.as_str(),
+                now,
+            )
+            .await?;
+            let lines: Vec<String> = items.into_iter().map(|i| i.line).collect();
+            let news = texts::news(
+                &mail.instance_name,
+                &address,
+                choice == NewsChoice::Daily,
+                &lines,
+                &link(base, &format!("/unsubscribe/{token}")),
+            );
+            self.queue_mail(&mut tx, Some(account_id), "news", &news)
+                .await?;
+            unionhall_store::commit(tx).await?;
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
+    /// Whose news an account gets: its chapters and bodies, the bodies its
+    /// chapters belong to, and the chapters of the campaigns it follows.
+    async fn news_sources(&self, account_id: i64) -> Result<BTreeSet<Url>> {
+        let mut groups = BTreeSet::new();
+        for role in accounts::roles_of_account(&self.store, account_id).await? {
+            for body in unions::bodies_of(&self.store, &role.group).await? {
+                if body.accepted_at.is_some() {
+                    groups.insert(body.body);
+                }
+            }
+            groups.insert(role.group);
+        }
+        for campaign in campaigns::followed_by(&self.store, account_id).await? {
+            groups.insert(campaign.author);
+        }
+        Ok(groups)
+    }
+}
+
+/// A group as people read its address: `@handle@host` from its id.
+fn address_of(group: &Url) -> String {
+    let handle = group
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default();
+    format!("@{handle}@{}", group.host_str().unwrap_or_default())
+}
