@@ -58,3 +58,12 @@ CREATE TABLE mail_news (
     told_until     BIGINT NOT NULL,
     told_at        BIGINT NOT NULL
 );
+
+-- Coordinated actions whose decision deadline was near, told to a chapter's
+-- organizers once each.
+CREATE TABLE mail_action_reminders (
+    account_id     BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    action_id      BIGINT NOT NULL REFERENCES actions (id) ON DELETE CASCADE,
+    created_at     BIGINT NOT NULL,
+    PRIMARY KEY (account_id, action_id)
+);

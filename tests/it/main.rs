@@ -19,7 +19,7 @@ mod federation;
 mod members;
 mod operating;
 // Calls for support and pledges between three instances.
-mod solidarity;
+pub(crate) mod solidarity;
 // The HTTP skeleton: probes, error shape, body limit, request ids.
 mod http;
 // The store API behaves the same on both backends.

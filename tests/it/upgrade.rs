@@ -68,6 +68,7 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP TABLE mail_call_states",
     "DROP TABLE mail_pledges_told",
     "DROP TABLE mail_news",
+    "DROP TABLE mail_action_reminders",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).

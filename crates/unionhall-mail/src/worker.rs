@@ -61,6 +61,9 @@ async fn queue_due(members: &Members) {
     if let Err(err) = members.queue_pledge_notices().await {
         tracing::warn!("notices of new pledges could not be queued: {err}");
     }
+    if let Err(err) = members.queue_action_deadlines().await {
+        tracing::warn!("notices of action deadlines could not be queued: {err}");
+    }
     if let Err(err) = members.queue_news().await {
         tracing::warn!("news could not be queued: {err}");
     }

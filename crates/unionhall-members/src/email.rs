@@ -573,6 +573,39 @@ pub(crate) mod texts {
         }
     }
 
+    /// A coordinated action still to answer, its deadline near.
+    pub fn action_deadline(
+        instance: &str,
+        address: &str,
+        title: &str,
+        chapter: &str,
+        deadline: &str,
+        page: &str,
+        stop: &str,
+    ) -> Mail {
+        let (text, html) = both(
+            &[
+                format!(
+                    "@{chapter} has not yet answered the coordinated action \"{title}\". \
+                     Its union body needs the answer by {deadline}."
+                ),
+                "Answer, commit or decline, on its page:\n{link}".into(),
+                format!("This comes from {instance} because you organize @{chapter}."),
+            ],
+            page,
+        );
+        let (stop_text, stop_html) =
+            both(&["No more notices for organizers:\n{link}".into()], stop);
+        Mail {
+            to: address.into(),
+            subject: format!("Answer by {deadline}: {title}"),
+            text: format!("{text}\n\n{stop_text}"),
+            html: html.replace("</body>", &format!("{}</body>", inner(&stop_html))),
+            calendar: None,
+            unsubscribe: Some(stop.to_owned()),
+        }
+    }
+
     /// What is between `<body>` and `</body>`.
     fn inner(html: &str) -> &str {
         let start = html.find("<body>").map_or(0, |i| i + "<body>".len());

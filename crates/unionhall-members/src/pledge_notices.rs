@@ -1,4 +1,6 @@
-//! Notices to a chapter's organizers and admins of new pledges to its calls,
+//! Notices to a chapter's organizers and admins: a coordinated action of one
+//! of the chapter's bodies whose decision deadline is a day away and that
+//! the chapter has not answered (once), and new pledges to its calls,
 //! grouped: at most one mail per call an hour, saying how many more came in
 //! and where the call now stands. Counts only: who pledged is on the call's
 //! page, for the organizers of the pledgers' own chapters, never in mail.
@@ -8,9 +10,12 @@
 use crate::crypto::secrets;
 use crate::email::{link, texts};
 use crate::{Members, Result};
-use unionhall_domain::{CallForSupport, CallStatus};
+use unionhall_domain::{
+    ActionStatus, ActorKind, CallForSupport, CallStatus, CoordinatedAction, Zone,
+};
+use unionhall_store::actors as store_actors;
 use unionhall_store::mail_reminders::{self, Preference};
-use unionhall_store::{account_emails, accounts, calls, now_millis};
+use unionhall_store::{account_emails, accounts, actions, calls, now_millis, unions};
 
 /// New pledges to one call are told to one organizer at most this often.
 const GROUPED_MS: i64 = 3_600_000;
@@ -101,6 +106,109 @@ impl Members {
                     queued += 1;
                 }
                 unionhall_store::commit(tx).await?;
+            }
+        }
+        Ok(queued)
+    }
+}
+
+/// A coordinated action is mailed to organizers this long before its
+/// decision deadline, if their chapter has not answered.
+const ACTION_NOTICE_MS: i64 = 24 * 3_600_000;
+
+impl Members {
+    /// Queues, to the organizers and admins of each of our chapters that
+    /// belongs to a body, the body's proposed actions whose decision deadline
+    /// is within a day and that the chapter has not answered, once each.
+    pub async fn queue_action_deadlines(&self) -> Result<usize> {
+        let Some(mail) = &self.policy.mail else {
+            return Ok(0);
+        };
+        let now = now_millis();
+        let mut due = Vec::new();
+        for action in actions::all(&self.store).await? {
+            if action.status != ActionStatus::Proposed {
+                continue;
+            }
+            let Ok(record) = serde_json::from_str::<CoordinatedAction>(&action.record) else {
+                continue;
+            };
+            let left = record.decision_deadline - now;
+            if left > 0 && left <= ACTION_NOTICE_MS {
+                due.push((action, record));
+            }
+        }
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut queued = 0;
+        for chapter in store_actors::list_local_groups(&self.store).await? {
+            if chapter.kind != ActorKind::Chapter {
+                continue;
+            }
+            let bodies: Vec<_> = unions::bodies_of(&self.store, &chapter.ap_id)
+                .await?
+                .into_iter()
+                .filter(|m| m.accepted_at.is_some())
+                .map(|m| m.body)
+                .collect();
+            let answered =
+                actions::answered_by(&self.store, std::slice::from_ref(&chapter.ap_id)).await?;
+            let handle = chapter.handle.clone().unwrap_or_default();
+            for (action, record) in &due {
+                if !bodies.contains(&action.author)
+                    || answered.iter().any(|(id, _)| *id == action.id)
+                {
+                    continue;
+                }
+                for role in accounts::roles_in_group(&self.store, &chapter.ap_id).await? {
+                    if !matches!(role.role.as_str(), "organizer" | "admin") {
+                        continue;
+                    }
+                    let mut tx = self.store.begin_write().await?;
+                    let first =
+                        mail_reminders::record_action(&mut tx, role.account_id, action.id, now)
+                            .await?;
+                    let address = account_emails::of_account(&mut tx, role.account_id)
+                        .await?
+                        .filter(|row| row.confirmed_at.is_some() && row.bounced_at.is_none());
+                    let wanted =
+                        mail_reminders::wants(&mut tx, role.account_id, Preference::Pledges)
+                            .await?;
+                    if let (true, true, Some(address)) = (first, wanted, address) {
+                        let address = self.open_address(&address)?;
+                        let zones =
+                            unionhall_store::time_zones::of_account(&self.store, role.account_id)
+                                .await?;
+                        let zone = zones
+                            .own
+                            .or(zones.chapter)
+                            .and_then(|name| Zone::parse(&name).ok())
+                            .unwrap_or_default();
+                        let token = secrets::new_secret(crate::reminders::UNSUBSCRIBE_PREFIX)?;
+                        mail_reminders::add_unsubscribe(
+                            &mut tx,
+                            &secrets::hash_secret(&token),
+                            role.account_id,
+                            Preference::Pledges.as_str(),
+                            now,
+                        )
+                        .await?;
+                        let notice = texts::action_deadline(
+                            &mail.instance_name,
+                            &address,
+                            &record.title,
+                            &handle,
+                            &zone.show(record.decision_deadline),
+                            &link(&mail.public_url, &format!("/actions/{}", action.id)),
+                            &link(&mail.public_url, &format!("/unsubscribe/{token}")),
+                        );
+                        self.queue_mail(&mut tx, Some(role.account_id), "action", &notice)
+                            .await?;
+                        queued += 1;
+                    }
+                    unionhall_store::commit(tx).await?;
+                }
             }
         }
         Ok(queued)

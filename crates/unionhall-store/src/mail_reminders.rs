@@ -134,6 +134,26 @@ impl Preference {
     }
 }
 
+/// Records that the account was told of action `action_id`'s deadline:
+/// false if it was already.
+pub async fn record_action(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    action_id: i64,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO mail_action_reminders (account_id, action_id, created_at) \
+         VALUES ($1, $2, $3) ON CONFLICT (account_id, action_id) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(action_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Whether the account wants `what` (yes unless it said no).
 pub async fn wants(conn: &mut AnyConnection, account_id: i64, what: Preference) -> Result<bool> {
     let row = sqlx::query(&format!(

@@ -723,3 +723,51 @@ async fn news_of_the_chapter_comes_at_once_to_who_asked_and_only_what_is_public(
     assert_eq!(smtp.received().len(), 2, "told once");
     a.stop().await;
 }
+
+#[tokio::test]
+async fn organizers_whose_chapter_has_not_answered_are_told_a_day_before_an_actions_deadline() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    crate::solidarity::create_body(&a, "foodunion").await;
+    create_chapter(&a, "bakers").await;
+    let officer = join(&a, "foodunion", Role::Officer, "ofelia").await;
+    let admin = join(&a, "bakers", Role::Admin, "adrian").await;
+    assert_eq!(
+        set_address(&admin, "adrian@example.org").await.0,
+        StatusCode::SEE_OTHER
+    );
+    let confirm = &mails(&smtp, 1).await[0];
+    let link = confirm.link("http://").unwrap();
+    assert_eq!(
+        browser().get(&link).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let acct = format!("@foodunion@{}", a.data.urls.domain());
+    crate::solidarity::apply_and_admit(&officer, "foodunion", &admin, "bakers", &acct).await;
+
+    // Decided in twelve hours: a notice now, once.
+    let deadline = unionhall_store::now_millis() + 12 * 3_600_000;
+    let (status, proposed) = officer
+        .post(
+            "/api/v1/unions/foodunion/actions",
+            serde_json::json!({"action": {"title": "Walk out at noon", "decision_deadline": deadline}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{proposed}");
+    let notice = mails(&smtp, 2).await.remove(1);
+    assert_eq!(notice.header("To").as_deref(), Some("adrian@example.org"));
+    let subject = notice.header("Subject").unwrap();
+    assert!(
+        subject.starts_with("Answer by") && subject.contains("Walk out at noon"),
+        "{subject}"
+    );
+    assert!(notice
+        .text()
+        .contains(&format!("/actions/{}", proposed["id"])));
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(smtp.received().len(), 2, "told once");
+    a.stop().await;
+}
