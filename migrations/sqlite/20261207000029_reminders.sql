@@ -67,3 +67,11 @@ CREATE TABLE mail_action_reminders (
     created_at     BIGINT NOT NULL,
     PRIMARY KEY (account_id, action_id)
 );
+
+-- When a chapter's members who pledged to come are reminded: hours before
+-- the start, the first and the second reminder. No row: a day and two hours.
+CREATE TABLE group_reminder_hours (
+    grp            TEXT PRIMARY KEY NOT NULL REFERENCES actors (ap_id) ON DELETE CASCADE,
+    first_hours    BIGINT NOT NULL,
+    second_hours   BIGINT NOT NULL
+);

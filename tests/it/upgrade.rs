@@ -69,6 +69,7 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP TABLE mail_pledges_told",
     "DROP TABLE mail_news",
     "DROP TABLE mail_action_reminders",
+    "DROP TABLE group_reminder_hours",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).

@@ -16,9 +16,12 @@ use unionhall_domain::{ical, CallForSupport, Zone};
 use unionhall_store::mail_reminders::{self, Coming, Preference};
 use unionhall_store::{account_emails, now_millis, Connection};
 
-/// The windows before a start in which a reminder is due, nearest first:
-/// (kind, hours before the start).
-const WINDOWS: [(&str, i64); 2] = [("soon", 2), ("day", 24)];
+/// The reminders' kinds, nearest first, and their hours before the start
+/// when the chapter did not choose (a day and two hours).
+const KINDS: [&str; 2] = ["soon", "day"];
+const DEFAULT_HOURS: (i64, i64) = (24, 2);
+/// Reminder hours a chapter may choose: up to a week before.
+pub const MAX_REMINDER_HOURS: i64 = 168;
 
 pub(crate) const UNSUBSCRIBE_PREFIX: &str = "uhu_";
 
@@ -59,9 +62,13 @@ impl Members {
             let Some(starts_at) = call.starts_at.filter(|at| *at > now && standing) else {
                 continue;
             };
-            let due = WINDOWS
+            let (first, second) = mail_reminders::reminder_hours(&self.store, &coming.chapter)
+                .await?
+                .unwrap_or(DEFAULT_HOURS);
+            let windows = [second, first];
+            let due = windows
                 .iter()
-                .position(|(_, hours)| starts_at - now <= hours * 3_600_000);
+                .position(|hours| starts_at - now <= hours * 3_600_000);
             if let Some(nearest) = due {
                 if self.remind(&coming, &call, nearest, now).await? {
                     queued += 1;
@@ -126,7 +133,7 @@ impl Members {
         let (account_id, call_id) = (coming.account_id, coming.call_id);
         let mut tx = self.store.begin_write().await?;
         let mut new = false;
-        for (index, (kind, _)) in WINDOWS.iter().enumerate().skip(nearest) {
+        for (index, kind) in KINDS.iter().enumerate().skip(nearest) {
             let first = mail_reminders::record(&mut tx, account_id, call_id, kind, now).await?;
             new |= first && index == nearest;
         }
@@ -240,6 +247,44 @@ impl Members {
         let mut tx = self.store.begin_write().await?;
         mail_reminders::set(&mut tx, principal.account_id, what, on, now_millis()).await?;
         unionhall_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// A chapter's reminder hours: (first, second), hours before the start.
+    pub async fn reminder_hours(&self, group: &crate::Group) -> Result<(i64, i64)> {
+        Ok(mail_reminders::reminder_hours(&self.store, &group.ap_id)
+            .await?
+            .unwrap_or(DEFAULT_HOURS))
+    }
+
+    /// Sets when `group`'s members who pledged to come are reminded; its
+    /// admins only. The first must come before the second, both within a week.
+    pub async fn set_reminder_hours(
+        &self,
+        principal: &Principal,
+        group: &crate::Group,
+        first: i64,
+        second: i64,
+    ) -> Result<()> {
+        principal.require(
+            group,
+            unionhall_domain::Permission::ManageRoles,
+            "set when its members are reminded",
+        )?;
+        if !(1..=MAX_REMINDER_HOURS).contains(&second) || !(1..=MAX_REMINDER_HOURS).contains(&first)
+        {
+            return Err(Error::invalid(
+                "reminder_hours",
+                format!("reminders come between 1 and {MAX_REMINDER_HOURS} hours before"),
+            ));
+        }
+        if first <= second {
+            return Err(Error::invalid(
+                "reminder_hours",
+                "the first reminder must come earlier than the second",
+            ));
+        }
+        mail_reminders::set_reminder_hours(&self.store, &group.ap_id, first, second).await?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 
 use crate::{Result, Store};
 use sqlx::{AnyConnection, Row};
+use url::Url;
 
 /// A pledge to come to a call: what a reminder or a notice of a change is
 /// about. `record` is the call as its chapter wrote it (JSON).
@@ -10,6 +11,8 @@ use sqlx::{AnyConnection, Row};
 pub struct Coming {
     pub account_id: i64,
     pub call_id: i64,
+    /// The chapter the pledge was made through, whose reminder hours apply.
+    pub chapter: Url,
     pub record: String,
     pub status: String,
     pub deleted: bool,
@@ -18,9 +21,10 @@ pub struct Coming {
 /// Every pledge to come, whatever became of its call.
 pub async fn coming(store: &Store) -> Result<Vec<Coming>> {
     sqlx::query(
-        "SELECT DISTINCT p.account_id, c.id, c.record, c.status, \
-         CASE WHEN c.deleted_at IS NULL THEN 0 ELSE 1 END AS deleted FROM pledges p \
-         JOIN calls c ON c.id = p.call_id WHERE p.kind = 'attend'",
+        "SELECT p.account_id, c.id, c.record, c.status, \
+         CASE WHEN c.deleted_at IS NULL THEN 0 ELSE 1 END AS deleted, MIN(p.chapter) AS chapter \
+         FROM pledges p JOIN calls c ON c.id = p.call_id WHERE p.kind = 'attend' \
+         GROUP BY p.account_id, c.id, c.record, c.status, c.deleted_at",
     )
     .fetch_all(store.pool())
     .await?
@@ -32,6 +36,7 @@ pub async fn coming(store: &Store) -> Result<Vec<Coming>> {
             record: row.try_get(2)?,
             status: row.try_get(3)?,
             deleted: row.try_get::<i64, _>(4)? != 0,
+            chapter: crate::rows::url(row, "chapter")?,
         })
     })
     .collect()
@@ -132,6 +137,31 @@ impl Preference {
             _ => None,
         }
     }
+}
+
+/// A chapter's reminder hours (first, second), if it set them.
+pub async fn reminder_hours(store: &Store, group: &Url) -> Result<Option<(i64, i64)>> {
+    sqlx::query("SELECT first_hours, second_hours FROM group_reminder_hours WHERE grp = $1")
+        .bind(group.as_str())
+        .fetch_optional(store.pool())
+        .await?
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .transpose()
+}
+
+pub async fn set_reminder_hours(store: &Store, group: &Url, first: i64, second: i64) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO group_reminder_hours (grp, first_hours, second_hours) VALUES ($1, $2, $3) \
+         ON CONFLICT (grp) DO UPDATE SET first_hours = excluded.first_hours, \
+         second_hours = excluded.second_hours",
+    )
+    .bind(group.as_str())
+    .bind(first)
+    .bind(second)
+    .execute(&mut *tx)
+    .await?;
+    crate::commit(tx).await
 }
 
 /// Records that the account was told of action `action_id`'s deadline:

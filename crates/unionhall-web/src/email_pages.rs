@@ -22,10 +22,42 @@ pub fn router() -> Router<AppState> {
         .route("/email/confirm/{token}", get(confirm))
         .route("/forgot", get(forgot_page).post(forgot))
         .route("/account/mail", post(set_mail_wanted))
+        .route("/groups/{handle}/reminders", post(set_reminder_hours))
         .route(
             "/unsubscribe/{token}",
             get(unsubscribe_page).post(unsubscribe),
         )
+}
+
+#[derive(Deserialize)]
+struct ReminderHoursForm {
+    csrf: String,
+    first_hours: String,
+    second_hours: String,
+}
+
+/// A chapter's admins set when its members who pledged are reminded.
+async fn set_reminder_hours(
+    State(state): State<AppState>,
+    caller: FormCaller,
+    Path(handle): Path<String>,
+    Form(form): Form<ReminderHoursForm>,
+) -> Result<Response, AppError> {
+    let principal = caller.check_form(&form.csrf)?.clone();
+    let group = state.members.group(&handle).await?;
+    let hours = |field: &str, value: &str| {
+        value.trim().parse::<i64>().map_err(|_| AppError::Invalid {
+            field: field.into(),
+            message: format!("{}: a number of hours", field.replace('_', " ")),
+        })
+    };
+    let first = hours("first_hours", &form.first_hours)?;
+    let second = hours("second_hours", &form.second_hours)?;
+    state
+        .members
+        .set_reminder_hours(&principal, &group, first, second)
+        .await?;
+    Ok(Redirect::to(&format!("/groups/{handle}/people?done=reminders#reminders")).into_response())
 }
 
 /// The account page's choice of mail: a checkbox is present when checked.

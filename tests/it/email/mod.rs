@@ -771,3 +771,51 @@ async fn organizers_whose_chapter_has_not_answered_are_told_a_day_before_an_acti
     assert_eq!(smtp.received().len(), 2, "told once");
     a.stop().await;
 }
+
+#[tokio::test]
+async fn a_chapter_chooses_when_its_members_are_reminded() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    let ada = ada_with_an_address(&a, &smtp).await;
+    let admin = join(&a, "bakers", Role::Admin, "adrian").await;
+    let set = |account: &Account, first: &'static str, second: &'static str| {
+        let account = account.clone();
+        async move {
+            let response = account
+                .request(Method::POST, "/groups/bakers/reminders")
+                .form(&[
+                    ("csrf", account.csrf.as_str()),
+                    ("first_hours", first),
+                    ("second_hours", second),
+                ])
+                .send()
+                .await
+                .unwrap();
+            response.status()
+        }
+    };
+    assert_eq!(
+        set(&ada, "48", "12").await,
+        StatusCode::FORBIDDEN,
+        "members do not"
+    );
+    assert_eq!(set(&admin, "12", "48").await, StatusCode::BAD_REQUEST);
+    assert_eq!(set(&admin, "48", "200").await, StatusCode::BAD_REQUEST);
+    assert_eq!(set(&admin, "48", "12").await, StatusCode::SEE_OTHER);
+    let page = crate::federation::reach::page_as(&admin, "/groups/bakers/people").await;
+    assert!(
+        page.contains("48 hours and again 12 hours before"),
+        "{page}"
+    );
+
+    // A picket in 30 hours: past the chapter's first reminder (48 h), not
+    // yet at the default day before.
+    let picket = picket_in(&a, 30 * 3_600_000).await;
+    pledge_to_come(&ada, picket.id).await;
+    let reminder = mails(&smtp, 2).await.remove(1);
+    assert!(reminder.header("Subject").unwrap().starts_with("Reminder:"));
+    a.stop().await;
+}

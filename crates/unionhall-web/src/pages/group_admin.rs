@@ -27,6 +27,10 @@ struct PeoplePage {
     sets_zone: bool,
     zone_names: Vec<&'static str>,
     problem: Option<String>,
+    /// Mail is on: when its members who pledged to come are reminded
+    /// (hours before the start, first and second).
+    email_on: bool,
+    reminder_hours: (i64, i64),
 }
 
 struct Person {
@@ -71,6 +75,8 @@ async fn people_page(
         time_zone: group_zone.name(),
         sets_zone,
         zone_names: super::zones::names(),
+        email_on: state.members.email_on(),
+        reminder_hours: state.members.reminder_hours(&group).await?,
     })
 }
 
@@ -80,8 +86,11 @@ pub(crate) async fn people(
     Path(handle): Path<String>,
     Query(done): Query<super::form::Done>,
 ) -> Result<Response, AppError> {
-    let flash = (done.done.as_deref() == Some("time-zone"))
-        .then(|| "Done: the time zone is set.".to_owned());
+    let flash = match done.done.as_deref() {
+        Some("time-zone") => Some("Done: the time zone is set.".to_owned()),
+        Some("reminders") => Some("Done: the reminder hours are set.".to_owned()),
+        _ => None,
+    };
     let page = people_page(&state, &principal, handle, flash, None).await?;
     render(StatusCode::OK, &page)
 }
