@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use unionhall_store::account_emails::{self, EmailRow};
 use unionhall_store::accounts as store;
 use unionhall_store::mail_queue::{self, QueuedMail};
+use unionhall_store::mail_reminders::{self, Preference};
 use unionhall_store::{account_resets, now_millis, Connection};
 use url::Url;
 
@@ -280,6 +281,57 @@ impl Members {
             &link,
         );
         self.queue_mail(conn, None, "invite", &invitation).await
+    }
+
+    /// Where mail of kind `what` for `account_id` goes, if it may: the
+    /// account's confirmed address that does not bounce, if it wants `what`.
+    pub(crate) async fn recipient(
+        &self,
+        conn: &mut Connection,
+        account_id: i64,
+        what: Preference,
+    ) -> Result<Option<String>> {
+        let row = account_emails::of_account(conn, account_id)
+            .await?
+            .filter(|row| row.confirmed_at.is_some() && row.bounced_at.is_none());
+        match row {
+            Some(row) if mail_reminders::wants(conn, account_id, what).await? => {
+                Ok(Some(self.open_address(&row)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// A one-click link that turns `what` off for `account_id` (RFC 8058),
+    /// stored in the caller's transaction.
+    pub(crate) async fn stop_link(
+        &self,
+        conn: &mut Connection,
+        base: &Url,
+        account_id: i64,
+        what: Preference,
+        now: i64,
+    ) -> Result<String> {
+        let token = secrets::new_secret(crate::reminders::UNSUBSCRIBE_PREFIX)?;
+        mail_reminders::add_unsubscribe(
+            conn,
+            &secrets::hash_secret(&token),
+            account_id,
+            what.as_str(),
+            now,
+        )
+        .await?;
+        Ok(link(base, &format!("/unsubscribe/{token}")))
+    }
+
+    /// The zone an account reads times in: its own, else its chapter's.
+    pub(crate) async fn zone_of_account(&self, account_id: i64) -> Result<unionhall_domain::Zone> {
+        let zones = unionhall_store::time_zones::of_account(&self.store, account_id).await?;
+        Ok(zones
+            .own
+            .or(zones.chapter)
+            .and_then(|name| unionhall_domain::Zone::parse(&name).ok())
+            .unwrap_or_default())
     }
 
     /// A queued message, opened for sending.

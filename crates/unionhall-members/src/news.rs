@@ -6,7 +6,6 @@
 //! chapters-only call stays on the board. What each account was told up to
 //! is kept (`mail_news`); an account is first told of what comes after.
 
-use crate::crypto::secrets;
 use crate::email::{link, texts};
 use crate::{Members, Principal, Result};
 use std::collections::BTreeSet;
@@ -165,27 +164,23 @@ impl Members {
             items.sort_by_key(|item| item.published_at);
             let newest = items.iter().map(|i| i.published_at).max().unwrap_or(now);
             mail_reminders::set_news_told(&mut tx, account_id, newest, now).await?;
-            let Some(row) = account_emails::of_account(&mut tx, account_id).await? else {
+            let Some(address) = self
+                .recipient(&mut tx, account_id, Preference::News)
+                .await?
+            else {
                 unionhall_store::commit(tx).await?;
                 continue;
             };
-            let address = self.open_address(&row)?;
-            let token = secrets::new_secret(crate::reminders::UNSUBSCRIBE_PREFIX)?;
-            mail_reminders::add_unsubscribe(
-                &mut tx,
-                &secrets::hash_secret(&token),
-                account_id,
-                Preference::News.as_str(),
-                now,
-            )
-            .await?;
+            let stop = self
+                .stop_link(&mut tx, base, account_id, Preference::News, now)
+                .await?;
             let lines: Vec<String> = items.into_iter().map(|i| i.line).collect();
             let news = texts::news(
                 &mail.instance_name,
                 &address,
                 choice == NewsChoice::Daily,
                 &lines,
-                &link(base, &format!("/unsubscribe/{token}")),
+                &stop,
             );
             self.queue_mail(&mut tx, Some(account_id), "news", &news)
                 .await?;

@@ -7,15 +7,12 @@
 //! What each organizer was last told is kept (`mail_pledges_told`); a call
 //! first seen with pledges already counts them as told.
 
-use crate::crypto::secrets;
 use crate::email::{link, texts};
 use crate::{Members, Result};
-use unionhall_domain::{
-    ActionStatus, ActorKind, CallForSupport, CallStatus, CoordinatedAction, Zone,
-};
+use unionhall_domain::{ActionStatus, ActorKind, CallForSupport, CallStatus, CoordinatedAction};
 use unionhall_store::actors as store_actors;
 use unionhall_store::mail_reminders::{self, Preference};
-use unionhall_store::{account_emails, accounts, actions, calls, now_millis, unions};
+use unionhall_store::{accounts, actions, calls, now_millis, unions};
 
 /// New pledges to one call are told to one organizer at most this often.
 const GROUPED_MS: i64 = 3_600_000;
@@ -73,24 +70,21 @@ impl Members {
                     unionhall_store::commit(tx).await?;
                     continue;
                 }
-                let address = account_emails::of_account(&mut tx, role.account_id)
-                    .await?
-                    .filter(|row| row.confirmed_at.is_some() && row.bounced_at.is_none());
-                let wanted =
-                    mail_reminders::wants(&mut tx, role.account_id, Preference::Pledges).await?;
                 mail_reminders::set_pledges_told(&mut tx, role.account_id, call.id, totals, now)
                     .await?;
-                if let (true, Some(address)) = (wanted, address) {
-                    let address = self.open_address(&address)?;
-                    let token = secrets::new_secret(crate::reminders::UNSUBSCRIBE_PREFIX)?;
-                    mail_reminders::add_unsubscribe(
-                        &mut tx,
-                        &secrets::hash_secret(&token),
-                        role.account_id,
-                        Preference::Pledges.as_str(),
-                        now,
-                    )
+                let recipient = self
+                    .recipient(&mut tx, role.account_id, Preference::Pledges)
                     .await?;
+                if let Some(address) = recipient {
+                    let stop = self
+                        .stop_link(
+                            &mut tx,
+                            &mail.public_url,
+                            role.account_id,
+                            Preference::Pledges,
+                            now,
+                        )
+                        .await?;
                     let notice = texts::new_pledges(
                         &mail.instance_name,
                         &address,
@@ -99,7 +93,7 @@ impl Members {
                         totals,
                         &record,
                         &link(&mail.public_url, &format!("/call/{}", call.id)),
-                        &link(&mail.public_url, &format!("/unsubscribe/{token}")),
+                        &stop,
                     );
                     self.queue_mail(&mut tx, Some(role.account_id), "pledges", &notice)
                         .await?;
@@ -169,31 +163,20 @@ impl Members {
                     let first =
                         mail_reminders::record_action(&mut tx, role.account_id, action.id, now)
                             .await?;
-                    let address = account_emails::of_account(&mut tx, role.account_id)
-                        .await?
-                        .filter(|row| row.confirmed_at.is_some() && row.bounced_at.is_none());
-                    let wanted =
-                        mail_reminders::wants(&mut tx, role.account_id, Preference::Pledges)
-                            .await?;
-                    if let (true, true, Some(address)) = (first, wanted, address) {
-                        let address = self.open_address(&address)?;
-                        let zones =
-                            unionhall_store::time_zones::of_account(&self.store, role.account_id)
-                                .await?;
-                        let zone = zones
-                            .own
-                            .or(zones.chapter)
-                            .and_then(|name| Zone::parse(&name).ok())
-                            .unwrap_or_default();
-                        let token = secrets::new_secret(crate::reminders::UNSUBSCRIBE_PREFIX)?;
-                        mail_reminders::add_unsubscribe(
-                            &mut tx,
-                            &secrets::hash_secret(&token),
-                            role.account_id,
-                            Preference::Pledges.as_str(),
-                            now,
-                        )
+                    let recipient = self
+                        .recipient(&mut tx, role.account_id, Preference::Pledges)
                         .await?;
+                    if let (true, Some(address)) = (first, recipient) {
+                        let zone = self.zone_of_account(role.account_id).await?;
+                        let stop = self
+                            .stop_link(
+                                &mut tx,
+                                &mail.public_url,
+                                role.account_id,
+                                Preference::Pledges,
+                                now,
+                            )
+                            .await?;
                         let notice = texts::action_deadline(
                             &mail.instance_name,
                             &address,
@@ -201,7 +184,7 @@ impl Members {
                             &handle,
                             &zone.show(record.decision_deadline),
                             &link(&mail.public_url, &format!("/actions/{}", action.id)),
-                            &link(&mail.public_url, &format!("/unsubscribe/{token}")),
+                            &stop,
                         );
                         self.queue_mail(&mut tx, Some(role.account_id), "action", &notice)
                             .await?;

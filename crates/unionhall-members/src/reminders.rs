@@ -12,9 +12,9 @@
 use crate::crypto::secrets;
 use crate::email::texts;
 use crate::{Error, Members, Principal, Result};
-use unionhall_domain::{ical, CallForSupport, Zone};
+use unionhall_domain::{ical, CallForSupport};
 use unionhall_store::mail_reminders::{self, Coming, Preference};
-use unionhall_store::{account_emails, now_millis, Connection};
+use unionhall_store::{now_millis, Connection};
 
 /// The reminders' kinds, nearest first, and their hours before the start
 /// when the chapter did not choose (a day and two hours).
@@ -160,31 +160,17 @@ impl Members {
             return Ok(false);
         };
         let (account_id, call_id) = (coming.account_id, coming.call_id);
-        let address = account_emails::of_account(tx, account_id)
+        let Some(address) = self
+            .recipient(tx, account_id, Preference::Reminders)
             .await?
-            .filter(|row| row.confirmed_at.is_some() && row.bounced_at.is_none());
-        let wanted = mail_reminders::wants(tx, account_id, Preference::Reminders).await?;
-        let (true, Some(address)) = (wanted, address) else {
+        else {
             return Ok(false);
         };
-        let address = self.open_address(&address)?;
-        let zones = unionhall_store::time_zones::of_account(&self.store, account_id).await?;
-        let zone = zones
-            .own
-            .or(zones.chapter)
-            .and_then(|name| Zone::parse(&name).ok())
-            .unwrap_or_default();
-        let token = secrets::new_secret(UNSUBSCRIBE_PREFIX)?;
-        mail_reminders::add_unsubscribe(
-            tx,
-            &secrets::hash_secret(&token),
-            account_id,
-            "reminders",
-            now,
-        )
-        .await?;
+        let zone = self.zone_of_account(account_id).await?;
+        let stop = self
+            .stop_link(tx, &mail.public_url, account_id, Preference::Reminders, now)
+            .await?;
         let page = crate::email::link(&mail.public_url, &format!("/call/{call_id}"));
-        let stop = crate::email::link(&mail.public_url, &format!("/unsubscribe/{token}"));
         let when = call
             .starts_at
             .map(|start| zone.show_span(start, call.ends_at))

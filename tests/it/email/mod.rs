@@ -64,16 +64,39 @@ async fn forgot(instance: &TestInstance, username: &str) -> (StatusCode, String)
     (status, response.text().await.unwrap())
 }
 
+/// Waits until `table` has a row: the mail worker has seen what it tracks.
+async fn wait_for_row(instance: &TestInstance, table: &'static str, what: &str) {
+    let store = instance.store.clone();
+    wait_for(what, 20, || {
+        let store = store.clone();
+        async move {
+            let mut conn = store.acquire().await.unwrap();
+            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+                >= 1
+        }
+    })
+    .await;
+}
+
+/// `account` sets `address` and follows the link mailed to it, the
+/// `count`th mail the server receives.
+async fn confirm_address(account: &Account, address: &str, smtp: &SmtpServer, count: usize) {
+    let (status, page) = set_address(account, address).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let confirm = &mails(smtp, count).await[count - 1];
+    let link = confirm.link("http://").expect("a confirmation link");
+    let page = browser().get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+}
+
 /// Ada, a member with a confirmed address.
 async fn ada_with_an_address(instance: &TestInstance, smtp: &SmtpServer) -> Account {
     create_chapter(instance, "bakers").await;
     let ada = join(instance, "bakers", Role::Member, "ada").await;
-    let (status, page) = set_address(&ada, "ada@example.org").await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
-    let confirm = &mails(smtp, 1).await[0];
-    let link = confirm.link("http://").expect("a confirmation link");
-    let page = browser().get(&link).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
+    confirm_address(&ada, "ada@example.org", smtp, 1).await;
     ada
 }
 
@@ -520,19 +543,7 @@ async fn a_member_who_pledged_is_told_at_once_when_the_picket_moves_and_when_it_
     // In three days: no reminder yet.
     let picket = picket_in(&a, 3 * 24 * 3_600_000).await;
     pledge_to_come(&ada, picket.id).await;
-    let store = a.store.clone();
-    wait_for("the pledge seen by the mail worker", 20, || {
-        let store = store.clone();
-        async move {
-            let mut conn = store.acquire().await.unwrap();
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_call_states")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap()
-                == 1
-        }
-    })
-    .await;
+    wait_for_row(&a, "mail_call_states", "the pledge seen by the mail worker").await;
 
     // Moved a day later: told at once, with the new time.
     let mut moved = unionhall_federation::activities::call::record_of(&picket).unwrap();
@@ -582,30 +593,9 @@ async fn an_organizer_hears_of_new_pledges_grouped_and_in_counts_only() {
     let a = instance_mailing_through(&smtp, &[]).await;
     create_chapter(&a, "bakers").await;
     let omar = join(&a, "bakers", Role::Organizer, "organizer-omar").await;
-    assert_eq!(
-        set_address(&omar, "omar@example.org").await.0,
-        StatusCode::SEE_OTHER
-    );
-    let confirm = &mails(&smtp, 1).await[0];
-    let link = confirm.link("http://").unwrap();
-    assert_eq!(
-        browser().get(&link).send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    confirm_address(&omar, "omar@example.org", &smtp, 1).await;
     let picket = picket_in(&a, 3 * 24 * 3_600_000).await;
-    let store = a.store.clone();
-    wait_for("the call seen by the mail worker", 20, || {
-        let store = store.clone();
-        async move {
-            let mut conn = store.acquire().await.unwrap();
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_pledges_told")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap()
-                == 1
-        }
-    })
-    .await;
+    wait_for_row(&a, "mail_pledges_told", "the call seen by the mail worker").await;
 
     let ada = join(&a, "bakers", Role::Member, "ada").await;
     pledge_to_come(&ada, picket.id).await;
@@ -679,19 +669,7 @@ async fn news_of_the_chapter_comes_at_once_to_who_asked_and_only_what_is_public(
         .await;
     assert_eq!(status, StatusCode::OK, "{mail}");
     assert_eq!(mail["news"], "at_once");
-    let store = a.store.clone();
-    wait_for("ada seen by the news", 20, || {
-        let store = store.clone();
-        async move {
-            let mut conn = store.acquire().await.unwrap();
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_news")
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap()
-                == 1
-        }
-    })
-    .await;
+    wait_for_row(&a, "mail_news", "ada seen by the news").await;
 
     // A followers-only call stays on the board; a public one is news.
     let mut quiet = crate::federation::reach::bakers_picket_call();
@@ -735,16 +713,7 @@ async fn organizers_whose_chapter_has_not_answered_are_told_a_day_before_an_acti
     create_chapter(&a, "bakers").await;
     let officer = join(&a, "foodunion", Role::Officer, "ofelia").await;
     let admin = join(&a, "bakers", Role::Admin, "adrian").await;
-    assert_eq!(
-        set_address(&admin, "adrian@example.org").await.0,
-        StatusCode::SEE_OTHER
-    );
-    let confirm = &mails(&smtp, 1).await[0];
-    let link = confirm.link("http://").unwrap();
-    assert_eq!(
-        browser().get(&link).send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    confirm_address(&admin, "adrian@example.org", &smtp, 1).await;
     let acct = format!("@foodunion@{}", a.data.urls.domain());
     crate::solidarity::apply_and_admit(&officer, "foodunion", &admin, "bakers", &acct).await;
 
