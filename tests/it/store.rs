@@ -399,7 +399,7 @@ async fn a_due_backfill_is_claimed_once_and_not_again_until_its_lease_ends() {
 }
 
 #[tokio::test]
-async fn pruning_drops_expired_and_revoked_logins_tokens_and_links_only() {
+async fn pruning_drops_expired_logins_tokens_links_and_finished_mail_only() {
     use unionhall_store::{account_resets, accounts, retention};
     let db = fresh_database().await;
     let store = open_store(&db).await;
@@ -457,6 +457,26 @@ async fn pruning_drops_expired_and_revoked_logins_tokens_and_links_only() {
         .await
         .unwrap();
 
+    // Mail: one sent, one given up, one still waiting (never pruned).
+    let sealed = unionhall_store::members::Sealed {
+        key_id: "k".into(),
+        bytes: vec![1, 2, 3],
+    };
+    let mut tx = store.begin_write().await.unwrap();
+    for id in ["sent", "failed", "waiting"] {
+        unionhall_store::mail_queue::enqueue(&mut tx, id, Some(organizer), "reset", &sealed)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    unionhall_store::mail_queue::mark_sent(&store, "sent")
+        .await
+        .unwrap();
+    unionhall_store::mail_queue::give_up(&store, "failed", "550", None)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
     let ages = retention::Ages {
         delivered_ms: 1,
         dead_ms: 1,
@@ -466,6 +486,14 @@ async fn pruning_drops_expired_and_revoked_logins_tokens_and_links_only() {
     assert_eq!(
         (pruned.sessions, pruned.api_tokens, pruned.recovery_links),
         (2, 1, 1)
+    );
+    assert_eq!(pruned.mail, 2);
+    assert_eq!(
+        unionhall_store::mail_queue::stats(&store)
+            .await
+            .unwrap()
+            .waiting,
+        1
     );
     assert!(accounts::live_session(&store, "live")
         .await

@@ -1,6 +1,7 @@
 //! Pruning what is only kept for a while: finished deliveries, the ids of
 //! activities already received, expired or revoked logins, tokens and
-//! recovery links, and report and follow allowances whose hour is over. Undelivered deliveries and everything else are never touched.
+//! recovery links, report and follow allowances whose hour is over, mail sent
+//! or given up, and year-old unsubscribe links. Undelivered deliveries and everything else are never touched.
 //!
 //! Rows go in small batches so that a large backlog never holds a long write
 //! lock (SQLite has one writer); several processes pruning at once is harmless.
@@ -31,6 +32,10 @@ pub struct Pruned {
     pub recovery_links: u64,
     /// Report and follow allowances whose hour is over.
     pub flood_counters: u64,
+    /// Mail sent (after `delivered_ms`) or given up (after `dead_ms`).
+    pub mail: u64,
+    /// One-click unsubscribe links older than a year.
+    pub unsubscribe_links: u64,
 }
 
 impl Pruned {
@@ -42,10 +47,15 @@ impl Pruned {
             + self.api_tokens
             + self.recovery_links
             + self.flood_counters
+            + self.mail
+            + self.unsubscribe_links
     }
 }
 
 const BATCH: i64 = 1000;
+
+/// How long the one-click link in a mail keeps working.
+const UNSUBSCRIBE_LINK_MS: i64 = 365 * 24 * 3_600_000;
 
 /// Deletes what has outlived `ages` (or expired) as of now.
 pub async fn prune(store: &Store, ages: &Ages) -> Result<Pruned> {
@@ -103,6 +113,27 @@ pub async fn prune_at(store: &Store, ages: &Ages, now: i64) -> Result<Pruned> {
             "DELETE FROM flood_counts WHERE (kind, key) IN (SELECT kind, key FROM flood_counts \
              WHERE window_start < $1 LIMIT $2)",
             now - 3_600_000,
+        )
+        .await?,
+        mail: in_batches(
+            store,
+            "DELETE FROM mail_queue WHERE id IN (SELECT id FROM mail_queue \
+             WHERE sent_at < $1 LIMIT $2)",
+            now - ages.delivered_ms,
+        )
+        .await?
+            + in_batches(
+                store,
+                "DELETE FROM mail_queue WHERE id IN (SELECT id FROM mail_queue \
+                 WHERE failed_at < $1 LIMIT $2)",
+                now - ages.dead_ms,
+            )
+            .await?,
+        unsubscribe_links: in_batches(
+            store,
+            "DELETE FROM unsubscribe_links WHERE token_hash IN (SELECT token_hash \
+             FROM unsubscribe_links WHERE created_at < $1 LIMIT $2)",
+            now - UNSUBSCRIBE_LINK_MS,
         )
         .await?,
     })

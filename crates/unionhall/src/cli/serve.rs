@@ -50,7 +50,7 @@ pub async fn prune(settings: Settings) -> Result<()> {
     println!(
         "pruned {} delivered deliveries (older than {} days), {} dead ones (older than {} days), \
          {} received activity ids (older than {} days), {} expired or revoked logins, \
-         {} API tokens, {} recovery links",
+         {} API tokens, {} recovery links, {} mails sent or given up, {} unsubscribe links",
         pruned.delivered,
         r.delivered_days,
         pruned.dead,
@@ -59,7 +59,9 @@ pub async fn prune(settings: Settings) -> Result<()> {
         r.seen_activity_days,
         pruned.sessions,
         pruned.api_tokens,
-        pruned.recovery_links
+        pruned.recovery_links,
+        pruned.mail,
+        pruned.unsubscribe_links
     );
     Ok(())
 }
