@@ -478,6 +478,42 @@ async fn a_member_who_pledged_is_reminded_in_her_own_zone_with_the_event_and_sto
 }
 
 #[tokio::test]
+async fn the_operator_mails_an_invitation_from_the_command_line() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    create_chapter(&a, "bakers").await;
+    let dir = tempfile::tempdir().unwrap();
+    let cli = |address: &str| {
+        let mut cmd = crate::cli::unionhall(dir.path());
+        cmd.env("UNIONHALL_LOG__LEVEL", "error")
+            .env("UNIONHALL_DATABASE__URL", &a.db.url)
+            .env("UNIONHALL_MEMBERS__KEY", crate::helpers::TEST_MEMBER_KEY)
+            .env(
+                "UNIONHALL_INSTANCE__PUBLIC_URL",
+                a.url.as_str().trim_end_matches('/'),
+            )
+            .envs(smtp.settings())
+            .args([
+                "account", "invite", "bakers", "--role", "admin", "--email", address,
+            ]);
+        crate::cli::run(&mut cmd)
+    };
+    let (output, stderr) = cli("nia@");
+    assert!(!output.status.success());
+    assert!(stderr.contains("needs a domain"), "{stderr}");
+    let (output, stderr) = cli("nia@example.org");
+    assert!(output.status.success(), "{stderr}");
+    let printed = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let mail = &mails(&smtp, 1).await[0];
+    assert_eq!(mail.header("To").as_deref(), Some("nia@example.org"));
+    assert_eq!(mail.link(a.at("/invite/").as_str()), Some(printed));
+    a.stop().await;
+}
+
+#[tokio::test]
 async fn an_organizer_mails_an_invitation_and_the_invited_person_signs_up_with_it() {
     if !SmtpServer::available() {
         return;

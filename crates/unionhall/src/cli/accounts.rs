@@ -22,6 +22,10 @@ pub enum AccountCommand {
         /// Link the new account to this member record, so its owner can see it.
         #[arg(long)]
         member: Option<i64>,
+        /// Also mail the invitation to this address (`[email]` must be set;
+        /// the running server's mail worker sends it).
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Log an account out everywhere and revoke its API tokens (a lost or seized phone).
     RevokeSessions { username: String },
@@ -65,11 +69,22 @@ pub async fn account(settings: &Settings, command: AccountCommand) -> Result<()>
             group,
             role,
             member,
+            email,
         } => {
             let role = Role::parse(&role).map_err(|err| Error::Usage(err.to_string()))?;
             let group = members.group(&group).await?;
-            let invite = members.create_invite(None, &group, role, member).await?;
+            let invite = match &email {
+                Some(address) => {
+                    members
+                        .invite_by_mail(None, &group, role, member, address)
+                        .await?
+                }
+                None => members.create_invite(None, &group, role, member).await?,
+            };
             println!("{}", public_link(settings, "invite", &invite.token)?);
+            if let Some(address) = &email {
+                eprintln!("mailed to {address} (sent by the server's mail worker)");
+            }
             eprintln!(
                 "an invitation to {} as {role}; it works once, for {} hours. \
                  Send it privately: whoever opens it first gets the role.",
