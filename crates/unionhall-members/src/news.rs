@@ -100,11 +100,14 @@ impl Members {
         let all_calls = calls::all(&self.store).await?;
         let all_strikes = strikes::all(&self.store).await?;
         for account_id in accounts {
-            let mut tx = self.store.begin_write().await?;
+            // Read first: most scans have nothing to tell, and write nothing.
+            let mut conn = self.store.acquire().await?;
             let choice =
-                NewsChoice::from_stored(mail_reminders::news_choice(&mut tx, account_id).await?);
-            let told = mail_reminders::news_told(&mut tx, account_id).await?;
+                NewsChoice::from_stored(mail_reminders::news_choice(&mut conn, account_id).await?);
+            let told = mail_reminders::news_told(&mut conn, account_id).await?;
+            drop(conn);
             let Some((told_until, told_at)) = told else {
+                let mut tx = self.store.begin_write().await?;
                 mail_reminders::set_news_told(&mut tx, account_id, now, now).await?;
                 unionhall_store::commit(tx).await?;
                 continue;
@@ -115,7 +118,6 @@ impl Members {
                 NewsChoice::Daily => now - told_at >= DAY_MS,
             };
             if !due {
-                unionhall_store::commit(tx).await?;
                 continue;
             }
             let groups = self.news_sources(account_id).await?;
@@ -158,9 +160,9 @@ impl Members {
                 }
             }
             if items.is_empty() {
-                unionhall_store::commit(tx).await?;
                 continue;
             }
+            let mut tx = self.store.begin_write().await?;
             items.sort_by_key(|item| item.published_at);
             let newest = items.iter().map(|i| i.published_at).max().unwrap_or(now);
             mail_reminders::set_news_told(&mut tx, account_id, newest, now).await?;

@@ -38,14 +38,18 @@ impl Members {
                 call.pledged.amount,
                 call.pledged.actions,
             ];
-            for role in accounts::roles_in_group(&self.store, &call.author).await? {
-                if !matches!(role.role.as_str(), "organizer" | "admin") {
+            for account_id in self.organizers_of(&call.author).await? {
+                // Nothing new, as on most scans: a read, not a write.
+                let mut conn = self.store.acquire().await?;
+                let told = mail_reminders::pledges_told(&mut conn, account_id, call.id).await?;
+                drop(conn);
+                if told.is_some_and(|(before, _)| before == totals) {
                     continue;
                 }
                 let mut tx = self.store.begin_write().await?;
-                let told = mail_reminders::pledges_told(&mut tx, role.account_id, call.id).await?;
+                let told = mail_reminders::pledges_told(&mut tx, account_id, call.id).await?;
                 let Some((before, told_at)) = told else {
-                    mail_reminders::set_pledges_told(&mut tx, role.account_id, call.id, totals, 0)
+                    mail_reminders::set_pledges_told(&mut tx, account_id, call.id, totals, 0)
                         .await?;
                     unionhall_store::commit(tx).await?;
                     continue;
@@ -55,11 +59,7 @@ impl Members {
                     if totals != before {
                         // Pledges taken back: known, not told.
                         mail_reminders::set_pledges_told(
-                            &mut tx,
-                            role.account_id,
-                            call.id,
-                            totals,
-                            told_at,
+                            &mut tx, account_id, call.id, totals, told_at,
                         )
                         .await?;
                     }
@@ -70,17 +70,16 @@ impl Members {
                     unionhall_store::commit(tx).await?;
                     continue;
                 }
-                mail_reminders::set_pledges_told(&mut tx, role.account_id, call.id, totals, now)
-                    .await?;
+                mail_reminders::set_pledges_told(&mut tx, account_id, call.id, totals, now).await?;
                 let recipient = self
-                    .recipient(&mut tx, role.account_id, Preference::Pledges)
+                    .recipient(&mut tx, account_id, Preference::Pledges)
                     .await?;
                 if let Some(address) = recipient {
                     let stop = self
                         .stop_link(
                             &mut tx,
                             &mail.public_url,
-                            role.account_id,
+                            account_id,
                             Preference::Pledges,
                             now,
                         )
@@ -95,7 +94,7 @@ impl Members {
                         &link(&mail.public_url, &format!("/call/{}", call.id)),
                         &stop,
                     );
-                    self.queue_mail(&mut tx, Some(role.account_id), "pledges", &notice)
+                    self.queue_mail(&mut tx, Some(account_id), "pledges", &notice)
                         .await?;
                     queued += 1;
                 }
@@ -103,6 +102,19 @@ impl Members {
             }
         }
         Ok(queued)
+    }
+}
+
+impl Members {
+    /// The accounts that organize `group` (its organizers and admins): who
+    /// is told of its calls' pledges and of actions it must answer.
+    async fn organizers_of(&self, group: &url::Url) -> Result<Vec<i64>> {
+        Ok(accounts::roles_in_group(&self.store, group)
+            .await?
+            .into_iter()
+            .filter(|role| matches!(role.role.as_str(), "organizer" | "admin"))
+            .map(|role| role.account_id)
+            .collect())
     }
 }
 
@@ -149,30 +161,34 @@ impl Members {
             let answered =
                 actions::answered_by(&self.store, std::slice::from_ref(&chapter.ap_id)).await?;
             let handle = chapter.handle.clone().unwrap_or_default();
+            let organizers = self.organizers_of(&chapter.ap_id).await?;
             for (action, record) in &due {
                 if !bodies.contains(&action.author)
                     || answered.iter().any(|(id, _)| *id == action.id)
                 {
                     continue;
                 }
-                for role in accounts::roles_in_group(&self.store, &chapter.ap_id).await? {
-                    if !matches!(role.role.as_str(), "organizer" | "admin") {
+                for &account_id in &organizers {
+                    let mut conn = self.store.acquire().await?;
+                    let told =
+                        mail_reminders::action_told(&mut conn, account_id, action.id).await?;
+                    drop(conn);
+                    if told {
                         continue;
                     }
                     let mut tx = self.store.begin_write().await?;
                     let first =
-                        mail_reminders::record_action(&mut tx, role.account_id, action.id, now)
-                            .await?;
+                        mail_reminders::record_action(&mut tx, account_id, action.id, now).await?;
                     let recipient = self
-                        .recipient(&mut tx, role.account_id, Preference::Pledges)
+                        .recipient(&mut tx, account_id, Preference::Pledges)
                         .await?;
                     if let (true, Some(address)) = (first, recipient) {
-                        let zone = self.zone_of_account(role.account_id).await?;
+                        let zone = self.zone_of_account(account_id).await?;
                         let stop = self
                             .stop_link(
                                 &mut tx,
                                 &mail.public_url,
-                                role.account_id,
+                                account_id,
                                 Preference::Pledges,
                                 now,
                             )
@@ -186,7 +202,7 @@ impl Members {
                             &link(&mail.public_url, &format!("/actions/{}", action.id)),
                             &stop,
                         );
-                        self.queue_mail(&mut tx, Some(role.account_id), "action", &notice)
+                        self.queue_mail(&mut tx, Some(account_id), "action", &notice)
                             .await?;
                         queued += 1;
                     }

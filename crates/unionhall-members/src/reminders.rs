@@ -51,6 +51,8 @@ impl Members {
         }
         let now = now_millis();
         let mut queued = 0;
+        // Each chapter's hours, read once a scan.
+        let mut hours = std::collections::HashMap::new();
         for coming in mail_reminders::coming(&self.store).await? {
             let Ok(call) = serde_json::from_str::<CallForSupport>(&coming.record) else {
                 continue;
@@ -62,14 +64,30 @@ impl Members {
             let Some(starts_at) = call.starts_at.filter(|at| *at > now && standing) else {
                 continue;
             };
-            let (first, second) = mail_reminders::reminder_hours(&self.store, &coming.chapter)
-                .await?
-                .unwrap_or(DEFAULT_HOURS);
+            let (first, second) = match hours.get(&coming.chapter) {
+                Some(known) => *known,
+                None => {
+                    let chosen = mail_reminders::reminder_hours(&self.store, &coming.chapter)
+                        .await?
+                        .unwrap_or(DEFAULT_HOURS);
+                    hours.insert(coming.chapter.clone(), chosen);
+                    chosen
+                }
+            };
             let windows = [second, first];
             let due = windows
                 .iter()
                 .position(|hours| starts_at - now <= hours * 3_600_000);
             if let Some(nearest) = due {
+                // Most scans find it sent already: a read, not a write.
+                let mut conn = self.store.acquire().await?;
+                let kind = KINDS[nearest];
+                if mail_reminders::reminded(&mut conn, coming.account_id, coming.call_id, kind)
+                    .await?
+                {
+                    continue;
+                }
+                drop(conn);
                 if self.remind(&coming, &call, nearest, now).await? {
                     queued += 1;
                 }
@@ -98,6 +116,13 @@ impl Members {
             call.ends_at,
             if ended { "off" } else { coming.status.as_str() }
         );
+        // Unchanged, as on most scans: nothing to write.
+        let mut conn = self.store.acquire().await?;
+        let known = mail_reminders::seen(&mut conn, coming.account_id, coming.call_id).await?;
+        drop(conn);
+        if known.as_deref() == Some(state.as_str()) {
+            return Ok(false);
+        }
         let mut tx = self.store.begin_write().await?;
         let Some(before) =
             mail_reminders::swap_seen(&mut tx, coming.account_id, coming.call_id, &state).await?

@@ -63,6 +63,40 @@ pub async fn record(
     Ok(done.rows_affected() > 0)
 }
 
+/// Whether reminder `kind` for the account and call was recorded already
+/// (a read, so that a scan writes only what is new).
+pub async fn reminded(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    call_id: i64,
+    kind: &str,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "SELECT 1 FROM mail_reminders WHERE account_id = $1 AND call_id = $2 AND kind = $3",
+    )
+    .bind(account_id)
+    .bind(call_id)
+    .bind(kind)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
+/// What the account last knew of the call, if anything.
+pub async fn seen(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    call_id: i64,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT seen FROM mail_call_states WHERE account_id = $1 AND call_id = $2",
+    )
+    .bind(account_id)
+    .bind(call_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// Records what the account now knows of the call. Returns what it knew
 /// before if that was different (a change to tell it of), None on first
 /// sight or no change; of two processes seeing one change, one gets it.
@@ -72,14 +106,7 @@ pub async fn swap_seen(
     call_id: i64,
     seen: &str,
 ) -> Result<Option<String>> {
-    let old: Option<String> = sqlx::query_scalar(
-        "SELECT seen FROM mail_call_states WHERE account_id = $1 AND call_id = $2",
-    )
-    .bind(account_id)
-    .bind(call_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match old {
+    match self::seen(&mut *conn, account_id, call_id).await? {
         None => {
             sqlx::query(
                 "INSERT INTO mail_call_states (account_id, call_id, seen) VALUES ($1, $2, $3) \
@@ -162,6 +189,22 @@ pub async fn set_reminder_hours(store: &Store, group: &Url, first: i64, second: 
     .execute(&mut *tx)
     .await?;
     crate::commit(tx).await
+}
+
+/// Whether the account was told of action `action_id`'s deadline already.
+pub async fn action_told(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    action_id: i64,
+) -> Result<bool> {
+    Ok(
+        sqlx::query("SELECT 1 FROM mail_action_reminders WHERE account_id = $1 AND action_id = $2")
+            .bind(account_id)
+            .bind(action_id)
+            .fetch_optional(conn)
+            .await?
+            .is_some(),
+    )
 }
 
 /// Records that the account was told of action `action_id`'s deadline:
