@@ -325,7 +325,7 @@ impl Members {
     }
 
     /// The zone an account reads times in: its own, else its chapter's.
-    pub(crate) async fn zone_of_account(&self, account_id: i64) -> Result<unionhall_domain::Zone> {
+    pub async fn zone_of_account(&self, account_id: i64) -> Result<unionhall_domain::Zone> {
         let zones = unionhall_store::time_zones::of_account(&self.store, account_id).await?;
         Ok(zones
             .own
@@ -517,16 +517,13 @@ pub(crate) mod texts {
             ],
             page,
         );
-        let (stop_text, stop_html) = both(&["No more reminders:\n{link}".into()], stop);
-        let html = html.replace("</body>", &format!("{}</body>", inner(&stop_html)));
-        Mail {
-            to: address.into(),
-            subject: format!("{headline}: {title}, {when}"),
-            text: format!("{text}\n\n{stop_text}"),
-            html,
-            calendar: None,
-            unsubscribe: Some(stop.to_owned()),
-        }
+        stoppable(
+            address,
+            format!("{headline}: {title}, {when}"),
+            (text, html),
+            "No more reminders",
+            stop,
+        )
     }
 
     /// New pledges to a chapter's call, for its organizers: how many more
@@ -581,15 +578,13 @@ pub(crate) mod texts {
             ],
             page,
         );
-        let (stop_text, stop_html) = both(&["No more pledge notices:\n{link}".into()], stop);
-        Mail {
-            to: address.into(),
-            subject: format!("New pledges: {title}"),
-            text: format!("{text}\n\n{stop_text}"),
-            html: html.replace("</body>", &format!("{}</body>", inner(&stop_html))),
-            calendar: None,
-            unsubscribe: Some(stop.to_owned()),
-        }
+        stoppable(
+            address,
+            format!("New pledges: {title}"),
+            (text, html),
+            "No more pledge notices",
+            stop,
+        )
     }
 
     /// News: what is new from the reader's chapters, their bodies and the
@@ -606,23 +601,15 @@ pub(crate) mod texts {
                 .into(),
         );
         let (text, html) = both(&paragraphs, "");
-        let (stop_text, stop_html) = both(&["No more news by mail:\n{link}".into()], stop);
-        let count = items.len();
-        Mail {
-            to: address.into(),
-            subject: if daily {
-                format!("News from {instance}: {count} new")
-            } else {
-                format!(
-                    "New on {instance}: {}",
-                    items[0].lines().next().unwrap_or_default()
-                )
-            },
-            text: format!("{text}\n\n{stop_text}"),
-            html: html.replace("</body>", &format!("{}</body>", inner(&stop_html))),
-            calendar: None,
-            unsubscribe: Some(stop.to_owned()),
-        }
+        let subject = if daily {
+            format!("News from {instance}: {} new", items.len())
+        } else {
+            format!(
+                "New on {instance}: {}",
+                items[0].lines().next().unwrap_or_default()
+            )
+        };
+        stoppable(address, subject, (text, html), "No more news by mail", stop)
     }
 
     /// A coordinated action still to answer, its deadline near.
@@ -646,11 +633,28 @@ pub(crate) mod texts {
             ],
             page,
         );
-        let (stop_text, stop_html) =
-            both(&["No more notices for organizers:\n{link}".into()], stop);
+        stoppable(
+            address,
+            format!("Answer by {deadline}: {title}"),
+            (text, html),
+            "No more notices for organizers",
+            stop,
+        )
+    }
+
+    /// A mail of a kind its reader can stop: the words, then "`label`:" and
+    /// the one-click link (RFC 8058), which also goes in its headers.
+    fn stoppable(
+        address: &str,
+        subject: String,
+        (text, html): (String, String),
+        label: &str,
+        stop: &str,
+    ) -> Mail {
+        let (stop_text, stop_html) = both(&[format!("{label}:\n{{link}}")], stop);
         Mail {
             to: address.into(),
-            subject: format!("Answer by {deadline}: {title}"),
+            subject,
             text: format!("{text}\n\n{stop_text}"),
             html: html.replace("</body>", &format!("{}</body>", inner(&stop_html))),
             calendar: None,

@@ -31,13 +31,8 @@ pub(crate) async fn of_account(
     let Some(principal) = principal else {
         return Ok(None);
     };
-    let zones = time_zones::of_account(&state.store, principal.account_id).await?;
     Ok(Some(
-        zones
-            .own
-            .or(zones.chapter)
-            .and_then(|name| Zone::parse(&name).ok())
-            .unwrap_or_default(),
+        state.members.zone_of_account(principal.account_id).await?,
     ))
 }
 
