@@ -168,19 +168,7 @@ impl LemmyPeer {
             SystemTime::now(),
         )
         .expect("sign");
-        let response = self
-            .client
-            .post(inbox.clone())
-            .header("content-type", "application/activity+json")
-            .headers(headers)
-            .body(body)
-            .send()
-            .await
-            .expect("post");
-        (
-            response.status().as_u16(),
-            response.text().await.unwrap_or_default(),
-        )
+        super::stand_in::deliver(&self.client, inbox, body, headers).await
     }
 
     /// Its user `user` posts `title` in its community `community`: the post

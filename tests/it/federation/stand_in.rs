@@ -228,19 +228,7 @@ impl StandIn {
             ),
         }
         .expect("sign");
-        let response = self
-            .client
-            .post(inbox.clone())
-            .header("content-type", "application/activity+json")
-            .headers(headers)
-            .body(body)
-            .send()
-            .await
-            .expect("post");
-        (
-            response.status().as_u16(),
-            response.text().await.unwrap_or_default(),
-        )
+        deliver(&self.client, inbox, body, headers).await
     }
 
     /// Checks a GET's signature as Mastodon's authorized fetch does.
@@ -432,6 +420,28 @@ async fn accept(s: StandIn, follow: Value) {
         "object": follow,
     });
     s.send(&inbox, &accept).await;
+}
+
+/// POSTs `body` to `inbox` with its signature `headers`, as a server
+/// delivers an activity; the status and the answer's body.
+pub(crate) async fn deliver(
+    client: &reqwest::Client,
+    inbox: &Url,
+    body: Vec<u8>,
+    headers: reqwest::header::HeaderMap,
+) -> (u16, String) {
+    let response = client
+        .post(inbox.clone())
+        .header("content-type", "application/activity+json")
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    (
+        response.status().as_u16(),
+        response.text().await.unwrap_or_default(),
+    )
 }
 
 fn uuid_ish() -> u128 {
