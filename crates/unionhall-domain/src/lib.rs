@@ -20,6 +20,7 @@ mod member;
 mod policy;
 mod role;
 mod strike;
+pub mod text;
 pub mod vocabulary;
 mod zone;
 

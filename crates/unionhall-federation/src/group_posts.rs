@@ -240,29 +240,9 @@ fn post_of(group: &ActorRow, object: &Value, public: bool) -> Value {
 
 /// A title from a note's HTML: its first line of text, cut short.
 fn title_of(html: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html.replace("<br>", "\n").replace("</p>", "\n").chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
+    let line = unionhall_domain::text::first_line_of(html);
     if line.chars().count() <= TITLE_CHARS {
-        return line.to_owned();
+        return line;
     }
     let cut: String = line.chars().take(TITLE_CHARS - 1).collect();
     format!("{}…", cut.trim_end())

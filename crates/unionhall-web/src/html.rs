@@ -20,28 +20,7 @@ pub fn escape(text: &str) -> String {
 
 /// The text of a post's HTML (received posts are not trusted: pages show their
 /// text, escaped, never their markup).
-pub fn text_of(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let text = out
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub use unionhall_domain::text::text_of;
 
 /// A complete page around `body`, which must already be escaped HTML, in the
 /// look of the templated ones.
