@@ -59,7 +59,7 @@ pub async fn enqueue<A: Serialize>(
         .collect();
     // Followers on group-aware servers get the group's form of a post
     // (`group_posts.rs`), everyone else the activity as it is.
-    let group_aware = group_aware_inboxes(conn, &mut remote).await?;
+    let group_aware = group_aware_inboxes(conn, actor, &mut remote).await?;
     let announced = match group_aware.is_empty() {
         true => None,
         false => match group_posts::form_of(actor, &json) {
@@ -95,7 +95,16 @@ pub async fn enqueue<A: Serialize>(
 
 /// Takes out of `inboxes` those on group-aware servers (`group_posts.rs`),
 /// which read what our groups send in another form, and returns them.
-async fn group_aware_inboxes(conn: &mut Connection, inboxes: &mut Vec<Url>) -> Result<Vec<Url>> {
+async fn group_aware_inboxes(
+    conn: &mut Connection,
+    actor: &ActorRow,
+    inboxes: &mut Vec<Url>,
+) -> Result<Vec<Url>> {
+    // Only groups have another form: the instance actor and the reader (a
+    // Follow, an Undo) cost no query.
+    if !matches!(actor.kind, ActorKind::Chapter | ActorKind::Union) || inboxes.is_empty() {
+        return Ok(Vec::new());
+    }
     let hosts: Vec<String> = inboxes.iter().map(outbox::host_of).collect();
     let aware =
         unionhall_store::peer_software::running(conn, &hosts, group_posts::GROUP_AWARE).await?;
