@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use unionhall_members::news::NewsChoice;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -80,16 +79,13 @@ async fn set_mail_wanted(
 ) -> Result<Response, AppError> {
     use unionhall_store::mail_reminders::Preference;
     let principal = caller.check_form(&form.csrf)?.clone();
+    let news = crate::api::mail::news_choice(&form.news)?;
     for (what, on) in [
         (Preference::Reminders, form.reminders.is_some()),
         (Preference::Pledges, form.pledges.is_some()),
     ] {
         state.members.set_mail_wanted(&principal, what, on).await?;
     }
-    let news = NewsChoice::parse(&form.news).ok_or_else(|| AppError::Invalid {
-        field: "news".into(),
-        message: "news: choose off, at once or daily".into(),
-    })?;
     state.members.set_news_choice(&principal, news).await?;
     Ok(Redirect::to("/account?done=mail#mail").into_response())
 }

@@ -824,3 +824,68 @@ async fn a_chapter_chooses_when_its_members_are_reminded() {
     assert!(reminder.header("Subject").unwrap().starts_with("Reminder:"));
     a.stop().await;
 }
+
+#[tokio::test]
+async fn bad_or_abusive_mail_requests_are_refused_and_change_nothing() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    let ada = ada_with_an_address(&a, &smtp).await;
+
+    // A made-up unsubscribe link: 404, her preferences as they were.
+    let made_up = browser()
+        .post(a.at("/unsubscribe/uhu_made-up"))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made_up.status(), StatusCode::NOT_FOUND);
+    let (_, mail) = ada.get("/api/v1/me/mail").await;
+    assert_eq!(
+        (mail["reminders"].clone(), mail["news"].clone()),
+        (serde_json::json!(true), serde_json::json!("daily"))
+    );
+    // A choice of news that is none: 400, nothing changed.
+    let (status, _) = ada
+        .call(
+            Method::PUT,
+            "/api/v1/me/mail",
+            Some(serde_json::json!({"reminders": false, "news": "hourly"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = ada
+        .call(
+            Method::PUT,
+            "/api/v1/me/mail",
+            Some(serde_json::json!({"email": "ada at example"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, mail) = ada.get("/api/v1/me/mail").await;
+    assert_eq!(mail["news"], "daily");
+    assert_eq!(
+        mail["reminders"], true,
+        "nothing of a refused change applied"
+    );
+    assert_eq!(mail["email"]["address"], "ada@example.org");
+
+    // Someone asks for Ada's reset link over and over from one client: three
+    // mails at most, and the client is stopped after five asks.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(forgot(&a, "ada").await.0);
+    }
+    assert_eq!(statuses[..5], [StatusCode::OK; 5], "{statuses:?}");
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+    let resets = mails(&smtp, 4).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(smtp.received().len(), 4, "a confirmation and three resets");
+    assert!(resets[3]
+        .header("Subject")
+        .unwrap()
+        .starts_with("Reset your password"));
+    a.stop().await;
+}

@@ -90,6 +90,8 @@ async fn change(
     Caller(principal): Caller,
     ApiJson(change): ApiJson<MailChange>,
 ) -> Result<Json<MailView>, AppError> {
+    // Everything is checked before anything changes.
+    let news = change.news.as_deref().map(news_choice).transpose()?;
     if let Some(address) = &change.email {
         state.members.set_email(&principal, address).await?;
     }
@@ -101,12 +103,16 @@ async fn change(
             state.members.set_mail_wanted(&principal, what, on).await?;
         }
     }
-    if let Some(news) = &change.news {
-        let choice = NewsChoice::parse(news).ok_or_else(|| AppError::Invalid {
-            field: "news".into(),
-            message: "news: off, at_once or daily".into(),
-        })?;
-        state.members.set_news_choice(&principal, choice).await?;
+    if let Some(news) = news {
+        state.members.set_news_choice(&principal, news).await?;
     }
     Ok(Json(view(&state, &principal).await?))
+}
+
+/// How often news is wanted, as the API and the account page's form say it.
+pub(crate) fn news_choice(word: &str) -> Result<NewsChoice, AppError> {
+    NewsChoice::parse(word).ok_or_else(|| AppError::Invalid {
+        field: "news".into(),
+        message: "news: off, at_once or daily".into(),
+    })
 }

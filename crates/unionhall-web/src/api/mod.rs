@@ -13,7 +13,7 @@ mod calls;
 mod campaigns;
 mod chart;
 mod groups;
-mod mail;
+pub(crate) mod mail;
 mod me;
 mod moderation;
 mod roster;
