@@ -34,6 +34,9 @@ pub struct MailSettings {
     pub password: String,
     /// `Name <address>` or an address: who mail comes from.
     pub from: String,
+    /// PEM certificates of a private authority the mail server's certificate
+    /// is issued by, trusted besides the system's; None: the system's alone.
+    pub ca_pem: Option<Vec<u8>>,
     /// The first wait after a temporary failure; each next one doubles.
     pub retry_base: Duration,
     /// Given up after this long without success.

@@ -6,6 +6,7 @@ use crate::{Error, MailSettings, Result, Security};
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 use unionhall_members::email::Mail;
@@ -35,15 +36,17 @@ impl Mailer {
             .parse()
             .map_err(|err| Error::Config(format!("from {:?}: {err}", settings.from)))?;
         let server = settings.server.as_str();
-        let builder = match settings.security {
-            Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(server),
-            Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(server),
-            Security::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-                server,
-            )),
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server)
+            .port(settings.port)
+            .timeout(Some(SEND_TIMEOUT));
+        match settings.security {
+            // Never falls back to plain text: a server that offers no
+            // STARTTLS, or a certificate that does not check, is a
+            // temporary failure and the mail waits.
+            Security::Tls => builder = builder.tls(Tls::Wrapper(tls_parameters(settings)?)),
+            Security::StartTls => builder = builder.tls(Tls::Required(tls_parameters(settings)?)),
+            Security::None => {}
         }
-        .map_err(|err| Error::Config(format!("server {server:?}: {err}")))?;
-        let mut builder = builder.port(settings.port).timeout(Some(SEND_TIMEOUT));
         if !settings.username.is_empty() {
             builder = builder.credentials(Credentials::new(
                 settings.username.clone(),
@@ -119,6 +122,20 @@ impl Mailer {
             address: false,
         })
     }
+}
+
+/// TLS to `server`, its certificate checked against the system's
+/// authorities and, when given, the operator's own.
+fn tls_parameters(settings: &MailSettings) -> Result<TlsParameters> {
+    let mut builder = TlsParameters::builder(settings.server.clone());
+    if let Some(pem) = &settings.ca_pem {
+        let certificate = Certificate::from_pem(pem)
+            .map_err(|err| Error::Config(format!("ca_file: not PEM certificates: {err}")))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
+        .build()
+        .map_err(|err| Error::Config(format!("server {:?}: {err}", settings.server)))
 }
 
 /// `List-Unsubscribe: <link>` (RFC 2369): the mail program's own button.

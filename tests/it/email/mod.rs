@@ -5,6 +5,7 @@
 
 mod privacy;
 pub(crate) mod smtp;
+mod tls;
 
 use crate::federation::create_chapter;
 use crate::helpers::{

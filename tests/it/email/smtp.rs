@@ -12,6 +12,18 @@ pub struct SmtpServer {
     pub ip: String,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    tls: Encryption,
+}
+
+/// How the test server protects its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encryption {
+    /// Plain SMTP, no STARTTLS offered.
+    Plain,
+    /// STARTTLS offered, and required before any mail is taken.
+    StartTls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
 }
 
 impl SmtpServer {
@@ -30,6 +42,12 @@ impl SmtpServer {
 
     /// Starts one on `ip` and a free port.
     pub async fn start(ip: &str) -> Self {
+        Self::start_with(ip, Encryption::Plain).await
+    }
+
+    /// Starts one protected by `tls`, with a certificate for `ip` issued by
+    /// a test authority of its own (`ca_file()`).
+    pub async fn start_with(ip: &str, tls: Encryption) -> Self {
         let port = std::net::TcpListener::bind((ip, 0))
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -39,7 +57,11 @@ impl SmtpServer {
             ip: ip.to_owned(),
             dir: tempfile::tempdir().expect("maildir"),
             child: None,
+            tls,
         };
+        if tls != Encryption::Plain {
+            issue_certificate(server.dir.path(), ip);
+        }
         server.resume().await;
         server
     }
@@ -55,11 +77,34 @@ impl SmtpServer {
     /// Starts it again on the same port, keeping what it received.
     pub async fn resume(&mut self) {
         let handlers = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/smtp");
-        let child = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("{}:{}", self.ip, self.port))
+            .arg(format!("{}:{}", self.ip, self.port));
+        let (cert, key) = (
+            self.dir.path().join("server.pem"),
+            self.dir.path().join("server.key"),
+        );
+        match self.tls {
+            Encryption::Plain => {}
+            Encryption::StartTls => {
+                command
+                    .arg("--tlscert")
+                    .arg(&cert)
+                    .arg("--tlskey")
+                    .arg(&key);
+            }
+            Encryption::Tls => {
+                command
+                    .arg("--smtpscert")
+                    .arg(&cert)
+                    .arg("--smtpskey")
+                    .arg(&key);
+            }
+        }
+        let child = command
             .args(["-c", "handlers.Maildir"])
-            .arg(self.dir.path())
+            .arg(self.dir.path().join("mail"))
             .env("PYTHONPATH", handlers)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -78,12 +123,24 @@ impl SmtpServer {
         panic!("aiosmtpd did not start on {}:{}", self.ip, self.port);
     }
 
-    /// Settings that send through it (plain SMTP: a server on this machine).
+    /// The test authority's certificate, which issued the server's.
+    pub fn ca_file(&self) -> String {
+        self.dir.path().join("ca.pem").display().to_string()
+    }
+
+    /// Settings that send through it: plain SMTP to a plain server (one on
+    /// this machine); to an encrypted one, TLS as it speaks it, trusting
+    /// its authority.
     pub fn settings(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let security = match self.tls {
+            Encryption::Plain => "none",
+            Encryption::StartTls => "starttls",
+            Encryption::Tls => "tls",
+        };
+        let mut settings = vec![
             ("UNIONHALL_EMAIL__SERVER", self.ip.clone()),
             ("UNIONHALL_EMAIL__PORT", self.port.to_string()),
-            ("UNIONHALL_EMAIL__SECURITY", "none".into()),
+            ("UNIONHALL_EMAIL__SECURITY", security.into()),
             (
                 "UNIONHALL_EMAIL__FROM",
                 "Bakers Local 12 <unionhall@bakers.example>".into(),
@@ -91,14 +148,18 @@ impl SmtpServer {
             ("UNIONHALL_EMAIL__RETRY_BASE_SECONDS", "1".into()),
             ("UNIONHALL_EMAIL__POLL_MS", "100".into()),
             ("UNIONHALL_EMAIL__SCAN_SECONDS", "1".into()),
-        ]
+        ];
+        if self.tls != Encryption::Plain {
+            settings.push(("UNIONHALL_EMAIL__CA_FILE", self.ca_file()));
+        }
+        settings
     }
 
     /// Every message received, raw, oldest first.
     pub fn received(&self) -> Vec<Received> {
         let mut files: Vec<PathBuf> = ["new", "cur"]
             .iter()
-            .filter_map(|d| std::fs::read_dir(self.dir.path().join(d)).ok())
+            .filter_map(|d| std::fs::read_dir(self.dir.path().join("mail").join(d)).ok())
             .flatten()
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
@@ -115,6 +176,76 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Makes a test authority (`ca.pem`) and a certificate it issued for `ip`
+/// (`server.pem`, `server.key`) in `dir`, with the openssl command.
+fn issue_certificate(dir: &Path, ip: &str) {
+    let run = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("the openssl command");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
+        &["-subj", "/CN=Unionhall test mail authority"],
+        &[
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=test mail server",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("server.ext"),
+        format!("subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"),
+    )
+    .expect("write server.ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
 }
 
 /// One message as it arrived.

@@ -43,6 +43,9 @@ pub struct EmailSettings {
     /// Secret: printed only masked.
     pub password: String,
     pub from: String,
+    /// A PEM file of the authority that issued the mail server's certificate,
+    /// for a private one; empty: the system's authorities.
+    pub ca_file: String,
     pub retry_base_seconds: u64,
     pub expiry_hours: u64,
     pub poll_ms: u64,
@@ -325,6 +328,21 @@ impl Settings {
                 return Err(bad(key, "must be at least 1"));
             }
         }
+        let ca_pem = match e.ca_file.trim() {
+            "" => None,
+            _ if security == unionhall_mail::Security::None => {
+                return Err(bad("ca_file", "is for security = \"tls\" or \"starttls\""));
+            }
+            path => {
+                let pem = std::fs::read(path)
+                    .map_err(|err| bad("ca_file", &format!("cannot read {path}: {err}")))?;
+                const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+                if !pem.windows(BEGIN.len()).any(|w| w == BEGIN) {
+                    return Err(bad("ca_file", &format!("{path} holds no PEM certificate")));
+                }
+                Some(pem)
+            }
+        };
         let settings = unionhall_mail::MailSettings {
             server: e.server.trim().to_owned(),
             port: e.port,
@@ -332,6 +350,7 @@ impl Settings {
             username: e.username.clone(),
             password: e.password.clone(),
             from: e.from.trim().to_owned(),
+            ca_pem,
             retry_base: Duration::from_secs(e.retry_base_seconds),
             expiry: Duration::from_secs(e.expiry_hours * 3600),
             poll: Duration::from_millis(e.poll_ms),

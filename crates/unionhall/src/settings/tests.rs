@@ -175,6 +175,21 @@ fn bad_values_are_refused_with_where_they_came_from() {
             "unknown setting `http.lisen`",
         ),
         (Some("[http\n"), &[], "is not valid TOML"),
+        (
+            Some("[email]\nserver = \"mail.test\"\nfrom = \"a@b.test\"\nsecurity = \"none\"\nca_file = \"/etc/passwd\"\n"),
+            &[],
+            "setting `email.ca_file`: is for security",
+        ),
+        (
+            Some("[email]\nserver = \"mail.test\"\nfrom = \"a@b.test\"\nca_file = \"/nonexistent/ca.pem\"\n"),
+            &[],
+            "setting `email.ca_file`: cannot read /nonexistent/ca.pem",
+        ),
+        (
+            Some("[email]\nserver = \"mail.test\"\nfrom = \"a@b.test\"\nca_file = \"/etc/passwd\"\n"),
+            &[],
+            "setting `email.ca_file`: /etc/passwd holds no PEM certificate",
+        ),
     ];
     for (file, vars, expected) in cases {
         let message = load_err(*file, vars);
