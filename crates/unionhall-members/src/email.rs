@@ -101,6 +101,15 @@ pub(crate) fn address_context(account_id: i64) -> String {
     format!("account_email:{account_id}")
 }
 
+/// What an address's lookup tag is made of: the address as its holder would
+/// type it any day (mail servers treat its case alike).
+fn lookup_form(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
+/// The lookup tags kind of email addresses.
+const ADDRESS_TAG: &str = "account_email";
+
 fn mail_context(id: &str) -> String {
     format!("mail:{id}")
 }
@@ -156,10 +165,14 @@ impl Members {
         let sealed = self
             .keyring
             .seal(&address_context(principal.account_id), address.as_bytes())?;
+        let lookup = self.address_tag(&address);
         account_emails::set(
             &mut tx,
             principal.account_id,
-            &sealed,
+            account_emails::NewAddress {
+                sealed: &sealed,
+                lookup: &lookup,
+            },
             &secrets::hash_secret(&token),
             now + CONFIRM_HOURS * 3_600_000,
             now,
@@ -205,29 +218,53 @@ impl Members {
         Ok(account.username)
     }
 
-    /// Someone who forgot their password asks for a reset link by mail. The
-    /// answer is the same whatever happens (an unknown username, no confirmed
+    /// Someone who forgot their password asks for a reset link by mail,
+    /// giving their username or their address (any account it is the
+    /// confirmed address of gets its own link). The answer is the same
+    /// whatever happens (an unknown username or address, no confirmed
     /// address, too many asks this hour): only the address's holder learns
     /// anything, by mail. The link works once, for an hour, and ends no
     /// session until it is used.
-    pub async fn request_reset(&self, username: &str) -> Result<()> {
-        let Some(mail) = &self.policy.mail else {
+    pub async fn request_reset(&self, username_or_address: &str) -> Result<()> {
+        if self.policy.mail.is_none() {
             return Err(Error::Conflict(
                 "this server sends no email: ask its operator for a reset link".into(),
             ));
+        }
+        let asked = username_or_address.trim();
+        let mut tx = self.store.begin_write().await?;
+        let rows = if asked.contains('@') {
+            let tags = self.keyring.lookup_tags(ADDRESS_TAG, &lookup_form(asked));
+            account_emails::by_lookup(&mut tx, &tags).await?
+        } else {
+            let Some(account) = store::account_by_username(&self.store, asked).await? else {
+                return Ok(());
+            };
+            account_emails::of_account(&mut tx, account.id)
+                .await?
+                .into_iter()
+                .collect()
         };
-        let Some(account) = store::account_by_username(&self.store, username.trim()).await? else {
+        for row in rows {
+            if row.confirmed_at.is_some() && row.bounced_at.is_none() {
+                self.queue_reset(&mut tx, &row).await?;
+            }
+        }
+        unionhall_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// A reset link for `row`'s account, mailed to its address, unless three
+    /// went this hour.
+    async fn queue_reset(&self, tx: &mut Connection, row: &EmailRow) -> Result<()> {
+        let Some(mail) = &self.policy.mail else {
             return Ok(());
         };
-        let mut tx = self.store.begin_write().await?;
-        let usable = account_emails::of_account(&mut tx, account.id)
-            .await?
-            .filter(|row| row.confirmed_at.is_some() && row.bounced_at.is_none());
-        let Some(row) = usable else {
+        let Some(account) = store::account_by_id(&self.store, row.account_id).await? else {
             return Ok(());
         };
         let since = now_millis() - 3_600_000;
-        if mail_queue::count_since(&mut tx, account.id, "reset", since).await? >= RESETS_PER_HOUR {
+        if mail_queue::count_since(tx, account.id, "reset", since).await? >= RESETS_PER_HOUR {
             tracing::info!(
                 username = account.username,
                 "reset mail not sent: asked too often"
@@ -237,7 +274,7 @@ impl Members {
         let token = secrets::new_secret(RESET_PREFIX)?;
         let now = now_millis();
         account_resets::replace(
-            &mut tx,
+            tx,
             &secrets::hash_secret(&token),
             &account_resets::ResetRow {
                 account_id: account.id,
@@ -247,14 +284,32 @@ impl Members {
             now,
         )
         .await?;
-        let address = self.open_address(&row)?;
+        let address = self.open_address(row)?;
         let link = link(&mail.public_url, &format!("/reset/{token}"));
         let reset = texts::reset(&mail.instance_name, &account.username, &address, &link);
-        self.queue_mail(&mut tx, Some(account.id), "reset", &reset)
+        self.queue_mail(tx, Some(account.id), "reset", &reset)
             .await?;
-        unionhall_store::commit(tx).await?;
         tracing::info!(username = account.username, "reset link mailed");
         Ok(())
+    }
+
+    /// Tags addresses stored before they had lookup tags (migration 30), so
+    /// a reset by address finds them. Run at start; the number tagged.
+    pub async fn tag_untagged_addresses(&self) -> Result<usize> {
+        let mut tx = self.store.begin_write().await?;
+        let untagged = account_emails::without_lookup(&mut tx).await?;
+        for row in &untagged {
+            let lookup = self.address_tag(&self.open_address(row)?);
+            account_emails::set_lookup(&mut tx, row.account_id, &lookup).await?;
+        }
+        unionhall_store::commit(tx).await?;
+        Ok(untagged.len())
+    }
+
+    /// The lookup tag of `address` under the current key (rotation renews
+    /// each address's with its seal).
+    pub(crate) fn address_tag(&self, address: &str) -> String {
+        self.keyring.lookup_tag(ADDRESS_TAG, &lookup_form(address))
     }
 
     /// The invitation `token` to `group`, mailed to `address`.

@@ -70,6 +70,12 @@ impl Members {
                         .map_err(|err| Error::Crypto(format!("cannot rotate: {err}")))?;
                     let resealed = self.keyring.seal(&context, &plain)?;
                     rows::reseal(&mut tx, table, *id, &resealed).await?;
+                    if table == SealedTable::AccountEmails {
+                        // Its lookup tag is keyed too: renewed with the seal.
+                        let address = String::from_utf8_lossy(&plain);
+                        let tag = self.address_tag(&address);
+                        unionhall_store::account_emails::set_lookup(&mut tx, *id, &tag).await?;
+                    }
                 }
                 unionhall_store::commit(tx).await?;
                 let count = batch.len() as u64;

@@ -33,34 +33,83 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<EmailRow> {
 const COLUMNS: &str =
     "account_id, key_id, sealed, confirmed_at, confirm_expires_at, bounced_at, bounce_reason";
 
+/// A new address, sealed, with the tag it is found by (`lookup`: a keyed
+/// hash the members crate makes, never the address).
+pub struct NewAddress<'a> {
+    pub sealed: &'a Sealed,
+    pub lookup: &'a str,
+}
+
 /// Sets an account's address, unconfirmed, waiting for the link whose
 /// secret hashes to `confirm_hash`.
 pub async fn set(
     conn: &mut AnyConnection,
     account_id: i64,
-    sealed: &Sealed,
+    address: NewAddress<'_>,
     confirm_hash: &str,
     confirm_expires_at: i64,
     now: i64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO account_emails (account_id, key_id, sealed, confirm_hash, \
+        "INSERT INTO account_emails (account_id, key_id, sealed, lookup, confirm_hash, \
          confirm_expires_at, confirmed_at, bounced_at, bounce_reason, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, NULL, NULL, NULL, $6) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL, $7) \
          ON CONFLICT (account_id) DO UPDATE SET key_id = excluded.key_id, \
-         sealed = excluded.sealed, confirm_hash = excluded.confirm_hash, \
+         sealed = excluded.sealed, lookup = excluded.lookup, \
+         confirm_hash = excluded.confirm_hash, \
          confirm_expires_at = excluded.confirm_expires_at, confirmed_at = NULL, \
          bounced_at = NULL, bounce_reason = NULL, updated_at = excluded.updated_at",
     )
     .bind(account_id)
-    .bind(&sealed.key_id)
-    .bind(&sealed.bytes)
+    .bind(&address.sealed.key_id)
+    .bind(&address.sealed.bytes)
+    .bind(address.lookup)
     .bind(confirm_hash)
     .bind(confirm_expires_at)
     .bind(now)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The addresses whose lookup tag is one of `tags`.
+pub async fn by_lookup(conn: &mut AnyConnection, tags: &[String]) -> Result<Vec<EmailRow>> {
+    let mut found = Vec::new();
+    for tag in tags {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM account_emails WHERE lookup = $1 ORDER BY account_id"
+        ))
+        .bind(tag)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            found.push(from_row(row)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Sets the lookup tag of an account's address (after a rotation, or for an
+/// address stored before there were tags).
+pub async fn set_lookup(conn: &mut AnyConnection, account_id: i64, lookup: &str) -> Result<()> {
+    sqlx::query("UPDATE account_emails SET lookup = $2 WHERE account_id = $1")
+        .bind(account_id)
+        .bind(lookup)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Addresses stored before they had lookup tags (migration 30).
+pub async fn without_lookup(conn: &mut AnyConnection) -> Result<Vec<EmailRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM account_emails WHERE lookup IS NULL"
+    ))
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 /// Removes an account's address.

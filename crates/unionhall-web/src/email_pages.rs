@@ -236,8 +236,9 @@ struct ForgotForm {
     username: String,
 }
 
-/// Asks for a reset link by mail. The answer is the same whether or not the
-/// account exists or has an address; one client may ask a few times an hour.
+/// Asks for a reset link by mail, by username or address. The answer is the
+/// same whether or not the account or address exists; one client may ask a
+/// few times an hour.
 async fn forgot(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,

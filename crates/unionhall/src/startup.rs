@@ -217,6 +217,10 @@ pub async fn open_members(
             "sealed the links of accounts to their member records"
         );
     }
+    let tagged = members.tag_untagged_addresses().await?;
+    if tagged > 0 {
+        tracing::info!(tagged, "tagged email addresses so a reset can find them");
+    }
     Ok(members)
 }
 

@@ -3,6 +3,7 @@
 //! is down or refuses an address, a crash between commit and send, and an
 //! instance without `[email]`, where nothing breaks.
 
+mod by_address;
 mod privacy;
 pub(crate) mod smtp;
 mod tls;

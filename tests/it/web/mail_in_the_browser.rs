@@ -61,17 +61,18 @@ async fn in_a_real_browser_a_member_confirms_her_address_and_resets_a_forgotten_
         "{page}"
     );
 
-    // Logged out, password forgotten: a link by mail, a new password.
+    // Logged out, password and username forgotten: she gives her address,
+    // a link comes by mail, she sets a new password.
     browser.submit("form[action='/logout'] button").await;
     browser.goto(&a.at("/login")).await;
     browser.click("a[href='/forgot']").await;
     look(&browser, "forgot").await;
-    browser.type_into("#username", "ada").await;
+    browser.type_into("#username", "ada@example.org").await;
     browser.submit("form[action='/forgot'] button").await;
     assert!(browser
         .source()
         .await
-        .contains("If that account has a confirmed email address"));
+        .contains("If that is an account, or the confirmed email address of one"));
     look(&browser, "forgot-asked").await;
     wait_for("the reset mail", 20, || async {
         smtp.received().len() == 2

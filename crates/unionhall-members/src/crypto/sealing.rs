@@ -8,6 +8,7 @@
 
 use crate::{Error, Result};
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use aws_lc_rs::hmac;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use unionhall_store::members::Sealed;
@@ -17,16 +18,34 @@ pub const KEY_LEN: usize = 32;
 struct Key {
     id: String,
     cipher: LessSafeKey,
+    /// Makes lookup tags: derived from the key, so it is never used for two
+    /// purposes, and rotated with it.
+    lookup: hmac::Key,
 }
 
 impl Key {
     fn new(bytes: &[u8; KEY_LEN]) -> Result<Self> {
         let unbound = UnboundKey::new(&AES_256_GCM, bytes)
             .map_err(|_| Error::Crypto("cannot use the member-data key".into()))?;
+        let mut input = b"unionhall member-data lookup key\0".to_vec();
+        input.extend_from_slice(bytes);
+        let derived = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &input);
         Ok(Self {
             id: key_id(bytes),
             cipher: LessSafeKey::new(unbound),
+            lookup: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
         })
+    }
+
+    fn tag(&self, kind: &str, value: &str) -> String {
+        let mut input = kind.as_bytes().to_vec();
+        input.push(0);
+        input.extend_from_slice(value.as_bytes());
+        hmac::sign(&self.lookup, &input)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -78,6 +97,22 @@ impl Keyring {
         std::iter::once(&self.current)
             .chain(&self.previous)
             .find(|key| key.id == key_id)
+    }
+
+    /// A tag that finds rows by a sealed `value` of `kind` (e.g. an email
+    /// address) without storing it readable: a keyed hash under the current
+    /// key, which no one without the key can compute from a guess.
+    pub fn lookup_tag(&self, kind: &str, value: &str) -> String {
+        self.current.tag(kind, value)
+    }
+
+    /// `value`'s tags under every configured key: rows a rotation has not
+    /// reached yet still carry an older key's.
+    pub fn lookup_tags(&self, kind: &str, value: &str) -> Vec<String> {
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .map(|key| key.tag(kind, value))
+            .collect()
     }
 
     /// Seals `plaintext` for the row named by `context` (e.g. `member:12`).
@@ -214,6 +249,19 @@ mod tests {
         assert!(!sealed.bytes.windows(8).any(|w| w == b"555-0100"));
         assert_eq!(ring.open("member:1", &sealed).unwrap(), b"Ada, 555-0100");
         assert!(ring.open("member:2", &sealed).is_err());
+    }
+
+    #[test]
+    fn lookup_tags_are_keyed_and_survive_a_rotation() {
+        let (old, new) = (generate_key().unwrap(), generate_key().unwrap());
+        let before = Keyring::new(&old, &[]).unwrap();
+        let after = Keyring::new(&new, &[old]).unwrap();
+        let tag = before.lookup_tag("email", "ada@example.org");
+        assert_eq!(tag, before.lookup_tag("email", "ada@example.org"));
+        assert_ne!(tag, before.lookup_tag("email", "bob@example.org"));
+        assert_ne!(tag, before.lookup_tag("username", "ada@example.org"));
+        assert_ne!(tag, after.lookup_tag("email", "ada@example.org"), "keyed");
+        assert!(after.lookup_tags("email", "ada@example.org").contains(&tag));
     }
 
     #[test]
