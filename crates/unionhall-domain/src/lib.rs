@@ -16,6 +16,7 @@ mod chart;
 mod error;
 mod handle;
 pub mod ical;
+mod language;
 mod member;
 mod policy;
 mod role;
@@ -37,6 +38,7 @@ pub use chart::{
 };
 pub use error::{DomainError, Result};
 pub use handle::Handle;
+pub use language::Language;
 pub use member::{Assessment, DuesStanding, MemberRecord, OneOnOne};
 pub use policy::{normalize_domain, FederationMode, FederationPolicy};
 pub use role::{Permission, Role};

@@ -5,8 +5,8 @@
 //! posted in, so that a member anywhere sees a picket at the time on the
 //! clocks where it happens.
 
-use crate::{DomainError, Result};
-use chrono::{LocalResult, NaiveDate, NaiveDateTime, TimeZone};
+use crate::{DomainError, Language, Result};
+use chrono::{Datelike, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -88,29 +88,41 @@ impl Zone {
 
     /// A time as people read it, the zone named: `Sat 5 Dec 2026, 06:00 EST`.
     pub fn show(self, millis: i64) -> String {
-        self.at(millis)
-            .map(|t| format!("{}, {}", t.format("%a %-d %b %Y"), self.clock(&t)))
-            .unwrap_or_default()
+        self.show_in(Language::En, millis)
     }
 
     /// From a start to an end: `Sat 5 Dec 2026, 06:00 to 09:00 EST`, or both
     /// times in full when it runs past midnight.
     pub fn show_span(self, start: i64, end: Option<i64>) -> String {
+        self.show_span_in(Language::En, start, end)
+    }
+
+    /// [`Zone::show`] in `language`: `sáb 5 dic 2026, 06:00 EST`.
+    pub fn show_in(self, language: Language, millis: i64) -> String {
+        self.at(millis)
+            .map(|t| format!("{}, {}", day_in(language, &t), self.clock(&t)))
+            .unwrap_or_default()
+    }
+
+    /// [`Zone::show_span`] in `language`.
+    pub fn show_span_in(self, language: Language, start: i64, end: Option<i64>) -> String {
         let (Some(from), Some(to)) = (self.at(start), end.and_then(|e| self.at(e))) else {
-            return self.show(start);
+            return self.show_in(language, start);
         };
         if from.date_naive() == to.date_naive() {
             format!(
-                "{}, {} to {}",
-                from.format("%a %-d %b %Y"),
+                "{}, {} {} {}",
+                day_in(language, &from),
                 from.format("%H:%M"),
+                language.until(),
                 self.clock(&to)
             )
         } else {
             format!(
-                "{} to {}",
-                self.show(start),
-                self.show(to.timestamp_millis())
+                "{} {} {}",
+                self.show_in(language, start),
+                language.until(),
+                self.show_in(language, to.timestamp_millis())
             )
         }
     }
@@ -139,6 +151,17 @@ impl Default for Zone {
     fn default() -> Self {
         Self::UTC
     }
+}
+
+/// `Sat 5 Dec 2026` in `language`.
+fn day_in(language: Language, t: &chrono::DateTime<Tz>) -> String {
+    format!(
+        "{} {} {} {}",
+        language.weekday(t.weekday().num_days_from_monday()),
+        t.day(),
+        language.month(t.month()),
+        t.year()
+    )
 }
 
 impl Serialize for Zone {
@@ -205,6 +228,23 @@ mod tests {
         assert_eq!(
             chicago.show_span(start, Some(start + 3_600_000)),
             "Sat 5 Dec 2026, 22:00 to 23:00 CST"
+        );
+    }
+
+    #[test]
+    fn times_read_in_the_readers_language() {
+        let mexico = zone("America/Mexico_City");
+        let start = mexico.local_to_millis("s", "2026-12-05T06:00").unwrap();
+        let end = Some(start + 3 * 3_600_000);
+        assert_eq!(
+            mexico.show_span_in(Language::Es, start, end),
+            "sáb 5 dic 2026, 06:00 a 09:00 CST"
+        );
+        let paris = zone("Europe/Paris");
+        let start = paris.local_to_millis("s", "2026-08-03T06:00").unwrap();
+        assert_eq!(
+            paris.show_in(Language::Fr, start),
+            "lun. 3 août 2026, 06:00 CEST"
         );
     }
 

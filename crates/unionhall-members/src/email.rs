@@ -9,8 +9,10 @@
 //! and names no one else.
 
 use crate::crypto::secrets;
+use crate::mail_texts::{self as texts, Words};
 use crate::{Error, Members, Principal, Result};
 use serde::{Deserialize, Serialize};
+use unionhall_domain::Language;
 use unionhall_store::account_emails::{self, EmailRow};
 use unionhall_store::accounts as store;
 use unionhall_store::mail_queue::{self, QueuedMail};
@@ -38,6 +40,9 @@ const MAX_ADDRESS: usize = 254;
 pub struct MailPolicy {
     pub public_url: Url,
     pub instance_name: String,
+    /// What mail is written in for accounts that chose no language, and for
+    /// invitations.
+    pub language: Language,
 }
 
 /// One message, as queued (sealed) and as sent.
@@ -53,6 +58,15 @@ pub struct Mail {
     /// The one-click link that stops mail of this kind (RFC 8058).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribe: Option<String>,
+}
+
+/// Which language an account is written to in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LanguageChoice {
+    /// Its holder's, if they chose one.
+    pub chosen: Option<Language>,
+    /// The server's, for everyone who did not.
+    pub server: Language,
 }
 
 /// An account's address, as its holder sees it.
@@ -179,7 +193,14 @@ impl Members {
         )
         .await?;
         let link = link(&mail.public_url, &format!("/email/confirm/{token}"));
-        let confirm = texts::confirm(&mail.instance_name, &principal.username, &address, &link);
+        let words = Words::of(self.language_of_account(principal.account_id).await?);
+        let confirm = texts::confirm(
+            words,
+            &mail.instance_name,
+            &principal.username,
+            &address,
+            &link,
+        );
         self.queue_mail(&mut tx, Some(principal.account_id), "confirm", &confirm)
             .await?;
         unionhall_store::commit(tx).await?;
@@ -286,7 +307,14 @@ impl Members {
         .await?;
         let address = self.open_address(row)?;
         let link = link(&mail.public_url, &format!("/reset/{token}"));
-        let reset = texts::reset(&mail.instance_name, &account.username, &address, &link);
+        let words = Words::of(self.language_of_account(account.id).await?);
+        let reset = texts::reset(
+            words,
+            &mail.instance_name,
+            &account.username,
+            &address,
+            &link,
+        );
         self.queue_mail(tx, Some(account.id), "reset", &reset)
             .await?;
         tracing::info!(username = account.username, "reset link mailed");
@@ -328,9 +356,9 @@ impl Members {
         let link = link(&mail.public_url, &format!("/invite/{token}"));
         let days = ((expires_at - now_millis()) / 86_400_000).max(1);
         let invitation = texts::invitation(
+            Words::of(mail.language),
             &mail.instance_name,
-            &group.handle,
-            role.as_str(),
+            (group.handle.as_str(), role),
             days,
             address,
             &link,
@@ -389,6 +417,48 @@ impl Members {
             .unwrap_or_default())
     }
 
+    /// The language `account_id` is written to in: its holder's choice, or
+    /// the server's.
+    pub async fn language_of_account(&self, account_id: i64) -> Result<Language> {
+        let chosen = unionhall_store::time_zones::language_of_account(&self.store, account_id)
+            .await?
+            .and_then(|code| Language::parse(&code).ok());
+        let default = self.policy.mail.as_ref().map(|m| m.language);
+        Ok(chosen.or(default).unwrap_or_default())
+    }
+
+    /// The caller's own choice of language, if any, and the server's.
+    pub async fn language_choice(&self, principal: &Principal) -> Result<LanguageChoice> {
+        let chosen =
+            unionhall_store::time_zones::language_of_account(&self.store, principal.account_id)
+                .await?
+                .and_then(|code| Language::parse(&code).ok());
+        Ok(LanguageChoice {
+            chosen,
+            server: self
+                .policy
+                .mail
+                .as_ref()
+                .map(|m| m.language)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Sets the language the caller is written to in; None: the server's.
+    pub async fn set_language(
+        &self,
+        principal: &Principal,
+        language: Option<Language>,
+    ) -> Result<()> {
+        unionhall_store::time_zones::set_account_language(
+            &self.store,
+            principal.account_id,
+            language.map(Language::code),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A queued message, opened for sending.
     pub fn open_mail(&self, queued: &QueuedMail) -> Result<Mail> {
         let json = self
@@ -427,304 +497,6 @@ pub(crate) fn link(base: &Url, path: &str) -> String {
     url.to_string()
 }
 
-/// The words of each message, in plain text and simple HTML.
-pub(crate) mod texts {
-    use super::Mail;
-
-    fn escape(s: &str) -> String {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    }
-
-    /// Plain text paragraphs (the link on a line of its own) and the same as
-    /// HTML, the link made a link.
-    fn both(paragraphs: &[String], link: &str) -> (String, String) {
-        let text = paragraphs.join("\n\n").replace("{link}", link);
-        let html = paragraphs
-            .iter()
-            .map(|p| {
-                let p = escape(p);
-                let link = escape(link);
-                format!(
-                    "<p>{}</p>",
-                    p.replace("{link}", &format!("<a href=\"{link}\">{link}</a>"))
-                        .replace('\n', "<br>")
-                )
-            })
-            .collect::<String>();
-        (
-            text,
-            format!("<!doctype html><html><body>{html}</body></html>"),
-        )
-    }
-
-    pub fn confirm(instance: &str, username: &str, address: &str, link: &str) -> Mail {
-        let (text, html) = both(
-            &[
-                format!(
-                    "Someone (you, we hope) asked {instance} to send mail for the account \
-                     {username} to this address."
-                ),
-                "To confirm that it is yours, open this link within 48 hours:\n{link}".into(),
-                "If it was not you, ignore this mail: nothing else will be sent here.".into(),
-            ],
-            link,
-        );
-        Mail {
-            to: address.into(),
-            subject: format!("Confirm your email address for {instance}"),
-            text,
-            html,
-            calendar: None,
-            unsubscribe: None,
-        }
-    }
-
-    pub fn reset(instance: &str, username: &str, address: &str, link: &str) -> Mail {
-        let (text, html) = both(
-            &[
-                format!(
-                    "Someone asked to reset the password of the account {username} on {instance}."
-                ),
-                "To set a new password, open this link within an hour. It works once:\n{link}"
-                    .into(),
-                "If it was not you, ignore this mail: your password stays as it is.".into(),
-            ],
-            link,
-        );
-        Mail {
-            to: address.into(),
-            subject: format!("Reset your password on {instance}"),
-            text,
-            html,
-            calendar: None,
-            unsubscribe: None,
-        }
-    }
-
-    pub fn invitation(
-        instance: &str,
-        group: &str,
-        role: &str,
-        days: i64,
-        address: &str,
-        link: &str,
-    ) -> Mail {
-        let (text, html) = both(
-            &[
-                format!("You are invited to join @{group} on {instance}, as a {role}."),
-                format!(
-                    "To choose a username and password, open this link within {days} day(s). \
-                     It works once:\n{{link}}"
-                ),
-                "If you did not expect this, ignore this mail: nothing happens without you.".into(),
-            ],
-            link,
-        );
-        Mail {
-            to: address.into(),
-            subject: format!("You are invited to @{group} on {instance}"),
-            text,
-            html,
-            calendar: None,
-            unsubscribe: None,
-        }
-    }
-
-    /// About a call its reader pledged to come to (`headline`: "Reminder",
-    /// "Changed", "Met", "Called off"): when (in their zone, named), where,
-    /// and the call's page. Nobody else is named.
-    #[allow(clippy::too_many_arguments)]
-    pub fn about_call(
-        instance: &str,
-        address: &str,
-        headline: &str,
-        title: &str,
-        when: &str,
-        place: &str,
-        page: &str,
-        stop: &str,
-    ) -> Mail {
-        let first = match headline {
-            "Called off" => format!("Called off: {title}. You need not come."),
-            "Met" => format!("{title} has the people it asked for. You are still expected."),
-            "Changed" => format!("{title} has changed. You said you will be there."),
-            _ => format!("You said you will be there: {title}."),
-        };
-        let mut lines = vec![first];
-        if !when.is_empty() {
-            lines.push(format!("When: {when}"));
-        }
-        if !place.is_empty() {
-            lines.push(format!("Where: {place}"));
-        }
-        let lines = lines.join("\n");
-        let (text, html) = both(
-            &[
-                lines,
-                "The call, and how to take your pledge back if you cannot come:\n{link}".into(),
-                format!(
-                    "The event is attached for your calendar. This reminder comes from {instance} \
-                     because you pledged to come."
-                ),
-            ],
-            page,
-        );
-        stoppable(
-            address,
-            format!("{headline}: {title}, {when}"),
-            (text, html),
-            "No more reminders",
-            stop,
-        )
-    }
-
-    /// New pledges to a chapter's call, for its organizers: how many more
-    /// since the last notice, and where it stands. Counts only.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new_pledges(
-        instance: &str,
-        address: &str,
-        title: &str,
-        more: [i64; 3],
-        now: [i64; 3],
-        call: &unionhall_domain::CallForSupport,
-        page: &str,
-        stop: &str,
-    ) -> Mail {
-        let money = |cents: i64| {
-            let currency = &call.goal.currency;
-            format!("{}.{:02} {currency}", cents / 100, cents % 100)
-                .trim_end()
-                .to_owned()
-        };
-        let mut since = Vec::new();
-        if more[0] > 0 {
-            since.push(format!("{} more people said they will come", more[0]));
-        }
-        if more[1] > 0 {
-            since.push(format!("{} more pledged", money(more[1])));
-        }
-        if more[2] > 0 {
-            since.push(format!("{} more actions pledged", more[2]));
-        }
-        let mut standing = vec![match call.goal.people {
-            Some(goal) => format!("{} of {goal} people", now[0]),
-            None => format!("{} people", now[0]),
-        }];
-        if now[1] > 0 || call.goal.amount.is_some() {
-            standing.push(match call.goal.amount {
-                Some(goal) => format!("{} of {}", money(now[1]), money(goal as i64)),
-                None => money(now[1]),
-            });
-        }
-        if now[2] > 0 {
-            standing.push(format!("{} actions", now[2]));
-        }
-        let (text, html) = both(
-            &[
-                format!("New pledges to {title}: {}.", since.join(", ")),
-                format!("It now has {}.", standing.join(", ")),
-                "Who pledged is on the call's page, for each chapter's own organizers:\n{link}"
-                    .into(),
-                format!("This comes from {instance} because you organize the chapter that made the call."),
-            ],
-            page,
-        );
-        stoppable(
-            address,
-            format!("New pledges: {title}"),
-            (text, html),
-            "No more pledge notices",
-            stop,
-        )
-    }
-
-    /// News: what is new from the reader's chapters, their bodies and the
-    /// campaigns they follow, each with its page.
-    pub fn news(instance: &str, address: &str, daily: bool, items: &[String], stop: &str) -> Mail {
-        let mut paragraphs = vec![if daily {
-            format!("What is new on {instance} since yesterday:")
-        } else {
-            format!("New on {instance}:")
-        }];
-        paragraphs.extend(items.iter().cloned());
-        paragraphs.push(
-            "This comes to you from your chapters, their union bodies and the campaigns you follow."
-                .into(),
-        );
-        let (text, html) = both(&paragraphs, "");
-        let subject = if daily {
-            format!("News from {instance}: {} new", items.len())
-        } else {
-            format!(
-                "New on {instance}: {}",
-                items[0].lines().next().unwrap_or_default()
-            )
-        };
-        stoppable(address, subject, (text, html), "No more news by mail", stop)
-    }
-
-    /// A coordinated action still to answer, its deadline near.
-    pub fn action_deadline(
-        instance: &str,
-        address: &str,
-        title: &str,
-        chapter: &str,
-        deadline: &str,
-        page: &str,
-        stop: &str,
-    ) -> Mail {
-        let (text, html) = both(
-            &[
-                format!(
-                    "@{chapter} has not yet answered the coordinated action \"{title}\". \
-                     Its union body needs the answer by {deadline}."
-                ),
-                "Answer, commit or decline, on its page:\n{link}".into(),
-                format!("This comes from {instance} because you organize @{chapter}."),
-            ],
-            page,
-        );
-        stoppable(
-            address,
-            format!("Answer by {deadline}: {title}"),
-            (text, html),
-            "No more notices for organizers",
-            stop,
-        )
-    }
-
-    /// A mail of a kind its reader can stop: the words, then "`label`:" and
-    /// the one-click link (RFC 8058), which also goes in its headers.
-    fn stoppable(
-        address: &str,
-        subject: String,
-        (text, html): (String, String),
-        label: &str,
-        stop: &str,
-    ) -> Mail {
-        let (stop_text, stop_html) = both(&[format!("{label}:\n{{link}}")], stop);
-        Mail {
-            to: address.into(),
-            subject,
-            text: format!("{text}\n\n{stop_text}"),
-            html: html.replace("</body>", &format!("{}</body>", inner(&stop_html))),
-            calendar: None,
-            unsubscribe: Some(stop.to_owned()),
-        }
-    }
-
-    /// What is between `<body>` and `</body>`.
-    fn inner(html: &str) -> &str {
-        let start = html.find("<body>").map_or(0, |i| i + "<body>".len());
-        let end = html.rfind("</body>").unwrap_or(html.len());
-        &html[start..end]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,19 +519,5 @@ mod tests {
         ] {
             assert!(check_address(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn a_link_is_a_link_in_html_and_a_line_of_its_own_in_text() {
-        let mail = texts::reset(
-            "Local 12",
-            "ada",
-            "ada@example.org",
-            "https://a.example/reset/uhr_x",
-        );
-        assert!(mail.text.contains("\nhttps://a.example/reset/uhr_x\n"));
-        assert!(mail
-            .html
-            .contains("<a href=\"https://a.example/reset/uhr_x\">"));
     }
 }

@@ -26,6 +26,7 @@ pub mod email;
 mod error;
 pub mod keys;
 mod links;
+pub mod mail_texts;
 pub mod news;
 pub mod pledge_notices;
 mod pledgers;

@@ -6,7 +6,8 @@
 //! chapters-only call stays on the board. What each account was told up to
 //! is kept (`mail_news`); an account is first told of what comes after.
 
-use crate::email::{link, texts};
+use crate::email::link;
+use crate::mail_texts::{self as texts, fill, Words};
 use crate::{Members, Principal, Result};
 use std::collections::BTreeSet;
 use unionhall_domain::{Audience, CallForSupport, Strike};
@@ -121,6 +122,7 @@ impl Members {
                 continue;
             }
             let groups = self.news_sources(account_id).await?;
+            let words = Words::of(self.language_of_account(account_id).await?);
             let base = &mail.public_url;
             let mut items: Vec<Item> = Vec::new();
             for call in &all_calls {
@@ -132,10 +134,15 @@ impl Members {
                     items.push(Item {
                         published_at: call.published_at,
                         line: format!(
-                            "{}: {} ({})\n{}",
-                            record.kind.label(),
-                            record.title,
-                            address_of(&call.author),
+                            "{}\n{}",
+                            fill(
+                                words.news_call,
+                                &[
+                                    ("kind", words.call_kind(record.kind)),
+                                    ("title", &record.title),
+                                    ("group", &address_of(&call.author)),
+                                ]
+                            ),
                             link(base, &format!("/call/{}", call.id))
                         ),
                     });
@@ -150,10 +157,15 @@ impl Members {
                     items.push(Item {
                         published_at: strike.published_at,
                         line: format!(
-                            "On strike: {}, {} ({})\n{}",
-                            record.employer,
-                            record.workplace,
-                            address_of(&strike.author),
+                            "{}\n{}",
+                            fill(
+                                words.news_strike,
+                                &[
+                                    ("employer", &record.employer),
+                                    ("workplace", &record.workplace),
+                                    ("group", &address_of(&strike.author)),
+                                ]
+                            ),
                             link(base, &format!("/strike/{}", strike.id))
                         ),
                     });
@@ -178,6 +190,7 @@ impl Members {
                 .await?;
             let lines: Vec<String> = items.into_iter().map(|i| i.line).collect();
             let news = texts::news(
+                words,
                 &mail.instance_name,
                 &address,
                 choice == NewsChoice::Daily,

@@ -7,7 +7,8 @@
 //! What each organizer was last told is kept (`mail_pledges_told`); a call
 //! first seen with pledges already counts them as told.
 
-use crate::email::{link, texts};
+use crate::email::link;
+use crate::mail_texts::{self as texts, Words};
 use crate::{Members, Result};
 use unionhall_domain::{ActionStatus, ActorKind, CallForSupport, CallStatus, CoordinatedAction};
 use unionhall_store::actors as store_actors;
@@ -84,15 +85,19 @@ impl Members {
                             now,
                         )
                         .await?;
+                    let words = Words::of(self.language_of_account(account_id).await?);
                     let notice = texts::new_pledges(
+                        words,
                         &mail.instance_name,
                         &address,
-                        &format!("{}: {}", record.kind.label(), record.title),
+                        &format!("{}: {}", words.call_kind(record.kind), record.title),
                         [more[0].max(0), more[1].max(0), more[2].max(0)],
                         totals,
                         &record,
-                        &link(&mail.public_url, &format!("/call/{}", call.id)),
-                        &stop,
+                        (
+                            &link(&mail.public_url, &format!("/call/{}", call.id)),
+                            &stop,
+                        ),
                     );
                     self.queue_mail(&mut tx, Some(account_id), "pledges", &notice)
                         .await?;
@@ -184,6 +189,7 @@ impl Members {
                         .await?;
                     if let (true, Some(address)) = (first, recipient) {
                         let zone = self.zone_of_account(account_id).await?;
+                        let language = self.language_of_account(account_id).await?;
                         let stop = self
                             .stop_link(
                                 &mut tx,
@@ -194,13 +200,16 @@ impl Members {
                             )
                             .await?;
                         let notice = texts::action_deadline(
+                            Words::of(language),
                             &mail.instance_name,
                             &address,
                             &record.title,
                             &handle,
-                            &zone.show(record.decision_deadline),
-                            &link(&mail.public_url, &format!("/actions/{}", action.id)),
-                            &stop,
+                            &zone.show_in(language, record.decision_deadline),
+                            (
+                                &link(&mail.public_url, &format!("/actions/{}", action.id)),
+                                &stop,
+                            ),
                         );
                         self.queue_mail(&mut tx, Some(account_id), "action", &notice)
                             .await?;

@@ -10,7 +10,7 @@
 //! that does not bounce, and never naming who else is coming.
 
 use crate::crypto::secrets;
-use crate::email::texts;
+use crate::mail_texts::{self as texts, AboutCall, CallMail, Words};
 use crate::{Error, Members, Principal, Result};
 use unionhall_domain::{ical, CallForSupport};
 use unionhall_store::mail_reminders::{self, Coming, Preference};
@@ -25,21 +25,11 @@ pub const MAX_REMINDER_HOURS: i64 = 168;
 
 pub(crate) const UNSUBSCRIBE_PREFIX: &str = "uhu_";
 
-/// What a mail about a call says.
-#[derive(Clone, Copy)]
-enum Notice {
-    /// It is soon.
-    Reminder,
-    /// "Changed", "Met" or "Called off".
-    Change(&'static str),
-}
-
-impl Notice {
-    fn kind(self) -> &'static str {
-        match self {
-            Self::Reminder => "reminder",
-            Self::Change(_) => "call_changed",
-        }
+/// The mail queue's kind of a mail about a call.
+fn kind_of(about: AboutCall) -> &'static str {
+    match about {
+        AboutCall::Reminder => "reminder",
+        _ => "call_changed",
     }
 }
 
@@ -132,16 +122,14 @@ impl Members {
         };
         let (was, status_was) = before.rsplit_once('|').unwrap_or((&before, ""));
         let (is, status) = state.rsplit_once('|').unwrap_or((&state, ""));
-        let headline = match () {
-            () if status == "off" && status_was != "off" => "Called off",
-            () if status != "off" && was != is => "Changed",
-            () if status_was == "open" && status == "met" => "Met",
+        let about = match () {
+            () if status == "off" && status_was != "off" => AboutCall::CalledOff,
+            () if status != "off" && was != is => AboutCall::Changed,
+            () if status_was == "open" && status == "met" => AboutCall::Met,
             // Open again after being met, say: nothing they must know.
             () => return Ok(unionhall_store::commit(tx).await.map(|()| false)?),
         };
-        let queued = self
-            .mail_about(&mut tx, coming, call, now, Notice::Change(headline))
-            .await?;
+        let queued = self.mail_about(&mut tx, coming, call, now, about).await?;
         unionhall_store::commit(tx).await?;
         Ok(queued)
     }
@@ -164,7 +152,7 @@ impl Members {
         }
         let queued = new
             && self
-                .mail_about(&mut tx, coming, call, now, Notice::Reminder)
+                .mail_about(&mut tx, coming, call, now, AboutCall::Reminder)
                 .await?;
         unionhall_store::commit(tx).await?;
         Ok(queued)
@@ -179,7 +167,7 @@ impl Members {
         coming: &Coming,
         call: &CallForSupport,
         now: i64,
-        notice: Notice,
+        about: AboutCall,
     ) -> Result<bool> {
         let Some(mail) = &self.policy.mail else {
             return Ok(false);
@@ -192,32 +180,33 @@ impl Members {
             return Ok(false);
         };
         let zone = self.zone_of_account(account_id).await?;
+        let language = self.language_of_account(account_id).await?;
+        let words = Words::of(language);
         let stop = self
             .stop_link(tx, &mail.public_url, account_id, Preference::Reminders, now)
             .await?;
         let page = crate::email::link(&mail.public_url, &format!("/call/{call_id}"));
         let when = call
             .starts_at
-            .map(|start| zone.show_span(start, call.ends_at))
+            .map(|start| zone.show_span_in(language, start, call.ends_at))
             .unwrap_or_default();
-        let title = format!("{}: {}", call.kind.label(), call.title);
+        let title = format!("{}: {}", words.call_kind(call.kind), call.title);
         let place = call
             .place
             .as_ref()
             .map(|p| p.address.clone())
             .unwrap_or_default();
-        let headline = match notice {
-            Notice::Reminder => "Reminder",
-            Notice::Change(headline) => headline,
-        };
         let mut message = texts::about_call(
+            words,
             &mail.instance_name,
             &address,
-            headline,
-            &title,
-            &when,
-            &place,
-            &page,
+            CallMail {
+                about,
+                title: &title,
+                when: &when,
+                place: &place,
+                page: &page,
+            },
             &stop,
         );
         if let Some(starts_at) = call.starts_at {
@@ -233,11 +222,11 @@ impl Members {
                 location: place,
                 description: call.details.clone(),
                 url: page,
-                cancelled: headline == "Called off",
+                cancelled: about == AboutCall::CalledOff,
             };
             message.calendar = Some(ical::render(&title, &[event]));
         }
-        self.queue_mail(tx, Some(account_id), notice.kind(), &message)
+        self.queue_mail(tx, Some(account_id), kind_of(about), &message)
             .await?;
         Ok(true)
     }

@@ -1,5 +1,6 @@
 //! The time zone a chapter or union body posts in, and the one an account
-//! reads in. Stored as IANA names; the domain's `Zone` reads them.
+//! reads in. Stored as IANA names; the domain's `Zone` reads them. Beside
+//! them, the language an account is written to in.
 
 use crate::{Result, Store};
 use sqlx::Row;
@@ -63,6 +64,34 @@ pub async fn set_account(store: &Store, account_id: i64, zone: Option<&str>) -> 
     let mut tx = store.begin_write().await?;
     sqlx::query("UPDATE accounts SET time_zone = $1 WHERE id = $2")
         .bind(zone)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// The language an account's holder chose (a code such as `es`); None: the
+/// server's. Kept beside the zone: both say how to write to them.
+pub async fn language_of_account(store: &Store, account_id: i64) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT language FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(store.pool())
+            .await?
+            .flatten(),
+    )
+}
+
+/// Sets the language an account is written to in; None goes back to the
+/// server's.
+pub async fn set_account_language(
+    store: &Store,
+    account_id: i64,
+    language: Option<&str>,
+) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query("UPDATE accounts SET language = $1 WHERE id = $2")
+        .bind(language)
         .bind(account_id)
         .execute(&mut *tx)
         .await?;

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use unionhall_domain::Language;
 use unionhall_members::accounts::NewSession;
 
 pub fn router() -> Router<AppState> {
@@ -367,6 +368,11 @@ struct AccountPage {
     pledges: bool,
     /// News: off, at_once or daily.
     news: &'static str,
+    /// The language mail is written in: the account's code, "" for the
+    /// server's; and the choices, (code, name).
+    language: &'static str,
+    server_language: &'static str,
+    languages: Vec<(&'static str, &'static str)>,
 }
 
 async fn account_page(
@@ -428,6 +434,7 @@ pub(crate) async fn render_account(
         EmailState::Confirmed(a) => (a, "confirmed", String::new()),
         EmailState::Bouncing { address, reason } => (address, "bouncing", reason),
     };
+    let language = state.members.language_choice(principal).await?;
     let page = AccountPage {
         layout: Layout::member(state, principal).with_flash(flash),
         username: principal.username.clone(),
@@ -453,6 +460,9 @@ pub(crate) async fn render_account(
             .mail_wanted(principal, Preference::Pledges)
             .await?,
         news: state.members.news_choice(principal).await?.as_str(),
+        language: language.chosen.map_or("", Language::code),
+        server_language: language.server.name(),
+        languages: Language::ALL.iter().map(|l| (l.code(), l.name())).collect(),
     };
     protected(status, &page, Vec::new())
 }

@@ -70,6 +70,9 @@ struct MailForm {
     /// off, at_once or daily.
     #[serde(default)]
     news: String,
+    /// en, es or fr; "": the server's.
+    #[serde(default)]
+    language: String,
 }
 
 async fn set_mail_wanted(
@@ -80,6 +83,7 @@ async fn set_mail_wanted(
     use unionhall_store::mail_reminders::Preference;
     let principal = caller.check_form(&form.csrf)?.clone();
     let news = crate::api::mail::news_choice(&form.news)?;
+    let language = crate::api::mail::language_choice(&form.language)?;
     for (what, on) in [
         (Preference::Reminders, form.reminders.is_some()),
         (Preference::Pledges, form.pledges.is_some()),
@@ -87,6 +91,7 @@ async fn set_mail_wanted(
         state.members.set_mail_wanted(&principal, what, on).await?;
     }
     state.members.set_news_choice(&principal, news).await?;
+    state.members.set_language(&principal, language).await?;
     Ok(Redirect::to("/account?done=mail#mail").into_response())
 }
 

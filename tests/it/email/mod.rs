@@ -4,6 +4,7 @@
 //! instance without `[email]`, where nothing breaks.
 
 mod by_address;
+mod languages;
 mod privacy;
 pub(crate) mod smtp;
 mod tls;
@@ -667,7 +668,7 @@ async fn the_api_shows_and_changes_what_is_mailed() {
     assert_eq!(
         mail,
         serde_json::json!({"email_on": false, "email": null, "reminders": true, "pledges": true,
-            "news": "daily"})
+            "news": "daily", "language": null, "server_language": "en"})
     );
     let (status, mail) = ada
         .call(

@@ -265,6 +265,37 @@ impl Received {
         })
     }
 
+    /// The subject as a mail program shows it: RFC 2047 encoded words
+    /// (`=?utf-8?b?...?=`, as lettre writes what is not ASCII) decoded.
+    pub fn subject(&self) -> String {
+        use base64::Engine;
+        let decode = |word: &str| -> Option<String> {
+            let inner = word.strip_prefix("=?")?.strip_suffix("?=")?;
+            let mut parts = inner.splitn(3, '?');
+            let (_charset, encoding, text) = (parts.next()?, parts.next()?, parts.next()?);
+            let bytes = match encoding {
+                "b" | "B" => base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .ok()?,
+                _ => text.replace('_', " ").into_bytes(),
+            };
+            String::from_utf8(bytes).ok()
+        };
+        let mut out = String::new();
+        let mut last_encoded = false;
+        for word in self.header("Subject").unwrap_or_default().split(' ') {
+            let decoded = decode(word);
+            // The space between two encoded words is not part of the text.
+            let joined = last_encoded && decoded.is_some();
+            if !out.is_empty() && !joined {
+                out.push(' ');
+            }
+            last_encoded = decoded.is_some();
+            out.push_str(&decoded.unwrap_or_else(|| word.to_owned()));
+        }
+        out
+    }
+
     /// The whole message with quoted-printable undone (soft line breaks
     /// joined, `=XX` decoded): what a reader sees of its parts' text.
     pub fn text(&self) -> String {

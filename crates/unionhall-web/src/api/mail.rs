@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use unionhall_domain::Language;
 use unionhall_members::email::EmailState;
 use unionhall_members::news::NewsChoice;
 use unionhall_members::Principal;
@@ -27,6 +28,10 @@ struct MailView {
     pledges: bool,
     /// off, at_once or daily.
     news: &'static str,
+    /// The language mail is written in, as chosen (en, es, fr), or null
+    /// for the server's, `server_language`.
+    language: Option<&'static str>,
+    server_language: &'static str,
 }
 
 #[derive(Serialize)]
@@ -57,6 +62,7 @@ async fn view(state: &AppState, principal: &Principal) -> Result<MailView, AppEr
             refused_because: Some(reason),
         }),
     };
+    let language = members.language_choice(principal).await?;
     Ok(MailView {
         email_on: members.email_on(),
         email,
@@ -65,6 +71,8 @@ async fn view(state: &AppState, principal: &Principal) -> Result<MailView, AppEr
             .await?,
         pledges: members.mail_wanted(principal, Preference::Pledges).await?,
         news: members.news_choice(principal).await?.as_str(),
+        language: language.chosen.map(Language::code),
+        server_language: language.server.code(),
     })
 }
 
@@ -83,6 +91,8 @@ struct MailChange {
     reminders: Option<bool>,
     pledges: Option<bool>,
     news: Option<String>,
+    /// en, es or fr; "": back to the server's.
+    language: Option<String>,
 }
 
 async fn change(
@@ -92,6 +102,11 @@ async fn change(
 ) -> Result<Json<MailView>, AppError> {
     // Everything is checked before anything changes.
     let news = change.news.as_deref().map(news_choice).transpose()?;
+    let language = change
+        .language
+        .as_deref()
+        .map(language_choice)
+        .transpose()?;
     if let Some(address) = &change.email {
         state.members.set_email(&principal, address).await?;
     }
@@ -106,6 +121,9 @@ async fn change(
     if let Some(news) = news {
         state.members.set_news_choice(&principal, news).await?;
     }
+    if let Some(language) = language {
+        state.members.set_language(&principal, language).await?;
+    }
     Ok(Json(view(&state, &principal).await?))
 }
 
@@ -115,4 +133,18 @@ pub(crate) fn news_choice(word: &str) -> Result<NewsChoice, AppError> {
         field: "news".into(),
         message: "news: off, at_once or daily".into(),
     })
+}
+
+/// A language as the API and the account page's form say it: a code, or ""
+/// for the server's.
+pub(crate) fn language_choice(code: &str) -> Result<Option<Language>, AppError> {
+    if code.trim().is_empty() {
+        return Ok(None);
+    }
+    Language::parse(code)
+        .map(Some)
+        .map_err(|_| AppError::Invalid {
+            field: "language".into(),
+            message: "language: en, es or fr, or \"\" for the server's".into(),
+        })
 }

@@ -46,6 +46,8 @@ pub struct EmailSettings {
     /// A PEM file of the authority that issued the mail server's certificate,
     /// for a private one; empty: the system's authorities.
     pub ca_file: String,
+    /// What mail is written in for accounts that chose none: en, es or fr.
+    pub language: String,
     pub retry_base_seconds: u64,
     pub expiry_hours: u64,
     pub poll_ms: u64,
@@ -314,6 +316,8 @@ impl Settings {
             |key: &str, reason: &str| Error::Config(format!("setting `email.{key}`: {reason}"));
         let security = unionhall_mail::Security::parse(&e.security)
             .ok_or_else(|| bad("security", "must be starttls, tls or none"))?;
+        unionhall_domain::Language::parse(&e.language)
+            .map_err(|_| bad("language", "must be en, es or fr"))?;
         if e.from.trim().is_empty() {
             return Err(bad("from", "give the address mail comes from, e.g. \"Bakers Local 12 <unionhall@bakers.example>\""));
         }
@@ -395,6 +399,8 @@ impl Settings {
             mail: (!self.email.server.is_empty()).then(|| unionhall_members::email::MailPolicy {
                 public_url: self.instance.public_url.clone(),
                 instance_name: self.instance.name.clone(),
+                language: unionhall_domain::Language::parse(&self.email.language)
+                    .unwrap_or_default(),
             }),
         }
     }

@@ -190,6 +190,11 @@ fn bad_values_are_refused_with_where_they_came_from() {
             &[],
             "setting `email.ca_file`: /etc/passwd holds no PEM certificate",
         ),
+        (
+            Some("[email]\nserver = \"mail.test\"\nfrom = \"a@b.test\"\nlanguage = \"de\"\n"),
+            &[],
+            "setting `email.language`: must be en, es or fr",
+        ),
     ];
     for (file, vars, expected) in cases {
         let message = load_err(*file, vars);
