@@ -109,7 +109,7 @@ impl Members {
             drop(conn);
             let Some((told_until, told_at)) = told else {
                 let mut tx = self.store.begin_write().await?;
-                mail_reminders::set_news_told(&mut tx, account_id, now, now).await?;
+                mail_reminders::swap_news_told(&mut tx, account_id, None, now, now).await?;
                 unionhall_store::commit(tx).await?;
                 continue;
             };
@@ -177,7 +177,11 @@ impl Members {
             let mut tx = self.store.begin_write().await?;
             items.sort_by_key(|item| item.published_at);
             let newest = items.iter().map(|i| i.published_at).max().unwrap_or(now);
-            mail_reminders::set_news_told(&mut tx, account_id, newest, now).await?;
+            // Another process scanning at the same time told them first.
+            if !mail_reminders::swap_news_told(&mut tx, account_id, told, newest, now).await? {
+                unionhall_store::commit(tx).await?;
+                continue;
+            }
             let Some(address) = self
                 .recipient(&mut tx, account_id, Preference::News)
                 .await?

@@ -48,22 +48,16 @@ impl Members {
                     continue;
                 }
                 let mut tx = self.store.begin_write().await?;
-                let told = mail_reminders::pledges_told(&mut tx, account_id, call.id).await?;
+                let key = (account_id, call.id);
                 let Some((before, told_at)) = told else {
-                    mail_reminders::set_pledges_told(&mut tx, account_id, call.id, totals, 0)
-                        .await?;
+                    mail_reminders::swap_pledges_told(&mut tx, key, None, totals, 0).await?;
                     unionhall_store::commit(tx).await?;
                     continue;
                 };
                 let more: Vec<i64> = totals.iter().zip(before).map(|(n, b)| n - b).collect();
                 if more.iter().all(|m| *m <= 0) {
-                    if totals != before {
-                        // Pledges taken back: known, not told.
-                        mail_reminders::set_pledges_told(
-                            &mut tx, account_id, call.id, totals, told_at,
-                        )
-                        .await?;
-                    }
+                    // Pledges taken back: known, not told.
+                    mail_reminders::swap_pledges_told(&mut tx, key, told, totals, told_at).await?;
                     unionhall_store::commit(tx).await?;
                     continue;
                 }
@@ -71,7 +65,11 @@ impl Members {
                     unionhall_store::commit(tx).await?;
                     continue;
                 }
-                mail_reminders::set_pledges_told(&mut tx, account_id, call.id, totals, now).await?;
+                // Another process scanning at the same time told them first.
+                if !mail_reminders::swap_pledges_told(&mut tx, key, told, totals, now).await? {
+                    unionhall_store::commit(tx).await?;
+                    continue;
+                }
                 let recipient = self
                     .recipient(&mut tx, account_id, Preference::Pledges)
                     .await?;

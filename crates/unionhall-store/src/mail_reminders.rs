@@ -280,23 +280,44 @@ pub async fn news_told(conn: &mut AnyConnection, account_id: i64) -> Result<Opti
         .transpose()
 }
 
-pub async fn set_news_told(
+/// Moves what an account was last told of news from `was` (None: nothing
+/// yet) to `told_until` at `told_at`, unless another process moved it first:
+/// false then, and the caller sends nothing (two processes scanning at once
+/// mail it once).
+pub async fn swap_news_told(
     conn: &mut AnyConnection,
     account_id: i64,
+    was: Option<(i64, i64)>,
     told_until: i64,
     told_at: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO mail_news (account_id, told_until, told_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (account_id) DO UPDATE SET told_until = excluded.told_until, \
-         told_at = excluded.told_at",
-    )
-    .bind(account_id)
-    .bind(told_until)
-    .bind(told_at)
-    .execute(conn)
-    .await?;
-    Ok(())
+) -> Result<bool> {
+    let done = match was {
+        None => {
+            sqlx::query(
+                "INSERT INTO mail_news (account_id, told_until, told_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (account_id) DO NOTHING",
+            )
+            .bind(account_id)
+            .bind(told_until)
+            .bind(told_at)
+            .execute(conn)
+            .await?
+        }
+        Some((until_was, at_was)) => {
+            sqlx::query(
+                "UPDATE mail_news SET told_until = $2, told_at = $3 \
+                 WHERE account_id = $1 AND told_until = $4 AND told_at = $5",
+            )
+            .bind(account_id)
+            .bind(told_until)
+            .bind(told_at)
+            .bind(until_was)
+            .bind(at_was)
+            .execute(conn)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
 }
 
 /// Turns `what` on or off for the account (the other kinds keep theirs).
@@ -351,29 +372,53 @@ pub async fn pledges_told(
     .transpose()
 }
 
-/// Records what an organizer now knows of a call's pledges, told at `told_at`.
-pub async fn set_pledges_told(
+/// Moves what an organizer knows of a call's pledges from `was` (None:
+/// nothing yet) to `totals`, told at `told_at`, unless another process moved
+/// it first: false then, and the caller sends nothing.
+pub async fn swap_pledges_told(
     conn: &mut AnyConnection,
-    account_id: i64,
-    call_id: i64,
+    (account_id, call_id): (i64, i64),
+    was: Option<([i64; 3], i64)>,
     totals: [i64; 3],
     told_at: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO mail_pledges_told (account_id, call_id, people, amount, actions, told_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, call_id) DO UPDATE SET \
-         people = excluded.people, amount = excluded.amount, actions = excluded.actions, \
-         told_at = excluded.told_at",
-    )
-    .bind(account_id)
-    .bind(call_id)
-    .bind(totals[0])
-    .bind(totals[1])
-    .bind(totals[2])
-    .bind(told_at)
-    .execute(conn)
-    .await?;
-    Ok(())
+) -> Result<bool> {
+    let done = match was {
+        None => {
+            sqlx::query(
+                "INSERT INTO mail_pledges_told \
+                 (account_id, call_id, people, amount, actions, told_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, call_id) DO NOTHING",
+            )
+            .bind(account_id)
+            .bind(call_id)
+            .bind(totals[0])
+            .bind(totals[1])
+            .bind(totals[2])
+            .bind(told_at)
+            .execute(conn)
+            .await?
+        }
+        Some((before, at_was)) => {
+            sqlx::query(
+                "UPDATE mail_pledges_told SET people = $3, amount = $4, actions = $5, \
+                 told_at = $6 WHERE account_id = $1 AND call_id = $2 AND people = $7 \
+                 AND amount = $8 AND actions = $9 AND told_at = $10",
+            )
+            .bind(account_id)
+            .bind(call_id)
+            .bind(totals[0])
+            .bind(totals[1])
+            .bind(totals[2])
+            .bind(told_at)
+            .bind(before[0])
+            .bind(before[1])
+            .bind(before[2])
+            .bind(at_was)
+            .execute(conn)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
 }
 
 /// Stores an unsubscribe link's secret hash for `account_id` and `what`.

@@ -741,6 +741,70 @@ async fn news_of_the_chapter_comes_at_once_to_who_asked_and_only_what_is_public(
     a.stop().await;
 }
 
+/// Which scan of the mail worker.
+#[derive(Clone, Copy)]
+enum Scan {
+    News,
+    PledgeNotices,
+}
+
+/// Eight scans at once, as several processes on one database make them:
+/// the sum of the mails they queued.
+async fn scans_at_once(members: &unionhall_members::Members, scan: Scan) -> usize {
+    let scans: Vec<_> = (0..8)
+        .map(|_| {
+            let members = members.clone();
+            tokio::spawn(async move {
+                match scan {
+                    Scan::News => members.queue_news().await,
+                    Scan::PledgeNotices => members.queue_pledge_notices().await,
+                }
+            })
+        })
+        .collect();
+    let mut queued = 0;
+    for scan in scans {
+        queued += scan.await.unwrap().unwrap();
+    }
+    queued
+}
+
+#[tokio::test]
+async fn scans_at_the_same_time_send_news_and_pledge_notices_once() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    // The worker scans once at start; the test makes every later scan.
+    let a = instance_mailing_through(&smtp, &[("UNIONHALL_EMAIL__SCAN_SECONDS", "3600")]).await;
+    let ada = ada_with_an_address(&a, &smtp).await;
+    let omar = join(&a, "bakers", Role::Organizer, "organizer-omar").await;
+    confirm_address(&omar, "omar@example.org", &smtp, 2).await;
+    let (status, _) = ada
+        .call(
+            Method::PUT,
+            "/api/v1/me/mail",
+            Some(serde_json::json!({"news": "at_once"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    a.members.queue_news().await.unwrap();
+
+    let picket = picket_in(&a, 3 * 24 * 3_600_000).await;
+    assert_eq!(scans_at_once(&a.members, Scan::News).await, 1, "news once");
+    a.members.queue_pledge_notices().await.unwrap();
+    pledge_to_come(&ada, picket.id).await;
+    assert_eq!(
+        scans_at_once(&a.members, Scan::PledgeNotices).await,
+        1,
+        "one notice of the new pledge"
+    );
+    mails(&smtp, 4).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(smtp.received().len(), 4);
+    a.stop().await;
+}
+
 #[tokio::test]
 async fn organizers_whose_chapter_has_not_answered_are_told_a_day_before_an_actions_deadline() {
     if !SmtpServer::available() {
