@@ -124,7 +124,7 @@ fn lookup_form(address: &str) -> String {
 /// The lookup tags kind of email addresses.
 const ADDRESS_TAG: &str = "account_email";
 
-fn mail_context(id: &str) -> String {
+pub(crate) fn mail_context(id: &str) -> String {
     format!("mail:{id}")
 }
 

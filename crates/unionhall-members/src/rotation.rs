@@ -1,7 +1,8 @@
-//! Key rotation: re-sealing everything (records, second-factor secrets, account
-//! links and email addresses, actors' private keys) still sealed with an old key under the
-//! current one, in batches, each batch one transaction. Safe to stop and run
-//! again: the key id on each row says what is left.
+//! Key rotation: re-sealing everything (records, second-factor secrets,
+//! account links and email addresses, actors' private keys, queued mail)
+//! still sealed with an old key under the current one, in batches, each
+//! batch one transaction. Safe to stop and run again: the key id on each row
+//! says what is left.
 
 use crate::{Error, Members, Result};
 use unionhall_store::members::{self as rows, SealedTable};
@@ -20,6 +21,8 @@ pub struct Rotated {
     pub actor_keys: u64,
     /// Relationships, assignment maps and structure tests.
     pub chart_rows: u64,
+    /// Messages in the mail queue, waiting or sent and not yet pruned.
+    pub mails: u64,
 }
 
 impl Members {
@@ -93,6 +96,37 @@ impl Members {
                 }
             }
         }
+        done.mails = self.rotate_mail().await?;
         Ok(done)
+    }
+
+    /// Re-seals the mail queue's messages (their ids are text, not a row
+    /// number as `SealedTable`'s are): a message waiting through a rotation
+    /// is still sent once the old key is gone.
+    async fn rotate_mail(&self) -> Result<u64> {
+        let mut count = 0;
+        loop {
+            let mut tx = self.store.begin_write().await?;
+            let batch = unionhall_store::mail_queue::sealed_with_other_keys(
+                &mut tx,
+                self.keyring.current_id(),
+                BATCH,
+            )
+            .await?;
+            if batch.is_empty() {
+                return Ok(count);
+            }
+            for (id, sealed) in &batch {
+                let context = crate::email::mail_context(id);
+                let plain = self
+                    .keyring
+                    .open(&context, sealed)
+                    .map_err(|err| Error::Crypto(format!("cannot rotate: {err}")))?;
+                let resealed = self.keyring.seal(&context, &plain)?;
+                unionhall_store::mail_queue::reseal(&mut tx, id, &resealed).await?;
+            }
+            unionhall_store::commit(tx).await?;
+            count += batch.len() as u64;
+        }
     }
 }

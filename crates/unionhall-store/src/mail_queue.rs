@@ -42,6 +42,43 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Up to `limit` messages sealed with another key than `current_key`, for
+/// the key rotation: (id, sealed). Sent ones too: they keep their text (and
+/// one-time links) until retention prunes them.
+pub async fn sealed_with_other_keys(
+    conn: &mut AnyConnection,
+    current_key: &str,
+    limit: i64,
+) -> Result<Vec<(String, Sealed)>> {
+    sqlx::query("SELECT id, key_id, sealed FROM mail_queue WHERE key_id <> $1 LIMIT $2")
+        .bind(current_key)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get("id")?,
+                Sealed {
+                    key_id: row.try_get("key_id")?,
+                    bytes: row.try_get("sealed")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Stores a message sealed again (the key rotation).
+pub async fn reseal(conn: &mut AnyConnection, id: &str, sealed: &Sealed) -> Result<()> {
+    sqlx::query("UPDATE mail_queue SET key_id = $2, sealed = $3 WHERE id = $1")
+        .bind(id)
+        .bind(&sealed.key_id)
+        .bind(&sealed.bytes)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Claims up to `limit` due messages until `lease_until`: a worker that dies
 /// with them leaves them to another once the lease runs out.
 pub async fn claim(store: &Store, limit: i64, lease_until: i64) -> Result<Vec<QueuedMail>> {

@@ -287,7 +287,7 @@ async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
     assert!(
         stdout.contains(
             "re-sealed 2 member record(s), 1 one-on-one(s), 1 second-factor secret(s), \
-             1 account link(s), 2 actor key pair(s) and 3 chart row(s)"
+             1 account link(s), 2 actor key pair(s), 0 mail(s) and 3 chart row(s)"
         ),
         "{stdout}"
     );

@@ -156,7 +156,7 @@ pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()>
             let done = members.rotate_key().await?;
             println!(
                 "re-sealed {} member record(s), {} one-on-one(s), {} second-factor secret(s), \
-                 {} account link(s), {} actor key pair(s) \
+                 {} account link(s), {} actor key pair(s), {} mail(s) \
                  and {} chart row(s) (relationships, assignments, structure tests) \
                  with the current key; \
                  the previous keys are no longer needed by the database (keep them as long as \
@@ -166,6 +166,7 @@ pub async fn members(settings: &Settings, command: MembersCommand) -> Result<()>
                 done.second_factors,
                 done.account_links,
                 done.actor_keys,
+                done.mails,
                 done.chart_rows
             );
             Ok(())
