@@ -464,7 +464,11 @@ async fn pruning_drops_expired_logins_tokens_links_and_finished_mail_only() {
     };
     let mut tx = store.begin_write().await.unwrap();
     for id in ["sent", "failed", "waiting"] {
-        unionhall_store::mail_queue::enqueue(&mut tx, id, Some(organizer), "reset", &sealed)
+        let parties = unionhall_store::mail_queue::Parties {
+            account_id: Some(organizer),
+            asked_by: None,
+        };
+        unionhall_store::mail_queue::enqueue(&mut tx, id, parties, "reset", &sealed)
             .await
             .unwrap();
     }

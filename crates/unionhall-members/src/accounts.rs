@@ -258,8 +258,15 @@ impl Members {
         };
         audit::record(&mut tx, who, group, "invite.created", String::new(), detail).await?;
         if let Some(address) = &address {
-            self.queue_invitation(&mut tx, group, role, &token, expires_at, address)
-                .await?;
+            self.queue_invitation(
+                &mut tx,
+                (group, role),
+                &token,
+                expires_at,
+                address,
+                who.account_id,
+            )
+            .await?;
         }
         unionhall_store::commit(tx).await?;
         Ok(NewInvite {

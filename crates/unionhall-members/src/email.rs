@@ -344,15 +344,29 @@ impl Members {
     pub(crate) async fn queue_invitation(
         &self,
         conn: &mut Connection,
-        group: &crate::Group,
-        role: unionhall_domain::Role,
+        (group, role): (&crate::Group, unionhall_domain::Role),
         token: &str,
         expires_at: i64,
         address: &str,
+        asked_by: Option<i64>,
     ) -> Result<()> {
         let Some(mail) = &self.policy.mail else {
             return Ok(());
         };
+        // One account mails strangers only so often: a stolen organizer
+        // account must not make this server a mailer of spam.
+        if let Some(account_id) = asked_by {
+            let since = now_millis() - 3_600_000;
+            let sent = mail_queue::count_asked_since(conn, account_id, "invite", since).await?;
+            if sent >= i64::from(self.policy.invite_mails_per_hour) {
+                return Err(Error::TooOften {
+                    what: format!(
+                        "you mailed {sent} invitations this hour, as many as this server allows"
+                    ),
+                    retry_after_seconds: 3600,
+                });
+            }
+        }
         let link = link(&mail.public_url, &format!("/invite/{token}"));
         let days = ((expires_at - now_millis()) / 86_400_000).max(1);
         let invitation = texts::invitation(
@@ -363,7 +377,12 @@ impl Members {
             address,
             &link,
         );
-        self.queue_mail(conn, None, "invite", &invitation).await
+        let parties = mail_queue::Parties {
+            account_id: None,
+            asked_by,
+        };
+        self.queue_sealed(conn, parties, "invite", &invitation)
+            .await
     }
 
     /// Where mail of kind `what` for `account_id` goes, if it may: the
@@ -468,7 +487,8 @@ impl Members {
             .map_err(|err| Error::Crypto(format!("mail {} is unreadable: {err}", queued.id)))
     }
 
-    /// Writes `mail` into the queue inside the caller's transaction, sealed.
+    /// Writes `mail` for `account_id` into the queue inside the caller's
+    /// transaction, sealed.
     pub(crate) async fn queue_mail(
         &self,
         conn: &mut Connection,
@@ -476,10 +496,24 @@ impl Members {
         kind: &str,
         mail: &Mail,
     ) -> Result<()> {
+        let parties = mail_queue::Parties {
+            account_id,
+            asked_by: None,
+        };
+        self.queue_sealed(conn, parties, kind, mail).await
+    }
+
+    async fn queue_sealed(
+        &self,
+        conn: &mut Connection,
+        parties: mail_queue::Parties,
+        kind: &str,
+        mail: &Mail,
+    ) -> Result<()> {
         let id = format!("{}.{kind}", secrets::new_secret("")?);
         let json = serde_json::to_vec(mail).map_err(|err| Error::Internal(err.to_string()))?;
         let sealed = self.keyring.seal(&mail_context(&id), &json)?;
-        mail_queue::enqueue(conn, &id, account_id, kind, &sealed).await?;
+        mail_queue::enqueue(conn, &id, parties, kind, &sealed).await?;
         Ok(())
     }
 

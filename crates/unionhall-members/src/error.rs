@@ -27,6 +27,12 @@ pub enum Error {
         in_words(*retry_after_seconds)
     )]
     TooManyAttempts { retry_after_seconds: u64 },
+    /// Something allowed only so often an hour was done that often.
+    #[error("{what}; try again in {}", in_words(*retry_after_seconds))]
+    TooOften {
+        what: String,
+        retry_after_seconds: u64,
+    },
     /// Every slot for password hashing is taken: come back shortly.
     #[error("too many logins at once; try again in {}", in_words(*retry_after_seconds))]
     Busy { retry_after_seconds: u64 },

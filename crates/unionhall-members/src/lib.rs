@@ -57,6 +57,8 @@ pub struct Policy {
     /// How long an API token works.
     pub token_days: u64,
     pub invite_hours: u64,
+    /// Invitations one account may mail an hour.
+    pub invite_mails_per_hour: u32,
     /// Failed logins allowed per account within `login_window_minutes`.
     pub login_max_failures: u32,
     pub login_window_minutes: u64,

@@ -18,21 +18,31 @@ pub struct QueuedMail {
     pub created_at: i64,
 }
 
+/// Who a message is for and who caused it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parties {
+    /// The account it is for; None for a stranger (an invitation).
+    pub account_id: Option<i64>,
+    /// The account whose action wrote it, when not its recipient.
+    pub asked_by: Option<i64>,
+}
+
 /// Writes a message, due now, inside the caller's transaction.
 pub async fn enqueue(
     conn: &mut AnyConnection,
     id: &str,
-    account_id: Option<i64>,
+    parties: Parties,
     kind: &str,
     sealed: &Sealed,
 ) -> Result<()> {
     let now = now_millis();
     sqlx::query(
-        "INSERT INTO mail_queue (id, account_id, kind, key_id, sealed, created_at, \
-         next_attempt_at, attempts) VALUES ($1, $2, $3, $4, $5, $6, $6, 0)",
+        "INSERT INTO mail_queue (id, account_id, asked_by, kind, key_id, sealed, created_at, \
+         next_attempt_at, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 0)",
     )
     .bind(id)
-    .bind(account_id)
+    .bind(parties.account_id)
+    .bind(parties.asked_by)
     .bind(kind)
     .bind(&sealed.key_id)
     .bind(&sealed.bytes)
@@ -40,6 +50,23 @@ pub async fn enqueue(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Messages of `kind` account `asked_by` caused since `since`.
+pub async fn count_asked_since(
+    conn: &mut AnyConnection,
+    asked_by: i64,
+    kind: &str,
+    since: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mail_queue WHERE asked_by = $1 AND kind = $2 AND created_at >= $3",
+    )
+    .bind(asked_by)
+    .bind(kind)
+    .bind(since)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Up to `limit` messages sealed with another key than `current_key`, for

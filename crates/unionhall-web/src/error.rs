@@ -77,6 +77,12 @@ pub struct ErrorDetail {
 pub(crate) struct LoggedDetail(pub String);
 
 impl AppError {
+    /// The status this error answers with, for a page that shows it in a
+    /// form rather than on an error page.
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
@@ -212,9 +218,13 @@ impl From<unionhall_members::Error> for AppError {
             M::NotFound(message) => Self::NotFound(message),
             M::Conflict(message) => Self::Conflict(message),
             M::Gone(message) => Self::Gone(message),
-            err @ M::TooManyAttempts {
+            err @ (M::TooManyAttempts {
                 retry_after_seconds,
-            } => Self::TooManyRequests {
+            }
+            | M::TooOften {
+                retry_after_seconds,
+                ..
+            }) => Self::TooManyRequests {
                 message: err.to_string(),
                 retry_after_seconds,
             },

@@ -522,7 +522,8 @@ async fn an_organizer_mails_an_invitation_and_the_invited_person_signs_up_with_i
         return;
     }
     let smtp = SmtpServer::start("127.0.0.9").await;
-    let a = instance_mailing_through(&smtp, &[]).await;
+    let limit = [("UNIONHALL_MEMBERS__INVITE_MAILS_PER_HOUR", "2")];
+    let a = instance_mailing_through(&smtp, &limit).await;
     create_chapter(&a, "bakers").await;
     let omar = join(&a, "bakers", Role::Organizer, "organizer-omar").await;
     let invite = |email: &'static str| {
@@ -568,6 +569,29 @@ async fn an_organizer_mails_an_invitation_and_the_invited_person_signs_up_with_i
         login_form(&a.url, "nia", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
+
+    // Two mailed invitations an hour from one organizer here: the third is
+    // refused, makes no invitation and mails nothing; a link to hand over
+    // by other means is still made.
+    let (status, _) = invite("omid@example.org").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let invites = || async {
+        let mut conn = a.store.acquire().await.unwrap();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM invites")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+    };
+    let before = invites().await;
+    let (status, page) = invite("pat@example.org").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("as many as this server allows"), "{page}");
+    assert_eq!(invites().await, before);
+    let (status, _) = invite("").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    mails(&smtp, 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(smtp.received().len(), 2);
     a.stop().await;
 }
 

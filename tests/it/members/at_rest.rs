@@ -377,6 +377,7 @@ async fn a_missing_or_different_key_stops_the_start_and_writes_no_new_key() {
             session_hours: 1,
             token_days: 1,
             invite_hours: 1,
+            invite_mails_per_hour: 1,
             login_max_failures: 5,
             login_window_minutes: 15,
             mail: None,

@@ -237,12 +237,13 @@ pub(crate) async fn invite(
                         .await
                 }
             };
-            invite
-                .map(|invite| (invite, member_id))
-                .map_err(|err| AppError::from(err).to_string())
+            invite.map(|invite| (invite, member_id)).map_err(|err| {
+                let err = AppError::from(err);
+                (err.status(), err.to_string())
+            })
         }
-        (Err(err), _) => Err(AppError::from(err).to_string()),
-        (_, Err(problem)) => Err(problem),
+        (Err(err), _) => Err((StatusCode::BAD_REQUEST, AppError::from(err).to_string())),
+        (_, Err(problem)) => Err((StatusCode::BAD_REQUEST, problem)),
     };
     match made {
         Ok((invite, member_id)) => {
@@ -253,9 +254,9 @@ pub(crate) async fn invite(
             let to = format!("/groups/{handle}/invites?done={done}{member}");
             Ok(shown_once::redirect(&state, &to, &invite.token))
         }
-        Err(problem) => {
+        Err((status, problem)) => {
             let page = invite_page(&state, &principal, handle, None, None, Some(problem)).await?;
-            render(StatusCode::BAD_REQUEST, &page)
+            render(status, &page)
         }
     }
 }

@@ -135,6 +135,7 @@ pub struct MembersSettings {
     pub session_hours: u64,
     pub token_days: u64,
     pub invite_hours: u64,
+    pub invite_mails_per_hour: u32,
     pub login_max_failures: u32,
     pub login_window_minutes: u64,
 }
@@ -226,6 +227,7 @@ impl Settings {
             ("session_hours", m.session_hours),
             ("token_days", m.token_days),
             ("invite_hours", m.invite_hours),
+            ("invite_mails_per_hour", u64::from(m.invite_mails_per_hour)),
             ("login_max_failures", u64::from(m.login_max_failures)),
             ("login_window_minutes", m.login_window_minutes),
         ] {
@@ -394,6 +396,7 @@ impl Settings {
             session_hours: m.session_hours,
             token_days: m.token_days,
             invite_hours: m.invite_hours,
+            invite_mails_per_hour: m.invite_mails_per_hour,
             login_max_failures: m.login_max_failures,
             login_window_minutes: m.login_window_minutes,
             mail: (!self.email.server.is_empty()).then(|| unionhall_members::email::MailPolicy {
