@@ -72,6 +72,33 @@ impl Zone {
         }
     }
 
+    /// The last moment at or before `now` when clocks here struck `hour`
+    /// (0 to 23): today's, or yesterday's if it is not that late yet. On a
+    /// day the clocks skip that hour, the moment they jump.
+    pub fn latest_at_hour(self, now: i64, hour: u32) -> i64 {
+        let Some(local) = self.at(now) else {
+            return now;
+        };
+        let strike = |day: NaiveDate| -> i64 {
+            let wall = day.and_hms_opt(hour.min(23), 0, 0).unwrap_or_default();
+            match self.0.from_local_datetime(&wall) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.timestamp_millis(),
+                // Skipped: the first moment after the jump.
+                LocalResult::None => self
+                    .0
+                    .from_local_datetime(&(wall + chrono::Duration::hours(1)))
+                    .earliest()
+                    .map_or(now, |t| t.timestamp_millis()),
+            }
+        };
+        let today = strike(local.date_naive());
+        if today <= now {
+            today
+        } else {
+            local.date_naive().pred_opt().map_or(today, strike)
+        }
+    }
+
     /// A time as a form shows it for editing: `2026-12-01T06:00`.
     pub fn form_value(self, millis: i64) -> String {
         self.at(millis)
@@ -245,6 +272,25 @@ mod tests {
         assert_eq!(
             paris.show_in(Language::Fr, start),
             "lun. 3 août 2026, 06:00 CEST"
+        );
+    }
+
+    #[test]
+    fn the_latest_stroke_of_an_hour_is_today_or_yesterday() {
+        let chicago = zone("America/Chicago");
+        let at = |t: &str| chicago.local_to_millis("t", t).unwrap();
+        let now = at("2026-12-05T09:30");
+        assert_eq!(chicago.latest_at_hour(now, 7), at("2026-12-05T07:00"));
+        assert_eq!(chicago.latest_at_hour(now, 10), at("2026-12-04T10:00"));
+        assert_eq!(
+            chicago.latest_at_hour(at("2026-12-05T07:00"), 7),
+            at("2026-12-05T07:00")
+        );
+        // 02:00 does not exist on 8 March 2026: the clocks jump to 03:00.
+        let after_jump = at("2026-03-08T05:00");
+        assert_eq!(
+            chicago.latest_at_hour(after_jump, 2),
+            at("2026-03-08T03:00")
         );
     }
 

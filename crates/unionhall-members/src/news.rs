@@ -1,7 +1,8 @@
 //! News by mail: the new public calls and strikes of the member's chapters,
 //! the union bodies those chapters belong to, and the chapters of the
-//! campaigns the member follows, at once or as a daily digest (the member's
-//! choice; a daily digest unless they chose otherwise), with one-click
+//! campaigns the member follows, at once or as a daily digest at an hour of
+//! their own clock (the member's choice; a digest at 7 unless they chose
+//! otherwise), with one-click
 //! unsubscribe. Only what anyone may read goes in it: a followers-only or
 //! chapters-only call stays on the board. What each account was told up to
 //! is kept (`mail_news`); an account is first told of what comes after.
@@ -15,8 +16,9 @@ use unionhall_store::mail_reminders::{self, Preference};
 use unionhall_store::{account_emails, accounts, calls, campaigns, now_millis, strikes, unions};
 use url::Url;
 
-/// A daily digest is mailed at most this often.
-const DAY_MS: i64 = 24 * 3_600_000;
+/// The hour of the daily digest, on the reader's clock, unless they chose
+/// another.
+pub const DEFAULT_DIGEST_HOUR: u32 = 7;
 
 /// How often news is mailed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +89,22 @@ impl Members {
         Ok(())
     }
 
+    /// The hour of the caller's daily digest, on their own clock.
+    pub async fn digest_hour(&self, principal: &Principal) -> Result<u32> {
+        let mut conn = self.store.acquire().await?;
+        let hour = mail_reminders::digest_hour(&mut conn, principal.account_id).await?;
+        Ok(hour.map_or(DEFAULT_DIGEST_HOUR, |h| h.clamp(0, 23) as u32))
+    }
+
+    /// Sets the hour of the caller's daily digest (0 to 23).
+    pub async fn set_digest_hour(&self, principal: &Principal, hour: u32) -> Result<()> {
+        let hour = check_digest_hour(hour)?;
+        let mut tx = self.store.begin_write().await?;
+        mail_reminders::set_digest_hour(&mut tx, principal.account_id, hour, now_millis()).await?;
+        unionhall_store::commit(tx).await?;
+        Ok(())
+    }
+
     /// Queues the news due now; how many mails were queued.
     pub async fn queue_news(&self) -> Result<usize> {
         let Some(mail) = &self.policy.mail else {
@@ -116,7 +134,7 @@ impl Members {
             let due = match choice {
                 NewsChoice::Off => false,
                 NewsChoice::AtOnce => true,
-                NewsChoice::Daily => now - told_at >= DAY_MS,
+                NewsChoice::Daily => told_at < self.last_digest_time(account_id, now).await?,
             };
             if !due {
                 continue;
@@ -225,6 +243,30 @@ impl Members {
             groups.insert(campaign.author);
         }
         Ok(groups)
+    }
+}
+
+/// An hour a digest can be mailed at.
+pub fn check_digest_hour(hour: u32) -> Result<i64> {
+    if hour > 23 {
+        return Err(crate::Error::invalid(
+            "digest_hour",
+            "is an hour of the day, from 0 to 23",
+        ));
+    }
+    Ok(i64::from(hour))
+}
+
+impl Members {
+    /// When `account_id`'s daily digest was last due: the latest stroke of
+    /// its hour on the account's clock. A digest not mailed since is due.
+    async fn last_digest_time(&self, account_id: i64, now: i64) -> Result<i64> {
+        let mut conn = self.store.acquire().await?;
+        let hour = mail_reminders::digest_hour(&mut conn, account_id).await?;
+        drop(conn);
+        let hour = hour.map_or(DEFAULT_DIGEST_HOUR, |h| h.clamp(0, 23) as u32);
+        let zone = self.zone_of_account(account_id).await?;
+        Ok(zone.latest_at_hour(now, hour))
     }
 }
 

@@ -270,6 +270,42 @@ pub async fn set_news_choice(
     Ok(())
 }
 
+/// The hour its daily digest is mailed at, if the account chose one.
+pub async fn digest_hour(conn: &mut AnyConnection, account_id: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT digest_hour FROM mail_preferences WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(conn)
+    .await?
+    .flatten())
+}
+
+pub async fn set_digest_hour(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    hour: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO mail_preferences (account_id, reminders, pledges, news, updated_at) \
+         VALUES ($1, 1, 1, 2, $2) ON CONFLICT (account_id) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE mail_preferences SET digest_hour = $2, updated_at = $3 WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .bind(hour)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Up to when the account was told the news, and when it was last mailed.
 pub async fn news_told(conn: &mut AnyConnection, account_id: i64) -> Result<Option<(i64, i64)>> {
     sqlx::query("SELECT told_until, told_at FROM mail_news WHERE account_id = $1")

@@ -368,6 +368,8 @@ struct AccountPage {
     pledges: bool,
     /// News: off, at_once or daily.
     news: &'static str,
+    /// The daily digest's hour on the account's clock.
+    digest_hour: u32,
     /// The language mail is written in: the account's code, "" for the
     /// server's; and the choices, (code, name).
     language: &'static str,
@@ -460,6 +462,7 @@ pub(crate) async fn render_account(
             .mail_wanted(principal, Preference::Pledges)
             .await?,
         news: state.members.news_choice(principal).await?.as_str(),
+        digest_hour: state.members.digest_hour(principal).await?,
         language: language.chosen.map_or("", Language::code),
         server_language: language.server.name(),
         languages: Language::ALL.iter().map(|l| (l.code(), l.name())).collect(),

@@ -73,6 +73,9 @@ struct MailForm {
     /// en, es or fr; "": the server's.
     #[serde(default)]
     language: String,
+    /// The daily digest's hour, 0 to 23; absent: unchanged.
+    #[serde(default)]
+    digest_hour: Option<String>,
 }
 
 async fn set_mail_wanted(
@@ -84,6 +87,10 @@ async fn set_mail_wanted(
     let principal = caller.check_form(&form.csrf)?.clone();
     let news = crate::api::mail::news_choice(&form.news)?;
     let language = crate::api::mail::language_choice(&form.language)?;
+    let digest_hour = match form.digest_hour.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(hour) => Some(crate::api::mail::digest_hour(hour)?),
+    };
     for (what, on) in [
         (Preference::Reminders, form.reminders.is_some()),
         (Preference::Pledges, form.pledges.is_some()),
@@ -92,6 +99,9 @@ async fn set_mail_wanted(
     }
     state.members.set_news_choice(&principal, news).await?;
     state.members.set_language(&principal, language).await?;
+    if let Some(hour) = digest_hour {
+        state.members.set_digest_hour(&principal, hour).await?;
+    }
     Ok(Redirect::to("/account?done=mail#mail").into_response())
 }
 

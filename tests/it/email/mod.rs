@@ -692,7 +692,7 @@ async fn the_api_shows_and_changes_what_is_mailed() {
     assert_eq!(
         mail,
         serde_json::json!({"email_on": false, "email": null, "reminders": true, "pledges": true,
-            "news": "daily", "language": null, "server_language": "en"})
+            "news": "daily", "digest_hour": 7, "language": null, "server_language": "en"})
     );
     let (status, mail) = ada
         .call(
@@ -762,6 +762,95 @@ async fn news_of_the_chapter_comes_at_once_to_who_asked_and_only_what_is_public(
     assert!(news.header("List-Unsubscribe").is_some());
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(smtp.received().len(), 2, "told once");
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn the_daily_digest_comes_at_the_hour_its_reader_chose_on_her_clock() {
+    if !SmtpServer::available() {
+        return;
+    }
+    // Not in the last seconds of an hour: the hour must not turn mid-test.
+    let in_hour = unionhall_store::now_millis() % 3_600_000;
+    if in_hour > 3_590_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(
+            (3_600_000 - in_hour + 1000) as u64,
+        ))
+        .await;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[("UNIONHALL_EMAIL__SCAN_SECONDS", "3600")]).await;
+    let ada = ada_with_an_address(&a, &smtp).await;
+    // Her clock is Tokyo's; her digest comes at the next hour there, not now.
+    let tokyo = unionhall_domain::Zone::parse("Asia/Tokyo").unwrap();
+    let hour_now: u32 = tokyo.form_value(unionhall_store::now_millis())[11..13]
+        .parse()
+        .unwrap();
+    let zone = ada
+        .request(Method::POST, "/account/time-zone")
+        .form(&[("csrf", ada.csrf.as_str()), ("time_zone", "Asia/Tokyo")])
+        .send()
+        .await
+        .unwrap();
+    assert!(zone.status().is_redirection());
+    let (status, mail) = ada
+        .call(
+            Method::PUT,
+            "/api/v1/me/mail",
+            Some(serde_json::json!({"news": "daily", "digest_hour": (hour_now + 1) % 24})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mail}");
+    assert_eq!(mail["digest_hour"], (hour_now + 1) % 24);
+    a.members.queue_news().await.unwrap();
+    let picket = picket_in(&a, 3 * 24 * 3_600_000).await;
+    // As if her last digest went an hour ago, before this hour struck.
+    let mut conn = a.store.acquire().await.unwrap();
+    sqlx::query("UPDATE mail_news SET told_at = told_at - 3600000")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(a.members.queue_news().await.unwrap(), 0, "not her hour");
+
+    // An hour that is not one is refused, and changes nothing.
+    let (status, _) = ada
+        .call(
+            Method::PUT,
+            "/api/v1/me/mail",
+            Some(serde_json::json!({"news": "off", "digest_hour": 24})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // On the account page she moves it to this hour: the digest is due.
+    let saved = ada
+        .request(Method::POST, "/account/mail")
+        .form(&[
+            ("csrf", ada.csrf.as_str()),
+            ("news", "daily"),
+            ("digest_hour", &hour_now.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(saved.status().is_redirection());
+    let page = crate::federation::reach::page_as(&ada, "/account").await;
+    assert!(
+        page.contains(&format!("<option value=\"{hour_now}\" selected>")),
+        "{page}"
+    );
+    assert_eq!(a.members.queue_news().await.unwrap(), 1);
+    let digest = mails(&smtp, 2).await.remove(1);
+    assert!(
+        digest.subject().starts_with("News from Unionhall: 1 new"),
+        "{}",
+        digest.subject()
+    );
+    assert!(digest.text().contains(&format!(
+        "<a href=\"{}\"",
+        a.at(&format!("/call/{}", picket.id))
+    )));
+    assert_eq!(a.members.queue_news().await.unwrap(), 0, "once a day");
     a.stop().await;
 }
 

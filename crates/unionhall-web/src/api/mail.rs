@@ -28,6 +28,8 @@ struct MailView {
     pledges: bool,
     /// off, at_once or daily.
     news: &'static str,
+    /// The hour of the daily digest, 0 to 23, on the caller's own clock.
+    digest_hour: u32,
     /// The language mail is written in, as chosen (en, es, fr), or null
     /// for the server's, `server_language`.
     language: Option<&'static str>,
@@ -71,6 +73,7 @@ async fn view(state: &AppState, principal: &Principal) -> Result<MailView, AppEr
             .await?,
         pledges: members.mail_wanted(principal, Preference::Pledges).await?,
         news: members.news_choice(principal).await?.as_str(),
+        digest_hour: members.digest_hour(principal).await?,
         language: language.chosen.map(Language::code),
         server_language: language.server.code(),
     })
@@ -91,6 +94,7 @@ struct MailChange {
     reminders: Option<bool>,
     pledges: Option<bool>,
     news: Option<String>,
+    digest_hour: Option<u32>,
     /// en, es or fr; "": back to the server's.
     language: Option<String>,
 }
@@ -107,6 +111,9 @@ async fn change(
         .as_deref()
         .map(language_choice)
         .transpose()?;
+    if let Some(hour) = change.digest_hour {
+        unionhall_members::news::check_digest_hour(hour)?;
+    }
     if let Some(address) = &change.email {
         state.members.set_email(&principal, address).await?;
     }
@@ -123,6 +130,9 @@ async fn change(
     }
     if let Some(language) = language {
         state.members.set_language(&principal, language).await?;
+    }
+    if let Some(hour) = change.digest_hour {
+        state.members.set_digest_hour(&principal, hour).await?;
     }
     Ok(Json(view(&state, &principal).await?))
 }
@@ -146,5 +156,16 @@ pub(crate) fn language_choice(code: &str) -> Result<Option<Language>, AppError> 
         .map_err(|_| AppError::Invalid {
             field: "language".into(),
             message: "language: en, es or fr, or \"\" for the server's".into(),
+        })
+}
+
+/// The hour of the daily digest as the account page's form sends it.
+pub(crate) fn digest_hour(text: &str) -> Result<u32, AppError> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|hour| unionhall_members::news::check_digest_hour(*hour).is_ok())
+        .ok_or_else(|| AppError::Invalid {
+            field: "digest_hour".into(),
+            message: "digest_hour: an hour of the day, from 0 to 23".into(),
         })
 }
