@@ -60,6 +60,19 @@ pub struct Mail {
     pub unsubscribe: Option<String>,
 }
 
+/// An invitation its sender mailed that the mail server refused for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedInvitation {
+    /// The address the sender typed.
+    pub address: String,
+    /// The mail server's words.
+    pub reason: String,
+    pub refused_at: i64,
+}
+
+/// How long a refused invitation is shown to who sent it.
+const REFUSED_SHOWN_DAYS: i64 = 7;
+
 /// Which language an account is written to in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LanguageChoice {
@@ -434,6 +447,55 @@ impl Members {
             .or(zones.chapter)
             .and_then(|name| unionhall_domain::Zone::parse(&name).ok())
             .unwrap_or_default())
+    }
+
+    /// Accounts of `group` whose address the mail server refuses, and since
+    /// when, for those who manage its roles: who will not get its mail. The
+    /// address and the server's words stay with the account's holder.
+    pub async fn bouncing_in(
+        &self,
+        principal: &Principal,
+        group: &crate::Group,
+    ) -> Result<std::collections::HashMap<i64, i64>> {
+        principal.require(
+            group,
+            unionhall_domain::Permission::ManageRoles,
+            "see whose mail bounces",
+        )?;
+        let members: std::collections::HashSet<i64> =
+            store::roles_in_group(&self.store, &group.ap_id)
+                .await?
+                .into_iter()
+                .map(|row| row.account_id)
+                .collect();
+        Ok(account_emails::bouncing(&self.store)
+            .await?
+            .into_iter()
+            .filter(|(account_id, _)| members.contains(account_id))
+            .collect())
+    }
+
+    /// The invitations the caller mailed this past week that the mail
+    /// server refused for good, newest first: the address they typed and
+    /// the server's words, so they can correct it.
+    pub async fn refused_invitations(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<RefusedInvitation>> {
+        let since = now_millis() - REFUSED_SHOWN_DAYS * 86_400_000;
+        let refused =
+            mail_queue::given_up_asked_by(&self.store, principal.account_id, "invite", since)
+                .await?;
+        refused
+            .into_iter()
+            .map(|refused| {
+                Ok(RefusedInvitation {
+                    address: self.open_mail(&refused.mail)?.to,
+                    reason: refused.failure,
+                    refused_at: refused.failed_at,
+                })
+            })
+            .collect()
     }
 
     /// The language `account_id` is written to in: its holder's choice, or

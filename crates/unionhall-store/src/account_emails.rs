@@ -188,3 +188,13 @@ pub async fn confirmed_accounts(store: &Store) -> Result<Vec<i64>> {
     .fetch_all(store.pool())
     .await?)
 }
+
+/// The accounts whose address the mail server refuses, and since when.
+pub async fn bouncing(store: &Store) -> Result<Vec<(i64, i64)>> {
+    sqlx::query("SELECT account_id, bounced_at FROM account_emails WHERE bounced_at IS NOT NULL")
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}

@@ -134,20 +134,63 @@ pub async fn claim(store: &Store, limit: i64, lease_until: i64) -> Result<Vec<Qu
         .await?;
         crate::commit(tx).await?;
         if let Some(row) = row {
-            claimed.push(QueuedMail {
-                id: row.try_get("id")?,
-                account_id: row.try_get("account_id")?,
-                kind: row.try_get("kind")?,
-                sealed: Sealed {
-                    key_id: row.try_get("key_id")?,
-                    bytes: row.try_get("sealed")?,
-                },
-                attempts: row.try_get("attempts")?,
-                created_at: row.try_get("created_at")?,
-            });
+            claimed.push(queued_from(&row)?);
         }
     }
     Ok(claimed)
+}
+
+fn queued_from(row: &sqlx::any::AnyRow) -> Result<QueuedMail> {
+    Ok(QueuedMail {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        kind: row.try_get("kind")?,
+        sealed: Sealed {
+            key_id: row.try_get("key_id")?,
+            bytes: row.try_get("sealed")?,
+        },
+        attempts: row.try_get("attempts")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// A message the mail server refused for good: what it was, why, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedMail {
+    pub mail: QueuedMail,
+    pub failure: String,
+    pub failed_at: i64,
+}
+
+/// The messages of `kind` that account `asked_by` caused and that were
+/// given up since `since`, newest first.
+pub async fn given_up_asked_by(
+    store: &Store,
+    asked_by: i64,
+    kind: &str,
+    since: i64,
+) -> Result<Vec<RefusedMail>> {
+    sqlx::query(
+        "SELECT id, account_id, kind, key_id, sealed, attempts, created_at, failure, failed_at \
+         FROM mail_queue WHERE asked_by = $1 AND kind = $2 AND failed_at >= $3 \
+         ORDER BY failed_at DESC",
+    )
+    .bind(asked_by)
+    .bind(kind)
+    .bind(since)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(RefusedMail {
+            mail: queued_from(row)?,
+            failure: row
+                .try_get::<Option<String>, _>("failure")?
+                .unwrap_or_default(),
+            failed_at: row.try_get("failed_at")?,
+        })
+    })
+    .collect()
 }
 
 pub async fn mark_sent(store: &Store, id: &str) -> Result<()> {

@@ -332,6 +332,44 @@ async fn an_address_the_mail_server_refuses_is_shown_as_bouncing_and_not_retried
         "{page}"
     );
     assert!(smtp.received().is_empty());
+
+    // The chapter's admin sees that mail to her bounces, not her address.
+    let sam = join(&a, "bakers", Role::Admin, "sam").await;
+    let people = crate::federation::reach::page_as(&sam, "/groups/bakers/people").await;
+    assert!(people.contains("mail to them bounces"), "{people}");
+    assert!(!people.contains("bounce-ada@"), "{people}");
+
+    // An invitation the mail server refuses is shown to who sent it, with
+    // the address they typed, to correct; not to another organizer.
+    let invited = sam
+        .request(Method::POST, "/groups/bakers/invites")
+        .form(&[
+            ("csrf", sam.csrf.as_str()),
+            ("role", "member"),
+            ("email", "bounce-nia@example.org"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invited.status(), StatusCode::SEE_OTHER);
+    wait_for("the invitation given up", 20, || {
+        let store = store.clone();
+        async move {
+            unionhall_store::mail_queue::stats(&store)
+                .await
+                .unwrap()
+                .failed
+                == 2
+        }
+    })
+    .await;
+    let form = crate::federation::reach::page_as(&sam, "/groups/bakers/invites").await;
+    assert!(form.contains("Invitations that did not arrive"), "{form}");
+    assert!(form.contains("bounce-nia@example.org"), "{form}");
+    assert!(form.contains("No such mailbox here"), "{form}");
+    let omar = join(&a, "bakers", Role::Organizer, "organizer-omar").await;
+    let theirs = crate::federation::reach::page_as(&omar, "/groups/bakers/invites").await;
+    assert!(!theirs.contains("bounce-nia@"), "{theirs}");
     a.stop().await;
 }
 

@@ -37,6 +37,8 @@ struct Person {
     username: String,
     role: String,
     since: String,
+    /// Since when the mail server refuses its address ("" when it does not).
+    bounces_since: String,
 }
 
 async fn people_page(
@@ -48,6 +50,10 @@ async fn people_page(
 ) -> Result<PeoplePage, AppError> {
     let group = state.members.group(&handle).await?;
     let rows = state.members.roles(principal, &group).await?;
+    let bouncing = match state.members.email_on() {
+        true => state.members.bouncing_in(principal, &group).await?,
+        false => Default::default(),
+    };
     let zone = super::zones::of_reader(state, Some(principal)).await?;
     let group_zone = super::zones::of_group(state, &group.ap_id).await?;
     let sets_zone = principal
@@ -65,6 +71,10 @@ async fn people_page(
         people: rows
             .into_iter()
             .map(|r| Person {
+                bounces_since: bouncing
+                    .get(&r.account_id)
+                    .map(|at| zone.show(*at))
+                    .unwrap_or_default(),
                 username: r.username,
                 role: r.role,
                 since: zone.show(r.granted_at),

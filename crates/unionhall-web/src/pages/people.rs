@@ -108,6 +108,9 @@ struct InvitePage {
     problem: Option<String>,
     /// This server sends mail: the form offers to mail the invitation.
     email_on: bool,
+    /// Invitations the caller mailed this week that the mail server refused:
+    /// (address, its words, when).
+    refused: Vec<(String, String, String)>,
 }
 
 /// The roles the caller may hand out in `group`, as (value, label).
@@ -154,6 +157,11 @@ async fn invite_page(
             "you may not invite people to {handle}"
         )));
     }
+    let zone = super::zones::of_reader(state, Some(principal)).await?;
+    let refused = match state.members.email_on() {
+        true => state.members.refused_invitations(principal).await?,
+        false => Vec::new(),
+    };
     Ok(InvitePage {
         layout: Layout::member(state, principal),
         handle,
@@ -162,6 +170,10 @@ async fn invite_page(
         link,
         problem,
         email_on: state.members.email_on(),
+        refused: refused
+            .into_iter()
+            .map(|r| (r.address, r.reason, zone.show(r.refused_at)))
+            .collect(),
     })
 }
 
