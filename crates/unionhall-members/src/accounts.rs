@@ -9,7 +9,7 @@ use crate::audit::{self, Who};
 use crate::crypto::{password, secrets};
 use crate::principal::{Group, Principal, TokenScope, Via};
 use crate::{Error, Members, Result};
-use unionhall_domain::{Permission, Role};
+use unionhall_domain::{Language, Permission, Role};
 use unionhall_store::accounts::{self as store, CredentialRow, InviteRow, RoleRow};
 use unionhall_store::{members as member_rows, now_millis};
 
@@ -177,9 +177,9 @@ impl Members {
         group: &Group,
         role: Role,
         member_id: Option<i64>,
-        address: &str,
+        (address, language): (&str, Option<Language>),
     ) -> Result<NewInvite> {
-        self.invite_with(by, group, role, member_id, Some(address))
+        self.invite_with(by, group, role, member_id, Some((address, language)))
             .await
     }
 
@@ -189,16 +189,16 @@ impl Members {
         group: &Group,
         role: Role,
         member_id: Option<i64>,
-        address: Option<&str>,
+        mail_to: Option<(&str, Option<Language>)>,
     ) -> Result<NewInvite> {
-        let address = match address {
-            Some(address) => {
+        let mail_to = match mail_to {
+            Some((address, language)) => {
                 if !self.email_on() {
                     return Err(Error::Conflict(
                         "this server sends no email: give the link yourself".into(),
                     ));
                 }
-                Some(crate::email::check_address(address)?)
+                Some((crate::email::check_address(address)?, language))
             }
             None => None,
         };
@@ -257,13 +257,12 @@ impl Members {
             format!("role {role}")
         };
         audit::record(&mut tx, who, group, "invite.created", String::new(), detail).await?;
-        if let Some(address) = &address {
+        if let Some((address, language)) = &mail_to {
             self.queue_invitation(
                 &mut tx,
                 (group, role),
-                &token,
-                expires_at,
-                address,
+                (&token, expires_at),
+                (address, *language),
                 who.account_id,
             )
             .await?;

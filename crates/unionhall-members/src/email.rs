@@ -353,14 +353,14 @@ impl Members {
         self.keyring.lookup_tag(ADDRESS_TAG, &lookup_form(address))
     }
 
-    /// The invitation `token` to `group`, mailed to `address`.
+    /// The invitation `token` to `group`, mailed to `address` in `language`
+    /// (None: the server's).
     pub(crate) async fn queue_invitation(
         &self,
         conn: &mut Connection,
         (group, role): (&crate::Group, unionhall_domain::Role),
-        token: &str,
-        expires_at: i64,
-        address: &str,
+        (token, expires_at): (&str, i64),
+        (address, language): (&str, Option<Language>),
         asked_by: Option<i64>,
     ) -> Result<()> {
         let Some(mail) = &self.policy.mail else {
@@ -383,7 +383,7 @@ impl Members {
         let link = link(&mail.public_url, &format!("/invite/{token}"));
         let days = ((expires_at - now_millis()) / 86_400_000).max(1);
         let invitation = texts::invitation(
-            Words::of(mail.language),
+            Words::of(language.unwrap_or(mail.language)),
             &mail.instance_name,
             (group.handle.as_str(), role),
             days,

@@ -527,7 +527,7 @@ async fn the_operator_mails_an_invitation_from_the_command_line() {
     let a = instance_mailing_through(&smtp, &[]).await;
     create_chapter(&a, "bakers").await;
     let dir = tempfile::tempdir().unwrap();
-    let cli = |address: &str| {
+    let cli = |address: &str, language: &str| {
         let mut cmd = crate::cli::unionhall(dir.path());
         cmd.env("UNIONHALL_LOG__LEVEL", "error")
             .env("UNIONHALL_DATABASE__URL", &a.db.url)
@@ -538,18 +538,32 @@ async fn the_operator_mails_an_invitation_from_the_command_line() {
             )
             .envs(smtp.settings())
             .args([
-                "account", "invite", "bakers", "--role", "admin", "--email", address,
+                "account",
+                "invite",
+                "bakers",
+                "--role",
+                "admin",
+                "--email",
+                address,
+                "--language",
+                language,
             ]);
         crate::cli::run(&mut cmd)
     };
-    let (output, stderr) = cli("nia@");
+    let (output, stderr) = cli("nia@", "fr");
     assert!(!output.status.success());
     assert!(stderr.contains("needs a domain"), "{stderr}");
-    let (output, stderr) = cli("nia@example.org");
+    let (output, stderr) = cli("nia@example.org", "de");
+    assert!(!output.status.success());
+    assert!(stderr.contains("en, es or fr"), "{stderr}");
+    let (output, stderr) = cli("nia@example.org", "fr");
     assert!(output.status.success(), "{stderr}");
     let printed = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     let mail = &mails(&smtp, 1).await[0];
     assert_eq!(mail.header("To").as_deref(), Some("nia@example.org"));
+    assert!(mail
+        .text()
+        .contains("Vous êtes invité·e à rejoindre @bakers"));
     assert_eq!(mail.link(a.at("/invite/").as_str()), Some(printed));
     a.stop().await;
 }
@@ -611,8 +625,25 @@ async fn an_organizer_mails_an_invitation_and_the_invited_person_signs_up_with_i
     // Two mailed invitations an hour from one organizer here: the third is
     // refused, makes no invitation and mails nothing; a link to hand over
     // by other means is still made.
-    let (status, _) = invite("omid@example.org").await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Omid reads Spanish: his invitation is in Spanish.
+    let to_omid = omar
+        .request(Method::POST, "/groups/bakers/invites")
+        .form(&[
+            ("csrf", omar.csrf.as_str()),
+            ("role", "member"),
+            ("email", "omid@example.org"),
+            ("language", "es"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(to_omid.status(), StatusCode::SEE_OTHER);
+    let to_omid = &mails(&smtp, 2).await[1];
+    assert!(
+        to_omid.subject().starts_with("Te invitan a @bakers"),
+        "{}",
+        to_omid.subject()
+    );
     let invites = || async {
         let mut conn = a.store.acquire().await.unwrap();
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM invites")

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use unionhall_domain::{Permission, Role};
+use unionhall_domain::{Language, Permission, Role};
 use unionhall_members::{Group, Principal};
 
 #[derive(Template)]
@@ -111,6 +111,9 @@ struct InvitePage {
     /// Invitations the caller mailed this week that the mail server refused:
     /// (address, its words, when).
     refused: Vec<(String, String, String)>,
+    /// The server's language, and the choices for the mail, (code, name).
+    server_language: &'static str,
+    languages: Vec<(&'static str, &'static str)>,
 }
 
 /// The roles the caller may hand out in `group`, as (value, label).
@@ -162,7 +165,10 @@ async fn invite_page(
         true => state.members.refused_invitations(principal).await?,
         false => Vec::new(),
     };
+    let server_language = state.members.language_choice(principal).await?.server;
     Ok(InvitePage {
+        server_language: server_language.name(),
+        languages: Language::ALL.iter().map(|l| (l.code(), l.name())).collect(),
         layout: Layout::member(state, principal),
         handle,
         roles,
@@ -215,6 +221,9 @@ pub(crate) struct InviteForm {
     /// Mail the invitation here (optional).
     #[serde(default)]
     email: String,
+    /// The language of that mail; "": the server's.
+    #[serde(default)]
+    language: String,
 }
 
 pub(crate) async fn invite(
@@ -233,8 +242,9 @@ pub(crate) async fn invite(
             .map_err(|_| "Member record: its number, or nothing.".to_owned()),
     };
     let address = form.email.trim();
-    let made = match (Role::parse(&form.role), member_id) {
-        (Ok(role), Ok(member_id)) => {
+    let language = crate::api::mail::language_choice(&form.language).map_err(|e| e.to_string());
+    let made = match (Role::parse(&form.role), member_id, language) {
+        (Ok(role), Ok(member_id), Ok(language)) => {
             let invite = match address {
                 "" => {
                     state
@@ -245,7 +255,13 @@ pub(crate) async fn invite(
                 address => {
                     state
                         .members
-                        .invite_by_mail(Some(&principal), &group, role, member_id, address)
+                        .invite_by_mail(
+                            Some(&principal),
+                            &group,
+                            role,
+                            member_id,
+                            (address, language),
+                        )
                         .await
                 }
             };
@@ -254,8 +270,8 @@ pub(crate) async fn invite(
                 (err.status(), err.to_string())
             })
         }
-        (Err(err), _) => Err((StatusCode::BAD_REQUEST, AppError::from(err).to_string())),
-        (_, Err(problem)) => Err((StatusCode::BAD_REQUEST, problem)),
+        (Err(err), _, _) => Err((StatusCode::BAD_REQUEST, AppError::from(err).to_string())),
+        (_, Err(problem), _) | (_, _, Err(problem)) => Err((StatusCode::BAD_REQUEST, problem)),
     };
     match made {
         Ok((invite, member_id)) => {

@@ -26,6 +26,9 @@ pub enum AccountCommand {
         /// the running server's mail worker sends it).
         #[arg(long)]
         email: Option<String>,
+        /// The language of that mail: en, es or fr (default: `[email] language`).
+        #[arg(long, requires = "email")]
+        language: Option<String>,
     },
     /// Log an account out everywhere and revoke its API tokens (a lost or seized phone).
     RevokeSessions { username: String },
@@ -70,13 +73,19 @@ pub async fn account(settings: &Settings, command: AccountCommand) -> Result<()>
             role,
             member,
             email,
+            language,
         } => {
             let role = Role::parse(&role).map_err(|err| Error::Usage(err.to_string()))?;
+            let language = language
+                .as_deref()
+                .map(unionhall_domain::Language::parse)
+                .transpose()
+                .map_err(|err| Error::Usage(err.to_string()))?;
             let group = members.group(&group).await?;
             let invite = match &email {
                 Some(address) => {
                     members
-                        .invite_by_mail(None, &group, role, member, address)
+                        .invite_by_mail(None, &group, role, member, (address, language))
                         .await?
                 }
                 None => members.create_invite(None, &group, role, member).await?,
