@@ -206,7 +206,7 @@ impl Members {
         )
         .await?;
         let link = link(&mail.public_url, &format!("/email/confirm/{token}"));
-        let words = Words::of(self.language_of_account(principal.account_id).await?);
+        let words = Words::of(self.reader_in(&mut tx, principal.account_id).await?.1);
         let confirm = texts::confirm(
             words,
             &mail.instance_name,
@@ -266,35 +266,45 @@ impl Members {
             ));
         }
         let asked = username_or_address.trim();
-        let mut tx = self.store.begin_write().await?;
+        // Read first, then one transaction per account: no transaction is
+        // held while another connection is asked of the pool.
         let rows = if asked.contains('@') {
             let tags = self.keyring.lookup_tags(ADDRESS_TAG, &lookup_form(asked));
-            account_emails::by_lookup(&mut tx, &tags).await?
+            let mut conn = self.store.acquire().await?;
+            account_emails::by_lookup(&mut conn, &tags).await?
         } else {
             let Some(account) = store::account_by_username(&self.store, asked).await? else {
                 return Ok(());
             };
-            account_emails::of_account(&mut tx, account.id)
+            let mut conn = self.store.acquire().await?;
+            account_emails::of_account(&mut conn, account.id)
                 .await?
                 .into_iter()
                 .collect()
         };
         for row in rows {
-            if row.confirmed_at.is_some() && row.bounced_at.is_none() {
-                self.queue_reset(&mut tx, &row).await?;
+            if row.confirmed_at.is_none() || row.bounced_at.is_some() {
+                continue;
             }
+            let Some(account) = store::account_by_id(&self.store, row.account_id).await? else {
+                continue;
+            };
+            let mut tx = self.store.begin_write().await?;
+            self.queue_reset(&mut tx, &account, &row).await?;
+            unionhall_store::commit(tx).await?;
         }
-        unionhall_store::commit(tx).await?;
         Ok(())
     }
 
     /// A reset link for `row`'s account, mailed to its address, unless three
     /// went this hour.
-    async fn queue_reset(&self, tx: &mut Connection, row: &EmailRow) -> Result<()> {
+    async fn queue_reset(
+        &self,
+        tx: &mut Connection,
+        account: &store::AccountRow,
+        row: &EmailRow,
+    ) -> Result<()> {
         let Some(mail) = &self.policy.mail else {
-            return Ok(());
-        };
-        let Some(account) = store::account_by_id(&self.store, row.account_id).await? else {
             return Ok(());
         };
         let since = now_millis() - 3_600_000;
@@ -320,7 +330,7 @@ impl Members {
         .await?;
         let address = self.open_address(row)?;
         let link = link(&mail.public_url, &format!("/reset/{token}"));
-        let words = Words::of(self.language_of_account(account.id).await?);
+        let words = Words::of(self.reader_in(tx, account.id).await?.1);
         let reset = texts::reset(
             words,
             &mail.instance_name,
@@ -441,12 +451,29 @@ impl Members {
 
     /// The zone an account reads times in: its own, else its chapter's.
     pub async fn zone_of_account(&self, account_id: i64) -> Result<unionhall_domain::Zone> {
-        let zones = unionhall_store::time_zones::of_account(&self.store, account_id).await?;
-        Ok(zones
+        let mut conn = self.store.acquire().await?;
+        Ok(self.reader_in(&mut conn, account_id).await?.0)
+    }
+
+    /// How to write to `account_id`: the zone it reads times in and its
+    /// language, read in the caller's connection or transaction (a scan
+    /// holding a transaction takes no second connection from the pool).
+    pub(crate) async fn reader_in(
+        &self,
+        conn: &mut Connection,
+        account_id: i64,
+    ) -> Result<(unionhall_domain::Zone, Language)> {
+        let zones = unionhall_store::time_zones::of_account_in(conn, account_id).await?;
+        let zone = zones
             .own
             .or(zones.chapter)
             .and_then(|name| unionhall_domain::Zone::parse(&name).ok())
-            .unwrap_or_default())
+            .unwrap_or_default();
+        let chosen = unionhall_store::time_zones::language_of_account_in(conn, account_id)
+            .await?
+            .and_then(|code| Language::parse(&code).ok());
+        let default = self.policy.mail.as_ref().map(|m| m.language);
+        Ok((zone, chosen.or(default).unwrap_or_default()))
     }
 
     /// Accounts of `group` whose address the mail server refuses, and since
@@ -501,11 +528,8 @@ impl Members {
     /// The language `account_id` is written to in: its holder's choice, or
     /// the server's.
     pub async fn language_of_account(&self, account_id: i64) -> Result<Language> {
-        let chosen = unionhall_store::time_zones::language_of_account(&self.store, account_id)
-            .await?
-            .and_then(|code| Language::parse(&code).ok());
-        let default = self.policy.mail.as_ref().map(|m| m.language);
-        Ok(chosen.or(default).unwrap_or_default())
+        let mut conn = self.store.acquire().await?;
+        Ok(self.reader_in(&mut conn, account_id).await?.1)
     }
 
     /// The caller's own choice of language, if any, and the server's.

@@ -83,7 +83,7 @@ impl Members {
                             now,
                         )
                         .await?;
-                    let words = Words::of(self.language_of_account(account_id).await?);
+                    let words = Words::of(self.reader_in(&mut tx, account_id).await?.1);
                     let notice = texts::new_pledges(
                         words,
                         &mail.instance_name,
@@ -186,8 +186,7 @@ impl Members {
                         .recipient(&mut tx, account_id, Preference::Pledges)
                         .await?;
                     if let (true, Some(address)) = (first, recipient) {
-                        let zone = self.zone_of_account(account_id).await?;
-                        let language = self.language_of_account(account_id).await?;
+                        let (zone, language) = self.reader_in(&mut tx, account_id).await?;
                         let stop = self
                             .stop_link(
                                 &mut tx,

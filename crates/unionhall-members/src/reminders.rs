@@ -179,8 +179,7 @@ impl Members {
         else {
             return Ok(false);
         };
-        let zone = self.zone_of_account(account_id).await?;
-        let language = self.language_of_account(account_id).await?;
+        let (zone, language) = self.reader_in(tx, account_id).await?;
         let words = Words::of(language);
         let stop = self
             .stop_link(tx, &mail.public_url, account_id, Preference::Reminders, now)

@@ -34,6 +34,15 @@ pub async fn set_group(store: &Store, group: &Url, zone: &str) -> Result<()> {
 /// What an account reads times in: the zone it chose, else that of the first
 /// group it joined that has one.
 pub async fn of_account(store: &Store, account_id: i64) -> Result<AccountZones> {
+    let mut conn = store.acquire().await?;
+    of_account_in(&mut conn, account_id).await
+}
+
+/// [`of_account`] inside the caller's connection or transaction.
+pub async fn of_account_in(
+    conn: &mut sqlx::AnyConnection,
+    account_id: i64,
+) -> Result<AccountZones> {
     let row = sqlx::query(
         "SELECT a.time_zone AS own, \
            (SELECT z.time_zone FROM roles r JOIN group_time_zones z ON z.grp = r.grp \
@@ -41,7 +50,7 @@ pub async fn of_account(store: &Store, account_id: i64) -> Result<AccountZones> 
          FROM accounts a WHERE a.id = $1",
     )
     .bind(account_id)
-    .fetch_optional(store.pool())
+    .fetch_optional(conn)
     .await?;
     Ok(match row {
         Some(row) => AccountZones {
@@ -73,10 +82,19 @@ pub async fn set_account(store: &Store, account_id: i64, zone: Option<&str>) -> 
 /// The language an account's holder chose (a code such as `es`); None: the
 /// server's. Kept beside the zone: both say how to write to them.
 pub async fn language_of_account(store: &Store, account_id: i64) -> Result<Option<String>> {
+    let mut conn = store.acquire().await?;
+    language_of_account_in(&mut conn, account_id).await
+}
+
+/// [`language_of_account`] inside the caller's connection or transaction.
+pub async fn language_of_account_in(
+    conn: &mut sqlx::AnyConnection,
+    account_id: i64,
+) -> Result<Option<String>> {
     Ok(
         sqlx::query_scalar::<_, Option<String>>("SELECT language FROM accounts WHERE id = $1")
             .bind(account_id)
-            .fetch_optional(store.pool())
+            .fetch_optional(conn)
             .await?
             .flatten(),
     )
