@@ -1,8 +1,11 @@
-//! Floods of reports (`Flag`), follows and joins of our calls' events: each
-//! costs an admin's attention, or a fetch, an Accept and (for a join) an
-//! Update of the call to everyone, so each is limited per remote actor and per remote
-//! domain (the registrable domain: a server cannot multiply its allowance with
-//! subdomains), per hour.
+//! Floods of reports (`Flag`), follows, joins of our calls' events, replies
+//! and reactions (likes, dislikes, boosts): each costs an admin's attention,
+//! or a fetch, an Accept and (for a join) an Update of the call to everyone,
+//! or a row kept, so each is limited per remote actor and per remote domain
+//! (the registrable domain: a server cannot multiply its allowance with
+//! subdomains), per hour. A server that makes up actors by the thousand to
+//! swell a call's "liked 30 times" or to fill the database is stopped at its
+//! domain's allowance.
 //!
 //! The allowance is looked at before the sender's signature is checked (so
 //! that a flood of new actors is refused before each is fetched) and spent
@@ -30,6 +33,9 @@ pub enum Flood {
     /// Replies to our objects (Lemmy comments, Mastodon replies): each is
     /// kept, so an actor or a server may not fill the database with them.
     Replies,
+    /// Likes, Lemmy's dislikes and boosts of our objects: each is a row kept
+    /// (to be taken back by its Undo) and a count organizers read.
+    Reactions,
 }
 
 impl Flood {
@@ -39,6 +45,7 @@ impl Flood {
             Self::Follows => "follows",
             Self::Joins => "joins",
             Self::Replies => "replies",
+            Self::Reactions => "reactions",
         }
     }
 }
@@ -54,6 +61,8 @@ pub struct FloodLimits {
     pub joins_per_domain: u32,
     pub replies_per_actor: u32,
     pub replies_per_domain: u32,
+    pub reactions_per_actor: u32,
+    pub reactions_per_domain: u32,
 }
 
 impl Default for FloodLimits {
@@ -67,6 +76,8 @@ impl Default for FloodLimits {
             joins_per_domain: 50,
             replies_per_actor: 30,
             replies_per_domain: 300,
+            reactions_per_actor: 100,
+            reactions_per_domain: 1000,
         }
     }
 }
@@ -96,6 +107,10 @@ impl FloodGate {
             Flood::Replies => (
                 self.limits.replies_per_actor,
                 self.limits.replies_per_domain,
+            ),
+            Flood::Reactions => (
+                self.limits.reactions_per_actor,
+                self.limits.reactions_per_domain,
             ),
         };
         let domain = registrable_domain(actor.host_str().unwrap_or_default());

@@ -321,6 +321,53 @@ async fn a_flood_of_joins_from_one_domain_is_bounded() {
 }
 
 #[tokio::test]
+async fn a_flood_of_likes_and_boosts_from_one_domain_is_bounded_and_repeats_spend_nothing() {
+    let a = crate::helpers::spawn_configured_instance_on(
+        "127.0.0.2",
+        fresh_database().await,
+        &[("UNIONHALL_FEDERATION__REACTIONS_PER_DOMAIN_PER_HOUR", "3")],
+    )
+    .await;
+    create_chapter(&a, "bakers").await;
+    let picket = bakers_picket(&a).await;
+    let made_up = StandIn::start("127.0.0.7", "n0", "Person", Fetching::Open).await;
+    let react = |n: usize, kind: &str| {
+        let who = made_up.actor_of(&format!("n{n}"));
+        json!({"id": format!("{who}/{kind}"), "type": kind, "actor": who,
+            "object": picket.ap_id})
+    };
+    for (n, kind) in [(0, "Like"), (0, "Like"), (1, "Like"), (2, "Announce")] {
+        let (status, body) = made_up
+            .send_as(&format!("n{n}"), &a.at("/inbox"), &react(n, kind))
+            .await;
+        assert_eq!(status, 202, "{body}");
+    }
+    // Three counted: the domain's allowance is spent, whatever the kind.
+    for (n, kind) in [(3, "Like"), (4, "Announce"), (5, "Dislike")] {
+        let (status, body) = made_up
+            .send_as(&format!("n{n}"), &a.at("/inbox"), &react(n, kind))
+            .await;
+        assert_eq!(status, 429, "{body}");
+        assert!(body.contains("too many reactions"), "{body}");
+    }
+    let counts = interactions::counts_of(&a.store, &picket.ap_id)
+        .await
+        .unwrap();
+    assert_eq!((counts.likes, counts.shares, counts.dislikes), (2, 1, 0));
+    // Taking one back spends nothing, and is never refused.
+    let who = made_up.actor_of("n0");
+    let undo = json!({"id": format!("{who}/Like/undo"), "type": "Undo", "actor": who,
+        "object": react(0, "Like")});
+    let (status, body) = made_up.send_as("n0", &a.at("/inbox"), &undo).await;
+    assert_eq!(status, 202, "{body}");
+    let counts = interactions::counts_of(&a.store, &picket.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(counts.likes, 1);
+    a.stop().await;
+}
+
+#[tokio::test]
 async fn likes_and_boosts_by_anyone_are_counted_and_taken_back() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
     create_chapter(&a, "bakers").await;

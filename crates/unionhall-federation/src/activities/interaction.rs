@@ -9,8 +9,9 @@
 //!
 //! Only counts are ever shown or federated: who liked, shared or joined is
 //! kept only to take it back and to send a joiner the call's Updates.
-//! Joins are limited per actor and per domain (`flood.rs`), and one actor
-//! counts once per object and kind however often it repeats itself.
+//! Joins, and likes, dislikes and boosts together, are limited per actor and
+//! per domain (`flood.rs`), and one actor counts once per object and kind
+//! however often it repeats itself.
 
 use super::{call, first_time, wake};
 use crate::delivery::enqueue_to;
@@ -137,12 +138,24 @@ async fn is_call(data: &Data, id: &Url) -> bool {
     )
 }
 
+/// The allowance an added interaction spends: taking one back spends none.
+fn flood_of(interaction: &Interaction<'_>) -> Option<Flood> {
+    match interaction {
+        Interaction::Add {
+            kind: Kind::Join, ..
+        } => Some(Flood::Joins),
+        Interaction::Add {
+            kind: Kind::Like | Kind::Dislike | Kind::Share,
+            ..
+        } => Some(Flood::Reactions),
+        Interaction::Remove { .. } | Interaction::Undo { .. } => None,
+    }
+}
+
 async fn apply(data: &Data, id: &Url, actor: &Url, interaction: Interaction<'_>) -> Result<()> {
-    if let Interaction::Add {
-        kind: Kind::Join, ..
-    } = interaction
-    {
-        data.floods.check(&data.store, Flood::Joins, actor).await?;
+    let flood = flood_of(&interaction);
+    if let Some(flood) = flood {
+        data.floods.check(&data.store, flood, actor).await?;
     }
     // Whose the object is, read before the write lock is taken: a like of
     // an id of ours that names nothing costs no write.
@@ -193,15 +206,9 @@ async fn apply(data: &Data, id: &Url, actor: &Url, interaction: Interaction<'_>)
         call::publish_running_total_of(&mut tx, data, object).await?;
     }
     unionhall_store::commit(tx).await?;
-    if matches!(
-        interaction,
-        Interaction::Add {
-            kind: Kind::Join,
-            ..
-        }
-    ) && changed.is_some()
-    {
-        data.floods.spend(&data.store, Flood::Joins, actor).await?;
+    // Only what was counted spends: a repeat of one's own like does not.
+    if let (Some(flood), Some(_)) = (flood, &changed) {
+        data.floods.spend(&data.store, flood, actor).await?;
     }
     if changed.is_some() {
         // Not who: only that it was counted.

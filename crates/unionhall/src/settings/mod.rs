@@ -121,6 +121,8 @@ pub struct FederationSettings {
     pub joins_per_domain_per_hour: u32,
     pub replies_per_actor_per_hour: u32,
     pub replies_per_domain_per_hour: u32,
+    pub reactions_per_actor_per_hour: u32,
+    pub reactions_per_domain_per_hour: u32,
     pub max_pledged_people: u64,
     pub max_pledged_amount: u64,
 }
@@ -300,6 +302,8 @@ impl Settings {
                 joins_per_domain: f.joins_per_domain_per_hour,
                 replies_per_actor: f.replies_per_actor_per_hour,
                 replies_per_domain: f.replies_per_domain_per_hour,
+                reactions_per_actor: f.reactions_per_actor_per_hour,
+                reactions_per_domain: f.reactions_per_domain_per_hour,
             },
             max_pledged: unionhall_federation::PledgeBounds {
                 people: f.max_pledged_people,
