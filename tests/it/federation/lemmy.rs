@@ -232,6 +232,52 @@ async fn lemmy_votes_and_comments_are_counted_comments_shown_to_members_and_post
 }
 
 #[tokio::test]
+async fn a_lemmy_comment_on_a_strike_is_shown_to_the_chapters_members_on_the_strikes_page() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    lemmy_follows(&lemmy, &a, &bakers.ap_id).await;
+    let on_strike = strike::announce_strike(
+        &a.data,
+        &Authority::Operator,
+        "bakers",
+        strike_at_the_bakery(),
+    )
+    .await
+    .unwrap();
+    let user = lemmy.user("lemmyadmin");
+    let mut comment = lemmy.captured("Create-Note.json", &bakers.ap_id);
+    comment["object"]["inReplyTo"] = json!(on_strike.ap_id);
+    comment["object"]["content"] = json!("<p>Our local sends <i>200 euros</i></p>");
+    let (status, body) = lemmy.send(&user, &a.at("/inbox"), &comment).await;
+    assert_eq!(status, 202, "{body}");
+
+    let page_of_strike = format!("/strike/{}", on_strike.id);
+    let member = crate::members::join(&a, "bakers", Role::Member, "member-ana").await;
+    let page = page_as(&member, &page_of_strike).await;
+    assert!(page.contains("Replies from the fediverse (1)"), "{page}");
+    assert!(page.contains("Our local sends 200 euros"), "{page}");
+    // A strike's page is public; its replies are the chapter's own.
+    create_chapter(&a, "dockers").await;
+    let other = crate::members::join(&a, "dockers", Role::Member, "member-ben").await;
+    let page = page_as(&other, &page_of_strike).await;
+    assert!(page.contains("Strike at Big Bread"), "{page}");
+    assert!(!page.contains("200 euros"), "{page}");
+    let anyone = a
+        .client
+        .get(a.at(&page_of_strike))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(anyone.contains("Strike at Big Bread"), "{anyone}");
+    assert!(!anyone.contains("200 euros"), "{anyone}");
+    a.stop().await;
+}
+
+#[tokio::test]
 async fn a_chapter_that_approves_its_followers_is_a_private_community_that_works_for_those_approved(
 ) {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;

@@ -1,7 +1,8 @@
 //! A call's and a strike's own page, local or received: everything the object
 //! carries (when on the clocks where it happens, where with a map, details,
-//! goal and progress, the fund, shifts, demands, history), the reader's pledge
-//! and, for the chapter's own organizers, who of their members is coming.
+//! goal and progress, the fund, shifts, demands, history), the reader's pledge,
+//! for the chapter's own members the replies it got from the fediverse, and
+//! for its organizers who of their members is coming.
 //! Feeds, calendars, board cards and the objects' ActivityPub ids (opened in a
 //! browser) lead here.
 
@@ -65,6 +66,9 @@ struct StrikePage {
     history: Vec<String>,
     /// For its chapter's organizers: how often it was shared and liked.
     reach: Vec<String>,
+    /// For its chapter's members: replies from the fediverse, as on a call's
+    /// page.
+    replies: (i64, Vec<(String, String, String)>),
 }
 
 /// A call: public ones to anyone, the others to the accounts they are meant
@@ -318,6 +322,12 @@ pub(crate) async fn strike(
         }
         _ => Vec::new(),
     };
+    let replies = match &caller {
+        Some(principal) if row.is_local && is_member_of(&state, principal, &row.author).await => {
+            replies_to(&state, &row.ap_id, zone.unwrap_or_default()).await?
+        }
+        _ => (0, Vec::new()),
+    };
     let layout = Layout::of(&state, caller.as_ref());
     render(
         StatusCode::OK,
@@ -333,6 +343,7 @@ pub(crate) async fn strike(
             shifts,
             history,
             reach,
+            replies,
         },
     )
 }
