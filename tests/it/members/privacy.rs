@@ -222,7 +222,7 @@ async fn no_member_data_crosses_the_network() {
         .post(
             "/api/v1/chapters/bakers/strikes",
             json!({"strike": {"employer": "StrikeEmployerMk", "picket_lines": [{"place": {"address": "Gate 1"},
-                   "shifts": [{"starts_at": 1_798_000_000_000i64, "ends_at": 1_798_003_600_000i64, "needed": 3}]}]}}),
+                   "shifts": [{"starts_at": 2_145_155_200_000i64, "ends_at": 2_145_158_800_000i64, "needed": 3}]}]}}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{strike}");

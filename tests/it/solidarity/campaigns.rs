@@ -127,15 +127,16 @@ async fn a_member_elsewhere_follows_a_campaign_and_its_updates_reach_the_board()
         let body = json!({"call": {"kind": "call-in", "title": title, "deadline": deadline}});
         async move { organizer.post("/api/v1/chapters/millers/calls", body).await }
     };
-    post_call("Later", 1_900_000_000_000).await;
-    post_call("Sooner", 1_800_000_000_000).await;
-    let (_, met) = post_call("Met already", 1_700_000_000_000).await;
-    organizer
+    post_call("Later", 2_200_000_000_000).await;
+    post_call("Sooner", 2_100_000_000_000).await;
+    let (_, met) = post_call("Met already", 2_000_000_000_000).await;
+    let (status, body) = organizer
         .post(
             &format!("/api/v1/calls/{}/status", met["id"]),
             json!({"status": "met"}),
         )
         .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     // Deliveries run concurrently: until all three calls and the met one's
     // Update have arrived, the board may show any two of them.
     let board = until(&member, "/api/v1/board", |b: &Value| {
@@ -165,7 +166,7 @@ async fn a_member_who_follows_late_sees_what_came_before_as_it_now_is() {
     }
     for (title, deadline) in [
         ("Still open", 1_900_000_000_000_i64),
-        ("Met already", 1_800_000_000_000),
+        ("Met already", 2_000_000_000_000),
     ] {
         let (status, call) = organizer
             .post(

@@ -22,14 +22,14 @@ async fn a_chapter_has_an_atom_feed_and_a_calendar_of_its_public_pickets() {
     organizer
         .post(
             "/api/v1/chapters/bakers/calls",
-            json!({"call": {"kind": "picket", "title": "Picket, gate 3", "starts_at": 1_798_000_000_000i64,
-                            "ends_at": 1_798_003_600_000i64, "place": {"address": "Gate 3; Mill Road"}}}),
+            json!({"call": {"kind": "picket", "title": "Picket, gate 3", "starts_at": 2_145_155_200_000i64,
+                            "ends_at": 2_145_158_800_000i64, "place": {"address": "Gate 3; Mill Road"}}}),
         )
         .await;
     organizer
         .post(
             "/api/v1/chapters/bakers/calls",
-            json!({"call": {"kind": "turnout", "title": "Followers only", "starts_at": 1_798_000_000_000i64},
+            json!({"call": {"kind": "turnout", "title": "Followers only", "starts_at": 2_145_155_200_000i64},
                    "audience": "followers"}),
         )
         .await;
@@ -76,7 +76,7 @@ async fn a_chapter_has_an_atom_feed_and_a_calendar_of_its_public_pickets() {
         "{ics}"
     );
     assert!(ics.contains("LOCATION:Gate 3\\; Mill Road\r\n"), "{ics}");
-    assert!(ics.contains("DTSTART:20261223T042640Z\r\n"), "{ics}");
+    assert!(ics.contains("DTSTART:20371223T042640Z\r\n"), "{ics}");
     assert!(!ics.contains("Followers only"));
     let missing = instance
         .client

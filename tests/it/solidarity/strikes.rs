@@ -52,8 +52,8 @@ async fn a_strike_moves_through_its_lifecycle_and_followers_see_each_state() {
                 "picket_lines": [{
                     "place": {"address": "Gate 3, 100 Mill Road"},
                     "shifts": [
-                        {"starts_at": 1_798_000_000_000i64, "ends_at": 1_798_014_400_000i64, "needed": 6},
-                        {"starts_at": 1_798_014_400_000i64, "ends_at": 1_798_028_800_000i64, "needed": 4}
+                        {"starts_at": 2_145_155_200_000i64, "ends_at": 2_145_169_600_000i64, "needed": 6},
+                        {"starts_at": 2_145_169_600_000i64, "ends_at": 2_145_184_000_000i64, "needed": 4}
                     ]
                 }]
             }}),

@@ -167,7 +167,7 @@ async fn a_body_admits_chapters_elsewhere_and_relays_what_members_address_to_it(
             "/api/v1/chapters/millers/strikes",
             json!({"strike": {"employer": "Mill Corp", "picket_lines": [{
                 "place": {"address": "Mill gate"},
-                "shifts": [{"starts_at": 1_798_000_000_000i64, "ends_at": 1_798_014_400_000i64, "needed": 5}]
+                "shifts": [{"starts_at": 2_145_155_200_000i64, "ends_at": 2_145_169_600_000i64, "needed": 5}]
             }]}}),
         )
         .await;

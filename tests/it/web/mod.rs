@@ -364,7 +364,7 @@ async fn an_organizer_posts_a_call_and_errors_sit_next_to_their_field() {
         ("kind", "picket".into()),
         ("title", "Picket at the depot".into()),
         ("people", "12".into()),
-        ("deadline", "2026-12-24".into()),
+        ("deadline", "2037-12-24".into()),
     ])
     .await
     .unwrap();
@@ -769,8 +769,8 @@ async fn an_organizer_announces_a_strike_and_moves_it_through_its_statuses() {
         ("workplace", "Plant 2"),
         ("demands", "A 10% raise\nNo forced overtime"),
         ("picket_address", "Gate 3, 12 Mill Road"),
-        ("shift_starts", "2026-12-01T06:00"),
-        ("shift_ends", "2026-12-01T10:00"),
+        ("shift_starts", "2037-12-01T06:00"),
+        ("shift_ends", "2037-12-01T10:00"),
         ("shift_needed", "8"),
     ])
     .await

@@ -40,9 +40,9 @@ async fn an_organizer_adds_picket_shifts_to_a_strike() {
         "{text}"
     );
     for (address, starts, ends) in [
-        ("Gate 3", "2026-12-01T06:00", "2026-12-01T10:00"),
-        ("Gate 3", "2026-12-01T10:00", "2026-12-01T14:00"),
-        ("Main entrance", "2026-12-01T06:00", "2026-12-01T10:00"),
+        ("Gate 3", "2037-12-01T06:00", "2037-12-01T10:00"),
+        ("Gate 3", "2037-12-01T10:00", "2037-12-01T14:00"),
+        ("Main entrance", "2037-12-01T06:00", "2037-12-01T10:00"),
     ] {
         let (status, text, location) = submit(
             &olga,
@@ -82,8 +82,8 @@ async fn an_organizer_adds_picket_shifts_to_a_strike() {
         &shifts,
         &[
             ("address", "Gate 3"),
-            ("starts", "2026-12-02T06:00"),
-            ("ends", "2026-12-02T10:00"),
+            ("starts", "2037-12-02T06:00"),
+            ("ends", "2037-12-02T10:00"),
             ("needed", "6"),
         ],
     )

@@ -68,8 +68,8 @@ async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_
     browser.type_into("#people", "12").await;
     browser
         .script(
-            "document.querySelector('#starts_at').value = '2026-12-14T06:00';\
-             document.querySelector('#ends_at').value = '2026-12-14T10:00';",
+            "document.querySelector('#starts_at').value = '2037-12-14T06:00';\
+             document.querySelector('#ends_at').value = '2037-12-14T10:00';",
         )
         .await;
     look(&browser, "call-form").await;
@@ -133,8 +133,8 @@ async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_
     browser.submit("a[href^='/call/']").await;
     let page = browser.source().await;
     assert!(
-        page.contains("Mon 14 Dec 2026, 06:00 to 10:00 CST")
-            && page.contains("your time: Mon 14 Dec 2026, 12:00 to 16:00 UTC")
+        page.contains("Mon 14 Dec 2037, 06:00 to 10:00 CST")
+            && page.contains("your time: Mon 14 Dec 2037, 12:00 to 16:00 UTC")
             && page.contains("North gate, 9 Canal St"),
         "{page}"
     );

@@ -64,26 +64,26 @@ async fn a_picket_posted_in_new_york_time_reads_the_same_on_another_instance() {
             ("address", "Gate 3, 40 River Road"),
             ("people", "10"),
             ("starts_at", starts),
-            ("ends_at", "2026-03-08T09:00"),
+            ("ends_at", "2037-03-08T09:00"),
         ]
     };
     let (status, text, _) = submit(
         &ada,
         "/chapters/bakers/calls/new",
-        &picket("2026-03-08T02:30"),
+        &picket("2037-03-08T02:30"),
     )
     .await;
     assert_eq!(status, 400);
     assert!(text.contains("id=\"starts_at-error\""), "{text}");
     assert!(text.contains("clocks skip"), "{text}");
     assert!(
-        text.contains("value=\"2026-03-08T02:30\""),
+        text.contains("value=\"2037-03-08T02:30\""),
         "what was typed is kept"
     );
     let (status, ..) = submit(
         &ada,
         "/chapters/bakers/calls/new",
-        &picket("2026-03-08T06:00"),
+        &picket("2037-03-08T06:00"),
     )
     .await;
     assert_eq!(status, 303);
@@ -99,7 +99,7 @@ async fn a_picket_posted_in_new_york_time_reads_the_same_on_another_instance() {
         .json()
         .await
         .unwrap();
-    assert_eq!(json["startTime"], "2026-03-08T10:00:00.000Z", "06:00 EDT");
+    assert_eq!(json["startTime"], "2037-03-08T10:00:00.000Z", "06:00 EDT");
     assert_eq!(json["timezone"], "America/New_York");
 
     // Sam reads in Berlin time: the picket is at 06:00 on the clocks at the
@@ -130,8 +130,8 @@ async fn a_picket_posted_in_new_york_time_reads_the_same_on_another_instance() {
     })
     .await;
     let (_, board) = member_page(&sam, "/").await;
-    let there = "Sun 8 Mar 2026, 06:00 to 09:00 EDT";
-    let his = "(your time: Sun 8 Mar 2026, 11:00 to 14:00 CET)";
+    let there = "Sun 8 Mar 2037, 06:00 to 09:00 EDT";
+    let his = "(your time: Sun 8 Mar 2037, 11:00 to 14:00 CET)";
     assert!(board.contains(there) && board.contains(his), "{board}");
     assert!(board.contains("Where:</strong> Gate 3, 40 River Road"));
 
@@ -250,8 +250,8 @@ async fn a_strike_has_a_page_with_its_demands_shifts_and_history() {
             ("employer", "Big Bread"),
             ("demands", "A contract\nSafe staffing"),
             ("picket_address", "Gate 3"),
-            ("shift_starts", "2026-12-01T06:00"),
-            ("shift_ends", "2026-12-01T10:00"),
+            ("shift_starts", "2037-12-01T06:00"),
+            ("shift_ends", "2037-12-01T10:00"),
             ("shift_needed", "4"),
         ],
     )
@@ -263,7 +263,7 @@ async fn a_strike_has_a_page_with_its_demands_shifts_and_history() {
     assert_self_contained(&strike);
     assert!(strike.contains("<li>A contract</li>") && strike.contains("<li>Safe staffing</li>"));
     assert!(
-        strike.contains("Tue 1 Dec 2026, 06:00 to 10:00 CET, Gate 3"),
+        strike.contains("Tue 1 Dec 2037, 06:00 to 10:00 CET, Gate 3"),
         "{strike}"
     );
     assert!(strike.contains("Strike announced"), "its history");
@@ -303,13 +303,13 @@ async fn an_organizer_corrects_a_pickets_time_and_members_elsewhere_read_the_new
             ("address", address),
             ("people", "12"),
             ("starts_at", starts),
-            ("ends_at", "2026-12-14T10:00"),
+            ("ends_at", "2037-12-14T10:00"),
         ]
     };
     let (status, ..) = submit(
         &ada,
         "/chapters/bakers/calls/new",
-        &picket("2026-12-14T07:00", "Depot gate"),
+        &picket("2037-12-14T07:00", "Depot gate"),
     )
     .await;
     assert_eq!(status, 303);
@@ -322,11 +322,11 @@ async fn an_organizer_corrects_a_pickets_time_and_members_elsewhere_read_the_new
     assert_eq!(status, 200);
     assert_self_contained(&form);
     assert!(
-        form.contains("value=\"2026-12-14T07:00\"") && form.contains("America/Chicago time"),
+        form.contains("value=\"2037-12-14T07:00\"") && form.contains("America/Chicago time"),
         "{form}"
     );
     // A mistake is shown next to its field and changes nothing.
-    let mut wrong = picket("2026-12-14T06:00", "North gate");
+    let mut wrong = picket("2037-12-14T06:00", "North gate");
     wrong[3] = ("people", "none");
     let (status, text, _) = submit(&ada, &format!("/calls/{id}/edit"), &wrong).await;
     assert_eq!(status, 400);
@@ -336,7 +336,7 @@ async fn an_organizer_corrects_a_pickets_time_and_members_elsewhere_read_the_new
     let (status, ..) = submit(
         &morgan,
         &format!("/calls/{id}/edit"),
-        &picket("2026-12-14T06:00", "North gate"),
+        &picket("2037-12-14T06:00", "North gate"),
     )
     .await;
     assert_eq!(status, 403);
@@ -344,7 +344,7 @@ async fn an_organizer_corrects_a_pickets_time_and_members_elsewhere_read_the_new
     let (status, _, to) = submit(
         &ada,
         &format!("/calls/{id}/edit"),
-        &picket("2026-12-14T06:00", "North gate"),
+        &picket("2037-12-14T06:00", "North gate"),
     )
     .await;
     assert_eq!(
@@ -354,7 +354,7 @@ async fn an_organizer_corrects_a_pickets_time_and_members_elsewhere_read_the_new
     let (_, call_page) = member_page(&ada, &to.unwrap()).await;
     assert!(call_page.contains("the call is corrected"), "{call_page}");
     // Sam, on the other instance, reads the new time and place.
-    let new_time = "Mon 14 Dec 2026, 06:00 to 10:00 CST";
+    let new_time = "Mon 14 Dec 2037, 06:00 to 10:00 CST";
     wait_for("the correction to reach B", 10, || async {
         member_page(&sam, "/").await.1.contains(new_time)
     })
