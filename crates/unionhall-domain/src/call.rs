@@ -180,7 +180,48 @@ pub struct CallForSupport {
     pub time_zone: Option<Zone>,
 }
 
+/// How long a call with a start but neither an end nor an "until" is taken to
+/// last: a picket at 6am is over by the next morning.
+pub const ASSUMED_LENGTH_MS: i64 = 24 * 3_600_000;
+
 impl CallForSupport {
+    /// When the call is over: its end or its "until", whichever is later; a
+    /// day after its start if it has neither ([`ASSUMED_LENGTH_MS`]); never
+    /// (None) if it has no time at all, as a boycott that stands.
+    pub fn over_at(&self) -> Option<i64> {
+        match (self.ends_at, self.deadline) {
+            (Some(end), Some(until)) => Some(end.max(until)),
+            (Some(at), None) | (None, Some(at)) => Some(at),
+            (None, None) => self
+                .starts_at
+                .map(|start| start.saturating_add(ASSUMED_LENGTH_MS)),
+        }
+    }
+
+    /// Whether the call's time is over at `now`: it takes no more pledges,
+    /// leaves the boards, and its own chapter's server closes it.
+    pub fn is_over(&self, now: i64) -> bool {
+        self.over_at().is_some_and(|at| at <= now)
+    }
+
+    /// Refuses a new call that would be over already at `now` (a year typed
+    /// wrong, say), naming the field that puts it in the past.
+    pub fn check_not_over(&self, now: i64) -> Result<()> {
+        if !self.is_over(now) {
+            return Ok(());
+        }
+        let field = match (self.ends_at, self.deadline) {
+            (Some(end), Some(until)) if until > end => "deadline",
+            (Some(_), _) => "ends_at",
+            (None, Some(_)) => "deadline",
+            (None, None) => "starts_at",
+        };
+        Err(DomainError::invalid(
+            field,
+            "is in the past: the call would be over already",
+        ))
+    }
+
     /// Checks the rules and tidies whitespace; the error names the field.
     pub fn validated(mut self) -> Result<Self> {
         self.title = self.title.trim().to_owned();
@@ -370,6 +411,48 @@ mod tests {
             longitude: Some(0.0),
         });
         assert!(c.validated().is_err());
+    }
+
+    #[test]
+    fn a_call_is_over_after_its_end_or_until_or_a_day_after_its_start() {
+        let c = call(); // 1,000 to 2,000
+        assert_eq!(c.over_at(), Some(2_000));
+        assert!(!c.is_over(1_999) && c.is_over(2_000));
+        let mut later_until = call();
+        later_until.deadline = Some(5_000);
+        assert_eq!(later_until.over_at(), Some(5_000));
+        let mut pledges_first = call();
+        pledges_first.deadline = Some(500);
+        assert_eq!(
+            pledges_first.over_at(),
+            Some(2_000),
+            "the picket still happens"
+        );
+        let mut start_only = call();
+        start_only.ends_at = None;
+        assert_eq!(start_only.over_at(), Some(1_000 + ASSUMED_LENGTH_MS));
+        let mut until_only = start_only.clone();
+        until_only.starts_at = None;
+        until_only.deadline = Some(9_000);
+        assert_eq!(until_only.over_at(), Some(9_000));
+        let mut boycott = until_only;
+        boycott.deadline = None;
+        assert_eq!(boycott.over_at(), None);
+        assert!(!boycott.is_over(i64::MAX));
+    }
+
+    #[test]
+    fn a_new_call_over_already_is_refused_naming_the_field_in_the_past() {
+        assert!(call().check_not_over(1_999).is_ok());
+        let err = call().check_not_over(2_000).unwrap_err().to_string();
+        assert!(
+            err.contains("ends_at") && err.contains("in the past"),
+            "{err}"
+        );
+        let mut start_only = call();
+        start_only.ends_at = None;
+        let err = start_only.check_not_over(i64::MAX).unwrap_err().to_string();
+        assert!(err.contains("starts_at"), "{err}");
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct FederationSettings {
     pub floods: crate::FloodLimits,
     /// The largest totals one chapter may report for one of our calls.
     pub max_pledged: PledgeBounds,
+    /// How often our calls whose time is over are closed (`activities/over.rs`).
+    pub close_calls_every: Duration,
 }
 
 /// Bounds of one chapter's pledge totals: people (and actions), and money in

@@ -148,7 +148,11 @@ impl Members {
                 if !fresh || call.audience != Audience::Public || !groups.contains(&call.author) {
                     continue;
                 }
-                if let Ok(record) = serde_json::from_str::<CallForSupport>(&call.record) {
+                // A call whose time is over is no news (a backfill brings some).
+                let record = serde_json::from_str::<CallForSupport>(&call.record)
+                    .ok()
+                    .filter(|record| !record.is_over(now));
+                if let Some(record) = record {
                     items.push(Item {
                         published_at: call.published_at,
                         line: format!(

@@ -5,7 +5,8 @@
 //! falls in is mailed and every wider one counted as done, in the transaction
 //! that queues the mail. A change is mailed at once (the next round of the
 //! mail worker): the time or place moved, the call met, withdrawn, closed or
-//! deleted; what each person last knew of a call is kept to tell them each
+//! deleted (but not closed because its time is over: that is no news);
+//! what each person last knew of a call is kept to tell them each
 //! change once, whatever server the call is on. Only to a confirmed address
 //! that does not bounce, and never naming who else is coming.
 
@@ -99,12 +100,19 @@ impl Members {
             .as_ref()
             .map(|p| p.address.as_str())
             .unwrap_or("");
+        // Closed once its time is over (the federation crate's `over.rs`), a
+        // call is not called off: that is no news to anyone who was there.
+        let over = coming.status == "closed" && call.is_over(now);
         let ended = coming.deleted || matches!(coming.status.as_str(), "withdrawn" | "closed");
         let state = format!(
             "{:?}|{:?}|{place}|{}",
             call.starts_at,
             call.ends_at,
-            if ended { "off" } else { coming.status.as_str() }
+            match (over, ended) {
+                (true, _) => "over",
+                (false, true) => "off",
+                (false, false) => coming.status.as_str(),
+            }
         );
         // Unchanged, as on most scans: nothing to write.
         let mut conn = self.store.acquire().await?;

@@ -175,6 +175,35 @@ pub async fn all(store: &Store) -> Result<Vec<CallRow>> {
     .collect()
 }
 
+/// Every open call (not met, withdrawn or closed; not deleted), newest first:
+/// what boards show, read through the status index however many calls this
+/// instance has held over the years.
+pub async fn open(store: &Store) -> Result<Vec<CallRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM calls WHERE status = 'open' AND deleted_at IS NULL \
+         ORDER BY published_at DESC, id DESC"
+    ))
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// This instance's own calls that still take pledges (open or met), for the
+/// job that closes those whose time is over.
+pub async fn local_standing(store: &Store) -> Result<Vec<CallRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM calls WHERE status IN ('open', 'met') AND is_local = 1 \
+         AND deleted_at IS NULL ORDER BY id"
+    ))
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// Records a chapter's totals for a call unless a newer report is stored.
 /// True if it changed something.
 pub async fn set_chapter_totals(

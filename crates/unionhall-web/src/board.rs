@@ -6,7 +6,8 @@
 //! A fixed number of queries whatever the size of the board: one per kind of
 //! object, one for the answers the caller's chapters gave, one per chapter for
 //! the bodies it belongs to. Calls not meant for the caller are left out
-//! (`Readers`).
+//! (`Readers`), and so are calls whose time is over (`CallForSupport::is_over`):
+//! ours are closed by then, but a server elsewhere may never close its own.
 
 use crate::AppError;
 use unionhall_domain::{Audience, CallForSupport, CallStatus, CoordinatedAction, Strike};
@@ -92,8 +93,9 @@ pub async fn load(
 ) -> Result<Board, AppError> {
     let account_id = principal.account_id;
     let readers = Readers::of(store, principal).await?;
+    let now = now_millis();
     let mut open = Vec::new();
-    for row in calls::all(store).await? {
+    for row in calls::open(store).await? {
         if row.deleted_at.is_some() || row.status != CallStatus::Open || !readers.may_read(&row) {
             continue;
         }
@@ -103,10 +105,11 @@ pub async fn load(
             }
         }
         let record = call::record_of(&row)?;
-        if filter
-            .kind
-            .as_deref()
-            .is_some_and(|kind| kind != record.kind.as_str())
+        if record.is_over(now)
+            || filter
+                .kind
+                .as_deref()
+                .is_some_and(|kind| kind != record.kind.as_str())
         {
             continue;
         }
@@ -122,7 +125,6 @@ pub async fn load(
         }
     }
 
-    let now = now_millis();
     let answered = actions::answered_by(store, chapters).await?;
     let mut memberships = Vec::new();
     for chapter in chapters {

@@ -122,6 +122,10 @@ impl Application {
             self.state.federation_data(),
             workers_stopped.clone(),
         );
+        let closer = unionhall_federation::activities::over::spawn_closer(
+            self.state.federation_data(),
+            workers_stopped.clone(),
+        );
         let mail = match self.settings.mail_settings()? {
             Some(mail) => Some(unionhall_mail::worker::spawn(
                 self.store.clone(),
@@ -156,6 +160,8 @@ impl Application {
         // A backfill cut short is taken up again when its lease ends.
         let _ = tokio::time::timeout(grace, backfills).await;
         let _ = tokio::time::timeout(grace, pruning).await;
+        // A call left open is closed on the next start.
+        let _ = tokio::time::timeout(grace, closer).await;
         // A message cut short is sent again once its lease ends.
         if let Some(mail) = mail {
             let _ = tokio::time::timeout(grace, mail).await;

@@ -717,6 +717,62 @@ async fn a_member_who_pledged_is_told_at_once_when_the_picket_moves_and_when_it_
 }
 
 #[tokio::test]
+async fn a_picket_closed_because_its_time_is_over_is_not_mailed_as_called_off() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    let ada = ada_with_an_address(&a, &smtp).await;
+    // On in half a second, over in three: Ada pledged, and the mail worker
+    // knows it open.
+    let now = unionhall_store::now_millis();
+    let mut picket = crate::federation::reach::bakers_picket_call();
+    picket.starts_at = Some(now + 500);
+    picket.ends_at = Some(now + 3_000);
+    let picket = unionhall_federation::activities::call::publish_call(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        "bakers",
+        picket,
+        unionhall_domain::Audience::Public,
+    )
+    .await
+    .unwrap();
+    pledge_to_come(&ada, picket.id).await;
+    wait_for_row(&a, "mail_call_states", "the pledge seen by the mail worker").await;
+
+    let wait = 3_100 - (unionhall_store::now_millis() - now);
+    tokio::time::sleep(std::time::Duration::from_millis(wait.max(0) as u64)).await;
+    let closed = unionhall_federation::activities::over::close_what_is_over(&a.data)
+        .await
+        .unwrap();
+    assert_eq!(closed, 1);
+    // The mail worker sees it closed, and tells no one it was called off.
+    let store = a.store.clone();
+    wait_for("the closing seen by the mail worker", 20, || {
+        let store = store.clone();
+        async move {
+            let mut conn = store.acquire().await.unwrap();
+            sqlx::query_scalar::<_, String>("SELECT seen FROM mail_call_states")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap()
+                .iter()
+                .any(|state| state.ends_with("|over"))
+        }
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    for mail in smtp.received() {
+        let subject = mail.header("Subject").unwrap();
+        assert!(!subject.starts_with("Called off"), "{subject}");
+        assert!(!mail.text().contains("STATUS:CANCELLED"), "{subject}");
+    }
+    a.stop().await;
+}
+
+#[tokio::test]
 async fn an_organizer_hears_of_new_pledges_grouped_and_in_counts_only() {
     if !SmtpServer::available() {
         return;

@@ -7,6 +7,7 @@ mod bad_input;
 mod calls;
 mod campaigns;
 mod feeds;
+mod over;
 mod strikes;
 mod unions;
 

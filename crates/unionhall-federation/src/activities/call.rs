@@ -286,6 +286,7 @@ pub async fn publish_call(
     )
     .await?;
     let mut call = call.validated()?;
+    call.check_not_over(now_millis())?;
     if call.time_zone.is_none() {
         call.time_zone = super::time::zone_of(&data.store, &author.ap_id).await?;
     }
@@ -411,6 +412,20 @@ pub async fn set_status(data: &Data, by: &Authority, id: i64, next: CallStatus) 
     change(data, &row, &author, &call, status).await
 }
 
+/// Closes one of our calls because its time is over (`over.rs`): no one's
+/// authority but the clock's, and only if it still stands and is over when
+/// read again here (an organizer may have moved it a minute ago).
+pub(crate) async fn close_as_over(data: &Data, id: i64) -> Result<()> {
+    let (row, author) = local_call(data, id).await?;
+    let call = record_of(&row)?;
+    if !row.status.takes_pledges() || !call.is_over(now_millis()) {
+        return Ok(());
+    }
+    let status = row.status.move_to(CallStatus::Closed)?;
+    change(data, &row, &author, &call, status).await?;
+    Ok(())
+}
+
 async fn change(
     data: &Data,
     row: &CallRow,
@@ -468,6 +483,11 @@ pub async fn pledge(
             "this call is {}: it takes no more pledges",
             status.as_str()
         )));
+    }
+    if pledge.is_some() && record_of(&call)?.is_over(now_millis()) {
+        return Err(Error::Conflict(
+            "this call is over: it takes no more pledges".into(),
+        ));
     }
     let mut tx = data.store.begin_write().await?;
     match pledge {

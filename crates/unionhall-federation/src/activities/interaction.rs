@@ -233,6 +233,11 @@ async fn check_joinable(conn: &mut Connection, object: &Url) -> Result<()> {
             call.status.as_str()
         )));
     }
+    if super::call::record_of(&call)?.is_over(unionhall_store::now_millis()) {
+        return Err(Error::Conflict(
+            "this call is over: it takes no more pledges".into(),
+        ));
+    }
     Ok(())
 }
 

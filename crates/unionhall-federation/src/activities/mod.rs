@@ -21,6 +21,7 @@ mod envelope;
 pub mod follow;
 pub mod interaction;
 pub mod lookup;
+pub mod over;
 pub mod post;
 pub mod receive;
 pub mod relay;

@@ -268,6 +268,7 @@ pub async fn announce_strike(
     for line in &strike.picket_lines {
         for shift in &line.shifts {
             let call = shift_call(&strike, line, shift).validated()?;
+            call.check_not_over(now_millis())?;
             insert_call(
                 &mut tx,
                 data,
@@ -418,6 +419,8 @@ pub async fn add_shift(
     let strike = strike.validated()?;
     let line = &strike.picket_lines[at];
     let call = shift_call(&strike, line, &shift).validated()?;
+    // A shift that is over already is a typo, not a shift.
+    call.check_not_over(now_millis())?;
     let history = history_of(&row)?;
     let mut tx = data.store.begin_write().await?;
     let stored = Stored {

@@ -32,13 +32,16 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
     let mut names = Names::default();
     // Visitors read each time on the clocks where it happens.
     let zone = None;
+    let now = unionhall_store::now_millis();
     let mut open = Vec::new();
-    for row in calls::all(store).await? {
-        // Only what the chapter made public is shown to anyone who asks.
+    for row in calls::open(store).await? {
+        // Only what the chapter made public is shown to anyone who asks, and
+        // only while its time is not over.
         if row.author != actor.ap_id
             || row.deleted_at.is_some()
             || !row.audience.is_public()
             || row.status != CallStatus::Open
+            || unionhall_federation::activities::call::record_of(&row)?.is_over(now)
         {
             continue;
         }

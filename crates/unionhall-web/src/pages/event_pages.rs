@@ -97,7 +97,8 @@ pub(crate) async fn call(
     }
     let zone = super::zones::of_account(&state, caller.as_ref()).await?;
     let mut names = Names::default();
-    let takes_pledges = row.status.takes_pledges();
+    let over = calls_fed::record_of(&row)?.is_over(unionhall_store::now_millis());
+    let takes_pledges = row.status.takes_pledges() && !over;
     let pledge_as = match (&caller, takes_pledges) {
         (Some(p), true) => chapters_allowing(&state, p, Permission::Pledge).await,
         _ => Vec::new(),
@@ -163,7 +164,11 @@ pub(crate) async fn call(
         StatusCode::OK,
         &CallPage {
             layout: layout.with_flash(flash),
-            status: row.status.label(),
+            // Its chapter's server closes it soon after; one elsewhere may not.
+            status: match over && row.status.takes_pledges() {
+                true => "Over",
+                false => row.status.label(),
+            },
             strike,
             chapter_page,
             chapter_address,

@@ -125,6 +125,7 @@ pub struct FederationSettings {
     pub reactions_per_domain_per_hour: u32,
     pub max_pledged_people: u64,
     pub max_pledged_amount: u64,
+    pub close_calls_every_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -309,6 +310,7 @@ impl Settings {
                 people: f.max_pledged_people,
                 amount: f.max_pledged_amount,
             },
+            close_calls_every: Duration::from_secs(f.close_calls_every_seconds.max(1)),
         }
     }
 

@@ -1,0 +1,150 @@
+//! Calls whose time is over (FEDERATION.md, "Calls whose time is over"): a
+//! picket is over after its end, and no board keeps inviting people to it.
+
+use crate::federation::{create_chapter, follow_and_wait};
+use crate::helpers::{fresh_database, spawn_configured_instance_on, wait_for, TestInstance};
+use crate::members::{join, Account};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use unionhall_domain::{CallStatus, Role};
+use unionhall_federation::activities::over::close_what_is_over;
+use unionhall_store::calls;
+
+/// A and B, B's millers following A's bakers, with A closing its calls
+/// every `every` seconds.
+async fn bakers_and_millers(every: &str) -> (TestInstance, TestInstance) {
+    let settings = [("UNIONHALL_FEDERATION__CLOSE_CALLS_EVERY_SECONDS", every)];
+    let a = spawn_configured_instance_on("127.0.0.2", fresh_database().await, &settings).await;
+    let b = spawn_configured_instance_on("127.0.0.3", fresh_database().await, &settings).await;
+    create_chapter(&a, "bakers").await;
+    create_chapter(&b, "millers").await;
+    follow_and_wait(&b, &a, "bakers").await;
+    (a, b)
+}
+
+/// A picket of A's bakers over `ends_in_ms` from now, posted by `organizer`.
+async fn short_picket(organizer: &Account, ends_in_ms: i64) -> Value {
+    let now = unionhall_store::now_millis();
+    let (status, posted) = organizer
+        .post(
+            "/api/v1/chapters/bakers/calls",
+            json!({"audience": "public", "call": {"kind": "picket", "title": "The early picket",
+                "starts_at": now, "ends_at": now + ends_in_ms}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{posted}");
+    posted
+}
+
+fn titles(board: &Value) -> Vec<String> {
+    board["calls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["title"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Waits until the call stored on `instance` as `ap_id` has `status`.
+async fn wait_for_status(instance: &TestInstance, ap_id: &str, status: CallStatus) {
+    let (store, ap_id) = (instance.store.clone(), url::Url::parse(ap_id).unwrap());
+    wait_for(
+        &format!("{ap_id} {status:?} on {}", instance.url),
+        20,
+        || {
+            let (store, ap_id) = (store.clone(), ap_id.clone());
+            async move {
+                let mut conn = store.acquire().await.unwrap();
+                calls::by_ap_id(&mut conn, &ap_id)
+                    .await
+                    .unwrap()
+                    .is_some_and(|c| c.status == status)
+            }
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_picket_whose_time_is_over_leaves_every_board_takes_no_pledges_and_is_closed() {
+    // A closes its calls only when told to here: until then it is a server
+    // that never closes its own, as some elsewhere are.
+    let (a, b) = bakers_and_millers("3600").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let miller = join(&b, "millers", Role::Member, "milo").await;
+    let posted = short_picket(&organizer, 2_000).await;
+    let ap_id = posted["ap_id"].as_str().unwrap();
+    wait_for("the picket on B's board", 20, || async {
+        titles(&miller.get("/api/v1/board").await.1) == ["The early picket"]
+    })
+    .await;
+    let on_b = calls::all(&b.store).await.unwrap();
+    let b_id = on_b[0].id;
+    let page = crate::federation::reach::page_as(&miller, &format!("/call/{b_id}")).await;
+    assert!(page.contains("class=\"pledge\""), "a pledge button: {page}");
+
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    // Over, and still open where it was posted: no board shows it.
+    for account in [&miller, &organizer] {
+        let (_, board) = account.get("/api/v1/board").await;
+        assert_eq!(titles(&board), Vec::<String>::new(), "{board}");
+    }
+    let (status, body) = miller
+        .call(
+            Method::PUT,
+            &format!("/api/v1/calls/{b_id}/pledges/millers"),
+            Some(json!({"kind": "attend"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.to_string().contains("this call is over"), "{body}");
+    let page = crate::federation::reach::page_as(&miller, &format!("/call/{b_id}")).await;
+    assert!(page.contains("<span class=\"badge\">Over</span>"), "{page}");
+    assert!(
+        !page.contains("class=\"pledge\""),
+        "no pledge button: {page}"
+    );
+
+    // A closes it, and B hears so.
+    assert_eq!(close_what_is_over(&a.data).await.unwrap(), 1);
+    wait_for_status(&a, ap_id, CallStatus::Closed).await;
+    wait_for_status(&b, ap_id, CallStatus::Closed).await;
+    assert_eq!(close_what_is_over(&a.data).await.unwrap(), 0, "once");
+    for instance in [a, b] {
+        instance.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_instance_closes_its_calls_by_itself_once_their_time_is_over() {
+    let (a, b) = bakers_and_millers("1").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let posted = short_picket(&organizer, 1_500).await;
+    let ap_id = posted["ap_id"].as_str().unwrap();
+    wait_for_status(&b, ap_id, CallStatus::Closed).await;
+    wait_for_status(&a, ap_id, CallStatus::Closed).await;
+    for instance in [a, b] {
+        instance.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_call_posted_over_already_is_refused_with_the_field_in_the_past() {
+    let (a, b) = bakers_and_millers("3600").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let last_year = unionhall_store::now_millis() - 365 * 24 * 3_600_000;
+    let (status, body) = organizer
+        .post(
+            "/api/v1/chapters/bakers/calls",
+            json!({"call": {"kind": "picket", "title": "Typed the wrong year",
+                "starts_at": last_year, "ends_at": last_year + 3_600_000}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.to_string().contains("ends_at"), "{body}");
+    assert!(body.to_string().contains("in the past"), "{body}");
+    assert!(calls::all(&a.store).await.unwrap().is_empty());
+    for instance in [a, b] {
+        instance.stop().await;
+    }
+}
