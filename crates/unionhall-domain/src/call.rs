@@ -204,6 +204,17 @@ impl CallForSupport {
         self.over_at().is_some_and(|at| at <= now)
     }
 
+    /// Whether the call, with `status` since `changed_at`, was called off:
+    /// withdrawn, or closed before its time was over. One closed once its
+    /// time was over happened (calendars must not mark it cancelled).
+    pub fn called_off(&self, status: CallStatus, changed_at: i64) -> bool {
+        match status {
+            CallStatus::Withdrawn => true,
+            CallStatus::Closed => !self.is_over(changed_at),
+            CallStatus::Open | CallStatus::Met => false,
+        }
+    }
+
     /// Refuses a new call that would be over already at `now` (a year typed
     /// wrong, say), naming the field that puts it in the past.
     pub fn check_not_over(&self, now: i64) -> Result<()> {
@@ -439,6 +450,15 @@ mod tests {
         boycott.deadline = None;
         assert_eq!(boycott.over_at(), None);
         assert!(!boycott.is_over(i64::MAX));
+    }
+
+    #[test]
+    fn a_call_closed_once_over_happened_and_one_closed_before_was_called_off() {
+        let c = call(); // over at 2,000
+        assert!(!c.called_off(CallStatus::Closed, 2_500));
+        assert!(c.called_off(CallStatus::Closed, 1_500));
+        assert!(c.called_off(CallStatus::Withdrawn, 2_500));
+        assert!(!c.called_off(CallStatus::Met, 1_500));
     }
 
     #[test]

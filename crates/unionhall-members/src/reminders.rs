@@ -26,6 +26,11 @@ pub const MAX_REMINDER_HOURS: i64 = 168;
 
 pub(crate) const UNSUBSCRIBE_PREFIX: &str = "uhu_";
 
+/// A call that changed (or was over) longer ago than this has been told to
+/// everyone who pledged by the scans since: scans leave it alone, and read
+/// only what may still change.
+const SETTLED_AFTER_MS: i64 = 7 * 24 * 3_600_000;
+
 /// The mail queue's kind of a mail about a call.
 fn kind_of(about: AboutCall) -> &'static str {
     match about {
@@ -44,10 +49,15 @@ impl Members {
         let mut queued = 0;
         // Each chapter's hours, read once a scan.
         let mut hours = std::collections::HashMap::new();
-        for coming in mail_reminders::coming(&self.store).await? {
+        for coming in mail_reminders::coming(&self.store, now - SETTLED_AFTER_MS).await? {
             let Ok(call) = serde_json::from_str::<CallForSupport>(&coming.record) else {
                 continue;
             };
+            // Over a week ago (a server elsewhere may never close it): nothing
+            // more to remind of or to tell.
+            if call.is_over(now - SETTLED_AFTER_MS) {
+                continue;
+            }
             if self.tell_of_change(&coming, &call, now).await? {
                 queued += 1;
             }

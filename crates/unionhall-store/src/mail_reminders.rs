@@ -18,14 +18,19 @@ pub struct Coming {
     pub deleted: bool,
 }
 
-/// Every pledge to come, whatever became of its call.
-pub async fn coming(store: &Store) -> Result<Vec<Coming>> {
+/// Every pledge to come to a call that still stands (open or met), or that
+/// changed after `changed_since` (withdrawn, closed or deleted lately, to be
+/// told): not the pledges of years past, which every scan would read again.
+pub async fn coming(store: &Store, changed_since: i64) -> Result<Vec<Coming>> {
     sqlx::query(
         "SELECT p.account_id, c.id, c.record, c.status, \
          CASE WHEN c.deleted_at IS NULL THEN 0 ELSE 1 END AS deleted, MIN(p.chapter) AS chapter \
          FROM pledges p JOIN calls c ON c.id = p.call_id WHERE p.kind = 'attend' \
+         AND ((c.status IN ('open', 'met') AND c.deleted_at IS NULL) \
+              OR c.updated_at > $1 OR c.deleted_at > $1) \
          GROUP BY p.account_id, c.id, c.record, c.status, c.deleted_at",
     )
+    .bind(changed_since)
     .fetch_all(store.pool())
     .await?
     .iter()

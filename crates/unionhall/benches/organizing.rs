@@ -13,7 +13,10 @@
 //! - one page of the roster over HTTP, in three orders (last conversation
 //!   opens the 3,000 one-on-ones too);
 //! - the picket's page over HTTP as its organizer sees it (with who of the
-//!   chapter is coming).
+//!   chapter is coming);
+//! - after [`HISTORY`] calls of years past (closed, from 100 other chapters):
+//!   the board and the chapter's page over HTTP, against reading every call
+//!   ever held, which is what both did before they read open calls by status.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark: any failure aborts the run
 
@@ -24,6 +27,8 @@ use unionhall_members::roster::Filter;
 const MEMBERS: usize = 5_000;
 const TALKS: usize = 3_000;
 const RUNS: usize = 7;
+/// Calls of years past, closed, seeded before the board is measured.
+const HISTORY: usize = 20_000;
 /// Other chapters pledging to the picket, and the chapter's own members.
 const PLEDGING_CHAPTERS: usize = 50;
 const OWN_PLEDGERS: usize = 10;
@@ -250,6 +255,17 @@ async fn bench() {
     let (call_page, call_size) = measure(call_path).await;
     let (json, json_size) = measure("/api/v1/chapters/works/chart").await;
     let (csv_time, csv_size) = measure("/api/v1/chapters/works/chart.csv").await;
+    seed_history(&data.store).await;
+    let mut every_call = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let all = unionhall_store::calls::all(&data.store).await.unwrap();
+        every_call.push(t.elapsed());
+        assert!(all.len() > HISTORY);
+    }
+    let every_call = median(every_call);
+    let (board, board_size) = measure("/").await;
+    let (chapter_page, _) = measure("/actors/works").await;
 
     println!("organizing benchmark: {MEMBERS} members, {TALKS} one-on-ones, 3 shifts assigned, 1 structure test");
     println!("| what | figure |");
@@ -303,10 +319,98 @@ async fn bench() {
         "| ratio: roster page by name / ceiling | {:.2} |",
         by_name.as_secs_f64() / median(ceiling.clone()).as_secs_f64()
     );
+    println!(
+        "| after {HISTORY} closed calls: reading every call ever held (what boards did) | {} |",
+        ms(every_call)
+    );
+    println!(
+        "| after {HISTORY} closed calls: the organizer's board over HTTP | {} ({:.1} KB) |",
+        ms(board),
+        board_size as f64 / 1024.0
+    );
+    println!(
+        "| after {HISTORY} closed calls: the chapter's page over HTTP | {} |",
+        ms(chapter_page)
+    );
+    println!(
+        "| ratio: board / reading every call | {:.2} |",
+        board.as_secs_f64() / every_call.as_secs_f64()
+    );
     assert!(page_size < 100 * 1024, "the page is {page_size} bytes");
 
     let _ = stop.send(());
     let _ = task.await;
+}
+
+/// [`HISTORY`] calls of years past, closed, from 100 chapters elsewhere,
+/// each with a record of the size a picket's is, in one transaction.
+async fn seed_history(store: &unionhall_store::Store) {
+    use unionhall_domain::{Audience, CallStatus};
+    use unionhall_store::calls::{upsert, CallWrite, Totals};
+    let now = unionhall_store::now_millis();
+    let long_ago = now - 3 * 365 * 24 * 3_600_000;
+    let authors: Vec<url::Url> = (0..100)
+        .map(|n| url::Url::parse(&format!("https://chapter{n}.example/actors/local")).unwrap())
+        .collect();
+    for author in &authors {
+        let actor = unionhall_store::actors::ActorRow {
+            ap_id: author.clone(),
+            kind: ActorKind::Chapter,
+            ap_type: "Group".into(),
+            handle: None,
+            preferred_username: "local".into(),
+            name: "A chapter elsewhere".into(),
+            summary: String::new(),
+            inbox: author.join("local/inbox").unwrap(),
+            shared_inbox: None,
+            followers_url: None,
+            public_key_id: format!("{author}#main-key"),
+            public_key_pem: String::new(),
+            private_key_pem: None,
+            assertion_key_id: None,
+            assertion_public_key: None,
+            assertion_private_key: None,
+            sealed_keys: None,
+            manually_approves_followers: false,
+            is_local: false,
+            fetched_at: now,
+            created_at: now,
+        };
+        unionhall_store::actors::upsert_remote(store, &actor)
+            .await
+            .unwrap();
+    }
+    let mut tx = store.begin_write().await.unwrap();
+    for n in 0..HISTORY {
+        let author = &authors[n % authors.len()];
+        let ap_id = url::Url::parse(&format!("{author}/calls/{n}")).unwrap();
+        let starts_at = long_ago + n as i64 * 3_600_000;
+        let record = serde_json::json!({
+            "kind": "picket", "title": format!("Picket number {n} at the gate"),
+            "details": "Bring water and a sign. We hold the line from six until ten.",
+            "place": {"address": "Gate 3, 100 Mill Road"},
+            "starts_at": starts_at, "ends_at": starts_at + 4 * 3_600_000,
+            "goal": {"people": 20}
+        })
+        .to_string();
+        upsert(
+            &mut tx,
+            &CallWrite {
+                ap_id: &ap_id,
+                author,
+                record: &record,
+                status: CallStatus::Closed,
+                audience: &Audience::Public,
+                strike: None,
+                pledged: Totals::default(),
+                is_local: false,
+                updated_at: starts_at,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    unionhall_store::commit(tx).await.unwrap();
 }
 
 /// A picket of the chapter's, with an Attend pledge through each of

@@ -110,6 +110,18 @@ async fn a_picket_whose_time_is_over_leaves_every_board_takes_no_pledges_and_is_
     wait_for_status(&a, ap_id, CallStatus::Closed).await;
     wait_for_status(&b, ap_id, CallStatus::Closed).await;
     assert_eq!(close_what_is_over(&a.data).await.unwrap(), 0, "once");
+    // It happened: calendars keep it, not as cancelled.
+    let ics = a
+        .client
+        .get(a.at("/actors/bakers/calendar.ics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ics.contains("The early picket"), "{ics}");
+    assert!(!ics.contains("STATUS:CANCELLED"), "{ics}");
     for instance in [a, b] {
         instance.stop().await;
     }
@@ -144,6 +156,52 @@ async fn a_call_posted_over_already_is_refused_with_the_field_in_the_past() {
     assert!(body.to_string().contains("ends_at"), "{body}");
     assert!(body.to_string().contains("in the past"), "{body}");
     assert!(calls::all(&a.store).await.unwrap().is_empty());
+    for instance in [a, b] {
+        instance.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn mail_scans_leave_out_pledges_to_calls_settled_over_a_week_ago() {
+    let (a, b) = bakers_and_millers("3600").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let baker = join(&a, "bakers", Role::Member, "bea").await;
+    let posted = short_picket(&organizer, 24 * 3_600_000).await;
+    let id = posted["id"].as_i64().unwrap();
+    let (status, body) = baker
+        .call(
+            Method::PUT,
+            &format!("/api/v1/calls/{id}/pledges/bakers"),
+            Some(json!({"kind": "attend"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let now = unionhall_store::now_millis();
+    let week_ago = now - 7 * 24 * 3_600_000;
+    let scanned = |store: unionhall_store::Store| async move {
+        unionhall_store::mail_reminders::coming(&store, week_ago)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(scanned(a.store.clone()).await, 1, "a standing call");
+    let settle = |status: &'static str, at: i64| {
+        let store = a.store.clone();
+        async move {
+            let mut conn = store.acquire().await.unwrap();
+            sqlx::query("UPDATE calls SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(status)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+    };
+    settle("withdrawn", now - 3_600_000).await;
+    assert_eq!(scanned(a.store.clone()).await, 1, "withdrawn lately: to tell");
+    settle("closed", now - 8 * 24 * 3_600_000).await;
+    assert_eq!(scanned(a.store.clone()).await, 0, "settled: left alone");
     for instance in [a, b] {
         instance.stop().await;
     }

@@ -414,16 +414,17 @@ pub async fn set_status(data: &Data, by: &Authority, id: i64, next: CallStatus) 
 
 /// Closes one of our calls because its time is over (`over.rs`): no one's
 /// authority but the clock's, and only if it still stands and is over when
-/// read again here (an organizer may have moved it a minute ago).
-pub(crate) async fn close_as_over(data: &Data, id: i64) -> Result<()> {
+/// read again here (an organizer may have moved it a minute ago). True if
+/// it closed it.
+pub(crate) async fn close_as_over(data: &Data, id: i64) -> Result<bool> {
     let (row, author) = local_call(data, id).await?;
     let call = record_of(&row)?;
     if !row.status.takes_pledges() || !call.is_over(now_millis()) {
-        return Ok(());
+        return Ok(false);
     }
     let status = row.status.move_to(CallStatus::Closed)?;
     change(data, &row, &author, &call, status).await?;
-    Ok(())
+    Ok(true)
 }
 
 async fn change(

@@ -17,8 +17,8 @@ use tokio::task::JoinHandle;
 use unionhall_store::{calls, now_millis};
 
 /// Closes every call of this instance whose time is over, each with its
-/// Update; how many it closed. A call that cannot be read is logged and
-/// left as it is.
+/// Update; how many it closed. A call that cannot be read or closed is
+/// logged and left for the next round, without holding up the others.
 pub async fn close_what_is_over(data: &Data) -> Result<usize> {
     let now = now_millis();
     let mut closed = 0;
@@ -30,9 +30,13 @@ pub async fn close_what_is_over(data: &Data) -> Result<usize> {
                 false
             }
         };
-        if over {
-            call::close_as_over(data, row.id).await?;
-            closed += 1;
+        if !over {
+            continue;
+        }
+        match call::close_as_over(data, row.id).await {
+            Ok(true) => closed += 1,
+            Ok(false) => {}
+            Err(err) => tracing::warn!(call = row.id, "closing a call that is over failed: {err}"),
         }
     }
     Ok(closed)

@@ -17,7 +17,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use unionhall_domain::{ActionStatus, ActorKind, CallStatus};
+use unionhall_domain::{ActionStatus, ActorKind};
 use unionhall_federation::activities::{call, strike};
 use unionhall_store::{calls, posts, strikes};
 
@@ -108,6 +108,7 @@ async fn calendar(
             continue;
         }
         let record = call::record_of(&row)?;
+        let cancelled = record.called_off(row.status, row.updated_at);
         let Some(starts_at) = record.starts_at else {
             continue;
         };
@@ -121,7 +122,7 @@ async fn calendar(
             location: record.place.map(|p| p.address).unwrap_or_default(),
             description: strip_tags(&object.content),
             url: page_url(&state, &format!("/call/{}", row.id)),
-            cancelled: matches!(row.status, CallStatus::Withdrawn | CallStatus::Closed),
+            cancelled,
         });
     }
     let body = ical::render(
@@ -164,6 +165,7 @@ async fn my_calendar(
             continue;
         }
         let record = call::record_of(&row)?;
+        let cancelled = record.called_off(row.status, row.updated_at);
         let Some(starts_at) = record.starts_at else {
             continue;
         };
@@ -176,7 +178,7 @@ async fn my_calendar(
             location: record.place.map(|p| p.address).unwrap_or_default(),
             description: record.details,
             url: page_url(&state, &format!("/call/{}", row.id)),
-            cancelled: matches!(row.status, CallStatus::Withdrawn | CallStatus::Closed),
+            cancelled,
         });
     }
     let chapters: Vec<&url::Url> = principal.roles.iter().map(|(group, _)| group).collect();
