@@ -100,6 +100,12 @@ async fn a_picket_whose_time_is_over_leaves_every_board_takes_no_pledges_and_is_
     assert!(body.to_string().contains("this call is over"), "{body}");
     let page = crate::federation::reach::page_as(&miller, &format!("/call/{b_id}")).await;
     assert!(page.contains("<span class=\"badge\">Over</span>"), "{page}");
+    let (_, listed) = miller.get("/api/v1/calls?status=open").await;
+    assert_eq!(
+        (&listed[0]["status"], &listed[0]["over"]),
+        (&json!("open"), &json!(true)),
+        "{listed}"
+    );
     assert!(
         !page.contains("class=\"pledge\""),
         "no pledge button: {page}"
@@ -199,7 +205,11 @@ async fn mail_scans_leave_out_pledges_to_calls_settled_over_a_week_ago() {
         }
     };
     settle("withdrawn", now - 3_600_000).await;
-    assert_eq!(scanned(a.store.clone()).await, 1, "withdrawn lately: to tell");
+    assert_eq!(
+        scanned(a.store.clone()).await,
+        1,
+        "withdrawn lately: to tell"
+    );
     settle("closed", now - 8 * 24 * 3_600_000).await;
     assert_eq!(scanned(a.store.clone()).await, 0, "settled: left alone");
     for instance in [a, b] {

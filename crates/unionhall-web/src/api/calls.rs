@@ -61,6 +61,9 @@ struct CallView {
     chapter: Url,
     local: bool,
     status: CallStatus,
+    /// Its time is over (FEDERATION.md, "Calls whose time is over"): it takes
+    /// no pledges, whatever its status says.
+    over: bool,
     audience: &'static str,
     call: CallForSupport,
     pledged: TotalsView,
@@ -93,8 +96,10 @@ fn view(
     breakdown: Option<Vec<(Url, Totals)>>,
     reach: Option<(unionhall_store::interactions::Counts, i64)>,
 ) -> Result<CallView, AppError> {
+    let call = calls_fed::record_of(&row)?;
     Ok(CallView {
-        call: calls_fed::record_of(&row)?,
+        over: call.is_over(unionhall_store::now_millis()),
+        call,
         id: row.id,
         ap_id: row.ap_id,
         chapter: row.author,
@@ -201,7 +206,11 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<CallView>>, AppError> {
     let readers = crate::board::Readers::of(&state.store, &principal).await?;
-    let rows = calls::all(&state.store).await?;
+    // Open ones through the status index; any other status needs them all.
+    let rows = match query.status.as_deref() {
+        Some("open") => calls::open(&state.store).await?,
+        _ => calls::all(&state.store).await?,
+    };
     let mut out = Vec::new();
     for row in rows {
         if !readers.may_read(&row) {
