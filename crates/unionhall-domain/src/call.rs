@@ -229,7 +229,7 @@ impl CallForSupport {
         };
         Err(DomainError::invalid(
             field,
-            "is in the past: the call would be over already",
+            "is in the past, so the call would be over already",
         ))
     }
 

@@ -372,3 +372,33 @@ async fn an_organizer_corrects_a_pickets_time_and_members_elsewhere_read_the_new
     let (status, _) = member_page(&ada, &format!("/calls/{id}/edit")).await;
     assert_eq!(status, 409);
 }
+
+#[tokio::test]
+async fn a_picket_typed_with_last_years_date_is_refused_next_to_its_field() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Organizer, "ada").await;
+    let (status, text, _) = submit(
+        &ada,
+        "/chapters/bakers/calls/new",
+        &[
+            ("kind", "picket"),
+            ("title", "Picket at gate 3"),
+            ("starts_at", "2025-03-08T06:00"),
+            ("ends_at", "2025-03-08T09:00"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(text.contains("id=\"ends_at-error\""), "{text}");
+    assert!(
+        text.contains("Ends: is in the past, so the call would be over already"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value=\"2025-03-08T06:00\""),
+        "what was typed is kept"
+    );
+    assert!(calls::all(&a.store).await.unwrap().is_empty());
+    a.stop().await;
+}
