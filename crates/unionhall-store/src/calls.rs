@@ -175,6 +175,21 @@ pub async fn all(store: &Store) -> Result<Vec<CallRow>> {
     .collect()
 }
 
+/// The calls of one chapter, not deleted, newest first (through the author
+/// index: a chapter's feed and calendar do not read everyone's calls).
+pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<CallRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM calls WHERE author = $1 AND deleted_at IS NULL \
+         ORDER BY published_at DESC, id DESC"
+    ))
+    .bind(author.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// Every open call (not met, withdrawn or closed; not deleted), newest first:
 /// what boards show, read through the status index however many calls this
 /// instance has held over the years.

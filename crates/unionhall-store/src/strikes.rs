@@ -101,6 +101,21 @@ pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<St
         .transpose()
 }
 
+/// The strikes of one chapter, not deleted, newest first (through the
+/// author index: a chapter's feed does not read everyone's strikes).
+pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<StrikeRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM strikes WHERE author = $1 AND deleted_at IS NULL \
+         ORDER BY published_at DESC, id DESC"
+    ))
+    .bind(author.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// Every strike not deleted, newest first.
 pub async fn all(store: &Store) -> Result<Vec<StrikeRow>> {
     sqlx::query(&format!(

@@ -15,8 +15,9 @@
 //! - the picket's page over HTTP as its organizer sees it (with who of the
 //!   chapter is coming);
 //! - after [`HISTORY`] calls of years past (closed, from 100 other chapters):
-//!   the board and the chapter's page over HTTP, against reading every call
-//!   ever held, which is what both did before they read open calls by status.
+//!   the board, the chapter's page, its Atom feed and its calendar over HTTP,
+//!   against reading every call ever held, which is what each did before
+//!   (boards now read open calls by status, feeds a chapter's by author).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark: any failure aborts the run
 
@@ -266,6 +267,8 @@ async fn bench() {
     let every_call = median(every_call);
     let (board, board_size) = measure("/").await;
     let (chapter_page, _) = measure("/actors/works").await;
+    let (feed, _) = measure("/actors/works/feed.atom").await;
+    let (calendar, _) = measure("/actors/works/calendar.ics").await;
 
     println!("organizing benchmark: {MEMBERS} members, {TALKS} one-on-ones, 3 shifts assigned, 1 structure test");
     println!("| what | figure |");
@@ -331,6 +334,11 @@ async fn bench() {
     println!(
         "| after {HISTORY} closed calls: the chapter's page over HTTP | {} |",
         ms(chapter_page)
+    );
+    println!(
+        "| after {HISTORY} closed calls: the chapter's Atom feed and calendar over HTTP | {} and {} |",
+        ms(feed),
+        ms(calendar)
     );
     println!(
         "| ratio: board / reading every call | {:.2} |",

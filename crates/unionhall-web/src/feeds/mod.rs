@@ -57,8 +57,8 @@ async fn atom_feed(
             });
         }
     }
-    for row in calls::all(&state.store).await? {
-        if row.author == actor.ap_id && row.audience.is_public() {
+    for row in calls::by_author(&state.store, &actor.ap_id).await? {
+        if row.audience.is_public() {
             let object = call::call_json(&row, &actor)?;
             entries.push(atom::Entry {
                 id: row.ap_id.to_string(),
@@ -69,18 +69,16 @@ async fn atom_feed(
             });
         }
     }
-    for row in strikes::all(&state.store).await? {
-        if row.author == actor.ap_id {
-            let mut conn = state.store.acquire().await?;
-            let object = strike::strike_json(&mut conn, &row, &actor).await?;
-            entries.push(atom::Entry {
-                id: row.ap_id.to_string(),
-                link: page_url(&state, &format!("/strike/{}", row.id)),
-                title: object.name,
-                updated: row.updated_at,
-                html: object.content,
-            });
-        }
+    for row in strikes::by_author(&state.store, &actor.ap_id).await? {
+        let mut conn = state.store.acquire().await?;
+        let object = strike::strike_json(&mut conn, &row, &actor).await?;
+        entries.push(atom::Entry {
+            id: row.ap_id.to_string(),
+            link: page_url(&state, &format!("/strike/{}", row.id)),
+            title: object.name,
+            updated: row.updated_at,
+            html: object.content,
+        });
     }
     entries.sort_by_key(|e| std::cmp::Reverse(e.updated));
     entries.truncate(50);
@@ -103,8 +101,8 @@ async fn calendar(
 ) -> Result<impl IntoResponse, AppError> {
     let actor = chapter(&state, &handle).await?;
     let mut events = Vec::new();
-    for row in calls::all(&state.store).await? {
-        if row.author != actor.ap_id || !row.audience.is_public() {
+    for row in calls::by_author(&state.store, &actor.ap_id).await? {
+        if !row.audience.is_public() {
             continue;
         }
         let record = call::record_of(&row)?;

@@ -48,8 +48,8 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
         open.push(call_view(store, &mut names, &row, &[], zone).await?);
     }
     let mut on = Vec::new();
-    for row in strikes::all(store).await? {
-        if row.author == actor.ap_id && row.deleted_at.is_none() && !row.status.is_final() {
+    for row in strikes::by_author(store, &actor.ap_id).await? {
+        if row.deleted_at.is_none() && !row.status.is_final() {
             on.push(strike_view(store, &mut names, &row, zone).await?);
         }
     }
