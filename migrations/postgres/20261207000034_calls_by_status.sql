@@ -1,4 +1,7 @@
 -- Boards read the open calls, and the job that closes calls whose time is
 -- over reads those still standing: by status, not by every call this
--- instance has held over the years.
+-- instance has held over the years. The mail scans' news reads what was
+-- published lately: by time.
 CREATE INDEX calls_status ON calls (status);
+CREATE INDEX calls_published ON calls (published_at);
+CREATE INDEX strikes_published ON strikes (published_at);

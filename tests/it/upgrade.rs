@@ -79,6 +79,8 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     // 20261207000033_digest_hour: went with mail_preferences above.
     // 20261207000034_calls_by_status
     "DROP INDEX calls_status",
+    "DROP INDEX calls_published",
+    "DROP INDEX strikes_published",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).

@@ -69,6 +69,10 @@ struct Item {
     line: String,
 }
 
+/// How far back news looks: a daily digest's day, and a week more for
+/// scans that could not run.
+const NEWS_WINDOW_MS: i64 = 8 * 24 * 3_600_000;
+
 impl Members {
     pub async fn news_choice(&self, principal: &Principal) -> Result<NewsChoice> {
         let mut conn = self.store.acquire().await?;
@@ -116,8 +120,12 @@ impl Members {
         if accounts.is_empty() {
             return Ok(0);
         }
-        let all_calls = calls::all(&self.store).await?;
-        let all_strikes = strikes::all(&self.store).await?;
+        // News is what was published lately: not every call and strike ever
+        // held, read again on every scan, nor months of them to a reader who
+        // turns news on after a while.
+        let since = now - NEWS_WINDOW_MS;
+        let all_calls = calls::published_since(&self.store, since).await?;
+        let all_strikes = strikes::published_since(&self.store, since).await?;
         for account_id in accounts {
             // Read first: most scans have nothing to tell, and write nothing.
             let mut conn = self.store.acquire().await?;

@@ -10,7 +10,7 @@
 use crate::email::link;
 use crate::mail_texts::{self as texts, Words};
 use crate::{Members, Result};
-use unionhall_domain::{ActionStatus, ActorKind, CallForSupport, CallStatus, CoordinatedAction};
+use unionhall_domain::{ActionStatus, ActorKind, CallForSupport, CoordinatedAction};
 use unionhall_store::actors as store_actors;
 use unionhall_store::mail_reminders::{self, Preference};
 use unionhall_store::{accounts, actions, calls, now_millis, unions};
@@ -26,11 +26,8 @@ impl Members {
         };
         let now = now_millis();
         let mut queued = 0;
-        let open = |status: CallStatus| matches!(status, CallStatus::Open | CallStatus::Met);
-        for call in calls::all(&self.store).await? {
-            if !call.is_local || call.deleted_at.is_some() || !open(call.status) {
-                continue;
-            }
+        // Ours, open or met: the calls that take pledges (not every call ever).
+        for call in calls::local_standing(&self.store).await? {
             let Ok(record) = serde_json::from_str::<CallForSupport>(&call.record) else {
                 continue;
             };

@@ -175,6 +175,20 @@ pub async fn all(store: &Store) -> Result<Vec<CallRow>> {
     .collect()
 }
 
+/// The calls published after `since`, not deleted, newest first: news.
+pub async fn published_since(store: &Store, since: i64) -> Result<Vec<CallRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM calls WHERE published_at > $1 AND deleted_at IS NULL \
+         ORDER BY published_at DESC, id DESC"
+    ))
+    .bind(since)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// The calls of one chapter, not deleted, newest first (through the author
 /// index: a chapter's feed and calendar do not read everyone's calls).
 pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<CallRow>> {

@@ -101,6 +101,20 @@ pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<St
         .transpose()
 }
 
+/// The strikes published after `since`, not deleted, newest first: news.
+pub async fn published_since(store: &Store, since: i64) -> Result<Vec<StrikeRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM strikes WHERE published_at > $1 AND deleted_at IS NULL \
+         ORDER BY published_at DESC, id DESC"
+    ))
+    .bind(since)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// The strikes of one chapter, not deleted, newest first (through the
 /// author index: a chapter's feed does not read everyone's strikes).
 pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<StrikeRow>> {

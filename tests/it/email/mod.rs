@@ -891,6 +891,60 @@ async fn news_of_the_chapter_comes_at_once_to_who_asked_and_only_what_is_public(
 }
 
 #[tokio::test]
+async fn a_reader_who_turns_news_on_after_weeks_gets_the_last_days_not_weeks_of_it() {
+    if !SmtpServer::available() {
+        return;
+    }
+    let smtp = SmtpServer::start("127.0.0.9").await;
+    let a = instance_mailing_through(&smtp, &[]).await;
+    let ada = ada_with_an_address(&a, &smtp).await;
+    wait_for_row(&a, "mail_news", "ada seen by the news").await;
+    // Ada confirmed her address a month ago, with news off; a call came three
+    // weeks ago, another now.
+    let now = unionhall_store::now_millis();
+    let day = 24 * 3_600_000;
+    let mut old = crate::federation::reach::bakers_picket_call();
+    old.title = "Three weeks old".into();
+    let old = unionhall_federation::activities::call::publish_call(
+        &a.data,
+        &unionhall_domain::Authority::Operator,
+        "bakers",
+        old,
+        unionhall_domain::Audience::Public,
+    )
+    .await
+    .unwrap();
+    let fresh = picket_in(&a, 3 * day).await;
+    let mut conn = a.store.acquire().await.unwrap();
+    sqlx::query("UPDATE mail_news SET told_until = $1, told_at = $1")
+        .bind(now - 30 * day)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE calls SET published_at = $1 WHERE id = $2")
+        .bind(now - 21 * day)
+        .bind(old.id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+
+    let (status, mail) = ada
+        .call(
+            Method::PUT,
+            "/api/v1/me/mail",
+            Some(serde_json::json!({"news": "at_once", "reminders": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mail}");
+    let news = mails(&smtp, 2).await.remove(1);
+    let text = news.text();
+    assert!(text.contains(&format!("/call/{}", fresh.id)), "{text}");
+    assert!(!text.contains("Three weeks old"), "{text}");
+    a.stop().await;
+}
+
+#[tokio::test]
 async fn the_daily_digest_comes_at_the_hour_its_reader_chose_on_her_clock() {
     if !SmtpServer::available() {
         return;
