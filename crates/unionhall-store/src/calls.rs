@@ -175,6 +175,23 @@ pub async fn all(store: &Store) -> Result<Vec<CallRow>> {
     .collect()
 }
 
+/// The calls a member's calendar lists: those still taking pledges, and
+/// those that closed (or were withdrawn) after `since`: the recent past, not
+/// every call ever held.
+pub async fn for_calendars(store: &Store, since: i64) -> Result<Vec<CallRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM calls WHERE deleted_at IS NULL \
+         AND (status IN ('open', 'met') OR updated_at > $1) \
+         ORDER BY published_at DESC, id DESC"
+    ))
+    .bind(since)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// The calls published after `since`, not deleted, newest first: news.
 pub async fn published_since(store: &Store, since: i64) -> Result<Vec<CallRow>> {
     sqlx::query(&format!(

@@ -216,3 +216,49 @@ async fn mail_scans_leave_out_pledges_to_calls_settled_over_a_week_ago() {
         instance.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_members_calendar_keeps_a_season_of_past_pickets_not_every_one() {
+    let (a, b) = bakers_and_millers("3600").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let baker = join(&a, "bakers", Role::Member, "bea").await;
+    let posted = short_picket(&organizer, 24 * 3_600_000).await;
+    let id = posted["id"].as_i64().unwrap();
+    let (status, made) = baker.post("/api/v1/me/calendar", json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let address = url::Url::parse(made["url"].as_str().unwrap()).unwrap();
+    let calendar = || async {
+        a.client
+            .get(a.at(&format!("{}?{}", address.path(), address.query().unwrap())))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(calendar().await.contains("The early picket"));
+    let closed_at = |at: i64| {
+        let store = a.store.clone();
+        async move {
+            let mut conn = store.acquire().await.unwrap();
+            sqlx::query("UPDATE calls SET status = 'closed', updated_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+    };
+    let day = 24 * 3_600_000;
+    closed_at(unionhall_store::now_millis() - 30 * day).await;
+    assert!(calendar().await.contains("The early picket"), "a month ago");
+    closed_at(unionhall_store::now_millis() - 100 * day).await;
+    assert!(
+        !calendar().await.contains("The early picket"),
+        "a season ago"
+    );
+    for instance in [a, b] {
+        instance.stop().await;
+    }
+}

@@ -133,6 +133,10 @@ async fn calendar(
     ))
 }
 
+/// How far back a member's calendar keeps calls that closed or were
+/// withdrawn: a season of pickets, not every call the instance ever held.
+const CALENDAR_PAST_MS: i64 = 90 * 24 * 3_600_000;
+
 #[derive(serde::Deserialize)]
 struct KeyQuery {
     #[serde(default)]
@@ -142,7 +146,8 @@ struct KeyQuery {
 /// A member's calendar: `?key=uhc_…`, the calendar's own key (`POST
 /// /api/v1/me/calendar` makes one), which opens nothing else: people paste
 /// this address into calendar services. The calls in it are those meant for
-/// the member (`board::Readers`).
+/// the member (`board::Readers`) that still stand or closed in the last 90
+/// days.
 async fn my_calendar(
     State(state): State<AppState>,
     axum::extract::Query(query): axum::extract::Query<KeyQuery>,
@@ -158,7 +163,8 @@ async fn my_calendar(
         })?;
     let readers = crate::board::Readers::of_roles(&state.store, &principal.roles).await?;
     let mut events = Vec::new();
-    for row in calls::all(&state.store).await? {
+    let since = unionhall_store::now_millis() - CALENDAR_PAST_MS;
+    for row in calls::for_calendars(&state.store, since).await? {
         if !readers.may_read(&row) {
             continue;
         }
