@@ -30,7 +30,14 @@ fn own_url(state: &AppState, path: &str) -> url::Url {
 async fn post(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<ActivityJson, AppError> {
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, AppError> {
+    if crate::activity_json::is_browser(&headers) {
+        // A person following a link (a feed, a post on Mastodon): the page,
+        // which checks who may read it.
+        let page = format!("/post/{id}");
+        return Ok(axum::response::Redirect::to(&page).into_response());
+    }
     let ap_id = own_url(&state, &format!("/posts/{id}"));
     let post = posts::by_ap_id(&state.store, &ap_id)
         .await?
@@ -39,7 +46,10 @@ async fn post(
     if post.deleted_at.is_some() {
         return Err(AppError::Gone(format!("{ap_id} was deleted")));
     }
-    ActivityJson::with_context(&unionhall_federation::activities::post::note_of(&post))
+    Ok(
+        ActivityJson::with_context(&unionhall_federation::activities::post::note_of(&post))?
+            .into_response(),
+    )
 }
 
 /// A call for support: public ones to anyone, the others to signed requests

@@ -278,6 +278,72 @@ async fn a_lemmy_comment_on_a_strike_is_shown_to_the_chapters_members_on_the_str
 }
 
 #[tokio::test]
+async fn a_lemmy_comment_on_a_chapters_update_is_shown_on_the_updates_own_page() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let lemmy = LemmyPeer::start("127.0.0.8").await;
+    lemmy_follows(&lemmy, &a, &bakers.ap_id).await;
+    let update = post::publish_note(
+        &a.data,
+        "bakers",
+        "We won the first round\n\nThank you all.",
+    )
+    .await
+    .unwrap();
+    let user = lemmy.user("lemmyadmin");
+    let mut comment = lemmy.captured("Create-Note.json", &bakers.ap_id);
+    comment["object"]["inReplyTo"] = json!(update.ap_id);
+    comment["object"]["content"] = json!("<p>Congratulations from the <b>docks</b></p>");
+    let (status, body) = lemmy.send(&user, &a.at("/inbox"), &comment).await;
+    assert_eq!(status, 202, "{body}");
+
+    // A browser opening the update's id (a link in the Atom feed, on
+    // Mastodon) is sent to its page, which anyone may read.
+    let opened = crate::members::browser()
+        .get(update.ap_id.clone())
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 303);
+    let page_of_update = opened.headers()["location"].to_str().unwrap().to_owned();
+    let anyone = a
+        .client
+        .get(a.at(&page_of_update))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(anyone.contains("We won the first round"), "{anyone}");
+    assert!(
+        !anyone.contains("docks"),
+        "replies are the chapter's own: {anyone}"
+    );
+    // The chapter's members read the reply there.
+    let member = crate::members::join(&a, "bakers", Role::Member, "member-ana").await;
+    let page = page_as(&member, &page_of_update).await;
+    assert!(page.contains("Replies from the fediverse (1)"), "{page}");
+    assert!(page.contains("Congratulations from the docks"), "{page}");
+    // The chapter's page links each update to its page.
+    let chapter = a
+        .client
+        .get(a.at("/actors/bakers"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        chapter.contains(&format!("href=\"{page_of_update}\"")),
+        "{chapter}"
+    );
+    a.stop().await;
+}
+
+#[tokio::test]
 async fn a_chapter_that_approves_its_followers_is_a_private_community_that_works_for_those_approved(
 ) {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;

@@ -2,8 +2,8 @@
 //! Lemmy comment on a call it shows as a post, a Mastodon reply. Each is kept
 //! under the object it answers (a comment on a comment, under the same one),
 //! counted, and shown to the chapter's own members on the object's page (a
-//! call's or a strike's; posts have none yet), limited per actor and per
-//! domain an hour (`flood.rs`). It is never sent on: a chapter's followers get
+//! call's, a strike's or a post's), limited per actor and per domain an hour
+//! (`flood.rs`). It is never sent on: a chapter's followers get
 //! what the chapter says, not what strangers answer.
 
 use super::first_time;

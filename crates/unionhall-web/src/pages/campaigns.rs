@@ -148,7 +148,8 @@ struct CampaignPage {
     member: bool,
     following: bool,
     may_post: bool,
-    updates: Vec<(String, String)>,
+    /// (when, text, its page when it is ours).
+    updates: Vec<(String, String, String)>,
     problem: Option<String>,
 }
 
@@ -178,7 +179,14 @@ async fn campaign_page(
     let updates = posts::of_campaign(&state.store, &row.ap_id)
         .await?
         .iter()
-        .map(|p| (zone.show(p.published_at), crate::html::text_of(&p.content)))
+        .map(|p| {
+            let page = super::post_page::page_of(p).unwrap_or_default();
+            (
+                zone.show(p.published_at),
+                crate::html::text_of(&p.content),
+                page,
+            )
+        })
         .collect();
     Ok(CampaignPage {
         layout: layout.with_flash(flash_text),

@@ -24,7 +24,8 @@ struct ChapterPage {
     strikes: Vec<StrikeView>,
     /// (title, goal, address to follow it by).
     campaigns: Vec<(String, String, String)>,
-    updates: Vec<String>,
+    /// (text, its page).
+    updates: Vec<(String, String)>,
 }
 
 pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Response, AppError> {
@@ -65,7 +66,10 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
         .iter()
         .filter(|p| p.public && p.deleted_at.is_none())
         .take(20)
-        .map(|p| crate::html::text_of(&p.content))
+        .map(|p| {
+            let page = super::post_page::page_of(p).unwrap_or_default();
+            (crate::html::text_of(&p.content), page)
+        })
         .collect();
     render(
         StatusCode::OK,

@@ -222,7 +222,7 @@ const MOST_REPLIES: i64 = 100;
 
 /// The replies to one of our objects, as its chapter's members see them: who
 /// (their fediverse address), when (in the reader's zone), the text.
-async fn replies_to(
+pub(super) async fn replies_to(
     state: &AppState,
     ap_id: &url::Url,
     zone: unionhall_domain::Zone,
@@ -268,7 +268,7 @@ async fn who_is_coming(
 
 /// A chapter's page when it is ours, and its fediverse address. Pages link
 /// only within this server: a remote chapter is named, not linked.
-async fn chapter_link(
+pub(super) async fn chapter_link(
     state: &AppState,
     author: &url::Url,
 ) -> Result<(Option<String>, String), AppError> {

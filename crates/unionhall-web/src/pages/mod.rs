@@ -50,6 +50,7 @@ mod home;
 pub(crate) mod layout;
 mod member_form;
 mod people;
+mod post_page;
 mod roster;
 mod roster_selected;
 mod shown_once;
@@ -72,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/call/{id}", get(event_pages::call))
         .route("/strike/{id}", get(event_pages::strike))
+        .route("/post/{id}", get(post_page::post))
         .route("/calls/{id}/pledge", axum::routing::post(home::pledge))
         .route("/calls/{id}/status", axum::routing::post(home::close_call))
         .route(
