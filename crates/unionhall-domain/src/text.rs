@@ -37,6 +37,17 @@ pub fn first_line_of(html: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The paragraphs of `html` as text (a paragraph ends at `</p>` or at two
+/// `<br>` in a row), the empty ones left out: a post's page shows them apart.
+pub fn paragraphs_of(html: &str) -> Vec<String> {
+    html.replace("</p>", "\n\n")
+        .replace("<br><br>", "\n\n")
+        .split("\n\n")
+        .map(text_of)
+        .filter(|paragraph| !paragraph.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +62,14 @@ mod tests {
             first_line_of("<p></p><p>Picket &amp; rally<br>Saturday</p>"),
             "Picket & rally"
         );
+    }
+
+    #[test]
+    fn paragraphs_stay_apart() {
+        assert_eq!(
+            paragraphs_of("<p>Day three</p><p></p><p>The night <b>shift</b><br>too</p>"),
+            ["Day three", "The night shift too"]
+        );
+        assert_eq!(paragraphs_of("One<br><br>Two"), ["One", "Two"]);
     }
 }

@@ -208,6 +208,35 @@ async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_
         "{replies}"
     );
     look(&browser, "call-replies").await;
+    // An update of the chapter's gets a comment too; Ada finds it from the
+    // chapter's page, on the update's own page.
+    let update = unionhall_federation::activities::post::publish_note(
+        &a.data,
+        "bakers",
+        "Day three at the depot\n\nThe night shift walked out too.",
+    )
+    .await
+    .unwrap();
+    let mut comment = lemmy.captured("Create-Note.json", &a.data.urls.actor("bakers"));
+    comment["object"]["id"] =
+        serde_json::json!(format!("{}/2", comment["object"]["id"].as_str().unwrap()));
+    comment["id"] = serde_json::json!(format!("{}/2", comment["id"].as_str().unwrap()));
+    comment["object"]["inReplyTo"] = serde_json::json!(update.ap_id);
+    comment["object"]["content"] = serde_json::json!("<p>The docks send their strength</p>");
+    assert_eq!(
+        lemmy.send(&commenter, &a.at("/inbox"), &comment).await.0,
+        202
+    );
+    browser.goto(&a.at("/actors/bakers")).await;
+    browser.click("article.card a[href^='/post/']").await;
+    let post = browser.source().await;
+    assert!(
+        post.contains("Day three at the depot")
+            && post.contains("Replies from the fediverse (1)")
+            && post.contains("The docks send their strength"),
+        "{post}"
+    );
+    look(&browser, "post-replies").await;
     follow_community(&a, &lemmy, "workers").await;
     lemmy
         .post_in_community("lemmyadmin", "workers", "Solidarity with the depot pickets")

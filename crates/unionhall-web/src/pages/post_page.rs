@@ -19,7 +19,7 @@ use unionhall_store::posts;
 #[template(path = "post.html")]
 struct PostPage {
     layout: Layout,
-    text: String,
+    paragraphs: Vec<String>,
     when: String,
     chapter_page: Option<String>,
     chapter_address: String,
@@ -87,7 +87,7 @@ pub(crate) async fn post(
         StatusCode::OK,
         &PostPage {
             layout: Layout::of(&state, caller.as_ref()),
-            text: crate::html::text_of(&post.content),
+            paragraphs: unionhall_domain::text::paragraphs_of(&post.content),
             when: zone.show(post.published_at),
             chapter_page,
             chapter_address,
