@@ -81,6 +81,8 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP INDEX calls_status",
     "DROP INDEX calls_published",
     "DROP INDEX strikes_published",
+    "DROP INDEX strikes_status",
+    "DROP INDEX actions_status",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).

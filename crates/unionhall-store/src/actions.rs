@@ -117,6 +117,20 @@ pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<Ac
         .transpose()
 }
 
+/// The actions still being decided (proposed), newest first: what boards
+/// show, not every action ever coordinated.
+pub async fn proposed(store: &Store) -> Result<Vec<ActionRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM actions WHERE status = 'proposed' \
+         ORDER BY published_at DESC, id DESC"
+    ))
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// Every action, newest first.
 pub async fn all(store: &Store) -> Result<Vec<ActionRow>> {
     sqlx::query(&format!(

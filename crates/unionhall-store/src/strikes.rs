@@ -130,6 +130,20 @@ pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<StrikeRow>> {
     .collect()
 }
 
+/// The strikes not settled or ended (nor deleted), newest first: what boards
+/// show, not every strike ever held.
+pub async fn standing(store: &Store) -> Result<Vec<StrikeRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM strikes WHERE status NOT IN ('settled', 'ended') \
+         AND deleted_at IS NULL ORDER BY published_at DESC, id DESC"
+    ))
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// Every strike not deleted, newest first.
 pub async fn all(store: &Store) -> Result<Vec<StrikeRow>> {
     sqlx::query(&format!(

@@ -118,7 +118,7 @@ pub async fn load(
     open.sort_by_key(|(_, record)| record.deadline.unwrap_or(i64::MAX));
 
     let mut on = Vec::new();
-    for row in strikes::all(store).await? {
+    for row in strikes::standing(store).await? {
         if row.deleted_at.is_none() && !row.status.is_final() {
             let record = strike::record_of(&row)?;
             on.push((row, record));
@@ -135,7 +135,7 @@ pub async fn load(
         }
     }
     let mut to_answer = Vec::new();
-    for row in actions::all(store).await? {
+    for row in actions::proposed(store).await? {
         if filter.body.as_ref().is_some_and(|body| body != &row.author) {
             continue;
         }
