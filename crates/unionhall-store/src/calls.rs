@@ -2,7 +2,7 @@
 //! and members' own pledges.
 
 use crate::database::now_millis;
-use crate::rows::{corrupt, flag, url};
+use crate::rows::{self, corrupt, flag, url, Arg};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -163,91 +163,47 @@ pub async fn set_status(conn: &mut AnyConnection, id: i64, status: CallStatus) -
     Ok(())
 }
 
+/// The calls not deleted that match `condition`, newest first.
+async fn newest_where(store: &Store, condition: &str, arg: Arg<'_>) -> Result<Vec<CallRow>> {
+    rows::newest_where(store, ("calls", COLUMNS), condition, arg, from_row).await
+}
+
 /// Every call not deleted, newest first.
 pub async fn all(store: &Store) -> Result<Vec<CallRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM calls WHERE deleted_at IS NULL ORDER BY published_at DESC, id DESC"
-    ))
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    newest_where(store, "1 = 1", Arg::None).await
 }
 
 /// The calls a member's calendar lists: those still taking pledges, and
 /// those that closed (or were withdrawn) after `since`: the recent past, not
 /// every call ever held.
 pub async fn for_calendars(store: &Store, since: i64) -> Result<Vec<CallRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM calls WHERE deleted_at IS NULL \
-         AND (status IN ('open', 'met') OR updated_at > $1) \
-         ORDER BY published_at DESC, id DESC"
-    ))
-    .bind(since)
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    let condition = "status IN ('open', 'met') OR updated_at > $1";
+    newest_where(store, condition, Arg::Time(since)).await
 }
 
 /// The calls published after `since`, not deleted, newest first: news.
 pub async fn published_since(store: &Store, since: i64) -> Result<Vec<CallRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM calls WHERE published_at > $1 AND deleted_at IS NULL \
-         ORDER BY published_at DESC, id DESC"
-    ))
-    .bind(since)
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    newest_where(store, "published_at > $1", Arg::Time(since)).await
 }
 
 /// The calls of one chapter, not deleted, newest first (through the author
 /// index: a chapter's feed and calendar do not read everyone's calls).
 pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<CallRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM calls WHERE author = $1 AND deleted_at IS NULL \
-         ORDER BY published_at DESC, id DESC"
-    ))
-    .bind(author.as_str())
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    newest_where(store, "author = $1", Arg::Text(author.as_str())).await
 }
 
 /// Every open call (not met, withdrawn or closed; not deleted), newest first:
 /// what boards show, read through the status index however many calls this
 /// instance has held over the years.
 pub async fn open(store: &Store) -> Result<Vec<CallRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM calls WHERE status = 'open' AND deleted_at IS NULL \
-         ORDER BY published_at DESC, id DESC"
-    ))
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    newest_where(store, "status = 'open'", Arg::None).await
 }
 
 /// This instance's own calls that still take pledges (open or met), for the
 /// job that closes those whose time is over.
 pub async fn local_standing(store: &Store) -> Result<Vec<CallRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM calls WHERE status IN ('open', 'met') AND is_local = 1 \
-         AND deleted_at IS NULL ORDER BY id"
-    ))
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    let condition = "status IN ('open', 'met') AND is_local = 1";
+    newest_where(store, condition, Arg::None).await
 }
 
 /// Records a chapter's totals for a call unless a newer report is stored.

@@ -67,3 +67,38 @@ pub(crate) fn corrupt(err: unionhall_domain::DomainError) -> crate::Error {
 pub(crate) fn flag(row: &AnyRow, column: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
+
+/// What a listing's condition binds as `$1`, if anything.
+pub(crate) enum Arg<'a> {
+    None,
+    Time(i64),
+    Text(&'a str),
+}
+
+/// The rows of `table` not deleted that match `condition` (SQL, `$1` bound to
+/// `arg`), newest published first, read by `from_row`: the listings of calls
+/// and strikes, each narrowed by an index.
+pub(crate) async fn newest_where<T>(
+    store: &crate::Store,
+    (table, columns): (&str, &str),
+    condition: &str,
+    arg: Arg<'_>,
+    from_row: fn(&AnyRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    let sql = format!(
+        "SELECT {columns} FROM {table} WHERE deleted_at IS NULL AND ({condition}) \
+         ORDER BY published_at DESC, id DESC"
+    );
+    let query = sqlx::query(&sql);
+    let query = match arg {
+        Arg::None => query,
+        Arg::Time(at) => query.bind(at),
+        Arg::Text(text) => query.bind(text),
+    };
+    query
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}

@@ -1,6 +1,6 @@
 //! Strikes, ours and those received from the chapters we follow.
 
-use crate::rows::{corrupt, flag, url};
+use crate::rows::{self, corrupt, flag, url, Arg};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -101,57 +101,29 @@ pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<St
         .transpose()
 }
 
+/// The strikes not deleted that match `condition`, newest first.
+async fn newest_where(store: &Store, condition: &str, arg: Arg<'_>) -> Result<Vec<StrikeRow>> {
+    rows::newest_where(store, ("strikes", COLUMNS), condition, arg, from_row).await
+}
+
 /// The strikes published after `since`, not deleted, newest first: news.
 pub async fn published_since(store: &Store, since: i64) -> Result<Vec<StrikeRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM strikes WHERE published_at > $1 AND deleted_at IS NULL \
-         ORDER BY published_at DESC, id DESC"
-    ))
-    .bind(since)
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    newest_where(store, "published_at > $1", Arg::Time(since)).await
 }
 
 /// The strikes of one chapter, not deleted, newest first (through the
 /// author index: a chapter's feed does not read everyone's strikes).
 pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<StrikeRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM strikes WHERE author = $1 AND deleted_at IS NULL \
-         ORDER BY published_at DESC, id DESC"
-    ))
-    .bind(author.as_str())
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    newest_where(store, "author = $1", Arg::Text(author.as_str())).await
 }
 
 /// The strikes not settled or ended (nor deleted), newest first: what boards
 /// show, not every strike ever held.
 pub async fn standing(store: &Store) -> Result<Vec<StrikeRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM strikes WHERE status NOT IN ('settled', 'ended') \
-         AND deleted_at IS NULL ORDER BY published_at DESC, id DESC"
-    ))
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    newest_where(store, "status NOT IN ('settled', 'ended')", Arg::None).await
 }
 
 /// Every strike not deleted, newest first.
 pub async fn all(store: &Store) -> Result<Vec<StrikeRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM strikes WHERE deleted_at IS NULL ORDER BY published_at DESC, id DESC"
-    ))
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    newest_where(store, "1 = 1", Arg::None).await
 }
