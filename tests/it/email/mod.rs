@@ -409,11 +409,19 @@ async fn picket_in(instance: &TestInstance, in_ms: i64) -> unionhall_store::call
         latitude: None,
         longitude: None,
     });
+    publish(instance, picket).await
+}
+
+/// `call`, posted by the operator for "bakers", public.
+async fn publish(
+    instance: &TestInstance,
+    call: unionhall_domain::CallForSupport,
+) -> unionhall_store::calls::CallRow {
     unionhall_federation::activities::call::publish_call(
         &instance.data,
         &unionhall_domain::Authority::Operator,
         "bakers",
-        picket,
+        call,
         unionhall_domain::Audience::Public,
     )
     .await
@@ -730,15 +738,7 @@ async fn a_picket_closed_because_its_time_is_over_is_not_mailed_as_called_off() 
     let mut picket = crate::federation::reach::bakers_picket_call();
     picket.starts_at = Some(now + 500);
     picket.ends_at = Some(now + 3_000);
-    let picket = unionhall_federation::activities::call::publish_call(
-        &a.data,
-        &unionhall_domain::Authority::Operator,
-        "bakers",
-        picket,
-        unionhall_domain::Audience::Public,
-    )
-    .await
-    .unwrap();
+    let picket = publish(&a, picket).await;
     pledge_to_come(&ada, picket.id).await;
     wait_for_row(&a, "mail_call_states", "the pledge seen by the mail worker").await;
 
@@ -905,15 +905,7 @@ async fn a_reader_who_turns_news_on_after_weeks_gets_the_last_days_not_weeks_of_
     let day = 24 * 3_600_000;
     let mut old = crate::federation::reach::bakers_picket_call();
     old.title = "Three weeks old".into();
-    let old = unionhall_federation::activities::call::publish_call(
-        &a.data,
-        &unionhall_domain::Authority::Operator,
-        "bakers",
-        old,
-        unionhall_domain::Audience::Public,
-    )
-    .await
-    .unwrap();
+    let old = publish(&a, old).await;
     let fresh = picket_in(&a, 3 * day).await;
     let mut conn = a.store.acquire().await.unwrap();
     sqlx::query("UPDATE mail_news SET told_until = $1, told_at = $1")

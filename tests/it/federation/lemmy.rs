@@ -263,15 +263,7 @@ async fn a_lemmy_comment_on_a_strike_is_shown_to_the_chapters_members_on_the_str
     let page = page_as(&other, &page_of_strike).await;
     assert!(page.contains("Strike at Big Bread"), "{page}");
     assert!(!page.contains("200 euros"), "{page}");
-    let anyone = a
-        .client
-        .get(a.at(&page_of_strike))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, anyone) = crate::web::page_of(&a, &page_of_strike).await;
     assert!(anyone.contains("Strike at Big Bread"), "{anyone}");
     assert!(!anyone.contains("200 euros"), "{anyone}");
     a.stop().await;
@@ -307,15 +299,7 @@ async fn a_lemmy_comment_on_a_chapters_update_is_shown_on_the_updates_own_page()
         .unwrap();
     assert_eq!(opened.status(), 303);
     let page_of_update = opened.headers()["location"].to_str().unwrap().to_owned();
-    let anyone = a
-        .client
-        .get(a.at(&page_of_update))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, anyone) = crate::web::page_of(&a, &page_of_update).await;
     assert!(anyone.contains("We won the first round"), "{anyone}");
     assert!(
         !anyone.contains("docks"),
@@ -327,15 +311,7 @@ async fn a_lemmy_comment_on_a_chapters_update_is_shown_on_the_updates_own_page()
     assert!(page.contains("Replies from the fediverse (1)"), "{page}");
     assert!(page.contains("Congratulations from the docks"), "{page}");
     // The chapter's page links each update to its page.
-    let chapter = a
-        .client
-        .get(a.at("/actors/bakers"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, chapter) = crate::web::page_of(&a, "/actors/bakers").await;
     assert!(
         chapter.contains(&format!("href=\"{page_of_update}\"")),
         "{chapter}"

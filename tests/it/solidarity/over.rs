@@ -117,15 +117,7 @@ async fn a_picket_whose_time_is_over_leaves_every_board_takes_no_pledges_and_is_
     wait_for_status(&b, ap_id, CallStatus::Closed).await;
     assert_eq!(close_what_is_over(&a.data).await.unwrap(), 0, "once");
     // It happened: calendars keep it, not as cancelled.
-    let ics = a
-        .client
-        .get(a.at("/actors/bakers/calendar.ics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, ics) = crate::web::page_of(&a, "/actors/bakers/calendar.ics").await;
     assert!(ics.contains("The early picket"), "{ics}");
     assert!(!ics.contains("STATUS:CANCELLED"), "{ics}");
     for instance in [a, b] {

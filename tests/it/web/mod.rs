@@ -890,7 +890,7 @@ async fn submit_for_invitation(
     (shown.text().await.unwrap(), to)
 }
 
-async fn page_of(instance: &TestInstance, path: &str) -> (u16, String) {
+pub(crate) async fn page_of(instance: &TestInstance, path: &str) -> (u16, String) {
     let (status, _, text) = page(instance, path).await;
     (status, text)
 }
