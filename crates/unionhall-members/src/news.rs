@@ -124,8 +124,8 @@ impl Members {
         // held, read again on every scan, nor months of them to a reader who
         // turns news on after a while.
         let since = now - NEWS_WINDOW_MS;
-        let all_calls = calls::published_since(&self.store, since).await?;
-        let all_strikes = strikes::published_since(&self.store, since).await?;
+        let recent_calls = calls::published_since(&self.store, since).await?;
+        let recent_strikes = strikes::published_since(&self.store, since).await?;
         for account_id in accounts {
             // Read first: most scans have nothing to tell, and write nothing.
             let mut conn = self.store.acquire().await?;
@@ -151,7 +151,7 @@ impl Members {
             let words = Words::of(self.language_of_account(account_id).await?);
             let base = &mail.public_url;
             let mut items: Vec<Item> = Vec::new();
-            for call in &all_calls {
+            for call in &recent_calls {
                 let fresh = call.published_at > told_until && call.deleted_at.is_none();
                 if !fresh || call.audience != Audience::Public || !groups.contains(&call.author) {
                     continue;
@@ -178,7 +178,7 @@ impl Members {
                     });
                 }
             }
-            for strike in &all_strikes {
+            for strike in &recent_strikes {
                 let fresh = strike.published_at > told_until && strike.deleted_at.is_none();
                 if !fresh || !groups.contains(&strike.author) {
                     continue;
