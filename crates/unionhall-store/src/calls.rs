@@ -163,6 +163,28 @@ pub async fn set_status(conn: &mut AnyConnection, id: i64, status: CallStatus) -
     Ok(())
 }
 
+/// Moves a call from `from` to `to` only if it has `from` still: false if
+/// another process (or an organizer) changed it first. The row stays locked
+/// to the caller's transaction until it ends.
+pub async fn move_status(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: CallStatus,
+    to: CallStatus,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE calls SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2 \
+         AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(now_millis())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The calls not deleted that match `condition`, newest first.
 async fn newest_where(store: &Store, condition: &str, arg: Arg<'_>) -> Result<Vec<CallRow>> {
     rows::newest_where(store, ("calls", COLUMNS), condition, arg, from_row).await

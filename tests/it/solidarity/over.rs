@@ -254,3 +254,26 @@ async fn a_members_calendar_keeps_a_season_of_past_pickets_not_every_one() {
         instance.stop().await;
     }
 }
+
+#[tokio::test]
+async fn closers_running_at_once_close_a_call_once() {
+    // As every process on one database does: eight rounds at the same time.
+    let (a, b) = bakers_and_millers("3600").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    short_picket(&organizer, 1_000).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let rounds: Vec<_> = (0..8)
+        .map(|_| {
+            let data = a.data.clone();
+            tokio::spawn(async move { close_what_is_over(&data).await })
+        })
+        .collect();
+    let mut closed = 0;
+    for round in rounds {
+        closed += round.await.unwrap().unwrap();
+    }
+    assert_eq!(closed, 1);
+    for instance in [a, b] {
+        instance.stop().await;
+    }
+}

@@ -414,8 +414,9 @@ pub async fn set_status(data: &Data, by: &Authority, id: i64, next: CallStatus) 
 
 /// Closes one of our calls because its time is over (`over.rs`): no one's
 /// authority but the clock's, and only if it still stands and is over when
-/// read again here (an organizer may have moved it a minute ago). True if
-/// it closed it.
+/// read again here (an organizer may have moved it a minute ago), and only
+/// once: of processes closing it at the same time, one moves its status and
+/// sends the Update, the others find it moved. True if this one closed it.
 pub(crate) async fn close_as_over(data: &Data, id: i64) -> Result<bool> {
     let (row, author) = local_call(data, id).await?;
     let call = record_of(&row)?;
@@ -423,7 +424,13 @@ pub(crate) async fn close_as_over(data: &Data, id: i64) -> Result<bool> {
         return Ok(false);
     }
     let status = row.status.move_to(CallStatus::Closed)?;
-    change(data, &row, &author, &call, status).await?;
+    let mut tx = data.store.begin_write().await?;
+    if !calls::move_status(&mut tx, id, row.status, status).await? {
+        return Ok(false);
+    }
+    change_in(&mut tx, data, &row, &author, &call, status).await?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
     Ok(true)
 }
 
@@ -434,8 +441,24 @@ async fn change(
     call: &CallForSupport,
     status: CallStatus,
 ) -> Result<CallRow> {
-    let audience = row.audience.clone();
     let mut tx = data.store.begin_write().await?;
+    let row = change_in(&mut tx, data, row, author, call, status).await?;
+    unionhall_store::commit(tx).await?;
+    wake(data);
+    Ok(row)
+}
+
+/// Writes the call as it now is and queues its Update, in the caller's
+/// transaction.
+async fn change_in(
+    tx: &mut Connection,
+    data: &Data,
+    row: &CallRow,
+    author: &ActorRow,
+    call: &CallForSupport,
+    status: CallStatus,
+) -> Result<CallRow> {
+    let audience = row.audience.clone();
     let stored = Stored {
         ap_id: &row.ap_id,
         author: &row.author,
@@ -447,13 +470,11 @@ async fn change(
         is_local: true,
         updated_at: now_millis(),
     };
-    write(&mut tx, &stored).await?;
-    let row = calls::by_ap_id(&mut tx, &row.ap_id)
+    write(tx, &stored).await?;
+    let row = calls::by_ap_id(tx, &row.ap_id)
         .await?
         .ok_or_else(|| Error::Internal("the call vanished".into()))?;
-    send_call(&mut tx, data, &row, author, false).await?;
-    unionhall_store::commit(tx).await?;
-    wake(data);
+    send_call(tx, data, &row, author, false).await?;
     Ok(row)
 }
 
