@@ -152,7 +152,7 @@ impl Members {
             let base = &mail.public_url;
             let mut items: Vec<Item> = Vec::new();
             for call in &recent_calls {
-                let fresh = call.published_at > told_until && call.deleted_at.is_none();
+                let fresh = call.published_at > told_until;
                 if !fresh || call.audience != Audience::Public || !groups.contains(&call.author) {
                     continue;
                 }
@@ -179,7 +179,7 @@ impl Members {
                 }
             }
             for strike in &recent_strikes {
-                let fresh = strike.published_at > told_until && strike.deleted_at.is_none();
+                let fresh = strike.published_at > told_until;
                 if !fresh || !groups.contains(&strike.author) {
                     continue;
                 }

@@ -10,7 +10,7 @@
 //! ours are closed by then, but a server elsewhere may never close its own.
 
 use crate::AppError;
-use unionhall_domain::{Audience, CallForSupport, CallStatus, CoordinatedAction, Strike};
+use unionhall_domain::{Audience, CallForSupport, CoordinatedAction, Strike};
 use unionhall_federation::activities::{action, call, strike};
 use unionhall_members::Principal;
 use unionhall_store::actions::ActionRow;
@@ -96,7 +96,7 @@ pub async fn load(
     let now = now_millis();
     let mut open = Vec::new();
     for row in calls::open(store).await? {
-        if row.deleted_at.is_some() || row.status != CallStatus::Open || !readers.may_read(&row) {
+        if !readers.may_read(&row) {
             continue;
         }
         if let Some(body) = &filter.body {
@@ -119,10 +119,8 @@ pub async fn load(
 
     let mut on = Vec::new();
     for row in strikes::standing(store).await? {
-        if row.deleted_at.is_none() && !row.status.is_final() {
-            let record = strike::record_of(&row)?;
-            on.push((row, record));
-        }
+        let record = strike::record_of(&row)?;
+        on.push((row, record));
     }
 
     let answered = actions::answered_by(store, chapters).await?;

@@ -8,7 +8,6 @@ use crate::{AppError, AppState};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
-use unionhall_domain::CallStatus;
 use unionhall_store::actors::ActorRow;
 use unionhall_store::{calls, campaigns, posts, strikes};
 
@@ -39,9 +38,7 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
         // Only what the chapter made public is shown to anyone who asks, and
         // only while its time is not over.
         if row.author != actor.ap_id
-            || row.deleted_at.is_some()
             || !row.audience.is_public()
-            || row.status != CallStatus::Open
             || unionhall_federation::activities::call::record_of(&row)?.is_over(now)
         {
             continue;
@@ -50,7 +47,7 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
     }
     let mut on = Vec::new();
     for row in strikes::by_author(store, &actor.ap_id).await? {
-        if row.deleted_at.is_none() && !row.status.is_final() {
+        if !row.status.is_final() {
             on.push(strike_view(store, &mut names, &row, zone).await?);
         }
     }
