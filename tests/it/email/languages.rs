@@ -3,7 +3,10 @@
 //! the reader's words and zone.
 
 use super::smtp::SmtpServer;
-use super::{confirm_address, forgot, instance_mailing_through, mails, picket_in, pledge_to_come};
+use super::{
+    change_mail, confirm_address, forgot, instance_mailing_through, mails, picket_in,
+    pledge_to_come,
+};
 use crate::federation::create_chapter;
 use crate::members::join;
 use reqwest::{Method, StatusCode};
@@ -82,13 +85,7 @@ async fn a_member_who_reads_spanish_gets_her_mail_in_spanish() {
     assert!(subject.contains(&when), "{subject}");
 
     // A language the server does not write is refused and changes nothing.
-    let (status, _) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(json!({"news": "off", "language": "de"})),
-        )
-        .await;
+    let (status, _) = change_mail(&ada, json!({"news": "off", "language": "de"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (_, mail) = ada.get("/api/v1/me/mail").await;
     assert_eq!(
@@ -96,13 +93,7 @@ async fn a_member_who_reads_spanish_gets_her_mail_in_spanish() {
         (json!("es"), json!("daily"))
     );
     // "" goes back to the server's.
-    let (status, mail) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(json!({"language": ""})),
-        )
-        .await;
+    let (status, mail) = change_mail(&ada, json!({"language": ""})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(mail["language"], json!(null));
     assert_eq!(mail["server_language"], json!("en"));

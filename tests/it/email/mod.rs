@@ -38,6 +38,17 @@ async fn set_address(account: &Account, address: &str) -> (StatusCode, String) {
     (status, response.text().await.unwrap())
 }
 
+/// `account` changes what it is mailed (`PUT /api/v1/me/mail`); the status
+/// and the answer.
+async fn change_mail(
+    account: &Account,
+    change: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    account
+        .call(Method::PUT, "/api/v1/me/mail", Some(change))
+        .await
+}
+
 /// Waits until `smtp` holds `count` messages, and returns them.
 async fn mails(smtp: &SmtpServer, count: usize) -> Vec<Received> {
     wait_for(
@@ -819,23 +830,11 @@ async fn the_api_shows_and_changes_what_is_mailed() {
         serde_json::json!({"email_on": false, "email": null, "reminders": true, "pledges": true,
             "news": "daily", "digest_hour": 7, "language": null, "server_language": "en"})
     );
-    let (status, mail) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(serde_json::json!({"reminders": false})),
-        )
-        .await;
+    let (status, mail) = change_mail(&ada, serde_json::json!({"reminders": false})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(mail["reminders"], false);
     assert_eq!(mail["pledges"], true);
-    let (status, answer) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(serde_json::json!({"email": "ada@example.org"})),
-        )
-        .await;
+    let (status, answer) = change_mail(&ada, serde_json::json!({"email": "ada@example.org"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     a.stop().await;
 }
@@ -848,13 +847,11 @@ async fn news_of_the_chapter_comes_at_once_to_who_asked_and_only_what_is_public(
     let smtp = SmtpServer::start("127.0.0.9").await;
     let a = instance_mailing_through(&smtp, &[]).await;
     let ada = ada_with_an_address(&a, &smtp).await;
-    let (status, mail) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(serde_json::json!({"news": "at_once", "reminders": false})),
-        )
-        .await;
+    let (status, mail) = change_mail(
+        &ada,
+        serde_json::json!({"news": "at_once", "reminders": false}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{mail}");
     assert_eq!(mail["news"], "at_once");
     wait_for_row(&a, "mail_news", "ada seen by the news").await;
@@ -921,13 +918,11 @@ async fn a_reader_who_turns_news_on_after_weeks_gets_the_last_days_not_weeks_of_
         .unwrap();
     drop(conn);
 
-    let (status, mail) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(serde_json::json!({"news": "at_once", "reminders": false})),
-        )
-        .await;
+    let (status, mail) = change_mail(
+        &ada,
+        serde_json::json!({"news": "at_once", "reminders": false}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{mail}");
     let news = mails(&smtp, 2).await.remove(1);
     let text = news.text();
@@ -964,13 +959,11 @@ async fn the_daily_digest_comes_at_the_hour_its_reader_chose_on_her_clock() {
         .await
         .unwrap();
     assert!(zone.status().is_redirection());
-    let (status, mail) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(serde_json::json!({"news": "daily", "digest_hour": (hour_now + 1) % 24})),
-        )
-        .await;
+    let (status, mail) = change_mail(
+        &ada,
+        serde_json::json!({"news": "daily", "digest_hour": (hour_now + 1) % 24}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{mail}");
     assert_eq!(mail["digest_hour"], (hour_now + 1) % 24);
     a.members.queue_news().await.unwrap();
@@ -985,13 +978,8 @@ async fn the_daily_digest_comes_at_the_hour_its_reader_chose_on_her_clock() {
     assert_eq!(a.members.queue_news().await.unwrap(), 0, "not her hour");
 
     // An hour that is not one is refused, and changes nothing.
-    let (status, _) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(serde_json::json!({"news": "off", "digest_hour": 24})),
-        )
-        .await;
+    let (status, _) =
+        change_mail(&ada, serde_json::json!({"news": "off", "digest_hour": 24})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // On the account page she moves it to this hour: the digest is due.
     let saved = ada
@@ -1064,13 +1052,7 @@ async fn scans_at_the_same_time_send_news_and_pledge_notices_once() {
     let ada = ada_with_an_address(&a, &smtp).await;
     let omar = join(&a, "bakers", Role::Organizer, "organizer-omar").await;
     confirm_address(&omar, "omar@example.org", &smtp, 2).await;
-    let (status, _) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(serde_json::json!({"news": "at_once"})),
-        )
-        .await;
+    let (status, _) = change_mail(&ada, serde_json::json!({"news": "at_once"})).await;
     assert_eq!(status, StatusCode::OK);
     a.members.queue_news().await.unwrap();
 
@@ -1199,21 +1181,13 @@ async fn bad_or_abusive_mail_requests_are_refused_and_change_nothing() {
         (serde_json::json!(true), serde_json::json!("daily"))
     );
     // A choice of news that is none: 400, nothing changed.
-    let (status, _) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(serde_json::json!({"reminders": false, "news": "hourly"})),
-        )
-        .await;
+    let (status, _) = change_mail(
+        &ada,
+        serde_json::json!({"reminders": false, "news": "hourly"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = ada
-        .call(
-            Method::PUT,
-            "/api/v1/me/mail",
-            Some(serde_json::json!({"email": "ada at example"})),
-        )
-        .await;
+    let (status, _) = change_mail(&ada, serde_json::json!({"email": "ada at example"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (_, mail) = ada.get("/api/v1/me/mail").await;
     assert_eq!(mail["news"], "daily");
