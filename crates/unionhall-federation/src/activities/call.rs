@@ -478,6 +478,23 @@ async fn change_in(
     Ok(row)
 }
 
+/// Refuses (409, with the reason) a pledge or a join to a call that takes no
+/// more: withdrawn or closed, or its time over (`over.rs`).
+pub(crate) fn check_takes_pledges(call: &CallRow) -> Result<()> {
+    if !call.status.takes_pledges() {
+        return Err(Error::Conflict(format!(
+            "this call is {}: it takes no more pledges",
+            call.status.as_str()
+        )));
+    }
+    if record_of(call)?.is_over(now_millis()) {
+        return Err(Error::Conflict(
+            "this call is over: it takes no more pledges".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A member pledges toward a call (or takes their pledge back, `None`) through
 /// one of their chapters. The chapter's new totals go to the calling chapter:
 /// stored directly if the call is ours, sent as an Update otherwise.
@@ -499,17 +516,8 @@ pub async fn pledge(
         .await?
         .filter(|c| c.deleted_at.is_none())
         .ok_or_else(|| Error::NotFound(format!("no call {call_id}")))?;
-    let status = call.status;
-    if pledge.is_some() && !status.takes_pledges() {
-        return Err(Error::Conflict(format!(
-            "this call is {}: it takes no more pledges",
-            status.as_str()
-        )));
-    }
-    if pledge.is_some() && record_of(&call)?.is_over(now_millis()) {
-        return Err(Error::Conflict(
-            "this call is over: it takes no more pledges".into(),
-        ));
+    if pledge.is_some() {
+        check_takes_pledges(&call)?;
     }
     let mut tx = data.store.begin_write().await?;
     match pledge {

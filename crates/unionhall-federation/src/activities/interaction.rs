@@ -227,18 +227,13 @@ async fn check_joinable(conn: &mut Connection, object: &Url) -> Result<()> {
     if call.audience != unionhall_domain::Audience::Public {
         return Err(Error::NotFound(format!("no public call {object} here")));
     }
-    if call.deleted_at.is_some() || !call.status.takes_pledges() {
+    if call.deleted_at.is_some() {
         return Err(Error::Conflict(format!(
             "this call is {}: it takes no more pledges",
             call.status.as_str()
         )));
     }
-    if super::call::record_of(&call)?.is_over(unionhall_store::now_millis()) {
-        return Err(Error::Conflict(
-            "this call is over: it takes no more pledges".into(),
-        ));
-    }
-    Ok(())
+    super::call::check_takes_pledges(&call)
 }
 
 /// Mobilizon waits for the organizer's Accept of a participant's Join.
