@@ -305,6 +305,8 @@ async fn a_lemmy_comment_on_a_chapters_update_is_shown_on_the_updates_own_page()
         !anyone.contains("docks"),
         "replies are the chapter's own: {anyone}"
     );
+    let (status, _) = crate::web::page_of(&a, "/post/no-such-post").await;
+    assert_eq!(status, 404);
     // The chapter's members read the reply there.
     let member = crate::members::join(&a, "bakers", Role::Member, "member-ana").await;
     let page = page_as(&member, &page_of_update).await;
