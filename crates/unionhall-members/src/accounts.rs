@@ -147,14 +147,21 @@ async fn with_hashing_slot<T: Send + 'static>(
 /// times `login_max_failures` before it is locked for everyone.
 const ACCOUNT_WIDE_FACTOR: i64 = 20;
 
-/// Where a failed login came from, as kept: a hash of the client's address
-/// (kept no longer than the window), '' when unknown.
-fn failure_source(from: Option<std::net::IpAddr>) -> String {
-    from.map(|ip| secrets::hash_secret(&format!("unionhall login source {ip}"))[..16].to_owned())
-        .unwrap_or_default()
-}
+/// What kind of value a failed login's source tag stands for (keyed tags of
+/// different kinds never collide).
+const LOGIN_SOURCE_TAG: &str = "login source";
 
 impl Members {
+    /// Where a failed login came from, as kept: a tag of the client's address
+    /// keyed with the member-data key (an unkeyed hash of an IPv4 address is
+    /// undone by trying all four billion), kept no longer than the window;
+    /// '' when unknown. A key rotation starts the per-address counts afresh,
+    /// which the account-wide count bounds.
+    fn failure_source(&self, from: Option<std::net::IpAddr>) -> String {
+        from.map(|ip| self.keyring.lookup_tag(LOGIN_SOURCE_TAG, &ip.to_string())[..32].to_owned())
+            .unwrap_or_default()
+    }
+
     /// Makes an invitation to `group` with `role`, optionally linked to a member
     /// record (the new account will see that record as its own). `by` is None
     /// for the instance admin at the command line.
@@ -403,7 +410,7 @@ impl Members {
         code: Option<&str>,
         from: Option<std::net::IpAddr>,
     ) -> Result<NewSession> {
-        let source = failure_source(from);
+        let source = self.failure_source(from);
         self.refuse_if_locked(username, &source).await?;
         let since = self.failure_window_start();
         let account = store::account_by_username(&self.store, username).await?;
@@ -601,7 +608,7 @@ impl Members {
         let since = self.failure_window_start();
         let username = principal.username.as_str();
         // The caller is logged in; where from is not asked here.
-        let source = failure_source(None);
+        let source = self.failure_source(None);
         self.refuse_if_locked(username, &source).await?;
         let account = store::account_by_id(&self.store, principal.account_id)
             .await?

@@ -205,6 +205,39 @@ async fn assert_no_pairs_in_clear(db: &TestDb, member: i64, its_account: &str) {
     }
 }
 
+/// A failed login's address is kept only as a tag under the instance's key:
+/// the same address leaves different tags on two instances with different
+/// keys, so a stolen database cannot be searched for it by hashing guesses.
+#[tokio::test]
+async fn a_failed_logins_address_is_kept_only_under_the_key() {
+    let other_key = "YW5vdGhlciB0ZXN0IGtleSAtIG5vdCBmb3IgdXNlICE=";
+    let first = spawn_instance().await;
+    let second = crate::helpers::spawn_configured_instance_on(
+        "127.0.0.2",
+        crate::helpers::fresh_database().await,
+        &[("UNIONHALL_MEMBERS__KEY", other_key)],
+    )
+    .await;
+    let mut sources = Vec::new();
+    for instance in [&first, &second] {
+        let refused =
+            login_form_from(&instance.url, Some("127.0.0.9"), None, "ada", "a wrong guess").await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&instance.db.url).await.unwrap();
+        let source: String = sqlx::query("SELECT source FROM login_failures")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            .get(0);
+        assert!(source.len() >= 32, "a tag, not {source:?}");
+        assert!(!source.contains("127.0.0.9"), "{source}");
+        sources.push(source);
+    }
+    assert_ne!(sources[0], sources[1], "the tag does not depend on the key");
+}
+
 #[tokio::test]
 async fn keys_rotate_with_the_cli_and_a_missing_key_stops_the_start() {
     let instance = spawn_instance().await;
