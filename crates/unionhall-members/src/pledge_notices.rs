@@ -10,7 +10,7 @@
 use crate::email::link;
 use crate::mail_texts::{self as texts, Words};
 use crate::{Members, Result};
-use unionhall_domain::{ActionStatus, ActorKind, CallForSupport, CoordinatedAction};
+use unionhall_domain::{ActorKind, CallForSupport, CoordinatedAction};
 use unionhall_store::actors as store_actors;
 use unionhall_store::mail_reminders::{self, Preference};
 use unionhall_store::{accounts, actions, calls, now_millis, unions};
@@ -132,10 +132,7 @@ impl Members {
         };
         let now = now_millis();
         let mut due = Vec::new();
-        for action in actions::all(&self.store).await? {
-            if action.status != ActionStatus::Proposed {
-                continue;
-            }
+        for action in actions::proposed(&self.store).await? {
             let Ok(record) = serde_json::from_str::<CoordinatedAction>(&action.record) else {
                 continue;
             };

@@ -143,6 +143,19 @@ pub async fn all(store: &Store) -> Result<Vec<ActionRow>> {
     .collect()
 }
 
+/// One body's actions, newest first: its page.
+pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<ActionRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM actions WHERE author = $1 ORDER BY published_at DESC, id DESC"
+    ))
+    .bind(author.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// A body's actions that are not called off, oldest first: what a newly
 /// admitted member is sent.
 pub async fn standing_of(conn: &mut AnyConnection, body: &Url) -> Result<Vec<ActionRow>> {

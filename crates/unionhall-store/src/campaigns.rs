@@ -94,6 +94,19 @@ pub async fn all(store: &Store) -> Result<Vec<CampaignRow>> {
     .collect()
 }
 
+/// One chapter's campaigns, newest first: its public page.
+pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<CampaignRow>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM campaigns WHERE author = $1 ORDER BY published_at DESC, id DESC"
+    ))
+    .bind(author.as_str())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 pub async fn follow(store: &Store, account_id: i64, campaign_id: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO campaign_follows (account_id, campaign_id, created_at) VALUES ($1, $2, $3) \

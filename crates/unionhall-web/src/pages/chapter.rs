@@ -52,8 +52,8 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
         }
     }
     let mut shown = Vec::new();
-    for row in campaigns::all(store).await? {
-        if row.author == actor.ap_id && row.is_local {
+    for row in campaigns::by_author(store, &actor.ap_id).await? {
+        if row.is_local {
             let record = unionhall_federation::activities::campaign::record_of(&row)?;
             shown.push((record.title, record.goal, row.ap_id.to_string()));
         }

@@ -100,10 +100,8 @@ pub(crate) async fn body_page(
         }
     }
     let mut lines = Vec::new();
-    for row in actions::all(store).await? {
-        if row.author == body.ap_id {
-            lines.push(action_line(&state, &row).await?);
-        }
+    for row in actions::by_author(store, &body.ap_id).await? {
+        lines.push(action_line(&state, &row).await?);
     }
     let page = BodyPage {
         layout: Layout::member(&state, &principal).with_flash(flash(done.done.as_deref())),
