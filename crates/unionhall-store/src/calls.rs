@@ -2,7 +2,7 @@
 //! and members' own pledges.
 
 use crate::database::now_millis;
-use crate::rows::{self, corrupt, flag, url, Arg};
+use crate::rows::{self, corrupt, flag, url, After, Arg};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -193,6 +193,22 @@ async fn newest_where(store: &Store, condition: &str, arg: Arg<'_>) -> Result<Ve
 /// Every call not deleted, newest first.
 pub async fn all(store: &Store) -> Result<Vec<CallRow>> {
     newest_where(store, "1 = 1", Arg::None).await
+}
+
+/// A page of the calls not deleted, with `status` if given, newest first:
+/// at most `limit`, after `after` (the API's listing, through the status and
+/// published-time indexes however many calls this instance has held).
+pub async fn page(
+    store: &Store,
+    status: Option<CallStatus>,
+    after: Option<After>,
+    limit: u32,
+) -> Result<Vec<CallRow>> {
+    let condition = match status {
+        Some(status) => ("status = $1", Arg::Text(status.as_str())),
+        None => ("1 = 1", Arg::None),
+    };
+    rows::newest_page(store, ("calls", COLUMNS), condition, after, limit, from_row).await
 }
 
 /// The calls a member's calendar lists: those still taking pledges, and

@@ -59,6 +59,7 @@ pub async fn commit(tx: Tx) -> Result<()> {
 }
 
 pub use error::{Error, Result};
+pub use rows::After;
 /// A database connection inside a transaction (`&mut *tx`), for writes that must
 /// commit together.
 pub use sqlx::AnyConnection as Connection;

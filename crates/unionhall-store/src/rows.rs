@@ -75,6 +75,56 @@ pub(crate) enum Arg<'a> {
     Text(&'a str),
 }
 
+/// Where a page of a listing, newest published first, goes on from: just
+/// after the row published at `published_at` with `id` (the last one of the
+/// page before). Rows published meanwhile do not shift the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct After {
+    pub published_at: i64,
+    pub id: i64,
+}
+
+/// A page of [`newest_where`]: at most `limit` rows, after `after` if given.
+pub(crate) async fn newest_page<T>(
+    store: &crate::Store,
+    (table, columns): (&str, &str),
+    (condition, arg): (&str, Arg<'_>),
+    after: Option<After>,
+    limit: u32,
+    from_row: fn(&AnyRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    // The condition's own parameter, if any, is $1; the page's come next.
+    let first = if matches!(arg, Arg::None) { 1 } else { 2 };
+    let page = match after {
+        Some(_) => format!(
+            "AND (published_at < ${first} OR (published_at = ${first} AND id < ${})) \
+             ORDER BY published_at DESC, id DESC LIMIT ${}",
+            first + 1,
+            first + 2
+        ),
+        None => format!("ORDER BY published_at DESC, id DESC LIMIT ${first}"),
+    };
+    let sql =
+        format!("SELECT {columns} FROM {table} WHERE deleted_at IS NULL AND ({condition}) {page}");
+    let query = sqlx::query(&sql);
+    let query = match arg {
+        Arg::None => query,
+        Arg::Time(at) => query.bind(at),
+        Arg::Text(text) => query.bind(text),
+    };
+    let query = match after {
+        Some(after) => query.bind(after.published_at).bind(after.id),
+        None => query,
+    };
+    query
+        .bind(i64::from(limit))
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
 /// The rows of `table` not deleted that match `condition` (SQL, `$1` bound to
 /// `arg`), newest published first, read by `from_row`: the listings of calls
 /// and strikes, each narrowed by an index.

@@ -1,6 +1,6 @@
 //! Strikes, ours and those received from the chapters we follow.
 
-use crate::rows::{self, corrupt, flag, url, Arg};
+use crate::rows::{self, corrupt, flag, url, After, Arg};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -123,7 +123,17 @@ pub async fn standing(store: &Store) -> Result<Vec<StrikeRow>> {
     newest_where(store, "status NOT IN ('settled', 'ended')", Arg::None).await
 }
 
-/// Every strike not deleted, newest first.
-pub async fn all(store: &Store) -> Result<Vec<StrikeRow>> {
-    newest_where(store, "1 = 1", Arg::None).await
+/// A page of the strikes not deleted, newest first: at most `limit`, after
+/// `after` (the API's listing).
+pub async fn page(store: &Store, after: Option<After>, limit: u32) -> Result<Vec<StrikeRow>> {
+    let condition = ("1 = 1", Arg::None);
+    rows::newest_page(
+        store,
+        ("strikes", COLUMNS),
+        condition,
+        after,
+        limit,
+        from_row,
+    )
+    .await
 }

@@ -269,6 +269,7 @@ async fn bench() {
     let (chapter_page, _) = measure("/actors/works").await;
     let (feed, _) = measure("/actors/works/feed.atom").await;
     let (calendar, _) = measure("/actors/works/calendar.ics").await;
+    let (closed_page, closed_size) = measure("/api/v1/calls?status=closed").await;
 
     println!("organizing benchmark: {MEMBERS} members, {TALKS} one-on-ones, 3 shifts assigned, 1 structure test");
     println!("| what | figure |");
@@ -339,6 +340,11 @@ async fn bench() {
         "| after {HISTORY} closed calls: the chapter's Atom feed and calendar over HTTP | {} and {} |",
         ms(feed),
         ms(calendar)
+    );
+    println!(
+        "| after {HISTORY} closed calls: a page of the JSON list of closed calls (100) over HTTP | {} ({:.1} KB) |",
+        ms(closed_page),
+        closed_size as f64 / 1024.0
     );
     println!(
         "| ratio: board / reading every call | {:.2} |",

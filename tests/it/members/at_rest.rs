@@ -220,12 +220,20 @@ async fn a_failed_logins_address_is_kept_only_under_the_key() {
     .await;
     let mut sources = Vec::new();
     for instance in [&first, &second] {
-        let refused =
-            login_form_from(&instance.url, Some("127.0.0.9"), None, "ada", "a wrong guess").await;
+        let refused = login_form_from(
+            &instance.url,
+            Some("127.0.0.9"),
+            None,
+            "ada",
+            "a wrong guess",
+        )
+        .await;
         assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
         use sqlx::{Connection, Row};
         sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(&instance.db.url).await.unwrap();
+        let mut conn = sqlx::AnyConnection::connect(&instance.db.url)
+            .await
+            .unwrap();
         let source: String = sqlx::query("SELECT source FROM login_failures")
             .fetch_one(&mut conn)
             .await

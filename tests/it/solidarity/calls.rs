@@ -402,3 +402,85 @@ async fn a_call_addressed_to_one_chapter_is_not_shown_to_another() {
     a.stop().await;
     b.stop().await;
 }
+
+/// `GET path` as `account`: the JSON array and the next page's path and query
+/// from the `Link` header, if any.
+async fn page_of(account: &Account, path: &str) -> (Vec<Value>, Option<String>) {
+    let response = account.request(Method::GET, path).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let next = response.headers().get("link").map(|link| {
+        let link = link.to_str().unwrap();
+        assert!(link.ends_with(">; rel=\"next\""), "{link}");
+        let url = url::Url::parse(&link[1..link.find('>').unwrap()]).unwrap();
+        assert_eq!(url.origin(), account.base.origin(), "{link}");
+        format!("{}?{}", url.path(), url.query().unwrap())
+    });
+    let body: Value = response.json().await.unwrap();
+    (body.as_array().unwrap().clone(), next)
+}
+
+/// Every page from `path` on, by the links: the titles, newest first.
+async fn titles_through_pages(account: &Account, path: &str) -> (Vec<String>, usize) {
+    let (mut titles, mut pages, mut next) = (Vec::new(), 0, Some(path.to_owned()));
+    while let Some(path) = next {
+        let (calls, after) = page_of(account, &path).await;
+        titles.extend(
+            calls
+                .iter()
+                .map(|c| c["call"]["title"].as_str().unwrap().to_owned()),
+        );
+        pages += 1;
+        next = after;
+    }
+    (titles, pages)
+}
+
+#[tokio::test]
+async fn the_calls_api_gives_a_page_at_a_time_and_links_the_next() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let mut ids = Vec::new();
+    for n in 1..=5 {
+        let mut call = picket();
+        call["title"] = json!(format!("Picket {n}"));
+        let (status, posted) = organizer
+            .post(
+                "/api/v1/chapters/bakers/calls",
+                json!({"call": call, "audience": "public"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{posted}");
+        ids.push(posted["id"].as_i64().unwrap());
+    }
+    for id in &ids[..2] {
+        let path = format!("/api/v1/calls/{id}/status");
+        let (status, _) = organizer.post(&path, json!({"status": "withdrawn"})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    let (titles, pages) = titles_through_pages(&organizer, "/api/v1/calls?limit=2").await;
+    let newest_first: Vec<String> = (1..=5).rev().map(|n| format!("Picket {n}")).collect();
+    assert_eq!(titles, newest_first);
+    assert_eq!(pages, 3, "2, 2 and the last 1");
+    // A status is kept from page to page.
+    let (titles, _) =
+        titles_through_pages(&organizer, "/api/v1/calls?status=withdrawn&limit=1").await;
+    assert_eq!(titles, ["Picket 2", "Picket 1"]);
+    // Without a limit, a hundred at most.
+    let (calls, next) = page_of(&organizer, "/api/v1/calls").await;
+    assert_eq!((calls.len(), next), (5, None));
+
+    for (query, names) in [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=many", "limit"),
+        ("before=yesterday", "before"),
+        ("status=finished", "status"),
+        ("page=2", "page"),
+    ] {
+        let (status, body) = organizer.get(&format!("/api/v1/calls?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(body.to_string().contains(names), "{query}: {body}");
+    }
+}

@@ -3,11 +3,13 @@
 //! chapter pledged through. Any logged-in account reads the calls this instance
 //! has (its own and those received).
 
+use super::paging::Paging;
 use super::ApiJson;
 use crate::auth::Caller;
 use crate::{AppError, AppState};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -198,29 +200,27 @@ async fn create(
 struct ListQuery {
     status: Option<String>,
     kind: Option<String>,
+    limit: Option<u32>,
+    before: Option<String>,
 }
 
+/// A page of the calls meant for the caller (`paging.rs`), read through the
+/// status and time indexes; those not meant for them and those of another
+/// kind are left out of the page, so a page may hold fewer than `limit`.
 async fn list(
     State(state): State<AppState>,
     Caller(principal): Caller,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<CallView>>, AppError> {
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<(HeaderMap, Json<Vec<CallView>>), AppError> {
+    let Query(query) = query.map_err(super::bad_query)?;
+    let status = query.status.as_deref().map(CallStatus::parse).transpose()?;
+    let paging = Paging::of(query.limit, query.before.as_deref())?;
     let readers = crate::board::Readers::of(&state.store, &principal).await?;
-    // Open ones through the status index; any other status needs them all.
-    let rows = match query.status.as_deref() {
-        Some("open") => calls::open(&state.store).await?,
-        _ => calls::all(&state.store).await?,
-    };
+    let rows = calls::page(&state.store, status, paging.after, paging.limit).await?;
+    let (read, last) = (rows.len(), rows.last().map(|r| (r.published_at, r.id)));
     let mut out = Vec::new();
     for row in rows {
         if !readers.may_read(&row) {
-            continue;
-        }
-        if query
-            .status
-            .as_deref()
-            .is_some_and(|s| s != row.status.as_str())
-        {
             continue;
         }
         let view = view(row, None, None)?;
@@ -233,7 +233,12 @@ async fn list(
         }
         out.push(view);
     }
-    Ok(Json(out))
+    let params = [
+        ("status", query.status.as_deref()),
+        ("kind", query.kind.as_deref()),
+    ];
+    let next = paging.next(&state, "/api/v1/calls", &params, read, last);
+    Ok((next, Json(out)))
 }
 
 async fn show(

@@ -53,13 +53,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn bad_query(err: axum::extract::rejection::QueryRejection) -> AppError {
-    AppError::BadRequest {
-        code: "bad_query",
-        message: err.body_text(),
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ChartQuery {
@@ -74,7 +67,7 @@ async fn chart(
     Path(handle): Path<String>,
     query: ChartQueryResult,
 ) -> Result<Json<Chart>, AppError> {
-    let Query(query) = query.map_err(bad_query)?;
+    let Query(query) = query.map_err(super::bad_query)?;
     let days = unionhall_members::chart::window(query.days)?;
     let chapter = state.members.chapter(&handle).await?;
     Ok(Json(state.members.chart(&principal, &chapter, days).await?))
@@ -86,7 +79,7 @@ async fn chart_csv(
     Path(handle): Path<String>,
     query: ChartQueryResult,
 ) -> Result<impl IntoResponse, AppError> {
-    let Query(query) = query.map_err(bad_query)?;
+    let Query(query) = query.map_err(super::bad_query)?;
     let days = unionhall_members::chart::window(query.days)?;
     let chapter = state.members.chapter(&handle).await?;
     let text = state.members.chart_csv(&principal, &chapter, days).await?;
@@ -119,7 +112,7 @@ async fn relationships(
         unionhall_domain::Permission::ViewRoster,
         "see relationships",
     )?;
-    let Query(query) = query.map_err(bad_query)?;
+    let Query(query) = query.map_err(super::bad_query)?;
     Ok(Json(
         state
             .members

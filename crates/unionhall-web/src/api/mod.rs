@@ -16,6 +16,7 @@ mod groups;
 pub(crate) mod mail;
 mod me;
 mod moderation;
+mod paging;
 mod roster;
 mod strikes;
 mod unions;
@@ -58,4 +59,13 @@ pub fn router() -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+}
+
+/// A query string that does not parse (an unknown parameter, a number that
+/// is not one): 400 with what was wrong.
+pub(crate) fn bad_query(err: axum::extract::rejection::QueryRejection) -> crate::AppError {
+    crate::AppError::BadRequest {
+        code: "bad_query",
+        message: err.body_text(),
+    }
 }

@@ -47,10 +47,7 @@ async fn list(
     Path(handle): Path<String>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<Member>>, AppError> {
-    let Query(query) = query.map_err(|err| AppError::BadRequest {
-        code: "bad_query",
-        message: err.body_text(),
-    })?;
+    let Query(query) = query.map_err(super::bad_query)?;
     let chapter = state.members.chapter(&handle).await?;
     let filter = Filter {
         department: query.department,

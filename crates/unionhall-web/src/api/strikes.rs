@@ -2,11 +2,13 @@
 //! `PostForGroup` in its chapter; any logged-in account reads them. Picket
 //! shifts are calls for support: pledge to them through the calls API.
 
+use super::paging::Paging;
 use super::ApiJson;
 use crate::auth::Caller;
 use crate::{AppError, AppState};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -104,15 +106,29 @@ async fn announce(
     Ok((StatusCode::CREATED, Json(view(&state, row).await?)))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<u32>,
+    before: Option<String>,
+}
+
+/// A page of the strikes this instance has, newest first (`paging.rs`).
 async fn list(
     State(state): State<AppState>,
     Caller(_principal): Caller,
-) -> Result<Json<Vec<StrikeView>>, AppError> {
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<(HeaderMap, Json<Vec<StrikeView>>), AppError> {
+    let Query(query) = query.map_err(super::bad_query)?;
+    let paging = Paging::of(query.limit, query.before.as_deref())?;
+    let rows = strikes::page(&state.store, paging.after, paging.limit).await?;
+    let (read, last) = (rows.len(), rows.last().map(|r| (r.published_at, r.id)));
     let mut out = Vec::new();
-    for row in strikes::all(&state.store).await? {
+    for row in rows {
         out.push(view(&state, row).await?);
     }
-    Ok(Json(out))
+    let next = paging.next(&state, "/api/v1/strikes", &[], read, last);
+    Ok((next, Json(out)))
 }
 
 async fn show(

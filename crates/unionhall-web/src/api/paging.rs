@@ -1,0 +1,90 @@
+//! Pages of the API's listings that grow with the years (calls, strikes):
+//! `?limit=` (1 to [`MOST`], [`USUAL`] if not given) and `?before=` (where
+//! the next page starts), with the next page's address in a
+//! `Link: <...>; rel="next"` header, as Mastodon's API gives it; the last page
+//! has none. Rows published meanwhile do not shift the pages.
+
+use crate::{AppError, AppState};
+use axum::http::{header, HeaderMap, HeaderValue};
+use unionhall_store::After;
+
+/// The most rows one page holds.
+pub(crate) const MOST: u32 = 200;
+/// How many rows a page holds unless `?limit=` says otherwise.
+pub(crate) const USUAL: u32 = 100;
+
+/// The page a request asked for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Paging {
+    pub after: Option<After>,
+    pub limit: u32,
+}
+
+impl Paging {
+    /// Reads `?limit=` and `?before=`; a 400 naming the parameter if either
+    /// is not what a client could have been given.
+    pub(crate) fn of(limit: Option<u32>, before: Option<&str>) -> Result<Self, AppError> {
+        let limit = limit.unwrap_or(USUAL);
+        if !(1..=MOST).contains(&limit) {
+            return Err(bad(format!("limit: must be from 1 to {MOST}")));
+        }
+        let after = before.map(cursor).transpose()?;
+        Ok(Self { after, limit })
+    }
+
+    /// The `Link` header to the page after this one, whose rows (as read,
+    /// before any were left out for the reader) numbered `read` and ended
+    /// with `last` (published at, id); none if this page was the last.
+    /// `params` are the request's other parameters, kept on the next page.
+    pub(crate) fn next(
+        &self,
+        state: &AppState,
+        path: &str,
+        params: &[(&str, Option<&str>)],
+        read: usize,
+        last: Option<(i64, i64)>,
+    ) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let Some((published_at, id)) = last.filter(|_| read >= self.limit as usize) else {
+            return headers;
+        };
+        let mut url = state.config.public_url.clone();
+        url.set_path(path);
+        {
+            let mut query = url.query_pairs_mut();
+            for (name, value) in params {
+                if let Some(value) = value {
+                    query.append_pair(name, value);
+                }
+            }
+            query.append_pair("limit", &self.limit.to_string());
+            query.append_pair("before", &format!("{published_at}.{id}"));
+        }
+        if let Ok(value) = HeaderValue::from_str(&format!("<{url}>; rel=\"next\"")) {
+            headers.insert(header::LINK, value);
+        }
+        headers
+    }
+}
+
+/// `1700000000000.42`: published at, then id, as [`Paging::next`] writes it.
+fn cursor(text: &str) -> Result<After, AppError> {
+    let parsed = text
+        .split_once('.')
+        .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id.parse::<i64>().ok()?)));
+    match parsed {
+        Some((published_at, id)) if id > 0 => Ok(After { published_at, id }),
+        _ => Err(bad(
+            "before: must be where a page ends, as the Link header of the page before gives it \
+             (such as 1700000000000.42)"
+                .into(),
+        )),
+    }
+}
+
+fn bad(message: String) -> AppError {
+    AppError::BadRequest {
+        code: "bad_query",
+        message,
+    }
+}
