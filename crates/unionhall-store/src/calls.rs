@@ -163,23 +163,21 @@ pub async fn set_status(conn: &mut AnyConnection, id: i64, status: CallStatus) -
     Ok(())
 }
 
-/// Moves a call from `from` to `to` only if it has `from` still: false if
-/// another process (or an organizer) changed it first. The row stays locked
-/// to the caller's transaction until it ends.
-pub async fn move_status(
-    conn: &mut AnyConnection,
-    id: i64,
-    from: CallStatus,
-    to: CallStatus,
-) -> Result<bool> {
+/// Moves a call to `to` only if it is still as `seen` was read (its status
+/// and its last change): false if another process, or an organizer moving
+/// its time, changed it first, so that what they wrote is not overwritten
+/// with what was read before. The row stays locked to the caller's
+/// transaction until it ends.
+pub async fn move_status(conn: &mut AnyConnection, seen: &CallRow, to: CallStatus) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE calls SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2 \
-         AND deleted_at IS NULL",
+         AND updated_at = $5 AND deleted_at IS NULL",
     )
-    .bind(id)
-    .bind(from.as_str())
+    .bind(seen.id)
+    .bind(seen.status.as_str())
     .bind(to.as_str())
     .bind(now_millis())
+    .bind(seen.updated_at)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

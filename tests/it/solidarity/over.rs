@@ -277,3 +277,44 @@ async fn closers_running_at_once_close_a_call_once() {
         instance.stop().await;
     }
 }
+
+/// The closer read a picket whose time was over, then its organizer moved it
+/// a week on before the closer wrote: the closer's write finds the call
+/// changed and leaves it standing with its new time, not closed with the old.
+#[tokio::test]
+async fn an_edit_made_after_the_closer_read_a_call_is_not_overwritten() {
+    let a = spawn_configured_instance_on("127.0.0.2", fresh_database().await, &[]).await;
+    create_chapter(&a, "bakers").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let posted = short_picket(&organizer, 300).await;
+    let id = posted["id"].as_i64().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let read_by_the_closer = calls::by_id(&a.store, id).await.unwrap().unwrap();
+
+    let week = 7 * 24 * 3_600_000;
+    let now = unionhall_store::now_millis();
+    let (status, body) = organizer
+        .call(
+            Method::PUT,
+            &format!("/api/v1/calls/{id}"),
+            Some(json!({"kind": "picket", "title": "The early picket",
+                "starts_at": now + week, "ends_at": now + week + 3_600_000})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut tx = a.store.begin_write().await.unwrap();
+    let moved = calls::move_status(&mut tx, &read_by_the_closer, CallStatus::Closed)
+        .await
+        .unwrap();
+    unionhall_store::commit(tx).await.unwrap();
+    assert!(!moved, "the closer wrote over the organizer's edit");
+    let stored = calls::by_id(&a.store, id).await.unwrap().unwrap();
+    assert_eq!(stored.status, CallStatus::Open);
+    assert!(
+        stored.record.contains(&(now + week).to_string()),
+        "{}",
+        stored.record
+    );
+    // What the closer does next round: nothing, the picket is a week away.
+    assert_eq!(close_what_is_over(&a.data).await.unwrap(), 0);
+}

@@ -415,8 +415,11 @@ pub async fn set_status(data: &Data, by: &Authority, id: i64, next: CallStatus) 
 /// Closes one of our calls because its time is over (`over.rs`): no one's
 /// authority but the clock's, and only if it still stands and is over when
 /// read again here (an organizer may have moved it a minute ago), and only
-/// once: of processes closing it at the same time, one moves its status and
-/// sends the Update, the others find it moved. True if this one closed it.
+/// as read: of processes closing it at the same time, one moves its status
+/// and sends the Update, the others find it moved; an organizer's edit
+/// written since it was read leaves it standing (for the next round to judge
+/// by the new time), never overwritten with the old. True if this one
+/// closed it.
 pub(crate) async fn close_as_over(data: &Data, id: i64) -> Result<bool> {
     let (row, author) = local_call(data, id).await?;
     let call = record_of(&row)?;
@@ -425,7 +428,7 @@ pub(crate) async fn close_as_over(data: &Data, id: i64) -> Result<bool> {
     }
     let status = row.status.move_to(CallStatus::Closed)?;
     let mut tx = data.store.begin_write().await?;
-    if !calls::move_status(&mut tx, id, row.status, status).await? {
+    if !calls::move_status(&mut tx, &row, status).await? {
         return Ok(false);
     }
     change_in(&mut tx, data, &row, &author, &call, status).await?;
