@@ -800,3 +800,46 @@ async fn healthcheck_says_whether_the_server_on_the_listen_address_is_ready() {
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("ready: http://127.0.0.2:"));
     assert!(terminate(&mut server.0).success());
 }
+
+/// An operator setting up a chapter gives the zone its pickets are posted in;
+/// one mistyped creates nothing.
+#[test]
+fn a_chapter_made_at_the_command_line_posts_in_the_zone_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |handle: &str, zone: Option<&str>| {
+        let mut command = unionhall(dir.path());
+        command.args(["chapter", "create", handle, "--name", handle]);
+        if let Some(zone) = zone {
+            command.args(["--time-zone", zone]);
+        }
+        run(&mut command)
+    };
+    let (output, stderr) = create("millers", None);
+    assert!(output.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("posting in UTC"));
+    let (output, stderr) = create("bakers", Some("Mars/Olympus_Mons"));
+    assert_one_line_failure(&output, &stderr, "--time-zone \"Mars/Olympus_Mons\" is not");
+    let list = || {
+        let (output, stderr) = run(unionhall(dir.path()).args(["chapter", "list"]));
+        assert!(output.status.success(), "{stderr}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(
+        !list().contains("@bakers@"),
+        "a chapter made with a bad zone"
+    );
+
+    let (output, stderr) = create("bakers", Some("America/New_York"));
+    assert!(output.status.success(), "{stderr}");
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("posting in America/New_York"), "{said}");
+    let listed = list();
+    assert!(
+        listed.contains("@bakers@") && listed.contains("(America/New_York)"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("@millers@") && listed.contains("(UTC)"),
+        "{listed}"
+    );
+}

@@ -4,10 +4,10 @@
 use crate::cli::Admin;
 use crate::{Error, Result};
 use clap::{Args, Subcommand};
-use unionhall_domain::{ActorKind, Handle};
+use unionhall_domain::{ActorKind, Handle, Zone};
 use unionhall_federation::activities::{follow, post};
 use unionhall_federation::actors::{create_group, NewGroup};
-use unionhall_store::{actors, follows};
+use unionhall_store::{actors, follows, time_zones};
 
 #[derive(Debug, Args)]
 pub struct NewGroupArgs {
@@ -22,6 +22,10 @@ pub struct NewGroupArgs {
     /// Approve each follower by hand instead of accepting all.
     #[arg(long)]
     pub approve_followers: bool,
+    /// The time zone its organizers post in, e.g. America/New_York (UTC if
+    /// not given; its admins can change it on its people page).
+    #[arg(long)]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +59,18 @@ pub enum UnionCommand {
 
 pub async fn create(admin: &Admin, kind: ActorKind, args: NewGroupArgs) -> Result<()> {
     let handle = Handle::parse(&args.handle).map_err(|err| Error::Usage(err.to_string()))?;
+    // Checked before anything is made: a zone mistyped creates nothing.
+    let zone = args
+        .time_zone
+        .as_deref()
+        .map(|name| {
+            Zone::parse(name).map_err(|_| {
+                Error::Usage(format!(
+                    "--time-zone {name:?} is not a time zone: write one such as America/Chicago"
+                ))
+            })
+        })
+        .transpose()?;
     let row = create_group(
         &admin.data,
         NewGroup {
@@ -66,12 +82,16 @@ pub async fn create(admin: &Admin, kind: ActorKind, args: NewGroupArgs) -> Resul
         },
     )
     .await?;
+    if let Some(zone) = zone {
+        time_zones::set_group(&admin.data.store, &row.ap_id, zone.name()).await?;
+    }
     println!(
-        "created {} @{}@{} ({})",
+        "created {} @{}@{} ({}), posting in {}",
         kind.as_str(),
         row.preferred_username,
         admin.data.urls.domain(),
-        row.ap_id
+        row.ap_id,
+        zone.map_or("UTC", Zone::name)
     );
     Ok(())
 }
@@ -82,12 +102,14 @@ pub async fn chapter(admin: &Admin, command: ChapterCommand) -> Result<()> {
         ChapterCommand::Create(args) => create(admin, ActorKind::Chapter, args).await,
         ChapterCommand::List => {
             for row in actors::list_local_groups(&data.store).await? {
+                let zone = time_zones::of_group(&data.store, &row.ap_id).await?;
                 println!(
-                    "{:<8} @{}@{}  {}",
+                    "{:<8} @{}@{}  {}  ({})",
                     row.kind.as_str(),
                     row.preferred_username,
                     data.urls.domain(),
-                    row.name
+                    row.name,
+                    zone.as_deref().unwrap_or("UTC")
                 );
             }
             Ok(())
