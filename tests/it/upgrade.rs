@@ -8,6 +8,7 @@ use crate::helpers::{
     fresh_database, host_name, open_store, spawn_instance_behind, spawn_instance_on, test_settings,
     TestDb,
 };
+use serde_json::{json, Value};
 use unionhall_domain::{ActorKind, Role};
 use unionhall_members::{Group, Principal, TokenScope, Via};
 use unionhall_store::{actors, deliveries, follows, Backend};
@@ -87,6 +88,9 @@ const UNDO_LATER_MIGRATIONS: &[&str] = &[
     "DROP INDEX calls_status_published",
     "DROP INDEX actions_author",
     "DROP INDEX campaigns_author",
+    // 20261207000036_calls_over_at
+    "DROP INDEX calls_open_until",
+    "ALTER TABLE calls DROP COLUMN over_at",
 ];
 
 /// Takes `db` back to the previous release's schema (see UNDO_LATER_MIGRATIONS).
@@ -107,7 +111,7 @@ async fn downgrade_to_previous_release(db: &TestDb) {
     })
     .count();
     assert_eq!(
-        later, 23,
+        later, 24,
         "a new migration needs its undo in UNDO_LATER_MIGRATIONS"
     );
     sqlx::any::install_default_drivers();
@@ -257,6 +261,31 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
         .execute(&mut conn)
         .await
         .unwrap();
+        // Calls a server elsewhere sent and never closed: one over, one
+        // over a day after its start, one coming, one with no time.
+        let now = unionhall_store::now_millis();
+        let week = 7 * 24 * 3_600_000;
+        for (n, record) in [
+            json!({"kind": "picket", "title": "Over", "starts_at": 1_000, "ends_at": 2_000}),
+            json!({"kind": "picket", "title": "Started long ago", "starts_at": now - week}),
+            json!({"kind": "turnout", "title": "Coming", "ends_at": now - week, "deadline": now + week}),
+            json!({"kind": "boycott", "title": "Timeless"}),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            sqlx::query(
+                "INSERT INTO calls (ap_id, author, record, status, audience, is_local, \
+                 published_at, updated_at) VALUES ($1, $2, $3, 'open', 'public', 0, $4, $4)",
+            )
+            .bind(format!("{}/calls/{n}", b_instance.ap_id))
+            .bind(b_instance.ap_id.as_str())
+            .bind(record.to_string())
+            .bind(n as i64)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
         for actor in &plain_keys {
             sqlx::query("UPDATE actors SET private_key_pem = $1 WHERE ap_id = $2")
                 .bind(actor.private_key_pem.clone())
@@ -327,6 +356,15 @@ async fn a_database_of_the_previous_release_upgrades_with_nothing_lost() {
             .get(0)
     };
     assert_eq!(plain, 0, "no plain link is left");
+    // Each call knows when its time is over: only those whose time is not
+    // are open on boards.
+    let open: Vec<String> = unionhall_store::calls::open(&a.store, unionhall_store::now_millis())
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| serde_json::from_str::<Value>(&row.record).unwrap()["title"].to_string())
+        .collect();
+    assert_eq!(open, ["\"Timeless\"", "\"Coming\""]);
 }
 
 const OLD_PASSWORD: &str = "a password from before";

@@ -82,6 +82,8 @@ pub struct CallWrite<'a> {
     /// Ours: now. Received: the sender's `updated`, so that an older version
     /// delivered late changes nothing.
     pub updated_at: i64,
+    /// When its time is over (`CallForSupport::over_at`); None: never.
+    pub over_at: Option<i64>,
 }
 
 /// Inserts a call, or replaces the one with this id if `author` wrote it and
@@ -92,9 +94,10 @@ pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Op
     let addressees: Vec<&str> = call.audience.addressees().iter().map(Url::as_str).collect();
     let row = sqlx::query(
         "INSERT INTO calls (ap_id, author, record, status, audience, addressees, pledged_people, \
-         pledged_amount, pledged_actions, is_local, published_at, updated_at, strike) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) \
+         pledged_amount, pledged_actions, is_local, published_at, updated_at, strike, over_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) \
          ON CONFLICT (ap_id) DO UPDATE SET record = excluded.record, status = excluded.status, \
+         over_at = excluded.over_at, \
          audience = excluded.audience, addressees = excluded.addressees, \
          pledged_people = excluded.pledged_people, pledged_amount = excluded.pledged_amount, \
          pledged_actions = excluded.pledged_actions, updated_at = excluded.updated_at \
@@ -114,6 +117,7 @@ pub async fn upsert(conn: &mut AnyConnection, call: &CallWrite<'_>) -> Result<Op
     .bind(i64::from(call.is_local))
     .bind(now)
     .bind(call.strike.map(Url::as_str))
+    .bind(call.over_at)
     .fetch_optional(conn)
     .await?;
     row.map(|r| Ok(r.try_get("id")?)).transpose()
@@ -228,11 +232,13 @@ pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<CallRow>> {
     newest_where(store, "author = $1", Arg::Text(author.as_str())).await
 }
 
-/// Every open call (not met, withdrawn or closed; not deleted), newest first:
-/// what boards show, read through the status index however many calls this
-/// instance has held over the years.
-pub async fn open(store: &Store) -> Result<Vec<CallRow>> {
-    newest_where(store, "status = 'open'", Arg::None).await
+/// Every open call (not met, withdrawn or closed; not deleted) whose time is
+/// not over at `now`, newest first: what boards show, read through the
+/// status index however many calls this instance has held over the years,
+/// and however many a server elsewhere never closed.
+pub async fn open(store: &Store, now: i64) -> Result<Vec<CallRow>> {
+    let condition = "status = 'open' AND (over_at IS NULL OR over_at > $1)";
+    newest_where(store, condition, Arg::Time(now)).await
 }
 
 /// This instance's own calls that still take pledges (open or met), for the

@@ -95,7 +95,7 @@ pub async fn load(
     let readers = Readers::of(store, principal).await?;
     let now = now_millis();
     let mut open = Vec::new();
-    for row in calls::open(store).await? {
+    for row in calls::open(store, now).await? {
         if !readers.may_read(&row) {
             continue;
         }
@@ -105,11 +105,10 @@ pub async fn load(
             }
         }
         let record = call::record_of(&row)?;
-        if record.is_over(now)
-            || filter
-                .kind
-                .as_deref()
-                .is_some_and(|kind| kind != record.kind.as_str())
+        if filter
+            .kind
+            .as_deref()
+            .is_some_and(|kind| kind != record.kind.as_str())
         {
             continue;
         }

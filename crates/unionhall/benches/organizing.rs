@@ -419,6 +419,7 @@ async fn seed_history(store: &unionhall_store::Store) {
                 pledged: Totals::default(),
                 is_local: false,
                 updated_at: starts_at,
+                over_at: Some(starts_at + 4 * 3_600_000),
             },
         )
         .await

@@ -263,6 +263,7 @@ async fn write(conn: &mut Connection, s: &Stored<'_>) -> Result<Option<i64>> {
             pledged: s.pledged,
             is_local: s.is_local,
             updated_at: s.updated_at,
+            over_at: s.call.over_at(),
         },
     )
     .await?)

@@ -4,8 +4,8 @@
 //! (`CallForSupport::over_at`) and sends each one's Update, so that boards
 //! here and on every server that follows the chapter (Lemmy posts included)
 //! see it closed, and no one pledges to what has happened. Calls received
-//! from servers that never close theirs are left out of boards where they
-//! are read (`CallForSupport::is_over`).
+//! from servers that never close theirs are left out of boards by the time
+//! stored with each (`calls::open` reads only those whose time is not over).
 //!
 //! Closing because the time is over is not calling off: no one who pledged
 //! is mailed about it (the members crate's `reminders.rs`).
