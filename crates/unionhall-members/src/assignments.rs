@@ -185,7 +185,7 @@ impl Members {
             }
         }
         self.store_assignments(&mut tx, chapter, &map).await?;
-        let to = assignee.map_or("no one".to_owned(), |a| format!("member {a}"));
+        let to = assignee.map_or("no one".to_owned(), audit::member_subject);
         audit::record(
             &mut tx,
             who,

@@ -5,7 +5,7 @@
 use crate::principal::{Group, Principal};
 use crate::{Members, Result};
 use unionhall_domain::Permission;
-use unionhall_store::audit::{self, AuditEntry, NewAuditEntry};
+use unionhall_store::audit::{self, AuditEntry, NewAuditEntry, Reading};
 use unionhall_store::Connection;
 
 /// Who did something: an account, or the admin at the command line.
@@ -54,15 +54,28 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// How the log names a member record: by its number, never by anything in it.
+pub fn member_subject(id: i64) -> String {
+    format!("member {id}")
+}
+
+/// The most entries one reading of the log returns.
+pub const MOST_READ: i64 = 1000;
+
 impl Members {
-    /// The newest entries about `group`, for its admins.
+    /// Entries about `group`, for its admins: newest first, as `reading`
+    /// says (its limit kept within 1 and [`MOST_READ`]).
     pub async fn audit_log(
         &self,
         principal: &Principal,
         group: &Group,
-        limit: i64,
+        reading: &Reading<'_>,
     ) -> Result<Vec<AuditEntry>> {
         principal.require(group, Permission::ViewAudit, "read the audit log")?;
-        Ok(audit::of_group(&self.store, &group.ap_id, limit.clamp(1, 1000)).await?)
+        let reading = Reading {
+            limit: reading.limit.clamp(1, MOST_READ),
+            ..reading.clone()
+        };
+        Ok(audit::of_group(&self.store, &group.ap_id, &reading).await?)
     }
 }

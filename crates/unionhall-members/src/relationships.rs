@@ -227,7 +227,7 @@ impl Members {
             who,
             chapter,
             "relationships.viewed",
-            format!("member {member}"),
+            audit::member_subject(member),
             format!("{} relationships", found.len()),
         )
         .await?;

@@ -196,7 +196,7 @@ impl Members {
             principal.into(),
             chapter,
             "member.viewed",
-            format!("member {id}"),
+            audit::member_subject(id),
             String::new(),
         )
         .await?;
@@ -245,7 +245,7 @@ impl Members {
             principal.into(),
             chapter,
             "member.created",
-            format!("member {id}"),
+            audit::member_subject(id),
             String::new(),
         )
         .await?;
@@ -284,7 +284,7 @@ impl Members {
             principal.into(),
             chapter,
             "member.updated",
-            format!("member {id}"),
+            audit::member_subject(id),
             changed_fields(&before, &record),
         )
         .await?;
@@ -306,7 +306,7 @@ impl Members {
             principal.into(),
             chapter,
             "member.erased",
-            format!("member {id}"),
+            audit::member_subject(id),
             String::new(),
         )
         .await?;
@@ -342,7 +342,7 @@ impl Members {
             principal.into(),
             chapter,
             "one_on_one.recorded",
-            format!("member {member_id}"),
+            audit::member_subject(member_id),
             String::new(),
         )
         .await?;

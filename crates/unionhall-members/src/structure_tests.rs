@@ -280,7 +280,7 @@ impl Members {
             principal.into(),
             chapter,
             "structure_test.suggestion_confirmed",
-            format!("member {member}"),
+            audit::member_subject(member),
             format!("structure test {id}"),
         )
         .await?;

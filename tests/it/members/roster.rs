@@ -349,3 +349,92 @@ async fn the_audit_log_cannot_be_changed_even_in_the_database() {
     // The same entries (plus none removed); reading the log is not a member view.
     assert_eq!(after, before);
 }
+
+/// Every page from `path` on, by the `Link` headers: the entries, in order.
+async fn audit_pages(admin: &Account, path: &str) -> Vec<Value> {
+    let (mut entries, mut next) = (Vec::new(), Some(path.to_owned()));
+    while let Some(path) = next {
+        let response = admin.request(Method::GET, &path).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        next = response.headers().get("link").map(|link| {
+            let link = link.to_str().unwrap();
+            let url = Url::parse(&link[1..link.find('>').unwrap()]).unwrap();
+            format!("{}?{}", url.path(), url.query().unwrap())
+        });
+        let page: Value = response.json().await.unwrap();
+        entries.extend(page.as_array().unwrap().iter().cloned());
+    }
+    entries
+}
+
+/// "Who looked at Rosa's record?": the log about one record, read a page at
+/// a time however long it has grown.
+#[tokio::test]
+async fn the_audit_log_is_read_a_page_at_a_time_and_about_one_record() {
+    let instance = spawn_instance().await;
+    create_chapter(&instance, "bakers").await;
+    let admin = join(&instance, "bakers", Role::Admin, "admin").await;
+    let mut ids = Vec::new();
+    for name in ["Rosa", "Sam"] {
+        let (_, created) = admin
+            .post("/api/v1/chapters/bakers/members", json!({"name": name}))
+            .await;
+        ids.push(created["id"].as_i64().unwrap());
+    }
+    let (rosa, sam) = (ids[0], ids[1]);
+    for id in [rosa, rosa, sam, rosa] {
+        admin
+            .get(&format!("/api/v1/chapters/bakers/members/{id}"))
+            .await;
+    }
+
+    let about_rosa = audit_pages(
+        &admin,
+        &format!("/api/v1/groups/bakers/audit?member={rosa}&limit=2"),
+    )
+    .await;
+    let actions: Vec<&str> = about_rosa
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "member.viewed",
+            "member.viewed",
+            "member.viewed",
+            "member.created"
+        ]
+    );
+    assert!(about_rosa
+        .iter()
+        .all(|e| e["subject"] == format!("member {rosa}")));
+    let numbers: Vec<i64> = about_rosa
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] > w[1]),
+        "newest first, none twice: {numbers:?}"
+    );
+    // The whole log, page by page, is the whole log at once.
+    let (_, at_once) = admin.get("/api/v1/groups/bakers/audit?limit=1000").await;
+    assert_eq!(
+        Value::from(audit_pages(&admin, "/api/v1/groups/bakers/audit?limit=3").await),
+        at_once
+    );
+
+    for query in [
+        "limit=0",
+        "limit=1001",
+        "member=rosa",
+        "before=last",
+        "who=admin",
+    ] {
+        let (status, body) = admin
+            .get(&format!("/api/v1/groups/bakers/audit?{query}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["code"], "bad_query", "{query}: {body}");
+    }
+}

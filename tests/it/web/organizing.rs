@@ -508,3 +508,69 @@ async fn an_organizer_corrects_a_record_and_an_admin_erases_one_after_confirming
     assert_eq!(member_page(&ada, &member).await.0, 404);
     a.stop().await;
 }
+
+/// An admin asked "who has looked at my record?" opens the record's page,
+/// follows its link to the log about that record, and reaches its oldest
+/// entry however many there are.
+#[tokio::test]
+async fn an_admin_reads_who_looked_at_one_record_back_to_its_first_entry() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let ada = join(&a, "bakers", Role::Admin, "ada").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let (_, rosa) = ada
+        .post(
+            "/api/v1/chapters/bakers/members",
+            serde_json::json!({"name": "Rosa"}),
+        )
+        .await;
+    let rosa = rosa["id"].as_i64().unwrap();
+    for _ in 0..300 {
+        olga.get(&format!("/api/v1/chapters/bakers/members/{rosa}"))
+            .await;
+    }
+
+    let record = format!("/chapters/bakers/members/{rosa}");
+    let log = format!("/groups/bakers/audit?member={rosa}");
+    let (_, page) = member_page(&ada, &record).await;
+    assert!(page.contains(&format!("href=\"{log}\"")), "{page}");
+    let (_, page) = member_page(&olga, &record).await;
+    assert!(
+        !page.contains("/audit"),
+        "organizers do not read the log: {page}"
+    );
+
+    let (status, first) = member_page(&ada, &log).await;
+    assert_eq!(status, 200);
+    assert_self_contained(&first);
+    assert_eq!(
+        first.matches("opened a member record").count(),
+        300,
+        "one page"
+    );
+    assert!(!first.contains("added a member record"));
+    let older = first
+        .split("<a href=\"")
+        .map(|rest| rest.split('"').next().unwrap().replace("&#38;", "&"))
+        .find(|href| href.contains("before="))
+        .expect("a link to older entries");
+    assert!(older.contains(&format!("member={rosa}")), "{older}");
+    let (status, last) = member_page(&ada, &older).await;
+    assert_eq!(status, 200);
+    assert!(last.contains("added a member record"), "{last}");
+    assert!(
+        last.contains("opened a member record"),
+        "olga's first look (Ada's own opens went first)"
+    );
+    assert!(
+        !last.contains("before="),
+        "the first entry is on the last page"
+    );
+
+    let (status, page) = member_page(&ada, "/groups/bakers/audit?member=Rosa").await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("The record number is a number such as 12"),
+        "{page}"
+    );
+}

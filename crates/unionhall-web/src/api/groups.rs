@@ -3,13 +3,16 @@
 use super::ApiJson;
 use crate::auth::Caller;
 use crate::{AppError, AppState};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use unionhall_domain::Role;
+use unionhall_members::audit;
+use unionhall_store::audit::Reading;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -107,31 +110,64 @@ async fn remove_role(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AuditQuery {
-    #[serde(default)]
     limit: Option<i64>,
+    /// Entries older than this one (the number of the last entry of the
+    /// page before, as the `Link` header gives it).
+    before: Option<i64>,
+    /// Only the entries about this member record (by its number).
+    member: Option<i64>,
 }
 
+/// The group's audit log a page at a time, newest first: 200 entries unless
+/// `limit` says otherwise (1 to 1,000), the next page in a `Link` header.
 async fn audit(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(handle): Path<String>,
-    Query(query): Query<AuditQuery>,
-) -> Result<Json<Vec<serde_json::Value>>, AppError> {
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<(HeaderMap, Json<Vec<serde_json::Value>>), AppError> {
+    let Query(query) = query.map_err(super::bad_query)?;
+    let limit = query.limit.unwrap_or(200);
+    if !(1..=audit::MOST_READ).contains(&limit) {
+        return Err(AppError::BadRequest {
+            code: "bad_query",
+            message: format!("limit: must be from 1 to {}", audit::MOST_READ),
+        });
+    }
     let group = state.members.group(&handle).await?;
+    let subject = query.member.map(audit::member_subject);
+    let reading = Reading {
+        subject: subject.as_deref(),
+        before: query.before,
+        limit,
+    };
     let entries = state
         .members
-        .audit_log(&principal, &group, query.limit.unwrap_or(200))
+        .audit_log(&principal, &group, &reading)
         .await?;
-    Ok(Json(
-        entries
-            .into_iter()
-            .map(|e| {
-                json!({
-                    "id": e.id, "at": e.at, "username": e.username, "action": e.action,
-                    "subject": e.subject, "detail": e.detail,
-                })
+    let next = match entries.last() {
+        Some(last) if entries.len() as i64 == limit => {
+            let (limit, before) = (limit.to_string(), last.id.to_string());
+            let member = query.member.map(|m| m.to_string());
+            let params = [
+                ("member", member.as_deref()),
+                ("limit", Some(limit.as_str())),
+                ("before", Some(before.as_str())),
+            ];
+            super::paging::link_to_next(&state, &format!("/api/v1/groups/{handle}/audit"), &params)
+        }
+        _ => HeaderMap::new(),
+    };
+    let entries = entries
+        .into_iter()
+        .map(|e| {
+            json!({
+                "id": e.id, "at": e.at, "username": e.username, "action": e.action,
+                "subject": e.subject, "detail": e.detail,
             })
-            .collect(),
-    ))
+        })
+        .collect();
+    Ok((next, Json(entries)))
 }

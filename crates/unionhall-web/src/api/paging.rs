@@ -1,4 +1,5 @@
-//! Pages of the API's listings that grow with the years (calls, strikes):
+//! Pages of the API's listings that grow with the years (calls, strikes; the
+//! audit log has its own cursor, an entry's number, and the same header):
 //! `?limit=` (1 to [`MOST`], [`USUAL`] if not given) and `?before=` (where
 //! the next page starts), with the next page's address in a
 //! `Link: <...>; rel="next"` header, as Mastodon's API gives it; the last page
@@ -44,27 +45,43 @@ impl Paging {
         read: usize,
         last: Option<(i64, i64)>,
     ) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        let Some((published_at, id)) = last.filter(|_| read >= self.limit as usize) else {
-            return headers;
-        };
-        let mut url = state.config.public_url.clone();
-        url.set_path(path);
-        {
-            let mut query = url.query_pairs_mut();
-            for (name, value) in params {
-                if let Some(value) = value {
-                    query.append_pair(name, value);
-                }
+        match last.filter(|_| read >= self.limit as usize) {
+            Some((published_at, id)) => {
+                let mut params = params.to_vec();
+                let (limit, before) = (self.limit.to_string(), format!("{published_at}.{id}"));
+                params.extend([
+                    ("limit", Some(limit.as_str())),
+                    ("before", Some(before.as_str())),
+                ]);
+                link_to_next(state, path, &params)
             }
-            query.append_pair("limit", &self.limit.to_string());
-            query.append_pair("before", &format!("{published_at}.{id}"));
+            None => HeaderMap::new(),
         }
-        if let Ok(value) = HeaderValue::from_str(&format!("<{url}>; rel=\"next\"")) {
-            headers.insert(header::LINK, value);
-        }
-        headers
     }
+}
+
+/// A `Link: <...>; rel="next"` header to `path` with `params` (those given),
+/// at this instance's public address.
+pub(crate) fn link_to_next(
+    state: &AppState,
+    path: &str,
+    params: &[(&str, Option<&str>)],
+) -> HeaderMap {
+    let mut url = state.config.public_url.clone();
+    url.set_path(path);
+    {
+        let mut query = url.query_pairs_mut();
+        for (name, value) in params {
+            if let Some(value) = value {
+                query.append_pair(name, value);
+            }
+        }
+    }
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&format!("<{url}>; rel=\"next\"")) {
+        headers.insert(header::LINK, value);
+    }
+    headers
 }
 
 /// `1700000000000.42`: published at, then id, as [`Paging::next`] writes it.

@@ -12,7 +12,8 @@ use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 use unionhall_domain::{Permission, Role};
-use unionhall_members::Principal;
+use unionhall_members::{audit, Principal};
+use unionhall_store::audit::Reading;
 
 #[derive(Template)]
 #[template(path = "group_people.html")]
@@ -151,6 +152,36 @@ struct AuditPage {
     layout: Layout,
     handle: String,
     entries: Vec<Entry>,
+    /// The record number the entries are narrowed to, as typed ('' for all).
+    member: String,
+    /// The next page: entries older than the last shown.
+    older: Option<String>,
+    problem: Option<String>,
+}
+
+/// Entries shown on one page of the audit log.
+const AUDIT_PER_PAGE: i64 = 300;
+
+#[derive(Deserialize)]
+pub(crate) struct AuditForm {
+    /// Entries older than this one (the "Older entries" link).
+    #[serde(default)]
+    before: Option<String>,
+    /// Only the entries about this record number.
+    #[serde(default)]
+    member: Option<String>,
+}
+
+/// A number typed in the audit page's address or its form: None if left
+/// empty, an error naming it if it is not a number.
+fn number_in(value: Option<&str>, what: &str) -> Result<Option<i64>, String> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(format!("{what} is a number such as 12 (not {text:?})")),
+        },
+    }
 }
 
 struct Entry {
@@ -202,13 +233,43 @@ pub(crate) async fn audit(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(handle): Path<String>,
+    Query(form): Query<AuditForm>,
 ) -> Result<Response, AppError> {
     let group = state.members.group(&handle).await?;
     let zone = super::zones::of_reader(&state, Some(&principal)).await?;
-    let entries = state
+    let member_typed = form.member.clone().unwrap_or_default();
+    let asked = number_in(form.member.as_deref(), "The record number").and_then(|member| {
+        Ok((
+            member,
+            number_in(form.before.as_deref(), "The entry to go on from")?,
+        ))
+    });
+    let (status, (member, before), problem) = match asked {
+        Ok(asked) => (StatusCode::OK, asked, None),
+        Err(problem) => (StatusCode::BAD_REQUEST, (None, None), Some(problem)),
+    };
+    let subject = member.map(audit::member_subject);
+    let reading = Reading {
+        subject: subject.as_deref(),
+        before,
+        limit: AUDIT_PER_PAGE,
+    };
+    let found = state
         .members
-        .audit_log(&principal, &group, 300)
-        .await?
+        .audit_log(&principal, &group, &reading)
+        .await?;
+    let older = match found.last() {
+        Some(last) if found.len() as i64 == AUDIT_PER_PAGE => {
+            let mut link = url::form_urlencoded::Serializer::new(String::new());
+            if let Some(member) = member {
+                link.append_pair("member", &member.to_string());
+            }
+            link.append_pair("before", &last.id.to_string());
+            Some(format!("/groups/{handle}/audit?{}", link.finish()))
+        }
+        _ => None,
+    };
+    let entries = found
         .into_iter()
         .map(|e| Entry {
             at: zone.show(e.at),
@@ -222,6 +283,9 @@ pub(crate) async fn audit(
         layout: Layout::member(&state, &principal),
         handle,
         entries,
+        member: member_typed,
+        older,
+        problem,
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
 }

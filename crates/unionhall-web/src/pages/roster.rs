@@ -288,6 +288,8 @@ struct MemberPage {
     chart: super::chart::MemberChart,
     /// Whether the viewer may erase records (member_form.rs asks first).
     can_erase: bool,
+    /// Whether the viewer may read the audit log (who looked at this record).
+    can_audit: bool,
 }
 
 async fn member_page(
@@ -335,6 +337,9 @@ async fn member_page(
         chart,
         can_erase: principal
             .require(&chapter, unionhall_domain::Permission::EraseMember, "")
+            .is_ok(),
+        can_audit: principal
+            .require(&chapter, unionhall_domain::Permission::ViewAudit, "")
             .is_ok(),
     })
 }
