@@ -128,6 +128,15 @@ async fn in_a_real_browser_an_organizer_runs_a_strike_answers_an_action_and_keep
         "{member}"
     );
     shot("member").await;
+    // Who has looked at Rosa's record: the log about it, from its page.
+    // (`submit` clicks and waits for the page it leads to, a link's too.)
+    browser.submit("a[href*='/audit?member=']").await;
+    let log = browser.source().await;
+    assert!(
+        log.contains("added a member record") && log.contains("logged a conversation"),
+        "{log}"
+    );
+    shot("audit-of-one-record").await;
     browser.goto(&a.at("/chapters/bakers/roster")).await;
     shot("roster").await;
     // On paper: the list, without the top bar or the forms.
