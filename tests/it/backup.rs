@@ -228,6 +228,12 @@ async fn an_encrypted_backup_opens_only_with_its_identity_and_with_age() {
     assert_one_line_failure(&output, &stderr, "not encrypted to that identity");
     let (output, stderr) = run(&mut restore(Some("key.txt")));
     assert!(output.status.success(), "{stderr}");
+    // It names the file the operator gave, not the decrypted copy it removed.
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.starts_with(&format!("restored {} (decrypted) into", file.display())),
+        "{said}"
+    );
     let b = spawn_instance_on("127.0.0.1", target).await;
     let restored_as = account_from_cookie(&b.url, organizer.cookie.clone()).await;
     assert!(roster_names(&restored_as)

@@ -121,7 +121,7 @@ pub async fn restore(settings: &Settings, file: &Path, identity: Option<&Path>) 
                 file.display()
             )));
         }
-        return restore_plain(settings, file).await;
+        return restore_plain(settings, file, file).await;
     }
     let identity = identity.ok_or_else(|| {
         Error::Usage(format!(
@@ -139,13 +139,11 @@ pub async fn restore(settings: &Settings, file: &Path, identity: Option<&Path>) 
     ));
     create_private_file(&plain)?;
     let restored = match decrypt_file(&identity, file, &plain) {
-        Ok(()) => restore_plain(settings, &plain).await,
+        Ok(()) => restore_plain(settings, &plain, file).await,
         Err(err) => Err(err),
     };
     let _ = std::fs::remove_file(&plain);
-    restored?;
-    println!("(decrypted from {})", file.display());
-    Ok(())
+    restored
 }
 
 fn decrypt_file(identity: &[u8; 32], file: &Path, plain: &Path) -> Result<()> {
@@ -162,7 +160,9 @@ fn decrypt_file(identity: &[u8; 32], file: &Path, plain: &Path) -> Result<()> {
     )
 }
 
-async fn restore_plain(settings: &Settings, file: &Path) -> Result<()> {
+/// Restores the plain backup `file`; `given` is the file the operator named
+/// (the encrypted one, when `file` is its decrypted copy), in what is said.
+async fn restore_plain(settings: &Settings, file: &Path, given: &Path) -> Result<()> {
     let url = &settings.database.url;
     let kind = BackupKind::of_file(file)?;
     match (Backend::from_url(url)?, kind) {
@@ -193,7 +193,7 @@ async fn restore_plain(settings: &Settings, file: &Path) -> Result<()> {
         (backend, kind) => {
             return Err(Error::Usage(format!(
                 "{} holds a {} backup; the database is {backend:?}",
-                file.display(),
+                given.display(),
                 match kind {
                     BackupKind::SqliteFile => "SQLite",
                     BackupKind::PostgresDump => "PostgreSQL",
@@ -201,7 +201,12 @@ async fn restore_plain(settings: &Settings, file: &Path) -> Result<()> {
             )))
         }
     }
-    println!("restored {} into {}", file.display(), mask_password(url));
+    let decrypted = if given == file { "" } else { " (decrypted)" };
+    println!(
+        "restored {}{decrypted} into {}",
+        given.display(),
+        mask_password(url)
+    );
     Ok(())
 }
 
