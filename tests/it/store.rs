@@ -485,6 +485,7 @@ async fn pruning_drops_expired_logins_tokens_links_and_finished_mail_only() {
         delivered_ms: 1,
         dead_ms: 1,
         seen_ms: 1,
+        pledges_ms: 1,
     };
     let pruned = retention::prune(&store, &ages).await.unwrap();
     assert_eq!(

@@ -19,6 +19,9 @@ pub struct Ages {
     /// Received activity ids: a redelivery within this is acknowledged and
     /// ignored; it must outlast how long peers keep retrying.
     pub seen_ms: i64,
+    /// Who pledged to a call, after its time is over (or it is withdrawn,
+    /// closed or deleted): only its totals are kept longer.
+    pub pledges_ms: i64,
 }
 
 /// How many rows each kind lost.
@@ -36,6 +39,9 @@ pub struct Pruned {
     pub mail: u64,
     /// One-click unsubscribe links older than a year.
     pub unsubscribe_links: u64,
+    /// Pledges forgotten (`pledges_ms`), with the rows of what their
+    /// accounts were mailed about those calls.
+    pub pledges: u64,
 }
 
 impl Pruned {
@@ -49,6 +55,7 @@ impl Pruned {
             + self.flood_counters
             + self.mail
             + self.unsubscribe_links
+            + self.pledges
     }
 }
 
@@ -136,7 +143,33 @@ pub async fn prune_at(store: &Store, ages: &Ages, now: i64) -> Result<Pruned> {
             now - UNSUBSCRIBE_LINK_MS,
         )
         .await?,
+        pledges: forget_pledges(store, now - ages.pledges_ms).await?,
     })
+}
+
+/// The calls done with before `before`: over by their time, or withdrawn,
+/// closed or deleted (SQL, `$1` bound to `before`).
+const DONE_WITH: &str = "SELECT id FROM calls WHERE (over_at IS NOT NULL AND over_at < $1) \
+     OR (status IN ('withdrawn', 'closed') AND updated_at < $1) OR deleted_at < $1";
+
+/// Deletes who pledged to the calls done with before `before`, and what was
+/// mailed to them (and to organizers) about those calls; the calls' totals
+/// are not touched (they are kept apart from the pledges).
+async fn forget_pledges(store: &Store, before: i64) -> Result<u64> {
+    let mut total = 0;
+    for (table, key) in [
+        ("pledges", "call_id, chapter, account_id"),
+        ("mail_reminders", "account_id, call_id, kind"),
+        ("mail_call_states", "account_id, call_id"),
+        ("mail_pledges_told", "account_id, call_id"),
+    ] {
+        let sql = format!(
+            "DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} \
+             WHERE call_id IN ({DONE_WITH}) LIMIT $2)"
+        );
+        total += in_batches(store, &sql, before).await?;
+    }
+    Ok(total)
 }
 
 async fn in_batches(store: &Store, sql: &str, before: i64) -> Result<u64> {

@@ -318,3 +318,79 @@ async fn an_edit_made_after_the_closer_read_a_call_is_not_overwritten() {
     // What the closer does next round: nothing, the picket is a week away.
     assert_eq!(close_what_is_over(&a.data).await.unwrap(), 0);
 }
+
+/// The calls pledged to on `instance`'s database, one row per pledge.
+async fn pledged_calls(instance: &TestInstance) -> Vec<i64> {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&instance.db.url)
+        .await
+        .unwrap();
+    sqlx::query("SELECT call_id FROM pledges")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// A month after a picket, a seized database no longer says who came to it:
+/// the pledges are forgotten, its totals stay, and the pledges to a picket
+/// still ahead are kept.
+#[tokio::test]
+async fn who_pledged_is_forgotten_a_while_after_the_call_is_over_and_the_totals_stay() {
+    // Sessions that outlive the month the test moves the clock on by.
+    let settings = [("UNIONHALL_MEMBERS__SESSION_HOURS", "100000")];
+    let a = spawn_configured_instance_on("127.0.0.2", fresh_database().await, &settings).await;
+    create_chapter(&a, "bakers").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let rosa = join(&a, "bakers", Role::Member, "rosa").await;
+    let early = short_picket(&organizer, 500).await["id"].as_i64().unwrap();
+    let (status, later) = organizer
+        .post(
+            "/api/v1/chapters/bakers/calls",
+            json!({"audience": "public", "call": {"kind": "picket", "title": "The picket ahead",
+                "starts_at": 2_145_155_200_000i64, "ends_at": 2_145_165_200_000i64}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{later}");
+    let later = later["id"].as_i64().unwrap();
+    for id in [early, later] {
+        let path = format!("/api/v1/calls/{id}/pledges/bakers");
+        let (status, body) = rosa
+            .call(Method::PUT, &path, Some(json!({"kind": "attend"})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+
+    let ages = unionhall::Settings::load(None, Vec::new())
+        .unwrap()
+        .retention_ages();
+    let (now, day) = (unionhall_store::now_millis(), 24 * 3_600_000);
+    let prune = |at: i64| unionhall_store::retention::prune_at(&a.store, &ages, at);
+    assert_eq!(prune(now + day).await.unwrap().pledges, 0, "a day on: kept");
+    let mut kept = pledged_calls(&a).await;
+    kept.sort();
+    assert_eq!(kept, [early, later]);
+    assert!(
+        prune(now + 31 * day).await.unwrap().pledges >= 1,
+        "a month on"
+    );
+    assert_eq!(pledged_calls(&a).await, [later]);
+
+    let (_, call) = organizer.get(&format!("/api/v1/calls/{early}")).await;
+    assert_eq!(call["pledged"]["people"], 1, "the totals stay: {call}");
+    let page = crate::federation::reach::page_as(&organizer, &format!("/call/{early}")).await;
+    assert!(!page.contains("rosa"), "{page}");
+    assert!(
+        page.contains("who did is forgotten (the totals stay)"),
+        "{page}"
+    );
+    let page = crate::federation::reach::page_as(&organizer, &format!("/call/{later}")).await;
+    assert!(
+        page.contains("rosa"),
+        "the picket ahead keeps its sheet: {page}"
+    );
+}

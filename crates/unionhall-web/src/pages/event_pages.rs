@@ -33,6 +33,9 @@ struct CallPage {
     chapter_page: Option<String>,
     chapter_address: String,
     compose_many: bool,
+    /// Whether it is done with (over, or no longer taking pledges): who
+    /// pledged is forgotten a while after (`retention.pledges_days`).
+    done_with: bool,
     /// Per chapter of the reader's they may see the roster of, who pledged:
     /// (name on their record or "", account, what they pledged).
     coming: Vec<(String, Vec<SheetLine>)>,
@@ -173,6 +176,7 @@ pub(crate) async fn call(
             chapter_page,
             chapter_address,
             compose_many: pledge_as.len() > 1,
+            done_with: !takes_pledges,
             coming,
             reach,
             replies,

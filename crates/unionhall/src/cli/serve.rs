@@ -50,7 +50,8 @@ pub async fn prune(settings: Settings) -> Result<()> {
     println!(
         "pruned {} delivered deliveries (older than {} days), {} dead ones (older than {} days), \
          {} received activity ids (older than {} days), {} expired or revoked logins, \
-         {} API tokens, {} recovery links, {} mails sent or given up, {} unsubscribe links",
+         {} API tokens, {} recovery links, {} mails sent or given up, {} unsubscribe links, \
+         {} pledges and mail records of calls over more than {} days ago",
         pruned.delivered,
         r.delivered_days,
         pruned.dead,
@@ -61,7 +62,9 @@ pub async fn prune(settings: Settings) -> Result<()> {
         pruned.api_tokens,
         pruned.recovery_links,
         pruned.mail,
-        pruned.unsubscribe_links
+        pruned.unsubscribe_links,
+        pruned.pledges,
+        r.pledges_days
     );
     Ok(())
 }

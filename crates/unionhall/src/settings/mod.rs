@@ -149,6 +149,7 @@ pub struct RetentionSettings {
     pub delivered_days: u64,
     pub dead_days: u64,
     pub seen_activity_days: u64,
+    pub pledges_days: u64,
     pub every_minutes: u64,
 }
 
@@ -251,6 +252,7 @@ impl Settings {
             ("delivered_days", r.delivered_days),
             ("dead_days", r.dead_days),
             ("seen_activity_days", r.seen_activity_days),
+            ("pledges_days", r.pledges_days),
             ("every_minutes", r.every_minutes),
         ] {
             if value == 0 {
@@ -383,6 +385,7 @@ impl Settings {
             delivered_ms: days(r.delivered_days),
             dead_ms: days(r.dead_days),
             seen_ms: days(r.seen_activity_days),
+            pledges_ms: days(r.pledges_days),
         }
     }
 
