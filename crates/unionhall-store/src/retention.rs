@@ -8,6 +8,7 @@
 
 use crate::database::now_millis;
 use crate::{Result, Store};
+use sqlx::Row;
 
 /// How long finished rows are kept, in milliseconds.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +43,9 @@ pub struct Pruned {
     /// Pledges forgotten (`pledges_ms`), with the rows of what their
     /// accounts were mailed about those calls.
     pub pledges: u64,
+    /// Joins, likes and shares of those calls from the fediverse whose
+    /// actors were forgotten (the counts stay).
+    pub fediverse_actors: u64,
 }
 
 impl Pruned {
@@ -56,6 +60,7 @@ impl Pruned {
             + self.mail
             + self.unsubscribe_links
             + self.pledges
+            + self.fediverse_actors
     }
 }
 
@@ -144,6 +149,7 @@ pub async fn prune_at(store: &Store, ages: &Ages, now: i64) -> Result<Pruned> {
         )
         .await?,
         pledges: forget_pledges(store, now - ages.pledges_ms).await?,
+        fediverse_actors: forget_fediverse_actors(store, now - ages.pledges_ms, now).await?,
     })
 }
 
@@ -170,6 +176,49 @@ async fn forget_pledges(store: &Store, before: i64) -> Result<u64> {
         total += in_batches(store, &sql, before).await?;
     }
     Ok(total)
+}
+
+/// The prefix of what stands for an actor forgotten.
+const FORGOTTEN: &str = "forgotten:";
+
+/// Forgets who on the fediverse joined, liked or shared the calls done with
+/// before `before`: each one's actor and activity ids become a token that
+/// names no one (`forgotten:{now}:{n}`, unique), so that every count, and
+/// the running total the joins are part of, stays as it was.
+async fn forget_fediverse_actors(store: &Store, before: i64, now: i64) -> Result<u64> {
+    let sql = format!(
+        "SELECT object, kind, actor FROM interactions WHERE actor NOT LIKE '{FORGOTTEN}%' \
+         AND object IN (SELECT ap_id FROM calls WHERE id IN ({DONE_WITH})) LIMIT $2"
+    );
+    let mut total = 0;
+    loop {
+        let mut tx = store.begin_write().await?;
+        let rows = sqlx::query(&sql)
+            .bind(before)
+            .bind(BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &rows {
+            let (object, kind, actor): (String, String, String) =
+                (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            let token = format!("{FORGOTTEN}{now}:{total}");
+            sqlx::query(
+                "UPDATE interactions SET actor = $1, activity = $1 \
+                 WHERE object = $2 AND kind = $3 AND actor = $4",
+            )
+            .bind(&token)
+            .bind(&object)
+            .bind(&kind)
+            .bind(&actor)
+            .execute(&mut *tx)
+            .await?;
+            total += 1;
+        }
+        tx.commit().await?;
+        if rows.len() < BATCH as usize {
+            return Ok(total);
+        }
+    }
 }
 
 async fn in_batches(store: &Store, sql: &str, before: i64) -> Result<u64> {

@@ -229,6 +229,65 @@ async fn a_mobilizon_user_joins_a_picket_is_accepted_counted_kept_posted_and_lea
     a.stop().await;
 }
 
+/// A month after a picket was called off, the database no longer says who
+/// on the fediverse joined it; how many did stays, and so does the total.
+#[tokio::test]
+async fn who_joined_from_the_fediverse_is_forgotten_a_while_after_the_call_and_the_count_stays() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let picket = bakers_picket(&a).await;
+    let mobilizon = StandIn::start("127.0.0.7", "admin", "Person", Fetching::Open).await;
+    let actor = mobilizon.actor.to_string();
+    let join = json!({"id": format!("{actor}/join/1"), "type": "Join", "actor": actor,
+        "object": picket.ap_id.to_string()});
+    let (status, body) = mobilizon.send(&a.at("/inbox"), &join).await;
+    assert_eq!(status, 202, "{body}");
+    call::set_status(
+        &a.data,
+        &Authority::Operator,
+        picket.id,
+        CallStatus::Withdrawn,
+    )
+    .await
+    .unwrap();
+
+    let ages = unionhall::Settings::load(None, Vec::new())
+        .unwrap()
+        .retention_ages();
+    let month_on = unionhall_store::now_millis() + 31 * 24 * 3_600_000;
+    let pruned = unionhall_store::retention::prune_at(&a.store, &ages, month_on)
+        .await
+        .unwrap();
+    assert_eq!(pruned.fediverse_actors, 1);
+    let kept: Vec<String> = {
+        use sqlx::{Connection, Row};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&a.db.url).await.unwrap();
+        sqlx::query("SELECT actor || ' ' || activity FROM interactions")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    };
+    assert_eq!(kept.len(), 1);
+    assert!(
+        !kept[0].contains(&actor),
+        "who joined is still kept: {kept:?}"
+    );
+    let counts = unionhall_store::interactions::counts_of(&a.store, &picket.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(counts.joins, 1);
+    assert_eq!(people_pledged(&a, &picket).await, 1);
+    let again = unionhall_store::retention::prune_at(&a.store, &ages, month_on)
+        .await
+        .unwrap();
+    assert_eq!(again.fediverse_actors, 0, "forgotten once");
+    a.stop().await;
+}
+
 #[tokio::test]
 async fn friendica_attendance_counts_and_is_taken_back_and_only_counts_are_shown() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;

@@ -51,7 +51,8 @@ pub async fn prune(settings: Settings) -> Result<()> {
         "pruned {} delivered deliveries (older than {} days), {} dead ones (older than {} days), \
          {} received activity ids (older than {} days), {} expired or revoked logins, \
          {} API tokens, {} recovery links, {} mails sent or given up, {} unsubscribe links, \
-         {} pledges and mail records of calls over more than {} days ago",
+         {} pledges and mail records of calls over more than {} days ago, \
+         {} joins, likes and shares of those calls whose fediverse actor was forgotten",
         pruned.delivered,
         r.delivered_days,
         pruned.dead,
@@ -64,7 +65,8 @@ pub async fn prune(settings: Settings) -> Result<()> {
         pruned.mail,
         pruned.unsubscribe_links,
         pruned.pledges,
-        r.pledges_days
+        r.pledges_days,
+        pruned.fediverse_actors
     );
     Ok(())
 }
