@@ -137,7 +137,7 @@ fn migrate_says_what_it_applied() {
     let (output, stderr) = run(unionhall(dir.path()).arg("migrate"));
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("applied 37 migration(s)"), "{stdout}");
+    assert!(stdout.contains("applied 38 migration(s)"), "{stdout}");
     let (output, _) = run(unionhall(dir.path()).arg("migrate"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(

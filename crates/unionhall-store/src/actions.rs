@@ -1,7 +1,7 @@
 //! Coordinated actions and the chapters' answers to them.
 
 use crate::database::now_millis;
-use crate::rows::{corrupt, flag, url};
+use crate::rows::{self, corrupt, flag, url, After, Arg};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -141,6 +141,13 @@ pub async fn all(store: &Store) -> Result<Vec<ActionRow>> {
     .iter()
     .map(from_row)
     .collect()
+}
+
+/// A page of every action, newest first: at most `limit`, after `after`
+/// (the API's listing).
+pub async fn page(store: &Store, after: Option<After>, limit: u32) -> Result<Vec<ActionRow>> {
+    let every = ("1 = 1", Arg::None);
+    rows::newest_page(store, ("actions", COLUMNS), every, after, limit, from_row).await
 }
 
 /// One body's actions, newest first: its page.

@@ -207,8 +207,11 @@ pub async fn page(
     limit: u32,
 ) -> Result<Vec<CallRow>> {
     let condition = match status {
-        Some(status) => ("status = $1", Arg::Text(status.as_str())),
-        None => ("1 = 1", Arg::None),
+        Some(status) => (
+            "deleted_at IS NULL AND status = $1",
+            Arg::Text(status.as_str()),
+        ),
+        None => ("deleted_at IS NULL", Arg::None),
     };
     rows::newest_page(store, ("calls", COLUMNS), condition, after, limit, from_row).await
 }

@@ -2,7 +2,7 @@
 //! follow them.
 
 use crate::database::now_millis;
-use crate::rows::{flag, url};
+use crate::rows::{self, flag, url, After, Arg};
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -92,6 +92,13 @@ pub async fn all(store: &Store) -> Result<Vec<CampaignRow>> {
     .iter()
     .map(from_row)
     .collect()
+}
+
+/// A page of every campaign, newest first: at most `limit`, after `after`
+/// (the API's listing).
+pub async fn page(store: &Store, after: Option<After>, limit: u32) -> Result<Vec<CampaignRow>> {
+    let every = ("1 = 1", Arg::None);
+    rows::newest_page(store, ("campaigns", COLUMNS), every, after, limit, from_row).await
 }
 
 /// One chapter's campaigns, newest first: its public page.

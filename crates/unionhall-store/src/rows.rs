@@ -84,7 +84,9 @@ pub struct After {
     pub id: i64,
 }
 
-/// A page of [`newest_where`]: at most `limit` rows, after `after` if given.
+/// A page of the rows of `table` that match `condition` (SQL, `$1` bound to
+/// `arg`; say `deleted_at IS NULL` where rows are deleted softly), newest
+/// published first: at most `limit` rows, after `after` if given.
 pub(crate) async fn newest_page<T>(
     store: &crate::Store,
     (table, columns): (&str, &str),
@@ -104,8 +106,7 @@ pub(crate) async fn newest_page<T>(
         ),
         None => format!("ORDER BY published_at DESC, id DESC LIMIT ${first}"),
     };
-    let sql =
-        format!("SELECT {columns} FROM {table} WHERE deleted_at IS NULL AND ({condition}) {page}");
+    let sql = format!("SELECT {columns} FROM {table} WHERE ({condition}) {page}");
     let query = sqlx::query(&sql);
     let query = match arg {
         Arg::None => query,

@@ -126,7 +126,7 @@ pub async fn standing(store: &Store) -> Result<Vec<StrikeRow>> {
 /// A page of the strikes not deleted, newest first: at most `limit`, after
 /// `after` (the API's listing).
 pub async fn page(store: &Store, after: Option<After>, limit: u32) -> Result<Vec<StrikeRow>> {
-    let condition = ("1 = 1", Arg::None);
+    let condition = ("deleted_at IS NULL", Arg::None);
     rows::newest_page(
         store,
         ("strikes", COLUMNS),

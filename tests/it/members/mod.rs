@@ -96,6 +96,27 @@ impl Account {
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, Some(body)).await
     }
+
+    /// Every page of a paged listing from `path` on, following each page's
+    /// `Link: <...>; rel="next"` (which must lead back to this instance):
+    /// the pages' JSON arrays, in order.
+    pub async fn pages(&self, path: &str) -> Vec<Vec<Value>> {
+        let (mut pages, mut next) = (Vec::new(), Some(path.to_owned()));
+        while let Some(path) = next {
+            let response = self.request(Method::GET, &path).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            next = response.headers().get("link").map(|link| {
+                let link = link.to_str().unwrap();
+                assert!(link.ends_with(">; rel=\"next\""), "{link}");
+                let url = Url::parse(&link[1..link.find('>').unwrap()]).unwrap();
+                assert_eq!(url.origin(), self.base.origin(), "{link}");
+                format!("{}?{}", url.path(), url.query().unwrap())
+            });
+            let page: Value = response.json().await.unwrap();
+            pages.push(page.as_array().unwrap().clone());
+        }
+        pages
+    }
 }
 
 /// An invitation link made at the command line (as the instance admin would).

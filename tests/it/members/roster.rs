@@ -350,21 +350,9 @@ async fn the_audit_log_cannot_be_changed_even_in_the_database() {
     assert_eq!(after, before);
 }
 
-/// Every page from `path` on, by the `Link` headers: the entries, in order.
+/// Every entry from `path` on, page by page, in order.
 async fn audit_pages(admin: &Account, path: &str) -> Vec<Value> {
-    let (mut entries, mut next) = (Vec::new(), Some(path.to_owned()));
-    while let Some(path) = next {
-        let response = admin.request(Method::GET, &path).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        next = response.headers().get("link").map(|link| {
-            let link = link.to_str().unwrap();
-            let url = Url::parse(&link[1..link.find('>').unwrap()]).unwrap();
-            format!("{}?{}", url.path(), url.query().unwrap())
-        });
-        let page: Value = response.json().await.unwrap();
-        entries.extend(page.as_array().unwrap().iter().cloned());
-    }
-    entries
+    admin.pages(path).await.concat()
 }
 
 /// "Who looked at Rosa's record?": the log about one record, read a page at

@@ -309,3 +309,55 @@ async fn a_chapter_admitted_while_an_action_is_decided_gets_it_and_answers() {
         instance.stop().await;
     }
 }
+
+/// Actions and campaigns are listed a page at a time, as calls and strikes
+/// are; a bad page is a 400.
+#[tokio::test]
+async fn actions_and_campaigns_are_listed_a_page_at_a_time() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_body(&a, "foodunion").await;
+    create_chapter(&a, "bakers").await;
+    let officer = join(&a, "foodunion", Role::Officer, "ofelia").await;
+    let organizer = join(&a, "bakers", Role::Organizer, "olga").await;
+    let deadline = unionhall_store::now_millis() + 86_400_000;
+    for n in 1..=3 {
+        let (status, body) = officer
+            .post(
+                "/api/v1/unions/foodunion/actions",
+                json!({"action": {"title": format!("Action {n}"), "decision_deadline": deadline}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = organizer
+            .post(
+                "/api/v1/chapters/bakers/campaigns",
+                json!({"campaign": {"title": format!("Campaign {n}"), "goal": "A contract"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let titles = |pages: Vec<Vec<Value>>, field: &str| -> Vec<Vec<String>> {
+        pages
+            .iter()
+            .map(|page| {
+                page.iter()
+                    .map(|item| item[field]["title"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .collect()
+    };
+    let actions = titles(organizer.pages("/api/v1/actions?limit=2").await, "action");
+    assert_eq!(actions, [vec!["Action 3", "Action 2"], vec!["Action 1"]]);
+    let campaigns = titles(
+        organizer.pages("/api/v1/campaigns?limit=2").await,
+        "campaign",
+    );
+    assert_eq!(
+        campaigns,
+        [vec!["Campaign 3", "Campaign 2"], vec!["Campaign 1"]]
+    );
+    for path in ["/api/v1/actions?limit=0", "/api/v1/campaigns?before=soon"] {
+        let (status, body) = organizer.get(path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+    }
+}

@@ -209,32 +209,17 @@ async fn the_strikes_api_gives_a_page_at_a_time_and_links_the_next() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{strike}");
     }
-    let first = organizer
-        .request(Method::GET, "/api/v1/strikes?limit=2")
-        .send()
+    let workplaces: Vec<Vec<String>> = organizer
+        .pages("/api/v1/strikes?limit=2")
         .await
-        .unwrap();
-    let link = first.headers()["link"].to_str().unwrap().to_owned();
-    let page: Value = first.json().await.unwrap();
-    let workplaces = |page: &Value| -> Vec<String> {
-        page.as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["strike"]["workplace"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    assert_eq!(workplaces(&page), ["Plant 3", "Plant 2"]);
-    let next = url::Url::parse(&link[1..link.find('>').unwrap()]).unwrap();
-    let second = organizer
-        .request(
-            Method::GET,
-            &format!("{}?{}", next.path(), next.query().unwrap()),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(second.headers().get("link").is_none(), "the last page");
-    assert_eq!(workplaces(&second.json().await.unwrap()), ["Plant 1"]);
+        .iter()
+        .map(|page| {
+            page.iter()
+                .map(|s| s["strike"]["workplace"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(workplaces, [vec!["Plant 3", "Plant 2"], vec!["Plant 1"]]);
     let (status, body) = organizer.get("/api/v1/strikes?before=1.0").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }

@@ -2,11 +2,13 @@
 //! (`PostForGroup` in the body); a chapter's organizers answer
 //! (`PostForGroup` in the chapter); any logged-in account reads them.
 
+use super::paging::PageQuery;
 use super::ApiJson;
 use crate::auth::Caller;
 use crate::{AppError, AppState};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -81,15 +83,23 @@ async fn propose(
     Ok((StatusCode::CREATED, Json(view(&state, row).await?)))
 }
 
+/// A page of the coordinated actions this instance has, newest first
+/// (`paging.rs`).
 async fn list(
     State(state): State<AppState>,
     Caller(_principal): Caller,
-) -> Result<Json<Vec<ActionView>>, AppError> {
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<(HeaderMap, Json<Vec<ActionView>>), AppError> {
+    let Query(query) = query.map_err(super::bad_query)?;
+    let paging = query.paging()?;
+    let rows = actions::page(&state.store, paging.after, paging.limit).await?;
+    let (read, last) = (rows.len(), rows.last().map(|r| (r.published_at, r.id)));
     let mut out = Vec::new();
-    for row in actions::all(&state.store).await? {
+    for row in rows {
         out.push(view(&state, row).await?);
     }
-    Ok(Json(out))
+    let next = paging.next(&state, "/api/v1/actions", &[], read, last);
+    Ok((next, Json(out)))
 }
 
 async fn show(

@@ -2,11 +2,13 @@
 //! (`PostForGroup`); any logged-in account follows one by its address, and its
 //! updates come to their board.
 
+use super::paging::PageQuery;
 use super::ApiJson;
 use crate::auth::Caller;
 use crate::{AppError, AppState};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -108,15 +110,22 @@ async fn start(
     ))
 }
 
+/// A page of the campaigns this instance knows, newest first (`paging.rs`).
 async fn list(
     State(state): State<AppState>,
     Caller(principal): Caller,
-) -> Result<Json<Vec<CampaignView>>, AppError> {
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<(HeaderMap, Json<Vec<CampaignView>>), AppError> {
+    let Query(query) = query.map_err(super::bad_query)?;
+    let paging = query.paging()?;
+    let rows = campaigns::page(&state.store, paging.after, paging.limit).await?;
+    let (read, last) = (rows.len(), rows.last().map(|r| (r.published_at, r.id)));
     let mut out = Vec::new();
-    for row in campaigns::all(&state.store).await? {
+    for row in rows {
         out.push(view(&state, &principal, row).await?);
     }
-    Ok(Json(out))
+    let next = paging.next(&state, "/api/v1/campaigns", &[], read, last);
+    Ok((next, Json(out)))
 }
 
 async fn show(

@@ -1,5 +1,6 @@
-//! Pages of the API's listings that grow with the years (calls, strikes; the
-//! audit log has its own cursor, an entry's number, and the same header):
+//! Pages of the API's listings that grow with the years (calls, strikes,
+//! actions, campaigns; the audit log has its own cursor, an entry's number,
+//! and the same header):
 //! `?limit=` (1 to [`MOST`], [`USUAL`] if not given) and `?before=` (where
 //! the next page starts), with the next page's address in a
 //! `Link: <...>; rel="next"` header, as Mastodon's API gives it; the last page
@@ -7,12 +8,27 @@
 
 use crate::{AppError, AppState};
 use axum::http::{header, HeaderMap, HeaderValue};
+use serde::Deserialize;
 use unionhall_store::After;
 
 /// The most rows one page holds.
 pub(crate) const MOST: u32 = 200;
 /// How many rows a page holds unless `?limit=` says otherwise.
 pub(crate) const USUAL: u32 = 100;
+
+/// The query of a listing that takes nothing but its page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageQuery {
+    limit: Option<u32>,
+    before: Option<String>,
+}
+
+impl PageQuery {
+    pub(crate) fn paging(&self) -> Result<Paging, AppError> {
+        Paging::of(self.limit, self.before.as_deref())
+    }
+}
 
 /// The page a request asked for.
 #[derive(Debug, Clone, Copy)]

@@ -2,7 +2,7 @@
 //! `PostForGroup` in its chapter; any logged-in account reads them. Picket
 //! shifts are calls for support: pledge to them through the calls API.
 
-use super::paging::Paging;
+use super::paging::PageQuery;
 use super::ApiJson;
 use crate::auth::Caller;
 use crate::{AppError, AppState};
@@ -106,21 +106,14 @@ async fn announce(
     Ok((StatusCode::CREATED, Json(view(&state, row).await?)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListQuery {
-    limit: Option<u32>,
-    before: Option<String>,
-}
-
 /// A page of the strikes this instance has, newest first (`paging.rs`).
 async fn list(
     State(state): State<AppState>,
     Caller(_principal): Caller,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<(HeaderMap, Json<Vec<StrikeView>>), AppError> {
     let Query(query) = query.map_err(super::bad_query)?;
-    let paging = Paging::of(query.limit, query.before.as_deref())?;
+    let paging = query.paging()?;
     let rows = strikes::page(&state.store, paging.after, paging.limit).await?;
     let (read, last) = (rows.len(), rows.last().map(|r| (r.published_at, r.id)));
     let mut out = Vec::new();
