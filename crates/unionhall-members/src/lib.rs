@@ -38,6 +38,7 @@ pub mod roster;
 pub mod roster_view;
 mod second_factor;
 pub mod structure_tests;
+mod talk_dates;
 pub use second_factor::TotpSetup;
 pub mod rotation;
 
@@ -72,6 +73,7 @@ pub struct Members {
     store: Store,
     keyring: Arc<Keyring>,
     policy: Arc<Policy>,
+    talk_dates: Arc<talk_dates::TalkDates>,
 }
 
 impl Members {
@@ -80,6 +82,7 @@ impl Members {
             store,
             keyring: Arc::new(keyring),
             policy: Arc::new(policy),
+            talk_dates: Arc::default(),
         }
     }
 

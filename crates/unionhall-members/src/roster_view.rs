@@ -7,6 +7,7 @@ use crate::assignments::AssignmentMap;
 use crate::audit;
 use crate::principal::{Group, Principal};
 use crate::roster::{off_the_runtime, Filter, Member};
+use crate::talk_dates::Dates;
 use crate::{Error, Members, Result};
 use std::collections::HashMap;
 use unionhall_domain::{is_committee_member, vocabulary, Permission};
@@ -38,7 +39,7 @@ pub struct RosterView {
     pub vocabulary: Vocabulary,
     /// Member id -> date (`YYYY-MM-DD`) of their latest one-on-one; empty
     /// unless asked for.
-    pub last_conversations: HashMap<i64, String>,
+    pub last_conversations: Dates,
 }
 
 impl Members {
@@ -84,18 +85,19 @@ impl Members {
     }
 
     /// Member id -> the date of their latest one-on-one, for the chapter's
-    /// records; empty when not `wanted`.
-    async fn latest_conversations(
-        &self,
-        chapter: &Group,
-        wanted: bool,
-    ) -> Result<HashMap<i64, String>> {
+    /// records; empty when not `wanted`. Opened again only when the
+    /// chapter's conversations changed since they last were (`talk_dates.rs`).
+    async fn latest_conversations(&self, chapter: &Group, wanted: bool) -> Result<Dates> {
         if !wanted {
-            return Ok(HashMap::new());
+            return Ok(Dates::default());
+        }
+        let seen = rows::one_on_ones_fingerprint(&self.store, &chapter.ap_id).await?;
+        if let Some(dates) = self.talk_dates.get(&chapter.ap_id, seen) {
+            return Ok(dates);
         }
         let talks = rows::one_on_ones_of_chapter(&self.store, &chapter.ap_id).await?;
         let this = self.clone();
-        off_the_runtime(move || {
+        let dates = off_the_runtime(move || {
             let mut latest: HashMap<i64, String> = HashMap::new();
             for row in &talks {
                 let date = this.open_one_on_one(row)?.entry.date;
@@ -104,9 +106,11 @@ impl Members {
                     *known = date;
                 }
             }
-            Ok(latest)
+            Ok(Dates::new(latest))
         })
-        .await
+        .await?;
+        self.talk_dates.keep(&chapter.ap_id, seen, dates.clone());
+        Ok(dates)
     }
 
     /// The departments and shifts the chapter's records use, for the add and

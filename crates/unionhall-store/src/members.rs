@@ -351,6 +351,20 @@ pub async fn member_of_one_on_one(conn: &mut AnyConnection, id: i64) -> Result<i
     )
 }
 
+/// How many one-on-ones a chapter's records have, and the newest's number:
+/// it changes whenever one is logged or deleted (with its record), and they
+/// are never edited, so the same pair means the same conversations.
+pub async fn one_on_ones_fingerprint(store: &Store, chapter: &Url) -> Result<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, COALESCE(MAX(o.id), 0) AS newest \
+         FROM one_on_ones o JOIN members m ON m.id = o.member_id WHERE m.chapter = $1",
+    )
+    .bind(chapter.as_str())
+    .fetch_one(store.pool())
+    .await?;
+    Ok((row.try_get("n")?, row.try_get("newest")?))
+}
+
 /// Every one-on-one of a chapter's members, for the roster's "last
 /// conversation" order (the date is sealed, so they are opened to sort).
 pub async fn one_on_ones_of_chapter(store: &Store, chapter: &Url) -> Result<Vec<OneOnOneRow>> {

@@ -152,6 +152,47 @@ async fn the_roster_puts_those_not_talked_to_longest_first() {
     a.stop().await;
 }
 
+/// Two processes serve one chapter: a conversation logged through one moves
+/// the record in the other's "last conversation" order at once (the dates
+/// it keeps are read again when the chapter's conversations change).
+#[tokio::test]
+async fn a_conversation_logged_through_another_process_moves_the_record_at_once() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let rosa = add(&olga, &[("name", "Rosa Example")]).await;
+    add(&olga, &[("name", "Sam Example")]).await;
+    let second = crate::helpers::spawn_second_process(&a).await;
+    let mut olga_there = olga.clone();
+    olga_there.base = format!(
+        "http://{}:{}",
+        crate::helpers::host_name(second.addr.ip()),
+        second.addr.port()
+    )
+    .parse()
+    .unwrap();
+    let order = "/chapters/bakers/roster?sort=last_conversation";
+    let (_, roster) = member_page(&olga_there, order).await;
+    assert_eq!(roster.matches("never talked to").count(), 2, "{roster}");
+
+    let (status, text, _) = submit(
+        &olga,
+        &format!("/chapters/bakers/members/{rosa}/one-on-ones"),
+        &[("date", "2026-11-20"), ("by", "olga")],
+    )
+    .await;
+    assert_eq!(status, 303, "{text}");
+    let (_, roster) = member_page(&olga_there, order).await;
+    assert!(roster.contains("last talked 2026-11-20"), "{roster}");
+    let at = |name: &str| roster.find(&format!("<strong>{name}</strong>")).unwrap();
+    assert!(
+        at("Sam Example") < at("Rosa Example"),
+        "never talked to first"
+    );
+    second.stop().await;
+    a.stop().await;
+}
+
 #[tokio::test]
 async fn departments_and_shifts_are_chosen_from_the_chapters_own() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
