@@ -244,6 +244,13 @@ pub async fn open(store: &Store, now: i64) -> Result<Vec<CallRow>> {
     newest_where(store, condition, Arg::Time(now)).await
 }
 
+/// The open calls of one chapter whose time is not over at `now`, newest
+/// first: its public page.
+pub async fn open_by(store: &Store, author: &Url, now: i64) -> Result<Vec<CallRow>> {
+    let condition = "author = $1 AND status = 'open' AND (over_at IS NULL OR over_at > $2)";
+    newest_where(store, condition, Arg::TextAndTime(author.as_str(), now)).await
+}
+
 /// This instance's own calls that still take pledges (open or met), for the
 /// job that closes those whose time is over.
 pub async fn local_standing(store: &Store) -> Result<Vec<CallRow>> {

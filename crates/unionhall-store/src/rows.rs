@@ -68,11 +68,35 @@ pub(crate) fn flag(row: &AnyRow, column: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
-/// What a listing's condition binds as `$1`, if anything.
+/// What a listing's condition binds as `$1` (and `$2`), if anything.
 pub(crate) enum Arg<'a> {
     None,
     Time(i64),
     Text(&'a str),
+    TextAndTime(&'a str, i64),
+}
+
+impl<'a> Arg<'a> {
+    /// How many parameters it binds.
+    fn count(&self) -> usize {
+        match self {
+            Self::None => 0,
+            Self::Time(_) | Self::Text(_) => 1,
+            Self::TextAndTime(..) => 2,
+        }
+    }
+
+    fn bind(
+        self,
+        query: sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>,
+    ) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>> {
+        match self {
+            Self::None => query,
+            Self::Time(at) => query.bind(at),
+            Self::Text(text) => query.bind(text),
+            Self::TextAndTime(text, at) => query.bind(text).bind(at),
+        }
+    }
 }
 
 /// Where a page of a listing, newest published first, goes on from: just
@@ -95,8 +119,8 @@ pub(crate) async fn newest_page<T>(
     limit: u32,
     from_row: fn(&AnyRow) -> Result<T>,
 ) -> Result<Vec<T>> {
-    // The condition's own parameter, if any, is $1; the page's come next.
-    let first = if matches!(arg, Arg::None) { 1 } else { 2 };
+    // The condition's own parameters come first; the page's next.
+    let first = arg.count() + 1;
     let page = match after {
         Some(_) => format!(
             "AND (published_at < ${first} OR (published_at = ${first} AND id < ${})) \
@@ -107,12 +131,7 @@ pub(crate) async fn newest_page<T>(
         None => format!("ORDER BY published_at DESC, id DESC LIMIT ${first}"),
     };
     let sql = format!("SELECT {columns} FROM {table} WHERE ({condition}) {page}");
-    let query = sqlx::query(&sql);
-    let query = match arg {
-        Arg::None => query,
-        Arg::Time(at) => query.bind(at),
-        Arg::Text(text) => query.bind(text),
-    };
+    let query = arg.bind(sqlx::query(&sql));
     let query = match after {
         Some(after) => query.bind(after.published_at).bind(after.id),
         None => query,
@@ -140,13 +159,7 @@ pub(crate) async fn newest_where<T>(
         "SELECT {columns} FROM {table} WHERE deleted_at IS NULL AND ({condition}) \
          ORDER BY published_at DESC, id DESC"
     );
-    let query = sqlx::query(&sql);
-    let query = match arg {
-        Arg::None => query,
-        Arg::Time(at) => query.bind(at),
-        Arg::Text(text) => query.bind(text),
-    };
-    query
+    arg.bind(sqlx::query(&sql))
         .fetch_all(store.pool())
         .await?
         .iter()

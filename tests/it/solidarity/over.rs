@@ -82,13 +82,18 @@ async fn a_picket_whose_time_is_over_leaves_every_board_takes_no_pledges_and_is_
     let b_id = on_b[0].id;
     let page = crate::federation::reach::page_as(&miller, &format!("/call/{b_id}")).await;
     assert!(page.contains("class=\"pledge\""), "a pledge button: {page}");
+    let (_, chapter_page) = crate::web::page_of(&a, "/actors/bakers").await;
+    assert!(chapter_page.contains("The early picket"), "{chapter_page}");
 
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
-    // Over, and still open where it was posted: no board shows it.
+    // Over, and still open where it was posted: no board shows it, nor the
+    // chapter's public page.
     for account in [&miller, &organizer] {
         let (_, board) = account.get("/api/v1/board").await;
         assert_eq!(titles(&board), Vec::<String>::new(), "{board}");
     }
+    let (_, chapter_page) = crate::web::page_of(&a, "/actors/bakers").await;
+    assert!(!chapter_page.contains("The early picket"), "{chapter_page}");
     let (status, body) = miller
         .call(
             Method::PUT,

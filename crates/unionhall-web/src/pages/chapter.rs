@@ -34,10 +34,9 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
     let zone = None;
     let now = unionhall_store::now_millis();
     let mut open = Vec::new();
-    for row in calls::open(store, now).await? {
-        // Only what the chapter made public is shown to anyone who asks
-        // (`calls::open` leaves out what is over).
-        if row.author != actor.ap_id || !row.audience.is_public() {
+    for row in calls::open_by(store, &actor.ap_id, now).await? {
+        // Only what the chapter made public is shown to anyone who asks.
+        if !row.audience.is_public() {
             continue;
         }
         open.push(call_view(store, &mut names, &row, &[], zone).await?);
