@@ -504,3 +504,21 @@ impl Drop for LogCapture {
         }
     }
 }
+
+/// The first column of each row `sql` selects from `db`, read straight from
+/// the database (as someone holding it would).
+pub async fn column_of<T>(db: &TestDb, sql: &str) -> Vec<T>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    sqlx::query(sql)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}

@@ -152,15 +152,8 @@ pub async fn page(store: &Store, after: Option<After>, limit: u32) -> Result<Vec
 
 /// One body's actions, newest first: its page.
 pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<ActionRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM actions WHERE author = $1 ORDER BY published_at DESC, id DESC"
-    ))
-    .bind(author.as_str())
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    let by = Arg::Text(author.as_str());
+    rows::newest_where(store, ("actions", COLUMNS), "author = $1", by, from_row).await
 }
 
 /// A body's actions that are not called off, oldest first: what a newly

@@ -189,7 +189,8 @@ pub async fn move_status(conn: &mut AnyConnection, seen: &CallRow, to: CallStatu
 
 /// The calls not deleted that match `condition`, newest first.
 async fn newest_where(store: &Store, condition: &str, arg: Arg<'_>) -> Result<Vec<CallRow>> {
-    rows::newest_where(store, ("calls", COLUMNS), condition, arg, from_row).await
+    let live = format!("deleted_at IS NULL AND ({condition})");
+    rows::newest_where(store, ("calls", COLUMNS), &live, arg, from_row).await
 }
 
 /// Every call not deleted, newest first.

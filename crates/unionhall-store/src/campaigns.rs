@@ -103,15 +103,8 @@ pub async fn page(store: &Store, after: Option<After>, limit: u32) -> Result<Vec
 
 /// One chapter's campaigns, newest first: its public page.
 pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<CampaignRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM campaigns WHERE author = $1 ORDER BY published_at DESC, id DESC"
-    ))
-    .bind(author.as_str())
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    let by = Arg::Text(author.as_str());
+    rows::newest_where(store, ("campaigns", COLUMNS), "author = $1", by, from_row).await
 }
 
 pub async fn follow(store: &Store, account_id: i64, campaign_id: i64) -> Result<()> {

@@ -145,9 +145,10 @@ pub(crate) async fn newest_page<T>(
         .collect()
 }
 
-/// The rows of `table` not deleted that match `condition` (SQL, `$1` bound to
-/// `arg`), newest published first, read by `from_row`: the listings of calls
-/// and strikes, each narrowed by an index.
+/// The rows of `table` that match `condition` (SQL, `$1` bound to `arg`; say
+/// `deleted_at IS NULL` where rows are deleted softly), newest published
+/// first, read by `from_row`: the listings of calls, strikes, actions and
+/// campaigns, each narrowed by an index.
 pub(crate) async fn newest_where<T>(
     store: &crate::Store,
     (table, columns): (&str, &str),
@@ -156,8 +157,7 @@ pub(crate) async fn newest_where<T>(
     from_row: fn(&AnyRow) -> Result<T>,
 ) -> Result<Vec<T>> {
     let sql = format!(
-        "SELECT {columns} FROM {table} WHERE deleted_at IS NULL AND ({condition}) \
-         ORDER BY published_at DESC, id DESC"
+        "SELECT {columns} FROM {table} WHERE {condition} ORDER BY published_at DESC, id DESC"
     );
     arg.bind(sqlx::query(&sql))
         .fetch_all(store.pool())

@@ -103,7 +103,8 @@ pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<St
 
 /// The strikes not deleted that match `condition`, newest first.
 async fn newest_where(store: &Store, condition: &str, arg: Arg<'_>) -> Result<Vec<StrikeRow>> {
-    rows::newest_where(store, ("strikes", COLUMNS), condition, arg, from_row).await
+    let live = format!("deleted_at IS NULL AND ({condition})");
+    rows::newest_where(store, ("strikes", COLUMNS), &live, arg, from_row).await
 }
 
 /// The strikes published after `since`, not deleted, newest first: news.

@@ -259,18 +259,8 @@ async fn who_joined_from_the_fediverse_is_forgotten_a_while_after_the_call_and_t
         .await
         .unwrap();
     assert_eq!(pruned.fediverse_actors, 1);
-    let kept: Vec<String> = {
-        use sqlx::{Connection, Row};
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(&a.db.url).await.unwrap();
-        sqlx::query("SELECT actor || ' ' || activity FROM interactions")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.get(0))
-            .collect()
-    };
+    let sql = "SELECT actor || ' ' || activity FROM interactions";
+    let kept: Vec<String> = crate::helpers::column_of(&a.db, sql).await;
     assert_eq!(kept.len(), 1);
     assert!(
         !kept[0].contains(&actor),

@@ -229,16 +229,8 @@ async fn a_failed_logins_address_is_kept_only_under_the_key() {
         )
         .await;
         assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-        use sqlx::{Connection, Row};
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(&instance.db.url)
-            .await
-            .unwrap();
-        let source: String = sqlx::query("SELECT source FROM login_failures")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap()
-            .get(0);
+        let sql = "SELECT source FROM login_failures";
+        let source: String = crate::helpers::column_of(&instance.db, sql).await.remove(0);
         assert!(source.len() >= 32, "a tag, not {source:?}");
         assert!(!source.contains("127.0.0.9"), "{source}");
         sources.push(source);

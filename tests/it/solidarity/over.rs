@@ -326,18 +326,7 @@ async fn an_edit_made_after_the_closer_read_a_call_is_not_overwritten() {
 
 /// The calls pledged to on `instance`'s database, one row per pledge.
 async fn pledged_calls(instance: &TestInstance) -> Vec<i64> {
-    use sqlx::{Connection, Row};
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(&instance.db.url)
-        .await
-        .unwrap();
-    sqlx::query("SELECT call_id FROM pledges")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect()
+    crate::helpers::column_of(&instance.db, "SELECT call_id FROM pledges").await
 }
 
 /// A month after a picket, a seized database no longer says who came to it:
