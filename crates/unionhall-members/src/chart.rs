@@ -74,20 +74,18 @@ impl Members {
     /// Computes the chart without a permission check or audit entry, for the
     /// callers below, which make both.
     async fn compute_chart(&self, chapter: &Group, window_days: u32, today: &str) -> Result<Chart> {
-        let roster = self.open_roster(chapter).await?;
+        // Records and the dates of the last conversations (kept between
+        // views until the chapter's one-on-ones change: talk_dates.rs) are
+        // opened on two threads at once, as for the roster.
+        let (roster, last_talk) = tokio::join!(
+            self.open_roster(chapter),
+            self.latest_conversations(chapter, true)
+        );
+        let (roster, last_talk) = (roster?, last_talk?);
         let mut conn = self.store.acquire().await?;
-        let talks = rows::one_on_ones_of_chapter(&mut conn, &chapter.ap_id).await?;
         let assignments = self.load_assignments(&mut conn, chapter, false).await?;
         let tests = self.chapter_tests(&mut conn, chapter, false).await?;
         drop(conn);
-        let mut last_talk: HashMap<i64, String> = HashMap::new();
-        for row in &talks {
-            let talk = self.open_one_on_one(row)?;
-            let slot = last_talk.entry(row.member_id).or_default();
-            if talk.entry.date > *slot {
-                *slot = talk.entry.date;
-            }
-        }
         let people: Vec<ChartPerson<'_>> = roster
             .iter()
             .map(|m| ChartPerson {

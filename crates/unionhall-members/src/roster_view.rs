@@ -87,7 +87,11 @@ impl Members {
     /// Member id -> the date of their latest one-on-one, for the chapter's
     /// records; empty when not `wanted`. Opened again only when the
     /// chapter's conversations changed since they last were (`talk_dates.rs`).
-    async fn latest_conversations(&self, chapter: &Group, wanted: bool) -> Result<Dates> {
+    pub(crate) async fn latest_conversations(
+        &self,
+        chapter: &Group,
+        wanted: bool,
+    ) -> Result<Dates> {
         if !wanted {
             return Ok(Dates::default());
         }

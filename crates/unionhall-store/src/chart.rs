@@ -3,7 +3,7 @@
 //! unionhall-members). Which member is linked to whom lives inside the blobs.
 
 use crate::database::now_millis;
-use crate::members::{OneOnOneRow, Sealed};
+use crate::members::Sealed;
 use crate::Result;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -283,33 +283,4 @@ pub async fn delete_structure_test(
     id: i64,
 ) -> Result<bool> {
     delete(conn, Table::StructureTests, chapter, id).await
-}
-
-/// Every one-on-one of a chapter's members, by member then oldest first: what
-/// the chart needs in one query rather than one per member.
-pub async fn one_on_ones_of_chapter(
-    conn: &mut AnyConnection,
-    chapter: &Url,
-) -> Result<Vec<OneOnOneRow>> {
-    sqlx::query(
-        "SELECT o.id, o.member_id, o.key_id, o.sealed, o.created_at \
-         FROM one_on_ones o JOIN members m ON m.id = o.member_id \
-         WHERE m.chapter = $1 ORDER BY o.member_id, o.id",
-    )
-    .bind(chapter.as_str())
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(OneOnOneRow {
-            id: row.try_get("id")?,
-            member_id: row.try_get("member_id")?,
-            sealed: Sealed {
-                key_id: row.try_get("key_id")?,
-                bytes: row.try_get("sealed")?,
-            },
-            created_at: row.try_get("created_at")?,
-        })
-    })
-    .collect()
 }
