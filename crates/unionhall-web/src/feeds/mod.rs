@@ -185,26 +185,26 @@ async fn my_calendar(
             cancelled,
         });
     }
-    let chapters: Vec<&url::Url> = principal.roles.iter().map(|(group, _)| group).collect();
-    for row in unionhall_store::actions::all(&state.store).await? {
+    // The actions of the bodies the member's chapters are admitted to, read
+    // body by body (not every action of every body, each asked about).
+    let mut bodies = std::collections::BTreeSet::new();
+    for (group, _) in &principal.roles {
+        for membership in unionhall_store::unions::bodies_of(&state.store, group).await? {
+            if membership.accepted_at.is_some() {
+                bodies.insert(membership.body);
+            }
+        }
+    }
+    let mut actions = Vec::new();
+    for body in &bodies {
+        actions.extend(unionhall_store::actions::by_author(&state.store, body).await?);
+    }
+    for row in actions {
         let record = unionhall_federation::activities::action::record_of(&row)?;
-        let Some(starts_at) = record.starts_at else {
+        // What happened before the calendar's season, as for calls.
+        let Some(starts_at) = record.starts_at.filter(|at| *at >= since) else {
             continue;
         };
-        let mut belongs = false;
-        for chapter in &chapters {
-            let mut conn = state.store.acquire().await?;
-            belongs |= unionhall_store::unions::is_admitted(
-                &mut conn,
-                unionhall_store::unions::Side::Chapter,
-                &row.author,
-                chapter,
-            )
-            .await?;
-        }
-        if !belongs {
-            continue;
-        }
         events.push(ical::Event {
             uid: row.ap_id.to_string(),
             stamp: row.updated_at,
