@@ -219,3 +219,38 @@ async fn a_member_who_follows_late_sees_what_came_before_as_it_now_is() {
         instance.stop().await;
     }
 }
+
+/// The campaigns page lists fifty at a time, newest first, and its link
+/// leads on to the older ones.
+#[tokio::test]
+async fn the_campaigns_page_lists_fifty_at_a_time_and_links_the_older() {
+    let (b, _c, organizer, _member) = millers_and_brewers().await;
+    for n in 1..=51 {
+        let (status, body) = organizer
+            .post(
+                "/api/v1/chapters/millers/campaigns",
+                json!({"campaign": {"title": format!("Campaign number {n}."), "goal": "A contract"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let page_as = crate::federation::reach::page_as;
+    let first = page_as(&organizer, "/campaigns").await;
+    assert!(first.contains("Campaign number 51.") && first.contains("Campaign number 2."));
+    assert!(
+        !first.contains("Campaign number 1."),
+        "fifty on the first page"
+    );
+    let older = first
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap().replace("&#38;", "&"))
+        .find(|href| href.starts_with("/campaigns?before="))
+        .expect("a link to older campaigns");
+    let last = page_as(&organizer, &older).await;
+    assert!(last.contains("Campaign number 1."), "{last}");
+    assert!(!last.contains("Campaign number 2."), "{last}");
+    assert!(!last.contains("/campaigns?before="), "the last page");
+    let (status, _) = organizer.get("/campaigns?before=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    b.stop().await;
+}

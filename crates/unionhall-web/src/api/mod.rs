@@ -16,7 +16,7 @@ mod groups;
 pub(crate) mod mail;
 mod me;
 mod moderation;
-mod paging;
+pub(crate) mod paging;
 mod roster;
 mod strikes;
 mod unions;

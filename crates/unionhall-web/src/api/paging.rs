@@ -64,7 +64,7 @@ impl Paging {
         match last.filter(|_| read >= self.limit as usize) {
             Some((published_at, id)) => {
                 let mut params = params.to_vec();
-                let (limit, before) = (self.limit.to_string(), format!("{published_at}.{id}"));
+                let (limit, before) = (self.limit.to_string(), cursor_of(published_at, id));
                 params.extend([
                     ("limit", Some(limit.as_str())),
                     ("before", Some(before.as_str())),
@@ -100,8 +100,9 @@ pub(crate) fn link_to_next(
     headers
 }
 
-/// `1700000000000.42`: published at, then id, as [`Paging::next`] writes it.
-fn cursor(text: &str) -> Result<After, AppError> {
+/// `1700000000000.42`: published at, then id, as [`Paging::next`] writes it
+/// (and [`cursor_of`]).
+pub(crate) fn cursor(text: &str) -> Result<After, AppError> {
     let parsed = text
         .split_once('.')
         .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id.parse::<i64>().ok()?)));
@@ -113,6 +114,11 @@ fn cursor(text: &str) -> Result<After, AppError> {
                 .into(),
         )),
     }
+}
+
+/// Where the page after the row published at `published_at` with `id` starts.
+pub(crate) fn cursor_of(published_at: i64, id: i64) -> String {
+    format!("{published_at}.{id}")
 }
 
 fn bad(message: String) -> AppError {

@@ -28,6 +28,8 @@ use url::Url;
 struct ListPage {
     layout: Layout,
     campaigns: Vec<Line>,
+    /// The next page's address: older campaigns.
+    older: Option<String>,
     /// Chapters the caller may start a campaign for.
     start_for: Vec<String>,
     url: String,
@@ -51,24 +53,16 @@ fn flash(done: Option<&str>) -> Option<String> {
     }
 }
 
+/// The list's page starting after `after` (the first if None), with the
+/// follow form holding `url` and `problem` if it was refused.
 async fn list_page(
     state: &AppState,
     principal: &Principal,
-    url: String,
-    problem: Option<String>,
+    after: Option<unionhall_store::After>,
+    (url, problem): (String, Option<String>),
     flash_text: Option<String>,
 ) -> Result<ListPage, AppError> {
-    let followed = campaigns::followed_by(&state.store, principal.account_id).await?;
-    let mut names = Names::default();
-    let mut lines = Vec::new();
-    for row in campaigns::all(&state.store).await? {
-        lines.push(Line {
-            id: row.id,
-            title: campaigns_fed::record_of(&row)?.title,
-            chapter: names.of(&state.store, &row.author).await?,
-            following: followed.iter().any(|c| c.id == row.id),
-        });
-    }
+    let (campaigns, older) = campaign_lines(state, principal, after).await?;
     let mut start_for = Vec::new();
     for (id, role) in &principal.roles {
         if role.allows(Permission::PostForGroup) {
@@ -82,20 +76,66 @@ async fn list_page(
     start_for.sort();
     Ok(ListPage {
         layout: Layout::member(state, principal).with_flash(flash_text),
-        campaigns: lines,
+        campaigns,
+        older,
         start_for,
         url,
         problem,
     })
 }
 
+/// One page of the campaigns known here, newest first, after `after`; and
+/// the next page's address if there may be more.
+async fn campaign_lines(
+    state: &AppState,
+    principal: &Principal,
+    after: Option<unionhall_store::After>,
+) -> Result<(Vec<Line>, Option<String>), AppError> {
+    let followed = campaigns::followed_by(&state.store, principal.account_id).await?;
+    let rows = campaigns::page(&state.store, after, PER_PAGE).await?;
+    let older = match rows.last() {
+        Some(last) if rows.len() == PER_PAGE as usize => Some(format!(
+            "/campaigns?before={}",
+            crate::api::paging::cursor_of(last.published_at, last.id)
+        )),
+        _ => None,
+    };
+    let mut names = Names::default();
+    let mut lines = Vec::new();
+    for row in rows {
+        lines.push(Line {
+            id: row.id,
+            title: campaigns_fed::record_of(&row)?.title,
+            chapter: names.of(&state.store, &row.author).await?,
+            following: followed.iter().any(|c| c.id == row.id),
+        });
+    }
+    Ok((lines, older))
+}
+
+/// Campaigns listed on one page, newest first.
+const PER_PAGE: u32 = 50;
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    done: Option<String>,
+    /// Where this page starts: after the last campaign of the page before.
+    before: Option<String>,
+}
+
 pub(crate) async fn list(
     State(state): State<AppState>,
     Caller(principal): Caller,
-    Query(done): Query<Done>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let flash_text = flash(done.done.as_deref());
-    let page = list_page(&state, &principal, String::new(), None, flash_text).await?;
+    let flash_text = flash(query.done.as_deref());
+    let after = query
+        .before
+        .as_deref()
+        .map(crate::api::paging::cursor)
+        .transpose()?;
+    let form = (String::new(), None);
+    let page = list_page(&state, &principal, after, form, flash_text).await?;
     render(StatusCode::OK, &page)
 }
 
@@ -128,7 +168,8 @@ pub(crate) async fn follow_by_url(
             Ok(Redirect::to(&format!("/campaign/{}?done=followed", row.id)).into_response())
         }
         Err(problem) => {
-            let page = list_page(&state, &principal, form.url, Some(problem), None).await?;
+            let refused = (form.url, Some(problem));
+            let page = list_page(&state, &principal, None, refused, None).await?;
             render(StatusCode::BAD_REQUEST, &page)
         }
     }
