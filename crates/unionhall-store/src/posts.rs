@@ -83,6 +83,30 @@ pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<Post>> {
     .collect()
 }
 
+/// The newest `limit` posts of one author, not deleted (only the public ones
+/// if `public_only`), through the author index: a chapter's page and feed,
+/// and a community's posts on the board, read the latest, not every post it
+/// has made over the years.
+pub async fn newest_by_author(
+    store: &Store,
+    author: &Url,
+    public_only: bool,
+    limit: i64,
+) -> Result<Vec<Post>> {
+    let public = if public_only { "AND public = 1" } else { "" };
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM posts WHERE author = $1 AND deleted_at IS NULL {public} \
+         ORDER BY published_at DESC LIMIT $2"
+    ))
+    .bind(author.as_str())
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// The newest posts received from other instances, for the admin's feed.
 pub async fn recent_remote(store: &Store, limit: i64) -> Result<Vec<Post>> {
     sqlx::query(&format!(

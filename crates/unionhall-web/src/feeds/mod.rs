@@ -40,22 +40,23 @@ async fn chapter(
         })
 }
 
+/// The most entries a chapter's Atom feed holds.
+const FEED_ENTRIES: i64 = 50;
+
 async fn atom_feed(
     State(state): State<AppState>,
     Path(handle): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
     let actor = chapter(&state, &handle).await?;
     let mut entries = Vec::new();
-    for post in posts::by_author(&state.store, &actor.ap_id).await? {
-        if post.public {
-            entries.push(atom::Entry {
-                id: post.ap_id.to_string(),
-                link: post.ap_id.to_string(),
-                title: format!("Update from {}", actor.name),
-                updated: post.updated_at.unwrap_or(post.published_at),
-                html: post.content,
-            });
-        }
+    for post in posts::newest_by_author(&state.store, &actor.ap_id, true, FEED_ENTRIES).await? {
+        entries.push(atom::Entry {
+            id: post.ap_id.to_string(),
+            link: post.ap_id.to_string(),
+            title: format!("Update from {}", actor.name),
+            updated: post.updated_at.unwrap_or(post.published_at),
+            html: post.content,
+        });
     }
     for row in calls::by_author(&state.store, &actor.ap_id).await? {
         if row.audience.is_public() {
@@ -81,7 +82,7 @@ async fn atom_feed(
         });
     }
     entries.sort_by_key(|e| std::cmp::Reverse(e.updated));
-    entries.truncate(50);
+    entries.truncate(FEED_ENTRIES as usize);
     let feed_url = state.urls.actor(&handle).to_string() + "/feed.atom";
     let body = atom::render(&atom::Feed {
         id: &feed_url,

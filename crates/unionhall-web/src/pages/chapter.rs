@@ -54,11 +54,9 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
             shown.push((record.title, record.goal, row.ap_id.to_string()));
         }
     }
-    let updates = posts::by_author(store, &actor.ap_id)
+    let updates = posts::newest_by_author(store, &actor.ap_id, true, 20)
         .await?
         .iter()
-        .filter(|p| p.public && p.deleted_at.is_none())
-        .take(20)
         .map(|p| {
             let page = super::post_page::page_of(p).unwrap_or_default();
             (crate::html::text_of(&p.content), page)

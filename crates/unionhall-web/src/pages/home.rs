@@ -271,7 +271,7 @@ async fn board(
 }
 
 /// Most posts shown of each followed community.
-const MOST_COMMUNITY_POSTS: usize = 10;
+const MOST_COMMUNITY_POSTS: i64 = 10;
 
 /// The newest posts of the communities this server follows (through its
 /// reader) on Lemmy and other group-aware servers.
@@ -290,11 +290,7 @@ async fn community_posts(
             ),
             None => community.to_string(),
         };
-        for post in posts::by_author(store, &community)
-            .await?
-            .into_iter()
-            .take(MOST_COMMUNITY_POSTS)
-        {
+        for post in posts::newest_by_author(store, &community, false, MOST_COMMUNITY_POSTS).await? {
             out.push((
                 post.published_at,
                 (
