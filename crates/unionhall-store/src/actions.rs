@@ -131,18 +131,6 @@ pub async fn proposed(store: &Store) -> Result<Vec<ActionRow>> {
     .collect()
 }
 
-/// Every action, newest first.
-pub async fn all(store: &Store) -> Result<Vec<ActionRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM actions ORDER BY published_at DESC, id DESC"
-    ))
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
-}
-
 /// A page of every action, newest first: at most `limit`, after `after`
 /// (the API's listing).
 pub async fn page(store: &Store, after: Option<After>, limit: u32) -> Result<Vec<ActionRow>> {

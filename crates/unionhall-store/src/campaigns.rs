@@ -82,18 +82,6 @@ pub async fn by_ap_id(conn: &mut AnyConnection, ap_id: &Url) -> Result<Option<Ca
         .transpose()
 }
 
-/// Every campaign, newest first.
-pub async fn all(store: &Store) -> Result<Vec<CampaignRow>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM campaigns ORDER BY published_at DESC, id DESC"
-    ))
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
-}
-
 /// A page of every campaign, newest first: at most `limit`, after `after`
 /// (the API's listing).
 pub async fn page(store: &Store, after: Option<After>, limit: u32) -> Result<Vec<CampaignRow>> {
