@@ -183,9 +183,13 @@ const FORGOTTEN: &str = "forgotten:";
 
 /// Forgets who on the fediverse joined, liked or shared the calls done with
 /// before `before`: each one's actor and activity ids become a token that
-/// names no one (`forgotten:{now}:{n}`, unique), so that every count, and
-/// the running total the joins are part of, stays as it was.
+/// names no one (`forgotten:{now}:{random}:{n}`, unique however many
+/// processes prune at once), so that every count, and the running total the
+/// joins are part of, stays as it was.
 async fn forget_fediverse_actors(store: &Store, before: i64, now: i64) -> Result<u64> {
+    // A number no other process picks: std's hasher keys are random.
+    let this_run =
+        std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), now);
     let sql = format!(
         "SELECT object, kind, actor FROM interactions WHERE actor NOT LIKE '{FORGOTTEN}%' \
          AND object IN (SELECT ap_id FROM calls WHERE id IN ({DONE_WITH})) LIMIT $2"
@@ -201,7 +205,7 @@ async fn forget_fediverse_actors(store: &Store, before: i64, now: i64) -> Result
         for row in &rows {
             let (object, kind, actor): (String, String, String) =
                 (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            let token = format!("{FORGOTTEN}{now}:{total}");
+            let token = format!("{FORGOTTEN}{now}:{this_run:x}:{total}");
             sqlx::query(
                 "UPDATE interactions SET actor = $1, activity = $1 \
                  WHERE object = $2 AND kind = $3 AND actor = $4",
