@@ -71,16 +71,16 @@ pub async fn by_ap_id(store: &Store, ap_id: &Url) -> Result<Option<Post>> {
 
 /// An author's posts, newest first, deleted ones left out.
 pub async fn by_author(store: &Store, author: &Url) -> Result<Vec<Post>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM posts WHERE author = $1 AND deleted_at IS NULL \
-         ORDER BY published_at DESC"
-    ))
-    .bind(author.as_str())
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+    newest_by_author(store, author, false, Newest::Published, i64::MAX).await
+}
+
+/// Which time "newest" goes by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Newest {
+    /// When it was published: the order pages list posts in.
+    Published,
+    /// When it last changed (published, or edited since): a feed's order.
+    Changed,
 }
 
 /// The newest `limit` posts of one author, not deleted (only the public ones
@@ -91,12 +91,17 @@ pub async fn newest_by_author(
     store: &Store,
     author: &Url,
     public_only: bool,
+    newest: Newest,
     limit: i64,
 ) -> Result<Vec<Post>> {
     let public = if public_only { "AND public = 1" } else { "" };
+    let time = match newest {
+        Newest::Published => "published_at",
+        Newest::Changed => "COALESCE(updated_at, published_at)",
+    };
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM posts WHERE author = $1 AND deleted_at IS NULL {public} \
-         ORDER BY published_at DESC LIMIT $2"
+         ORDER BY {time} DESC LIMIT $2"
     ))
     .bind(author.as_str())
     .bind(limit)

@@ -48,8 +48,10 @@ async fn atom_feed(
     Path(handle): Path<String>,
 ) -> Result<impl IntoResponse, AppError> {
     let actor = chapter(&state, &handle).await?;
+    let newest = posts::Newest::Changed;
+    let posts = posts::newest_by_author(&state.store, &actor.ap_id, true, newest, FEED_ENTRIES);
     let mut entries = Vec::new();
-    for post in posts::newest_by_author(&state.store, &actor.ap_id, true, FEED_ENTRIES).await? {
+    for post in posts.await? {
         entries.push(atom::Entry {
             id: post.ap_id.to_string(),
             link: post.ap_id.to_string(),
@@ -58,19 +60,29 @@ async fn atom_feed(
             html: post.content,
         });
     }
-    for row in calls::by_author(&state.store, &actor.ap_id).await? {
-        if row.audience.is_public() {
-            let object = call::call_json(&row, &actor)?;
-            entries.push(atom::Entry {
-                id: row.ap_id.to_string(),
-                link: page_url(&state, &format!("/call/{}", row.id)),
-                title: object.name,
-                updated: row.updated_at,
-                html: object.content,
-            });
-        }
+    // Only the calls and strikes that can be among the feed's newest entries
+    // are written out (a strike's needs a query).
+    let mut public_calls: Vec<_> = calls::by_author(&state.store, &actor.ap_id)
+        .await?
+        .into_iter()
+        .filter(|row| row.audience.is_public())
+        .collect();
+    public_calls.sort_by_key(|row| std::cmp::Reverse(row.updated_at));
+    public_calls.truncate(FEED_ENTRIES as usize);
+    for row in public_calls {
+        let object = call::call_json(&row, &actor)?;
+        entries.push(atom::Entry {
+            id: row.ap_id.to_string(),
+            link: page_url(&state, &format!("/call/{}", row.id)),
+            title: object.name,
+            updated: row.updated_at,
+            html: object.content,
+        });
     }
-    for row in strikes::by_author(&state.store, &actor.ap_id).await? {
+    let mut strikes = strikes::by_author(&state.store, &actor.ap_id).await?;
+    strikes.sort_by_key(|row| std::cmp::Reverse(row.updated_at));
+    strikes.truncate(FEED_ENTRIES as usize);
+    for row in strikes {
         let mut conn = state.store.acquire().await?;
         let object = strike::strike_json(&mut conn, &row, &actor).await?;
         entries.push(atom::Entry {

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 use unionhall_store::actors::ActorRow;
+use unionhall_store::posts::Newest;
 use unionhall_store::{calls, campaigns, posts, strikes};
 
 #[derive(Template)]
@@ -54,7 +55,7 @@ pub(crate) async fn chapter_page(state: &AppState, actor: ActorRow) -> Result<Re
             shown.push((record.title, record.goal, row.ap_id.to_string()));
         }
     }
-    let updates = posts::newest_by_author(store, &actor.ap_id, true, 20)
+    let updates = posts::newest_by_author(store, &actor.ap_id, true, Newest::Published, 20)
         .await?
         .iter()
         .map(|p| {

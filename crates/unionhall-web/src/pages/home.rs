@@ -15,6 +15,7 @@ use axum::Form;
 use serde::Deserialize;
 use unionhall_domain::{ActorKind, Permission, Pledge};
 use unionhall_members::Principal;
+use unionhall_store::posts::Newest;
 use unionhall_store::{actors, follows, posts};
 use url::Url;
 
@@ -290,7 +291,15 @@ async fn community_posts(
             ),
             None => community.to_string(),
         };
-        for post in posts::newest_by_author(store, &community, false, MOST_COMMUNITY_POSTS).await? {
+        for post in posts::newest_by_author(
+            store,
+            &community,
+            false,
+            Newest::Published,
+            MOST_COMMUNITY_POSTS,
+        )
+        .await?
+        {
             out.push((
                 post.published_at,
                 (
