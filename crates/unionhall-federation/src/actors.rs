@@ -196,6 +196,41 @@ pub(crate) fn assertion_key_id(ap_id: &Url) -> String {
     format!("{ap_id}#ed25519-key")
 }
 
+/// The last path segment of [`ed25519_key_document`].
+const ED25519_KEY_DOCUMENT: &str = "ed25519-key";
+
+/// Where an actor's Ed25519 key is served on its own, as a `CryptographicKey`
+/// with an `owner`: the `keyid` of our Ed25519 HTTP signatures. Fedify (and
+/// servers like it) look the key of an HTTP signature up in the actor's
+/// `publicKey` or at the keyid itself, never in `assertionMethod`, and
+/// `publicKey` stays the one RSA key that Mastodon and Lemmy read.
+pub fn ed25519_key_document(ap_id: &Url) -> String {
+    format!(
+        "{}/{ED25519_KEY_DOCUMENT}",
+        ap_id.as_str().trim_end_matches('/')
+    )
+}
+
+/// The actor whose [`ed25519_key_document`] `key_id` is, if it is one (no
+/// fragment, and the segment last).
+pub fn owner_of_ed25519_key_document(key_id: &Url) -> Option<Url> {
+    if key_id.fragment().is_some() || key_id.query().is_some() {
+        return None;
+    }
+    let owner = key_id
+        .as_str()
+        .strip_suffix(ED25519_KEY_DOCUMENT)?
+        .strip_suffix('/')?;
+    Url::parse(owner).ok()
+}
+
+/// Whether `key_id` names `actor`'s Ed25519 key: as its `assertionMethod`
+/// lists it, or as its key document ([`ed25519_key_document`]).
+pub fn names_ed25519_key_of(actor: &ActorRow, key_id: &str) -> bool {
+    actor.assertion_key_id.as_deref() == Some(key_id)
+        || (actor.assertion_key_id.is_some() && ed25519_key_document(&actor.ap_id) == key_id)
+}
+
 impl DbActor {
     /// The JSON we publish for a local actor (never the private key).
     pub fn to_json(&self, urls: &Urls) -> ActorJson {

@@ -221,11 +221,11 @@ fn verifies(
     let (bytes, ed25519_key_id) = match signature {
         RequestSignature::Cavage(signature) => (&signature.signature, None),
         RequestSignature::Rfc9421(signature) => {
-            // Ed25519 is the actor's FEP-521a assertion key, named by its id;
-            // anything else, its RSA key.
+            // Ed25519 is the actor's FEP-521a assertion key, named by its id
+            // or by its key document; anything else, its RSA key.
             let ed25519 = signature.alg.as_deref() == Some(rfc9421::ALG_ED25519)
                 || (signature.alg.is_none()
-                    && actor.0.assertion_key_id.as_deref() == Some(signature.key_id.as_str()));
+                    && crate::actors::names_ed25519_key_of(&actor.0, &signature.key_id));
             (&signature.signature, ed25519.then_some(&signature.key_id))
         }
     };
@@ -234,7 +234,7 @@ fn verifies(
             .verifier
             .verify(&actor.0.public_key_pem, message.as_bytes(), bytes);
     };
-    if actor.0.assertion_key_id.as_deref() != Some(key_id.as_str()) {
+    if !crate::actors::names_ed25519_key_of(&actor.0, key_id) {
         return Ok(false);
     }
     let key = actor

@@ -64,6 +64,21 @@ pub fn decode_multibase_key(multibase: &str) -> Option<[u8; 32]> {
     key.try_into().ok()
 }
 
+/// An Ed25519 `publicKeyMultibase` as a PEM public key (SubjectPublicKeyInfo,
+/// RFC 8410), as a `CryptographicKey` carries it; None if it is not one.
+pub fn multibase_key_as_pem(multibase: &str) -> Option<String> {
+    /// The DER of an Ed25519 SubjectPublicKeyInfo before its 32 key bytes.
+    const SPKI_PREFIX: [u8; 12] = [
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    let mut der = SPKI_PREFIX.to_vec();
+    der.extend_from_slice(&decode_multibase_key(multibase)?);
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    Some(format!(
+        "-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n"
+    ))
+}
+
 /// The FEP-521a `assertionMethod` entry an actor publishes.
 pub fn assertion_method(key_id: &str, controller: &str, multibase: &str) -> Value {
     json!({

@@ -160,7 +160,10 @@ pub async fn configure(
         &instance.0.assertion_key_id,
         &instance.0.assertion_private_key,
     ) {
-        (Some(id), Some(private)) => Some((id.clone(), Arc::new(integrity::signing_key(private)?))),
+        (Some(_), Some(private)) => Some((
+            actors::ed25519_key_document(&instance.0.ap_id),
+            Arc::new(integrity::signing_key(private)?),
+        )),
         _ => None,
     };
     let client = reqwest_middleware::ClientBuilder::new(data.client.clone())

@@ -18,9 +18,12 @@ use unionhall_store::{follows, outbox};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/actor", get(instance_actor))
+        .route("/actor/ed25519-key", get(instance_ed25519_key))
         .route("/actor/reader", get(reader_actor))
+        .route("/actor/reader/ed25519-key", get(reader_ed25519_key))
         .route("/actor/reader/outbox", get(reader_outbox))
         .route("/actors/{handle}", get(actor))
+        .route("/actors/{handle}/ed25519-key", get(group_ed25519_key))
         .route("/actors/{handle}/outbox", get(outbox_collection))
         .route("/actors/{handle}/followers", get(followers_collection))
         .route("/actors/{handle}/members", get(members_collection))
@@ -70,6 +73,44 @@ async fn reader_actor(State(state): State<AppState>) -> Result<ActivityJson, App
         .await?
         .ok_or_else(|| AppError::NotFound("this instance follows no community".into()))?;
     Ok(actor_json(&state, row))
+}
+
+async fn instance_ed25519_key(State(state): State<AppState>) -> Result<ActivityJson, AppError> {
+    ed25519_key(&state, &state.urls.instance_actor()).await
+}
+
+async fn reader_ed25519_key(State(state): State<AppState>) -> Result<ActivityJson, AppError> {
+    ed25519_key(&state, &state.urls.reader_actor()).await
+}
+
+async fn group_ed25519_key(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> Result<ActivityJson, AppError> {
+    ed25519_key(&state, &local_actor(&state, &handle).await?.ap_id).await
+}
+
+/// A local actor's Ed25519 key on its own, as a `CryptographicKey` with its
+/// `owner` (`actors::ed25519_key_document`): the keyid of our Ed25519 HTTP
+/// signatures. Served to anyone, unsigned: it is public, and the servers that
+/// fetch it to check a signature do not sign that fetch.
+async fn ed25519_key(state: &AppState, actor: &url::Url) -> Result<ActivityJson, AppError> {
+    let row = store_actors::by_ap_id(&state.store, actor)
+        .await?
+        .filter(|row| row.is_local)
+        .ok_or_else(|| AppError::NotFound(format!("no actor {actor} here")))?;
+    let pem = row
+        .assertion_public_key
+        .as_deref()
+        .and_then(unionhall_federation::integrity::multibase_key_as_pem)
+        .ok_or_else(|| AppError::NotFound(format!("{actor} has no Ed25519 key")))?;
+    Ok(ActivityJson(json!({
+        "@context": "https://w3id.org/security/v1",
+        "id": unionhall_federation::actors::ed25519_key_document(actor),
+        "type": "CryptographicKey",
+        "owner": actor,
+        "publicKeyPem": pem,
+    })))
 }
 
 /// The reader publishes nothing; Lemmy requires a person-like actor to have

@@ -24,7 +24,9 @@
 //   any other activity -> {"event":"activity","type":...,"id":...,"actor":...}
 // and how every request was signed:
 //   a POST it sends -> {"event":"sent","url":...,"signed":"RFC 9421"|"draft-cavage","status":...}
-//   a POST it gets  -> {"event":"knocked","signed":...,"alg":<RFC 9421 alg or null>,"status":...}
+//   a POST it gets  -> {"event":"knocked","signed":...,"alg":<RFC 9421 alg or null>,
+//                       "httpKey":<the key id Fedify's verifyRequest verified the
+//                       HTTP signature with, or null>,"status":...}
 //   a GET of its actor -> {"event":"fetched","signed":...,"status":...}
 // any failure -> {"event":"error","message":...}; the peer keeps running.
 //
@@ -55,6 +57,7 @@ import {
   generateCryptoKeyPair,
   MemoryKvStore,
   verifyObject,
+  verifyRequest,
 } from "@fedify/fedify";
 import {
   Accept,
@@ -390,6 +393,16 @@ function context() {
   return federation.createContext(new URL(origin), undefined);
 }
 
+/** The id of the key Fedify verifies a request's HTTP signature with, or null. */
+async function verifiedHttpKey(request) {
+  const ctx = context();
+  const key = await verifyRequest(request, {
+    documentLoader: ctx.documentLoader,
+    contextLoader: ctx.contextLoader,
+  });
+  return key?.id?.href ?? null;
+}
+
 async function follow(target) {
   const ctx = context();
   let url;
@@ -528,6 +541,10 @@ async function toRequest(req) {
 server = http.createServer(async (req, res) => {
   try {
     const request = await toRequest(req);
+    // Whether the HTTP signature of a POST verifies on its own (Fedify may
+    // also take an activity on its integrity proof alone).
+    const httpKey =
+      req.method === "POST" ? await verifiedHttpKey(request.clone()).catch(() => null) : null;
     const response = await federation.fetch(request, {
       contextData: undefined,
       onNotFound: () => new Response("Not Found\n", { status: 404, headers: { "Content-Type": "text/plain" } }),
@@ -539,6 +556,7 @@ server = http.createServer(async (req, res) => {
         event: "knocked",
         signed: signatureKind(request.headers),
         alg: rfc9421Alg(request.headers),
+        httpKey,
         status: response.status,
       });
     } else if (req.method === "GET" && new URL(request.url).pathname === `/users/${IDENTIFIER}`) {

@@ -590,6 +590,62 @@ async fn shapes_other_servers_send_are_read_and_an_author_must_still_be_the_send
     a.stop().await;
 }
 
+/// Two Unionhall instances take each other's first knock, Ed25519 RFC 9421,
+/// whose keyid is the signer's key document: served to anyone, unsigned, as
+/// the `CryptographicKey` Fedify reads (RFC 8410 SubjectPublicKeyInfo).
+#[tokio::test]
+async fn ed25519_signatures_name_a_key_document_and_unionhall_instances_take_them_first() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    super::follow_and_wait(&b, &a, "bakers").await;
+    let host = |i: &TestInstance| unionhall_store::outbox::host_of(i.data.urls.base());
+    use unionhall_federation::delivery::knock::Scheme;
+    assert_eq!(b.data.knocks.known(&host(&a)), Some(Scheme::Rfc9421Ed25519));
+    assert_eq!(a.data.knocks.known(&host(&b)), Some(Scheme::Rfc9421Ed25519));
+
+    let key_id = format!("{}/ed25519-key", bakers.ap_id);
+    let answer = a.client.get(&key_id).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let key: Value = answer.json().await.unwrap();
+    assert_eq!(key["id"], key_id.as_str(), "{key}");
+    assert_eq!(key["type"], "CryptographicKey", "{key}");
+    assert_eq!(key["owner"], bakers.ap_id.as_str(), "{key}");
+    assert_eq!(key["@context"], "https://w3id.org/security/v1", "{key}");
+    // RFC 8410's Ed25519 SubjectPublicKeyInfo header, then the 32 bytes the
+    // actor's assertionMethod publishes.
+    let pem = key["publicKeyPem"].as_str().unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(body.starts_with("MCowBQYDK2VwAyEA"), "{pem}");
+    let actor: Value = a
+        .client
+        .get(bakers.ap_id.as_str())
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let multibase = actor["assertionMethod"][0]["publicKeyMultibase"]
+        .as_str()
+        .unwrap();
+    let raw = unionhall_federation::integrity::decode_multibase_key(multibase).unwrap();
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&body)
+        .unwrap();
+    assert_eq!(der[12..], raw[..]);
+    let none = a
+        .client
+        .get(a.at("/actors/nobody/ed25519-key"))
+        .send()
+        .await;
+    assert_eq!(none.unwrap().status(), 404);
+    a.stop().await;
+    b.stop().await;
+}
+
 #[tokio::test]
 async fn rfc_9421_signatures_are_accepted_with_rsa_and_ed25519_and_a_wrong_one_is_not() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;

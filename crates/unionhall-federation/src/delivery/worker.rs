@@ -259,9 +259,11 @@ async fn sender_key(shared: &Shared, actor_id: &str) -> Result<Arc<SenderKeys>> 
         .private_key_pem
         .as_deref()
         .ok_or_else(|| Error::Internal(format!("{actor_id} has no private key")))?;
+    // Named by its key document, where servers that read HTTP signature keys
+    // only from `publicKey` or the keyid (Fedify) find it too.
     let ed25519 = match (&actor.assertion_key_id, &actor.assertion_private_key) {
-        (Some(key_id), Some(private)) => Some((
-            key_id.clone(),
+        (Some(_), Some(private)) => Some((
+            crate::actors::ed25519_key_document(&actor.ap_id),
             Arc::new(crate::integrity::signing_key(private)?),
         )),
         _ => None,

@@ -189,10 +189,17 @@ impl Rfc9421Signature {
         })
     }
 
-    /// The actor whose key this is: the keyid without its fragment.
+    /// The actor whose key this is: the keyid without its fragment, or the
+    /// actor an Ed25519 key document belongs to (`{actor}/ed25519-key`, as
+    /// Unionhall signs: `actors::ed25519_key_document`).
     pub fn key_owner(&self) -> Result<Url> {
         let mut url = Url::parse(&self.key_id)
             .map_err(|_| unauthorized(format!("keyid {:?} is not a URL", self.key_id)))?;
+        if self.alg.as_deref() != Some(ALG_RSA) {
+            if let Some(owner) = crate::actors::owner_of_ed25519_key_document(&url) {
+                return Ok(owner);
+            }
+        }
         url.set_fragment(None);
         Ok(url)
     }
