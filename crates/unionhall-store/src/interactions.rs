@@ -15,8 +15,12 @@ pub enum Kind {
     /// A downvote (Lemmy's `Dislike`).
     Dislike,
     Share,
-    /// "I'll be there": a Join, Accept or TentativeAccept of a call's event.
+    /// "I'll be there": a Join or Accept of a call's event.
     Join,
+    /// "I might come": a TentativeAccept of a call's event (Friendica's
+    /// "maybe"). Not counted among the people coming; told of the call's
+    /// changes as those who joined are.
+    Maybe,
 }
 
 impl Kind {
@@ -26,6 +30,7 @@ impl Kind {
             Self::Dislike => "dislike",
             Self::Share => "share",
             Self::Join => "join",
+            Self::Maybe => "maybe",
         }
     }
 
@@ -35,6 +40,7 @@ impl Kind {
             "dislike" => Some(Self::Dislike),
             "share" => Some(Self::Share),
             "join" => Some(Self::Join),
+            "maybe" => Some(Self::Maybe),
             _ => None,
         }
     }
@@ -47,6 +53,7 @@ pub struct Counts {
     pub dislikes: i64,
     pub shares: i64,
     pub joins: i64,
+    pub maybes: i64,
 }
 
 /// Records that `actor` did `kind` with `object` by `activity`. False if it
@@ -137,18 +144,20 @@ pub async fn counts_of(store: &Store, object: &Url) -> Result<Counts> {
             Some(Kind::Dislike) => counts.dislikes = n,
             Some(Kind::Share) => counts.shares = n,
             Some(Kind::Join) => counts.joins = n,
+            Some(Kind::Maybe) => counts.maybes = n,
             None => {}
         }
     }
     Ok(counts)
 }
 
-/// The inboxes of those who joined `object` (shared inboxes once each), for
-/// the call's later Updates: the actors as cached, those unknown left out.
+/// The inboxes of those who joined `object` or said they might come (shared
+/// inboxes once each), for the call's later Updates: the actors as cached,
+/// those unknown left out.
 pub async fn joined_inboxes(conn: &mut AnyConnection, object: &Url) -> Result<Vec<Url>> {
     let rows = sqlx::query(
         "SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) AS inbox FROM interactions i \
-         JOIN actors a ON a.ap_id = i.actor WHERE i.object = $1 AND i.kind = 'join'",
+         JOIN actors a ON a.ap_id = i.actor WHERE i.object = $1 AND i.kind IN ('join', 'maybe')",
     )
     .bind(object.as_str())
     .fetch_all(conn)

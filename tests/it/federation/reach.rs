@@ -279,7 +279,7 @@ async fn who_joined_from_the_fediverse_is_forgotten_a_while_after_the_call_and_t
 }
 
 #[tokio::test]
-async fn friendica_attendance_counts_and_is_taken_back_and_only_counts_are_shown() {
+async fn friendica_going_and_maybe_are_counted_apart_replace_each_other_and_are_taken_back() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
     create_chapter(&a, "bakers").await;
     let picket = bakers_picket(&a).await;
@@ -301,26 +301,48 @@ async fn friendica_attendance_counts_and_is_taken_back_and_only_counts_are_shown
         friendica.send_as("ben", &a.at("/inbox"), &maybe).await.0,
         202
     );
-    assert_eq!(people_pledged(&a, &picket).await, 2);
+    // Going counts among the people pledged; maybe is counted apart.
+    assert_eq!(people_pledged(&a, &picket).await, 1);
 
-    // The organizer sees the fediverse's share as a count, on the page and
+    // The organizer sees the fediverse's share as counts, on the page and
     // in the API; no one is named.
     let rosa = crate::members::join(&a, "bakers", Role::Organizer, "organizer-rosa").await;
     let page = page_as(&rosa, &format!("/call/{}", picket.id)).await;
     assert!(
-        page.contains("2 people from elsewhere on the fediverse"),
+        page.contains("1 person from elsewhere on the fediverse (Mobilizon"),
+        "{page}"
+    );
+    assert!(
+        page.contains("1 person from elsewhere on the fediverse said they might come"),
         "{page}"
     );
     let (status, api) = rosa.get(&format!("/api/v1/calls/{}", picket.id)).await;
     assert_eq!(status, 200, "{api}");
-    assert_eq!(api["reach"]["from_the_fediverse"], 2, "{api}");
-    assert_eq!(api["pledged"]["people"], 2, "{api}");
+    assert_eq!(api["reach"]["from_the_fediverse"], 1, "{api}");
+    assert_eq!(api["reach"]["maybe_from_the_fediverse"], 1, "{api}");
+    assert_eq!(api["pledged"]["people"], 1, "{api}");
     for seen in [&page, &api.to_string()] {
         assert!(
             !seen.contains(ana.as_str()) && !seen.contains("/users/ben"),
             "{seen}"
         );
     }
+
+    // Ben makes up his mind: going replaces maybe.
+    let ben_going = json!({"id": format!("{ben}/activity/5"), "type": "Accept", "actor": ben,
+        "object": picket.ap_id});
+    assert_eq!(
+        friendica
+            .send_as("ben", &a.at("/inbox"), &ben_going)
+            .await
+            .0,
+        202
+    );
+    wait_for_people(&a, &picket, 2).await;
+    let counts = interactions::counts_of(&a.store, &picket.ap_id)
+        .await
+        .unwrap();
+    assert_eq!((counts.joins, counts.maybes), (2, 0));
 
     // Ana takes it back with an Undo of her Accept.
     let undo = json!({"id": format!("{ana}/activity/3"), "type": "Undo", "actor": ana,
@@ -332,12 +354,31 @@ async fn friendica_attendance_counts_and_is_taken_back_and_only_counts_are_shown
     wait_for_people(&a, &picket, 1).await;
     // And someone else's Undo of Ben's changes nothing.
     let forged = json!({"id": format!("{ana}/activity/4"), "type": "Undo", "actor": ana,
-        "object": maybe});
+        "object": ben_going});
     assert_eq!(
         friendica.send_as("ana", &a.at("/inbox"), &forged).await.0,
         202
     );
     assert_eq!(people_pledged(&a, &picket).await, 1);
+
+    // Ben goes back to maybe (out of the people pledged), then says no.
+    let ben_maybe = json!({"id": format!("{ben}/activity/6"), "type": "TentativeAccept",
+        "actor": ben, "object": picket.ap_id});
+    assert_eq!(
+        friendica
+            .send_as("ben", &a.at("/inbox"), &ben_maybe)
+            .await
+            .0,
+        202
+    );
+    wait_for_people(&a, &picket, 0).await;
+    let no = json!({"id": format!("{ben}/activity/7"), "type": "Reject", "actor": ben,
+        "object": picket.ap_id});
+    assert_eq!(friendica.send_as("ben", &a.at("/inbox"), &no).await.0, 202);
+    let counts = interactions::counts_of(&a.store, &picket.ap_id)
+        .await
+        .unwrap();
+    assert_eq!((counts.joins, counts.maybes), (0, 0));
     a.stop().await;
 }
 

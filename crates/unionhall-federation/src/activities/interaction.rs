@@ -2,10 +2,12 @@
 //! dislikes and boosts of a call, strike or post (counted: "shared 14 times,
 //! liked 30 times"), and "I'll
 //! be there" to a call's event: Mobilizon's `Join` (answered with an
-//! `Accept`, as Mobilizon expects), Friendica's `Accept` or `TentativeAccept`
-//! of the event. A join counts toward the call's people as a pledge from the
-//! fediverse and brings the call's later Updates to the one who joined;
-//! `Leave`, `Reject` or `Undo` takes it back.
+//! `Accept`, as Mobilizon expects), Friendica's `Accept` of the event. A join
+//! counts toward the call's people as a pledge from the fediverse and brings
+//! the call's later Updates to the one who joined. Friendica's
+//! `TentativeAccept` ("maybe") is counted apart, not among the people coming,
+//! and brings the Updates too; one answer replaces the other. `Leave`,
+//! `Reject` or `Undo` takes either back.
 //!
 //! Only counts are ever shown or federated: who liked, shared or joined is
 //! kept only to take it back and to send a joiner the call's Updates.
@@ -34,14 +36,10 @@ enum Interaction<'a> {
         /// A Join is answered with an Accept.
         join: Option<&'a Join>,
     },
-    Remove {
-        kind: Kind,
-        object: Url,
-    },
+    /// Takes back whichever of `kinds` the actor did (going or maybe).
+    Remove { kinds: &'static [Kind], object: Url },
     /// An Undo of something, by that thing's id.
-    Undo {
-        activity: Url,
-    },
+    Undo { activity: Url },
 }
 
 /// Handles `activity` if it is an interaction with one of our objects: None if
@@ -82,12 +80,20 @@ async fn interaction_of<'a>(activity: &'a InboxActivity, data: &Data) -> Option<
             object: join.object.clone(),
             join: Some(join),
         }),
-        // Friendica: going, or maybe; both count.
-        InboxActivity::Accept(Answer { object, .. })
-        | InboxActivity::TentativeAccept(Answer { object, .. }) => event_answer(data, object)
+        // Friendica: going, or maybe (counted apart).
+        InboxActivity::Accept(Answer { object, .. }) => {
+            event_answer(data, object)
+                .await
+                .map(|object| Interaction::Add {
+                    kind: Kind::Join,
+                    object,
+                    join: None,
+                })
+        }
+        InboxActivity::TentativeAccept(Answer { object, .. }) => event_answer(data, object)
             .await
             .map(|object| Interaction::Add {
-                kind: Kind::Join,
+                kind: Kind::Maybe,
                 object,
                 join: None,
             }),
@@ -95,7 +101,7 @@ async fn interaction_of<'a>(activity: &'a InboxActivity, data: &Data) -> Option<
             is_call(data, &leave.object)
                 .await
                 .then(|| Interaction::Remove {
-                    kind: Kind::Join,
+                    kinds: ATTENDANCE,
                     object: leave.object.clone(),
                 })
         }
@@ -103,7 +109,7 @@ async fn interaction_of<'a>(activity: &'a InboxActivity, data: &Data) -> Option<
             event_answer(data, &answer.object)
                 .await
                 .map(|object| Interaction::Remove {
-                    kind: Kind::Join,
+                    kinds: ATTENDANCE,
                     object,
                 })
         }
@@ -114,6 +120,10 @@ async fn interaction_of<'a>(activity: &'a InboxActivity, data: &Data) -> Option<
         _ => None,
     }
 }
+
+/// The answers to a call's event: each replaces the other, and a Leave or a
+/// Reject takes back either.
+const ATTENDANCE: &[Kind] = &[Kind::Join, Kind::Maybe];
 
 /// The call an Accept, TentativeAccept or Reject answers, if it answers one of
 /// our calls itself (not a Follow or a Join).
@@ -142,7 +152,8 @@ async fn is_call(data: &Data, id: &Url) -> bool {
 fn flood_of(interaction: &Interaction<'_>) -> Option<Flood> {
     match interaction {
         Interaction::Add {
-            kind: Kind::Join, ..
+            kind: Kind::Join | Kind::Maybe,
+            ..
         } => Some(Flood::Joins),
         Interaction::Add {
             kind: Kind::Like | Kind::Dislike | Kind::Share,
@@ -170,39 +181,60 @@ async fn apply(data: &Data, id: &Url, actor: &Url, interaction: Interaction<'_>)
         _ => None,
     };
     let mut tx = data.store.begin_write().await?;
+    // What changed: the object, and whether its joins (the people coming)
+    // did.
     let changed = match &interaction {
         Interaction::Add { kind, object, join } => {
             let Some(owner) = &owner else {
                 return Ok(()); // read above for every Add
             };
-            if *kind == Kind::Join {
+            let attendance = ATTENDANCE.contains(kind);
+            if attendance {
                 check_joinable(&mut tx, object).await?;
             }
             if !first_time(&mut tx, id, actor).await? {
                 return Ok(());
             }
             let added = interactions::add(&mut tx, object, *kind, actor, id).await?;
+            // Going after maybe, or maybe after going: the earlier answer goes.
+            let mut replaced = None;
+            if added && attendance {
+                for other in ATTENDANCE.iter().filter(|other| *other != kind) {
+                    if interactions::remove(&mut tx, object, *other, actor).await? {
+                        replaced = Some(*other);
+                    }
+                }
+            }
             if let Some(join) = join {
                 answer_join(&mut tx, data, &owner.author, join).await?;
             }
-            added.then(|| (object.clone(), *kind))
+            added.then(|| {
+                let joins = *kind == Kind::Join || replaced == Some(Kind::Join);
+                (object.clone(), joins)
+            })
         }
-        Interaction::Remove { kind, object } => {
+        Interaction::Remove { kinds, object } => {
             if !first_time(&mut tx, id, actor).await? {
                 return Ok(());
             }
-            interactions::remove(&mut tx, object, *kind, actor)
-                .await?
-                .then(|| (object.clone(), *kind))
+            let mut removed = None;
+            for kind in *kinds {
+                if interactions::remove(&mut tx, object, *kind, actor).await? {
+                    removed = Some(*kind);
+                }
+            }
+            removed.map(|kind| (object.clone(), kind == Kind::Join))
         }
         Interaction::Undo { activity } => {
             if !first_time(&mut tx, id, actor).await? {
                 return Ok(());
             }
-            interactions::remove_by_activity(&mut tx, activity, actor).await?
+            interactions::remove_by_activity(&mut tx, activity, actor)
+                .await?
+                .map(|(object, kind)| (object, kind == Kind::Join))
         }
     };
-    if let Some((object, Kind::Join)) = &changed {
+    if let Some((object, true)) = &changed {
         call::publish_running_total_of(&mut tx, data, object).await?;
     }
     unionhall_store::commit(tx).await?;

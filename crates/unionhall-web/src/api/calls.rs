@@ -84,6 +84,8 @@ struct CallView {
 #[derive(Serialize)]
 struct ReachView {
     from_the_fediverse: i64,
+    /// Said they might come (Friendica's "maybe"): not in `pledged.people`.
+    maybe_from_the_fediverse: i64,
     shared: i64,
     liked: i64,
     /// Lemmy's downvotes.
@@ -121,6 +123,7 @@ fn view(
         }),
         reach: reach.map(|(counts, replies)| ReachView {
             from_the_fediverse: counts.joins,
+            maybe_from_the_fediverse: counts.maybes,
             shared: counts.shares,
             liked: counts.likes,
             disliked: counts.dislikes,

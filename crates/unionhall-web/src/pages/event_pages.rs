@@ -196,15 +196,24 @@ async fn reach_of(state: &AppState, ap_id: &url::Url) -> Result<Vec<String>, App
             format!("{n} times")
         }
     };
-    let mut lines = Vec::new();
-    if counts.joins > 0 {
-        let who = if counts.joins == 1 {
+    let people = |n: i64| {
+        if n == 1 {
             "1 person".to_owned()
         } else {
-            format!("{} people", counts.joins)
-        };
+            format!("{n} people")
+        }
+    };
+    let mut lines = Vec::new();
+    if counts.joins > 0 {
+        let who = people(counts.joins);
         lines.push(format!(
             "{who} from elsewhere on the fediverse (Mobilizon, Friendica and others) said they will be there; counted in the progress above."
+        ));
+    }
+    if counts.maybes > 0 {
+        let who = people(counts.maybes);
+        lines.push(format!(
+            "{who} from elsewhere on the fediverse said they might come; not counted above."
         ));
     }
     if counts.shares > 0 || counts.likes > 0 || counts.dislikes > 0 {
