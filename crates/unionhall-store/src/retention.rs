@@ -43,7 +43,8 @@ pub struct Pruned {
     /// Pledges forgotten (`pledges_ms`), with the rows of what their
     /// accounts were mailed about those calls.
     pub pledges: u64,
-    /// Joins, likes and shares of those calls from the fediverse whose
+    /// Joins, likes and shares of those calls, and likes, dislikes and
+    /// shares of anything older than `pledges_ms`, from the fediverse, whose
     /// actors were forgotten (the counts stay).
     pub fediverse_actors: u64,
 }
@@ -182,17 +183,22 @@ async fn forget_pledges(store: &Store, before: i64) -> Result<u64> {
 const FORGOTTEN: &str = "forgotten:";
 
 /// Forgets who on the fediverse joined, liked or shared the calls done with
-/// before `before`: each one's actor and activity ids become a token that
-/// names no one (`forgotten:{now}:{random}:{n}`, unique however many
-/// processes prune at once), so that every count, and the running total the
-/// joins are part of, stays as it was.
+/// before `before`, and who liked, disliked or shared anything else (a
+/// strike, a post, an action, a campaign) before `before`: each one's actor
+/// and activity ids become a token that names no one
+/// (`forgotten:{now}:{random}:{n}`, unique however many processes prune at
+/// once), so that every count, and the running total the joins are part of,
+/// stays as it was. Joins (and maybes) of calls still in play are kept: the
+/// joiners get the call's Updates. An Undo of a reaction forgotten finds
+/// nothing to take back, so the count keeps it.
 async fn forget_fediverse_actors(store: &Store, before: i64, now: i64) -> Result<u64> {
     // A number no other process picks: std's hasher keys are random.
     let this_run =
         std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), now);
     let sql = format!(
         "SELECT object, kind, actor FROM interactions WHERE actor NOT LIKE '{FORGOTTEN}%' \
-         AND object IN (SELECT ap_id FROM calls WHERE id IN ({DONE_WITH})) LIMIT $2"
+         AND (object IN (SELECT ap_id FROM calls WHERE id IN ({DONE_WITH})) \
+         OR (kind NOT IN ('join', 'maybe') AND created_at < $1)) LIMIT $2"
     );
     let mut total = 0;
     loop {

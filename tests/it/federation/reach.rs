@@ -278,6 +278,89 @@ async fn who_joined_from_the_fediverse_is_forgotten_a_while_after_the_call_and_t
     a.stop().await;
 }
 
+/// Who liked or boosted a strike is forgotten a month after, whatever the
+/// strike's state; the counts stay. A join of a picket still ahead is kept
+/// (the joiner gets its Updates), however old.
+#[tokio::test]
+async fn who_reacted_to_a_strike_is_forgotten_a_while_after_and_the_counts_stay() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let strike = bakers_strike(&a).await;
+    let picket = bakers_picket(&a).await;
+    let mastodon = StandIn::start("127.0.0.7", "felix", "Person", Fetching::Open).await;
+    let felix = mastodon.actor.to_string();
+    for (n, kind, object) in [
+        (1, "Like", &strike.ap_id),
+        (2, "Announce", &strike.ap_id),
+        (3, "Join", &picket.ap_id),
+    ] {
+        let activity = json!({"id": format!("{felix}/activities/{n}"), "type": kind,
+            "actor": felix, "object": object});
+        let (status, body) = mastodon.send(&a.at("/inbox"), &activity).await;
+        assert_eq!(status, 202, "{body}");
+    }
+
+    let ages = unionhall::Settings::load(None, Vec::new())
+        .unwrap()
+        .retention_ages();
+    let prune_at = |at: i64| {
+        let store = a.store.clone();
+        async move {
+            unionhall_store::retention::prune_at(&store, &ages, at)
+                .await
+                .unwrap()
+        }
+    };
+    let day = 24 * 3_600_000;
+    let now = unionhall_store::now_millis();
+    assert_eq!(prune_at(now + 29 * day).await.fediverse_actors, 0);
+    assert_eq!(prune_at(now + 31 * day).await.fediverse_actors, 2);
+    let sql = "SELECT kind || ' ' || actor || ' ' || activity FROM interactions ORDER BY kind";
+    let kept: Vec<String> = crate::helpers::column_of(&a.db, sql).await;
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    assert!(
+        kept[0].starts_with("join") && kept[0].contains(&felix),
+        "{kept:?}"
+    );
+    for reaction in &kept[1..] {
+        assert!(!reaction.contains(&felix), "still named: {kept:?}");
+    }
+    let counts = interactions::counts_of(&a.store, &strike.ap_id)
+        .await
+        .unwrap();
+    assert_eq!((counts.likes, counts.shares), (1, 1));
+    // An Undo that comes after finds no one to take back; the count keeps it.
+    let undo = json!({"id": format!("{felix}/activities/4"), "type": "Undo", "actor": felix,
+        "object": format!("{felix}/activities/1")});
+    assert_eq!(mastodon.send(&a.at("/inbox"), &undo).await.0, 202);
+    let counts = interactions::counts_of(&a.store, &strike.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(counts.likes, 1);
+    a.stop().await;
+}
+
+/// A strike announced by the bakers, for the tests of reactions to it.
+async fn bakers_strike(a: &TestInstance) -> unionhall_store::strikes::StrikeRow {
+    unionhall_federation::activities::strike::announce_strike(
+        &a.data,
+        &Authority::Operator,
+        "bakers",
+        unionhall_domain::Strike {
+            employer: "Big Bread".into(),
+            workplace: "Plant 2".into(),
+            demands: vec!["A contract".into()],
+            details: String::new(),
+            starts_at: None,
+            picket_lines: Vec::new(),
+            fund_url: String::new(),
+            time_zone: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn friendica_going_and_maybe_are_counted_apart_replace_each_other_and_are_taken_back() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
@@ -487,23 +570,7 @@ async fn likes_and_boosts_by_anyone_are_counted_and_taken_back() {
     // Likes are not pledges.
     assert_eq!(people_pledged(&a, &picket).await, 0);
     // A strike's boosts are counted alike, for its organizers to see.
-    let strike = unionhall_federation::activities::strike::announce_strike(
-        &a.data,
-        &Authority::Operator,
-        "bakers",
-        unionhall_domain::Strike {
-            employer: "Big Bread".into(),
-            workplace: "Plant 2".into(),
-            demands: vec!["A contract".into()],
-            details: String::new(),
-            starts_at: None,
-            picket_lines: Vec::new(),
-            fund_url: String::new(),
-            time_zone: None,
-        },
-    )
-    .await
-    .unwrap();
+    let strike = bakers_strike(&a).await;
     let boost_strike = json!({"id": format!("{felix}/statuses/2/activity"), "type": "Announce",
         "actor": felix, "object": strike.ap_id});
     assert_eq!(mastodon.send(&a.at("/inbox"), &boost_strike).await.0, 202);

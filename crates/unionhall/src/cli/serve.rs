@@ -52,7 +52,7 @@ pub async fn prune(settings: Settings) -> Result<()> {
          {} received activity ids (older than {} days), {} expired or revoked logins, \
          {} API tokens, {} recovery links, {} mails sent or given up, {} unsubscribe links, \
          {} pledges and mail records of calls over more than {} days ago, \
-         {} joins, likes and shares of those calls whose fediverse actor was forgotten",
+         {} joins of those calls, and likes and shares as old, whose fediverse actor was forgotten",
         pruned.delivered,
         r.delivered_days,
         pruned.dead,
