@@ -126,6 +126,10 @@ fn a_bad_config_value_is_named_and_stops_the_command() {
         &stderr,
         "unknown setting `database.max_conections`",
     );
+    let (output, stderr) = run(unionhall(dir.path())
+        .arg("check-config")
+        .env("UNIONHALL_RETENTION__OUTBOX_DAYS", "30"));
+    assert_one_line_failure(&output, &stderr, "retention.outbox_days");
     let (output, stderr) = run(unionhall(dir.path()).args(["-c", "missing.toml", "serve"]));
     assert_one_line_failure(&output, &stderr, "cannot read config file missing.toml");
     assert!(!dir.path().join("data").exists(), "nothing was created");
@@ -137,7 +141,7 @@ fn migrate_says_what_it_applied() {
     let (output, stderr) = run(unionhall(dir.path()).arg("migrate"));
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("applied 38 migration(s)"), "{stdout}");
+    assert!(stdout.contains("applied 39 migration(s)"), "{stdout}");
     let (output, _) = run(unionhall(dir.path()).arg("migrate"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(

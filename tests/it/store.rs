@@ -486,6 +486,7 @@ async fn pruning_drops_expired_logins_tokens_links_and_finished_mail_only() {
         dead_ms: 1,
         seen_ms: 1,
         pledges_ms: 1,
+        outbox_ms: 1,
     };
     let pruned = retention::prune(&store, &ages).await.unwrap();
     assert_eq!(
@@ -514,4 +515,61 @@ async fn pruning_drops_expired_logins_tokens_links_and_finished_mail_only() {
         .is_some());
     // Nothing left to prune: a second pass deletes nothing.
     assert_eq!(retention::prune(&store, &ages).await.unwrap().total(), 0);
+}
+
+/// The outbox keeps what peers read and deliveries need: its Creates and
+/// Follows always, anything with a delivery pending; the rest (above all the
+/// Update each pledge sends) goes after `retention.outbox_days`.
+#[tokio::test]
+async fn pruning_the_outbox_keeps_creates_follows_and_what_is_still_being_delivered() {
+    use unionhall_store::outbox::{self, OutboundActivity};
+    use unionhall_store::retention;
+    // A chapter to send as, then the store alone: no worker delivers meanwhile.
+    let a = crate::helpers::spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = crate::federation::create_chapter(&a, "bakers").await;
+    let db = a.stop().await;
+    let store = &open_store(&db).await;
+    let db = &db;
+    let activity = |id: &str, ap_type: &str| OutboundActivity {
+        ap_id: format!("https://a.example/activities/{id}")
+            .parse()
+            .unwrap(),
+        actor: bakers.ap_id.clone(),
+        ap_type: ap_type.into(),
+        body: "{}".into(),
+        public: true,
+    };
+    let peer: url::Url = "https://peer.example/inbox".parse().unwrap();
+    let mut tx = store.begin_write().await.unwrap();
+    for (id, ap_type, inboxes) in [
+        ("update-sent", "Update", vec![]),
+        ("update-pending", "Update", vec![peer.clone()]),
+        ("accept-sent", "Accept", vec![]),
+        ("create", "Create", vec![]),
+        ("follow", "Follow", vec![]),
+    ] {
+        outbox::enqueue(&mut tx, &activity(id, ap_type), &inboxes)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let ages = unionhall::Settings::load(None, Vec::new())
+        .unwrap()
+        .retention_ages();
+    let day = 24 * 3_600_000;
+    let now = unionhall_store::now_millis();
+    let early = retention::prune_at(store, &ages, now + 89 * day).await;
+    assert_eq!(early.unwrap().outbox, 0);
+    let pruned = retention::prune_at(store, &ages, now + 91 * day).await;
+    assert_eq!(pruned.unwrap().outbox, 2);
+    let sql = "SELECT ap_id FROM outbox ORDER BY ap_id";
+    let left: Vec<String> = crate::helpers::column_of(db, sql).await;
+    let left: Vec<&str> = left
+        .iter()
+        .map(|id| id.trim_start_matches("https://a.example/activities/"))
+        .collect();
+    assert_eq!(left, ["create", "follow", "update-pending"]);
+    let pending: Vec<String> = crate::helpers::column_of(db, "SELECT inbox FROM deliveries").await;
+    assert_eq!(pending, [peer.to_string()]);
 }

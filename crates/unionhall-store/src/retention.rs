@@ -1,7 +1,10 @@
 //! Pruning what is only kept for a while: finished deliveries, the ids of
 //! activities already received, expired or revoked logins, tokens and
 //! recovery links, report and follow allowances whose hour is over, mail sent
-//! or given up, and year-old unsubscribe links. Undelivered deliveries and everything else are never touched.
+//! or given up, year-old unsubscribe links, who pledged to calls long over,
+//! and the activities we sent but for Creates and Follows once none of their
+//! deliveries is left. Undelivered deliveries and everything else are never
+//! touched.
 //!
 //! Rows go in small batches so that a large backlog never holds a long write
 //! lock (SQLite has one writer); several processes pruning at once is harmless.
@@ -23,6 +26,10 @@ pub struct Ages {
     /// Who pledged to a call, after its time is over (or it is withdrawn,
     /// closed or deleted): only its totals are kept longer.
     pub pledges_ms: i64,
+    /// Activities we sent, but for Creates and Follows (what a new follower
+    /// backfills, the relationships in force), once no delivery of theirs
+    /// is left: above all the Updates each pledge sends.
+    pub outbox_ms: i64,
 }
 
 /// How many rows each kind lost.
@@ -47,6 +54,8 @@ pub struct Pruned {
     /// shares of anything older than `pledges_ms`, from the fediverse, whose
     /// actors were forgotten (the counts stay).
     pub fediverse_actors: u64,
+    /// Activities we sent (`outbox_ms`).
+    pub outbox: u64,
 }
 
 impl Pruned {
@@ -62,6 +71,7 @@ impl Pruned {
             + self.unsubscribe_links
             + self.pledges
             + self.fediverse_actors
+            + self.outbox
     }
 }
 
@@ -151,6 +161,16 @@ pub async fn prune_at(store: &Store, ages: &Ages, now: i64) -> Result<Pruned> {
         .await?,
         pledges: forget_pledges(store, now - ages.pledges_ms).await?,
         fediverse_actors: forget_fediverse_actors(store, now - ages.pledges_ms, now).await?,
+        // Never one a delivery still needs: deliveries go with their activity.
+        outbox: in_batches(
+            store,
+            "DELETE FROM outbox WHERE ap_id IN (SELECT ap_id FROM outbox o \
+             WHERE created_at < $1 AND ap_type NOT IN ('Create', 'Follow') \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.activity = o.ap_id) \
+             ORDER BY created_at LIMIT $2)",
+            now - ages.outbox_ms,
+        )
+        .await?,
     })
 }
 

@@ -52,7 +52,8 @@ pub async fn prune(settings: Settings) -> Result<()> {
          {} received activity ids (older than {} days), {} expired or revoked logins, \
          {} API tokens, {} recovery links, {} mails sent or given up, {} unsubscribe links, \
          {} pledges and mail records of calls over more than {} days ago, \
-         {} joins of those calls, and likes and shares as old, whose fediverse actor was forgotten",
+         {} joins of those calls, and likes and shares as old, whose fediverse actor was forgotten, \
+         {} activities sent (older than {} days)",
         pruned.delivered,
         r.delivered_days,
         pruned.dead,
@@ -66,7 +67,9 @@ pub async fn prune(settings: Settings) -> Result<()> {
         pruned.unsubscribe_links,
         pruned.pledges,
         r.pledges_days,
-        pruned.fediverse_actors
+        pruned.fediverse_actors,
+        pruned.outbox,
+        r.outbox_days
     );
     Ok(())
 }

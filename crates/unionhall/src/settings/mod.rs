@@ -150,6 +150,7 @@ pub struct RetentionSettings {
     pub dead_days: u64,
     pub seen_activity_days: u64,
     pub pledges_days: u64,
+    pub outbox_days: u64,
     pub every_minutes: u64,
 }
 
@@ -253,6 +254,7 @@ impl Settings {
             ("dead_days", r.dead_days),
             ("seen_activity_days", r.seen_activity_days),
             ("pledges_days", r.pledges_days),
+            ("outbox_days", r.outbox_days),
             ("every_minutes", r.every_minutes),
         ] {
             if value == 0 {
@@ -260,6 +262,13 @@ impl Settings {
                     "setting `retention.{key}`: must be at least 1"
                 )));
             }
+        }
+        if r.outbox_days <= 30 {
+            return Err(Error::Config(
+                "setting `retention.outbox_days`: must be more than 30 (a union body sends a \
+                 chapter it admits the relays of the last 30 days, from its outbox)"
+                    .into(),
+            ));
         }
         if self.http.body_limit_bytes < 1024 {
             return Err(Error::Config(
@@ -386,6 +395,7 @@ impl Settings {
             dead_ms: days(r.dead_days),
             seen_ms: days(r.seen_activity_days),
             pledges_ms: days(r.pledges_days),
+            outbox_ms: days(r.outbox_days),
         }
     }
 
