@@ -8,21 +8,29 @@
 //! (`delivery/knock.rs`): RFC 9421 (Ed25519 or RSA) where it took that,
 //! else draft-cavage `rsa-sha256` over `(request-target) host date accept`,
 //! as Mastodon signs and as servers in authorized-fetch mode require. An RFC
-//! 9421 fetch refused is tried once more with draft-cavage. Servers we have
-//! not delivered to yet are not knocked on twice for a fetch: they get
-//! draft-cavage, which every server takes.
+//! 9421 fetch refused is tried once more with draft-cavage, and that server's
+//! fetches are then signed with draft-cavage alone for as long as the knock
+//! remembers a scheme (a server can take RFC 9421 deliveries and still refuse
+//! such fetches: Fedify apps that look the signer's key up in its
+//! `publicKey`). Servers we have not delivered to yet are not knocked on
+//! twice for a fetch: they get draft-cavage, which every server takes.
 //!
 //! A fetch refused for its signature (401 or 403) is logged as refused, with
 //! the status, and fails with that reason instead of a parse error.
 
-use crate::delivery::knock::{Knocks, Scheme};
+use crate::delivery::knock::{Knocks, Scheme, REMEMBER_FOR};
 use crate::signatures::{rfc9421, signed_get_headers, unix_now};
 use crate::{Error, Result};
 use aws_lc_rs::signature::{Ed25519KeyPair, RsaKeyPair};
 use reqwest::{Method, Request, Response, StatusCode};
 use reqwest_middleware::{Middleware, Next};
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+/// The most hosts [`SignedFetches`] remembers refusing RFC 9421 fetches;
+/// past it, those remembered longest ago are forgotten first.
+const MOST_REMEMBERED: usize = 10_000;
 
 /// Signs GETs as the instance actor. The instance actor's keys are never
 /// rotated (rotation is per group, `actors::rotate_key`), so they are parsed
@@ -33,6 +41,8 @@ pub struct SignedFetches {
     /// The instance actor's Ed25519 key (id, key), for RFC 9421.
     ed25519: Option<(String, Arc<Ed25519KeyPair>)>,
     knocks: Arc<Knocks>,
+    /// Hosts that refused an RFC 9421 fetch and took draft-cavage, and when.
+    cavage_only: Mutex<HashMap<String, Instant>>,
 }
 
 impl SignedFetches {
@@ -47,12 +57,46 @@ impl SignedFetches {
             key,
             ed25519,
             knocks,
+            cavage_only: Mutex::default(),
         }
+    }
+
+    fn cavage_only(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        self.cavage_only
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether `host` refused an RFC 9421 fetch not long ago.
+    fn takes_only_cavage(&self, host: &str) -> bool {
+        self.cavage_only()
+            .get(host)
+            .is_some_and(|since| since.elapsed() < REMEMBER_FOR)
+    }
+
+    fn remember_cavage_only(&self, host: String) {
+        let mut known = self.cavage_only();
+        if known.len() >= MOST_REMEMBERED {
+            known.retain(|_, since| since.elapsed() < REMEMBER_FOR);
+            if known.len() >= MOST_REMEMBERED {
+                if let Some(oldest) = known
+                    .iter()
+                    .min_by_key(|(_, s)| **s)
+                    .map(|(h, _)| h.clone())
+                {
+                    known.remove(&oldest);
+                }
+            }
+        }
+        known.insert(host, Instant::now());
     }
 
     /// How to sign a fetch from `request`'s server.
     fn scheme_for(&self, request: &Request) -> Scheme {
         let host = unionhall_store::outbox::host_of(request.url());
+        if self.takes_only_cavage(&host) {
+            return Scheme::Cavage;
+        }
         match self.knocks.known(&host) {
             Some(Scheme::Rfc9421Ed25519) if self.ed25519.is_some() => Scheme::Rfc9421Ed25519,
             Some(Scheme::Rfc9421Rsa) => Scheme::Rfc9421Rsa,
@@ -135,6 +179,9 @@ impl Middleware for SignedFetches {
                 .await
                 .map_err(reqwest_middleware::Error::middleware)?;
             response = next.run(again, extensions).await?;
+            if !refused(response.status()) {
+                self.remember_cavage_only(unionhall_store::outbox::host_of(&url));
+            }
         }
         let status = response.status();
         if refused(status) {

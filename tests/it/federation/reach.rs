@@ -910,6 +910,12 @@ async fn each_peer_is_knocked_on_until_it_takes_a_signature_and_then_sent_only_t
         gets[gets.len() - 2..],
         [(Some(Ed25519), 401), (Some(Cavage), 200)]
     );
+    // Remembered: the next fetch from it is one request, draft-cavage.
+    activitypub_federation::fetch::fetch_object_http::<_, Value>(&peers[2].0.actor, &a.data)
+        .await
+        .unwrap();
+    assert_eq!(peers[2].0.gets().len(), gets.len() + 1);
+    assert_eq!(peers[2].0.gets().last(), Some(&(Some(Cavage), 200)));
     peers[2].0.takes_only(&[Ed25519, Rsa, Cavage]);
 
     // A restart remembers what each took: one request each again.
