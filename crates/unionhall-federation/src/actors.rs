@@ -348,7 +348,11 @@ impl Object for DbActor {
             inbox: json.inbox,
             shared_inbox,
             followers_url: json.followers,
-            public_key_id: json.public_key.id,
+            // ActivityPods names no key id: the one draft-cavage signers use.
+            public_key_id: match json.public_key.id {
+                id if id.is_empty() => format!("{}#main-key", json.id),
+                id => id,
+            },
             public_key_pem,
             private_key_pem: None,
             assertion_key_id: assertion.as_ref().map(|(id, _)| id.clone()),

@@ -154,6 +154,12 @@ fn lenient_shapes_from_captured_documents_parse() {
         );
     }
 
+    // ActivityPods' actor: its key has no id.
+    let pod: ActorJson =
+        serde_json::from_value(parse("activitypods/actor_type_array.json")).unwrap();
+    assert_eq!(pod.public_key.id, "");
+    assert_eq!(pod.public_key.owner.as_str(), "https://mypod.store/alice");
+
     // Gancio's instance actor, and the same without preferredUsername (a
     // relay's or a bridge's may have none).
     let gancio = parse("gancio/actor.json");

@@ -754,6 +754,36 @@ async fn ed25519_signatures_name_a_key_document_and_unionhall_instances_take_the
     b.stop().await;
 }
 
+/// ActivityPods publishes an actor's key without an `id`: such an actor
+/// follows a chapter (its signature checked with that key) and is answered;
+/// its key is kept under the id draft-cavage signers use.
+#[tokio::test]
+async fn an_actor_whose_key_has_no_id_follows_a_chapter_as_activitypods_publishes_it() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let pod = StandIn::start("127.0.0.7", "alice", "Person", Fetching::Open).await;
+    pod.publish_keys_without_id();
+    let follow = json!({"id": format!("{}#follows/1", pod.actor), "type": "Follow",
+        "actor": pod.actor, "object": bakers.ap_id});
+    let (status, body) = pod.send(&a.at("/inbox"), &follow).await;
+    assert_eq!(status, 202, "{body}");
+    let followers = follows::followers_of(&a.store, &bakers.ap_id)
+        .await
+        .unwrap();
+    assert_eq!(followers.len(), 1);
+    let actor = unionhall_store::actors::by_ap_id(&a.store, &pod.actor)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(actor.public_key_id, format!("{}#main-key", pod.actor));
+    wait_for("the Accept", 20, || {
+        let pod = pod.clone();
+        async move { !pod.received_of_type("Accept").is_empty() }
+    })
+    .await;
+    a.stop().await;
+}
+
 #[tokio::test]
 async fn rfc_9421_signatures_are_accepted_with_rsa_and_ed25519_and_a_wrong_one_is_not() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;

@@ -68,6 +68,8 @@ pub struct Shared {
     knocks: Mutex<Vec<(Option<Signing>, u16)>>,
     /// Every GET of an actor: how it was signed, and the status answered.
     gets: Mutex<Vec<(Option<Signing>, u16)>>,
+    /// Its actors' `publicKey` has no `id`, as ActivityPods publishes it.
+    key_without_id: std::sync::atomic::AtomicBool,
     client: reqwest::Client,
 }
 
@@ -109,6 +111,7 @@ impl StandIn {
             ]),
             knocks: Mutex::default(),
             gets: Mutex::default(),
+            key_without_id: std::sync::atomic::AtomicBool::new(false),
             client: test_client(),
         }));
         let app = Router::new()
@@ -147,6 +150,13 @@ impl StandIn {
     /// answers).
     pub fn takes_only(&self, signings: &[Signing]) {
         *self.takes.lock().unwrap() = signings.to_vec();
+    }
+
+    /// From now on its actors publish their key without an `id`
+    /// (ActivityPods).
+    pub fn publish_keys_without_id(&self) {
+        self.key_without_id
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// How each GET of its actors was signed, and what it answered.
@@ -309,7 +319,11 @@ impl StandIn {
             "inbox": format!("{actor}/inbox"),
             "outbox": format!("{actor}/outbox"),
             "followers": format!("{actor}/followers"),
-            "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": self.public_pem},
+            "publicKey": if self.key_without_id.load(std::sync::atomic::Ordering::Relaxed) {
+                json!({"owner": actor, "publicKeyPem": self.public_pem})
+            } else {
+                json!({"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": self.public_pem})
+            },
             "assertionMethod": [{
                 "id": format!("{actor}#ed25519-key"), "type": "Multikey", "controller": actor,
                 "publicKeyMultibase": integrity::multibase_key(

@@ -27,6 +27,8 @@ pub struct ActorJson {
     pub followers: Option<Url>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Endpoints>,
+    /// Its `id` may be missing (ActivityPods): see `lenient::public_key`.
+    #[serde(deserialize_with = "super::lenient::public_key")]
     pub public_key: PublicKey,
     /// FEP-521a: the Ed25519 key(s) the actor makes integrity proofs with.
     #[serde(default, skip_serializing_if = "Option::is_none")]

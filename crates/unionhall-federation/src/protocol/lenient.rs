@@ -64,6 +64,28 @@ pub fn type_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         .ok_or_else(|| serde::de::Error::custom("\"type\" must be a string or an array of strings"))
 }
 
+/// An actor's `publicKey` whose `id` may be missing (ActivityPods publishes
+/// none): read with an empty id, which the actor's reader replaces with
+/// `{actor}#main-key` (`actors.rs`). The owner and the PEM stay required.
+pub fn public_key<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<activitypub_federation::protocol::public_key::PublicKey, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Lenient {
+        #[serde(default)]
+        id: String,
+        owner: url::Url,
+        public_key_pem: String,
+    }
+    let key = Lenient::deserialize(d)?;
+    Ok(activitypub_federation::protocol::public_key::PublicKey {
+        id: key.id,
+        owner: key.owner,
+        public_key_pem: key.public_key_pem,
+    })
+}
+
 /// An optional reference (`audience`) given as an id, an embedded object or a
 /// list of either: the first id, or None where there is none to read.
 pub fn first_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<url::Url>, D::Error> {
