@@ -149,15 +149,59 @@ pub async fn of_campaigns_followed_by(
     .collect()
 }
 
-pub async fn of_campaign(store: &Store, campaign: &Url) -> Result<Vec<Post>> {
-    sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM posts WHERE campaign = $1 AND deleted_at IS NULL \
-         ORDER BY published_at DESC"
-    ))
-    .bind(campaign.as_str())
-    .fetch_all(store.pool())
-    .await?
-    .iter()
-    .map(from_row)
-    .collect()
+/// Where a page of posts ends: the last one's publication time and id
+/// (posts have no number; their id breaks ties of time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostCursor {
+    pub published_at: i64,
+    pub ap_id: String,
+}
+
+impl PostCursor {
+    pub fn of(post: &Post) -> Self {
+        Self {
+            published_at: post.published_at,
+            ap_id: post.ap_id.to_string(),
+        }
+    }
+}
+
+/// A page of a campaign's updates, newest first: at most `limit`, after
+/// `after` if given.
+pub async fn of_campaign(
+    store: &Store,
+    campaign: &Url,
+    after: Option<&PostCursor>,
+    limit: u32,
+) -> Result<Vec<Post>> {
+    let page = match after {
+        Some(_) => {
+            "AND (published_at < $2 OR (published_at = $2 AND ap_id < $3)) \
+                    ORDER BY published_at DESC, ap_id DESC LIMIT $4"
+        }
+        None => "ORDER BY published_at DESC, ap_id DESC LIMIT $2",
+    };
+    let sql =
+        format!("SELECT {COLUMNS} FROM posts WHERE campaign = $1 AND deleted_at IS NULL {page}");
+    let mut query = sqlx::query(&sql).bind(campaign.as_str());
+    if let Some(after) = after {
+        query = query.bind(after.published_at).bind(after.ap_id.as_str());
+    }
+    query
+        .bind(i64::from(limit))
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// How many updates a campaign has.
+pub async fn count_of_campaign(store: &Store, campaign: &Url) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM posts WHERE campaign = $1 AND deleted_at IS NULL")
+            .bind(campaign.as_str())
+            .fetch_one(store.pool())
+            .await?,
+    )
 }

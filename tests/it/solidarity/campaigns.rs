@@ -254,3 +254,68 @@ async fn the_campaigns_page_lists_fifty_at_a_time_and_links_the_older() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     b.stop().await;
 }
+
+/// A long campaign's page shows its fifty newest updates and links the
+/// older; the API carries the newest twenty and pages through them all.
+#[tokio::test]
+async fn a_campaigns_updates_are_shown_a_page_at_a_time() {
+    let (b, _c, organizer, _member) = millers_and_brewers().await;
+    let campaign = start_campaign(&organizer).await;
+    let id = campaign["id"].as_i64().unwrap();
+    for n in 1..=51 {
+        let (status, body) = organizer
+            .post(
+                &format!("/api/v1/campaigns/{id}/updates"),
+                json!({"text": format!("Update number {n}.")}),
+            )
+            .await;
+        assert!(status.is_success(), "{body}");
+    }
+    let page_as = crate::federation::reach::page_as;
+    let first = page_as(&organizer, &format!("/campaign/{id}")).await;
+    assert!(first.contains("Update number 51.") && first.contains("Update number 2."));
+    assert!(
+        !first.contains("Update number 1."),
+        "fifty on the first page"
+    );
+    let older = first
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap().replace("&#38;", "&"))
+        .find(|href| href.starts_with(&format!("/campaign/{id}?before=")))
+        .expect("a link to older updates");
+    let last = page_as(&organizer, &older).await;
+    assert!(last.contains("Update number 1."), "{last}");
+    assert!(!last.contains("Update number 2."), "{last}");
+    assert!(!last.contains("Older updates"), "the last page");
+
+    let (status, view) = organizer.get(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["updates"].as_array().unwrap().len(), 20);
+    assert_eq!(view["updates"][0]["content"], "<p>Update number 51.</p>");
+    assert_eq!(view["updates_total"], 51);
+    let pages = organizer
+        .pages(&format!("/api/v1/campaigns/{id}/updates?limit=20"))
+        .await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [20, 20, 11]);
+    let all: Vec<String> = pages
+        .concat()
+        .iter()
+        .map(|u| u["content"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (1..=51)
+        .rev()
+        .map(|n| format!("<p>Update number {n}.</p>"))
+        .collect();
+    assert_eq!(all, expected);
+    for bad in ["before=yesterday", "before=1.not-a-url", "limit=0"] {
+        let (status, body) = organizer
+            .get(&format!("/api/v1/campaigns/{id}/updates?{bad}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+    let (status, _) = organizer
+        .get(&format!("/campaign/{id}?before=yesterday"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    b.stop().await;
+}

@@ -29,7 +29,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/campaigns/{id}/follow",
             axum::routing::delete(unfollow),
         )
-        .route("/api/v1/campaigns/{id}/updates", post(post_update))
+        .route(
+            "/api/v1/campaigns/{id}/updates",
+            get(updates_page).post(post_update),
+        )
 }
 
 #[derive(Serialize)]
@@ -59,24 +62,38 @@ struct CampaignView {
     local: bool,
     campaign: Campaign,
     following: bool,
+    /// The newest [`UPDATES_SHOWN`]; `GET .../updates` pages through all.
     updates: Vec<UpdateView>,
+    updates_total: i64,
     published_at: i64,
+}
+
+/// How many of a campaign's updates its view carries, newest first.
+const UPDATES_SHOWN: u32 = 20;
+
+/// The ids of the campaigns `principal` follows, read once a request.
+async fn followed(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<std::collections::HashSet<i64>, AppError> {
+    Ok(campaigns::followed_by(&state.store, principal.account_id)
+        .await?
+        .iter()
+        .map(|c| c.id)
+        .collect())
 }
 
 async fn view(
     state: &AppState,
-    principal: &Principal,
+    followed: &std::collections::HashSet<i64>,
     row: CampaignRow,
 ) -> Result<CampaignView, AppError> {
-    let following = campaigns::followed_by(&state.store, principal.account_id)
-        .await?
-        .iter()
-        .any(|c| c.id == row.id);
-    let updates = posts::of_campaign(&state.store, &row.ap_id).await?;
+    let updates = posts::of_campaign(&state.store, &row.ap_id, None, UPDATES_SHOWN).await?;
     Ok(CampaignView {
         campaign: campaigns_fed::record_of(&row)?,
-        following,
+        following: followed.contains(&row.id),
         updates: updates.into_iter().map(Into::into).collect(),
+        updates_total: posts::count_of_campaign(&state.store, &row.ap_id).await?,
         id: row.id,
         ap_id: row.ap_id,
         chapter: row.author,
@@ -106,7 +123,7 @@ async fn start(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(view(&state, &principal, row).await?),
+        Json(view(&state, &followed(&state, &principal).await?, row).await?),
     ))
 }
 
@@ -120,9 +137,10 @@ async fn list(
     let paging = query.paging()?;
     let rows = campaigns::page(&state.store, paging.after, paging.limit).await?;
     let (read, last) = (rows.len(), rows.last().map(|r| (r.published_at, r.id)));
+    let followed = followed(&state, &principal).await?;
     let mut out = Vec::new();
     for row in rows {
-        out.push(view(&state, &principal, row).await?);
+        out.push(view(&state, &followed, row).await?);
     }
     let next = paging.next(&state, "/api/v1/campaigns", &[], read, last);
     Ok((next, Json(out)))
@@ -136,7 +154,51 @@ async fn show(
     let row = campaigns::by_id(&state.store, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no campaign {id}")))?;
-    Ok(Json(view(&state, &principal, row).await?))
+    let followed = followed(&state, &principal).await?;
+    Ok(Json(view(&state, &followed, row).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdatesQuery {
+    limit: Option<u32>,
+    before: Option<String>,
+}
+
+/// A page of a campaign's updates, newest first (`paging.rs`: `limit`, and
+/// `before` as the `Link` header of the page before gives it).
+async fn updates_page(
+    State(state): State<AppState>,
+    Caller(_principal): Caller,
+    Path(id): Path<i64>,
+    query: Result<Query<UpdatesQuery>, QueryRejection>,
+) -> Result<(HeaderMap, Json<Vec<UpdateView>>), AppError> {
+    let Query(query) = query.map_err(super::bad_query)?;
+    let paging = super::paging::Paging::of(query.limit, None)?;
+    let after = query
+        .before
+        .as_deref()
+        .map(super::paging::post_cursor)
+        .transpose()?;
+    let row = campaigns::by_id(&state.store, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no campaign {id}")))?;
+    let page = posts::of_campaign(&state.store, &row.ap_id, after.as_ref(), paging.limit).await?;
+    let next = match page.last() {
+        Some(last) if page.len() == paging.limit as usize => {
+            let (limit, before) = (
+                paging.limit.to_string(),
+                super::paging::post_cursor_of(&posts::PostCursor::of(last)),
+            );
+            super::paging::link_to_next(
+                &state,
+                &format!("/api/v1/campaigns/{id}/updates"),
+                &[("limit", Some(&limit)), ("before", Some(&before))],
+            )
+        }
+        _ => HeaderMap::new(),
+    };
+    Ok((next, Json(page.into_iter().map(Into::into).collect())))
 }
 
 #[derive(Deserialize)]
@@ -157,7 +219,9 @@ async fn follow(
     )
     .await?;
     campaigns::follow(&state.store, principal.account_id, row.id).await?;
-    Ok(Json(view(&state, &principal, row).await?))
+    Ok(Json(
+        view(&state, &followed(&state, &principal).await?, row).await?,
+    ))
 }
 
 async fn unfollow(

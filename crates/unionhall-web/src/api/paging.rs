@@ -116,6 +116,31 @@ pub(crate) fn cursor(text: &str) -> Result<After, AppError> {
     }
 }
 
+/// `1700000000000.https://a.example/objects/1`: where a page of posts ends,
+/// as [`post_cursor_of`] writes it (posts have no number: their id breaks
+/// ties of time).
+pub(crate) fn post_cursor(text: &str) -> Result<unionhall_store::posts::PostCursor, AppError> {
+    let parsed = text.split_once('.').and_then(|(at, id)| {
+        let id = url::Url::parse(id).ok()?;
+        Some((at.parse::<i64>().ok()?, id.to_string()))
+    });
+    match parsed {
+        Some((published_at, ap_id)) => Ok(unionhall_store::posts::PostCursor {
+            published_at,
+            ap_id,
+        }),
+        None => Err(bad(
+            "before: must be where a page of updates ends, as the link to the next page gives it"
+                .into(),
+        )),
+    }
+}
+
+/// Where the page after `cursor` starts, for a `before` parameter.
+pub(crate) fn post_cursor_of(cursor: &unionhall_store::posts::PostCursor) -> String {
+    format!("{}.{}", cursor.published_at, cursor.ap_id)
+}
+
 /// Where the page after the row published at `published_at` with `id` starts.
 pub(crate) fn cursor_of(published_at: i64, id: i64) -> String {
     format!("{published_at}.{id}")

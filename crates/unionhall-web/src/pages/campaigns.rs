@@ -4,7 +4,6 @@
 //! A campaign's page is `/campaign/{number}`: `/campaigns/{uuid}` is its
 //! ActivityPub id, which a browser opening it is sent on from.
 
-use super::form::Done;
 use super::form::{self, Field};
 use super::layout::{render, Layout};
 use super::views::Names;
@@ -189,17 +188,22 @@ struct CampaignPage {
     member: bool,
     following: bool,
     may_post: bool,
-    /// (when, text, its page when it is ours).
+    /// (when, text, its page when it is ours), a page of them, newest first.
     updates: Vec<(String, String, String)>,
+    /// The address of the page of older updates, if there may be more.
+    older: Option<String>,
     problem: Option<String>,
 }
+
+/// A campaign's updates shown on one page, newest first.
+const UPDATES_PER_PAGE: u32 = 50;
 
 /// The page of a campaign, for a member (`principal`) or a visitor: campaigns
 /// are public, like the chapter page that lists them.
 async fn campaign_page(
     state: &AppState,
     principal: Option<&Principal>,
-    row: CampaignRow,
+    (row, after): (CampaignRow, Option<posts::PostCursor>),
     problem: Option<String>,
     flash_text: Option<String>,
 ) -> Result<CampaignPage, AppError> {
@@ -217,8 +221,17 @@ async fn campaign_page(
     };
     let layout = Layout::of(state, principal);
     let zone = super::zones::of_reader(state, principal).await?;
-    let updates = posts::of_campaign(&state.store, &row.ap_id)
-        .await?
+    let page =
+        posts::of_campaign(&state.store, &row.ap_id, after.as_ref(), UPDATES_PER_PAGE).await?;
+    let older = match page.last() {
+        Some(last) if page.len() == UPDATES_PER_PAGE as usize => {
+            let cursor = crate::api::paging::post_cursor_of(&posts::PostCursor::of(last));
+            let cursor: String = url::form_urlencoded::byte_serialize(cursor.as_bytes()).collect();
+            Some(format!("/campaign/{}?before={cursor}", row.id))
+        }
+        _ => None,
+    };
+    let updates = page
         .iter()
         .map(|p| {
             let page = super::post_page::page_of(p).unwrap_or_default();
@@ -241,6 +254,7 @@ async fn campaign_page(
         following,
         may_post,
         updates,
+        older,
         problem,
     })
 }
@@ -255,11 +269,16 @@ pub(crate) async fn show(
     State(state): State<AppState>,
     MaybeCaller(principal): MaybeCaller,
     Path(id): Path<i64>,
-    Query(done): Query<Done>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let row = campaign(&state, id).await?;
-    let flash_text = flash(done.done.as_deref());
-    let page = campaign_page(&state, principal.as_ref(), row, None, flash_text).await?;
+    let after = query
+        .before
+        .as_deref()
+        .map(crate::api::paging::post_cursor)
+        .transpose()?;
+    let flash_text = flash(query.done.as_deref());
+    let page = campaign_page(&state, principal.as_ref(), (row, after), None, flash_text).await?;
     render(StatusCode::OK, &page)
 }
 
@@ -322,7 +341,7 @@ pub(crate) async fn post_update(
         Ok(_) => Ok(Redirect::to(&format!("/campaign/{id}?done=updated")).into_response()),
         Err(err) => {
             let problem = Some(super::on_the_form(AppError::from(err))?);
-            let page = campaign_page(&state, Some(&principal), row, problem, None).await?;
+            let page = campaign_page(&state, Some(&principal), (row, None), problem, None).await?;
             render(StatusCode::BAD_REQUEST, &page)
         }
     }
