@@ -5,8 +5,10 @@
 #   started with the unit's own command line and deploy/unionhall.toml, answers
 #   /readyz over TLS, refuses a body over the limit with 413, passes its request
 #   id on, and loses no request while one of two processes restarts.
-# Caddy is not packaged for Debian 12 and containers cannot run here: those
-# files are not exercised.
+# - the Caddyfile passes `caddy validate`, then serves: Caddy in front of the
+#   same process answers /readyz over TLS and refuses a body over the limit.
+# Containers cannot run here: deploy/Containerfile and compose.yaml are not
+# exercised.
 # Usage: bash deploy/check.sh target/debug/unionhall
 set -euo pipefail
 bin=$(realpath "$1")
@@ -116,3 +118,34 @@ total=$(wc -l < "$codes")
 bad=$(grep -vc '^200$' "$codes" || true)
 [ "$bad" = 0 ] || { sort "$codes" | uniq -c; echo "$bad of $total requests failed"; exit 1; }
 echo "ok: $total requests while the first process stopped and started again, none failed"
+
+echo "== Caddy site"
+if ! command -v caddy > /dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq caddy > /dev/null 2>&1 \
+        || { apt-get update -qq && apt-get install -y -qq caddy > /dev/null; }
+fi
+# The Caddyfile as shipped, on test ports, with the certificate made above
+# instead of Let's Encrypt's, and nothing written outside $work.
+mkdir -p "$work/caddy"
+{
+    printf '{\n\tadmin off\n\tstorage file_system %s\n\thttp_port 18091\n\thttps_port 18444\n}\n' "$work/caddy"
+    sed -e "s#^union.example.org {#union.example.org:18444 {\n\ttls $work/fullchain.pem $work/privkey.pem#" \
+        -e "s#127.0.0.1:8080#127.0.0.1:18080#" "$here/Caddyfile"
+} > "$work/Caddyfile"
+caddy_env=(env HOME="$work/caddy" XDG_DATA_HOME="$work/caddy" XDG_CONFIG_HOME="$work/caddy")
+"${caddy_env[@]}" caddy validate --config "$work/Caddyfile" --adapter caddyfile > "$work/caddy.log" 2>&1 \
+    || { cat "$work/caddy.log"; exit 1; }
+"${caddy_env[@]}" caddy run --config "$work/Caddyfile" --adapter caddyfile >> "$work/caddy.log" 2>&1 &
+pids+=($!)
+resolve=(--resolve union.example.org:18444:127.0.0.1)
+for _ in $(seq 1 50); do
+    curl -ksS -o /dev/null "${resolve[@]}" https://union.example.org:18444/healthz 2>/dev/null && break
+    sleep 0.1
+done
+curl -kfsS "${resolve[@]}" https://union.example.org:18444/readyz || { cat "$work/caddy.log"; exit 1; }
+echo
+status=$(head -c 2000000 /dev/zero | curl -ks -o /dev/null -w '%{http_code}' "${resolve[@]}" \
+    -H 'content-type: application/activity+json' --data-binary @- https://union.example.org:18444/inbox)
+[ "$status" = 413 ] || { echo "a 2 MB body through Caddy got $status, not 413"; exit 1; }
+echo "ok: 413 for a body over the limit"
