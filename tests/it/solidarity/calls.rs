@@ -460,3 +460,71 @@ async fn the_calls_api_gives_a_page_at_a_time_and_links_the_next() {
         assert!(body.to_string().contains(names), "{query}: {body}");
     }
 }
+
+/// A page's link to the next names the last call the reader may read, never
+/// one addressed to others (its time and number would tell that it exists);
+/// a run of calls the reader may not read is skipped within one request.
+#[tokio::test]
+async fn the_next_page_of_calls_is_named_by_a_call_the_reader_may_read() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    create_chapter(&a, "millers").await;
+    create_chapter(&a, "weavers").await;
+    let miller = join(&a, "millers", Role::Member, "monique").await;
+    let publish = |author: &'static str, title: &'static str, audience| {
+        let data = a.data.clone();
+        async move {
+            let mut call = picket();
+            call["title"] = json!(title);
+            unionhall_federation::activities::call::publish_call(
+                &data,
+                &unionhall_domain::Authority::Operator,
+                author,
+                serde_json::from_value(call).unwrap(),
+                audience,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    use unionhall_federation::activities::Audience;
+    let older = publish("millers", "Older picket", Audience::Public).await;
+    for title in ["For the bakers only", "Also for the bakers only"] {
+        let only_bakers = Audience::Chapters(vec![bakers.ap_id.clone()]);
+        publish("weavers", title, only_bakers).await;
+    }
+    publish("millers", "Newer picket", Audience::Public).await;
+
+    let link_of = |path: String| {
+        let request = miller.request(Method::GET, &path);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let link = response
+                .headers()
+                .get("link")
+                .map(|l| l.to_str().unwrap().to_owned());
+            let calls: Value = response.json().await.unwrap();
+            let titles: Vec<String> = calls
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["call"]["title"].as_str().unwrap().to_owned())
+                .collect();
+            (titles, link)
+        }
+    };
+    let (first, link) = link_of("/api/v1/calls?limit=1".into()).await;
+    assert_eq!(first, ["Newer picket"]);
+    let next = link.unwrap();
+    let path = &next[next.find("/api/").unwrap()..next.find('>').unwrap()];
+    // The page after it skips both calls for the bakers in one request and
+    // ends on the older picket, whose time and number name the next page.
+    let (second, link) = link_of(path.to_owned()).await;
+    assert_eq!(second, ["Older picket"]);
+    let cursor = format!("before={}.{}", older.published_at, older.id);
+    assert!(link.unwrap().contains(&cursor));
+    let pages = titles_by_page(&miller, "/api/v1/calls?limit=1").await;
+    assert_eq!(pages.concat(), ["Newer picket", "Older picket"]);
+    a.stop().await;
+}

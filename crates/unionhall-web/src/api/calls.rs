@@ -219,23 +219,37 @@ async fn list(
     let status = query.status.as_deref().map(CallStatus::parse).transpose()?;
     let paging = Paging::of(query.limit, query.before.as_deref())?;
     let readers = crate::board::Readers::of(&state.store, &principal).await?;
-    let rows = calls::page(&state.store, status, paging.after, paging.limit).await?;
-    let (read, last) = (rows.len(), rows.last().map(|r| (r.published_at, r.id)));
-    let mut out = Vec::new();
-    for row in rows {
-        if !readers.may_read(&row) {
-            continue;
+    // The next page starts after the last call the reader may read, so that
+    // its address names no call they may not (its time and number); a page
+    // read with none such is followed by the next until one comes or the
+    // calls end.
+    let (mut after, mut out, mut last) = (paging.after, Vec::new(), None);
+    let read = loop {
+        let rows = calls::page(&state.store, status, after, paging.limit).await?;
+        let read = rows.len();
+        after = rows.last().map(|r| unionhall_store::After {
+            published_at: r.published_at,
+            id: r.id,
+        });
+        for row in rows {
+            if !readers.may_read(&row) {
+                continue;
+            }
+            last = Some((row.published_at, row.id));
+            let view = view(row, None, None)?;
+            if query
+                .kind
+                .as_deref()
+                .is_some_and(|k| k != view.call.kind.as_str())
+            {
+                continue;
+            }
+            out.push(view);
         }
-        let view = view(row, None, None)?;
-        if query
-            .kind
-            .as_deref()
-            .is_some_and(|k| k != view.call.kind.as_str())
-        {
-            continue;
+        if last.is_some() || read < paging.limit as usize {
+            break read;
         }
-        out.push(view);
-    }
+    };
     let params = [
         ("status", query.status.as_deref()),
         ("kind", query.kind.as_deref()),

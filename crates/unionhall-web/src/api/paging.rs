@@ -50,8 +50,9 @@ impl Paging {
     }
 
     /// The `Link` header to the page after this one, whose rows (as read,
-    /// before any were left out for the reader) numbered `read` and ended
-    /// with `last` (published at, id); none if this page was the last.
+    /// before any were left out for the reader) numbered `read`, after
+    /// `last` (published at, id: of a row the reader may read, so that the
+    /// address names nothing else); none if this page was the last.
     /// `params` are the request's other parameters, kept on the next page.
     pub(crate) fn next(
         &self,
