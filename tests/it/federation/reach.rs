@@ -784,6 +784,52 @@ async fn an_actor_whose_key_has_no_id_follows_a_chapter_as_activitypods_publishe
     a.stop().await;
 }
 
+/// A hostile server that names another actor's key document as its keyid
+/// and signs with its own key is refused, as itself or as that actor: the
+/// key checked is the one that actor publishes.
+#[tokio::test]
+async fn a_keyid_naming_another_actors_key_document_does_not_verify() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    let b = spawn_instance_on("127.0.0.3", fresh_database().await).await;
+    let bakers = create_chapter(&a, "bakers").await;
+    let weavers = create_chapter(&b, "weavers").await;
+    let mallory = StandIn::start("127.0.0.7", "mallory", "Person", Fetching::Open).await;
+    let key = Ed25519KeyPair::from_pkcs8(mallory.ed25519_pkcs8()).unwrap();
+    let key_id = format!("{}/ed25519-key", weavers.ap_id);
+    for (n, actor) in [mallory.actor.to_string(), weavers.ap_id.to_string()]
+        .iter()
+        .enumerate()
+    {
+        let follow = json!({"id": format!("{actor}#follows/{n}"), "type": "Follow",
+            "actor": actor, "object": bakers.ap_id});
+        let body = serde_json::to_vec(&follow).unwrap();
+        let headers = rfc9421::signed_headers(
+            rfc9421::SigningKey::Ed25519(&key),
+            &key_id,
+            "POST",
+            &a.at("/inbox"),
+            Some(&body),
+            unionhall_federation::signatures::unix_now(),
+        )
+        .unwrap();
+        let response = a
+            .client
+            .post(a.at("/inbox"))
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "as {actor}");
+    }
+    let followers = follows::followers_of(&a.store, &bakers.ap_id)
+        .await
+        .unwrap();
+    assert!(followers.is_empty(), "{followers:?}");
+    a.stop().await;
+    b.stop().await;
+}
+
 #[tokio::test]
 async fn rfc_9421_signatures_are_accepted_with_rsa_and_ed25519_and_a_wrong_one_is_not() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
