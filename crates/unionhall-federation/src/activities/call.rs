@@ -18,8 +18,7 @@ use crate::{Data, Error, Result};
 use activitypub_federation::kinds::activity::UpdateType;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use unionhall_domain::{
-    ActorKind, Authority, CallForSupport, CallStatus, Goal, Permission, Place, Pledge,
-    PledgeTotals, Zone,
+    ActorKind, Authority, CallForSupport, CallStatus, Goal, Permission, Place, Pledge, PledgeTotals,
 };
 use unionhall_store::actors::ActorRow;
 use unionhall_store::calls::{self, CallRow, CallWrite, PledgeRow, Totals};
@@ -740,9 +739,7 @@ pub(crate) async fn receive_call(
                 .map(Url::to_string)
                 .unwrap_or_default(),
         },
-        // A zone we do not know is left out: its times are then shown in
-        // the reader's zone, still right, only not on the local clocks.
-        time_zone: call.timezone.as_deref().and_then(|n| Zone::parse(n).ok()),
+        time_zone: super::time::received_zone(call.timezone.as_deref(), &call.id),
     }
     .validated()?;
     let status = CallStatus::parse(&call.call_status)?;

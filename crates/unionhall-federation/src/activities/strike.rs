@@ -484,11 +484,7 @@ pub(crate) async fn receive_strike(
             .as_ref()
             .map(Url::to_string)
             .unwrap_or_default(),
-        // An unknown zone is left out, as for calls.
-        time_zone: json
-            .timezone
-            .as_deref()
-            .and_then(|n| unionhall_domain::Zone::parse(n).ok()),
+        time_zone: super::time::received_zone(json.timezone.as_deref(), &json.id),
     }
     .validated()?;
     let history = json

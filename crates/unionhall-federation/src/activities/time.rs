@@ -43,3 +43,20 @@ pub async fn zone_of(
         .await?
         .and_then(|name| unionhall_domain::Zone::parse(&name).ok()))
 }
+
+/// The zone a received call or strike (`object`) names, if we know it. One we
+/// do not know is left out, and said so in the log: its times are then shown
+/// in the reader's zone, still right, only not on the local clocks.
+pub(crate) fn received_zone(
+    name: Option<&str>,
+    object: &url::Url,
+) -> Option<unionhall_domain::Zone> {
+    let name = name?;
+    match unionhall_domain::Zone::parse(name) {
+        Ok(zone) => Some(zone),
+        Err(_) => {
+            tracing::info!(%object, zone = name, "a received time zone is not one we know: left out");
+            None
+        }
+    }
+}
