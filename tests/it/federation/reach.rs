@@ -341,7 +341,7 @@ async fn who_reacted_to_a_strike_is_forgotten_a_while_after_and_the_counts_stay(
 }
 
 /// A strike announced by the bakers, for the tests of reactions to it.
-async fn bakers_strike(a: &TestInstance) -> unionhall_store::strikes::StrikeRow {
+pub(crate) async fn bakers_strike(a: &TestInstance) -> unionhall_store::strikes::StrikeRow {
     unionhall_federation::activities::strike::announce_strike(
         &a.data,
         &Authority::Operator,

@@ -8,9 +8,7 @@ use super::create_chapter;
 use crate::helpers::{fresh_database, spawn_instance_on, wait_for, TestInstance};
 use serde_json::{json, Value};
 use std::time::SystemTime;
-use unionhall_domain::{
-    ActorKind, Audience, CallForSupport, CallKind, CallStatus, Goal, Handle, Strike,
-};
+use unionhall_domain::{ActorKind, Audience, CallForSupport, CallKind, CallStatus, Goal, Handle};
 use unionhall_federation::activities::{call, strike, union};
 use unionhall_federation::actors::{create_group, NewGroup};
 use unionhall_federation::integrity;
@@ -154,23 +152,7 @@ async fn a_hostile_body_cannot_change_what_any_chapter_says() {
     let millers = create_chapter(&c, "millers").await;
     let other_body = body_on(&c, "otherbody").await;
     let our_call = post_bakers_call(&a, "Feed the line", Audience::Public).await;
-    let our_strike = strike::announce_strike(
-        &a.data,
-        &unionhall_domain::Authority::Operator,
-        "bakers",
-        Strike {
-            employer: "Big Bread".into(),
-            workplace: "Plant 2".into(),
-            demands: vec!["A contract".into()],
-            details: String::new(),
-            starts_at: None,
-            picket_lines: Vec::new(),
-            fund_url: String::new(),
-            time_zone: None,
-        },
-    )
-    .await
-    .unwrap();
+    let our_strike = super::reach::bakers_strike(&a).await;
     let (call_id, strike_id) = (our_call.ap_id.clone(), our_strike.ap_id.clone());
 
     // Only applied: even an honest-looking relay waits for the Accept (425).
