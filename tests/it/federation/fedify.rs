@@ -239,7 +239,10 @@ async fn a_fedify_peer_and_a_chapter_follow_and_verify_each_other() {
     }
     // It serves its actor only to signed GETs, and verified every one of
     // ours the first time, Ed25519 RFC 9421 ones (once deliveries learned
-    // that Fedify takes them) as well as draft-cavage ones.
+    // that Fedify takes them, as for this one) as well as draft-cavage ones.
+    activitypub_federation::fetch::fetch_object_http::<_, Value>(&peer_actor, &uh.data)
+        .await
+        .unwrap();
     let fetched = peer.all("fetched");
     assert!(!fetched.is_empty());
     for event in &fetched {
