@@ -59,4 +59,40 @@ impl Members {
         unionhall_store::commit(tx).await?;
         Ok(out)
     }
+
+    /// Tags the records of `chapter`'s members who pledged to call `call_id`
+    /// with `tag`, so that who came stays where the chapter keeps its
+    /// organizing, on its records, once the pledges are forgotten
+    /// (`retention.pledges_days`). Answers how many records were newly
+    /// tagged and how many who pledged have no record on this roster.
+    pub async fn tag_pledgers(
+        &self,
+        principal: &Principal,
+        chapter: &Group,
+        call_id: i64,
+        tag: &str,
+    ) -> Result<(usize, usize)> {
+        principal.require(chapter, Permission::EditRoster, "change the roster")?;
+        if tag.trim().is_empty() {
+            return Err(crate::Error::invalid("tag", "write the tag to add"));
+        }
+        let rows = unionhall_store::calls::pledgers(&self.store, call_id, &chapter.ap_id).await?;
+        let (mut ids, mut without) = (Vec::new(), 0);
+        for (account_id, _, _) in rows {
+            match self.member_of_account(account_id).await? {
+                Some(id)
+                    if unionhall_store::members::get(&self.store, &chapter.ap_id, id)
+                        .await?
+                        .is_some() =>
+                {
+                    ids.push(id)
+                }
+                _ => without += 1,
+            }
+        }
+        if ids.is_empty() {
+            return Ok((0, without));
+        }
+        Ok((self.tag(principal, chapter, &ids, tag).await?, without))
+    }
 }

@@ -3,7 +3,8 @@
 //! imports a roster, pages through it and corrects a record; a member on
 //! another instance reads the picket at the same wall-clock time, pledges
 //! and takes the pledge back; someone on Mobilizon joins it, and the
-//! organizer sees the count; someone on Lemmy comments on it, and she reads
+//! organizer sees the count; one of her own members pledges, and she tags
+//! the records of who pledged from the sign-in sheet; someone on Lemmy comments on it, and she reads
 //! the comment, and the posts of a Lemmy community her server follows on her
 //! board. Every page checked by axe-core.
 
@@ -188,6 +189,27 @@ async fn in_a_real_browser_a_picket_posted_in_chicago_reads_the_same_on_another_
         "{reach}"
     );
     look(&browser, "call-reach").await;
+
+    // One of the bakers' own members pledges; Ada's sign-in sheet lists him,
+    // and she keeps who pledged on their records as a tag.
+    let sam = crate::members::join(&a, "bakers", Role::Member, "sam").await;
+    let (status, _) = sam
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/calls/{}/pledges/bakers", call.id),
+            Some(serde_json::json!({"kind": "attend"})),
+        )
+        .await;
+    assert!(status.is_success());
+    browser.goto(&a.at(&format!("/call/{}", call.id))).await;
+    look(&browser, "call-sign-in-sheet").await;
+    browser.submit("form[action$='/tag-pledgers'] button").await;
+    let tagged = browser.source().await;
+    assert!(
+        tagged.contains("Done: 0 records newly tagged.")
+            && tagged.contains("1 who pledged have no record"),
+        "{tagged}"
+    );
 
     // On Lemmy, someone comments on the picket; the bakers' server follows
     // a labor community there. Ada reads both, and the comment names the

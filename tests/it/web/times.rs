@@ -189,6 +189,78 @@ async fn a_picket_posted_in_new_york_time_reads_the_same_on_another_instance() {
     );
 }
 
+/// From the sign-in sheet, an organizer keeps who pledged on their records
+/// as a tag (the pledges themselves are forgotten a month after the call); a
+/// member may not, and one who pledged without a record is counted apart.
+#[tokio::test]
+async fn an_organizer_tags_the_records_of_who_pledged_from_the_sign_in_sheet() {
+    let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;
+    create_chapter(&a, "bakers").await;
+    let olga = join(&a, "bakers", Role::Organizer, "olga").await;
+    let sam = join(&a, "bakers", Role::Member, "sam").await;
+    let tess = join(&a, "bakers", Role::Member, "tess").await;
+    // Sam's account is linked to his record (by an invitation naming it).
+    let (status, created) = olga
+        .post(
+            "/api/v1/chapters/bakers/members",
+            crate::members::marked_record("S", "+1 555 0101"),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 201, "{created}");
+    let record_id = created["id"].as_i64().unwrap();
+    let group = a.members.group("bakers").await.unwrap();
+    let invite = a
+        .members
+        .create_invite(None, &group, Role::Member, Some(record_id))
+        .await
+        .unwrap();
+    let link = a.url.join(&format!("/invite/{}", invite.token)).unwrap();
+    assert_eq!(
+        crate::members::accept_logged_in(&sam, &link)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let id = post_call(&a, "bakers", "Turn out for the hearing", 20).await;
+    for who in [&sam, &tess] {
+        let pledge = &[("chapter", "bakers"), ("kind", "attend")];
+        let (status, ..) = submit(who, &format!("/calls/{id}/pledge"), pledge).await;
+        assert_eq!(status, 303);
+    }
+
+    let (_, sheet) = member_page(&olga, &format!("/call/{id}")).await;
+    assert!(sheet.contains("Tag their records"), "{sheet}");
+    assert!(
+        sheet.contains("value=\"Turn out for the hearing "),
+        "{sheet}"
+    );
+    let (_, seen) = member_page(&sam, &format!("/call/{id}")).await;
+    assert!(!seen.contains("Tag their records"));
+    let tag = &[("chapter", "bakers"), ("tag", "came to the hearing")];
+    let path = format!("/calls/{id}/tag-pledgers");
+    let (status, ..) = submit(&sam, &path, tag).await;
+    assert_eq!(status, 403, "a member may not change the roster");
+    let (status, _, location) = submit(&olga, &path, tag).await;
+    assert_eq!(status, 303);
+    let (_, done) = member_page(&olga, &location.unwrap()).await;
+    assert!(done.contains("Done: 1 record newly tagged."), "{done}");
+    assert!(done.contains("1 who pledged have no record"), "{done}");
+    let (_, record) = olga
+        .get(&format!("/api/v1/chapters/bakers/members/{record_id}"))
+        .await;
+    assert_eq!(
+        record["tags"],
+        serde_json::json!(["tagS", "came to the hearing"])
+    );
+    // Again: nothing new to tag; an empty tag is refused.
+    let (_, _, location) = submit(&olga, &path, tag).await;
+    let (_, again) = member_page(&olga, &location.unwrap()).await;
+    assert!(again.contains("Done: 0 records newly tagged."), "{again}");
+    let (status, ..) = submit(&olga, &path, &[("chapter", "bakers"), ("tag", " ")]).await;
+    assert_eq!(status, 400);
+}
+
 #[tokio::test]
 async fn organizers_see_who_of_their_chapter_is_coming_and_no_one_else_does() {
     let a = spawn_instance_on("127.0.0.2", fresh_database().await).await;

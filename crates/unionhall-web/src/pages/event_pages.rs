@@ -37,8 +37,11 @@ struct CallPage {
     /// pledged is forgotten a while after (`retention.pledges_days`).
     done_with: bool,
     /// Per chapter of the reader's they may see the roster of, who pledged:
-    /// (name on their record or "", account, what they pledged).
-    coming: Vec<(String, Vec<SheetLine>)>,
+    /// (name on their record or "", account, what they pledged), and whether
+    /// the reader may tag their records (`tag_pledgers.rs`).
+    coming: Vec<(String, Vec<SheetLine>, bool)>,
+    /// The tag the sign-in sheet suggests for keeping who pledged.
+    suggested_tag: String,
     /// For the calling chapter's organizers: what the rest of the fediverse
     /// did with the call ("3 people joined from elsewhere on the fediverse",
     /// "shared 14 times, liked 30 times"), counts only.
@@ -47,6 +50,14 @@ struct CallPage {
     /// Lemmy comment, a Mastodon reply), as (who, when, text), oldest first,
     /// and how many there are in all.
     replies: (i64, Vec<(String, String, String)>),
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct CallQuery {
+    done: Option<String>,
+    /// After tagging the records of who pledged (`tag_pledgers.rs`).
+    tagged: Option<usize>,
+    without: Option<usize>,
 }
 
 /// A line of the sign-in sheet: the name on the record (or ""), the account,
@@ -80,7 +91,7 @@ pub(crate) async fn call(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     Path(id): Path<i64>,
-    Query(done): Query<super::form::Done>,
+    Query(done): Query<CallQuery>,
 ) -> Result<Response, AppError> {
     let not_found = || AppError::NotFound(format!("no call {id}"));
     let row = calls::by_id(&state.store, id)
@@ -100,7 +111,8 @@ pub(crate) async fn call(
     }
     let zone = super::zones::of_account(&state, caller.as_ref()).await?;
     let mut names = Names::default();
-    let over = calls_fed::record_of(&row)?.is_over(unionhall_store::now_millis());
+    let record = calls_fed::record_of(&row)?;
+    let over = record.is_over(unionhall_store::now_millis());
     let takes_pledges = row.status.takes_pledges() && !over;
     let pledge_as = match (&caller, takes_pledges) {
         (Some(p), true) => chapters_allowing(&state, p, Permission::Pledge).await,
@@ -124,7 +136,7 @@ pub(crate) async fn call(
         coming = who_is_coming(&state, principal, row.id)
             .await?
             .into_iter()
-            .map(|(chapter, people)| {
+            .map(|(chapter, people, may_tag)| {
                 let lines = people
                     .into_iter()
                     .map(|p| {
@@ -136,7 +148,7 @@ pub(crate) async fn call(
                         (p.name.unwrap_or_default(), p.username, what)
                     })
                     .collect();
-                (chapter, lines)
+                (chapter, lines, may_tag)
             })
             .collect();
     }
@@ -160,8 +172,17 @@ pub(crate) async fn call(
         Some("corrected") => {
             Some("Done: the call is corrected, and its followers are told.".to_owned())
         }
+        Some("tagged") => Some(super::tag_pledgers::flash(
+            done.tagged.unwrap_or_default(),
+            done.without.unwrap_or_default(),
+        )),
         _ => None,
     };
+    let day = record.time_zone.or(zone).unwrap_or_default();
+    let suggested_tag = super::tag_pledgers::suggested_tag(
+        &record.title,
+        &day.form_date(record.starts_at.unwrap_or(row.published_at)),
+    );
     let layout = Layout::of(&state, caller.as_ref());
     render(
         StatusCode::OK,
@@ -178,6 +199,7 @@ pub(crate) async fn call(
             compose_many: pledge_as.len() > 1,
             done_with: !takes_pledges,
             coming,
+            suggested_tag,
             reach,
             replies,
             call: view,
@@ -266,15 +288,17 @@ async fn who_is_coming(
     state: &AppState,
     principal: &Principal,
     call_id: i64,
-) -> Result<Vec<(String, Vec<Pledger>)>, AppError> {
+) -> Result<Vec<(String, Vec<Pledger>, bool)>, AppError> {
     let mut out = Vec::new();
+    let may_tag = chapters_allowing(state, principal, Permission::EditRoster).await;
     for handle in chapters_allowing(state, principal, Permission::ViewRoster).await {
         let chapter = state.members.chapter(&handle).await?;
         let people = state
             .members
             .who_is_coming(principal, &chapter, call_id)
             .await?;
-        out.push((handle, people));
+        let tags = may_tag.contains(&handle);
+        out.push((handle, people, tags));
     }
     Ok(out)
 }

@@ -55,6 +55,7 @@ mod roster;
 mod roster_selected;
 mod shown_once;
 mod strikes;
+mod tag_pledgers;
 mod unions;
 mod views;
 pub(crate) mod zones;
@@ -76,6 +77,10 @@ pub fn router() -> Router<AppState> {
         .route("/post/{id}", get(post_page::post))
         .route("/calls/{id}/pledge", axum::routing::post(home::pledge))
         .route("/calls/{id}/status", axum::routing::post(home::close_call))
+        .route(
+            "/calls/{id}/tag-pledgers",
+            axum::routing::post(tag_pledgers::tag_pledgers),
+        )
         .route(
             "/calls/{id}/edit",
             get(compose::edit_form).post(compose::edit),
