@@ -259,6 +259,45 @@ async fn an_organizer_tags_the_records_of_who_pledged_from_the_sign_in_sheet() {
     assert!(again.contains("Done: 0 records newly tagged."), "{again}");
     let (status, ..) = submit(&olga, &path, &[("chapter", "bakers"), ("tag", " ")]).await;
     assert_eq!(status, 400);
+
+    // The same through the API: the sheet, then a tag.
+    let sheet_path = format!("/api/v1/calls/{id}/pledgers/bakers");
+    let (status, sheet) = olga.get(&sheet_path).await;
+    assert_eq!(status.as_u16(), 200, "{sheet}");
+    let names: Vec<&str> = sheet
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"NameS") && names.contains(&"-"), "{sheet}");
+    let (status, _) = sam.get(&sheet_path).await;
+    assert_eq!(status.as_u16(), 403);
+    let tag_path = format!("{sheet_path}/tag");
+    let (status, body) = olga
+        .post(&tag_path, serde_json::json!({"tag": "kept by the API"}))
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    assert_eq!(body, serde_json::json!({"tagged": 1, "without_record": 1}));
+    let (status, _) = olga
+        .post(&tag_path, serde_json::json!({"label": "x"}))
+        .await;
+    assert_eq!(status.as_u16(), 400);
+    let (status, _) = olga
+        .post(
+            "/api/v1/calls/9999/pledgers/bakers/tag",
+            serde_json::json!({"tag": "x"}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 404);
+    let (_, record) = olga
+        .get(&format!("/api/v1/chapters/bakers/members/{record_id}"))
+        .await;
+    assert_eq!(
+        record["tags"],
+        serde_json::json!(["tagS", "came to the hearing", "kept by the API"])
+    );
 }
 
 #[tokio::test]

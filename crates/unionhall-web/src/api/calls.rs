@@ -332,7 +332,7 @@ async fn withdraw_pledge(
 }
 
 /// A call the caller may read; one meant for others is as if it did not exist.
-async fn readable_call(
+pub(super) async fn readable_call(
     state: &AppState,
     principal: &Principal,
     id: i64,

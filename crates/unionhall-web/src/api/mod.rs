@@ -18,6 +18,7 @@ mod me;
 mod moderation;
 pub(crate) mod paging;
 mod roster;
+mod sign_in_sheet;
 mod strikes;
 mod unions;
 
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(board::router())
         .merge(groups::router())
         .merge(roster::router())
+        .merge(sign_in_sheet::router())
         .merge(strikes::router())
         .merge(unions::router())
         .layer(SetResponseHeaderLayer::overriding(
